@@ -1,0 +1,152 @@
+//! Configuration: defaults, then a TOML file, then `DESK_`-prefixed environment variables.
+//!
+//! The file is `$DESK_CONFIG` when set, otherwise `config.toml` in the platform's configuration
+//! folder (`~/.config/support-desk/config.toml` on Linux). A missing file is fine; a malformed one
+//! is an error naming the problem.
+
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+
+/// Every setting of the client, with its default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Issuer URL of the company's OpenID provider (`DESK_ISSUER`). https, or http on loopback
+    /// for development. No default: without it, nobody can sign in.
+    pub issuer: Option<String>,
+    /// The client id registered for Support Desk at the provider (`DESK_CLIENT_ID`). A public
+    /// client: there is no client secret.
+    pub client_id: String,
+    /// Scopes requested at sign-in, space-separated (`DESK_SCOPES`).
+    pub scopes: String,
+    /// The ID token claim that carries the agent's groups or roles (`DESK_ROLES_CLAIM`).
+    pub roles_claim: String,
+    /// Where the encrypted cache and non-secret state live (`DESK_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// The keychain service name entries are stored under (`DESK_KEYRING_SERVICE`); tests use
+    /// their own so they never touch a person's entries.
+    pub keyring_service: String,
+    /// Base URL of the desk-server gateway (`DESK_SERVER_URL`).
+    pub server_url: Option<String>,
+}
+
+/// The environment variables read, without their `DESK_` prefix.
+const ENV_KEYS: [&str; 7] = [
+    "issuer",
+    "client_id",
+    "scopes",
+    "roles_claim",
+    "data_dir",
+    "keyring_service",
+    "server_url",
+];
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            issuer: None,
+            client_id: "support-desk".into(),
+            scopes: "openid profile email offline_access".into(),
+            roles_claim: "groups".into(),
+            data_dir: dirs::data_local_dir()
+                .unwrap_or_else(std::env::temp_dir)
+                .join("support-desk"),
+            keyring_service: "support-desk".into(),
+            server_url: None,
+        }
+    }
+}
+
+impl Config {
+    /// The configuration file's path: `$DESK_CONFIG`, or the platform's default location.
+    pub fn file_path() -> Option<PathBuf> {
+        std::env::var_os("DESK_CONFIG")
+            .map(PathBuf::from)
+            .or_else(|| dirs::config_dir().map(|d| d.join("support-desk/config.toml")))
+    }
+
+    /// Loads defaults, then the file, then the environment. A file named by `DESK_CONFIG` must
+    /// exist; the default file may be absent.
+    pub fn load() -> Result<Self, AppError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = Self::file_path() {
+            figment = figment.merge(if std::env::var_os("DESK_CONFIG").is_some() {
+                Toml::file_exact(path)
+            } else {
+                Toml::file(path)
+            });
+        }
+        figment
+            .merge(Env::prefixed("DESK_").only(&ENV_KEYS))
+            .extract()
+            .map_err(|e| AppError::Config(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // figment's Jail gives each closure its own environment and working folder, so these tests
+    // neither see nor change the real ones.
+    #[test]
+    fn environment_overrides_file_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "desk.toml",
+                r#"
+                issuer = "https://file.example.com"
+                roles_claim = "roles"
+                "#,
+            )?;
+            jail.set_env("DESK_CONFIG", "desk.toml");
+            jail.set_env("DESK_ISSUER", "https://env.example.com");
+            jail.set_env("DESK_KEYRING_SERVICE", "desk-test");
+            let config = Config::load().unwrap();
+            assert_eq!(config.issuer.as_deref(), Some("https://env.example.com"));
+            assert_eq!(config.roles_claim, "roles");
+            assert_eq!(config.keyring_service, "desk-test");
+            assert_eq!(config.client_id, "support-desk", "default kept");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_file_named_explicitly_is_an_error() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("DESK_CONFIG", "nowhere.toml");
+            let err = Config::load().unwrap_err();
+            assert!(err.to_string().contains("nowhere.toml"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_or_malformed_settings_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("desk.toml", "isuer = \"https://typo.example.com\"")?;
+            jail.set_env("DESK_CONFIG", "desk.toml");
+            let err = Config::load().unwrap_err();
+            assert!(err.to_string().contains("isuer"), "{err}");
+            jail.create_file("desk.toml", "issuer = [")?;
+            assert!(Config::load().is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unrelated_desk_variables_are_ignored() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("empty.toml", "")?;
+            jail.set_env("DESK_CONFIG", "empty.toml");
+            jail.set_env("DESK_TEST_REAL_PARTS", "required");
+            assert_eq!(Config::load().unwrap().issuer, None);
+            Ok(())
+        });
+    }
+}

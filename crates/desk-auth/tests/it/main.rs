@@ -1,0 +1,3 @@
+//! desk-auth against the real parts: the test provider and the session's Secret Service.
+mod discovery;
+mod keychain;

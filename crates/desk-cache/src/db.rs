@@ -1,0 +1,70 @@
+//! Opening the SQLCipher database.
+
+use std::path::Path;
+use std::str::FromStr as _;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection as _, SqliteConnection, SqlitePool};
+
+use crate::{CacheError, CacheKey};
+
+/// Opens (creating if missing) the encrypted database at `path` with `key`.
+///
+/// The key is the first statement every connection runs (sqlx orders the `key` pragma first); the
+/// connection then proves SQLCipher is linked and the key reads the file before anything else.
+pub async fn open(path: &Path, key: &CacheKey) -> Result<SqlitePool, CacheError> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .pragma("key", key.pragma_value())
+        // Temporary tables and indices stay in memory, never in an unencrypted temporary file.
+        .pragma("temp_store", "MEMORY")
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .after_connect(|conn, _| Box::pin(async move { check_connection(conn).await }))
+        .connect_with(options)
+        .await
+        .map_err(|e| match e {
+            sqlx::Error::Database(_) => CacheError::Unreadable,
+            other => unwrap_check_error(other),
+        })?;
+    Ok(pool)
+}
+
+/// The SQLCipher version of the linked library, or `None` when plain SQLite is linked.
+pub async fn cipher_version() -> Result<Option<String>, CacheError> {
+    let mut conn = SqliteConnection::connect_with(&SqliteConnectOptions::from_str("sqlite::memory:")?)
+        .await?;
+    Ok(version_of(&mut conn).await?)
+}
+
+async fn version_of(conn: &mut SqliteConnection) -> Result<Option<String>, sqlx::Error> {
+    let version: Option<String> = sqlx::query_scalar("PRAGMA cipher_version")
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(version.filter(|v| !v.is_empty()))
+}
+
+async fn check_connection(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    if version_of(conn).await?.is_none() {
+        return Err(sqlx::Error::Configuration(Box::new(CacheError::NotEncrypted)));
+    }
+    // With a wrong key this is the first read of the file, and SQLCipher reports it unreadable.
+    sqlx::query("SELECT count(*) FROM sqlite_master")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn unwrap_check_error(err: sqlx::Error) -> CacheError {
+    match err {
+        sqlx::Error::Configuration(inner) => match inner.downcast::<CacheError>() {
+            Ok(cache_error) => *cache_error,
+            Err(other) => CacheError::Database(sqlx::Error::Configuration(other)),
+        },
+        other => CacheError::Database(other),
+    }
+}

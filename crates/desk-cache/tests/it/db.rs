@@ -1,0 +1,84 @@
+use desk_cache::{CacheError, CacheKey, cipher_version, open};
+
+const MARKER: &str = "marker-jane.doe@example.com-4111111111111111";
+
+#[tokio::test]
+async fn sqlcipher_is_linked() {
+    let version = cipher_version().await.unwrap();
+    assert!(version.is_some_and(|v| !v.is_empty()), "PRAGMA cipher_version is empty");
+}
+
+#[tokio::test]
+async fn the_file_holds_no_header_and_no_plaintext() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    let key = CacheKey::generate();
+    let pool = open(&path, &key).await.unwrap();
+    sqlx::query("CREATE TABLE notes (body TEXT NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        sqlx::query("INSERT INTO notes (body) VALUES (?)")
+            .bind(MARKER)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    // Check every file SQLite made (main file, WAL, shared memory), before and after closing.
+    assert_no_plaintext(dir.path());
+    pool.close().await;
+    assert_no_plaintext(dir.path());
+
+    let reopened = open(&path, &key).await.unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM notes WHERE body = ?")
+        .bind(MARKER)
+        .fetch_one(&reopened)
+        .await
+        .unwrap();
+    assert_eq!(count, 50, "the same key reads the data back");
+}
+
+#[tokio::test]
+async fn another_key_cannot_read_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    let pool = open(&path, &CacheKey::generate()).await.unwrap();
+    sqlx::query("CREATE TABLE t (x)").execute(&pool).await.unwrap();
+    pool.close().await;
+
+    let err = open(&path, &CacheKey::generate()).await.unwrap_err();
+    assert!(matches!(err, CacheError::Unreadable), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_plain_sqlite_file_is_not_read_as_a_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("foreign.db");
+    let mut plain = b"SQLite format 3\0".to_vec();
+    plain.resize(4096, 0);
+    std::fs::write(&path, plain).unwrap();
+    let err = open(&path, &CacheKey::generate()).await.unwrap_err();
+    assert!(matches!(err, CacheError::Unreadable), "{err:?}");
+}
+
+fn assert_no_plaintext(dir: &std::path::Path) {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        seen += 1;
+        assert!(
+            !contains(&bytes, b"SQLite format 3"),
+            "{} has a SQLite header",
+            path.display()
+        );
+        assert!(!contains(&bytes, MARKER.as_bytes()), "{} holds the marker", path.display());
+        assert!(!contains(&bytes, b"jane.doe"), "{} holds record text", path.display());
+    }
+    assert!(seen >= 1, "the database file exists");
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}

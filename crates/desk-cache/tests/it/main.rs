@@ -1,0 +1,2 @@
+//! desk-cache against real SQLCipher files.
+mod db;

@@ -1,0 +1,24 @@
+//! The `desk` binary, run as a person or a script would run it.
+mod doctor;
+
+use std::process::{Command, Output};
+
+/// Runs `desk` with a hermetic environment: its own config file, data folder and keychain
+/// namespace, so the developer's own settings never leak in.
+pub fn desk(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let config = dir.join("config.toml");
+    if !config.exists() {
+        std::fs::write(&config, "").unwrap();
+    }
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_desk"));
+    cmd.args(args)
+        .env_remove("DESK_ISSUER")
+        .env_remove("DESK_SERVER_URL")
+        .env("DESK_CONFIG", &config)
+        .env("DESK_DATA_DIR", dir.join("data"))
+        .env("DESK_KEYRING_SERVICE", desk_testkit::unique_name("support-desk-test"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}

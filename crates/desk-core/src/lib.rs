@@ -1,0 +1,52 @@
+//! The domain of Support Desk, free of I/O.
+//!
+//! Everything here is a plain value: the classes a customer field belongs to, the redactions a
+//! policy may apply to it, and the product roles a signed-in agent can hold. Policy evaluation and
+//! the record types join this crate as the issues that need them land. Nothing in this crate reads
+//! a file, a socket, a clock or the environment, so every rule in it is tested as a pure function.
+#![deny(missing_docs)]
+
+/// Implements `Display` and `FromStr` for a closed set of names with `ALL` and `as_str`.
+macro_rules! name_conversions {
+    ($ty:ty, $kind:literal) => {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = $crate::UnknownName;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL
+                    .into_iter()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| $crate::UnknownName::new($kind, s))
+            }
+        }
+    };
+}
+
+pub mod field;
+pub mod role;
+
+pub use field::{FieldClass, Redaction};
+pub use role::Role;
+
+/// A name that does not denote any known value of a closed set (a class, a redaction, a role).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{value}`")]
+pub struct UnknownName {
+    /// What kind of name was expected, such as "role".
+    pub kind: &'static str,
+    /// The name that was given, cut to a bounded length so hostile input cannot flood a message.
+    pub value: String,
+}
+
+impl UnknownName {
+    fn new(kind: &'static str, value: &str) -> Self {
+        let value = value.chars().take(64).collect();
+        Self { kind, value }
+    }
+}

@@ -1,0 +1,2 @@
+//! desk-server over real HTTP on a free loopback port.
+mod health;

@@ -1,0 +1,108 @@
+# Shared steps of scripts/test and scripts/demo: install what is missing, then build.
+# Sourced, not run. Every install is skipped when the thing is already there.
+
+# Debian packages the app, its tests and the demo need (DEVELOPERS.md lists the same).
+DESK_DEBIAN_PACKAGES=(
+  build-essential pkg-config libssl-dev libdbus-1-dev
+  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
+  webkit2gtk-driver xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools
+)
+DESK_MIN_NODE=20.19
+DESK_MIN_RUST=1.88
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "need root (or sudo) to run: $*"
+  fi
+}
+
+version_at_least() { # version_at_least HAVE WANT
+  [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]
+}
+
+ensure_system_packages() {
+  local missing=()
+  for pkg in "${DESK_DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+ensure_toolchains() {
+  command -v cargo >/dev/null || die "Rust is missing: install Rust $DESK_MIN_RUST or newer with rustup, then rerun"
+  local rust; rust=$(rustc --version | awk '{print $2}')
+  version_at_least "$rust" "$DESK_MIN_RUST" || die "Rust $rust is too old: $DESK_MIN_RUST or newer is needed (rustup update)"
+  if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    command -v rustup >/dev/null || die "cargo fmt and cargo clippy are missing and there is no rustup to add them"
+    say "adding rustfmt and clippy"
+    rustup component add rustfmt clippy
+  fi
+  command -v node >/dev/null || die "Node.js is missing: install Node.js $DESK_MIN_NODE or newer, then rerun"
+  local node; node=$(node --version | tr -d v)
+  version_at_least "$node" "$DESK_MIN_NODE" || die "Node.js $node is too old: $DESK_MIN_NODE or newer is needed"
+}
+
+ensure_npm_packages() {
+  local dir
+  for dir in ui tests/idp; do
+    # npm ci wipes and reinstalls; skip it when the lockfile has not changed since the last one.
+    if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+      say "npm ci in $dir"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+  done
+}
+
+ensure_tauri_driver() {
+  export PATH="$HOME/.cargo/bin:$PATH"
+  if ! command -v tauri-driver >/dev/null; then
+    say "installing tauri-driver"
+    cargo install tauri-driver --locked --quiet
+  fi
+}
+
+use_persistent_target_dir() {
+  # Outside the clone, so a fresh clone on the same machine reuses earlier builds.
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/support-desk/target}"
+  mkdir -p "$CARGO_TARGET_DIR"
+}
+
+build_ui() {
+  say "building ui/"
+  (cd ui && npm run --silent build >/dev/null)
+}
+
+# Starts Xvfb on a free display and exports DISPLAY; the caller's EXIT trap should call stop_xvfb.
+start_xvfb() {
+  local n=99
+  while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
+  Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  DESK_XVFB_PID=$!
+  export DISPLAY=":$n"
+  for _ in $(seq 50); do
+    [ -e "/tmp/.X11-unix/X$n" ] && return 0
+    sleep 0.1
+  done
+  die "Xvfb did not start on :$n"
+}
+
+stop_xvfb() { [ -n "${DESK_XVFB_PID:-}" ] && kill "$DESK_XVFB_PID" 2>/dev/null || true; }
+
+# Inside a D-Bus session: start gnome-keyring's Secret Service with an unlocked login keyring.
+start_keyring() {
+  local out
+  out=$(printf '%s' "support-desk-test-keyring" | gnome-keyring-daemon --components=secrets --daemonize --unlock)
+  eval "$(printf '%s\n' "$out" | sed 's/^/export /')"
+}
+
+# WebKitGTK under Xvfb renders only without compositing and without the DMA-BUF renderer.
+export WEBKIT_DISABLE_COMPOSITING_MODE=1
+export WEBKIT_DISABLE_DMABUF_RENDERER=1

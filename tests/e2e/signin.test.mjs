@@ -1,0 +1,109 @@
+// The real Support Desk window under Xvfb, driven through tauri-driver and WebKitWebDriver.
+//   DESK_APP_BINARY=/path/to/support-desk node --test tests/e2e/
+// Screenshots go to $DESK_SCREENSHOT_DIR (default test-output/screenshots); their paths are printed.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { start as startIdp } from '../idp/server.mjs';
+import { openSession, startDriver } from './webdriver.mjs';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const application = process.env.DESK_APP_BINARY;
+const screenshotDir = path.resolve(repo, process.env.DESK_SCREENSHOT_DIR ?? 'test-output/screenshots');
+
+let idp;
+let driver;
+let session;
+let home;
+
+before(async () => {
+  assert.ok(application, 'set DESK_APP_BINARY to the built support-desk binary');
+  idp = await startIdp();
+  // The app gets a configuration of its own: an empty file, its own data folder and keychain
+  // namespace, so nothing of the person running the tests is read or touched.
+  home = mkdtempSync(path.join(tmpdir(), 'support-desk-e2e-'));
+  writeFileSync(path.join(home, 'config.toml'), '');
+  driver = await startDriver({
+    env: {
+      DESK_CONFIG: path.join(home, 'config.toml'),
+      DESK_DATA_DIR: path.join(home, 'data'),
+      DESK_KEYRING_SERVICE: `support-desk-e2e-${process.pid}`,
+      DESK_ISSUER: idp.issuer,
+    },
+  });
+  session = await openSession(driver.base, application);
+});
+
+after(async () => {
+  await session?.close().catch(() => {});
+  await driver?.stop();
+  await idp?.close();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+describe('the app window', () => {
+  it('opens on the sign-in screen, naming the configured provider', async () => {
+    const screen = await session.find('[data-testid="sign-in-screen"]');
+    assert.match(await session.text(screen), /Support Desk/);
+    const provider = await session.find('[data-testid="provider"]');
+    assert.equal(await session.text(provider), `Your company account at ${new URL(idp.issuer).host}`);
+    assert.equal(await session.title(), 'Support Desk');
+  });
+
+  it('offers no working sign-in button before sign-in exists', async () => {
+    const button = await session.find('[data-testid="sign-in-button"]');
+    assert.equal(await session.text(button), 'Sign in');
+    assert.equal(await session.enabled(button), false);
+    assert.match(await session.text(await session.find('[data-testid="sign-in-note"]')), /not available/);
+  });
+
+  it('keeps the webview free of Tauri globals and of remote content', async () => {
+    const source = await session.source();
+    assert.doesNotMatch(source, /<script[^>]+src="https?:/i, 'no remote scripts');
+    assert.equal((await session.findAll('iframe')).length, 0);
+    const globals = await session.executeAsync('arguments[0](typeof window.__TAURI__)');
+    assert.equal(globals, 'undefined', 'withGlobalTauri is off');
+  });
+
+  it('cannot reach the network from the webview (CSP connect-src)', async () => {
+    const outcome = await session.executeAsync(
+      `const done = arguments[1];
+       fetch(arguments[0] + '/.well-known/openid-configuration')
+         .then(() => done('fetched'), (e) => done('blocked: ' + e));`,
+      [idp.issuer],
+    );
+    assert.match(outcome, /^blocked/);
+  });
+
+  it('may call only the commands its capability grants', async () => {
+    const call = (cmd) =>
+      session.executeAsync(
+        `const done = arguments[1];
+         window.__TAURI_INTERNALS__.invoke(arguments[0], {})
+           .then((v) => done({ ok: true, value: v }), (e) => done({ ok: false, error: String(e) }));`,
+        [cmd],
+      );
+    const allowed = await call('app_status');
+    assert.equal(allowed.ok, true, JSON.stringify(allowed));
+    assert.equal(allowed.value.signedIn, false);
+    for (const cmd of ['plugin:app|version', 'plugin:window|close', 'plugin:event|emit', 'no_such_command']) {
+      const refused = await call(cmd);
+      assert.equal(refused.ok, false, `${cmd} must be refused: ${JSON.stringify(refused)}`);
+    }
+  });
+
+  it('writes a screenshot of the sign-in screen', async () => {
+    await session.find('[data-testid="sign-in-screen"]');
+    const png = await session.screenshot();
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
+    assert.ok(png.length > 5000, `a real picture, not a blank (${png.length} bytes)`);
+    mkdirSync(screenshotDir, { recursive: true });
+    const file = path.join(screenshotDir, 'sign-in.png');
+    writeFileSync(file, png);
+    console.log(`screenshot: ${file}`);
+  });
+});

@@ -1,0 +1,111 @@
+// A small W3C WebDriver client over fetch, and a tauri-driver process to talk to: enough to open
+// the real app window, find elements, read them and take screenshots. No dependencies.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts tauri-driver (which starts WebKitWebDriver) with `env` for the app it will launch. */
+export async function startDriver({ env = {} } = {}) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const args = ['--port', String(port), '--native-port', String(nativePort)];
+  if (process.env.WEBKIT_WEBDRIVER) args.push('--native-driver', process.env.WEBKIT_WEBDRIVER);
+  const child = spawn(process.env.TAURI_DRIVER ?? 'tauri-driver', args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr = (stderr + d).slice(-4000);
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i += 1) {
+    if (child.exitCode !== null) break;
+    try {
+      if ((await fetch(`${base}/status`)).ok) {
+        return {
+          base,
+          stop: async () => {
+            child.kill('SIGTERM');
+            await Promise.race([exited, sleep(3000)]);
+            if (child.exitCode === null) child.kill('SIGKILL');
+          },
+        };
+      }
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`tauri-driver did not start: ${stderr}`);
+}
+
+async function command(base, method, path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await response.json();
+  if (!response.ok) {
+    const { error, message } = json.value ?? {};
+    throw new Error(`WebDriver ${method} ${path}: ${error}: ${message}`);
+  }
+  return json.value;
+}
+
+const ELEMENT = 'element-6066-11e4-a23a-4152d1ab3d47';
+
+/** A WebDriver session on the app at `application`. */
+export async function openSession(base, application) {
+  const value = await command(base, 'POST', '/session', {
+    capabilities: { alwaysMatch: { 'tauri:options': { application } } },
+  });
+  const id = value.sessionId;
+  const s = (method, path, body) => command(base, method, `/session/${id}${path}`, body);
+  const session = {
+    id,
+    /** The first element matching `css`, waiting up to `timeoutMs` for it to appear. */
+    async find(css, { timeoutMs = 10_000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        try {
+          const el = await s('POST', '/element', { using: 'css selector', value: css });
+          return el[ELEMENT];
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await sleep(100);
+        }
+      }
+    },
+    async findAll(css) {
+      return (await s('POST', '/elements', { using: 'css selector', value: css })).map((e) => e[ELEMENT]);
+    },
+    text: (el) => s('GET', `/element/${el}/text`),
+    enabled: (el) => s('GET', `/element/${el}/enabled`),
+    attribute: (el, name) => s('GET', `/element/${el}/attribute/${name}`),
+    title: () => s('GET', '/title'),
+    /** Runs `script` in the page; it ends by calling its last argument with the result. */
+    executeAsync: (script, args = []) => s('POST', '/execute/async', { script, args }),
+    source: () => s('GET', '/source'),
+    /** A PNG of the window, as a Buffer. */
+    async screenshot() {
+      return Buffer.from(await s('GET', '/screenshot'), 'base64');
+    },
+    close: () => command(base, 'DELETE', `/session/${id}`),
+  };
+  return session;
+}
