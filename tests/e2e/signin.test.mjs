@@ -2,7 +2,7 @@
 //   DESK_APP_BINARY=/path/to/support-desk node --test tests/e2e/
 // Screenshots go to $DESK_SCREENSHOT_DIR (default test-output/screenshots); their paths are printed.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -98,12 +98,15 @@ describe('the app window', () => {
 
   it('writes a screenshot of the sign-in screen', async () => {
     await session.find('[data-testid="sign-in-screen"]');
-    const png = await session.screenshot();
-    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
-    assert.ok(png.length > 5000, `a real picture, not a blank (${png.length} bytes)`);
     mkdirSync(screenshotDir, { recursive: true });
     const file = path.join(screenshotDir, 'sign-in.png');
-    writeFileSync(file, png);
+    rmSync(file, { force: true });
+    const { width, height } = await session.screenshot(file);
+    const png = readFileSync(file);
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [width, height], 'the window, whole');
+    // A blank window of this size compresses to a few kB; text and a card make it far larger.
+    assert.ok(png.length > 15_000, `a rendered screen, not a blank (${png.length} bytes)`);
     console.log(`screenshot: ${file}`);
   });
 });

@@ -1,6 +1,6 @@
 // A small W3C WebDriver client over fetch, and a tauri-driver process to talk to: enough to open
 // the real app window, find elements, read them and take screenshots. No dependencies.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -67,7 +67,7 @@ async function command(base, method, path, body) {
   return json.value;
 }
 
-const ELEMENT = 'element-6066-11e4-a23a-4152d1ab3d47';
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
 /** A WebDriver session on the app at `application`. */
 export async function openSession(base, application) {
@@ -101,9 +101,17 @@ export async function openSession(base, application) {
     /** Runs `script` in the page; it ends by calling its last argument with the result. */
     executeAsync: (script, args = []) => s('POST', '/execute/async', { script, args }),
     source: () => s('GET', '/source'),
-    /** A PNG of the window, as a Buffer. */
-    async screenshot() {
-      return Buffer.from(await s('GET', '/screenshot'), 'base64');
+    /** The window's position and size on the display: { x, y, width, height }. */
+    windowRect: () => s('GET', '/window/rect'),
+    /**
+     * A PNG of the window, written to `file`. WebKitWebDriver's own screenshot command never
+     * answers for a wry webview (it hangs until the client gives up), so the window's rectangle
+     * is captured from the X display with scrot instead.
+     */
+    async screenshot(file) {
+      const { x, y, width, height } = await session.windowRect();
+      execFileSync('scrot', ['--overwrite', '--autoselect', `${Math.max(0, x)},${Math.max(0, y)},${width},${height}`, file]);
+      return { width, height };
     },
     close: () => command(base, 'DELETE', `/session/${id}`),
   };

@@ -67,7 +67,9 @@ pub fn check_issuer(issuer: &str) -> Result<Url, AuthError> {
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(refuse("plain http is allowed only for a provider on this machine")),
+        "http" => Err(refuse(
+            "plain http is allowed only for a provider on this machine",
+        )),
         _ => Err(refuse("the scheme must be https")),
     }
 }
@@ -125,7 +127,11 @@ mod tests {
 
     #[test]
     fn plain_http_is_only_for_this_machine() {
-        for ok in ["http://127.0.0.1:8080", "http://localhost:3000/", "http://[::1]:9000"] {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:3000/",
+            "http://[::1]:9000",
+        ] {
             assert!(check_issuer(ok).is_ok(), "{ok}");
         }
         for bad in [
@@ -150,7 +156,10 @@ mod tests {
             "javascript:alert(1)",
         ] {
             let err = check_issuer(bad).unwrap_err();
-            assert!(matches!(err, AuthError::InvalidIssuer { .. }), "{bad}: {err}");
+            assert!(
+                matches!(err, AuthError::InvalidIssuer { .. }),
+                "{bad}: {err}"
+            );
         }
     }
 }

@@ -36,8 +36,8 @@ pub async fn open(path: &Path, key: &CacheKey) -> Result<SqlitePool, CacheError>
 
 /// The SQLCipher version of the linked library, or `None` when plain SQLite is linked.
 pub async fn cipher_version() -> Result<Option<String>, CacheError> {
-    let mut conn = SqliteConnection::connect_with(&SqliteConnectOptions::from_str("sqlite::memory:")?)
-        .await?;
+    let mut conn =
+        SqliteConnection::connect_with(&SqliteConnectOptions::from_str("sqlite::memory:")?).await?;
     Ok(version_of(&mut conn).await?)
 }
 
@@ -50,7 +50,9 @@ async fn version_of(conn: &mut SqliteConnection) -> Result<Option<String>, sqlx:
 
 async fn check_connection(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     if version_of(conn).await?.is_none() {
-        return Err(sqlx::Error::Configuration(Box::new(CacheError::NotEncrypted)));
+        return Err(sqlx::Error::Configuration(Box::new(
+            CacheError::NotEncrypted,
+        )));
     }
     // With a wrong key this is the first read of the file, and SQLCipher reports it unreadable.
     sqlx::query("SELECT count(*) FROM sqlite_master")

@@ -54,7 +54,11 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&status)?);
             } else {
                 let issuer = status.issuer.as_deref().unwrap_or("(none configured)");
-                let who = if status.signed_in { "signed in" } else { "signed out" };
+                let who = if status.signed_in {
+                    "signed in"
+                } else {
+                    "signed out"
+                };
                 println!("Support Desk {}: {who}; provider {issuer}", status.version);
             }
             Ok(ExitCode::SUCCESS)

@@ -106,13 +106,19 @@ mod tests {
         let err = hostile.parse::<Redaction>().unwrap_err();
         assert_eq!(err.kind, "redaction");
         assert!(err.to_string().len() < 100, "{err}");
-        assert!("Full".parse::<Redaction>().is_err(), "names are case-sensitive");
+        assert!(
+            "Full".parse::<Redaction>().is_err(),
+            "names are case-sensitive"
+        );
         assert!(serde_json::from_str::<FieldClass>("\"secret\"").is_err());
     }
 
     #[test]
     fn restricted_is_the_only_class_never_cached() {
-        let never: Vec<_> = FieldClass::ALL.into_iter().filter(|c| !c.cacheable()).collect();
+        let never: Vec<_> = FieldClass::ALL
+            .into_iter()
+            .filter(|c| !c.cacheable())
+            .collect();
         assert_eq!(never, [FieldClass::Restricted]);
         assert!(FieldClass::Restricted > FieldClass::Pii && FieldClass::Pii > FieldClass::Public);
     }

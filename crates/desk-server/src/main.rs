@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
-#[command(name = "desk-server", version, about = "The Support Desk gateway server")]
+#[command(
+    name = "desk-server",
+    version,
+    about = "The Support Desk gateway server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -34,7 +38,10 @@ async fn main() -> anyhow::Result<()> {
             let listener = TcpListener::bind(&listen).await?;
             let addr = listener.local_addr()?;
             // One line on stdout that scripts and tests read to find the server.
-            println!("{}", serde_json::json!({ "listening": format!("http://{addr}") }));
+            println!(
+                "{}",
+                serde_json::json!({ "listening": format!("http://{addr}") })
+            );
             tracing::info!(%addr, "desk-server listening");
             desk_server::serve(listener).await?;
         }

@@ -7,7 +7,11 @@ async fn fetches_the_test_providers_discovery_document() {
     let meta = discover(idp.issuer()).await.expect("discovery");
     assert_eq!(meta.issuer().as_str(), idp.issuer());
     let token = meta.token_endpoint().expect("token endpoint");
-    assert!(token.as_str().starts_with(idp.issuer()), "{}", token.as_str());
+    assert!(
+        token.as_str().starts_with(idp.issuer()),
+        "{}",
+        token.as_str()
+    );
     assert!(meta.jwks_uri().as_str().starts_with(idp.issuer()));
     let extra = meta.additional_metadata();
     assert_eq!(extra.code_challenge_methods_supported, ["S256"]);
@@ -20,7 +24,9 @@ async fn fetches_the_test_providers_discovery_document() {
 async fn a_document_naming_another_issuer_is_refused() {
     let Some(idp) = TestIdp::start() else { return };
     // Same host, other path: the provider serves no document there.
-    let err = discover(&format!("{}/tenant-b", idp.issuer())).await.unwrap_err();
+    let err = discover(&format!("{}/tenant-b", idp.issuer()))
+        .await
+        .unwrap_err();
     assert!(matches!(err, AuthError::Discovery { .. }), "{err}");
 }
 
@@ -32,7 +38,9 @@ async fn an_unreachable_provider_is_a_clear_error() {
         .local_addr()
         .unwrap()
         .port();
-    let err = discover(&format!("http://127.0.0.1:{port}")).await.unwrap_err();
+    let err = discover(&format!("http://127.0.0.1:{port}"))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("discovery failed"), "{err}");
 }
 

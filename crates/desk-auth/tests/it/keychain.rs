@@ -15,12 +15,17 @@ fn test_keychain() -> Option<Keychain> {
 
 #[test]
 fn round_trip_set_read_update_delete() {
-    let Some(keychain) = test_keychain() else { return };
+    let Some(keychain) = test_keychain() else {
+        return;
+    };
     let name = "refresh-token";
     keychain
         .set(name, &SecretString::from("first-secret"))
         .expect("set");
-    assert_eq!(keychain.get(name).expect("read").expose_secret(), "first-secret");
+    assert_eq!(
+        keychain.get(name).expect("read").expose_secret(),
+        "first-secret"
+    );
 
     keychain
         .set(name, &SecretString::from("second-secret"))
@@ -29,15 +34,21 @@ fn round_trip_set_read_update_delete() {
 
     keychain.delete(name).expect("delete");
     assert!(matches!(keychain.get(name), Err(KeychainError::Missing(_))));
-    keychain.delete(name).expect("deleting a missing entry is not an error");
+    keychain
+        .delete(name)
+        .expect("deleting a missing entry is not an error");
 }
 
 #[test]
 fn namespaces_do_not_see_each_other() {
     let Some(a) = test_keychain() else { return };
     let b = Keychain::new(unique_name("support-desk-test"));
-    a.set("shared-name", &SecretString::from("only-in-a")).unwrap();
-    assert!(matches!(b.get("shared-name"), Err(KeychainError::Missing(_))));
+    a.set("shared-name", &SecretString::from("only-in-a"))
+        .unwrap();
+    assert!(matches!(
+        b.get("shared-name"),
+        Err(KeychainError::Missing(_))
+    ));
     a.delete("shared-name").unwrap();
 }
 
@@ -54,12 +65,21 @@ fn secrets_never_show_in_debug_output() {
 fn no_secret_service_is_refused_clearly() {
     let exe = std::env::current_exe().unwrap();
     let out = std::process::Command::new(exe)
-        .args(["--exact", "keychain::child_without_secret_service", "--ignored", "--nocapture"])
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/support-desk-bus")
+        .args([
+            "--exact",
+            "keychain::child_without_secret_service",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/support-desk-bus",
+        )
         .env("DESK_TEST_CHILD", "1")
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("1 passed"), "the child test ran: {text}");
 }
@@ -73,5 +93,8 @@ fn child_without_secret_service() {
         .set("refresh-token", &SecretString::from("never-stored"))
         .unwrap_err();
     assert!(matches!(err, KeychainError::Unavailable(_)), "{err:?}");
-    assert!(err.to_string().contains("no keychain is available"), "{err}");
+    assert!(
+        err.to_string().contains("no keychain is available"),
+        "{err}"
+    );
 }

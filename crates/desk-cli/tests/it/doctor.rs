@@ -23,7 +23,11 @@ fn checks(stdout: &[u8]) -> Vec<(String, bool, String)> {
 fn every_real_part_answers_with_the_test_provider() {
     let Some(idp) = TestIdp::start() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let out = desk(dir.path(), &[("DESK_ISSUER", idp.issuer())], &["doctor", "--json"]);
+    let out = desk(
+        dir.path(),
+        &[("DESK_ISSUER", idp.issuer())],
+        &["doctor", "--json"],
+    );
     let checks = checks(&out.stdout);
     let names: Vec<_> = checks.iter().map(|c| c.0.as_str()).collect();
     assert_eq!(names, ["keychain", "encrypted_storage", "provider"]);
@@ -32,17 +36,34 @@ fn every_real_part_answers_with_the_test_provider() {
         missing_real_part(&format!("a Secret Service ({})", keychain.2));
         return;
     }
-    assert!(checks[1].1 && checks[1].2.starts_with("SQLCipher 4"), "{checks:?}");
-    assert!(checks[2].1 && checks[2].2.contains(idp.issuer()), "{checks:?}");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        checks[1].1 && checks[1].2.starts_with("SQLCipher 4"),
+        "{checks:?}"
+    );
+    assert!(
+        checks[2].1 && checks[2].2.contains(idp.issuer()),
+        "{checks:?}"
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn an_unusable_issuer_fails_the_provider_check_and_the_exit_code() {
     let dir = tempfile::tempdir().unwrap();
-    let out = desk(dir.path(), &[("DESK_ISSUER", "http://login.example.com")], &["doctor", "--json"]);
+    let out = desk(
+        dir.path(),
+        &[("DESK_ISSUER", "http://login.example.com")],
+        &["doctor", "--json"],
+    );
     assert_eq!(out.status.code(), Some(1));
-    let provider = checks(&out.stdout).into_iter().find(|c| c.0 == "provider").unwrap();
+    let provider = checks(&out.stdout)
+        .into_iter()
+        .find(|c| c.0 == "provider")
+        .unwrap();
     assert!(!provider.1);
     assert!(provider.2.contains("plain http"), "{provider:?}");
 }
@@ -61,7 +82,11 @@ fn a_malformed_configuration_file_exits_2_with_the_reason() {
 fn status_reports_signed_out_and_the_configured_provider() {
     let dir = tempfile::tempdir().unwrap();
     let issuer = "https://login.example.com";
-    let out = desk(dir.path(), &[("DESK_ISSUER", issuer)], &["status", "--json"]);
+    let out = desk(
+        dir.path(),
+        &[("DESK_ISSUER", issuer)],
+        &["status", "--json"],
+    );
     assert!(out.status.success());
     let status: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(status["signed_in"], false);

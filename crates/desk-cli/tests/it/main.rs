@@ -16,7 +16,10 @@ pub fn desk(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> Outpu
         .env_remove("DESK_SERVER_URL")
         .env("DESK_CONFIG", &config)
         .env("DESK_DATA_DIR", dir.join("data"))
-        .env("DESK_KEYRING_SERVICE", desk_testkit::unique_name("support-desk-test"));
+        .env(
+            "DESK_KEYRING_SERVICE",
+            desk_testkit::unique_name("support-desk-test"),
+        );
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -20,7 +20,9 @@ async fn health_answers_with_status_and_version() {
 #[tokio::test]
 async fn unknown_paths_are_404_and_disclose_nothing() {
     let base = start().await;
-    let response = reqwest::get(format!("{base}/v1/customers/../../etc/passwd")).await.unwrap();
+    let response = reqwest::get(format!("{base}/v1/customers/../../etc/passwd"))
+        .await
+        .unwrap();
     assert_eq!(response.status(), 404);
     assert!(response.text().await.unwrap().is_empty());
 }
