@@ -16,9 +16,9 @@ struct Shell {
 }
 
 #[tauri::command]
-fn app_status(shell: tauri::State<'_, Shell>) -> Result<AppStatusDto, ErrorDto> {
+async fn app_status(shell: tauri::State<'_, Shell>) -> Result<AppStatusDto, ErrorDto> {
     let app = shell.app.as_ref().map_err(Clone::clone)?;
-    Ok(app.status().into())
+    Ok(app.status().await.into())
 }
 
 /// Starts the window.

@@ -52,7 +52,9 @@ export function configuration() {
     scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
     claims: {
       openid: ['sub'],
-      profile: ['name', 'preferred_username'],
+      // groups come with `profile` too, as Keycloak and Entra ID send them without a scope of
+      // their own; the `groups` scope is there for clients configured the Okta way.
+      profile: ['name', 'preferred_username', 'groups'],
       email: ['email', 'email_verified'],
       groups: ['groups'],
     },

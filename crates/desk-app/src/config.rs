@@ -33,10 +33,14 @@ pub struct Config {
     pub keyring_service: String,
     /// Base URL of the desk-server gateway (`DESK_SERVER_URL`).
     pub server_url: Option<String>,
+    /// Seconds to wait for the browser to come back from the provider (`DESK_LOGIN_TIMEOUT_SECS`).
+    pub login_timeout_secs: u64,
+    /// Clock skew in seconds allowed on token times (`DESK_CLOCK_SKEW_SECS`).
+    pub clock_skew_secs: u64,
 }
 
 /// The environment variables read, without their `DESK_` prefix.
-const ENV_KEYS: [&str; 7] = [
+const ENV_KEYS: [&str; 9] = [
     "issuer",
     "client_id",
     "scopes",
@@ -44,6 +48,8 @@ const ENV_KEYS: [&str; 7] = [
     "data_dir",
     "keyring_service",
     "server_url",
+    "login_timeout_secs",
+    "clock_skew_secs",
 ];
 
 impl Default for Config {
@@ -58,6 +64,8 @@ impl Default for Config {
                 .join("support-desk"),
             keyring_service: "support-desk".into(),
             server_url: None,
+            login_timeout_secs: 300,
+            clock_skew_secs: 60,
         }
     }
 }

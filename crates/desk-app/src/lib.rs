@@ -11,15 +11,39 @@ pub mod doctor;
 mod error;
 
 pub use config::Config;
+pub use desk_auth::Identity;
 pub use doctor::{Check, Doctor};
 pub use error::{AppError, ErrorCode};
 
-use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// The application: its configuration and, as later work lands, the signed-in session.
-#[derive(Debug, Clone)]
+use desk_auth::{Keychain, Opener, Provider, ProviderConfig, Session};
+use serde::Serialize;
+use tokio::sync::{Mutex, OnceCell};
+
+/// The application: its configuration, the provider once discovered, and the signed-in session.
 pub struct App {
     config: Config,
+    provider: OnceCell<Arc<Provider>>,
+    session: Mutex<Option<Arc<Session>>>,
+}
+
+/// Opens `url` in the system browser (or the command in `BROWSER`), not waiting for it.
+pub fn open_in_browser(url: &str) -> Result<(), AppError> {
+    Opener::from_env().open(url)?;
+    Ok(())
+}
+
+/// What signing out did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignOut {
+    /// Whether anyone was signed in (in this process or in the keychain).
+    pub was_signed_in: bool,
+    /// Whether the provider confirmed it revoked the refresh token.
+    pub revoked: bool,
+    /// Where the browser can end the provider's own session, when the provider offers that.
+    pub end_session_url: Option<String>,
 }
 
 /// What a front end shows before anything else: who would sign in where.
@@ -36,7 +60,11 @@ pub struct Status {
 impl App {
     /// An application over `config`.
     pub fn new(config: Config) -> Self {
-        Self { config }
+        Self {
+            config,
+            provider: OnceCell::new(),
+            session: Mutex::new(None),
+        }
     }
 
     /// Loads the configuration (defaults, then file, then `DESK_` variables) and builds the app.
@@ -49,13 +77,106 @@ impl App {
         &self.config
     }
 
-    /// The status a front end opens with. Sign-in is not built yet, so nobody is signed in.
-    pub fn status(&self) -> Status {
+    /// The status a front end opens with: who is signed in in this process, if anyone.
+    pub async fn status(&self) -> Status {
         Status {
             version: env!("CARGO_PKG_VERSION"),
             issuer: self.config.issuer.clone(),
-            signed_in: false,
+            signed_in: self.session.lock().await.is_some(),
         }
+    }
+
+    /// Signs in through the system browser (or `BROWSER`) and keeps the session. Any failed
+    /// check ends it with nothing stored.
+    pub async fn sign_in(&self) -> Result<Identity, AppError> {
+        let provider = self.provider().await?;
+        let session = Session::sign_in(provider, self.keychain(), &Opener::from_env()).await?;
+        let identity = session.identity();
+        *self.session.lock().await = Some(Arc::new(session));
+        Ok(identity)
+    }
+
+    /// The signed-in agent: the session of this process, or the one the keychain holds, restored
+    /// with its refresh token and no browser.
+    pub async fn whoami(&self) -> Result<Identity, AppError> {
+        Ok(self.session().await?.identity())
+    }
+
+    /// The current session, restoring it from the keychain when this process has none.
+    pub async fn session(&self) -> Result<Arc<Session>, AppError> {
+        let mut held = self.session.lock().await;
+        if let Some(session) = held.as_ref() {
+            return Ok(session.clone());
+        }
+        let provider = self.provider().await?;
+        let session = Session::restore(provider, self.keychain())
+            .await?
+            .ok_or(desk_auth::AuthError::NotSignedIn)?;
+        let session = Arc::new(session);
+        *held = Some(session.clone());
+        Ok(session)
+    }
+
+    /// Signs out: revokes the refresh token where the provider offers it and deletes the keychain
+    /// entries whatever the provider answers. With an unreachable provider the local sign-out
+    /// still happens.
+    pub async fn sign_out(&self) -> Result<SignOut, AppError> {
+        let issuer = self.issuer()?.to_owned();
+        let provider = self.provider().await.ok();
+        // A session still shared elsewhere is left to its holders; the keychain path below
+        // signs out all the same.
+        let held = self.session.lock().await.take();
+        if let Some(Ok(session)) = held.map(Arc::try_unwrap) {
+            let out = session.sign_out().await?;
+            return Ok(SignOut {
+                was_signed_in: true,
+                revoked: out.revoked,
+                end_session_url: out.end_session_url,
+            });
+        }
+        let forgotten =
+            desk_auth::forget_stored(provider.as_deref(), &self.keychain(), &issuer).await?;
+        Ok(SignOut {
+            was_signed_in: forgotten.is_some(),
+            revoked: forgotten.unwrap_or(false),
+            end_session_url: provider.and_then(|p| p.end_session_url(None)),
+        })
+    }
+
+    fn issuer(&self) -> Result<&str, AppError> {
+        self.config.issuer.as_deref().ok_or_else(|| {
+            AppError::Config(
+                "no identity provider: set DESK_ISSUER or `issuer` in the configuration file"
+                    .into(),
+            )
+        })
+    }
+
+    fn keychain(&self) -> Keychain {
+        Keychain::new(self.config.keyring_service.clone())
+    }
+
+    async fn provider(&self) -> Result<Arc<Provider>, AppError> {
+        let issuer = self.issuer()?.to_owned();
+        self.provider
+            .get_or_try_init(|| async {
+                let config = ProviderConfig {
+                    issuer,
+                    client_id: self.config.client_id.clone(),
+                    scopes: self
+                        .config
+                        .scopes
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect(),
+                    roles_claim: self.config.roles_claim.clone(),
+                    clock_skew: Duration::from_secs(self.config.clock_skew_secs),
+                    login_timeout: Duration::from_secs(self.config.login_timeout_secs),
+                };
+                Ok(Arc::new(Provider::connect(config).await?))
+            })
+            .await
+            .cloned()
     }
 
     /// Checks that the parts Support Desk stands on answer: keychain, encrypted storage, provider.

@@ -1,7 +1,6 @@
 //! Finding the identity provider: issuer checks and the OpenID discovery document.
 
 use std::net::IpAddr;
-use std::time::Duration;
 
 use openidconnect::core::{
     CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClientAuthMethod, CoreGrantType,
@@ -9,10 +8,11 @@ use openidconnect::core::{
     CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::url::{Host, Url};
-use openidconnect::{AdditionalProviderMetadata, IssuerUrl, reqwest};
+use openidconnect::{AdditionalProviderMetadata, IssuerUrl};
 use serde::{Deserialize, Serialize};
 
 use crate::AuthError;
+use crate::error::error_chain;
 
 /// Discovery fields beyond OpenID Connect Discovery 1.0 that a native client relies on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,9 +46,6 @@ pub type ProviderMetadata = openidconnect::ProviderMetadata<
     CoreResponseType,
     CoreSubjectIdentifierType,
 >;
-
-/// How long one discovery request may take before it is abandoned.
-const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Checks that `issuer` is one we may talk to: an absolute https URL, or http only when the host
 /// is this machine (a development provider), and without credentials, query or fragment.
@@ -91,28 +88,12 @@ pub async fn discover(issuer: &str) -> Result<ProviderMetadata, AuthError> {
         issuer: issuer.to_owned(),
         reason,
     };
-    let http = reqwest::ClientBuilder::new()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(DISCOVERY_TIMEOUT)
-        .build()
-        .map_err(|e| failed(format!("cannot build an HTTP client: {e}")))?;
+    let http = crate::http::client()?;
     let issuer_url = IssuerUrl::new(issuer.to_owned()).map_err(|e| failed(e.to_string()))?;
     // The library compares the document's `issuer` with ours and refuses a mismatch.
     ProviderMetadata::discover_async(issuer_url, &http)
         .await
         .map_err(|e| failed(error_chain(&e)))
-}
-
-/// Joins an error and its sources into one line, so the person reading it sees the real cause.
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut line = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        line.push_str(": ");
-        line.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    line
 }
 
 #[cfg(test)]

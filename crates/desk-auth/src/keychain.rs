@@ -81,6 +81,11 @@ fn classify(name: &str, err: keyring::Error) -> KeychainError {
     match err {
         keyring::Error::NoEntry => KeychainError::Missing(name.to_owned()),
         keyring::Error::NoStorageAccess(e) => KeychainError::Locked(e.to_string()),
+        // keyring reports a locked Secret Service collection as a platform failure; its text is
+        // the only way to tell "locked" from "absent" there.
+        keyring::Error::PlatformFailure(e) if e.to_string().contains("locked") => {
+            KeychainError::Locked(e.to_string())
+        }
         keyring::Error::PlatformFailure(e) => KeychainError::Unavailable(e.to_string()),
         other => KeychainError::Invalid {
             name: name.to_owned(),

@@ -45,6 +45,16 @@ pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}-{nanos:x}-{n}", std::process::id())
 }
 
+/// The password of every test provider user.
+pub const PASSWORD: &str = "desk-demo-password";
+
+/// A `BROWSER` command that completes the test provider's login over HTTP as the user named by
+/// `DESK_IDP_USER` (default `agent1`), then follows the redirect to the app's callback.
+pub fn browser_command() -> String {
+    let script = repo_root().join("tests/idp/login.mjs");
+    format!("node {}", script.canonicalize().unwrap_or(script).display())
+}
+
 /// The test OpenID provider (`tests/idp/server.mjs`) running on a free loopback port. It stops
 /// when this value is dropped.
 pub struct TestIdp {

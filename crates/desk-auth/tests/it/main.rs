@@ -1,3 +1,4 @@
 //! desk-auth against the real parts: the test provider and the session's Secret Service.
 mod discovery;
 mod keychain;
+mod session;

@@ -1,7 +1,15 @@
 //! The `desk` binary, run as a person or a script would run it.
 mod doctor;
+mod login;
 
 use std::process::{Command, Output};
+
+/// The keychain namespace of the test that owns `dir`: every `desk` run on the same folder
+/// shares it, and no two tests share one.
+pub fn keyring_service(dir: &std::path::Path) -> String {
+    let name = dir.file_name().unwrap().to_string_lossy();
+    format!("support-desk-test-{name}")
+}
 
 /// Runs `desk` with a hermetic environment: its own config file, data folder and keychain
 /// namespace, so the developer's own settings never leak in.
@@ -16,10 +24,8 @@ pub fn desk(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> Outpu
         .env_remove("DESK_SERVER_URL")
         .env("DESK_CONFIG", &config)
         .env("DESK_DATA_DIR", dir.join("data"))
-        .env(
-            "DESK_KEYRING_SERVICE",
-            desk_testkit::unique_name("support-desk-test"),
-        );
+        .env("DESK_KEYRING_SERVICE", keyring_service(dir))
+        .env_remove("BROWSER");
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -1,0 +1,80 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use desk_auth::{Keychain, KeychainError, Opener, Provider, ProviderConfig, Session};
+use desk_testkit::{TestIdp, browser_command, missing_real_part, unique_name};
+
+async fn provider(idp: &TestIdp) -> Arc<Provider> {
+    let config = ProviderConfig {
+        issuer: idp.issuer().to_owned(),
+        client_id: desk_testkit::CLIENT_ID.to_owned(),
+        scopes: vec!["openid".into(), "profile".into(), "offline_access".into()],
+        roles_claim: "groups".into(),
+        clock_skew: Duration::from_secs(60),
+        login_timeout: Duration::from_secs(30),
+    };
+    Arc::new(Provider::connect(config).await.expect("connect"))
+}
+
+fn keychain() -> Option<Keychain> {
+    let keychain = Keychain::new(unique_name("support-desk-test"));
+    match keychain.set("probe", &"x".to_owned().into()) {
+        Ok(()) => Some(keychain),
+        Err(KeychainError::Unavailable(e) | KeychainError::Locked(e)) => {
+            missing_real_part(&format!("a Secret Service ({e})"));
+            None
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn opener() -> Opener {
+    Opener::Command(
+        browser_command()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_refreshes_are_single_flight_under_rotation() {
+    let Some(idp) = TestIdp::start() else { return };
+    let Some(keychain) = keychain() else { return };
+    let provider = provider(&idp).await;
+    let session = Arc::new(
+        Session::sign_in(provider.clone(), keychain.clone(), &opener())
+            .await
+            .expect("sign-in"),
+    );
+    assert_eq!(session.identity().subject, "agent1");
+    assert_eq!(session.identity().roles, ["support-tier1"]);
+
+    // Eight callers at once. The provider rotates refresh tokens and treats reuse of an old one
+    // as theft (it revokes the grant), so any two refreshes using the same token would fail.
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let session = session.clone();
+        tasks.spawn(async move { session.refresh().await });
+    }
+    while let Some(result) = tasks.join_next().await {
+        result.unwrap().expect("every refresh succeeds");
+    }
+    session
+        .access_token()
+        .await
+        .expect("a current access token");
+
+    let session = Arc::try_unwrap(session).ok().expect("sole owner");
+    let out = session.sign_out().await.expect("sign-out");
+    assert!(out.revoked);
+    assert!(
+        out.end_session_url
+            .is_some_and(|u| u.starts_with(idp.issuer()))
+    );
+    let restored = Session::restore(provider, keychain.clone())
+        .await
+        .expect("restore");
+    assert!(restored.is_none(), "nothing left to restore after sign-out");
+    keychain.delete("probe").unwrap();
+}

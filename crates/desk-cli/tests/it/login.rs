@@ -1,0 +1,255 @@
+//! `desk login`, `whoami` and `logout` against the test provider and the real keychain.
+
+use std::path::Path;
+use std::process::Output;
+
+use desk_auth::{ExposeSecret, Keychain, KeychainError};
+use desk_testkit::{TestIdp, browser_command, missing_real_part};
+use serde_json::Value;
+
+use crate::{desk, keyring_service};
+
+fn text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+}
+
+/// The refresh token `desk` stored for `subject`, read straight from the keychain.
+fn stored_refresh_token(dir: &Path, issuer: &str, subject: &str) -> Result<String, KeychainError> {
+    Keychain::new(keyring_service(dir))
+        .get(&format!("refresh-token@{issuer}#{subject}"))
+        .map(|t| t.expose_secret().to_owned())
+}
+
+fn nothing_stored(dir: &Path, issuer: &str) -> bool {
+    matches!(
+        Keychain::new(keyring_service(dir)).get(&format!("account@{issuer}")),
+        Err(KeychainError::Missing(_))
+    )
+}
+
+/// Whether the provider still accepts `refresh_token`.
+fn provider_accepts(issuer: &str, refresh_token: &str) -> bool {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let response = reqwest::Client::new()
+            .post(format!("{issuer}/token"))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+                ("client_id", desk_testkit::CLIENT_ID),
+            ])
+            .send()
+            .await
+            .unwrap();
+        response.status().is_success()
+    })
+}
+
+fn start() -> Option<(TestIdp, tempfile::TempDir)> {
+    let idp = TestIdp::start()?;
+    let dir = tempfile::tempdir().unwrap();
+    if matches!(
+        Keychain::new(keyring_service(dir.path())).get("probe"),
+        Err(KeychainError::Unavailable(_) | KeychainError::Locked(_))
+    ) {
+        missing_real_part("a Secret Service");
+        return None;
+    }
+    Some((idp, dir))
+}
+
+#[test]
+fn sign_in_restore_without_browser_and_sign_out_with_revocation() {
+    let Some((idp, dir)) = start() else { return };
+    let issuer = idp.issuer();
+    let login = desk(
+        dir.path(),
+        &[
+            ("DESK_ISSUER", issuer),
+            ("BROWSER", &browser_command()),
+            ("DESK_IDP_USER", "supervisor"),
+        ],
+        &["login"],
+    );
+    assert!(login.status.success(), "{}", text(&login));
+    let said = String::from_utf8_lossy(&login.stdout);
+    assert!(said.contains("subject supervisor"), "{said}");
+    assert!(said.contains("roles: support-supervisors"), "{said}");
+    let first_token = stored_refresh_token(dir.path(), issuer, "supervisor").expect("stored");
+
+    // A new process with no browser at all: restored from the keychain.
+    let whoami = desk(
+        dir.path(),
+        &[("DESK_ISSUER", issuer), ("BROWSER", "false")],
+        &["whoami", "--json"],
+    );
+    assert!(whoami.status.success(), "{}", text(&whoami));
+    let me: Value = serde_json::from_slice(&whoami.stdout).unwrap();
+    assert_eq!(me["subject"], "supervisor");
+    assert_eq!(me["roles"], serde_json::json!(["support-supervisors"]));
+
+    // The restore rotated the refresh token, stored in place; the old one is dead.
+    let rotated = stored_refresh_token(dir.path(), issuer, "supervisor").expect("still stored");
+    assert_ne!(rotated, first_token);
+    assert!(
+        !provider_accepts(issuer, &first_token),
+        "the old refresh token must be refused"
+    );
+
+    let logout = desk(dir.path(), &[("DESK_ISSUER", issuer)], &["logout"]);
+    assert!(logout.status.success(), "{}", text(&logout));
+    assert!(String::from_utf8_lossy(&logout.stdout).contains("revoked"));
+    assert!(nothing_stored(dir.path(), issuer));
+    assert!(matches!(
+        stored_refresh_token(dir.path(), issuer, "supervisor"),
+        Err(KeychainError::Missing(_))
+    ));
+    assert!(!provider_accepts(issuer, &rotated), "revoked at sign-out");
+
+    let after = desk(
+        dir.path(),
+        &[("DESK_ISSUER", issuer), ("BROWSER", "false")],
+        &["whoami"],
+    );
+    assert_eq!(after.status.code(), Some(1));
+    assert!(text(&after).contains("not_signed_in"), "{}", text(&after));
+}
+
+#[test]
+fn every_test_user_signs_in_with_their_roles() {
+    let Some((idp, dir)) = start() else { return };
+    for (user, roles) in [
+        ("agent1", "support-tier1"),
+        ("agent2", "support-tier2"),
+        ("admin", "support-admins"),
+        ("norole", "(none)"),
+    ] {
+        let login = desk(
+            dir.path(),
+            &[
+                ("DESK_ISSUER", idp.issuer()),
+                ("BROWSER", &browser_command()),
+                ("DESK_IDP_USER", user),
+            ],
+            &["login"],
+        );
+        assert!(login.status.success(), "{user}: {}", text(&login));
+        assert!(
+            String::from_utf8_lossy(&login.stdout).contains(&format!("roles: {roles}")),
+            "{user}"
+        );
+    }
+    let logout = desk(dir.path(), &[("DESK_ISSUER", idp.issuer())], &["logout"]);
+    assert!(
+        String::from_utf8_lossy(&logout.stdout).contains("revoked"),
+        "{}",
+        text(&logout)
+    );
+}
+
+#[test]
+fn a_refused_login_exits_1_and_stores_nothing() {
+    let Some((idp, dir)) = start() else { return };
+    let out = desk(
+        dir.path(),
+        &[
+            ("DESK_ISSUER", idp.issuer()),
+            ("BROWSER", &browser_command()),
+            ("DESK_IDP_PASSWORD", "wrong"),
+        ],
+        &["login"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("desk: sign_in_failed:")),
+        "{stderr}"
+    );
+    assert!(nothing_stored(dir.path(), idp.issuer()));
+}
+
+#[test]
+fn forged_callbacks_are_ignored_and_the_real_one_completes() {
+    let Some((idp, dir)) = start() else { return };
+    let forge = desk_testkit::repo_root()
+        .join("crates/desk-cli/tests/fixtures/forge-then-login.mjs")
+        .canonicalize()
+        .unwrap();
+    let browser = format!("node {}", forge.display());
+    let out = desk(
+        dir.path(),
+        &[("DESK_ISSUER", idp.issuer()), ("BROWSER", &browser)],
+        &["login"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("subject agent1"));
+    desk(dir.path(), &[("DESK_ISSUER", idp.issuer())], &["logout"]);
+}
+
+#[test]
+fn nobody_answering_the_browser_times_out_clearly() {
+    let Some((idp, dir)) = start() else { return };
+    // `true` "opens" nothing and exits successfully: the listener waits for its timeout.
+    let out = desk(
+        dir.path(),
+        &[
+            ("DESK_ISSUER", idp.issuer()),
+            ("BROWSER", "true"),
+            ("DESK_LOGIN_TIMEOUT_SECS", "1"),
+        ],
+        &["login"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("sign_in_timeout"), "{}", text(&out));
+    assert!(nothing_stored(dir.path(), idp.issuer()));
+}
+
+#[test]
+fn without_a_keychain_no_browser_opens_and_nothing_is_stored() {
+    let Some((idp, dir)) = start() else { return };
+    let marker = dir.path().join("browser-was-opened");
+    let browser = format!("touch {}", marker.display());
+    let out = desk(
+        dir.path(),
+        &[
+            ("DESK_ISSUER", idp.issuer()),
+            ("BROWSER", &browser),
+            (
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/support-desk-bus",
+            ),
+        ],
+        &["login"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("keychain_unavailable"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !marker.exists(),
+        "the browser must not open without a keychain"
+    );
+    let files: Vec<_> = walk(dir.path());
+    assert_eq!(
+        files,
+        [dir.path().join("config.toml")],
+        "no file written: {files:?}"
+    );
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
