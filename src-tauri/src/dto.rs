@@ -27,6 +27,31 @@ impl From<desk_app::Status> for AppStatusDto {
     }
 }
 
+/// The signed-in agent, as the window shows them. No token, ever.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export, export_to = "../../ui/src/generated/")]
+pub struct AgentDto {
+    /// The provider's stable id for the agent.
+    pub subject: String,
+    /// A display name, when the provider sent one.
+    pub name: Option<String>,
+    /// The e-mail address, when the provider sent one.
+    pub email: Option<String>,
+    /// The agent's groups or roles at the provider.
+    pub roles: Vec<String>,
+}
+
+impl From<desk_app::Identity> for AgentDto {
+    fn from(i: desk_app::Identity) -> Self {
+        Self {
+            subject: i.subject,
+            name: i.name,
+            email: i.email,
+            roles: i.roles,
+        }
+    }
+}
+
 /// An error as the window sees it: a stable code to branch on, a sentence to show.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export, export_to = "../../ui/src/generated/")]
@@ -35,6 +60,12 @@ pub struct ErrorDto {
     pub code: String,
     /// A sentence meant for the agent.
     pub message: String,
+}
+
+impl From<desk_app::AppError> for ErrorDto {
+    fn from(e: desk_app::AppError) -> Self {
+        Self::from(&e)
+    }
 }
 
 impl From<&desk_app::AppError> for ErrorDto {

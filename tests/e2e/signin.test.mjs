@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -15,27 +16,58 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const application = process.env.DESK_APP_BINARY;
 const screenshotDir = path.resolve(repo, process.env.DESK_SCREENSHOT_DIR ?? 'test-output/screenshots');
 
+const keyringService = `support-desk-e2e-${process.pid}`;
+const loginScript = path.join(repo, 'tests/idp/login.mjs');
+
 let idp;
 let driver;
 let session;
 let home;
 
-before(async () => {
-  assert.ok(application, 'set DESK_APP_BINARY to the built support-desk binary');
-  idp = await startIdp();
+/** Starts the app (through a fresh tauri-driver) with `browser` as its BROWSER command. */
+async function launch(browser) {
+  await session?.close().catch(() => {});
+  await driver?.stop();
   // The app gets a configuration of its own: an empty file, its own data folder and keychain
   // namespace, so nothing of the person running the tests is read or touched.
-  home = mkdtempSync(path.join(tmpdir(), 'support-desk-e2e-'));
-  writeFileSync(path.join(home, 'config.toml'), '');
   driver = await startDriver({
     env: {
       DESK_CONFIG: path.join(home, 'config.toml'),
       DESK_DATA_DIR: path.join(home, 'data'),
-      DESK_KEYRING_SERVICE: `support-desk-e2e-${process.pid}`,
+      DESK_KEYRING_SERVICE: keyringService,
       DESK_ISSUER: idp.issuer,
+      DESK_IDP_USER: 'agent2',
+      BROWSER: browser,
     },
   });
   session = await openSession(driver.base, application);
+}
+
+/** The keychain entries the app holds, as `secret-tool` sees them. */
+function keychainEntries() {
+  const out = spawnSync('secret-tool', ['search', '--all', 'service', keyringService], { encoding: 'utf8' });
+  return (out.stdout + out.stderr).split('\n').filter((l) => l.startsWith('attribute.username'));
+}
+
+async function screenshot(name) {
+  mkdirSync(screenshotDir, { recursive: true });
+  const file = path.join(screenshotDir, `${name}.png`);
+  rmSync(file, { force: true });
+  const { width, height } = await session.screenshot(file);
+  const png = readFileSync(file);
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [width, height], 'the window, whole');
+  // A blank window of this size compresses to a few kB; text and a card make it far larger.
+  assert.ok(png.length > 15_000, `a rendered screen, not a blank (${png.length} bytes)`);
+  console.log(`screenshot: ${file}`);
+}
+
+before(async () => {
+  assert.ok(application, 'set DESK_APP_BINARY to the built support-desk binary');
+  idp = await startIdp();
+  home = mkdtempSync(path.join(tmpdir(), 'support-desk-e2e-'));
+  writeFileSync(path.join(home, 'config.toml'), '');
+  await launch(`node ${loginScript}`);
 });
 
 after(async () => {
@@ -54,12 +86,6 @@ describe('the app window', () => {
     assert.equal(await session.title(), 'Support Desk');
   });
 
-  it('offers no working sign-in button before sign-in exists', async () => {
-    const button = await session.find('[data-testid="sign-in-button"]');
-    assert.equal(await session.text(button), 'Sign in');
-    assert.equal(await session.enabled(button), false);
-    assert.match(await session.text(await session.find('[data-testid="sign-in-note"]')), /not available/);
-  });
 
   it('keeps the webview free of Tauri globals and of remote content', async () => {
     const source = await session.source();
@@ -97,16 +123,32 @@ describe('the app window', () => {
   });
 
   it('writes a screenshot of the sign-in screen', async () => {
-    await session.find('[data-testid="sign-in-screen"]');
-    mkdirSync(screenshotDir, { recursive: true });
-    const file = path.join(screenshotDir, 'sign-in.png');
-    rmSync(file, { force: true });
-    const { width, height } = await session.screenshot(file);
-    const png = readFileSync(file);
-    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
-    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [width, height], 'the window, whole');
-    // A blank window of this size compresses to a few kB; text and a card make it far larger.
-    assert.ok(png.length > 15_000, `a rendered screen, not a blank (${png.length} bytes)`);
-    console.log(`screenshot: ${file}`);
+    await session.find('[data-testid="sign-in-button"]');
+    await screenshot('sign-in');
+  });
+
+  it('signs in through the browser hook and shows the agent, with no token in the page', async () => {
+    const button = await session.find('[data-testid="sign-in-button"]');
+    assert.equal(await session.enabled(button), true);
+    await session.click(button);
+    const name = await session.find('[data-testid="agent-name"]', { timeoutMs: 30_000 });
+    assert.equal(await session.text(name), 'Signed in as Sam Tier-Two');
+    assert.match(await session.text(await session.find('[data-testid="agent-roles"]')), /support-tier2/);
+    const source = await session.source();
+    assert.doesNotMatch(source, /eyJ[A-Za-z0-9_-]{10,}\./, 'no JWT anywhere in the page');
+    assert.deepEqual(keychainEntries().length, 2, 'account and refresh token in the keychain');
+    await screenshot('signed-in');
+  });
+
+  it('is still signed in after a restart, without a browser', async () => {
+    await launch('false');
+    const name = await session.find('[data-testid="agent-name"]', { timeoutMs: 30_000 });
+    assert.equal(await session.text(name), 'Signed in as Sam Tier-Two');
+  });
+
+  it('signs out: back to the sign-in screen, nothing left in the keychain', async () => {
+    await session.click(await session.find('[data-testid="sign-out-button"]'));
+    await session.find('[data-testid="sign-in-screen"]', { timeoutMs: 15_000 });
+    assert.deepEqual(keychainEntries(), []);
   });
 });

@@ -95,6 +95,7 @@ export async function openSession(base, application) {
       return (await s('POST', '/elements', { using: 'css selector', value: css })).map((e) => e[ELEMENT]);
     },
     text: (el) => s('GET', `/element/${el}/text`),
+    click: (el) => s('POST', `/element/${el}/click`, {}),
     enabled: (el) => s('GET', `/element/${el}/enabled`),
     attribute: (el, name) => s('GET', `/element/${el}/attribute/${name}`),
     title: () => s('GET', '/title'),

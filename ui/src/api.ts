@@ -2,10 +2,11 @@
 // never talks to the network itself.
 import { invoke } from '@tauri-apps/api/core';
 
+import type { AgentDto } from './generated/AgentDto';
 import type { AppStatusDto } from './generated/AppStatusDto';
 import type { ErrorDto } from './generated/ErrorDto';
 
-export type { AppStatusDto, ErrorDto };
+export type { AgentDto, AppStatusDto, ErrorDto };
 
 /** A command's failure as the window shows it. */
 export class CommandError extends Error {
@@ -29,4 +30,10 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const api = {
   appStatus: () => call<AppStatusDto>('app_status'),
+  currentAgent: () => call<AgentDto | null>('current_agent'),
+  signIn: () => call<AgentDto>('sign_in'),
+  signOut: () => call<void>('sign_out'),
 };
+
+/** What the screens need from the app: the commands, or test doubles of them. */
+export type Api = typeof api;

@@ -1,11 +1,4 @@
-import { api, CommandError } from './api';
-import { renderFatal, renderSignIn } from './signin';
+import { api } from './api';
+import { start } from './signin';
 
-const root = document.getElementById('app')!;
-
-api
-  .appStatus()
-  .then((status) => renderSignIn(root, status))
-  .catch((err: unknown) => {
-    renderFatal(root, err instanceof CommandError ? err.message : 'An unexpected error occurred.');
-  });
+void start(document.getElementById('app')!, api);

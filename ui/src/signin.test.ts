@@ -1,6 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { providerLabel, renderFatal, renderSignIn } from './signin';
+import { type Api, CommandError } from './api';
+import { providerLabel, renderFatal, renderSignIn, start } from './signin';
 
 let root: HTMLElement;
 beforeEach(() => {
@@ -8,38 +9,84 @@ beforeEach(() => {
   root = document.getElementById('app')!;
 });
 
+const status = { version: '0.1.0', issuer: 'https://login.example.com/oauth2/default', signedIn: false };
+const agent = { subject: 'agent2', name: 'Sam Tier-Two', email: null, roles: ['support-tier2'] };
+
+function fakeApi(overrides: Partial<Api> = {}): Api {
+  return {
+    appStatus: vi.fn(async () => status),
+    currentAgent: vi.fn(async () => null),
+    signIn: vi.fn(async () => agent),
+    signOut: vi.fn(async () => undefined),
+    ...overrides,
+  };
+}
+
+const q = (id: string) => root.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
 describe('sign-in screen', () => {
   it('names the configured provider by its host', () => {
-    renderSignIn(root, { version: '0.1.0', issuer: 'https://login.example.com/oauth2/default', signedIn: false });
-    const screen = root.querySelector('[data-testid="sign-in-screen"]');
-    expect(screen?.querySelector('h1')?.textContent).toBe('Support Desk');
-    expect(root.querySelector('[data-testid="provider"]')?.textContent).toBe(
-      'Your company account at login.example.com',
-    );
+    renderSignIn(root, status, fakeApi());
+    expect(q('sign-in-screen')?.querySelector('h1')?.textContent).toBe('Support Desk');
+    expect(q('provider')?.textContent).toBe('Your company account at login.example.com');
     expect(root.textContent).toContain('Version 0.1.0');
   });
 
-  it('does not pretend sign-in works before it does', () => {
-    renderSignIn(root, { version: '0.1.0', issuer: 'https://login.example.com', signedIn: false });
-    const button = root.querySelector<HTMLButtonElement>('[data-testid="sign-in-button"]')!;
+  it('signs in, showing progress, then the agent', async () => {
+    let finish!: (a: typeof agent) => void;
+    const api = fakeApi({ signIn: vi.fn(() => new Promise<typeof agent>((r) => (finish = r))) });
+    renderSignIn(root, status, api);
+    const button = q('sign-in-button') as HTMLButtonElement;
+    button.click();
     expect(button.disabled).toBe(true);
-    const note = document.getElementById(button.getAttribute('aria-describedby')!);
-    expect(note?.textContent).toMatch(/not available/);
+    expect(q('sign-in-note')?.textContent).toMatch(/browser/);
+    finish(agent);
+    await flush();
+    expect(q('agent-name')?.textContent).toBe('Signed in as Sam Tier-Two');
+    expect(q('agent-roles')?.textContent).toContain('support-tier2');
   });
 
-  it('says what to do when no provider is configured', () => {
-    renderSignIn(root, { version: '0.1.0', issuer: null, signedIn: false });
-    expect(root.querySelector('[data-testid="provider"]')?.textContent).toMatch(/DESK_ISSUER/);
+  it('shows why sign-in failed and lets the agent try again', async () => {
+    const api = fakeApi({
+      signIn: vi.fn(async () => {
+        throw new CommandError('sign_in_timeout', 'sign-in timed out after 300 s');
+      }),
+    });
+    renderSignIn(root, status, api);
+    (q('sign-in-button') as HTMLButtonElement).click();
+    await flush();
+    expect(q('sign-in-note')?.textContent).toBe('sign-in timed out after 300 s');
+    expect(q('sign-in-note')?.getAttribute('role')).toBe('alert');
+    expect((q('sign-in-button') as HTMLButtonElement).disabled).toBe(false);
   });
 
-  it('renders hostile configuration text as text, never as HTML', () => {
+  it('says what to do when no provider is configured, and offers no sign-in', () => {
+    renderSignIn(root, { ...status, issuer: null }, fakeApi());
+    expect(q('provider')?.textContent).toMatch(/DESK_ISSUER/);
+    expect((q('sign-in-button') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('opens signed in when the keychain holds a session, and signs out', async () => {
+    const api = fakeApi({ currentAgent: vi.fn(async () => agent) });
+    await start(root, api);
+    expect(q('agent-name')?.textContent).toContain('Sam Tier-Two');
+    (q('sign-out-button') as HTMLButtonElement).click();
+    await flush();
+    expect(api.signOut).toHaveBeenCalledOnce();
+    expect(q('sign-in-screen')).not.toBeNull();
+  });
+
+  it('renders hostile text as text, never as HTML', async () => {
     const hostile = '<img src=x onerror="window.pwned=1">';
-    renderSignIn(root, { version: hostile, issuer: hostile, signedIn: false });
+    renderSignIn(root, { ...status, version: hostile, issuer: hostile }, fakeApi());
     expect(root.querySelector('img')).toBeNull();
     expect(root.textContent).toContain(hostile);
+    await start(root, fakeApi({ currentAgent: vi.fn(async () => ({ ...agent, name: hostile, roles: [hostile] })) }));
+    expect(root.querySelector('img')).toBeNull();
+    expect(q('agent-name')?.textContent).toContain(hostile);
     renderFatal(root, hostile);
     expect(root.querySelector('img')).toBeNull();
-    expect(root.textContent).toContain(hostile);
   });
 
   it('labels a URL it cannot parse with the text as given', () => {

@@ -1,5 +1,7 @@
-// The sign-in screen. Server and configuration text is only ever set as text, never as HTML.
-import type { AppStatusDto } from './api';
+// The sign-in screen and the signed-in view. Server and configuration text is only ever set as
+// text, never as HTML.
+import type { AgentDto, Api, AppStatusDto } from './api';
+import { CommandError } from './api';
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -15,6 +17,16 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+function button(text: string, testId: string): HTMLButtonElement {
+  const b = el('button', { text, testId });
+  b.type = 'button';
+  return b;
+}
+
+function message(err: unknown): string {
+  return err instanceof CommandError ? err.message : 'An unexpected error occurred.';
+}
+
 /** The host a person recognises in an issuer URL, or the URL itself when it does not parse. */
 export function providerLabel(issuer: string): string {
   try {
@@ -25,7 +37,7 @@ export function providerLabel(issuer: string): string {
 }
 
 /** Renders the sign-in screen for `status` into `root`, replacing what was there. */
-export function renderSignIn(root: HTMLElement, status: AppStatusDto): void {
+export function renderSignIn(root: HTMLElement, status: AppStatusDto, api: Api): void {
   const provider = status.issuer
     ? el('p', { testId: 'provider', text: `Your company account at ${providerLabel(status.issuer)}` })
     : el('p', {
@@ -33,40 +45,97 @@ export function renderSignIn(root: HTMLElement, status: AppStatusDto): void {
         className: 'warning',
         text: 'No identity provider is configured. Set DESK_ISSUER or `issuer` in the configuration file.',
       });
-  const note = el('p', {
-    id: 'sign-in-note',
-    className: 'muted',
-    testId: 'sign-in-note',
-    text: 'Sign-in is not available in this build yet.',
+  const note = el('p', { id: 'sign-in-note', className: 'muted', testId: 'sign-in-note' });
+  note.setAttribute('role', 'status');
+  const signIn = button('Sign in', 'sign-in-button');
+  signIn.disabled = !status.issuer;
+  signIn.setAttribute('aria-describedby', note.id);
+  signIn.addEventListener('click', async () => {
+    signIn.disabled = true;
+    note.className = 'muted';
+    note.textContent = 'Waiting for you to sign in in your browser…';
+    try {
+      renderSignedIn(root, status, await api.signIn(), api);
+    } catch (err) {
+      note.className = 'warning';
+      note.setAttribute('role', 'alert');
+      note.textContent = message(err);
+      signIn.disabled = false;
+    }
   });
-  const button = el('button', { testId: 'sign-in-button', text: 'Sign in' });
-  button.type = 'button';
-  button.disabled = true;
-  button.setAttribute('aria-describedby', note.id);
 
+  const title = el('h1', { text: 'Support Desk', id: 'sign-in-title' });
   const card = el(
     'section',
     { className: 'card', testId: 'sign-in-screen' },
-    el('h1', { text: 'Support Desk' }),
+    title,
     el('p', { className: 'lead', text: 'Sign in to look up customers, accounts and tickets.' }),
     provider,
-    button,
+    signIn,
     note,
     el('p', { className: 'version', text: `Version ${status.version}` }),
   );
-  card.setAttribute('aria-labelledby', 'sign-in-title');
-  card.querySelector('h1')!.id = 'sign-in-title';
+  card.setAttribute('aria-labelledby', title.id);
   root.replaceChildren(card);
 }
 
+/** Renders the signed-in agent, with a way to sign out. */
+export function renderSignedIn(root: HTMLElement, status: AppStatusDto, agent: AgentDto, api: Api): void {
+  const note = el('p', { className: 'muted', testId: 'signed-in-note' });
+  note.setAttribute('role', 'status');
+  const signOut = button('Sign out', 'sign-out-button');
+  signOut.addEventListener('click', async () => {
+    signOut.disabled = true;
+    try {
+      await api.signOut();
+      renderSignIn(root, status, api);
+    } catch (err) {
+      note.className = 'warning';
+      note.textContent = message(err);
+      signOut.disabled = false;
+    }
+  });
+  const roles = agent.roles.length ? agent.roles.join(', ') : 'none';
+  root.replaceChildren(
+    el(
+      'section',
+      { className: 'card', testId: 'signed-in' },
+      el('h1', { text: 'Support Desk' }),
+      el('p', { testId: 'agent-name', text: `Signed in as ${agent.name ?? agent.subject}` }),
+      el('p', { className: 'muted', testId: 'agent-roles', text: `Roles at your company: ${roles}` }),
+      signOut,
+      note,
+    ),
+  );
+}
+
 /** Renders an error the app could not get past, as a sentence. */
-export function renderFatal(root: HTMLElement, message: string): void {
+export function renderFatal(root: HTMLElement, text: string): void {
   root.replaceChildren(
     el(
       'section',
       { className: 'card', testId: 'fatal-error' },
       el('h1', { text: 'Support Desk cannot start' }),
-      el('p', { className: 'warning', text: message }),
+      el('p', { className: 'warning', text }),
     ),
   );
+}
+
+/** Opens on the sign-in screen, or on the signed-in view when the keychain holds a session. */
+export async function start(root: HTMLElement, api: Api): Promise<void> {
+  let status: AppStatusDto;
+  try {
+    status = await api.appStatus();
+  } catch (err) {
+    renderFatal(root, message(err));
+    return;
+  }
+  renderSignIn(root, status, api);
+  if (!status.issuer) return;
+  try {
+    const agent = await api.currentAgent();
+    if (agent) renderSignedIn(root, status, agent, api);
+  } catch {
+    // The sign-in screen stays; signing in again reports any real problem.
+  }
 }
