@@ -1,6 +1,7 @@
 // A small W3C WebDriver client over fetch, and a tauri-driver process to talk to: enough to open
 // the real app window, find elements, read them and take screenshots. No dependencies.
 import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -13,6 +14,32 @@ export async function freePort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Every process below `pid` (Linux /proc), deepest last. */
+function descendants(pid) {
+  const parentOf = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The parent pid is the second field after the parenthesised command name.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const found = [];
+  const walk = (p) => {
+    for (const [child, parent] of parentOf) {
+      if (parent === p) {
+        found.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return found;
 }
 
 /** Starts tauri-driver (which starts WebKitWebDriver) with `env` for the app it will launch. */
@@ -37,10 +64,20 @@ export async function startDriver({ env = {} } = {}) {
       if ((await fetch(`${base}/status`)).ok) {
         return {
           base,
+          // Ending the WebDriver session does not end the app, and tauri-driver leaves it
+          // running when it stops: everything the driver started is ended here.
           stop: async () => {
+            const started = descendants(child.pid);
             child.kill('SIGTERM');
             await Promise.race([exited, sleep(3000)]);
             if (child.exitCode === null) child.kill('SIGKILL');
+            for (const pid of started) {
+              try {
+                process.kill(pid, 'SIGKILL');
+              } catch {
+                // already gone
+              }
+            }
           },
         };
       }

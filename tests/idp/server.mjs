@@ -133,7 +133,12 @@ export async function start({ host = '127.0.0.1', port = 0 } = {}) {
   return {
     issuer,
     provider,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    // Clients with keep-alive connections (an app under test) must not keep the provider up.
+    close: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -26,6 +26,8 @@ pub use discovery::{ExtraMetadata, ProviderMetadata, check_issuer, discover};
 pub use error::AuthError;
 pub use id_token::Identity;
 pub use keychain::{Keychain, KeychainError};
+/// The OpenID Connect library this crate builds on, for callers that name its types.
+pub use openidconnect;
 pub use provider::{Provider, ProviderConfig};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use session::{Session, SignedOut, forget_stored};

@@ -127,6 +127,8 @@ impl Provider {
         let waiting = listener.wait(expect, self.config.login_timeout);
         tokio::pin!(waiting);
         let callback = tokio::select! {
+            // When both are ready, the listener's verdict is the one that explains the outcome.
+            biased;
             result = &mut waiting => result?,
             // A browser command that fails (a BROWSER script that could not log in) ends the
             // attempt now; one that succeeds leaves the listener to receive the response.

@@ -55,6 +55,26 @@ pub fn browser_command() -> String {
     format!("node {}", script.canonicalize().unwrap_or(script).display())
 }
 
+/// A fresh 2048-bit RSA private key in PKCS#1 PEM, made by Node.js (fast, and already a real
+/// part of the suite). Never written to disk.
+pub fn rsa_private_pem() -> String {
+    let out = Command::new("node")
+        .args([
+            "-e",
+            "const { generateKeyPairSync } = require('node:crypto');\
+             const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });\
+             process.stdout.write(privateKey.export({ type: 'pkcs1', format: 'pem' }));",
+        ])
+        .output()
+        .expect("node");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("PEM is text")
+}
+
 /// The test OpenID provider (`tests/idp/server.mjs`) running on a free loopback port. It stops
 /// when this value is dropped.
 pub struct TestIdp {

@@ -253,3 +253,41 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_session_revoked_at_the_provider_ends_and_is_forgotten() {
+    let Some((idp, dir)) = start() else { return };
+    let issuer = idp.issuer();
+    let login = desk(
+        dir.path(),
+        &[("DESK_ISSUER", issuer), ("BROWSER", &browser_command())],
+        &["login"],
+    );
+    assert!(login.status.success(), "{}", text(&login));
+    // An administrator ends the session at the provider, behind the app's back.
+    let token = stored_refresh_token(dir.path(), issuer, "agent1").unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let response = reqwest::Client::new()
+            .post(format!("{issuer}/token/revocation"))
+            .form(&[
+                ("token", token.as_str()),
+                ("client_id", desk_testkit::CLIENT_ID),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    });
+    let whoami = desk(
+        dir.path(),
+        &[("DESK_ISSUER", issuer), ("BROWSER", "false")],
+        &["whoami"],
+    );
+    assert_eq!(whoami.status.code(), Some(1));
+    assert!(text(&whoami).contains("session_ended"), "{}", text(&whoami));
+    assert!(
+        nothing_stored(dir.path(), issuer),
+        "the dead session is forgotten"
+    );
+}

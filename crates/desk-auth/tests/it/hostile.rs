@@ -1,0 +1,349 @@
+//! A deliberately misbehaving provider, written here, against the real sign-in flow: every bad
+//! token, key or response it can produce must end the sign-in with a clear error and nothing
+//! stored. The `Valid` case runs the same provider honestly, so each refusal is known to come
+//! from the one thing that case changes.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use desk_auth::openidconnect::core::{CoreJwsSigningAlgorithm, CoreRsaPrivateSigningKey};
+use desk_auth::openidconnect::{JsonWebKeyId, PrivateSigningKey};
+use desk_auth::{AuthError, Keychain, KeychainError, Opener, Provider, ProviderConfig, Session};
+use desk_testkit::{browser_command, missing_real_part, rsa_private_pem, unique_name};
+use hmac::Mac;
+use serde_json::{Value, json};
+use sha2::Digest;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    Valid,
+    BadSignature,
+    WrongIssuer,
+    WrongAudience,
+    ExtraAudience,
+    OtherAuthorizedParty,
+    MissingSubject,
+    WrongNonce,
+    Expired,
+    IssuedInFuture,
+    AlgNone,
+    Hs256WithPublicKey,
+    RotatedKey,
+    AtHashMismatch,
+    UserInfoOtherSubject,
+    IssParameterMismatch,
+    WrongState,
+}
+
+struct Hostile {
+    case: Case,
+    base: String,
+    old_key: CoreRsaPrivateSigningKey,
+    new_key: CoreRsaPrivateSigningKey,
+    jwks_fetches: AtomicU32,
+    nonce: Mutex<String>,
+}
+
+const ACCESS_TOKEN: &str = "access-token-for-alice";
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn jwk(key: &CoreRsaPrivateSigningKey) -> Value {
+    serde_json::to_value(key.as_verification_key()).unwrap()
+}
+
+async fn discovery(State(h): State<Arc<Hostile>>) -> Json<Value> {
+    let b = &h.base;
+    Json(json!({
+        "issuer": b,
+        "authorization_endpoint": format!("{b}/authorize"),
+        "token_endpoint": format!("{b}/token"),
+        "jwks_uri": format!("{b}/jwks"),
+        "userinfo_endpoint": format!("{b}/userinfo"),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        // Advertising HS256 and none must not make them acceptable.
+        "id_token_signing_alg_values_supported": ["RS256", "HS256", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": true,
+    }))
+}
+
+async fn jwks(State(h): State<Arc<Hostile>>) -> Json<Value> {
+    let fetch = h.jwks_fetches.fetch_add(1, Ordering::SeqCst);
+    // On rotation, the key that signs the token appears only after discovery fetched the set.
+    let keys = if h.case == Case::RotatedKey && fetch > 0 {
+        vec![jwk(&h.old_key), jwk(&h.new_key)]
+    } else {
+        vec![jwk(&h.old_key)]
+    };
+    Json(json!({ "keys": keys }))
+}
+
+async fn authorize(
+    State(h): State<Arc<Hostile>>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Redirect {
+    *h.nonce.lock().unwrap() = q["nonce"].clone();
+    let state = if h.case == Case::WrongState {
+        "not-the-state"
+    } else {
+        &q["state"]
+    };
+    let iss = if h.case == Case::IssParameterMismatch {
+        "https://evil.example"
+    } else {
+        &h.base
+    };
+    let mut url = desk_auth::openidconnect::url::Url::parse(&q["redirect_uri"]).unwrap();
+    url.query_pairs_mut()
+        .append_pair("code", "the-code")
+        .append_pair("state", state)
+        .append_pair("iss", iss);
+    Redirect::to(url.as_str())
+}
+
+async fn token(State(h): State<Arc<Hostile>>) -> impl IntoResponse {
+    Json(json!({
+        "access_token": ACCESS_TOKEN,
+        "token_type": "Bearer",
+        "expires_in": 600,
+        "refresh_token": "refresh-token-for-alice",
+        "id_token": id_token(&h),
+    }))
+}
+
+async fn userinfo(State(h): State<Arc<Hostile>>) -> Json<Value> {
+    let sub = if h.case == Case::UserInfoOtherSubject {
+        "mallory"
+    } else {
+        "alice"
+    };
+    Json(json!({ "sub": sub }))
+}
+
+fn at_hash(token: &str) -> String {
+    let digest = sha2::Sha256::digest(token.as_bytes());
+    B64.encode(&digest[..16])
+}
+
+fn id_token(h: &Hostile) -> String {
+    let t = now();
+    let mut claims = json!({
+        "iss": h.base,
+        "aud": "support-desk",
+        "sub": "alice",
+        "exp": t + 600,
+        "iat": t,
+        "nonce": *h.nonce.lock().unwrap(),
+        "at_hash": at_hash(ACCESS_TOKEN),
+        "groups": ["support-tier1"],
+    });
+    match h.case {
+        Case::WrongIssuer => claims["iss"] = json!("https://evil.example"),
+        Case::WrongAudience => claims["aud"] = json!("another-client"),
+        Case::ExtraAudience => claims["aud"] = json!(["support-desk", "untrusted-api"]),
+        Case::OtherAuthorizedParty => claims["azp"] = json!("another-client"),
+        Case::MissingSubject => {
+            claims.as_object_mut().unwrap().remove("sub");
+        }
+        Case::WrongNonce => claims["nonce"] = json!("replayed-nonce"),
+        // Beyond the 60 s skew the client allows.
+        Case::Expired => {
+            claims["exp"] = json!(t - 120);
+            claims["iat"] = json!(t - 720);
+        }
+        Case::IssuedInFuture => claims["iat"] = json!(t + 3600),
+        Case::AtHashMismatch => claims["at_hash"] = json!(at_hash("another-access-token")),
+        _ => {}
+    }
+    let payload = B64.encode(claims.to_string());
+    let (alg, kid, key) = match h.case {
+        Case::RotatedKey => ("RS256", "new", &h.new_key),
+        Case::AlgNone => ("none", "old", &h.old_key),
+        Case::Hs256WithPublicKey => ("HS256", "old", &h.old_key),
+        _ => ("RS256", "old", &h.old_key),
+    };
+    let header = B64.encode(json!({ "alg": alg, "kid": kid, "typ": "JWT" }).to_string());
+    let input = format!("{header}.{payload}");
+    let signature = match h.case {
+        Case::AlgNone => Vec::new(),
+        Case::Hs256WithPublicKey => {
+            // The classic forgery: HMAC keyed with the public key the client already trusts.
+            let public = jwk(key).to_string();
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(public.as_bytes()).unwrap();
+            mac.update(input.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
+        _ => {
+            let mut sig = key
+                .sign(
+                    &CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+                    input.as_bytes(),
+                )
+                .unwrap();
+            if h.case == Case::BadSignature {
+                sig[10] ^= 0x01;
+            }
+            sig
+        }
+    };
+    format!("{input}.{}", B64.encode(signature))
+}
+
+struct Run {
+    result: Result<Session, AuthError>,
+    keychain: Keychain,
+    issuer: String,
+    jwks_fetches: u32,
+}
+
+impl Run {
+    /// No entry at all: no account, no refresh token, and the pre-browser probe deleted again.
+    fn stored_nothing(&self) -> bool {
+        [
+            "probe".to_owned(),
+            format!("account@{}", self.issuer),
+            format!("refresh-token@{}#alice", self.issuer),
+        ]
+        .iter()
+        .all(|name| matches!(self.keychain.get(name), Err(KeychainError::Missing(_))))
+    }
+}
+
+async fn run(case: Case, keys: &(String, String)) -> Option<Run> {
+    let keychain = Keychain::new(unique_name("support-desk-test"));
+    if let Err(KeychainError::Unavailable(e) | KeychainError::Locked(e)) = keychain.get("probe") {
+        missing_real_part(&format!("a Secret Service ({e})"));
+        return None;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let hostile = Arc::new(Hostile {
+        case,
+        base: base.clone(),
+        old_key: CoreRsaPrivateSigningKey::from_pem(&keys.0, Some(JsonWebKeyId::new("old".into())))
+            .unwrap(),
+        new_key: CoreRsaPrivateSigningKey::from_pem(&keys.1, Some(JsonWebKeyId::new("new".into())))
+            .unwrap(),
+        jwks_fetches: AtomicU32::new(0),
+        nonce: Mutex::new(String::new()),
+    });
+    let app = Router::new()
+        .route("/.well-known/openid-configuration", get(discovery))
+        .route("/jwks", get(jwks))
+        .route("/authorize", get(authorize))
+        .route("/token", post(token))
+        .route("/userinfo", get(userinfo))
+        .with_state(hostile.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let provider = Provider::connect(ProviderConfig {
+        issuer: base.clone(),
+        client_id: "support-desk".into(),
+        scopes: vec!["openid".into()],
+        roles_claim: "groups".into(),
+        clock_skew: Duration::from_secs(60),
+        login_timeout: Duration::from_secs(if case == Case::WrongState { 3 } else { 20 }),
+    })
+    .await
+    .expect("the hostile provider's discovery is itself valid");
+    let mut words: Vec<String> = browser_command()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    if case == Case::WrongState {
+        // A browser that shrugs off the refused callback, so only the listener decides: it must
+        // keep waiting for a response with the right state, until its timeout.
+        let script = format!("{} \"$1\" || true", words.join(" "));
+        words = vec!["sh".into(), "-c".into(), script, "sh".into()];
+    }
+    let opener = Opener::Command(words);
+    let result = Session::sign_in(Arc::new(provider), keychain.clone(), &opener).await;
+    Some(Run {
+        result,
+        keychain,
+        issuer: base,
+        jwks_fetches: hostile.jwks_fetches.load(Ordering::SeqCst),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_bad_answer_is_refused_and_nothing_is_stored() {
+    let keys = (rsa_private_pem(), rsa_private_pem());
+    // (case, the words the refusal must contain)
+    let refusals: [(Case, &str); 15] = [
+        (Case::BadSignature, "signature"),
+        (Case::WrongIssuer, "issuer"),
+        (Case::WrongAudience, "audience"),
+        (Case::ExtraAudience, "audience"),
+        (Case::OtherAuthorizedParty, "authorized party"),
+        (Case::MissingSubject, "malformed"),
+        (Case::WrongNonce, "nonce"),
+        (Case::Expired, "expired"),
+        (Case::IssuedInFuture, "future"),
+        (Case::AlgNone, "signature"),
+        (Case::Hs256WithPublicKey, "alg"),
+        (Case::AtHashMismatch, "at_hash"),
+        (Case::UserInfoOtherSubject, "subject differs"),
+        (Case::IssParameterMismatch, "another issuer"),
+        (Case::WrongState, "timed out"),
+    ];
+    let mut failures = Vec::new();
+    for (case, words) in refusals {
+        let Some(run) = run(case, &keys).await else {
+            return;
+        };
+        match &run.result {
+            Ok(_) => failures.push(format!("{case:?}: was accepted")),
+            Err(e) if !e.to_string().to_lowercase().contains(words) => {
+                failures.push(format!("{case:?}: refused, but not for `{words}`: {e}"))
+            }
+            Err(_) => {}
+        }
+        if !run.stored_nothing() {
+            failures.push(format!("{case:?}: something was stored"));
+        }
+        eprintln!(
+            "{case:?}: {}",
+            run.result
+                .as_ref()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        );
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_honest_run_and_a_rotated_key_are_accepted() {
+    let keys = (rsa_private_pem(), rsa_private_pem());
+    let Some(valid) = run(Case::Valid, &keys).await else {
+        return;
+    };
+    let session = valid.result.expect("the honest provider is accepted");
+    assert_eq!(session.identity().subject, "alice");
+    assert_eq!(session.identity().roles, ["support-tier1"]);
+    assert_eq!(valid.jwks_fetches, 1, "no re-fetch when the key is known");
+    session.sign_out().await.unwrap();
+
+    let Some(rotated) = run(Case::RotatedKey, &keys).await else {
+        return;
+    };
+    let session = rotated.result.expect("accepted after one JWKS re-fetch");
+    assert_eq!(rotated.jwks_fetches, 2);
+    session.sign_out().await.unwrap();
+}
