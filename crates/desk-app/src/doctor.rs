@@ -39,12 +39,16 @@ pub(crate) async fn run(config: &Config) -> Doctor {
 
 async fn keychain(config: &Config) -> Check {
     let keychain = desk_auth::Keychain::new(config.keyring_service.clone());
-    // A read of an entry that need not exist: it reaches the keychain without writing to it.
-    let answer = tokio::task::spawn_blocking(move || keychain.get("doctor-probe")).await;
+    // Write and delete a probe: a locked keychain still answers reads of missing entries.
+    let answer = tokio::task::spawn_blocking(move || {
+        keychain.set("doctor-probe", &desk_auth::SecretString::from("probe"))?;
+        keychain.delete("doctor-probe")
+    })
+    .await;
     let (ok, detail) = match answer {
-        Ok(Ok(_) | Err(desk_auth::KeychainError::Missing(_))) => (
+        Ok(Ok(())) => (
             true,
-            format!("answers (service `{}`)", config.keyring_service),
+            format!("stores and deletes (service `{}`)", config.keyring_service),
         ),
         Ok(Err(e)) => (false, e.to_string()),
         Err(e) => (false, format!("the keychain check did not finish: {e}")),

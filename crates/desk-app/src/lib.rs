@@ -139,7 +139,7 @@ impl App {
         Ok(SignOut {
             was_signed_in: forgotten.is_some(),
             revoked: forgotten.unwrap_or(false),
-            end_session_url: provider.and_then(|p| p.end_session_url(None)),
+            end_session_url: provider.and_then(|p| p.end_session_url()),
         })
     }
 

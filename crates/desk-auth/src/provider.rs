@@ -218,15 +218,12 @@ impl Provider {
     }
 
     /// The URL that ends the agent's session at the provider (RP-initiated logout), if offered.
-    pub fn end_session_url(&self, id_token_hint: Option<&SecretString>) -> Option<String> {
+    /// It names the client only: an `id_token_hint` would put a token into a URL that browsers,
+    /// terminals and logs keep.
+    pub fn end_session_url(&self) -> Option<String> {
         let mut url = Url::parse(self.end_session_url.as_deref()?).ok()?;
-        {
-            let mut query = url.query_pairs_mut();
-            query.append_pair("client_id", &self.config.client_id);
-            if let Some(hint) = id_token_hint {
-                query.append_pair("id_token_hint", hint.expose_secret());
-            }
-        }
+        url.query_pairs_mut()
+            .append_pair("client_id", &self.config.client_id);
         Some(url.into())
     }
 

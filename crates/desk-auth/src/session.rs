@@ -35,7 +35,6 @@ pub struct Session {
 
 struct Live {
     access_token: SecretString,
-    id_token: Option<SecretString>,
     expires_at: Instant,
 }
 
@@ -162,9 +161,6 @@ impl Session {
         *self.identity.write().expect("identity lock") = verified.identity.clone();
         live.access_token = verified.tokens.access_token.clone();
         live.expires_at = verified.tokens.expires_at;
-        if let Some(id_token) = &verified.tokens.id_token {
-            live.id_token = Some(id_token.clone());
-        }
         Ok(())
     }
 
@@ -188,10 +184,9 @@ impl Session {
             _ => false,
         };
         forget(&self.keychain, &identity).await?;
-        let id_token = self.live.lock().await.id_token.clone();
         Ok(SignedOut {
             revoked,
-            end_session_url: self.provider.end_session_url(id_token.as_ref()),
+            end_session_url: self.provider.end_session_url(),
         })
     }
 
@@ -207,7 +202,6 @@ impl Session {
             identity: RwLock::new(identity),
             live: Mutex::new(Live {
                 access_token: verified.tokens.access_token.clone(),
-                id_token: verified.tokens.id_token.clone(),
                 expires_at: verified.tokens.expires_at,
             }),
         }

@@ -291,3 +291,101 @@ fn a_session_revoked_at_the_provider_ends_and_is_forgotten() {
         "the dead session is forgotten"
     );
 }
+
+/// A keychain that exists but is locked: `desk doctor` and `desk login` name the cause, no
+/// browser opens, nothing is stored. It runs in a D-Bus session of its own, so locking its
+/// keyring cannot disturb the other tests.
+#[test]
+fn a_locked_keychain_is_refused_clearly_before_any_browser() {
+    let Some((idp, dir)) = start() else { return };
+    if std::process::Command::new("dbus-run-session")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        missing_real_part("dbus-run-session");
+        return;
+    }
+    let fixture = desk_testkit::repo_root()
+        .join("crates/desk-cli/tests/fixtures/locked-keychain.sh")
+        .canonicalize()
+        .unwrap();
+    let keyring_home = dir.path().join("keyring");
+    let marker = dir.path().join("browser-was-opened");
+    let run = |args: &[&str]| {
+        let mut cmd = std::process::Command::new("dbus-run-session");
+        cmd.arg("--")
+            .arg(&fixture)
+            .arg(env!("CARGO_BIN_EXE_desk"))
+            .args(args)
+            .env("DESK_TEST_KEYRING_HOME", &keyring_home)
+            .env("DESK_CONFIG", dir.path().join("config.toml"))
+            .env("DESK_DATA_DIR", dir.path().join("data"))
+            .env("DESK_KEYRING_SERVICE", keyring_service(dir.path()))
+            .env("DESK_ISSUER", idp.issuer())
+            .env("BROWSER", format!("touch {}", marker.display()));
+        cmd.output().unwrap()
+    };
+    std::fs::write(dir.path().join("config.toml"), "").unwrap();
+
+    let doctor = run(&["doctor"]);
+    assert_eq!(doctor.status.code(), Some(1), "{}", text(&doctor));
+    assert!(text(&doctor).contains("locked"), "{}", text(&doctor));
+
+    let login = run(&["login"]);
+    assert_eq!(login.status.code(), Some(1), "{}", text(&login));
+    assert!(
+        text(&login).contains("desk: keychain_locked:"),
+        "{}",
+        text(&login)
+    );
+    assert!(
+        !marker.exists(),
+        "the browser must not open with a locked keychain"
+    );
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing written to the data folder"
+    );
+}
+
+#[test]
+fn logout_can_send_the_browser_to_end_the_provider_session() {
+    let Some((idp, dir)) = start() else { return };
+    let issuer = idp.issuer();
+    let login = desk(
+        dir.path(),
+        &[("DESK_ISSUER", issuer), ("BROWSER", &browser_command())],
+        &["login"],
+    );
+    assert!(login.status.success(), "{}", text(&login));
+    let recorder = desk_testkit::repo_root()
+        .join("crates/desk-cli/tests/fixtures/record-url.sh")
+        .canonicalize()
+        .unwrap();
+    let recorded = dir.path().join("browser-url");
+    let browser = format!("{} {}", recorder.display(), recorded.display());
+    let logout = desk(
+        dir.path(),
+        &[("DESK_ISSUER", issuer), ("BROWSER", &browser)],
+        &["logout", "--end-provider-session"],
+    );
+    assert!(logout.status.success(), "{}", text(&logout));
+    // The browser command runs on its own; give it a moment to write.
+    let mut url = String::new();
+    for _ in 0..50 {
+        url = std::fs::read_to_string(&recorded).unwrap_or_default();
+        if !url.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let url = url.trim();
+    assert!(url.starts_with(&format!("{issuer}/session/end")), "{url}");
+    assert!(url.contains("client_id=support-desk"), "{url}");
+    assert!(!url.contains("id_token_hint"), "no token in a URL: {url}");
+    // The provider answers it with its sign-out confirmation.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let page = rt.block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() });
+    assert!(page.contains("<form"), "{page}");
+}
