@@ -314,7 +314,12 @@ fn a_locked_keychain_is_refused_clearly_before_any_browser() {
     let marker = dir.path().join("browser-was-opened");
     let run = |args: &[&str]| {
         let mut cmd = std::process::Command::new("dbus-run-session");
-        cmd.arg("--")
+        // No display: gnome-keyring would otherwise show its unlock prompt on the test's Xvfb
+        // and wait for a person. Headless, the prompt fails at once, as on a locked server.
+        cmd.env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("GNOME_KEYRING_CONTROL")
+            .arg("--")
             .arg(&fixture)
             .arg(env!("CARGO_BIN_EXE_desk"))
             .args(args)
