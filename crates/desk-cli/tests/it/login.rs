@@ -45,6 +45,16 @@ fn provider_accepts(issuer: &str, refresh_token: &str) -> bool {
     })
 }
 
+/// Signs agent1 in through the test provider, failing the test if that does not work.
+fn signed_in(dir: &Path, issuer: &str) {
+    let login = desk(
+        dir,
+        &[("DESK_ISSUER", issuer), ("BROWSER", &browser_command())],
+        &["login"],
+    );
+    assert!(login.status.success(), "{}", text(&login));
+}
+
 fn start() -> Option<(TestIdp, tempfile::TempDir)> {
     let idp = TestIdp::start()?;
     let dir = tempfile::tempdir().unwrap();
@@ -258,12 +268,7 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 fn a_session_revoked_at_the_provider_ends_and_is_forgotten() {
     let Some((idp, dir)) = start() else { return };
     let issuer = idp.issuer();
-    let login = desk(
-        dir.path(),
-        &[("DESK_ISSUER", issuer), ("BROWSER", &browser_command())],
-        &["login"],
-    );
-    assert!(login.status.success(), "{}", text(&login));
+    signed_in(dir.path(), issuer);
     // An administrator ends the session at the provider, behind the app's back.
     let token = stored_refresh_token(dir.path(), issuer, "agent1").unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -358,12 +363,7 @@ fn a_locked_keychain_is_refused_clearly_before_any_browser() {
 fn logout_can_send_the_browser_to_end_the_provider_session() {
     let Some((idp, dir)) = start() else { return };
     let issuer = idp.issuer();
-    let login = desk(
-        dir.path(),
-        &[("DESK_ISSUER", issuer), ("BROWSER", &browser_command())],
-        &["login"],
-    );
-    assert!(login.status.success(), "{}", text(&login));
+    signed_in(dir.path(), issuer);
     let recorder = desk_testkit::repo_root()
         .join("crates/desk-cli/tests/fixtures/record-url.sh")
         .canonicalize()
