@@ -62,9 +62,26 @@ impl Session {
             probe.delete("probe")
         })
         .await?;
+        let issuer = provider.config().issuer.clone();
+        let previous = stored(&keychain, &issuer).await?;
         let verified = provider.sign_in(opener).await?;
-        let session = Self::from_verified(provider, keychain, verified.identity.clone(), &verified);
+        let session = Self::from_verified(
+            provider.clone(),
+            keychain.clone(),
+            verified.identity.clone(),
+            &verified,
+        );
         session.store(&verified).await?;
+        // The session this sign-in replaces ends at the provider too, and leaves no entry.
+        if let Some((old_subject, old_token)) = previous {
+            if let Err(e) = provider.revoke(&old_token).await {
+                tracing::warn!(error = %e, "could not revoke the replaced session");
+            }
+            if old_subject != verified.identity.subject {
+                let entry = refresh_entry(&issuer, &old_subject);
+                blocking(move || keychain.delete(&entry)).await?;
+            }
+        }
         Ok(session)
     }
 
@@ -75,21 +92,7 @@ impl Session {
         keychain: Keychain,
     ) -> Result<Option<Self>, AuthError> {
         let issuer = provider.config().issuer.clone();
-        let kc = keychain.clone();
-        let found = blocking(move || {
-            let subject = match kc.get(&account_entry(&issuer)) {
-                Ok(s) => secrecy::ExposeSecret::expose_secret(&s).to_owned(),
-                Err(KeychainError::Missing(_)) => return Ok(None),
-                Err(e) => return Err(e),
-            };
-            match kc.get(&refresh_entry(&issuer, &subject)) {
-                Ok(token) => Ok(Some((subject, token))),
-                Err(KeychainError::Missing(_)) => Ok(None),
-                Err(e) => Err(e),
-            }
-        })
-        .await?;
-        let Some((subject, refresh_token)) = found else {
+        let Some((subject, refresh_token)) = stored(&keychain, &issuer).await? else {
             return Ok(None);
         };
         let placeholder = Identity {
@@ -267,6 +270,28 @@ pub async fn forget_stored(
     }
     forget(keychain, &identity).await?;
     Ok(Some(revoked))
+}
+
+/// The subject and refresh token stored for `issuer`, if any.
+async fn stored(
+    keychain: &Keychain,
+    issuer: &str,
+) -> Result<Option<(String, SecretString)>, AuthError> {
+    let kc = keychain.clone();
+    let issuer = issuer.to_owned();
+    blocking(move || {
+        let subject = match kc.get(&account_entry(&issuer)) {
+            Ok(s) => secrecy::ExposeSecret::expose_secret(&s).to_owned(),
+            Err(KeychainError::Missing(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        match kc.get(&refresh_entry(&issuer, &subject)) {
+            Ok(token) => Ok(Some((subject, token))),
+            Err(KeychainError::Missing(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    })
+    .await
 }
 
 async fn forget(keychain: &Keychain, identity: &Identity) -> Result<(), AuthError> {

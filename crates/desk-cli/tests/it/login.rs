@@ -394,3 +394,34 @@ fn logout_can_send_the_browser_to_end_the_provider_session() {
     let page = rt.block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() });
     assert!(page.contains("<form"), "{page}");
 }
+
+#[test]
+fn signing_in_again_ends_the_session_it_replaces() {
+    let Some((idp, dir)) = start() else { return };
+    let issuer = idp.issuer();
+    signed_in(dir.path(), issuer);
+    let first = stored_refresh_token(dir.path(), issuer, "agent1").unwrap();
+    let second = desk(
+        dir.path(),
+        &[
+            ("DESK_ISSUER", issuer),
+            ("BROWSER", &browser_command()),
+            ("DESK_IDP_USER", "agent2"),
+        ],
+        &["login"],
+    );
+    assert!(second.status.success(), "{}", text(&second));
+    assert!(
+        !provider_accepts(issuer, &first),
+        "the replaced session is revoked"
+    );
+    assert!(
+        matches!(
+            stored_refresh_token(dir.path(), issuer, "agent1"),
+            Err(KeychainError::Missing(_))
+        ),
+        "no orphaned refresh token is left in the keychain"
+    );
+    assert!(stored_refresh_token(dir.path(), issuer, "agent2").is_ok());
+    desk(dir.path(), &[("DESK_ISSUER", issuer)], &["logout"]);
+}
