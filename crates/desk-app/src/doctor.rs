@@ -39,12 +39,7 @@ pub(crate) async fn run(config: &Config) -> Doctor {
 
 async fn keychain(config: &Config) -> Check {
     let keychain = desk_auth::Keychain::new(config.keyring_service.clone());
-    // Write and delete a probe: a locked keychain still answers reads of missing entries.
-    let answer = tokio::task::spawn_blocking(move || {
-        keychain.set("doctor-probe", &desk_auth::SecretString::from("probe"))?;
-        keychain.delete("doctor-probe")
-    })
-    .await;
+    let answer = tokio::task::spawn_blocking(move || keychain.probe()).await;
     let (ok, detail) = match answer {
         Ok(Ok(())) => (
             true,

@@ -72,6 +72,13 @@ impl Keychain {
         }
     }
 
+    /// Proves the keychain can store, by writing and deleting a probe entry. A read is not
+    /// enough: a locked Secret Service still answers reads of missing entries.
+    pub fn probe(&self) -> Result<(), KeychainError> {
+        self.set("probe", &SecretString::from("probe"))?;
+        self.delete("probe")
+    }
+
     fn entry(&self, name: &str) -> Result<Entry, KeychainError> {
         Entry::new(&self.service, name).map_err(|e| classify(name, e))
     }

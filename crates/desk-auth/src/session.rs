@@ -55,13 +55,8 @@ impl Session {
         keychain: Keychain,
         opener: &Opener,
     ) -> Result<Self, AuthError> {
-        // Write and delete a probe entry: a read alone succeeds on a locked keychain.
         let probe = keychain.clone();
-        blocking(move || {
-            probe.set("probe", &SecretString::from("probe"))?;
-            probe.delete("probe")
-        })
-        .await?;
+        blocking(move || probe.probe()).await?;
         let issuer = provider.config().issuer.clone();
         let previous = stored(&keychain, &issuer).await?;
         let verified = provider.sign_in(opener).await?;
@@ -74,9 +69,7 @@ impl Session {
         session.store(&verified).await?;
         // The session this sign-in replaces ends at the provider too, and leaves no entry.
         if let Some((old_subject, old_token)) = previous {
-            if let Err(e) = provider.revoke(&old_token).await {
-                tracing::warn!(error = %e, "could not revoke the replaced session");
-            }
+            revoke_quietly(&provider, &old_token).await;
             if old_subject != verified.identity.subject {
                 let entry = refresh_entry(&issuer, &old_subject);
                 blocking(move || keychain.delete(&entry)).await?;
@@ -170,23 +163,7 @@ impl Session {
     /// Signs out: revokes the refresh token when the provider offers revocation, and deletes
     /// the keychain entries whatever the provider answered.
     pub async fn sign_out(self) -> Result<SignedOut, AuthError> {
-        let identity = self.identity();
-        let kc = self.keychain.clone();
-        let entry = refresh_entry(&identity.issuer, &identity.subject);
-        let stored = blocking(move || match kc.get(&entry) {
-            Ok(t) => Ok(Some(t)),
-            Err(KeychainError::Missing(_)) => Ok(None),
-            Err(e) => Err(e),
-        })
-        .await;
-        let revoked = match &stored {
-            Ok(Some(token)) => self.provider.revoke(token).await.unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "revocation failed; the keychain entry is deleted anyway");
-                false
-            }),
-            _ => false,
-        };
-        forget(&self.keychain, &identity).await?;
+        let revoked = end(Some(&self.provider), &self.keychain, &self.identity()).await?;
         Ok(SignedOut {
             revoked,
             end_session_url: self.provider.end_session_url(),
@@ -257,19 +234,34 @@ pub async fn forget_stored(
         email: None,
         roles: Vec::new(),
     };
-    let mut revoked = false;
-    if let Some(provider) = provider {
-        let kc = keychain.clone();
-        let entry = refresh_entry(issuer, &identity.subject);
-        if let Ok(token) = blocking(move || kc.get(&entry)).await {
-            revoked = provider.revoke(&token).await.unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "revocation failed; the keychain entry is deleted anyway");
-                false
-            });
-        }
-    }
-    forget(keychain, &identity).await?;
-    Ok(Some(revoked))
+    end(provider, keychain, &identity).await.map(Some)
+}
+
+/// Ends `identity`'s stored session: revokes its refresh token when there is one and a provider
+/// to ask, then deletes the entries whatever the answer. Returns whether revocation was confirmed.
+async fn end(
+    provider: Option<&Provider>,
+    keychain: &Keychain,
+    identity: &Identity,
+) -> Result<bool, AuthError> {
+    let kc = keychain.clone();
+    let entry = refresh_entry(&identity.issuer, &identity.subject);
+    let token = blocking(move || kc.get(&entry)).await;
+    let revoked = match (provider, token) {
+        (Some(provider), Ok(token)) => revoke_quietly(provider, &token).await,
+        _ => false,
+    };
+    forget(keychain, identity).await?;
+    Ok(revoked)
+}
+
+/// Revokes `token`; a failure is logged, not returned, because the local sign-out goes ahead
+/// whatever the provider says. Returns whether the provider confirmed.
+async fn revoke_quietly(provider: &Provider, token: &SecretString) -> bool {
+    provider.revoke(token).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "revocation failed; the keychain entry is deleted anyway");
+        false
+    })
 }
 
 /// The subject and refresh token stored for `issuer`, if any.

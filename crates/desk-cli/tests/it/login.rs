@@ -45,14 +45,20 @@ fn provider_accepts(issuer: &str, refresh_token: &str) -> bool {
     })
 }
 
-/// Signs agent1 in through the test provider, failing the test if that does not work.
-fn signed_in(dir: &Path, issuer: &str) {
+/// Signs `user` in through the test provider, failing the test if that does not work; returns
+/// what `desk login` printed.
+fn signed_in(dir: &Path, issuer: &str, user: &str) -> String {
     let login = desk(
         dir,
-        &[("DESK_ISSUER", issuer), ("BROWSER", &browser_command())],
+        &[
+            ("DESK_ISSUER", issuer),
+            ("BROWSER", &browser_command()),
+            ("DESK_IDP_USER", user),
+        ],
         &["login"],
     );
-    assert!(login.status.success(), "{}", text(&login));
+    assert!(login.status.success(), "{user}: {}", text(&login));
+    String::from_utf8_lossy(&login.stdout).into_owned()
 }
 
 fn start() -> Option<(TestIdp, tempfile::TempDir)> {
@@ -72,17 +78,7 @@ fn start() -> Option<(TestIdp, tempfile::TempDir)> {
 fn sign_in_restore_without_browser_and_sign_out_with_revocation() {
     let Some((idp, dir)) = start() else { return };
     let issuer = idp.issuer();
-    let login = desk(
-        dir.path(),
-        &[
-            ("DESK_ISSUER", issuer),
-            ("BROWSER", &browser_command()),
-            ("DESK_IDP_USER", "supervisor"),
-        ],
-        &["login"],
-    );
-    assert!(login.status.success(), "{}", text(&login));
-    let said = String::from_utf8_lossy(&login.stdout);
+    let said = signed_in(dir.path(), issuer, "supervisor");
     assert!(said.contains("subject supervisor"), "{said}");
     assert!(said.contains("roles: support-supervisors"), "{said}");
     let first_token = stored_refresh_token(dir.path(), issuer, "supervisor").expect("stored");
@@ -134,20 +130,8 @@ fn every_test_user_signs_in_with_their_roles() {
         ("admin", "support-admins"),
         ("norole", "(none)"),
     ] {
-        let login = desk(
-            dir.path(),
-            &[
-                ("DESK_ISSUER", idp.issuer()),
-                ("BROWSER", &browser_command()),
-                ("DESK_IDP_USER", user),
-            ],
-            &["login"],
-        );
-        assert!(login.status.success(), "{user}: {}", text(&login));
-        assert!(
-            String::from_utf8_lossy(&login.stdout).contains(&format!("roles: {roles}")),
-            "{user}"
-        );
+        let said = signed_in(dir.path(), idp.issuer(), user);
+        assert!(said.contains(&format!("roles: {roles}")), "{user}: {said}");
     }
     let logout = desk(dir.path(), &[("DESK_ISSUER", idp.issuer())], &["logout"]);
     assert!(
@@ -268,7 +252,7 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 fn a_session_revoked_at_the_provider_ends_and_is_forgotten() {
     let Some((idp, dir)) = start() else { return };
     let issuer = idp.issuer();
-    signed_in(dir.path(), issuer);
+    signed_in(dir.path(), issuer, "agent1");
     // An administrator ends the session at the provider, behind the app's back.
     let token = stored_refresh_token(dir.path(), issuer, "agent1").unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -363,7 +347,7 @@ fn a_locked_keychain_is_refused_clearly_before_any_browser() {
 fn logout_can_send_the_browser_to_end_the_provider_session() {
     let Some((idp, dir)) = start() else { return };
     let issuer = idp.issuer();
-    signed_in(dir.path(), issuer);
+    signed_in(dir.path(), issuer, "agent1");
     let recorder = desk_testkit::repo_root()
         .join("crates/desk-cli/tests/fixtures/record-url.sh")
         .canonicalize()
@@ -399,18 +383,9 @@ fn logout_can_send_the_browser_to_end_the_provider_session() {
 fn signing_in_again_ends_the_session_it_replaces() {
     let Some((idp, dir)) = start() else { return };
     let issuer = idp.issuer();
-    signed_in(dir.path(), issuer);
+    signed_in(dir.path(), issuer, "agent1");
     let first = stored_refresh_token(dir.path(), issuer, "agent1").unwrap();
-    let second = desk(
-        dir.path(),
-        &[
-            ("DESK_ISSUER", issuer),
-            ("BROWSER", &browser_command()),
-            ("DESK_IDP_USER", "agent2"),
-        ],
-        &["login"],
-    );
-    assert!(second.status.success(), "{}", text(&second));
+    signed_in(dir.path(), issuer, "agent2");
     assert!(
         !provider_accepts(issuer, &first),
         "the replaced session is revoked"
