@@ -28,10 +28,17 @@ macro_rules! name_conversions {
     };
 }
 
+pub mod claims;
 pub mod field;
+pub mod policy;
+pub mod record;
+pub mod redact;
 pub mod role;
+pub mod scrub;
 
 pub use field::{FieldClass, Redaction};
+pub use policy::{Action, Known, Page, Policy, RoleDefinition, Widget};
+pub use record::{Field, RecordKind};
 pub use role::Role;
 
 /// A name that does not denote any known value of a closed set (a class, a redaction, a role).

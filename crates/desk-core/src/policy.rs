@@ -1,0 +1,654 @@
+//! Role definitions and the effective policy of a signed-in agent.
+//!
+//! A [`RoleDefinition`] is data an administrator can change: the pages and widgets a role sees, the
+//! redaction of every field, the actions it may take and what it may cache. [`RoleDefinition::validate`]
+//! refuses a definition that contradicts itself (a widget whose data the role may not read, a
+//! restricted field shown whole). An agent's [`Policy`] is the union of their roles' definitions;
+//! the server builds every response through it, and a user without roles gets the empty policy,
+//! which permits nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::field::Redaction;
+use crate::record::{Field, RecordKind};
+use crate::role::Role;
+use crate::scrub::{self, Keep};
+
+macro_rules! closed_names {
+    ($(#[$meta:meta])* $name:ident, $kind:literal { $($variant:ident = $text:literal, $doc:literal;)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $(
+                #[doc = $doc]
+                #[serde(rename = $text)]
+                $variant,
+            )*
+        }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$(Self::$variant),*];
+
+            /// The name used in policies and configuration.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),* }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = crate::UnknownName;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| crate::UnknownName::new($kind, s))
+            }
+        }
+    };
+}
+
+closed_names! {
+    /// A page of the app.
+    Page, "page" {
+        Search = "search", "Finding a customer.";
+        Customer = "customer", "One customer: summary, contact, accounts, recent activity.";
+        Transactions = "transactions", "A customer's transactions, filtered and paged.";
+        Tickets = "tickets", "A customer's tickets.";
+        Ticket = "ticket", "One ticket with its messages.";
+        Audit = "audit", "The audit trail.";
+        Admin = "admin", "Role layouts and definitions.";
+    }
+}
+
+closed_names! {
+    /// Something a role may do beyond reading.
+    Action, "action" {
+        TicketReply = "ticket.reply", "Answer a customer on a ticket.";
+        AuditRead = "audit.read", "Read the audit trail.";
+        LayoutPublish = "layout.publish", "Publish a role's layout.";
+        RoleEdit = "role.edit", "Change a role's definition.";
+        DeviceWipe = "device.wipe", "Order a signed-in device to shred its cache.";
+    }
+}
+
+/// What a widget needs the role to hold before it may be shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Some field of this kind must be visible.
+    Kind(RecordKind),
+    /// This field must be visible.
+    Field(Field),
+    /// This action must be held.
+    Action(Action),
+}
+
+closed_names! {
+    /// A widget: one block of a page, rendered only when the policy grants it.
+    Widget, "widget" {
+        SearchBox = "search.box", "The search field.";
+        SearchResults = "search.results", "The list of matching customers.";
+        CustomerSummary = "customer.summary", "Name, status and tier.";
+        CustomerContact = "customer.contact", "E-mail, phone and address.";
+        CustomerAccounts = "customer.accounts", "Accounts with balances.";
+        CustomerCards = "customer.cards", "Payment cards.";
+        CustomerRecentTransactions = "customer.recent_transactions", "The latest transactions.";
+        CustomerOpenTickets = "customer.open_tickets", "Tickets still open.";
+        TransactionsTable = "transactions.table", "All transactions, filtered and paged.";
+        TicketsList = "tickets.list", "All tickets.";
+        TicketMessages = "ticket.messages", "A ticket's conversation.";
+        TicketInternalNotes = "ticket.internal_notes", "Agents' internal notes on a ticket.";
+        TicketReply = "ticket.reply", "The reply box.";
+        AuditLog = "audit.log", "The audit trail.";
+        AdminLayouts = "admin.layouts", "Publishing role layouts.";
+        AdminRoles = "admin.roles", "Editing role definitions.";
+    }
+}
+
+impl Widget {
+    /// The page the widget belongs to.
+    pub fn page(self) -> Page {
+        match self {
+            Self::SearchBox | Self::SearchResults => Page::Search,
+            Self::CustomerSummary
+            | Self::CustomerContact
+            | Self::CustomerAccounts
+            | Self::CustomerCards
+            | Self::CustomerRecentTransactions
+            | Self::CustomerOpenTickets => Page::Customer,
+            Self::TransactionsTable => Page::Transactions,
+            Self::TicketsList => Page::Tickets,
+            Self::TicketMessages | Self::TicketInternalNotes | Self::TicketReply => Page::Ticket,
+            Self::AuditLog => Page::Audit,
+            Self::AdminLayouts | Self::AdminRoles => Page::Admin,
+        }
+    }
+
+    /// What the role must hold for the widget to be granted.
+    pub fn needs(self) -> &'static [Needs] {
+        use Needs::*;
+        match self {
+            Self::SearchBox | Self::SearchResults | Self::CustomerSummary => {
+                &[Kind(RecordKind::Customer)]
+            }
+            Self::CustomerContact => &[Kind(RecordKind::Customer)],
+            Self::CustomerAccounts => &[Kind(RecordKind::Account)],
+            Self::CustomerCards => &[Kind(RecordKind::Card)],
+            Self::CustomerRecentTransactions | Self::TransactionsTable => {
+                &[Kind(RecordKind::Transaction)]
+            }
+            Self::CustomerOpenTickets | Self::TicketsList => &[Kind(RecordKind::Ticket)],
+            Self::TicketMessages => &[Kind(RecordKind::Message)],
+            Self::TicketInternalNotes => &[Field(crate::record::Field::MessageInternalNotes)],
+            Self::TicketReply => &[Action(crate::policy::Action::TicketReply)],
+            Self::AuditLog => &[Action(crate::policy::Action::AuditRead)],
+            Self::AdminLayouts => &[Action(crate::policy::Action::LayoutPublish)],
+            Self::AdminRoles => &[Action(crate::policy::Action::RoleEdit)],
+        }
+    }
+}
+
+/// What a role may keep in the local encrypted cache, and for how long.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheRules {
+    /// Record kinds that may be cached, each with its time to live in seconds.
+    #[serde(default)]
+    pub ttl_secs: BTreeMap<RecordKind, u64>,
+    /// How long after the policy expires cached records may still be read offline, in seconds.
+    #[serde(default)]
+    pub offline_grace_secs: u64,
+}
+
+/// The most a cache rule may allow: a week, for both a record's life and the offline grace.
+pub const MAX_CACHE_SECS: u64 = 7 * 24 * 3600;
+
+/// What a role may see and do. Administrators change these; the server validates every change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleDefinition {
+    /// The role this defines.
+    pub role: Role,
+    /// One line saying who holds the role.
+    #[serde(default)]
+    pub description: String,
+    /// Pages the role may open.
+    #[serde(default)]
+    pub pages: BTreeSet<Page>,
+    /// Widgets the role may see.
+    #[serde(default)]
+    pub widgets: BTreeSet<Widget>,
+    /// The redaction of each field; a field not listed is hidden.
+    #[serde(default)]
+    pub fields: BTreeMap<Field, Redaction>,
+    /// Actions the role may take.
+    #[serde(default)]
+    pub actions: BTreeSet<Action>,
+    /// What the role may cache.
+    #[serde(default)]
+    pub cache: CacheRules,
+}
+
+/// Why a role definition was refused. Each names the first problem found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DefinitionError {
+    /// A field was given a redaction that does not fit it (restricted shown whole, a date masked
+    /// as an e-mail).
+    #[error("field `{field}` cannot be shown as `{redaction}`")]
+    Redaction {
+        /// The field.
+        field: Field,
+        /// The redaction it was given.
+        redaction: Redaction,
+    },
+    /// A widget is granted on a page the role may not open.
+    #[error("widget `{widget}` is on page `{page}`, which the role may not open")]
+    WidgetPage {
+        /// The widget.
+        widget: Widget,
+        /// Its page.
+        page: Page,
+    },
+    /// A widget is granted without the data or action it shows.
+    #[error("widget `{widget}` needs {needs} that the role does not hold")]
+    WidgetNeeds {
+        /// The widget.
+        widget: Widget,
+        /// What is missing, in words.
+        needs: String,
+    },
+    /// A restricted kind, or one the role cannot read, is marked cacheable; or a time is too long.
+    #[error("cache rule refused: {0}")]
+    Cache(String),
+}
+
+impl RoleDefinition {
+    /// Checks that the definition is coherent. The server refuses to load or store one that is not.
+    pub fn validate(&self) -> Result<(), DefinitionError> {
+        for (&field, &redaction) in &self.fields {
+            if !field.allows(redaction) {
+                return Err(DefinitionError::Redaction { field, redaction });
+            }
+        }
+        let policy = Policy::of([self]);
+        for &widget in &self.widgets {
+            if !self.pages.contains(&widget.page()) {
+                return Err(DefinitionError::WidgetPage {
+                    widget,
+                    page: widget.page(),
+                });
+            }
+            if let Some(missing) = widget.needs().iter().find(|n| !policy.holds(**n)) {
+                let needs = match missing {
+                    Needs::Kind(kind) => format!("a visible field of `{kind}`"),
+                    Needs::Field(field) => format!("field `{field}`"),
+                    Needs::Action(action) => format!("action `{action}`"),
+                };
+                return Err(DefinitionError::WidgetNeeds { widget, needs });
+            }
+        }
+        for (&kind, &ttl) in &self.cache.ttl_secs {
+            if !policy.can_read(kind) {
+                return Err(DefinitionError::Cache(format!(
+                    "`{kind}` is cacheable but the role cannot read it"
+                )));
+            }
+            if ttl == 0 || ttl > MAX_CACHE_SECS {
+                return Err(DefinitionError::Cache(format!(
+                    "`{kind}` lives {ttl} s; allowed is 1 to {MAX_CACHE_SECS}"
+                )));
+            }
+        }
+        if self.cache.offline_grace_secs > MAX_CACHE_SECS {
+            return Err(DefinitionError::Cache(format!(
+                "offline grace of {} s is longer than {MAX_CACHE_SECS}",
+                self.cache.offline_grace_secs
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// How much a redaction shows, for combining roles: lower shows more.
+fn openness(redaction: Redaction) -> u8 {
+    match redaction {
+        Redaction::Full => 0,
+        Redaction::Hidden => 2,
+        _ => 1,
+    }
+}
+
+/// The values of one customer that free text about them may repeat, so that what the agent may
+/// not see in the structured fields is not read in a message either.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known<'a> {
+    /// The customer's e-mail address.
+    pub email: &'a str,
+    /// The customer's phone number.
+    pub phone: &'a str,
+    /// The customer's date of birth (ISO).
+    pub date_of_birth: &'a str,
+    /// The customer's postal address.
+    pub address: &'a str,
+}
+
+impl<'a> Known<'a> {
+    fn values(&self) -> [(Field, &'a str); 4] {
+        [
+            (Field::CustomerEmail, self.email),
+            (Field::CustomerPhone, self.phone),
+            (Field::CustomerDateOfBirth, self.date_of_birth),
+            (Field::CustomerAddress, self.address),
+        ]
+    }
+
+    /// The ways people write `value`: as stored, and for dates the common day-first and
+    /// month-first forms; for phones the bare digits.
+    fn forms(field: Field, value: &str) -> Vec<String> {
+        let mut forms = vec![value.to_owned()];
+        match field {
+            Field::CustomerDateOfBirth => {
+                let parts: Vec<&str> = value.get(..10).unwrap_or("").split('-').collect();
+                if let [y, m, d] = parts[..] {
+                    for sep in ['/', '.'] {
+                        forms.push(format!("{d}{sep}{m}{sep}{y}"));
+                        forms.push(format!("{m}{sep}{d}{sep}{y}"));
+                    }
+                }
+            }
+            Field::CustomerPhone => {
+                let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+                if digits.len() >= 6 {
+                    forms.push(digits);
+                }
+            }
+            _ => {}
+        }
+        forms
+    }
+}
+
+/// What one agent may see and do: the union of their roles' definitions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// The roles this policy combines; empty for a user with no mapped role.
+    pub roles: BTreeSet<Role>,
+    /// Pages the agent may open.
+    pub pages: BTreeSet<Page>,
+    /// Widgets the agent may see.
+    pub widgets: BTreeSet<Widget>,
+    /// Fields the agent may see, with their redaction; every other field is hidden.
+    pub fields: BTreeMap<Field, Redaction>,
+    /// Actions the agent may take.
+    pub actions: BTreeSet<Action>,
+    /// What the agent may cache.
+    pub cache: CacheRules,
+}
+
+impl Policy {
+    /// The union of the given role definitions: the most any of them shows, every page, widget and
+    /// action any of them grants, and the longest cache times any of them allows.
+    pub fn of<'a>(definitions: impl IntoIterator<Item = &'a RoleDefinition>) -> Self {
+        let mut policy = Policy::default();
+        for def in definitions {
+            policy.roles.insert(def.role);
+            policy.pages.extend(&def.pages);
+            policy.widgets.extend(&def.widgets);
+            policy.actions.extend(&def.actions);
+            for (&field, &redaction) in &def.fields {
+                if redaction == Redaction::Hidden {
+                    continue;
+                }
+                let entry = policy.fields.entry(field).or_insert(redaction);
+                if openness(redaction) < openness(*entry) {
+                    *entry = redaction;
+                }
+            }
+            for (&kind, &ttl) in &def.cache.ttl_secs {
+                let entry = policy.cache.ttl_secs.entry(kind).or_insert(ttl);
+                *entry = (*entry).max(ttl);
+            }
+            policy.cache.offline_grace_secs = policy
+                .cache
+                .offline_grace_secs
+                .max(def.cache.offline_grace_secs);
+        }
+        policy
+    }
+
+    /// Whether the agent holds no role at all.
+    pub fn is_empty(&self) -> bool {
+        self.roles.is_empty()
+    }
+
+    /// The redaction that applies to `field`.
+    pub fn redaction(&self, field: Field) -> Redaction {
+        self.fields
+            .get(&field)
+            .copied()
+            .unwrap_or(Redaction::Hidden)
+    }
+
+    /// Whether `field` is visible in some form.
+    pub fn shows(&self, field: Field) -> bool {
+        self.redaction(field) != Redaction::Hidden
+    }
+
+    /// Whether some field of `kind` is visible: the agent may read records of that kind.
+    pub fn can_read(&self, kind: RecordKind) -> bool {
+        self.fields
+            .iter()
+            .any(|(f, r)| f.kind() == kind && *r != Redaction::Hidden)
+    }
+
+    /// Whether the agent may take `action`.
+    pub fn may(&self, action: Action) -> bool {
+        self.actions.contains(&action)
+    }
+
+    /// Whether the agent holds what a widget needs.
+    pub fn holds(&self, needs: Needs) -> bool {
+        match needs {
+            Needs::Kind(kind) => self.can_read(kind),
+            Needs::Field(field) => self.shows(field),
+            Needs::Action(action) => self.may(action),
+        }
+    }
+
+    /// `value` as the agent may see it, or `None` when the field is hidden.
+    pub fn text(&self, field: Field, value: &str) -> Option<String> {
+        crate::redact::apply(self.redaction(field), value)
+    }
+
+    /// `value` when the field is visible (for numbers, which are shown or hidden).
+    pub fn value<T>(&self, field: Field, value: T) -> Option<T> {
+        self.shows(field).then_some(value)
+    }
+
+    /// Free text as the agent may see it: hidden, or scrubbed of the personal data the agent could
+    /// not see in the structured fields. Card numbers, IBANs and national ids are always masked.
+    pub fn free_text(&self, field: Field, text: &str) -> Option<String> {
+        self.shows(field)
+            .then(|| scrub::scrub(text, self.keep()).into_owned())
+    }
+
+    /// Free text about one customer: [`Policy::free_text`], and then every value of that
+    /// customer's the agent may not see whole (the date of birth in an internal note, the address
+    /// in a message) replaced by its redacted form, or by `•••` where the field is hidden.
+    pub fn free_text_about(&self, field: Field, text: &str, about: &Known<'_>) -> Option<String> {
+        let mut out = self.free_text(field, text)?;
+        for (field, value) in about.values() {
+            let redaction = self.redaction(field);
+            if redaction == Redaction::Full || value.chars().count() < 4 {
+                continue;
+            }
+            let masked = crate::redact::apply(redaction, value)
+                .unwrap_or_else(|| crate::redact::MASK.to_owned());
+            for form in Known::forms(field, value) {
+                if out.contains(&form) {
+                    out = out.replace(&form, &masked);
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// What free text may keep: e-mail addresses and phone numbers only for agents who see the
+    /// customer's own e-mail address or phone number whole.
+    pub fn keep(&self) -> Keep {
+        Keep {
+            emails: self.redaction(Field::CustomerEmail) == Redaction::Full,
+            phones: self.redaction(Field::CustomerPhone) == Redaction::Full,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn definition(role: Role) -> RoleDefinition {
+        RoleDefinition {
+            role,
+            description: String::new(),
+            pages: [Page::Search, Page::Customer].into(),
+            widgets: [Widget::SearchBox, Widget::CustomerSummary].into(),
+            fields: [
+                (Field::CustomerName, Redaction::Full),
+                (Field::CustomerEmail, Redaction::MaskEmail),
+            ]
+            .into(),
+            actions: BTreeSet::new(),
+            cache: CacheRules {
+                ttl_secs: [(RecordKind::Customer, 3600)].into(),
+                offline_grace_secs: 600,
+            },
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for &w in Widget::ALL {
+            assert_eq!(w.as_str().parse::<Widget>(), Ok(w));
+            assert!(w.as_str().starts_with(w.page().as_str()) || w == Widget::TicketInternalNotes);
+        }
+        for &a in Action::ALL {
+            assert_eq!(a.as_str().parse::<Action>(), Ok(a));
+        }
+        for &p in Page::ALL {
+            assert_eq!(
+                serde_json::to_string(&p).unwrap(),
+                format!("\"{}\"", p.as_str())
+            );
+        }
+        assert!("admin.everything".parse::<Widget>().is_err());
+    }
+
+    #[test]
+    fn a_coherent_definition_validates() {
+        assert_eq!(definition(Role::AgentL1).validate(), Ok(()));
+    }
+
+    #[test]
+    fn incoherent_definitions_are_refused_for_their_first_problem() {
+        let mut d = definition(Role::AgentL1);
+        d.fields.insert(Field::CardNumber, Redaction::Full);
+        assert!(matches!(
+            d.validate(),
+            Err(DefinitionError::Redaction {
+                field: Field::CardNumber,
+                ..
+            })
+        ));
+
+        let mut d = definition(Role::AgentL1);
+        d.fields
+            .insert(Field::CustomerDateOfBirth, Redaction::MaskEmail);
+        assert!(d.validate().is_err());
+
+        let mut d = definition(Role::AgentL1);
+        d.widgets.insert(Widget::AuditLog);
+        d.pages.insert(Page::Audit);
+        assert!(matches!(
+            d.validate(),
+            Err(DefinitionError::WidgetNeeds {
+                widget: Widget::AuditLog,
+                ..
+            })
+        ));
+
+        let mut d = definition(Role::AgentL1);
+        d.widgets.insert(Widget::TransactionsTable);
+        assert!(matches!(
+            d.validate(),
+            Err(DefinitionError::WidgetPage { .. })
+        ));
+
+        let mut d = definition(Role::AgentL1);
+        d.cache.ttl_secs.insert(RecordKind::Transaction, 60);
+        assert!(matches!(d.validate(), Err(DefinitionError::Cache(_))));
+
+        let mut d = definition(Role::AgentL1);
+        d.cache
+            .ttl_secs
+            .insert(RecordKind::Customer, MAX_CACHE_SECS + 1);
+        assert!(matches!(d.validate(), Err(DefinitionError::Cache(_))));
+    }
+
+    #[test]
+    fn combined_roles_show_the_most_any_of_them_shows() {
+        let l1 = definition(Role::AgentL1);
+        let mut l2 = definition(Role::AgentL2);
+        l2.fields.insert(Field::CustomerEmail, Redaction::Full);
+        l2.fields.insert(Field::CustomerPhone, Redaction::Hidden);
+        l2.actions.insert(Action::TicketReply);
+        l2.cache.ttl_secs.insert(RecordKind::Customer, 7200);
+        let policy = Policy::of([&l1, &l2]);
+        assert_eq!(policy.roles, [Role::AgentL1, Role::AgentL2].into());
+        assert_eq!(policy.redaction(Field::CustomerEmail), Redaction::Full);
+        assert!(
+            !policy.fields.contains_key(&Field::CustomerPhone),
+            "hidden is not listed"
+        );
+        assert!(policy.may(Action::TicketReply));
+        assert_eq!(policy.cache.ttl_secs[&RecordKind::Customer], 7200);
+        // The order of roles does not matter.
+        assert_eq!(Policy::of([&l2, &l1]), policy);
+    }
+
+    #[test]
+    fn free_text_about_a_customer_hides_what_their_fields_hide() {
+        let mut def = definition(Role::AgentL2);
+        def.fields.insert(Field::MessageBody, Redaction::Full);
+        def.fields
+            .insert(Field::CustomerDateOfBirth, Redaction::YearOnly);
+        def.fields.insert(Field::CustomerPhone, Redaction::Full);
+        let policy = Policy::of([&def]);
+        let known = Known {
+            email: "ada@example.com",
+            phone: "+44 7700 900123",
+            date_of_birth: "1985-03-14",
+            address: "1 Main Street, Leeds",
+        };
+        let text = "Verified by DOB 1985-03-14 (14/03/1985), lives at 1 Main Street, Leeds, \
+                    call +44 7700 900123";
+        let out = policy
+            .free_text_about(Field::MessageBody, text, &known)
+            .unwrap();
+        assert!(!out.contains("03-14") && !out.contains("14/03"), "{out}");
+        assert!(out.contains("DOB 1985 (1985)"), "{out}");
+        assert!(!out.contains("Main Street"), "hidden address: {out}");
+        assert!(
+            out.contains("+44 7700 900123"),
+            "the phone is shown whole: {out}"
+        );
+        assert_eq!(
+            policy.free_text_about(Field::MessageInternalNotes, text, &known),
+            None
+        );
+    }
+
+    #[test]
+    fn the_empty_policy_permits_nothing() {
+        let policy = Policy::of([]);
+        assert!(policy.is_empty());
+        for &field in Field::ALL {
+            assert!(!policy.shows(field));
+            assert_eq!(policy.text(field, "jane@example.com"), None);
+        }
+        for kind in RecordKind::ALL {
+            assert!(!policy.can_read(kind));
+        }
+        for &action in Action::ALL {
+            assert!(!policy.may(action));
+        }
+    }
+
+    #[test]
+    fn values_are_redacted_as_the_policy_says() {
+        let policy = Policy::of([&definition(Role::AgentL1)]);
+        assert_eq!(
+            policy.text(Field::CustomerName, "Ada Lovelace").as_deref(),
+            Some("Ada Lovelace")
+        );
+        let email = policy
+            .text(Field::CustomerEmail, "ada@example.com")
+            .unwrap();
+        assert!(!email.contains("ada@"), "{email}");
+        assert_eq!(policy.text(Field::CustomerPhone, "+44 7700 900123"), None);
+        assert_eq!(policy.value(Field::AccountBalance, 100), None);
+        // Free text the agent may not see whole is scrubbed of what the structured fields hide.
+        assert_eq!(policy.free_text(Field::MessageBody, "hi"), None);
+    }
+}

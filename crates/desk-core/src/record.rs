@@ -1,0 +1,411 @@
+//! Customer records as a role receives them, and the catalogue of their fields.
+//!
+//! Every field a record can carry is a [`Field`], with the class that says how sensitive it is and
+//! the shape that says which redactions make sense for it. The record types hold every field as an
+//! `Option`: a field the role may not see is `None` and absent from the JSON, so a record built for
+//! a role cannot carry what the role may not see. Identifiers (`id`, and the ids that link records)
+//! are always present: they are the server's own keys, not customer data.
+
+use serde::{Deserialize, Serialize};
+
+use crate::field::{FieldClass, Redaction};
+
+/// The kinds of record the product shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// A person or business the company serves.
+    Customer,
+    /// A customer's account (an IBAN with a balance).
+    Account,
+    /// A payment card on an account.
+    Card,
+    /// A payment on an account.
+    Transaction,
+    /// A support ticket.
+    Ticket,
+    /// A message on a ticket, from the customer, an agent, or an internal note.
+    Message,
+}
+
+impl RecordKind {
+    /// Every kind.
+    pub const ALL: [RecordKind; 6] = [
+        Self::Customer,
+        Self::Account,
+        Self::Card,
+        Self::Transaction,
+        Self::Ticket,
+        Self::Message,
+    ];
+
+    /// The kind's name in policies and URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::Account => "account",
+            Self::Card => "card",
+            Self::Transaction => "transaction",
+            Self::Ticket => "ticket",
+            Self::Message => "message",
+        }
+    }
+}
+
+name_conversions!(RecordKind, "record kind");
+
+/// What a field's value looks like, which decides the redactions that apply to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A short text: shown or hidden.
+    Text,
+    /// An e-mail address: may be masked with `mask_email`.
+    Email,
+    /// A phone number: may be masked with `mask_phone`.
+    Phone,
+    /// A card or account number: may be cut to its last four characters.
+    Identifier,
+    /// A date: may be cut to its year.
+    Date,
+    /// A number (an amount in minor units): shown or hidden.
+    Number,
+    /// Text people typed: shown scrubbed of personal data the role may not see, or hidden.
+    FreeText,
+}
+
+impl Shape {
+    /// The one partial redaction this shape supports, if any.
+    pub fn partial(self) -> Option<Redaction> {
+        match self {
+            Self::Email => Some(Redaction::MaskEmail),
+            Self::Phone => Some(Redaction::MaskPhone),
+            Self::Identifier => Some(Redaction::Last4),
+            Self::Date => Some(Redaction::YearOnly),
+            Self::Text | Self::Number | Self::FreeText => None,
+        }
+    }
+}
+
+macro_rules! fields {
+    ($($variant:ident = $name:literal, $kind:ident, $class:ident, $shape:ident, $doc:literal;)*) => {
+        /// A field of a record, named `kind.field` in policies.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum Field {
+            $(
+                #[doc = $doc]
+                #[serde(rename = $name)]
+                $variant,
+            )*
+        }
+
+        impl Field {
+            /// Every field, in catalogue order.
+            pub const ALL: &'static [Field] = &[$(Self::$variant),*];
+
+            /// The field's name in policies: `kind.field`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $name),* }
+            }
+
+            /// The kind of record the field belongs to.
+            pub fn kind(self) -> RecordKind {
+                match self { $(Self::$variant => RecordKind::$kind),* }
+            }
+
+            /// How sensitive the field is.
+            pub fn class(self) -> FieldClass {
+                match self { $(Self::$variant => FieldClass::$class),* }
+            }
+
+            /// What the field's values look like.
+            pub fn shape(self) -> Shape {
+                match self { $(Self::$variant => Shape::$shape),* }
+            }
+        }
+    };
+}
+
+fields! {
+    CustomerName = "customer.name", Customer, Pii, Text, "The customer's full name.";
+    CustomerEmail = "customer.email", Customer, Pii, Email, "The customer's e-mail address.";
+    CustomerPhone = "customer.phone", Customer, Pii, Phone, "The customer's phone number.";
+    CustomerDateOfBirth = "customer.date_of_birth", Customer, Pii, Date, "The customer's date of birth.";
+    CustomerAddress = "customer.address", Customer, Pii, Text, "The customer's postal address.";
+    CustomerTier = "customer.tier", Customer, Internal, Text, "The service tier (standard, plus, premium).";
+    CustomerStatus = "customer.status", Customer, Public, Text, "Active, suspended or closed.";
+    CustomerCreatedAt = "customer.created_at", Customer, Internal, Date, "When the customer joined.";
+    AccountNumber = "account.number", Account, Restricted, Identifier, "The account's IBAN.";
+    AccountCurrency = "account.currency", Account, Public, Text, "The account's currency (ISO 4217).";
+    AccountBalance = "account.balance", Account, Internal, Number, "The balance in minor units.";
+    AccountStatus = "account.status", Account, Public, Text, "Open, frozen or closed.";
+    AccountOpenedAt = "account.opened_at", Account, Internal, Date, "When the account was opened.";
+    CardNumber = "card.number", Card, Restricted, Identifier, "The card's number (PAN).";
+    CardBrand = "card.brand", Card, Public, Text, "Visa, Mastercard, …";
+    CardExpiry = "card.expiry", Card, Internal, Text, "Expiry as MM/YY.";
+    CardStatus = "card.status", Card, Public, Text, "Active, blocked or expired.";
+    TransactionTime = "transaction.time", Transaction, Public, Date, "When the payment happened.";
+    TransactionAmount = "transaction.amount", Transaction, Internal, Number, "The amount in minor units.";
+    TransactionCurrency = "transaction.currency", Transaction, Public, Text, "The payment's currency.";
+    TransactionMerchant = "transaction.merchant", Transaction, Internal, Text, "Who was paid.";
+    TransactionStatus = "transaction.status", Transaction, Public, Text, "Pending, settled, declined, refunded or disputed.";
+    TransactionCardNumber = "transaction.card_number", Transaction, Restricted, Identifier, "The card used.";
+    TransactionIpAddress = "transaction.ip_address", Transaction, Pii, Text, "Where an online payment came from.";
+    TransactionDescription = "transaction.description", Transaction, Internal, FreeText, "The payment's reference text.";
+    TicketSubject = "ticket.subject", Ticket, Internal, FreeText, "The ticket's subject line.";
+    TicketStatus = "ticket.status", Ticket, Public, Text, "Open, pending or closed.";
+    TicketPriority = "ticket.priority", Ticket, Public, Text, "Low, normal, high or urgent.";
+    TicketCreatedAt = "ticket.created_at", Ticket, Public, Date, "When the ticket was opened.";
+    TicketUpdatedAt = "ticket.updated_at", Ticket, Public, Date, "When the ticket last changed.";
+    MessageAuthor = "message.author", Message, Internal, Text, "Who wrote the message.";
+    MessageTime = "message.time", Message, Public, Date, "When the message was written.";
+    MessageBody = "message.body", Message, Internal, FreeText, "What the message says.";
+    MessageInternalNotes = "message.internal_notes", Message, Internal, FreeText, "Agents' internal notes on a ticket; the customer never sees them.";
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Field {
+    type Err = crate::UnknownName;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| crate::UnknownName::new("field", s))
+    }
+}
+
+impl Field {
+    /// Whether `redaction` makes sense for this field. Restricted fields never leave the server
+    /// whole, so `full` is not allowed for them; free text is shown scrubbed or not at all.
+    pub fn allows(self, redaction: Redaction) -> bool {
+        match redaction {
+            Redaction::Hidden => true,
+            Redaction::Full => self.class() != FieldClass::Restricted,
+            partial => self.shape().partial() == Some(partial),
+        }
+    }
+}
+
+/// A customer, with the accounts the role may see when the request asked for them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Customer {
+    /// The customer's id.
+    pub id: i64,
+    /// See [`Field::CustomerName`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// See [`Field::CustomerEmail`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// See [`Field::CustomerPhone`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// See [`Field::CustomerDateOfBirth`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<String>,
+    /// See [`Field::CustomerAddress`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// See [`Field::CustomerTier`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// See [`Field::CustomerStatus`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// See [`Field::CustomerCreatedAt`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// The customer's accounts, when the role may see accounts and they were asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<Vec<Account>>,
+}
+
+/// An account.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    /// The account's id.
+    pub id: i64,
+    /// See [`Field::AccountNumber`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// See [`Field::AccountCurrency`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// See [`Field::AccountBalance`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance: Option<i64>,
+    /// See [`Field::AccountStatus`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// See [`Field::AccountOpenedAt`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<String>,
+    /// The account's cards, when the role may see cards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cards: Option<Vec<Card>>,
+}
+
+/// A payment card.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Card {
+    /// The card's id.
+    pub id: i64,
+    /// See [`Field::CardNumber`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// See [`Field::CardBrand`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+    /// See [`Field::CardExpiry`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry: Option<String>,
+    /// See [`Field::CardStatus`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// A payment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transaction {
+    /// The transaction's id.
+    pub id: i64,
+    /// The account it belongs to.
+    pub account_id: i64,
+    /// See [`Field::TransactionTime`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// See [`Field::TransactionAmount`]; negative for money leaving the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
+    /// See [`Field::TransactionCurrency`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// See [`Field::TransactionMerchant`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merchant: Option<String>,
+    /// See [`Field::TransactionStatus`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// See [`Field::TransactionCardNumber`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_number: Option<String>,
+    /// See [`Field::TransactionIpAddress`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    /// See [`Field::TransactionDescription`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A support ticket.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ticket {
+    /// The ticket's id.
+    pub id: i64,
+    /// The customer it is about.
+    pub customer_id: i64,
+    /// See [`Field::TicketSubject`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// See [`Field::TicketStatus`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// See [`Field::TicketPriority`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
+    /// See [`Field::TicketCreatedAt`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// See [`Field::TicketUpdatedAt`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// The messages, oldest first, when one ticket was asked for and the role may see messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<Message>>,
+}
+
+/// A message on a ticket.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Message {
+    /// The message's id.
+    pub id: i64,
+    /// Whether this is an agents' internal note (only roles holding
+    /// [`Field::MessageInternalNotes`] receive those at all).
+    pub internal: bool,
+    /// See [`Field::MessageAuthor`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// See [`Field::MessageTime`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// See [`Field::MessageBody`] (or [`Field::MessageInternalNotes`] for an internal note).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_names_are_kind_dot_name_and_round_trip() {
+        for &field in Field::ALL {
+            let name = field.as_str();
+            let (kind, rest) = name.split_once('.').expect("kind.field");
+            assert_eq!(kind, field.kind().as_str(), "{name}");
+            assert!(!rest.is_empty());
+            assert_eq!(name.parse::<Field>(), Ok(field));
+            assert_eq!(
+                serde_json::to_string(&field).unwrap(),
+                format!("\"{name}\"")
+            );
+        }
+        assert!("customer.ssn".parse::<Field>().is_err());
+    }
+
+    #[test]
+    fn restricted_fields_never_allow_full_and_free_text_has_no_partial_form() {
+        for &field in Field::ALL {
+            assert!(field.allows(Redaction::Hidden));
+            if field.class() == FieldClass::Restricted {
+                assert!(!field.allows(Redaction::Full), "{field}");
+            }
+            if field.shape() == Shape::FreeText {
+                let allowed: Vec<_> = Redaction::ALL
+                    .into_iter()
+                    .filter(|r| field.allows(*r))
+                    .collect();
+                assert_eq!(allowed, [Redaction::Full, Redaction::Hidden], "{field}");
+            }
+        }
+        assert!(Field::CustomerEmail.allows(Redaction::MaskEmail));
+        assert!(!Field::CustomerEmail.allows(Redaction::Last4));
+        assert!(Field::CardNumber.allows(Redaction::Last4));
+        assert!(!Field::CustomerDateOfBirth.allows(Redaction::MaskPhone));
+    }
+
+    #[test]
+    fn absent_fields_are_absent_from_json_and_unknown_fields_are_refused() {
+        let customer = Customer {
+            id: 7,
+            name: Some("Ada".into()),
+            ..Customer::default()
+        };
+        let json = serde_json::to_value(&customer).unwrap();
+        assert_eq!(json, serde_json::json!({"id": 7, "name": "Ada"}));
+        let err = serde_json::from_str::<Customer>(r#"{"id":1,"ssn":"x"}"#).unwrap_err();
+        assert!(err.to_string().contains("ssn"), "{err}");
+    }
+}
