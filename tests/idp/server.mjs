@@ -1,39 +1,52 @@
 // The test OpenID provider for Support Desk, built on `oidc-provider` (a certified implementation).
 //
-//   node server.mjs [--port N] [--host 127.0.0.1]
+//   node server.mjs [--port N] [--host 127.0.0.1] [--api-audience URI]
 //
 // Binds to loopback (port 0 = a free one), then prints one JSON line on stdout:
-//   {"issuer":"http://127.0.0.1:PORT","client_id":"support-desk"}
+//   {"issuer":"http://127.0.0.1:PORT","client_id":"support-desk","api_audience":"urn:support-desk:api"}
 // Tests and the demo read that line to learn where it is. Signing keys are made fresh at every
-// start and never written anywhere.
+// start and never written anywhere, unless DESK_IDP_KEYS_FILE names a private JWKS
+// (`{"keys":[…]}`) to sign with instead: tests that forge tokens with the provider's own key
+// (desk-testkit) hand it the keys that way.
 //
 // What it offers the app (a public native client, RFC 8252): authorization code with PKCE S256
 // required, loopback redirect on any port, refresh tokens (rotated on use), revocation (RFC 7009),
 // RP-initiated logout, RFC 9207 `iss` in authorization responses, and a `groups` claim in the ID
 // token. Its login and consent pages are plain HTML forms, so a script can complete them
 // (see login.mjs) and tests need no browser.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+//
+// Access tokens are for desk-server, the API: JWTs (RFC 9068, header `typ: at+jwt`) signed RS256
+// with the provider's RSA key, `aud` = the API audience, carrying the user's `groups`. Resource
+// indicators (RFC 8707) are on and a request without `resource` is for the API by default, so the
+// app sends no provider-specific parameter. As with Entra ID's API tokens, the provider's own
+// UserInfo endpoint refuses such a token (401 invalid_token).
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 import { interactionRoutes } from './interactions.mjs';
+import { freshSigningKeys } from './sign.mjs';
 import { findUser } from './users.mjs';
 
 export const CLIENT_ID = 'support-desk';
+/** The resource indicator, and so the access tokens' `aud`, of desk-server's API by default. */
+export const API_AUDIENCE = 'urn:support-desk:api';
 
+/** The keys of DESK_IDP_KEYS_FILE when set (a private JWKS), otherwise fresh ones. */
 function signingKeys() {
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-  const stamp = Date.now().toString(36);
-  return [
-    { ...rsa.export({ format: 'jwk' }), kid: `rsa-${stamp}`, use: 'sig', alg: 'RS256' },
-    { ...ec.export({ format: 'jwk' }), kid: `ec-${stamp}`, use: 'sig', alg: 'ES256' },
-  ];
+  const file = process.env.DESK_IDP_KEYS_FILE;
+  if (!file) return freshSigningKeys();
+  const { keys } = JSON.parse(readFileSync(file, 'utf8'));
+  if (!Array.isArray(keys) || !keys.some((k) => k.kty === 'RSA' && k.d)) {
+    throw new Error(`DESK_IDP_KEYS_FILE ${file}: not a private JWKS with an RSA key`);
+  }
+  return keys;
 }
 
-export function configuration() {
+export function configuration({ apiAudience = API_AUDIENCE } = {}) {
   return {
     clients: [
       {
@@ -98,13 +111,32 @@ export function configuration() {
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       rpInitiatedLogout: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        // No `resource` in the authorization request: the grant is for the API.
+        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? apiAudience,
+        // At the token endpoint (code and refresh), keep issuing for the granted API rather than
+        // falling back to an opaque token for UserInfo, oidc-provider's default with `openid`.
+        useGrantedResource: async () => true,
+        async getResourceServerInfo(_ctx, resource) {
+          if (resource !== apiAudience) throw new errors.InvalidTarget();
+          // The API has no scopes of its own (empty `scope`): the token carries no `scope` claim;
+          // what an agent may do comes from `groups`.
+          return { audience: apiAudience, scope: '', accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+        },
+      },
+    },
+    // The user's groups in every access token issued to a user (desk-server maps them to roles).
+    async extraTokenClaims(_ctx, token) {
+      if (!token.accountId) return undefined;
+      return { groups: findUser(token.accountId)?.groups ?? [] };
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   };
 }
 
-/** Starts the provider on `host:port`; resolves to { issuer, close() }. */
-export async function start({ host = '127.0.0.1', port = 0 } = {}) {
+/** Starts the provider on `host:port`; resolves to { issuer, apiAudience, provider, close() }. */
+export async function start({ host = '127.0.0.1', port = 0, apiAudience = API_AUDIENCE } = {}) {
   let handler = (_req, res) => {
     res.statusCode = 503;
     res.end();
@@ -118,7 +150,7 @@ export async function start({ host = '127.0.0.1', port = 0 } = {}) {
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const issuer = `http://${hostPart}:${address.port}`;
 
-  const provider = new Provider(issuer, configuration());
+  const provider = new Provider(issuer, configuration({ apiAudience }));
   const interactions = interactionRoutes(provider);
   const oidc = provider.callback();
   handler = async (req, res) => {
@@ -132,6 +164,7 @@ export async function start({ host = '127.0.0.1', port = 0 } = {}) {
   };
   return {
     issuer,
+    apiAudience,
     provider,
     // Clients with keep-alive connections (an app under test) must not keep the provider up.
     close: () =>
@@ -144,9 +177,27 @@ export async function start({ host = '127.0.0.1', port = 0 } = {}) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
-    options: { port: { type: 'string', default: '0' }, host: { type: 'string', default: '127.0.0.1' } },
+    options: {
+      port: { type: 'string', default: '0' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'api-audience': { type: 'string', default: API_AUDIENCE },
+      // For a parent that may never stop it (a test process sharing one provider across tests):
+      // exit, and remove the keys file it was given, when the parent closes our stdin.
+      'exit-with-stdin': { type: 'boolean', default: false },
+    },
   });
-  const { issuer } = await start({ host: values.host, port: Number(values.port) });
-  process.stdout.write(`${JSON.stringify({ issuer, client_id: CLIENT_ID })}\n`);
+  const { issuer, apiAudience } = await start({
+    host: values.host,
+    port: Number(values.port),
+    apiAudience: values['api-audience'],
+  });
+  process.stdout.write(`${JSON.stringify({ issuer, client_id: CLIENT_ID, api_audience: apiAudience })}\n`);
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(0));
+  if (values['exit-with-stdin']) {
+    process.stdin.on('end', () => {
+      if (process.env.DESK_IDP_KEYS_FILE) rmSync(process.env.DESK_IDP_KEYS_FILE, { force: true });
+      process.exit(0);
+    });
+    process.stdin.resume();
+  }
 }

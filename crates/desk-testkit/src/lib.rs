@@ -1,11 +1,16 @@
 //! What integration tests share: the real test identity provider, and names that keep each test's
 //! keychain entries and files apart so tests run in parallel and leave nothing behind.
 //!
+//! For tests of the API (desk-server), [`TestIdp`] also hands out real tokens for each test user
+//! ([`TestIdp::tokens`]: a JWT access token for [`TestIdp::api_audience`] with the user's `groups`)
+//! and forges tokens with the provider's own signing key ([`TestIdp::sign`]) for attack tests.
+//!
 //! Real parts are the rule. `scripts/test` sets `DESK_TEST_REAL_PARTS=required`, and then a missing
 //! part (no Node.js packages, no Secret Service) fails the test. A developer running plain
 //! `cargo test` without them gets a loud "skipped" line instead, never a silent pass.
 
-use std::io::{BufRead, BufReader, Read};
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -77,9 +82,116 @@ pub fn rsa_private_pem() -> String {
 
 /// The test OpenID provider (`tests/idp/server.mjs`) running on a free loopback port. It stops
 /// when this value is dropped.
+///
+/// Its signing keys are made for it by [`TestIdp::start`] and kept in a file readable only by
+/// this user (deleted on drop), so that [`TestIdp::sign`] can sign with them too.
 pub struct TestIdp {
     child: Child,
     issuer: String,
+    api_audience: String,
+    // The private JWKS the provider was started with, which `sign` uses too.
+    keys: KeysFile,
+}
+
+/// Tokens from a real sign-in at the test provider, see [`TestIdp::tokens`]. No `Debug`, as for
+/// any token, although these come from a throwaway provider.
+#[derive(Clone)]
+pub struct TestTokens {
+    /// A JWT access token (RFC 9068, `typ: at+jwt`, RS256) for the API: `aud` is
+    /// [`TestIdp::api_audience`], `iss` the issuer, `sub` the user, `groups` the user's groups
+    /// (`[]` for `norole`); also `client_id`, `jti`, `iat` and `exp` (10 minutes), no `scope`.
+    pub access_token: String,
+    /// The refresh token; the provider rotates it on use.
+    pub refresh_token: String,
+    /// The ID token, for the app's client id, with the user's `groups`.
+    pub id_token: String,
+}
+
+/// The provider's private JWKS in a file of its own (mode 0600 on Unix), removed on drop.
+struct KeysFile(PathBuf);
+
+impl KeysFile {
+    /// Fresh keys of the shape the provider makes for itself (`node tests/idp/sign.mjs
+    /// --new-keys`), or `None` (after [`missing_real_part`]) when Node.js is not installed.
+    fn create() -> Option<Self> {
+        let out = match Command::new("node")
+            .arg(idp_script("sign.mjs"))
+            .arg("--new-keys")
+            .stdin(Stdio::null())
+            .output()
+        {
+            Ok(out) => out,
+            Err(e) => {
+                missing_real_part(&format!("node ({e})"));
+                return None;
+            }
+        };
+        assert!(
+            out.status.success(),
+            "sign.mjs --new-keys failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let path = std::env::temp_dir().join(format!(
+            "{}.jwks.json",
+            unique_name("support-desk-test-idp-keys")
+        ));
+        let mut options = OpenOptions::new();
+        // A new file only (never one planted under that name), private from its first byte.
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
+            .open(&path)
+            .unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+        let keys = Self(path);
+        file.write_all(&out.stdout)
+            .unwrap_or_else(|e| panic!("writing {}: {e}", keys.0.display()));
+        Some(keys)
+    }
+}
+
+impl Drop for KeysFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A script of the test provider's folder, by absolute path.
+fn idp_script(name: &str) -> PathBuf {
+    let path = repo_root().join("tests/idp").join(name);
+    path.canonicalize().unwrap_or(path)
+}
+
+/// Runs `node SCRIPT ARGS…` with `stdin` as its input; its stdout, or a panic naming `what` with
+/// its stderr.
+fn run_node<I, S>(what: &str, script: &str, args: I, stdin: &[u8]) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut child = Command::new("node")
+        .arg(idp_script(script))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: node: {e}"));
+    let mut input = child.stdin.take().expect("piped stdin");
+    input
+        .write_all(stdin)
+        .unwrap_or_else(|e| panic!("{what}: writing to {script}: {e}"));
+    drop(input);
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("{what}: {script}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what}: {script} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    String::from_utf8(out.stdout).expect("node prints text")
 }
 
 impl TestIdp {
@@ -91,10 +203,14 @@ impl TestIdp {
             missing_real_part("tests/idp/node_modules (run `npm ci` in tests/idp)");
             return None;
         }
+        let keys = KeysFile::create()?;
+        // Our end of its stdin lives in `self`: when this process ends without dropping us (a
+        // provider shared by a whole test binary), the pipe closes and the provider goes too.
         let spawned = Command::new("node")
-            .arg("server.mjs")
+            .args(["server.mjs", "--exit-with-stdin"])
+            .env("DESK_IDP_KEYS_FILE", &keys.0)
             .current_dir(&dir)
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn();
@@ -120,12 +236,21 @@ impl TestIdp {
             let _ = tx.send(line);
         });
         let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
-        let issuer = serde_json::from_str::<serde_json::Value>(&line)
-            .ok()
-            .and_then(|v| v["issuer"].as_str().map(str::to_owned));
-        match issuer {
-            Some(issuer) => Some(Self { child, issuer }),
-            None => {
+        let started = serde_json::from_str::<serde_json::Value>(&line).ok();
+        let field = |name: &str| {
+            started
+                .as_ref()
+                .and_then(|v| v[name].as_str())
+                .map(str::to_owned)
+        };
+        match (field("issuer"), field("api_audience")) {
+            (Some(issuer), Some(api_audience)) => Some(Self {
+                child,
+                issuer,
+                api_audience,
+                keys,
+            }),
+            _ => {
                 let _ = child.kill();
                 let _ = child.wait();
                 let err = stderr_text.join().unwrap_or_default();
@@ -137,6 +262,73 @@ impl TestIdp {
     /// The provider's issuer URL, `http://127.0.0.1:PORT`.
     pub fn issuer(&self) -> &str {
         &self.issuer
+    }
+
+    /// The API's audience, the `aud` of every access token the provider issues
+    /// (`urn:support-desk:api`).
+    pub fn api_audience(&self) -> &str {
+        &self.api_audience
+    }
+
+    /// Real tokens for `user` (`agent1`, `agent2`, `supervisor`, `admin`, `norole`): a complete
+    /// authorization code + PKCE sign-in as the app does it, through the provider's login and
+    /// consent pages, by `node tests/idp/tokens.mjs`. Each call is a new sign-in, with tokens of
+    /// its own. Panics, with the provider's reason, for an unknown user.
+    pub fn tokens(&self, user: &str) -> TestTokens {
+        let what = format!("tokens for {user}");
+        let line = run_node(
+            &what,
+            "tokens.mjs",
+            ["--issuer", &self.issuer, "--user", user],
+            b"",
+        );
+        let answer: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("{what}: tokens.mjs printed no JSON: {e}"));
+        let field = |name: &str| {
+            answer[name]
+                .as_str()
+                .unwrap_or_else(|| panic!("{what}: no {name}"))
+                .to_owned()
+        };
+        TestTokens {
+            access_token: field("access_token"),
+            refresh_token: field("refresh_token"),
+            id_token: field("id_token"),
+        }
+    }
+
+    /// A compact JWS of `claims` (signed as given), made with the provider's own keys, for
+    /// attack tests: a token only the signature check cannot tell from the provider's.
+    ///
+    /// The header starts as the provider's access tokens have it, `{"alg": "RS256", "typ":
+    /// "at+jwt", "kid": <its RSA key's>}`; fields of `header` replace those, and a `null` leaves
+    /// one out. `alg` says how to sign:
+    /// - `RS256` (default), `RS384`, `RS512`, `PS256`, `PS384`, `PS512`: with the RSA key;
+    /// - `ES256`: with the provider's EC P-256 key (whose kid is then the default);
+    /// - `none`: no signature (the third part is empty);
+    /// - `HS256-public-key`: written as `HS256`, an HMAC keyed with the RSA public key as PEM
+    ///   (SPKI, `-----BEGIN PUBLIC KEY-----`, final newline included), the classic key-confusion
+    ///   forgery.
+    ///
+    /// ```no_run
+    /// # let idp = desk_testkit::TestIdp::start().unwrap();
+    /// use serde_json::json;
+    /// let now = std::time::SystemTime::now()
+    ///     .duration_since(std::time::UNIX_EPOCH)
+    ///     .unwrap()
+    ///     .as_secs();
+    /// let expired = idp.sign(
+    ///     json!({}),
+    ///     json!({ "iss": idp.issuer(), "aud": idp.api_audience(), "sub": "admin",
+    ///             "groups": ["support-admins"], "iat": now - 1200, "exp": now - 600 }),
+    /// );
+    /// let confused = idp.sign(json!({ "alg": "HS256-public-key" }), json!({ "sub": "admin" }));
+    /// ```
+    pub fn sign(&self, header: serde_json::Value, claims: serde_json::Value) -> String {
+        let input = serde_json::json!({ "header": header, "claims": claims }).to_string();
+        run_node("sign", "sign.mjs", [&self.keys.0], input.as_bytes())
+            .trim()
+            .to_owned()
     }
 }
 

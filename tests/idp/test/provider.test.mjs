@@ -1,12 +1,17 @@
 // The test provider does what the app and the server will rely on: a real code + PKCE flow for
-// every test user, groups in the ID token, refresh with rotation, revocation, logout, and
-// refusals where a real provider refuses.
+// every test user, groups in the ID token, JWT access tokens for the API with groups in them,
+// refresh with rotation, revocation, logout, and refusals where a real provider refuses.
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { completeLogin } from '../login.mjs';
-import { CLIENT_ID, start } from '../server.mjs';
+import { API_AUDIENCE, CLIENT_ID, start } from '../server.mjs';
+import { freshSigningKeys, signToken } from '../sign.mjs';
+import { tokensFor } from '../tokens.mjs';
 import { USERS } from '../users.mjs';
 
 const b64url = (buf) => Buffer.from(buf).toString('base64url');
@@ -49,15 +54,35 @@ async function token(params) {
   return { status: response.status, body: await response.json() };
 }
 
-async function verifiedClaims(idToken) {
-  const [h, p, s] = idToken.split('.');
+/** The header and claims of an RS256 JWT whose signature checks out against `jwksUri`'s keys. */
+async function verifiedJwt(jwt, jwksUri = meta.jwks_uri) {
+  const [h, p, s] = jwt.split('.');
   const header = JSON.parse(Buffer.from(h, 'base64url'));
-  const jwks = await (await fetch(meta.jwks_uri)).json();
+  const jwks = await (await fetch(jwksUri)).json();
   const jwk = jwks.keys.find((k) => k.kid === header.kid);
   assert.ok(jwk, `kid ${header.kid} is in the JWKS`);
   assert.equal(header.alg, 'RS256');
   assert.ok(verify('sha256', Buffer.from(`${h}.${p}`), createPublicKey({ key: jwk, format: 'jwk' }), Buffer.from(s, 'base64url')));
-  return JSON.parse(Buffer.from(p, 'base64url'));
+  return { header, claims: JSON.parse(Buffer.from(p, 'base64url')) };
+}
+
+async function verifiedClaims(idToken) {
+  return (await verifiedJwt(idToken)).claims;
+}
+
+/** Checks that `accessToken` is a JWT access token (RFC 9068) for the API, for `user`. */
+async function assertApiAccessToken(accessToken, user) {
+  const { header, claims } = await verifiedJwt(accessToken);
+  assert.equal(header.typ, 'at+jwt');
+  assert.equal(claims.iss, idp.issuer);
+  assert.equal(claims.aud, API_AUDIENCE);
+  assert.equal(claims.sub, user);
+  assert.equal(claims.client_id, CLIENT_ID);
+  assert.deepEqual(claims.groups, USERS[user].groups);
+  const now = Math.floor(Date.now() / 1000);
+  assert.ok(claims.iat <= now + 5 && claims.exp > now, `valid now: ${JSON.stringify(claims)}`);
+  assert.ok(claims.jti, 'a jti');
+  return claims;
 }
 
 async function signIn(user, opts) {
@@ -98,6 +123,91 @@ describe('sign-in of each test user', () => {
       assert.ok(tokens.access_token && tokens.refresh_token, 'access and refresh tokens');
     });
   }
+});
+
+describe('access tokens for the API', () => {
+  it('is a signed JWT for the API audience with the user\'s groups, still after a refresh', async () => {
+    const tokens = await signIn('supervisor');
+    const first = await assertApiAccessToken(tokens.access_token, 'supervisor');
+    assert.deepEqual(first.groups, ['support-supervisors']);
+    const refreshed = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+    const second = await assertApiAccessToken(refreshed.body.access_token, 'supervisor');
+    assert.notEqual(second.jti, first.jti);
+    // The refreshed ID token still names the user and the app.
+    const id = await verifiedClaims(refreshed.body.id_token);
+    assert.equal(id.aud, CLIENT_ID);
+    assert.deepEqual(id.groups, ['support-supervisors']);
+  });
+
+  it('gives norole an empty groups claim', async () => {
+    const tokens = await signIn('norole');
+    const claims = await assertApiAccessToken(tokens.access_token, 'norole');
+    assert.deepEqual(claims.groups, []);
+  });
+
+  it('is refused by UserInfo, as an API token is (401 invalid_token)', async () => {
+    const tokens = await signIn('agent1');
+    const response = await fetch(meta.userinfo_endpoint, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    assert.equal(response.status, 401);
+    assert.match(response.headers.get('www-authenticate'), /invalid_token/);
+  });
+
+  it('refuses a resource other than the API', async () => {
+    const req = authRequest({ extra: { resource: 'https://other-api.example/' } });
+    const callback = new URL(await completeLogin(req.url, { stopAt: req.redirect }));
+    assert.equal(callback.searchParams.get('error'), 'invalid_target');
+  });
+
+  it('is what tokens.mjs hands out, and tokens.mjs fails for an unknown user', async () => {
+    const tokens = await tokensFor({ issuer: idp.issuer, user: 'agent2' });
+    await assertApiAccessToken(tokens.access_token, 'agent2');
+    assert.equal((await verifiedClaims(tokens.id_token)).sub, 'agent2');
+    assert.ok(tokens.refresh_token);
+    await assert.rejects(tokensFor({ issuer: idp.issuer, user: 'mallory' }), /login refused/);
+  });
+});
+
+describe('a provider with given keys and API audience', () => {
+  let dir;
+  let other;
+  let keys;
+  before(async () => {
+    // Tests that forge tokens start the provider with keys they hold (desk-testkit does this).
+    dir = mkdtempSync(path.join(tmpdir(), 'desk-idp-test-'));
+    keys = { keys: freshSigningKeys() };
+    const file = path.join(dir, 'keys.json');
+    writeFileSync(file, JSON.stringify(keys), { mode: 0o600 });
+    process.env.DESK_IDP_KEYS_FILE = file;
+    try {
+      other = await start({ apiAudience: 'https://api.support-desk.test/' });
+    } finally {
+      delete process.env.DESK_IDP_KEYS_FILE;
+    }
+  });
+  after(async () => {
+    await other?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('signs with those keys, for that audience', async () => {
+    const otherMeta = await (await fetch(`${other.issuer}/.well-known/openid-configuration`)).json();
+    const jwks = await (await fetch(otherMeta.jwks_uri)).json();
+    assert.deepEqual(jwks.keys.map((k) => k.kid), keys.keys.map((k) => k.kid));
+    assert.ok(jwks.keys.every((k) => k.d === undefined), 'no private part is published');
+
+    const tokens = await tokensFor({ issuer: other.issuer, user: 'admin' });
+    const { header, claims } = await verifiedJwt(tokens.access_token, otherMeta.jwks_uri);
+    assert.equal(header.kid, keys.keys[0].kid);
+    assert.equal(claims.aud, 'https://api.support-desk.test/');
+    assert.deepEqual(claims.groups, ['support-admins']);
+
+    // sign.mjs forges with the same key: the signature alone cannot tell them apart.
+    const forged = signToken(keys, {}, { ...claims, aud: 'urn:another-api' });
+    const verified = await verifiedJwt(forged, otherMeta.jwks_uri);
+    assert.equal(verified.header.typ, 'at+jwt');
+    assert.equal(verified.claims.aud, 'urn:another-api');
+  });
 });
 
 describe('refusals', () => {

@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Redirect};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
@@ -38,6 +39,10 @@ enum Case {
     RotatedKey,
     AtHashMismatch,
     UserInfoOtherSubject,
+    UserInfoMalformed,
+    UserInfoServerError,
+    /// UserInfo refuses the access token, as a provider does with one issued for an API.
+    UserInfoUnauthorized,
     IssParameterMismatch,
     WrongState,
 }
@@ -125,13 +130,26 @@ async fn token(State(h): State<Arc<Hostile>>) -> impl IntoResponse {
     }))
 }
 
-async fn userinfo(State(h): State<Arc<Hostile>>) -> Json<Value> {
-    let sub = if h.case == Case::UserInfoOtherSubject {
-        "mallory"
-    } else {
-        "alice"
-    };
-    Json(json!({ "sub": sub }))
+async fn userinfo(State(h): State<Arc<Hostile>>) -> Response {
+    match h.case {
+        Case::UserInfoOtherSubject => Json(json!({ "sub": "mallory" })).into_response(),
+        Case::UserInfoMalformed => (
+            [(header::CONTENT_TYPE, "application/json")],
+            "{\"sub\": \"alice\"",
+        )
+            .into_response(),
+        Case::UserInfoServerError => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Case::UserInfoUnauthorized => (
+            StatusCode::UNAUTHORIZED,
+            [(
+                header::WWW_AUTHENTICATE,
+                "Bearer error=\"invalid_token\", error_description=\"invalid token provided\"",
+            )],
+            Json(json!({ "error": "invalid_token" })),
+        )
+            .into_response(),
+        _ => Json(json!({ "sub": "alice" })).into_response(),
+    }
 }
 
 fn at_hash(token: &str) -> String {
@@ -284,7 +302,7 @@ async fn run(case: Case, keys: &(String, String)) -> Option<Run> {
 async fn every_bad_answer_is_refused_and_nothing_is_stored() {
     let keys = (rsa_private_pem(), rsa_private_pem());
     // (case, the words the refusal must contain)
-    let refusals: [(Case, &str); 15] = [
+    let refusals: [(Case, &str); 17] = [
         (Case::BadSignature, "signature"),
         (Case::WrongIssuer, "issuer"),
         (Case::WrongAudience, "audience"),
@@ -298,6 +316,8 @@ async fn every_bad_answer_is_refused_and_nothing_is_stored() {
         (Case::Hs256WithPublicKey, "alg"),
         (Case::AtHashMismatch, "at_hash"),
         (Case::UserInfoOtherSubject, "subject differs"),
+        (Case::UserInfoMalformed, "malformed"),
+        (Case::UserInfoServerError, "500"),
         (Case::IssParameterMismatch, "another issuer"),
         (Case::WrongState, "timed out"),
     ];
@@ -345,5 +365,19 @@ async fn the_honest_run_and_a_rotated_key_are_accepted() {
     };
     let session = rotated.result.expect("accepted after one JWKS re-fetch");
     assert_eq!(rotated.jwks_fetches, 2);
+    session.sign_out().await.unwrap();
+}
+
+/// An access token for an API (RFC 8707, Entra ID) is refused by UserInfo with 401: the verified
+/// ID token still signs the agent in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_userinfo_refusing_the_access_token_does_not_stop_the_sign_in() {
+    let keys = (rsa_private_pem(), rsa_private_pem());
+    let Some(run) = run(Case::UserInfoUnauthorized, &keys).await else {
+        return;
+    };
+    let session = run.result.expect("signed in on the ID token alone");
+    assert_eq!(session.identity().subject, "alice");
+    assert_eq!(session.identity().roles, ["support-tier1"]);
     session.sign_out().await.unwrap();
 }
