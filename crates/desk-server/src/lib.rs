@@ -1,41 +1,50 @@
 //! desk-server, the gateway between agents and customer data.
 //!
-//! Today it answers health checks; token validation, role policies, field-level redaction, the
-//! audit chain and layout push arrive with the gateway and policy issues. Its promise, already in
-//! force for what exists: every endpoint authorizes on its own, and errors answer with a generic
-//! reason while the cause goes to the log.
+//! It decides, on every request, what this agent may see: the bearer token is validated against
+//! the provider's keys ([`token`]), the token's groups are mapped to product roles and the roles'
+//! definitions to one policy ([`api`]), and every response is built field by field through that
+//! policy before it is serialized ([`api`]'s views). Every search, view, action, sign-in and
+//! admin change is appended to a hash chain ([`audit`]) in the same transaction as the change
+//! it records, and a failed audit write fails the request. Storage sits behind
+//! [`store::Store`]; SQLite is the embedded default.
+//!
+//! Errors answer with a stable code and a generic reason, while the cause goes to the log.
+#![deny(missing_docs)]
 
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Serialize;
+pub mod api;
+pub mod audit;
+pub mod config;
+pub mod demo;
+pub mod store;
+pub mod token;
+
+pub use api::{Server, State, router};
+
 use tokio::net::TcpListener;
 
-/// The body of `GET /v1/health`.
-#[derive(Debug, Serialize)]
-pub struct Health {
-    /// Always `ok` when the server answers at all.
-    pub status: &'static str,
-    /// The server's version.
-    pub version: &'static str,
-}
-
-/// Every route the server answers.
-pub fn router() -> Router {
-    Router::new().route("/v1/health", get(health))
-}
-
-async fn health() -> Json<Health> {
-    Json(Health {
-        status: "ok",
-        version: env!("CARGO_PKG_VERSION"),
-    })
-}
-
 /// Serves [`router`] on `listener` until ctrl-c or SIGTERM.
-pub async fn serve(listener: TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router())
+pub async fn serve(listener: TcpListener, server: State) -> std::io::Result<()> {
+    axum::serve(listener, router(server))
         .with_graceful_shutdown(shutdown_signal())
         .await
+}
+
+/// Checks the whole audit chain, a page at a time.
+pub async fn verify_audit(
+    store: &dyn store::Store,
+) -> Result<audit::Verification, store::StoreError> {
+    const PAGE: u32 = 10_000;
+    let mut verifier = audit::Verifier::default();
+    let mut from = 1;
+    loop {
+        let entries = store.audit_from(from, PAGE).await?;
+        let Some(last) = entries.last() else { break };
+        from = last.seq + 1;
+        if !verifier.check(&entries) || entries.len() < PAGE as usize {
+            break;
+        }
+    }
+    Ok(verifier.finish())
 }
 
 async fn shutdown_signal() {

@@ -1,6 +1,12 @@
-//! `desk-server`: run the Support Desk gateway.
+//! `desk-server`: run the Support Desk gateway, make demo data, check the audit chain.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use desk_server::config::Config;
+use desk_server::store::sqlite::SqliteStore;
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -10,6 +16,10 @@ use tokio::net::TcpListener;
     about = "The Support Desk gateway server"
 )]
 struct Cli {
+    /// Configuration file (TOML); also `DESK_SERVER_CONFIG`. Settings can be overridden by
+    /// `DESK_SERVER_`-prefixed environment variables.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -18,9 +28,33 @@ struct Cli {
 enum Command {
     /// Serve the API.
     Serve {
-        /// Address to listen on; port 0 picks a free port.
-        #[arg(long, env = "DESK_SERVER_LISTEN", default_value = "127.0.0.1:8440")]
-        listen: String,
+        /// Address to listen on, overriding the configuration; port 0 picks a free port.
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Replace the customer records with a generated, reproducible demo data set.
+    DemoData {
+        /// How many customers.
+        #[arg(long, default_value_t = 500)]
+        customers: u32,
+        /// The seed: the same seed and count give the same data.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exits 1 and names the first broken entry if it is broken.
+    Verify {
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -33,9 +67,20 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    let mut config = Config::load(cli.config.as_deref())?;
+    match cli.command {
         Command::Serve { listen } => {
-            let listener = TcpListener::bind(&listen).await?;
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            let store = SqliteStore::open(&config.data_dir).await.with_context(|| {
+                format!("opening the database in {}", config.data_dir.display())
+            })?;
+            let listener = TcpListener::bind(&config.listen)
+                .await
+                .with_context(|| format!("listening on {}", config.listen))?;
+            let server = desk_server::Server::new(config, Arc::new(store)).await?;
             let addr = listener.local_addr()?;
             // One line on stdout that scripts and tests read to find the server.
             println!(
@@ -43,7 +88,51 @@ async fn main() -> anyhow::Result<()> {
                 serde_json::json!({ "listening": format!("http://{addr}") })
             );
             tracing::info!(%addr, "desk-server listening");
-            desk_server::serve(listener).await?;
+            desk_server::serve(listener, server).await?;
+        }
+        Command::DemoData { customers, seed } => {
+            let store = SqliteStore::open(&config.data_dir).await?;
+            let options = desk_server::demo::DemoOptions { customers, seed };
+            let started = std::time::Instant::now();
+            let summary = desk_server::demo::generate(&store, &options, |p| {
+                eprint!(
+                    "\rdemo data: {} of {} customers, {} transactions",
+                    p.customers, p.of, p.transactions
+                );
+            })
+            .await?;
+            eprintln!();
+            println!(
+                "{}",
+                serde_json::json!({
+                    "database": config.data_dir.join(desk_server::store::sqlite::FILE_NAME),
+                    "seed": seed,
+                    "summary": summary,
+                    "seconds": started.elapsed().as_secs_f64(),
+                })
+            );
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { json },
+        } => {
+            let store = SqliteStore::open(&config.data_dir).await?;
+            let result = desk_server::verify_audit(&store).await?;
+            if json {
+                println!("{}", serde_json::to_string(&result)?);
+            } else if let Some(broken) = &result.broken {
+                println!(
+                    "audit chain BROKEN at entry {}: {} ({} entries verified before it)",
+                    broken.seq, broken.reason, result.entries
+                );
+            } else {
+                println!(
+                    "audit chain intact: {} entries, head {}",
+                    result.entries, result.head
+                );
+            }
+            if result.broken.is_some() {
+                std::process::exit(1);
+            }
         }
     }
     Ok(())

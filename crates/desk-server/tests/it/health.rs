@@ -1,28 +1,55 @@
-use tokio::net::TcpListener;
+use crate::harness::shared;
 
-async fn start() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(desk_server::serve(listener));
-    base
+#[test]
+fn health_answers_with_status_and_version_without_a_token() {
+    let Some(h) = shared() else { return };
+    h.block_on(async {
+        let response = reqwest::get(format!("{}/v1/health", h.base)).await.unwrap();
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "ok");
+        assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    });
 }
 
-#[tokio::test]
-async fn health_answers_with_status_and_version() {
-    let base = start().await;
-    let response = reqwest::get(format!("{base}/v1/health")).await.unwrap();
-    assert_eq!(response.status(), 200);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["status"], "ok");
-    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+#[test]
+fn unknown_paths_are_404_and_disclose_nothing() {
+    let Some(h) = shared() else { return };
+    h.block_on(async {
+        let response = reqwest::get(format!("{}/v1/customers/../../etc/passwd", h.base))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404);
+        assert!(response.text().await.unwrap().is_empty());
+    });
 }
 
-#[tokio::test]
-async fn unknown_paths_are_404_and_disclose_nothing() {
-    let base = start().await;
-    let response = reqwest::get(format!("{base}/v1/customers/../../etc/passwd"))
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 404);
-    assert!(response.text().await.unwrap().is_empty());
+#[test]
+fn every_documented_path_exists_and_every_api_path_needs_a_token() {
+    let Some(h) = shared() else { return };
+    h.block_on(async {
+        let doc: serde_json::Value = reqwest::get(format!("{}/v1/openapi.json", h.base))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        assert!(paths.len() >= 10, "{paths:?}");
+        for (path, item) in paths {
+            let concrete = path.replace("{id}", "1").replace("{role}", "agent_l1");
+            for method in item.as_object().unwrap().keys() {
+                let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let r = h
+                    .http
+                    .request(method.clone(), format!("{}{concrete}", h.base))
+                    .send()
+                    .await
+                    .unwrap();
+                let public = path == "/v1/health" || path == "/v1/openapi.json";
+                let expected = if public { 200 } else { 401 };
+                assert_eq!(r.status(), expected, "{method} {path}");
+            }
+        }
+    });
 }

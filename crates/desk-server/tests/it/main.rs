@@ -1,2 +1,9 @@
-//! desk-server over real HTTP on a free loopback port.
+//! desk-server over real HTTP on a free loopback port, with real access tokens from the test
+//! provider, and a real SQLite file of demo data.
+mod access;
+mod audit;
+mod bad_input;
+mod harness;
 mod health;
+mod roles;
+mod tokens;

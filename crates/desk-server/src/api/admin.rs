@@ -1,0 +1,135 @@
+//! The agent's own policy, the audit trail, and role definitions.
+
+use axum::Json;
+use axum::extract::State as StateOf;
+use axum::extract::rejection::PathRejection;
+use desk_core::{Action, Policy, Role, RoleDefinition};
+use serde::{Deserialize, Serialize};
+
+use super::error::{ApiJson, ApiQuery};
+use super::{Agent, ApiError, Page, State, decode_cursor, encode_cursor, limit};
+use crate::audit::{AuditEntry, AuditEvent, Outcome};
+use crate::store::StoredRole;
+
+/// The body of `GET /v1/me/policy`.
+#[derive(Debug, Serialize)]
+pub struct MyPolicy {
+    /// The agent's subject.
+    pub subject: String,
+    /// The effective policy (empty for an agent with no mapped role).
+    pub policy: Policy,
+}
+
+/// `GET /v1/me/policy`: open to every signed-in agent, roles or not.
+pub(super) async fn my_policy(
+    StateOf(server): StateOf<State>,
+    agent: Agent,
+) -> Result<Json<MyPolicy>, ApiError> {
+    server
+        .audit(AuditEvent::new(
+            &agent.subject,
+            "policy.view",
+            "me",
+            Outcome::Ok,
+        ))
+        .await?;
+    Ok(Json(MyPolicy {
+        subject: agent.subject,
+        policy: agent.policy,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AuditParams {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// `GET /v1/audit`: newest first.
+pub(super) async fn audit(
+    StateOf(server): StateOf<State>,
+    agent: Agent,
+    ApiQuery(params): ApiQuery<AuditParams>,
+) -> Result<Json<Page<AuditEntry>>, ApiError> {
+    agent
+        .require_action(&server, Action::AuditRead, "audit.read", "audit")
+        .await?;
+    let limit = limit(params.limit, 100, 1000)?;
+    let before = decode_cursor(params.cursor.as_deref())?;
+    let mut entries = server.store.audit_page(before, limit + 1).await?;
+    let more = entries.len() > limit as usize;
+    entries.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| entries.last().map(|e| encode_cursor(e.seq)))
+        .flatten();
+    server
+        .audit(AuditEvent::new(
+            &agent.subject,
+            "audit.read",
+            "audit",
+            Outcome::Ok,
+        ))
+        .await?;
+    Ok(Json(Page {
+        items: entries,
+        next_cursor,
+    }))
+}
+
+/// `GET /v1/admin/roles`
+pub(super) async fn roles(
+    StateOf(server): StateOf<State>,
+    agent: Agent,
+) -> Result<Json<Vec<StoredRole>>, ApiError> {
+    agent
+        .require_action(&server, Action::RoleEdit, "role.list", "roles")
+        .await?;
+    let views = server.roles.read().await.values().cloned().collect();
+    server
+        .audit(AuditEvent::new(
+            &agent.subject,
+            "role.list",
+            "roles",
+            Outcome::Ok,
+        ))
+        .await?;
+    Ok(Json(views))
+}
+
+/// `PUT /v1/admin/roles/{role}`: replaces a role's definition after validating it.
+pub(super) async fn put_role(
+    StateOf(server): StateOf<State>,
+    agent: Agent,
+    path: Result<axum::extract::Path<String>, PathRejection>,
+    body: Result<ApiJson<RoleDefinition>, ApiError>,
+) -> Result<Json<StoredRole>, ApiError> {
+    let name = path.map(|p| p.0).unwrap_or_default();
+    let role: Role = name
+        .parse()
+        .map_err(|e: desk_core::UnknownName| ApiError::bad("unknown_role", e.to_string()))?;
+    let resource = format!("role:{role}");
+    agent
+        .require_action(&server, Action::RoleEdit, "role.update", &resource)
+        .await?;
+    let ApiJson(definition) = body?;
+    if definition.role != role {
+        return Err(ApiError::bad(
+            "invalid_definition",
+            format!("The body defines `{}`, not `{role}`.", definition.role),
+        ));
+    }
+    definition
+        .validate()
+        .map_err(|e| ApiError::bad("invalid_definition", e.to_string()))?;
+    let event = AuditEvent::new(&agent.subject, "role.update", &resource, Outcome::Ok)
+        .with_detail(serde_json::json!({}));
+    // Hold the write lock across the store so two edits land in the order they are versioned.
+    let mut roles = server.roles.write().await;
+    let (stored, _) = server
+        .store
+        .put_role_definition(&definition, &agent.subject, event)
+        .await?;
+    roles.insert(role, stored.clone());
+    Ok(Json(stored))
+}

@@ -1,0 +1,400 @@
+//! Finding customers, reading one, and paging through their transactions.
+
+use axum::Json;
+use axum::extract::State as StateOf;
+use desk_core::RecordKind;
+use desk_core::record::{Customer, Transaction};
+use serde::Deserialize;
+
+use super::error::{ApiQuery, Id, check_printable};
+use super::{Agent, ApiError, Page, State, decode_cursor, limit, page_of, views};
+use crate::audit::{AuditEvent, Outcome};
+use crate::store::{SearchQuery, TransactionFilter};
+
+/// Longest search text accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// How to read the search text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchBy {
+    /// Words that start words of the name.
+    Name,
+    /// A whole e-mail address.
+    Email,
+    /// A phone number, in any common notation.
+    Phone,
+    /// An account number (IBAN).
+    Account,
+}
+
+impl SearchBy {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Account => "account",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SearchParams {
+    q: String,
+    by: Option<SearchBy>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+fn looks_like_iban(s: &str) -> bool {
+    let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    compact.len() >= 15
+        && compact.len() <= 34
+        && compact.chars().take(2).all(|c| c.is_ascii_alphabetic())
+        && compact.chars().skip(2).take(2).all(|c| c.is_ascii_digit())
+        && compact.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+fn looks_like_phone(s: &str) -> bool {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    digits >= 6
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+}
+
+/// Turns the agent's text into a store query: detects what it is unless `by` says, normalizes it,
+/// and refuses what cannot be searched. Nothing of the text reaches SQL except as a bound value.
+pub fn parse_query(q: &str, by: Option<SearchBy>) -> Result<(SearchBy, SearchQuery), ApiError> {
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::bad(
+            "query_too_long",
+            format!("Search text is limited to {MAX_QUERY_CHARS} characters."),
+        ));
+    }
+    check_printable(q, false, "invalid_query")?;
+    let q = q.trim();
+    let by = by.unwrap_or(if q.contains('@') {
+        SearchBy::Email
+    } else if looks_like_iban(q) {
+        SearchBy::Account
+    } else if looks_like_phone(q) {
+        SearchBy::Phone
+    } else {
+        SearchBy::Name
+    });
+    let query = match by {
+        SearchBy::Email => {
+            if !q.contains('@') || q.len() > 254 || q.contains(char::is_whitespace) {
+                return Err(ApiError::bad(
+                    "invalid_query",
+                    "That is not an e-mail address.",
+                ));
+            }
+            SearchQuery::Email(q.to_owned())
+        }
+        SearchBy::Account => {
+            if !looks_like_iban(q) {
+                return Err(ApiError::bad(
+                    "invalid_query",
+                    "That is not an account number (IBAN).",
+                ));
+            }
+            SearchQuery::Account(crate::store::normalize_iban(q))
+        }
+        SearchBy::Phone => {
+            if !looks_like_phone(q) {
+                return Err(ApiError::bad(
+                    "invalid_query",
+                    "A phone number needs at least six digits.",
+                ));
+            }
+            SearchQuery::PhoneTail(crate::store::phone_tail(q))
+        }
+        SearchBy::Name => {
+            let words: Vec<String> = q
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .take(8)
+                .map(str::to_lowercase)
+                .collect();
+            if words.is_empty() {
+                return Err(ApiError::bad(
+                    "empty_query",
+                    "Type part of a name, an e-mail address, a phone or an account number.",
+                ));
+            }
+            SearchQuery::Name(words)
+        }
+    };
+    Ok((by, query))
+}
+
+/// `GET /v1/customers?q=…`
+pub(super) async fn search(
+    StateOf(server): StateOf<State>,
+    agent: Agent,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Result<Json<Page<Customer>>, ApiError> {
+    agent
+        .require_kind(
+            &server,
+            RecordKind::Customer,
+            "customer.search",
+            "customers",
+        )
+        .await?;
+    let (by, query) = parse_query(&params.q, params.by)?;
+    let limit = limit(params.limit, 25, 100)?;
+    let after = decode_cursor(params.cursor.as_deref())?;
+    let rows = server
+        .store
+        .search_customers(&query, after, limit + 1)
+        .await?;
+    let page = page_of(
+        rows,
+        limit,
+        |r| r.id,
+        |r| views::customer_summary(&agent.policy, r),
+    );
+    let event = AuditEvent::new(&agent.subject, "customer.search", "customers", Outcome::Ok)
+        .with_detail(serde_json::json!({
+            "by": by.as_str(),
+            "q": params.q,
+            "results": page.items.len(),
+        }));
+    server.audit(event).await?;
+    Ok(Json(page))
+}
+
+/// `GET /v1/customers/{id}`
+pub(super) async fn customer(
+    StateOf(server): StateOf<State>,
+    agent: Agent,
+    Id(id): Id,
+) -> Result<Json<Customer>, ApiError> {
+    let resource = format!("customer:{id}");
+    agent
+        .require_kind(&server, RecordKind::Customer, "customer.view", &resource)
+        .await?;
+    let Some(row) = server.store.customer(id).await? else {
+        return Err(agent
+            .not_found(&server, "customer.view", &resource, "customer")
+            .await);
+    };
+    let policy = &agent.policy;
+    let mut view = views::customer(policy, &row);
+    if policy.can_read(RecordKind::Account) {
+        let accounts = server.store.accounts(id).await?;
+        let cards = if policy.can_read(RecordKind::Card) {
+            let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
+            Some(server.store.cards(&ids).await?)
+        } else {
+            None
+        };
+        view.accounts = Some(
+            accounts
+                .iter()
+                .map(|a| {
+                    let mut account = views::account(policy, a);
+                    account.cards = cards.as_ref().map(|cards| {
+                        cards
+                            .iter()
+                            .filter(|c| c.account_id == a.id)
+                            .map(|c| views::card(policy, c))
+                            .collect()
+                    });
+                    account
+                })
+                .collect(),
+        );
+    }
+    server
+        .audit(AuditEvent::new(
+            &agent.subject,
+            "customer.view",
+            resource,
+            Outcome::Ok,
+        ))
+        .await?;
+    Ok(Json(view))
+}
+
+/// The statuses a transaction can have.
+pub const TRANSACTION_STATUSES: [&str; 5] =
+    ["pending", "settled", "declined", "refunded", "disputed"];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TransactionParams {
+    from: Option<String>,
+    to: Option<String>,
+    status: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// An ISO date (`2026-03-14`, meaning its midnight UTC) or an RFC 3339 time, as stored times
+/// compare: `YYYY-MM-DDTHH:MM:SSZ`.
+fn parse_time(name: &str, value: &str) -> Result<String, ApiError> {
+    let bad = || {
+        ApiError::bad(
+            "invalid_date",
+            format!("`{name}` must be a date (2026-03-14) or an RFC 3339 time."),
+        )
+    };
+    if value.len() > 40 {
+        return Err(bad());
+    }
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        return Ok(format!("{date}T00:00:00Z"));
+    }
+    let time = chrono::DateTime::parse_from_rfc3339(value).map_err(|_| bad())?;
+    Ok(time
+        .with_timezone(&chrono::Utc)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// `GET /v1/customers/{id}/transactions`
+pub(super) async fn transactions(
+    StateOf(server): StateOf<State>,
+    agent: Agent,
+    Id(id): Id,
+    ApiQuery(params): ApiQuery<TransactionParams>,
+) -> Result<Json<Page<Transaction>>, ApiError> {
+    let resource = format!("customer:{id}");
+    agent
+        .require_kind(
+            &server,
+            RecordKind::Transaction,
+            "transactions.view",
+            &resource,
+        )
+        .await?;
+    let filter = TransactionFilter {
+        from: params
+            .from
+            .as_deref()
+            .map(|v| parse_time("from", v))
+            .transpose()?,
+        to: params
+            .to
+            .as_deref()
+            .map(|v| parse_time("to", v))
+            .transpose()?,
+        status: match params.status {
+            Some(s) if TRANSACTION_STATUSES.contains(&s.as_str()) => Some(s),
+            Some(_) => {
+                return Err(ApiError::bad(
+                    "invalid_status",
+                    format!("status must be one of {}.", TRANSACTION_STATUSES.join(", ")),
+                ));
+            }
+            None => None,
+        },
+    };
+    let limit = limit(params.limit, 50, 200)?;
+    let after = decode_cursor(params.cursor.as_deref())?;
+    let Some(customer) = server.store.customer(id).await? else {
+        return Err(agent
+            .not_found(&server, "transactions.view", &resource, "customer")
+            .await);
+    };
+    let about = views::known(&customer);
+    let rows = server
+        .store
+        .transactions(id, &filter, after, limit + 1)
+        .await?;
+    let page = page_of(
+        rows,
+        limit,
+        |r| r.id,
+        |r| views::transaction(&agent.policy, r, &about),
+    );
+    let event = AuditEvent::new(&agent.subject, "transactions.view", resource, Outcome::Ok)
+        .with_detail(serde_json::json!({
+            "from": filter.from,
+            "to": filter.to,
+            "status": filter.status,
+            "results": page.items.len(),
+        }));
+    server.audit(event).await?;
+    Ok(Json(page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(r: Result<(SearchBy, SearchQuery), ApiError>) -> &'static str {
+        r.unwrap_err().status_and_code().1
+    }
+
+    #[test]
+    fn the_kind_of_search_is_detected_from_the_text() {
+        assert_eq!(
+            parse_query("  Jane O'Brien ", None).unwrap().1,
+            SearchQuery::Name(vec!["jane".into(), "o".into(), "brien".into()])
+        );
+        assert_eq!(
+            parse_query("Jane.Doe@Example.com", None).unwrap().1,
+            SearchQuery::Email("Jane.Doe@Example.com".into())
+        );
+        assert_eq!(
+            parse_query("+44 7700 900123", None).unwrap().1,
+            SearchQuery::PhoneTail("700900123".into())
+        );
+        assert_eq!(
+            parse_query("gb33 bukb 2020 1555 5555 55", None).unwrap().1,
+            SearchQuery::Account("GB33BUKB20201555555555".into())
+        );
+        assert_eq!(parse_query("Zoë", None).unwrap().0, SearchBy::Name);
+    }
+
+    #[test]
+    fn hostile_text_is_refused_or_reduced_to_plain_words() {
+        assert_eq!(
+            parse_query("'; DROP TABLE customers; --", None).unwrap().1,
+            SearchQuery::Name(vec!["drop".into(), "table".into(), "customers".into()])
+        );
+        assert_eq!(
+            parse_query("\" OR 1=1 NEAR(a b) *", None).unwrap().1,
+            SearchQuery::Name(vec![
+                "or".into(),
+                "1".into(),
+                "1".into(),
+                "near".into(),
+                "a".into(),
+                "b".into()
+            ])
+        );
+        assert_eq!(code(parse_query(&"a".repeat(201), None)), "query_too_long");
+        assert_eq!(code(parse_query("jane\u{0}doe", None)), "invalid_query");
+        assert_eq!(code(parse_query("jane\ndoe", None)), "invalid_query");
+        assert_eq!(code(parse_query("%_'\";--", None)), "empty_query");
+        assert_eq!(code(parse_query("", None)), "empty_query");
+        assert_eq!(
+            code(parse_query("jane", Some(SearchBy::Phone))),
+            "invalid_query"
+        );
+        assert_eq!(
+            code(parse_query("12", Some(SearchBy::Account))),
+            "invalid_query"
+        );
+    }
+
+    #[test]
+    fn dates_become_comparable_utc_times() {
+        assert_eq!(
+            parse_time("from", "2026-03-14").unwrap(),
+            "2026-03-14T00:00:00Z"
+        );
+        assert_eq!(
+            parse_time("from", "2026-03-14T10:00:00+02:00").unwrap(),
+            "2026-03-14T08:00:00Z"
+        );
+        assert!(parse_time("from", "yesterday").is_err());
+        assert!(parse_time("from", "2026-13-01").is_err());
+    }
+}

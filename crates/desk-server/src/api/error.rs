@@ -1,0 +1,210 @@
+//! How the API says no: a status, a stable code, and a sentence for a person.
+//!
+//! Codes are part of the API (clients match on them, never on messages). Internal failures are
+//! logged with their cause here and answered with a generic reason; token failures all look the
+//! same from outside, whatever check refused them.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::store::StoreError;
+
+/// A refusal or failure, as the API reports it.
+#[derive(Debug)]
+pub enum ApiError {
+    /// No bearer token (`invalid == false`) or a token that failed a check.
+    Unauthorized {
+        /// Whether a token was presented and refused.
+        invalid: bool,
+    },
+    /// The agent's policy does not allow this.
+    Forbidden,
+    /// The record does not exist.
+    NotFound(&'static str),
+    /// The request is malformed or out of bounds.
+    BadRequest {
+        /// Stable code.
+        code: &'static str,
+        /// What to fix.
+        message: String,
+    },
+    /// The body is larger than the limit.
+    TooLarge,
+    /// The body is not JSON.
+    UnsupportedMediaType,
+    /// The identity provider could not be reached to check the token.
+    ProviderUnavailable,
+    /// Something failed on our side; the cause goes to the log only.
+    Internal(String),
+}
+
+impl ApiError {
+    /// A 400 with `code` and `message`.
+    pub fn bad(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The status and stable code.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            Self::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            Self::ProviderUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "provider_unavailable"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Self::Unauthorized { .. } => "A valid access token is required.".into(),
+            Self::Forbidden => "Your role does not allow this.".into(),
+            Self::NotFound(what) => format!("No such {what}."),
+            Self::BadRequest { message, .. } => message.clone(),
+            Self::TooLarge => "The request body is too large.".into(),
+            Self::UnsupportedMediaType => "Send the body as application/json.".into(),
+            Self::ProviderUnavailable => {
+                "The identity provider cannot be reached; try again shortly.".into()
+            }
+            Self::Internal(_) => "Something went wrong on the server; it has been logged.".into(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Detail<'a>,
+}
+
+#[derive(Serialize)]
+struct Detail<'a> {
+    code: &'a str,
+    message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(cause) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        let (status, code) = self.status_and_code();
+        let body = Body {
+            error: Detail {
+                code,
+                message: self.message(),
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let Self::Unauthorized { invalid } = self {
+            // RFC 6750 §3: no error code when no token was sent.
+            let challenge = if invalid {
+                r#"Bearer realm="desk-server", error="invalid_token""#
+            } else {
+                r#"Bearer realm="desk-server""#
+            };
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => Self::NotFound(what),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Input text must be printable: control characters (except newline and tab in free text) are
+/// refused rather than stored or searched for.
+pub fn check_printable(
+    text: &str,
+    allow_newlines: bool,
+    code: &'static str,
+) -> Result<(), ApiError> {
+    let bad = text
+        .chars()
+        .any(|c| c.is_control() && !(allow_newlines && (c == '\n' || c == '\t' || c == '\r')));
+    if bad {
+        return Err(ApiError::bad(code, "The text contains control characters."));
+    }
+    Ok(())
+}
+
+/// A JSON body whose every rejection is an [`ApiError`] with a stable code.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(match rejection {
+                JsonRejection::JsonDataError(e) => ApiError::bad("invalid_body", e.body_text()),
+                JsonRejection::JsonSyntaxError(_) => {
+                    ApiError::bad("malformed_json", "The body is not valid JSON.")
+                }
+                JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
+                other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
+                other => ApiError::bad("invalid_body", other.body_text()),
+            }),
+        }
+    }
+}
+
+/// Query parameters whose rejection is an [`ApiError`]; unknown parameters are refused by the
+/// target types (`deny_unknown_fields`).
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|e: QueryRejection| ApiError::bad("invalid_parameters", e.body_text()))
+    }
+}
+
+/// A numeric id in the path; anything else is a 400.
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<i64>::from_request_parts(parts, state)
+            .await
+            .map(|p| Self(p.0))
+            .map_err(|_: PathRejection| ApiError::bad("invalid_id", "Ids are whole numbers."))
+    }
+}

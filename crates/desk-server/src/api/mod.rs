@@ -1,0 +1,431 @@
+//! API v1: every handler authorizes on its own and builds its answer through the agent's policy.
+//!
+//! The [`Agent`] extractor validates the bearer token and computes the agent's policy before a
+//! handler runs; a handler then checks what it needs (`require_kind`, `require_action`), reads
+//! rows, turns each into the role's view with `views`, appends the audit entry, and only then
+//! answers. An audit write that fails fails the request.
+
+mod admin;
+mod customers;
+pub mod error;
+mod tickets;
+mod views;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::IntoResponse;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use desk_core::{Action, Policy, RecordKind, Role, RoleDefinition};
+use serde::Serialize;
+use tokio::sync::{Mutex, RwLock};
+
+use crate::audit::{AuditEvent, Outcome};
+use crate::config::Config;
+use crate::store::{Store, StoreError, StoredRole};
+use crate::token::Verifier;
+pub use error::ApiError;
+
+/// The role definitions shipped with the server.
+pub const DEFAULT_ROLES: &str = include_str!("../../defaults/roles.json");
+
+/// The OpenAPI description of this API, served at `/v1/openapi.json`.
+pub const OPENAPI: &str = include_str!("../../openapi.json");
+
+/// Parses and validates a JSON list of role definitions.
+pub fn parse_role_definitions(json: &str) -> Result<Vec<RoleDefinition>, String> {
+    let definitions: Vec<RoleDefinition> =
+        serde_json::from_str(json).map_err(|e| format!("role definitions: {e}"))?;
+    let mut seen = BTreeSet::new();
+    for d in &definitions {
+        d.validate()
+            .map_err(|e| format!("role `{}`: {e}", d.role))?;
+        if !seen.insert(d.role) {
+            return Err(format!("role `{}` is defined twice", d.role));
+        }
+    }
+    Ok(definitions)
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration cannot be used.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The database cannot be used.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The initial role definitions are invalid.
+    #[error("role definitions: {0}")]
+    Roles(String),
+}
+
+/// What every handler shares.
+pub struct Server {
+    config: Config,
+    store: Arc<dyn Store>,
+    verifier: Verifier,
+    roles: RwLock<BTreeMap<Role, StoredRole>>,
+    /// Token ids seen, with their expiry: the first request of a token is a sign-in.
+    seen_tokens: Mutex<HashMap<String, i64>>,
+}
+
+/// Shared state of the router.
+pub type State = Arc<Server>;
+
+/// Bound on remembered token ids; expired ones are dropped when it is reached.
+const SEEN_TOKENS_MAX: usize = 100_000;
+
+impl Server {
+    /// Loads role definitions (storing the shipped or configured ones on first start) and
+    /// prepares token validation.
+    pub async fn new(config: Config, store: Arc<dyn Store>) -> Result<State, StartError> {
+        let verifier = Verifier::new(&config)?;
+        let initial = match &config.roles_file {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| StartError::Roles(format!("{}: {e}", path.display())))?,
+            None => DEFAULT_ROLES.to_owned(),
+        };
+        let initial = parse_role_definitions(&initial).map_err(StartError::Roles)?;
+        store.seed_role_definitions(&initial).await?;
+        let roles = store
+            .role_definitions()
+            .await?
+            .into_iter()
+            .map(|r| (r.definition.role, r))
+            .collect();
+        Ok(Arc::new(Self {
+            config,
+            store,
+            verifier,
+            roles: RwLock::new(roles),
+            seen_tokens: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    /// The product roles the provider's groups map to.
+    fn roles_for(&self, groups: &[String]) -> BTreeSet<Role> {
+        groups
+            .iter()
+            .filter_map(|g| self.config.role_map.get(g))
+            .flatten()
+            .copied()
+            .collect()
+    }
+
+    async fn policy_for(&self, roles: &BTreeSet<Role>) -> Policy {
+        let definitions = self.roles.read().await;
+        Policy::of(
+            roles
+                .iter()
+                .filter_map(|r| definitions.get(r))
+                .map(|s| &s.definition),
+        )
+    }
+
+    /// Records `event`; a failure fails the request.
+    async fn audit(&self, event: AuditEvent) -> Result<(), ApiError> {
+        self.store.append_audit(event).await?;
+        Ok(())
+    }
+
+    /// Whether this token id is new; remembers it until it expires.
+    async fn first_use(&self, token_id: &str, expires_at: i64) -> bool {
+        let mut seen = self.seen_tokens.lock().await;
+        if seen.contains_key(token_id) {
+            return false;
+        }
+        if seen.len() >= SEEN_TOKENS_MAX {
+            let now = chrono::Utc::now().timestamp();
+            seen.retain(|_, exp| *exp > now);
+        }
+        seen.insert(token_id.to_owned(), expires_at);
+        true
+    }
+
+    /// Forgets that a token was seen (its sign-in could not be recorded).
+    async fn forget_use(&self, token_id: &str) {
+        self.seen_tokens.lock().await.remove(token_id);
+    }
+}
+
+/// The signed-in agent behind a request: who, and what their roles allow.
+pub struct Agent {
+    /// The subject at the provider.
+    pub subject: String,
+    /// The agent's effective policy (empty when no group maps to a role).
+    pub policy: Policy,
+}
+
+impl Agent {
+    /// Refuses (and audits the refusal) unless the agent may read `kind`.
+    async fn require_kind(
+        &self,
+        server: &Server,
+        kind: RecordKind,
+        action: &'static str,
+        resource: &str,
+    ) -> Result<(), ApiError> {
+        if self.policy.can_read(kind) {
+            return Ok(());
+        }
+        self.denied(server, action, resource).await
+    }
+
+    /// Refuses (and audits the refusal) unless the agent holds `needed`.
+    async fn require_action(
+        &self,
+        server: &Server,
+        needed: Action,
+        action: &'static str,
+        resource: &str,
+    ) -> Result<(), ApiError> {
+        if self.policy.may(needed) {
+            return Ok(());
+        }
+        self.denied(server, action, resource).await
+    }
+
+    async fn denied(
+        &self,
+        server: &Server,
+        action: &'static str,
+        resource: &str,
+    ) -> Result<(), ApiError> {
+        server
+            .audit(AuditEvent::new(
+                &self.subject,
+                action,
+                resource,
+                Outcome::Denied,
+            ))
+            .await?;
+        Err(ApiError::Forbidden)
+    }
+
+    /// Audits a read of something that does not exist, and answers 404.
+    async fn not_found(
+        &self,
+        server: &Server,
+        action: &'static str,
+        resource: &str,
+        what: &'static str,
+    ) -> ApiError {
+        let event = AuditEvent::new(&self.subject, action, resource, Outcome::NotFound);
+        match server.audit(event).await {
+            Ok(()) => ApiError::NotFound(what),
+            Err(e) => e,
+        }
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let value = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::Unauthorized { invalid: false })?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized { invalid: true })?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() => {
+            Ok(token.trim())
+        }
+        _ => Err(ApiError::Unauthorized { invalid: true }),
+    }
+}
+
+impl FromRequestParts<State> for Agent {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        server: &State,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts)?;
+        let claims = server.verifier.verify(token).await.map_err(|e| {
+            if e.is_unavailable() {
+                tracing::warn!(error = %e, "token could not be checked");
+                ApiError::ProviderUnavailable
+            } else {
+                tracing::info!(error = %e, "token refused");
+                ApiError::Unauthorized { invalid: true }
+            }
+        })?;
+        let roles = server.roles_for(&claims.groups);
+        let policy = server.policy_for(&roles).await;
+        if server.first_use(&claims.token_id, claims.expires_at).await {
+            let event = AuditEvent::new(&claims.subject, "sign_in", "session", Outcome::Ok)
+                .with_detail(serde_json::json!({
+                    "roles": roles,
+                    "groups": claims.groups,
+                }));
+            if let Err(e) = server.audit(event).await {
+                server.forget_use(&claims.token_id).await;
+                return Err(e);
+            }
+        }
+        Ok(Agent {
+            subject: claims.subject,
+            policy,
+        })
+    }
+}
+
+/// A page of items and where the next one starts.
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// Encodes the id a page ends with as an opaque cursor.
+fn encode_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("v1:{id}"))
+}
+
+/// Decodes a cursor made by [`encode_cursor`].
+fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    let bad = || ApiError::bad("invalid_cursor", "The cursor is not one this server made.");
+    if cursor.len() > 64 {
+        return Err(bad());
+    }
+    let text = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let text = String::from_utf8(text).map_err(|_| bad())?;
+    text.strip_prefix("v1:")
+        .and_then(|id| id.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(bad)
+}
+
+/// A page of `limit` from `rows` fetched with `limit + 1`: the extra row says there is more.
+fn page_of<R, T>(
+    mut rows: Vec<R>,
+    limit: u32,
+    id: impl Fn(&R) -> i64,
+    view: impl Fn(&R) -> T,
+) -> Page<T> {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    Page {
+        next_cursor: more
+            .then(|| rows.last().map(|r| encode_cursor(id(r))))
+            .flatten(),
+        items: rows.iter().map(view).collect(),
+    }
+}
+
+/// Checks a page size: 1 to `max`, `default` when absent.
+fn limit(value: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {
+    match value {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::bad(
+            "invalid_limit",
+            format!("limit must be between 1 and {max}."),
+        )),
+    }
+}
+
+/// The body of `GET /v1/health`.
+#[derive(Debug, Serialize)]
+pub struct Health {
+    /// Always `ok` when the server answers at all.
+    pub status: &'static str,
+    /// The server's version.
+    pub version: &'static str,
+}
+
+async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+/// Every route the server answers.
+pub fn router(server: State) -> Router {
+    let max_body = server.config.max_body_bytes;
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/v1/me/policy", get(admin::my_policy))
+        .route("/v1/customers", get(customers::search))
+        .route("/v1/customers/{id}", get(customers::customer))
+        .route(
+            "/v1/customers/{id}/transactions",
+            get(customers::transactions),
+        )
+        .route("/v1/customers/{id}/tickets", get(tickets::of_customer))
+        .route("/v1/tickets/{id}", get(tickets::ticket))
+        .route("/v1/tickets/{id}/messages", post(tickets::reply))
+        .route("/v1/audit", get(admin::audit))
+        .route("/v1/admin/roles", get(admin::roles))
+        .route("/v1/admin/roles/{role}", put(admin::put_role))
+        .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use desk_core::Field;
+
+    #[test]
+    fn shipped_role_definitions_are_valid_and_cover_every_role() {
+        let definitions = parse_role_definitions(DEFAULT_ROLES).unwrap();
+        let roles: BTreeSet<Role> = definitions.iter().map(|d| d.role).collect();
+        assert_eq!(roles, Role::ALL.into_iter().collect());
+        let of = |role: Role| Policy::of(definitions.iter().filter(|d| d.role == role));
+        // The promises the defaults make, in brief.
+        assert!(!of(Role::AgentL1).shows(Field::MessageInternalNotes));
+        assert!(of(Role::Supervisor).may(Action::AuditRead));
+        assert!(!of(Role::Admin).can_read(RecordKind::Transaction));
+        for role in Role::ALL {
+            assert!(
+                !of(role).shows(Field::CardNumber)
+                    || of(role).redaction(Field::CardNumber) == desk_core::Redaction::Last4
+            );
+        }
+    }
+
+    #[test]
+    fn duplicate_or_invalid_definitions_are_refused() {
+        let one = r#"{"role": "agent_l1"}"#;
+        assert!(parse_role_definitions(&format!("[{one}, {one}]")).is_err());
+        let bad = r#"[{"role": "agent_l1", "fields": {"card.number": "full"}}]"#;
+        assert!(
+            parse_role_definitions(bad)
+                .unwrap_err()
+                .contains("card.number")
+        );
+        assert!(parse_role_definitions(r#"[{"role": "root"}]"#).is_err());
+    }
+
+    #[test]
+    fn cursors_round_trip_and_forgeries_are_refused() {
+        assert_eq!(decode_cursor(Some(&encode_cursor(42))).unwrap(), Some(42));
+        assert_eq!(decode_cursor(None).unwrap(), None);
+        for forged in ["42", "djE6", "v1:42", "' OR 1=1 --", &"A".repeat(100)] {
+            assert!(decode_cursor(Some(forged)).is_err(), "{forged}");
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Configuration: defaults, then a TOML file, then `DESK_SERVER_`-prefixed environment variables.
+//!
+//! The file is `--config FILE` or `$DESK_SERVER_CONFIG`; without either, no file is read. Every
+//! setting is documented on [`Config`]; unknown settings are refused so a typo is never ignored.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use desk_core::Role;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Every setting of the server, with its default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on (`DESK_SERVER_LISTEN`); port 0 picks a free port.
+    pub listen: String,
+    /// Where the database lives (`DESK_SERVER_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Issuer URL of the company's OpenID provider (`DESK_SERVER_ISSUER`). Required to serve.
+    pub issuer: Option<String>,
+    /// Accepted `aud` values of access tokens (`DESK_SERVER_AUDIENCES`): the API's audience at
+    /// the provider, or the app's client id for providers that put it there.
+    pub audiences: Vec<String>,
+    /// Accepted token signing algorithms (`DESK_SERVER_ALGORITHMS`). `none` and HMAC are never
+    /// accepted, whatever this says.
+    pub algorithms: Vec<String>,
+    /// Accepted `typ` headers of access tokens (`DESK_SERVER_TOKEN_TYPES`). RFC 9068 says
+    /// `at+jwt`; some providers send `JWT`. A token without `typ` is refused when this is not
+    /// empty, so an ID token cannot pass for an access token.
+    pub token_types: Vec<String>,
+    /// Clock skew allowed on token times, in seconds (`DESK_SERVER_CLOCK_SKEW_SECS`), at most 300.
+    pub clock_skew_secs: u64,
+    /// Least time between two fetches of the provider's keys for an unknown key id, in seconds
+    /// (`DESK_SERVER_JWKS_REFETCH_SECS`).
+    pub jwks_refetch_secs: u64,
+    /// The access-token claim that carries groups or roles (`DESK_SERVER_ROLES_CLAIM`); a dotted
+    /// path reaches into objects (`realm_access.roles`).
+    pub roles_claim: String,
+    /// Which product roles each group grants (`DESK_SERVER_ROLE_MAP`). Groups not listed grant
+    /// nothing.
+    pub role_map: BTreeMap<String, Vec<Role>>,
+    /// A JSON file of role definitions to start from instead of the shipped ones
+    /// (`DESK_SERVER_ROLES_FILE`). Used only for roles the database has no definition of yet.
+    pub roles_file: Option<PathBuf>,
+    /// Largest request body accepted, in bytes (`DESK_SERVER_MAX_BODY_BYTES`).
+    pub max_body_bytes: usize,
+}
+
+/// The environment variables read, without their `DESK_SERVER_` prefix.
+const ENV_KEYS: [&str; 12] = [
+    "listen",
+    "data_dir",
+    "issuer",
+    "audiences",
+    "algorithms",
+    "token_types",
+    "clock_skew_secs",
+    "jwks_refetch_secs",
+    "roles_claim",
+    "role_map",
+    "roles_file",
+    "max_body_bytes",
+];
+
+/// The audience the test provider and the demo use for the API.
+pub const DEFAULT_AUDIENCE: &str = "urn:support-desk:api";
+
+impl Default for Config {
+    fn default() -> Self {
+        let role_map = [
+            ("support-tier1", Role::AgentL1),
+            ("support-tier2", Role::AgentL2),
+            ("support-supervisors", Role::Supervisor),
+            ("support-admins", Role::Admin),
+        ]
+        .into_iter()
+        .map(|(group, role)| (group.to_owned(), vec![role]))
+        .collect();
+        Self {
+            listen: "127.0.0.1:8440".into(),
+            data_dir: dirs::data_local_dir()
+                .unwrap_or_else(std::env::temp_dir)
+                .join("desk-server"),
+            issuer: None,
+            audiences: vec![DEFAULT_AUDIENCE.into()],
+            algorithms: ["RS256", "PS256", "ES256", "EdDSA"]
+                .map(String::from)
+                .to_vec(),
+            token_types: ["at+jwt", "application/at+jwt"].map(String::from).to_vec(),
+            clock_skew_secs: 60,
+            jwks_refetch_secs: 60,
+            roles_claim: "groups".into(),
+            role_map,
+            roles_file: None,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Loads defaults, then `file` (or `$DESK_SERVER_CONFIG`), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        let env_file = std::env::var_os("DESK_SERVER_CONFIG").map(PathBuf::from);
+        if let Some(path) = file.map(Path::to_path_buf).or(env_file) {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("DESK_SERVER_").only(&ENV_KEYS))
+            .extract()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Refuses settings that would weaken token checks.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.clock_skew_secs > 300 {
+            return Err(ConfigError(format!(
+                "clock_skew_secs is {}; at most 300 is allowed",
+                self.clock_skew_secs
+            )));
+        }
+        for alg in &self.algorithms {
+            if alg.eq_ignore_ascii_case("none") || alg.to_ascii_uppercase().starts_with("HS") {
+                return Err(ConfigError(format!(
+                    "algorithm `{alg}` is never accepted for tokens from a provider"
+                )));
+            }
+        }
+        if self.audiences.is_empty() {
+            return Err(ConfigError("audiences must name at least one".into()));
+        }
+        if self.max_body_bytes == 0 {
+            return Err(ConfigError("max_body_bytes must be above 0".into()));
+        }
+        Ok(())
+    }
+
+    /// The issuer, which serving requires.
+    pub fn require_issuer(&self) -> Result<&str, ConfigError> {
+        self.issuer.as_deref().ok_or_else(|| {
+            ConfigError("no issuer: set `issuer` in the file or DESK_SERVER_ISSUER".into())
+        })
+    }
+}
+
+#[cfg(test)]
+// figment's Jail closures return figment's own (large) error type; that is its API, not ours.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_file_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "server.toml",
+                r#"
+                issuer = "https://file.example.com"
+                roles_claim = "roles"
+                [role_map]
+                "desk-l1" = ["agent_l1"]
+                "#,
+            )?;
+            jail.set_env("DESK_SERVER_CONFIG", "server.toml");
+            jail.set_env("DESK_SERVER_ISSUER", "https://env.example.com");
+            jail.set_env(
+                "DESK_SERVER_AUDIENCES",
+                "[\"api://desk\", \"support-desk\"]",
+            );
+            let config = Config::load(None).unwrap();
+            assert_eq!(config.issuer.as_deref(), Some("https://env.example.com"));
+            assert_eq!(config.roles_claim, "roles");
+            assert_eq!(config.audiences, ["api://desk", "support-desk"]);
+            assert_eq!(config.role_map["desk-l1"], [Role::AgentL1]);
+            assert_eq!(config.clock_skew_secs, 60, "default kept");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_settings_unknown_roles_and_weak_choices_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("a.toml", "isuer = \"https://typo.example.com\"")?;
+            let err = Config::load(Some(Path::new("a.toml"))).unwrap_err();
+            assert!(err.to_string().contains("isuer"), "{err}");
+
+            jail.create_file("b.toml", "[role_map]\nx = [\"root\"]")?;
+            assert!(Config::load(Some(Path::new("b.toml"))).is_err());
+
+            jail.create_file("c.toml", "algorithms = [\"RS256\", \"HS256\"]")?;
+            let err = Config::load(Some(Path::new("c.toml"))).unwrap_err();
+            assert!(err.to_string().contains("HS256"), "{err}");
+
+            jail.create_file("d.toml", "clock_skew_secs = 3600")?;
+            assert!(Config::load(Some(Path::new("d.toml"))).is_err());
+
+            assert!(Config::load(Some(Path::new("missing.toml"))).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn serving_needs_an_issuer() {
+        let err = Config::default().require_issuer().unwrap_err();
+        assert!(err.to_string().contains("DESK_SERVER_ISSUER"), "{err}");
+    }
+}

@@ -1,0 +1,318 @@
+//! Storage behind a small trait, so a PostgreSQL store can follow without touching handlers.
+//!
+//! Rows here are the stored, unredacted records: they never leave the server as they are. The
+//! API turns each into the role's view (`desk_core::record`) before anything is serialized.
+//! The store owns the audit chain: every append goes through it, and writes that an audit entry
+//! records happen in the same transaction as that entry.
+
+pub mod sqlite;
+mod sqlite_import;
+
+pub(crate) use sqlite_import::{normalize_iban, phone_tail};
+
+use async_trait::async_trait;
+use desk_core::RoleDefinition;
+
+use crate::audit::{AuditEntry, AuditEvent};
+
+/// A customer as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CustomerRow {
+    /// Primary key.
+    pub id: i64,
+    /// Full name.
+    pub name: String,
+    /// E-mail address.
+    pub email: String,
+    /// Phone number in international form.
+    pub phone: String,
+    /// ISO date.
+    pub date_of_birth: String,
+    /// One-line postal address.
+    pub address: String,
+    /// standard, plus or premium.
+    pub tier: String,
+    /// active, suspended or closed.
+    pub status: String,
+    /// ISO date-time.
+    pub created_at: String,
+}
+
+/// An account as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AccountRow {
+    /// Primary key.
+    pub id: i64,
+    /// Owner.
+    pub customer_id: i64,
+    /// IBAN, printed in groups of four.
+    pub number: String,
+    /// ISO 4217.
+    pub currency: String,
+    /// Minor units.
+    pub balance: i64,
+    /// open, frozen or closed.
+    pub status: String,
+    /// ISO date.
+    pub opened_at: String,
+}
+
+/// A payment card as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CardRow {
+    /// Primary key.
+    pub id: i64,
+    /// The account it draws on.
+    pub account_id: i64,
+    /// The full card number, in groups of four.
+    pub number: String,
+    /// Visa, Mastercard, …
+    pub brand: String,
+    /// MM/YY.
+    pub expiry: String,
+    /// active, blocked or expired.
+    pub status: String,
+}
+
+/// A transaction as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TransactionRow {
+    /// Primary key.
+    pub id: i64,
+    /// The account it belongs to.
+    pub account_id: i64,
+    /// The account's owner (denormalized for per-customer paging).
+    pub customer_id: i64,
+    /// ISO date-time, UTC.
+    pub time: String,
+    /// Minor units; negative when money leaves the account.
+    pub amount: i64,
+    /// ISO 4217.
+    pub currency: String,
+    /// Who was paid, or who paid.
+    pub merchant: String,
+    /// pending, settled, declined, refunded or disputed.
+    pub status: String,
+    /// The card used, for card payments.
+    pub card_number: Option<String>,
+    /// Where an online payment came from.
+    pub ip_address: Option<String>,
+    /// Reference text, as typed.
+    pub description: String,
+}
+
+/// A ticket as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TicketRow {
+    /// Primary key.
+    pub id: i64,
+    /// The customer it is about.
+    pub customer_id: i64,
+    /// Subject line, as typed.
+    pub subject: String,
+    /// open, pending or closed.
+    pub status: String,
+    /// low, normal, high or urgent.
+    pub priority: String,
+    /// ISO date-time.
+    pub created_at: String,
+    /// ISO date-time.
+    pub updated_at: String,
+}
+
+/// A ticket message as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MessageRow {
+    /// Primary key.
+    pub id: i64,
+    /// The ticket.
+    pub ticket_id: i64,
+    /// An agents' internal note rather than a message to or from the customer.
+    pub internal: bool,
+    /// Who wrote it: the customer's name, or an agent's subject.
+    pub author: String,
+    /// ISO date-time.
+    pub time: String,
+    /// What it says, as typed.
+    pub body: String,
+}
+
+/// A batch of records to import (demo data, or a migration from another system).
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Customers.
+    pub customers: Vec<CustomerRow>,
+    /// Accounts of those customers.
+    pub accounts: Vec<AccountRow>,
+    /// Cards on those accounts.
+    pub cards: Vec<CardRow>,
+    /// Transactions on those accounts.
+    pub transactions: Vec<TransactionRow>,
+    /// Tickets of those customers.
+    pub tickets: Vec<TicketRow>,
+    /// Messages on those tickets.
+    pub messages: Vec<MessageRow>,
+}
+
+/// What to look for in customers. Built by the API from the agent's text; each variant is
+/// already normalized and bounded, so a store only binds it as parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchQuery {
+    /// Every word must start a word of the name (`jan do` finds "Jane Doe"). Words are
+    /// alphanumeric only.
+    Name(Vec<String>),
+    /// The whole e-mail address, case-insensitive.
+    Email(String),
+    /// The last nine (or all, if fewer) digits of the phone number.
+    PhoneTail(String),
+    /// An account number (IBAN) in upper case without spaces.
+    Account(String),
+}
+
+/// Which transactions to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TransactionFilter {
+    /// Only from this time on (inclusive, ISO).
+    pub from: Option<String>,
+    /// Only before this time (exclusive, ISO).
+    pub to: Option<String>,
+    /// Only with this status.
+    pub status: Option<String>,
+}
+
+/// A message an agent adds to a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    /// The ticket.
+    pub ticket_id: i64,
+    /// An internal note rather than a reply to the customer.
+    pub internal: bool,
+    /// The agent's subject.
+    pub author: String,
+    /// What it says.
+    pub body: String,
+}
+
+/// A role definition as stored, with its version.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredRole {
+    /// The definition.
+    pub definition: RoleDefinition,
+    /// Grows by one with every change.
+    pub version: i64,
+    /// When it last changed.
+    pub updated_at: String,
+    /// Who last changed it (`defaults` for the shipped definition).
+    pub updated_by: String,
+}
+
+/// A storage failure. Handlers log it and answer with a generic reason.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations could not be applied.
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Stored data could not be read back (a row edited by hand, a definition that no longer
+    /// validates).
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// A record a write refers to does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+}
+
+/// Everything the server keeps. One implementation per database.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Customers matching `query`, by name then id, after the customer with id `after`, at most
+    /// `limit`. Cursors are ids, so they carry no customer data.
+    async fn search_customers(
+        &self,
+        query: &SearchQuery,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<CustomerRow>, StoreError>;
+
+    /// One customer.
+    async fn customer(&self, id: i64) -> Result<Option<CustomerRow>, StoreError>;
+
+    /// A customer's accounts, by id.
+    async fn accounts(&self, customer_id: i64) -> Result<Vec<AccountRow>, StoreError>;
+
+    /// The cards on these accounts, by id.
+    async fn cards(&self, account_ids: &[i64]) -> Result<Vec<CardRow>, StoreError>;
+
+    /// A customer's transactions, newest first, after the one with id `after`, at most `limit`.
+    async fn transactions(
+        &self,
+        customer_id: i64,
+        filter: &TransactionFilter,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<TransactionRow>, StoreError>;
+
+    /// A customer's tickets, most recently updated first, after the one with id `after`, at
+    /// most `limit`.
+    async fn tickets(
+        &self,
+        customer_id: i64,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<TicketRow>, StoreError>;
+
+    /// One ticket.
+    async fn ticket(&self, id: i64) -> Result<Option<TicketRow>, StoreError>;
+
+    /// A ticket's messages, oldest first; internal notes only when `include_internal`.
+    async fn messages(
+        &self,
+        ticket_id: i64,
+        include_internal: bool,
+    ) -> Result<Vec<MessageRow>, StoreError>;
+
+    /// Adds a message to a ticket and appends `audit`, in one transaction.
+    async fn add_message(
+        &self,
+        message: NewMessage,
+        audit: AuditEvent,
+    ) -> Result<(MessageRow, AuditEntry), StoreError>;
+
+    /// Appends one audit entry to the chain.
+    async fn append_audit(&self, event: AuditEvent) -> Result<AuditEntry, StoreError>;
+
+    /// Audit entries, newest first, with `seq` below `before`, at most `limit`.
+    async fn audit_page(
+        &self,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Audit entries in chain order from `from_seq` on, at most `limit`, for verification.
+    async fn audit_from(&self, from_seq: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Every stored role definition.
+    async fn role_definitions(&self) -> Result<Vec<StoredRole>, StoreError>;
+
+    /// Stores a role definition with the next version and appends `audit`, in one transaction.
+    async fn put_role_definition(
+        &self,
+        definition: &RoleDefinition,
+        by: &str,
+        audit: AuditEvent,
+    ) -> Result<(StoredRole, AuditEntry), StoreError>;
+
+    /// Stores the shipped definitions of roles that have none yet (first start).
+    async fn seed_role_definitions(&self, defaults: &[RoleDefinition]) -> Result<(), StoreError>;
+
+    /// Imports a batch of records in one transaction.
+    async fn import(&self, batch: &Batch) -> Result<(), StoreError>;
+
+    /// Makes imported records searchable; call once after the last [`Store::import`].
+    async fn finish_import(&self) -> Result<(), StoreError>;
+
+    /// Removes every customer record (not the audit trail, not role definitions).
+    async fn clear_records(&self) -> Result<(), StoreError>;
+}

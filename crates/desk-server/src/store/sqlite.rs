@@ -1,0 +1,425 @@
+//! The embedded store: one SQLite file under the server's data directory.
+//!
+//! WAL, foreign keys, `synchronous=NORMAL`. Reads run in parallel; writes that touch the audit
+//! chain take the chain lock, read the head inside their transaction and commit the new entry with
+//! the change it records, so the chain never forks and a failed audit write rolls the change back.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use desk_core::RoleDefinition;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
+use tokio::sync::Mutex;
+
+use super::{
+    AccountRow, Batch, CardRow, CustomerRow, MessageRow, NewMessage, SearchQuery, Store,
+    StoreError, StoredRole, TicketRow, TransactionFilter, TransactionRow, sqlite_import,
+};
+use crate::audit::{AuditEntry, AuditEvent};
+
+/// The database file's name inside the data directory.
+pub const FILE_NAME: &str = "desk-server.sqlite3";
+
+/// [`Store`] on SQLite.
+pub struct SqliteStore {
+    pool: SqlitePool,
+    chain: Mutex<()>,
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the database in `data_dir` and applies migrations.
+    pub async fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Corrupt(format!("cannot create {}: {e}", data_dir.display()))
+        })?;
+        Self::open_file(&data_dir.join(FILE_NAME)).await
+    }
+
+    /// Opens (creating when missing) the database file at `path` and applies migrations.
+    pub async fn open_file(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self {
+            pool,
+            chain: Mutex::new(()),
+        })
+    }
+
+    /// The pool, for tests and tools that inspect the file directly.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Appends `event` inside `tx`, chained to the head as this transaction sees it. The caller
+    /// holds the chain lock.
+    async fn append_in(
+        tx: &mut Transaction<'_, Sqlite>,
+        event: &AuditEvent,
+    ) -> Result<AuditEntry, StoreError> {
+        let head: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut **tx)
+                .await?;
+        let entry = AuditEntry::next(head.as_ref().map(|(s, h)| (*s, h.as_str())), event, now());
+        sqlx::query(
+            "INSERT INTO audit (seq, time, actor, action, resource, outcome, detail, prev_hash, hash)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(entry.seq)
+        .bind(&entry.time)
+        .bind(&entry.actor)
+        .bind(&entry.action)
+        .bind(&entry.resource)
+        .bind(&entry.outcome)
+        .bind(&entry.detail)
+        .bind(&entry.prev_hash)
+        .bind(&entry.hash)
+        .execute(&mut **tx)
+        .await?;
+        Ok(entry)
+    }
+}
+
+fn parse_definition(role: &str, json: &str) -> Result<RoleDefinition, StoreError> {
+    let definition: RoleDefinition = serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("role definition `{role}`: {e}")))?;
+    definition
+        .validate()
+        .map_err(|e| StoreError::Corrupt(format!("role definition `{role}`: {e}")))?;
+    Ok(definition)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn search_customers(
+        &self,
+        query: &SearchQuery,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<CustomerRow>, StoreError> {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT c.* FROM customers c WHERE ");
+        match query {
+            SearchQuery::Name(words) => {
+                // Words are alphanumeric (the API made sure), each quoted as an FTS5 string and
+                // matched as a prefix: nothing in them is FTS5 syntax.
+                let expr = words
+                    .iter()
+                    .map(|w| format!("\"{w}\"*"))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                q.push("c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ")
+                    .push_bind(expr)
+                    .push(")");
+            }
+            SearchQuery::Email(email) => {
+                q.push("c.email = ")
+                    .push_bind(email)
+                    .push(" COLLATE NOCASE");
+            }
+            SearchQuery::PhoneTail(tail) => {
+                q.push("c.phone_tail = ").push_bind(tail);
+            }
+            SearchQuery::Account(number) => {
+                q.push("c.id IN (SELECT customer_id FROM accounts WHERE number_norm = ")
+                    .push_bind(number)
+                    .push(")");
+            }
+        }
+        if let Some(after) = after {
+            q.push(" AND (c.name COLLATE NOCASE, c.id) > ((SELECT name FROM customers WHERE id = ")
+                .push_bind(after)
+                .push(") COLLATE NOCASE, ")
+                .push_bind(after)
+                .push(")");
+        }
+        q.push(" ORDER BY c.name COLLATE NOCASE, c.id LIMIT ")
+            .push_bind(i64::from(limit));
+        Ok(q.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    async fn customer(&self, id: i64) -> Result<Option<CustomerRow>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM customers WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn accounts(&self, customer_id: i64) -> Result<Vec<AccountRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, customer_id, number, currency, balance, status, opened_at
+             FROM accounts WHERE customer_id = ? ORDER BY id",
+        )
+        .bind(customer_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn cards(&self, account_ids: &[i64]) -> Result<Vec<CardRow>, StoreError> {
+        if account_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM cards WHERE account_id IN (");
+        let mut list = q.separated(", ");
+        for id in account_ids {
+            list.push_bind(*id);
+        }
+        q.push(") ORDER BY id");
+        Ok(q.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    async fn transactions(
+        &self,
+        customer_id: i64,
+        filter: &TransactionFilter,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<TransactionRow>, StoreError> {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM transactions WHERE customer_id = ");
+        q.push_bind(customer_id);
+        if let Some(from) = &filter.from {
+            q.push(" AND time >= ").push_bind(from);
+        }
+        if let Some(to) = &filter.to {
+            q.push(" AND time < ").push_bind(to);
+        }
+        if let Some(status) = &filter.status {
+            q.push(" AND status = ").push_bind(status);
+        }
+        if let Some(after) = after {
+            q.push(" AND (time, id) < ((SELECT time FROM transactions WHERE id = ")
+                .push_bind(after)
+                .push("), ")
+                .push_bind(after)
+                .push(")");
+        }
+        q.push(" ORDER BY time DESC, id DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        Ok(q.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    async fn tickets(
+        &self,
+        customer_id: i64,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<TicketRow>, StoreError> {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM tickets WHERE customer_id = ");
+        q.push_bind(customer_id);
+        if let Some(after) = after {
+            q.push(" AND (updated_at, id) < ((SELECT updated_at FROM tickets WHERE id = ")
+                .push_bind(after)
+                .push("), ")
+                .push_bind(after)
+                .push(")");
+        }
+        q.push(" ORDER BY updated_at DESC, id DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        Ok(q.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    async fn ticket(&self, id: i64) -> Result<Option<TicketRow>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM tickets WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn messages(
+        &self,
+        ticket_id: i64,
+        include_internal: bool,
+    ) -> Result<Vec<MessageRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM messages WHERE ticket_id = ? AND (internal = 0 OR ?) ORDER BY id",
+        )
+        .bind(ticket_id)
+        .bind(include_internal)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn add_message(
+        &self,
+        message: NewMessage,
+        audit: AuditEvent,
+    ) -> Result<(MessageRow, AuditEntry), StoreError> {
+        let _chain = self.chain.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let time = now();
+        let updated = sqlx::query("UPDATE tickets SET updated_at = ? WHERE id = ?")
+            .bind(&time)
+            .bind(message.ticket_id)
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound("ticket"));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO messages (id, ticket_id, internal, author, time, body)
+             VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM messages), ?, ?, ?, ?, ?)
+             RETURNING id",
+        )
+        .bind(message.ticket_id)
+        .bind(message.internal)
+        .bind(&message.author)
+        .bind(&time)
+        .bind(&message.body)
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut audit = audit;
+        if let serde_json::Value::Object(detail) = &mut audit.detail {
+            detail.insert("message".into(), id.into());
+        }
+        let entry = Self::append_in(&mut tx, &audit).await?;
+        tx.commit().await?;
+        let row = MessageRow {
+            id,
+            ticket_id: message.ticket_id,
+            internal: message.internal,
+            author: message.author,
+            time,
+            body: message.body,
+        };
+        Ok((row, entry))
+    }
+
+    async fn append_audit(&self, event: AuditEvent) -> Result<AuditEntry, StoreError> {
+        let _chain = self.chain.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let entry = Self::append_in(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+
+    async fn audit_page(
+        &self,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT * FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?")
+                .bind(before.unwrap_or(i64::MAX))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn audit_from(&self, from_seq: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT * FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?")
+                .bind(from_seq)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn role_definitions(&self) -> Result<Vec<StoredRole>, StoreError> {
+        let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
+            "SELECT role, definition, version, updated_at, updated_by FROM role_definitions
+             ORDER BY role",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(role, json, version, updated_at, updated_by)| {
+                Ok(StoredRole {
+                    definition: parse_definition(&role, &json)?,
+                    version,
+                    updated_at,
+                    updated_by,
+                })
+            })
+            .collect()
+    }
+
+    async fn put_role_definition(
+        &self,
+        definition: &RoleDefinition,
+        by: &str,
+        audit: AuditEvent,
+    ) -> Result<(StoredRole, AuditEntry), StoreError> {
+        let json = serde_json::to_string(definition)
+            .map_err(|e| StoreError::Corrupt(format!("role definition: {e}")))?;
+        let _chain = self.chain.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let time = now();
+        let version: i64 = sqlx::query_scalar(
+            "INSERT INTO role_definitions (role, definition, version, updated_at, updated_by)
+             VALUES (?, ?, 1, ?, ?)
+             ON CONFLICT (role) DO UPDATE SET definition = excluded.definition,
+                 version = role_definitions.version + 1, updated_at = excluded.updated_at,
+                 updated_by = excluded.updated_by
+             RETURNING version",
+        )
+        .bind(definition.role.as_str())
+        .bind(&json)
+        .bind(&time)
+        .bind(by)
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut audit = audit;
+        if let serde_json::Value::Object(detail) = &mut audit.detail {
+            detail.insert("version".into(), version.into());
+        }
+        let entry = Self::append_in(&mut tx, &audit).await?;
+        tx.commit().await?;
+        let stored = StoredRole {
+            definition: definition.clone(),
+            version,
+            updated_at: time,
+            updated_by: by.to_owned(),
+        };
+        Ok((stored, entry))
+    }
+
+    async fn seed_role_definitions(&self, defaults: &[RoleDefinition]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let time = now();
+        for definition in defaults {
+            let json = serde_json::to_string(definition)
+                .map_err(|e| StoreError::Corrupt(format!("role definition: {e}")))?;
+            sqlx::query(
+                "INSERT INTO role_definitions (role, definition, version, updated_at, updated_by)
+                 VALUES (?, ?, 1, ?, 'defaults') ON CONFLICT (role) DO NOTHING",
+            )
+            .bind(definition.role.as_str())
+            .bind(json)
+            .bind(&time)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn import(&self, batch: &Batch) -> Result<(), StoreError> {
+        sqlite_import::import(&self.pool, batch).await
+    }
+
+    async fn finish_import(&self) -> Result<(), StoreError> {
+        sqlite_import::finish_import(&self.pool).await
+    }
+
+    async fn clear_records(&self) -> Result<(), StoreError> {
+        sqlite_import::clear_records(&self.pool).await
+    }
+}

@@ -1,0 +1,185 @@
+//! A running desk-server for tests: the real test provider, a demo data set in a temporary
+//! SQLite file, and the server on a free loopback port in its own runtime, so tests of any
+//! runtime can share it.
+//!
+//! [`shared`] is one server for read-mostly tests; [`Harness::start`] gives a test its own
+//! server and database when it changes role definitions or tampers with the file.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use desk_server::config::Config;
+use desk_server::demo::DemoOptions;
+use desk_server::store::Store;
+use desk_server::store::sqlite::SqliteStore;
+use desk_testkit::TestIdp;
+use reqwest::Response;
+
+/// The test users and what the provider's groups make of them.
+pub const USERS: [&str; 5] = ["agent1", "agent2", "supervisor", "admin", "norole"];
+
+pub struct Harness {
+    pub idp: TestIdp,
+    pub base: String,
+    pub store: Arc<SqliteStore>,
+    pub dir: tempfile::TempDir,
+    runtime: tokio::runtime::Runtime,
+    tokens: Mutex<HashMap<String, String>>,
+    pub http: reqwest::Client,
+}
+
+impl Harness {
+    /// A fresh provider, database (50 demo customers) and server; `None` when the provider's
+    /// packages are missing outside `scripts/test`.
+    pub fn start() -> Option<Self> {
+        Self::start_with(|_| {})
+    }
+
+    /// Like [`Harness::start`], with a chance to change the configuration.
+    pub fn start_with(adjust: impl FnOnce(&mut Config)) -> Option<Self> {
+        let idp = TestIdp::start()?;
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config {
+            issuer: Some(idp.issuer().to_owned()),
+            audiences: vec![idp.api_audience().to_owned()],
+            data_dir: dir.path().to_owned(),
+            listen: "127.0.0.1:0".into(),
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (store, base) = runtime.block_on(async {
+            let store = Arc::new(SqliteStore::open(&config.data_dir).await.unwrap());
+            let options = DemoOptions {
+                customers: 50,
+                seed: 7,
+            };
+            desk_server::demo::generate(&*store, &options, |_| {})
+                .await
+                .unwrap();
+            let server = desk_server::Server::new(config, store.clone() as Arc<dyn Store>)
+                .await
+                .unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base = format!("http://{}", listener.local_addr().unwrap());
+            tokio::spawn(async move {
+                axum::serve(listener, desk_server::router(server))
+                    .await
+                    .unwrap()
+            });
+            (store, base)
+        });
+        Some(Self {
+            idp,
+            base,
+            store,
+            dir,
+            runtime,
+            tokens: Mutex::new(HashMap::new()),
+            http: reqwest::Client::new(),
+        })
+    }
+
+    /// A real access token for `user`, from a real authorization-code flow (one per user).
+    pub fn token(&self, user: &str) -> String {
+        let mut tokens = self.tokens.lock().unwrap();
+        tokens
+            .entry(user.to_owned())
+            .or_insert_with(|| self.idp.tokens(user).access_token)
+            .clone()
+    }
+
+    /// Runs `f` on the server's runtime (for store access from any test).
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
+    /// `GET path` as `user`.
+    pub async fn get(&self, user: &str, path: &str) -> Response {
+        let token = self.token(user);
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `GET path` as `user`, expecting 200, as text (so tests can search the whole body).
+    pub async fn get_ok(&self, user: &str, path: &str) -> (String, serde_json::Value) {
+        let response = self.get(user, path).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, 200, "{user} GET {path}: {text}");
+        let json = serde_json::from_str(&text).unwrap();
+        (text, json)
+    }
+
+    /// `GET path` with an arbitrary bearer token.
+    pub async fn get_with_token(&self, token: &str, path: &str) -> Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `POST path` with a JSON body as `user`.
+    pub async fn post_json(&self, user: &str, path: &str, body: &serde_json::Value) -> Response {
+        let token = self.token(user);
+        self.http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The audit chain's verdict, read straight from the database.
+    pub fn verify(&self) -> desk_server::audit::Verification {
+        self.block_on(desk_server::verify_audit(&*self.store))
+            .unwrap()
+    }
+
+    /// Runs one SQL statement on the database file directly (an attacker with file access).
+    pub fn sql(&self, statement: &str) {
+        self.block_on(sqlx::query(statement).execute(self.store.pool()))
+            .unwrap();
+    }
+
+    /// Counts rows with one SQL query.
+    pub fn count(&self, query: &str) -> i64 {
+        self.block_on(self.count_async(query))
+    }
+
+    /// [`Harness::count`] from inside [`Harness::block_on`].
+    pub async fn count_async(&self, query: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(query)
+            .fetch_one(self.store.pool())
+            .await
+            .unwrap()
+    }
+}
+
+/// One server shared by read-mostly tests, or `None` when real parts are missing (and allowed
+/// to be).
+pub fn shared() -> Option<&'static Harness> {
+    static SHARED: OnceLock<Option<Harness>> = OnceLock::new();
+    SHARED.get_or_init(Harness::start).as_ref()
+}
+
+/// The error code of an API error body.
+pub async fn error_code(response: Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    (
+        status,
+        body["error"]["code"].as_str().unwrap_or("").to_owned(),
+    )
+}

@@ -1,0 +1,166 @@
+//! The tokens an attacker would present. Every one gets the same 401 with a `WWW-Authenticate`
+//! challenge, and nothing in the answer says which check refused it.
+
+use serde_json::json;
+
+use crate::harness::shared;
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[test]
+fn no_token_gets_a_plain_bearer_challenge() {
+    let Some(h) = shared() else { return };
+    h.block_on(async {
+        let r = h
+            .http
+            .get(format!("{}/v1/customers/1", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        assert_eq!(
+            r.headers()["www-authenticate"],
+            r#"Bearer realm="desk-server""#
+        );
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unauthorized");
+    });
+}
+
+#[test]
+fn forged_expired_and_misdirected_tokens_are_all_refused_alike() {
+    let Some(h) = shared() else { return };
+    let idp = &h.idp;
+    let good = h.token("supervisor");
+    let claims = |extra: serde_json::Value| {
+        let mut c = json!({
+            "iss": idp.issuer(),
+            "sub": "supervisor",
+            "aud": idp.api_audience(),
+            "iat": now(),
+            "exp": now() + 600,
+            "jti": desk_testkit::unique_name("jti"),
+            "client_id": desk_testkit::CLIENT_ID,
+            "groups": ["support-supervisors"],
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            if v.is_null() {
+                c.as_object_mut().unwrap().remove(k);
+            } else {
+                c[k] = v.clone();
+            }
+        }
+        c
+    };
+    let at = json!({"typ": "at+jwt"});
+    let at_with = |alg: &str| json!({"typ": "at+jwt", "alg": alg});
+    // A correctly signed token the server must accept, so the refusals below are meaningful.
+    let honest = idp.sign(at.clone(), claims(json!({})));
+    let mut flipped = good.clone();
+    let last = flipped.pop().unwrap();
+    flipped.push(if last == 'A' { 'B' } else { 'A' });
+    let (h64, rest) = good.split_once('.').unwrap();
+    let (_, sig) = rest.rsplit_once('.').unwrap();
+    let payload = base64_claims(claims(
+        json!({"groups": ["support-admins"], "sub": "admin"}),
+    ));
+    let id_token = idp.tokens("supervisor").id_token;
+    let attacks: Vec<(&str, String)> = vec![
+        ("garbage", "not-a-token".into()),
+        ("two parts", "abc.def".into()),
+        ("flipped signature", flipped),
+        (
+            "claims swapped under a real signature",
+            format!("{h64}.{payload}.{sig}"),
+        ),
+        (
+            "expired",
+            idp.sign(
+                at.clone(),
+                claims(json!({"exp": now() - 3600, "iat": now() - 7200})),
+            ),
+        ),
+        (
+            "not yet valid",
+            idp.sign(at.clone(), claims(json!({"nbf": now() + 3600}))),
+        ),
+        (
+            "issued in the future",
+            idp.sign(at.clone(), claims(json!({"iat": now() + 3600}))),
+        ),
+        ("no exp", idp.sign(at.clone(), claims(json!({"exp": null})))),
+        (
+            "other issuer",
+            idp.sign(
+                at.clone(),
+                claims(json!({"iss": "https://evil.example.com"})),
+            ),
+        ),
+        (
+            "other audience",
+            idp.sign(at.clone(), claims(json!({"aud": "urn:someone-else"}))),
+        ),
+        (
+            "no audience",
+            idp.sign(at.clone(), claims(json!({"aud": null}))),
+        ),
+        (
+            "no subject",
+            idp.sign(at.clone(), claims(json!({"sub": null}))),
+        ),
+        ("alg none", idp.sign(at_with("none"), claims(json!({})))),
+        (
+            "HS256 keyed with the public key",
+            idp.sign(at_with("HS256-public-key"), claims(json!({}))),
+        ),
+        (
+            "unknown kid",
+            idp.sign(
+                json!({"typ": "at+jwt", "kid": "no-such-key"}),
+                claims(json!({})),
+            ),
+        ),
+        ("no typ", idp.sign(json!({"typ": null}), claims(json!({})))),
+        ("an ID token", id_token),
+    ];
+    h.block_on(async {
+        let r = h.get_with_token(&honest, "/v1/me/policy").await;
+        assert_eq!(r.status(), 200, "the honest forged-by-us token is accepted");
+        let mut bodies = std::collections::BTreeSet::new();
+        for (name, token) in &attacks {
+            let r = h.get_with_token(token, "/v1/customers/1").await;
+            assert_eq!(r.status(), 401, "{name}");
+            assert_eq!(
+                r.headers()["www-authenticate"],
+                r#"Bearer realm="desk-server", error="invalid_token""#,
+                "{name}"
+            );
+            bodies.insert(r.text().await.unwrap());
+        }
+        assert_eq!(bodies.len(), 1, "every refusal reads the same: {bodies:?}");
+    });
+}
+
+fn base64_claims(claims: serde_json::Value) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string())
+}
+
+#[test]
+fn a_token_from_a_provider_that_is_down_cannot_be_checked_and_is_not_accepted() {
+    // A server whose provider is gone: no keys can be fetched, so nothing is accepted.
+    let Some(h) = crate::harness::Harness::start_with(|c| {
+        c.issuer = Some("http://127.0.0.1:9".into());
+    }) else {
+        return;
+    };
+    let token = h.token("agent1");
+    h.block_on(async {
+        let r = h.get_with_token(&token, "/v1/customers/1").await;
+        assert_eq!(r.status(), 503);
+        let body = r.text().await.unwrap();
+        assert!(!body.contains(&token));
+    });
+}
