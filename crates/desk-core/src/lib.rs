@@ -20,7 +20,8 @@ macro_rules! name_conversions {
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Self::ALL
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .find(|v| v.as_str() == s)
                     .ok_or_else(|| $crate::UnknownName::new($kind, s))
             }

@@ -162,23 +162,7 @@ fields! {
     MessageInternalNotes = "message.internal_notes", Message, Internal, FreeText, "Agents' internal notes on a ticket; the customer never sees them.";
 }
 
-impl std::fmt::Display for Field {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Field {
-    type Err = crate::UnknownName;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| crate::UnknownName::new("field", s))
-    }
-}
+name_conversions!(Field, "field");
 
 impl Field {
     /// Whether `redaction` makes sense for this field. Restricted fields never leave the server

@@ -273,19 +273,23 @@ impl Verifier {
         }
     }
 
-    async fn fetch_keys(&self) -> Result<CoreJsonWebKeySet, TokenError> {
-        let unavailable = |e: &dyn std::fmt::Display| TokenError::Unavailable(e.to_string());
-        let discovery_url = format!("{}/.well-known/openid-configuration", self.issuer);
-        let discovery: serde_json::Value = self
-            .http
-            .get(&discovery_url)
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, TokenError> {
+        let unavailable = |e: reqwest::Error| TokenError::Unavailable(e.to_string());
+        self.http
+            .get(url)
             .send()
             .await
             .and_then(|r| r.error_for_status())
-            .map_err(|e| unavailable(&e))?
+            .map_err(unavailable)?
             .json()
             .await
-            .map_err(|e| unavailable(&e))?;
+            .map_err(unavailable)
+    }
+
+    async fn fetch_keys(&self) -> Result<CoreJsonWebKeySet, TokenError> {
+        let discovery: serde_json::Value = self
+            .get_json(&format!("{}/.well-known/openid-configuration", self.issuer))
+            .await?;
         let advertised = discovery["issuer"].as_str().unwrap_or("");
         if advertised.trim_end_matches('/') != self.issuer {
             return Err(TokenError::Unavailable(format!(
@@ -296,16 +300,7 @@ impl Verifier {
         let jwks_uri = discovery["jwks_uri"]
             .as_str()
             .ok_or_else(|| TokenError::Unavailable("discovery has no jwks_uri".into()))?;
-        let set: CoreJsonWebKeySet = self
-            .http
-            .get(jwks_uri)
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(|e| unavailable(&e))?
-            .json()
-            .await
-            .map_err(|e| unavailable(&e))?;
+        let set: CoreJsonWebKeySet = self.get_json(jwks_uri).await?;
         tracing::info!(
             keys = set.keys().len(),
             "fetched the provider's signing keys"

@@ -100,13 +100,7 @@ impl Harness {
 
     /// `GET path` as `user`.
     pub async fn get(&self, user: &str, path: &str) -> Response {
-        let token = self.token(user);
-        self.http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
+        self.get_with_token(&self.token(user), path).await
     }
 
     /// `GET path` as `user`, expecting 200, as text (so tests can search the whole body).

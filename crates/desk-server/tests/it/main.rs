@@ -5,5 +5,6 @@ mod audit;
 mod bad_input;
 mod harness;
 mod health;
+mod keys;
 mod roles;
 mod tokens;
