@@ -31,8 +31,14 @@ pub struct Config {
     /// The keychain service name entries are stored under (`DESK_KEYRING_SERVICE`); tests use
     /// their own so they never touch a person's entries.
     pub keyring_service: String,
-    /// Base URL of the desk-server gateway (`DESK_SERVER_URL`).
+    /// Base URL of the desk-server gateway (`DESK_SERVER_URL`): https, or http on loopback for
+    /// development, since every request carries the agent's access token.
     pub server_url: Option<String>,
+    /// A JWKS file (`{"keys": [...]}`) of the server's Ed25519 policy keys that this client trusts
+    /// (`DESK_POLICY_KEYS_FILE`); list several while the server rotates keys. Policies are
+    /// verified against these keys only, never against keys the server offers. Required for
+    /// anything that needs a policy.
+    pub policy_keys_file: Option<PathBuf>,
     /// Seconds to wait for the browser to come back from the provider (`DESK_LOGIN_TIMEOUT_SECS`).
     pub login_timeout_secs: u64,
     /// Clock skew in seconds allowed on token times (`DESK_CLOCK_SKEW_SECS`).
@@ -40,7 +46,7 @@ pub struct Config {
 }
 
 /// The environment variables read, without their `DESK_` prefix.
-const ENV_KEYS: [&str; 9] = [
+const ENV_KEYS: [&str; 10] = [
     "issuer",
     "client_id",
     "scopes",
@@ -48,6 +54,7 @@ const ENV_KEYS: [&str; 9] = [
     "data_dir",
     "keyring_service",
     "server_url",
+    "policy_keys_file",
     "login_timeout_secs",
     "clock_skew_secs",
 ];
@@ -64,6 +71,7 @@ impl Default for Config {
                 .join("support-desk"),
             keyring_service: "support-desk".into(),
             server_url: None,
+            policy_keys_file: None,
             login_timeout_secs: 300,
             clock_skew_secs: 60,
         }
@@ -124,6 +132,29 @@ mod tests {
             assert_eq!(config.client_id, "support-desk", "default kept");
             Ok(())
         });
+    }
+
+    #[test]
+    fn the_policy_keys_file_comes_from_the_file_or_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("desk.toml", "policy_keys_file = \"/etc/desk/keys.json\"")?;
+            jail.set_env("DESK_CONFIG", "desk.toml");
+            assert_eq!(
+                Config::load().unwrap().policy_keys_file,
+                Some(PathBuf::from("/etc/desk/keys.json"))
+            );
+            jail.set_env("DESK_POLICY_KEYS_FILE", "/tmp/rotated.json");
+            assert_eq!(
+                Config::load().unwrap().policy_keys_file,
+                Some(PathBuf::from("/tmp/rotated.json"))
+            );
+            Ok(())
+        });
+        assert_eq!(
+            Config::default().policy_keys_file,
+            None,
+            "nothing pinned by default"
+        );
     }
 
     #[test]

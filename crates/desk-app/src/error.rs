@@ -1,6 +1,9 @@
 //! Errors as front ends see them: a stable code to branch on, a sentence to show.
 
+use std::path::PathBuf;
+
 use desk_auth::{AuthError, KeychainError};
+use desk_core::signed::PolicyError;
 use serde::Serialize;
 
 /// A stable, machine-readable error kind. Front ends branch on this, never on message text.
@@ -27,6 +30,17 @@ pub enum ErrorCode {
     SessionEnded,
     /// Nobody is signed in.
     NotSignedIn,
+    /// A policy from the server failed verification; the previous one stays in force.
+    PolicyRefused,
+    /// The record of accepted policy versions cannot be read or written; no policy is accepted
+    /// until it is repaired or removed.
+    PolicyState,
+    /// The desk-server could not be reached or answered something unusable.
+    ServerUnreachable,
+    /// The desk-server refused the request (not signed in there, not allowed, invalid input).
+    ServerRefused,
+    /// Input given to the app (such as a layout file) is malformed.
+    InvalidInput,
     /// Something on this machine failed (a listener, a task).
     Internal,
 }
@@ -45,6 +59,11 @@ impl ErrorCode {
             Self::TokenRejected => "token_rejected",
             Self::SessionEnded => "session_ended",
             Self::NotSignedIn => "not_signed_in",
+            Self::PolicyRefused => "policy_refused",
+            Self::PolicyState => "policy_state",
+            Self::ServerUnreachable => "server_unreachable",
+            Self::ServerRefused => "server_refused",
+            Self::InvalidInput => "invalid_input",
             Self::Internal => "internal",
         }
     }
@@ -59,6 +78,50 @@ pub enum AppError {
     /// Signing in, refreshing or signing out failed.
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// A policy from the server failed verification; the previous one stays in force.
+    #[error("refused the server's policy: {reason}; {hint}")]
+    PolicyRefused {
+        /// Which check failed.
+        reason: PolicyError,
+        /// What a person can do about it.
+        hint: String,
+    },
+    /// The file of accepted policy versions cannot be used.
+    #[error(
+        "cannot use {} ({cause}); no policy is accepted until that file is repaired or removed \
+         (removing it gives up rollback protection for the next policy)",
+        path.display()
+    )]
+    PolicyState {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        cause: String,
+    },
+    /// The server could not be reached or answered something unusable.
+    #[error("the server at {url} {cause}; check DESK_SERVER_URL and that desk-server is running")]
+    ServerUnreachable {
+        /// The URL asked.
+        url: String,
+        /// What went wrong, as a phrase following "the server at URL".
+        cause: String,
+    },
+    /// The server answered with an error of its own.
+    #[error("the server refused the request ({status} {code}): {message}")]
+    ServerRefused {
+        /// The HTTP status.
+        status: u16,
+        /// The server's stable error code, such as `forbidden` or `invalid_layout`.
+        code: String,
+        /// The server's sentence, stripped of control characters and cut to a bounded length.
+        message: String,
+    },
+    /// Input given to the app is malformed.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// Something on this machine failed.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl AppError {
@@ -84,6 +147,43 @@ impl AppError {
                 AuthError::Keychain(_) => ErrorCode::KeychainUnavailable,
                 AuthError::Local(_) => ErrorCode::Internal,
             },
+            Self::PolicyRefused { .. } => ErrorCode::PolicyRefused,
+            Self::PolicyState { .. } => ErrorCode::PolicyState,
+            Self::ServerUnreachable { .. } => ErrorCode::ServerUnreachable,
+            Self::ServerRefused { .. } => ErrorCode::ServerRefused,
+            Self::InvalidInput(_) => ErrorCode::InvalidInput,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_code_is_spelled_the_same_in_json_and_text() {
+        let codes = [
+            ErrorCode::Config,
+            ErrorCode::KeychainUnavailable,
+            ErrorCode::KeychainLocked,
+            ErrorCode::ProviderUnreachable,
+            ErrorCode::ProviderUnsupported,
+            ErrorCode::SignInFailed,
+            ErrorCode::SignInTimeout,
+            ErrorCode::TokenRejected,
+            ErrorCode::SessionEnded,
+            ErrorCode::NotSignedIn,
+            ErrorCode::PolicyRefused,
+            ErrorCode::PolicyState,
+            ErrorCode::ServerUnreachable,
+            ErrorCode::ServerRefused,
+            ErrorCode::InvalidInput,
+            ErrorCode::Internal,
+        ];
+        for code in codes {
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, code.as_str(), "{code:?}");
         }
     }
 }

@@ -9,11 +9,20 @@
 pub mod config;
 pub mod doctor;
 mod error;
+pub mod policy;
+mod server;
+mod sse;
+mod versions;
 
 pub use config::Config;
 pub use desk_auth::Identity;
+/// The policy and layout types front ends render.
+pub use desk_core::signed::{Layout, PolicyError};
+pub use desk_core::{Page, Policy, Role, Widget};
 pub use doctor::{Check, Doctor};
 pub use error::{AppError, ErrorCode};
+pub use policy::{EffectivePolicy, PublishedLayout, parse_layout};
+pub use versions::FILE_NAME as POLICY_VERSIONS_FILE;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,11 +31,15 @@ use desk_auth::{Keychain, Opener, Provider, ProviderConfig, Session};
 use serde::Serialize;
 use tokio::sync::{Mutex, OnceCell};
 
-/// The application: its configuration, the provider once discovered, and the signed-in session.
+/// The application: its configuration, the provider once discovered, the signed-in session and
+/// the policy in force.
 pub struct App {
     config: Config,
     provider: OnceCell<Arc<Provider>>,
+    server: OnceCell<Arc<server::ServerApi>>,
     session: Mutex<Option<Arc<Session>>>,
+    /// Also the lock that makes accepting a policy one at a time.
+    policy: std::sync::Mutex<Option<policy::Held>>,
 }
 
 /// Opens `url` in the system browser (or the command in `BROWSER`), not waiting for it.
@@ -63,7 +76,9 @@ impl App {
         Self {
             config,
             provider: OnceCell::new(),
+            server: OnceCell::new(),
             session: Mutex::new(None),
+            policy: std::sync::Mutex::new(None),
         }
     }
 
@@ -93,6 +108,8 @@ impl App {
         let session = Session::sign_in(provider, self.keychain(), &Opener::from_env()).await?;
         let identity = session.identity();
         *self.session.lock().await = Some(Arc::new(session));
+        // Whoever signed in before, their policy is not this agent's.
+        *self.held_policy() = None;
         Ok(identity)
     }
 
@@ -126,6 +143,7 @@ impl App {
         // A session still shared elsewhere is left to its holders; the keychain path below
         // signs out all the same.
         let held = self.session.lock().await.take();
+        *self.held_policy() = None;
         if let Some(Ok(session)) = held.map(Arc::try_unwrap) {
             let out = session.sign_out().await?;
             return Ok(SignOut {
@@ -150,6 +168,11 @@ impl App {
                     .into(),
             )
         })
+    }
+
+    fn held_policy(&self) -> std::sync::MutexGuard<'_, Option<policy::Held>> {
+        // A panic elsewhere while holding it leaves a whole value: accept replaces it at once.
+        self.policy.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn keychain(&self) -> Keychain {

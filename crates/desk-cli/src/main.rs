@@ -1,14 +1,25 @@
 //! `desk`: everything the Support Desk window does, without a window.
 //!
 //! Exit codes: 0 success, 1 a check or operation failed, 2 bad usage or configuration.
+//! Warnings (such as a pushed policy that was refused) go to stderr; `DESK_LOG` sets the level
+//! (`warn` by default, `debug` for more).
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use desk_app::App;
+use desk_app::{App, AppError, EffectivePolicy, ErrorCode, Role};
 
 #[derive(Parser)]
-#[command(name = "desk", version, about = "Support Desk from the command line")]
+#[command(
+    name = "desk",
+    version,
+    about = "Support Desk from the command line",
+    after_help = "Exit codes: 0 success; 1 the operation failed, with one line on stderr, \
+                  `desk: CODE: reason`; 2 bad usage or configuration.\n\
+                  Settings: DESK_* variables or the file in DESK_CONFIG (see `desk config`). \
+                  DESK_LOG sets the log level on stderr (warn by default)."
+)]
 struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
@@ -35,11 +46,55 @@ enum Command {
     Config,
     /// Check that the keychain, encrypted storage and identity provider answer.
     Doctor,
+    /// Fetch this agent's signed policy from the server, verify it against the keys pinned in
+    /// DESK_POLICY_KEYS_FILE, and show its version, roles and each page's widgets.
+    Policy {
+        /// Keep following the server's pushed policies and show each one accepted, until
+        /// interrupted or the session ends (one JSON line per policy with --json).
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Administration: needs an administrator's role.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Role layouts: which widgets each page shows, in which order.
+    Layout {
+        #[command(subcommand)]
+        command: LayoutCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LayoutCommand {
+    /// Publish ROLE's layout from a JSON file (`{"pages": {"customer": ["customer.summary", ...]}}`);
+    /// the server pushes the new policy to the role's connected agents.
+    Push {
+        /// The role: agent_l1, agent_l2, supervisor or admin.
+        role: Role,
+        /// The layout file.
+        file: PathBuf,
+    },
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DESK_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .without_time()
+        .init();
     let app = match App::load() {
         Ok(app) => app,
         Err(e) => {
@@ -51,8 +106,13 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // One line, with the stable code first, for people and scripts alike.
-            match e.downcast_ref::<desk_app::AppError>() {
-                Some(app_error) => eprintln!("desk: {}: {app_error}", app_error.code().as_str()),
+            match e.downcast_ref::<AppError>() {
+                Some(app_error) => {
+                    eprintln!("desk: {}: {app_error}", app_error.code().as_str());
+                    if app_error.code() == ErrorCode::Config {
+                        return ExitCode::from(2);
+                    }
+                }
                 None => eprintln!("desk: {e:#}"),
             }
             ExitCode::FAILURE
@@ -79,8 +139,64 @@ fn print_identity(json: bool, identity: &desk_app::Identity) -> anyhow::Result<(
     Ok(())
 }
 
+/// Prints a policy as text, or as JSON: pretty, or on one line (`watching`) so that a watcher's
+/// output can be read line by line.
+fn print_policy(json: bool, watching: bool, policy: &EffectivePolicy) -> anyhow::Result<()> {
+    if json && watching {
+        println!("{}", serde_json::to_string(policy)?);
+        return Ok(());
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(policy)?);
+        return Ok(());
+    }
+    let expires = chrono::DateTime::from_timestamp(policy.expires_at, 0)
+        .map_or_else(|| policy.expires_at.to_string(), |t| t.to_rfc3339());
+    println!(
+        "Policy version {} for {}, issued by {}, expires {expires}",
+        policy.version, policy.subject, policy.issuer
+    );
+    let list = |items: Vec<String>| {
+        if items.is_empty() {
+            "(none)".to_owned()
+        } else {
+            items.join(", ")
+        }
+    };
+    let roles = policy
+        .policy
+        .roles
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    println!("roles: {}", list(roles));
+    let actions = policy
+        .policy
+        .actions
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    println!("actions: {}", list(actions));
+    if policy.layout.pages.is_empty() {
+        println!("pages: (none)");
+    }
+    // Pages in the app's order (the map's order), widgets in the layout's.
+    for (page, widgets) in &policy.layout.pages {
+        let widgets = widgets.iter().map(ToString::to_string).collect();
+        println!("{page}: {}", list(widgets));
+    }
+    Ok(())
+}
+
+fn read_layout(file: &Path) -> Result<desk_app::Layout, AppError> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| AppError::InvalidInput(format!("cannot read {}: {e}", file.display())))?;
+    desk_app::parse_layout(&text)
+        .map_err(|e| AppError::InvalidInput(format!("{}: {e}", file.display())))
+}
+
 async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
-    match cli.command {
+    match &cli.command {
         Command::Login => {
             let identity = app.sign_in().await?;
             print_identity(cli.json, &identity)?;
@@ -91,7 +207,7 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
             print_identity(cli.json, &identity)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Logout {
+        &Command::Logout {
             end_provider_session,
         } => {
             let out = app.sign_out().await?;
@@ -152,6 +268,47 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Policy { watch: false } => {
+            let policy = app.policy().await?;
+            print_policy(cli.json, false, &policy)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Policy { watch: true } => {
+            let watching = app.watch_policy(|policy| {
+                // Serializing our own type does not fail; say so if it ever does.
+                if let Err(e) = print_policy(cli.json, true, policy) {
+                    eprintln!(
+                        "desk: cannot print policy version {}: {e:#}",
+                        policy.version
+                    );
+                }
+            });
+            tokio::select! {
+                ended = watching => match ended {
+                    Ok(never) => match never {},
+                    Err(e) => Err(e.into()),
+                },
+                _ = tokio::signal::ctrl_c() => Ok(ExitCode::SUCCESS),
+            }
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Layout {
+                    command: LayoutCommand::Push { role, file },
+                },
+        } => {
+            let layout = read_layout(file)?;
+            let published = app.publish_layout(*role, &layout).await?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&published)?);
+            } else {
+                println!(
+                    "Published the layout of {}: version {} (by {} at {})",
+                    published.role, published.version, published.updated_by, published.updated_at
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

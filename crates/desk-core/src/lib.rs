@@ -36,6 +36,7 @@ pub mod record;
 pub mod redact;
 pub mod role;
 pub mod scrub;
+pub mod signed;
 
 pub use field::{FieldClass, Redaction};
 pub use policy::{Action, Known, Page, Policy, RoleDefinition, Widget};

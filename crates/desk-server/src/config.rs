@@ -47,10 +47,20 @@ pub struct Config {
     pub roles_file: Option<PathBuf>,
     /// Largest request body accepted, in bytes (`DESK_SERVER_MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
+    /// The private Ed25519 key (a JWK) that signs policies (`DESK_SERVER_POLICY_KEY_FILE`);
+    /// `policy-key.jwk` in the data directory when not set. Made on first start when missing,
+    /// readable by its owner only, with its public half written beside it
+    /// (`policy-keys.public.json`) for clients to pin.
+    pub policy_key_file: Option<PathBuf>,
+    /// How long a signed policy is valid, in seconds (`DESK_SERVER_POLICY_TTL_SECS`). Offline
+    /// reading ends this long after the last policy, plus the role's grace.
+    pub policy_ttl_secs: u64,
+    /// The `aud` of signed policies: the app's client id (`DESK_SERVER_POLICY_AUDIENCE`).
+    pub policy_audience: String,
 }
 
 /// The environment variables read, without their `DESK_SERVER_` prefix.
-const ENV_KEYS: [&str; 12] = [
+const ENV_KEYS: [&str; 15] = [
     "listen",
     "data_dir",
     "issuer",
@@ -63,6 +73,9 @@ const ENV_KEYS: [&str; 12] = [
     "role_map",
     "roles_file",
     "max_body_bytes",
+    "policy_key_file",
+    "policy_ttl_secs",
+    "policy_audience",
 ];
 
 /// The audience the test provider and the demo use for the API.
@@ -96,6 +109,9 @@ impl Default for Config {
             role_map,
             roles_file: None,
             max_body_bytes: 64 * 1024,
+            policy_key_file: None,
+            policy_ttl_secs: 3600,
+            policy_audience: "support-desk".into(),
         }
     }
 }
@@ -139,10 +155,23 @@ impl Config {
         if self.audiences.is_empty() {
             return Err(ConfigError("audiences must name at least one".into()));
         }
+        if !(60..=7 * 24 * 3600).contains(&self.policy_ttl_secs) {
+            return Err(ConfigError(format!(
+                "policy_ttl_secs is {}; allowed is 60 to 604800",
+                self.policy_ttl_secs
+            )));
+        }
         if self.max_body_bytes == 0 {
             return Err(ConfigError("max_body_bytes must be above 0".into()));
         }
         Ok(())
+    }
+
+    /// Where the policy signing key is.
+    pub fn policy_key_path(&self) -> PathBuf {
+        self.policy_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("policy-key.jwk"))
     }
 
     /// The issuer, which serving requires.

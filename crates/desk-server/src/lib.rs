@@ -15,6 +15,7 @@ pub mod api;
 pub mod audit;
 pub mod config;
 pub mod demo;
+pub mod policy_key;
 pub mod store;
 pub mod token;
 

@@ -82,10 +82,14 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("listening on {}", config.listen))?;
             let server = desk_server::Server::new(config, Arc::new(store)).await?;
             let addr = listener.local_addr()?;
-            // One line on stdout that scripts and tests read to find the server.
+            // One line on stdout that scripts and tests read to find the server and the public
+            // key its policies are signed with.
             println!(
                 "{}",
-                serde_json::json!({ "listening": format!("http://{addr}") })
+                serde_json::json!({
+                    "listening": format!("http://{addr}"),
+                    "policy_keys_file": server.public_keys_file(),
+                })
             );
             tracing::info!(%addr, "desk-server listening");
             desk_server::serve(listener, server).await?;

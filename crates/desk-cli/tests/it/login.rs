@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::{desk, keyring_service};
 
-fn text(out: &Output) -> String {
+pub fn text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
 }
 
@@ -47,7 +47,7 @@ fn provider_accepts(issuer: &str, refresh_token: &str) -> bool {
 
 /// Signs `user` in through the test provider, failing the test if that does not work; returns
 /// what `desk login` printed.
-fn signed_in(dir: &Path, issuer: &str, user: &str) -> String {
+pub fn signed_in(dir: &Path, issuer: &str, user: &str) -> String {
     let login = desk(
         dir,
         &[
@@ -61,7 +61,7 @@ fn signed_in(dir: &Path, issuer: &str, user: &str) -> String {
     String::from_utf8_lossy(&login.stdout).into_owned()
 }
 
-fn start() -> Option<(TestIdp, tempfile::TempDir)> {
+pub fn start() -> Option<(TestIdp, tempfile::TempDir)> {
     let idp = TestIdp::start()?;
     let dir = tempfile::tempdir().unwrap();
     if matches!(

@@ -1,6 +1,7 @@
 //! The `desk` binary, run as a person or a script would run it.
 mod doctor;
 mod login;
+mod policy;
 
 use std::process::{Command, Output};
 

@@ -3,40 +3,36 @@
 use axum::Json;
 use axum::extract::State as StateOf;
 use axum::extract::rejection::PathRejection;
+use desk_core::signed::Layout;
 use desk_core::{Action, Policy, Role, RoleDefinition};
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiJson, ApiQuery};
 use super::{Agent, ApiError, Page, State, decode_cursor, encode_cursor, limit};
 use crate::audit::{AuditEntry, AuditEvent, Outcome};
-use crate::store::StoredRole;
+use crate::store::{StoredLayout, StoredRole};
 
 /// The body of `GET /v1/me/policy`.
 #[derive(Debug, Serialize)]
 pub struct MyPolicy {
-    /// The agent's subject.
-    pub subject: String,
-    /// The effective policy (empty for an agent with no mapped role).
-    pub policy: Policy,
+    /// The agent's effective policy and layout, signed by the server (compact JWS, EdDSA).
+    pub signed: String,
 }
 
-/// `GET /v1/me/policy`: open to every signed-in agent, roles or not.
+/// `GET /v1/me/policy`: open to every signed-in agent, roles or not (an agent without roles
+/// gets the empty policy).
 pub(super) async fn my_policy(
     StateOf(server): StateOf<State>,
     agent: Agent,
 ) -> Result<Json<MyPolicy>, ApiError> {
+    let (signed, version) = server.signed_policy(&agent.subject, &agent.roles).await;
     server
-        .audit(AuditEvent::new(
-            &agent.subject,
-            "policy.view",
-            "me",
-            Outcome::Ok,
-        ))
+        .audit(
+            AuditEvent::new(&agent.subject, "policy.view", "me", Outcome::Ok)
+                .with_detail(serde_json::json!({ "version": version })),
+        )
         .await?;
-    Ok(Json(MyPolicy {
-        subject: agent.subject,
-        policy: agent.policy,
-    }))
+    Ok(Json(MyPolicy { signed }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,5 +127,67 @@ pub(super) async fn put_role(
         .put_role_definition(&definition, &agent.subject, event)
         .await?;
     roles.insert(role, stored.clone());
+    drop(roles);
+    server.changed([role].into()).await?;
+    Ok(Json(stored))
+}
+
+/// `GET /v1/admin/layouts`: every published layout.
+pub(super) async fn layouts(
+    StateOf(server): StateOf<State>,
+    agent: Agent,
+) -> Result<Json<Vec<StoredLayout>>, ApiError> {
+    agent
+        .require_action(&server, Action::LayoutPublish, "layout.list", "layouts")
+        .await?;
+    let layouts = server.layouts.read().await.values().cloned().collect();
+    server
+        .audit(AuditEvent::new(
+            &agent.subject,
+            "layout.list",
+            "layouts",
+            Outcome::Ok,
+        ))
+        .await?;
+    Ok(Json(layouts))
+}
+
+/// `PUT /v1/admin/layouts/{role}`: publishes a role's layout and pushes the new policy to the
+/// role's connected agents.
+pub(super) async fn put_layout(
+    StateOf(server): StateOf<State>,
+    agent: Agent,
+    path: Result<axum::extract::Path<String>, PathRejection>,
+    body: Result<ApiJson<Layout>, ApiError>,
+) -> Result<Json<StoredLayout>, ApiError> {
+    let name = path.map(|p| p.0).unwrap_or_default();
+    let role: Role = name
+        .parse()
+        .map_err(|e: desk_core::UnknownName| ApiError::bad("unknown_role", e.to_string()))?;
+    let resource = format!("layout:{role}");
+    agent
+        .require_action(&server, Action::LayoutPublish, "layout.publish", &resource)
+        .await?;
+    let ApiJson(layout) = body?;
+    let granted = {
+        let roles = server.roles.read().await;
+        let definition = roles
+            .get(&role)
+            .ok_or_else(|| ApiError::bad("unknown_role", format!("`{role}` has no definition.")))?;
+        Policy::of([&definition.definition])
+    };
+    layout
+        .check_granted(&granted)
+        .map_err(|e| ApiError::bad("invalid_layout", format!("{e} for `{role}`.")))?;
+    let event = AuditEvent::new(&agent.subject, "layout.publish", &resource, Outcome::Ok)
+        .with_detail(serde_json::json!({}));
+    let mut layouts = server.layouts.write().await;
+    let (stored, _) = server
+        .store
+        .put_layout(role, &layout, &agent.subject, event)
+        .await?;
+    layouts.insert(role, stored.clone());
+    drop(layouts);
+    server.changed([role].into()).await?;
     Ok(Json(stored))
 }

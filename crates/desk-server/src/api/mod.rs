@@ -8,11 +8,14 @@
 mod admin;
 mod customers;
 pub mod error;
+mod events;
 mod tickets;
 mod views;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::header;
@@ -22,13 +25,14 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use desk_core::signed::{Layout, PolicyClaims, PolicyKey};
 use desk_core::{Action, Policy, RecordKind, Role, RoleDefinition};
 use serde::Serialize;
-use tokio::sync::{Mutex, RwLock};
+use tokio::sync::{Mutex, RwLock, broadcast};
 
 use crate::audit::{AuditEvent, Outcome};
 use crate::config::Config;
-use crate::store::{Store, StoreError, StoredRole};
+use crate::store::{Store, StoreError, StoredLayout, StoredRole};
 use crate::token::Verifier;
 pub use error::ApiError;
 
@@ -65,6 +69,22 @@ pub enum StartError {
     /// The initial role definitions are invalid.
     #[error("role definitions: {0}")]
     Roles(String),
+    /// The policy signing key cannot be loaded or made.
+    #[error(transparent)]
+    Key(#[from] crate::policy_key::KeyError),
+}
+
+/// Something that changed for connected clients. The events channel turns each into the events
+/// of the agents it concerns; more kinds (device wipes) join this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The definitions or layouts of these roles changed: their holders get a new policy.
+    Policy {
+        /// The roles concerned.
+        roles: BTreeSet<Role>,
+        /// The policy version after the change.
+        version: u64,
+    },
 }
 
 /// What every handler shares.
@@ -75,6 +95,11 @@ pub struct Server {
     roles: RwLock<BTreeMap<Role, StoredRole>>,
     /// Token ids seen, with their expiry: the first request of a token is a sign-in.
     seen_tokens: Mutex<HashMap<String, i64>>,
+    policy_key: PolicyKey,
+    public_keys_file: PathBuf,
+    layouts: RwLock<BTreeMap<Role, StoredLayout>>,
+    policy_version: AtomicU64,
+    changes: broadcast::Sender<Change>,
 }
 
 /// Shared state of the router.
@@ -101,13 +126,86 @@ impl Server {
             .into_iter()
             .map(|r| (r.definition.role, r))
             .collect();
+        let layouts = store
+            .layouts()
+            .await?
+            .into_iter()
+            .map(|l| (l.role, l))
+            .collect();
+        let policy_version = store.policy_version().await?;
+        let key = crate::policy_key::load_or_create(&config.policy_key_path())?;
+        if key.created {
+            tracing::warn!(
+                file = %config.policy_key_path().display(),
+                public = %key.public_file.display(),
+                "made a new policy signing key; clients must pin its public key"
+            );
+        }
+        let (changes, _) = broadcast::channel(256);
         Ok(Arc::new(Self {
             config,
             store,
             verifier,
             roles: RwLock::new(roles),
             seen_tokens: Mutex::new(HashMap::new()),
+            policy_key: key.key,
+            public_keys_file: key.public_file,
+            layouts: RwLock::new(layouts),
+            policy_version: AtomicU64::new(policy_version),
+            changes,
         }))
+    }
+
+    /// The JWKS file with the public key clients pin.
+    pub fn public_keys_file(&self) -> &Path {
+        &self.public_keys_file
+    }
+
+    /// The version of policies issued now.
+    pub fn policy_version(&self) -> u64 {
+        self.policy_version.load(Ordering::SeqCst)
+    }
+
+    /// Records that these roles' policies changed, and tells connected clients.
+    async fn changed(&self, roles: BTreeSet<Role>) -> Result<(), ApiError> {
+        let version = self.store.policy_version().await?;
+        self.policy_version.fetch_max(version, Ordering::SeqCst);
+        // Nobody listening is fine.
+        let _ = self.changes.send(Change::Policy { roles, version });
+        Ok(())
+    }
+
+    /// The signed effective policy of `subject` holding `roles`, and its version.
+    async fn signed_policy(&self, subject: &str, roles: &BTreeSet<Role>) -> (String, u64) {
+        // Read the version first: a change landing meanwhile makes this policy newer than the
+        // version it carries, never older, and its own event follows.
+        let version = self.policy_version();
+        let policy = self.policy_for(roles).await;
+        let layouts = self.layouts.read().await;
+        let definitions = self.roles.read().await;
+        let per_role: Vec<Layout> = roles
+            .iter()
+            .map(|role| match layouts.get(role) {
+                Some(stored) => stored.layout.clone(),
+                None => definitions
+                    .get(role)
+                    .map(|d| Layout::default_for(&Policy::of([&d.definition])))
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let layout = Layout::merged(&per_role, &policy);
+        let now = chrono::Utc::now().timestamp();
+        let claims = PolicyClaims {
+            iss: "desk-server".into(),
+            sub: subject.to_owned(),
+            aud: self.config.policy_audience.clone(),
+            iat: now,
+            exp: now + self.config.policy_ttl_secs as i64,
+            version,
+            policy,
+            layout,
+        };
+        (self.policy_key.sign(&claims), version)
     }
 
     /// The product roles the provider's groups map to.
@@ -160,8 +258,12 @@ impl Server {
 pub struct Agent {
     /// The subject at the provider.
     pub subject: String,
+    /// The product roles the agent's groups map to.
+    pub roles: BTreeSet<Role>,
     /// The agent's effective policy (empty when no group maps to a role).
     pub policy: Policy,
+    /// When the agent's access token expires (seconds since the epoch).
+    pub expires_at: i64,
 }
 
 impl Agent {
@@ -274,7 +376,9 @@ impl FromRequestParts<State> for Agent {
         }
         Ok(Agent {
             subject: claims.subject,
+            roles,
             policy,
+            expires_at: claims.expires_at,
         })
     }
 }
@@ -379,6 +483,9 @@ pub fn router(server: State) -> Router {
         .route("/v1/audit", get(admin::audit))
         .route("/v1/admin/roles", get(admin::roles))
         .route("/v1/admin/roles/{role}", put(admin::put_role))
+        .route("/v1/admin/layouts", get(admin::layouts))
+        .route("/v1/admin/layouts/{role}", put(admin::put_layout))
+        .route("/v1/events", get(events::events))
         .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(server)

@@ -206,6 +206,21 @@ pub struct StoredRole {
     pub updated_by: String,
 }
 
+/// A role's layout as published, with its version.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredLayout {
+    /// The role.
+    pub role: desk_core::Role,
+    /// The layout.
+    pub layout: desk_core::signed::Layout,
+    /// Grows by one with every publication for this role.
+    pub version: i64,
+    /// When it was published.
+    pub updated_at: String,
+    /// Who published it.
+    pub updated_by: String,
+}
+
 /// A storage failure. Handlers log it and answer with a generic reason.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -296,13 +311,32 @@ pub trait Store: Send + Sync + 'static {
     /// Every stored role definition.
     async fn role_definitions(&self) -> Result<Vec<StoredRole>, StoreError>;
 
-    /// Stores a role definition with the next version and appends `audit`, in one transaction.
+    /// Stores a role definition with the next version, bumps the policy version and appends
+    /// `audit`, in one transaction.
     async fn put_role_definition(
         &self,
         definition: &RoleDefinition,
         by: &str,
         audit: AuditEvent,
     ) -> Result<(StoredRole, AuditEntry), StoreError>;
+
+    /// Every published layout.
+    async fn layouts(&self) -> Result<Vec<StoredLayout>, StoreError>;
+
+    /// Publishes a role's layout with the next version, bumps the policy version and appends
+    /// `audit`, in one transaction.
+    async fn put_layout(
+        &self,
+        role: desk_core::Role,
+        layout: &desk_core::signed::Layout,
+        by: &str,
+        audit: AuditEvent,
+    ) -> Result<(StoredLayout, AuditEntry), StoreError>;
+
+    /// The version of every policy issued now: it grows with every change to role definitions
+    /// or layouts, and is set at first start from the clock, so it never goes back even for a
+    /// database created anew.
+    async fn policy_version(&self) -> Result<u64, StoreError>;
 
     /// Stores the shipped definitions of roles that have none yet (first start).
     async fn seed_role_definitions(&self, defaults: &[RoleDefinition]) -> Result<(), StoreError>;

@@ -9,14 +9,16 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use desk_core::RoleDefinition;
+use desk_core::signed::Layout;
+use desk_core::{Role, RoleDefinition};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use tokio::sync::Mutex;
 
 use super::{
     AccountRow, Batch, CardRow, CustomerRow, MessageRow, NewMessage, SearchQuery, Store,
-    StoreError, StoredRole, TicketRow, TransactionFilter, TransactionRow, sqlite_import,
+    StoreError, StoredLayout, StoredRole, TicketRow, TransactionFilter, TransactionRow,
+    sqlite_import,
 };
 use crate::audit::{AuditEntry, AuditEvent};
 
@@ -95,6 +97,20 @@ impl SqliteStore {
         .await?;
         Ok(entry)
     }
+}
+
+/// Sets the policy version to the larger of (previous + 1) and the time in milliseconds.
+async fn bump_policy_version(tx: &mut Transaction<'_, Sqlite>) -> Result<u64, StoreError> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let version: i64 = sqlx::query_scalar(
+        "INSERT INTO policy_version (id, version) VALUES (1, ?1)
+         ON CONFLICT (id) DO UPDATE SET version = MAX(policy_version.version + 1, ?1)
+         RETURNING version",
+    )
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(version as u64)
 }
 
 fn parse_definition(role: &str, json: &str) -> Result<RoleDefinition, StoreError> {
@@ -376,9 +392,11 @@ impl Store for SqliteStore {
         .bind(by)
         .fetch_one(&mut *tx)
         .await?;
+        let policy_version = bump_policy_version(&mut tx).await?;
         let mut audit = audit;
         if let serde_json::Value::Object(detail) = &mut audit.detail {
             detail.insert("version".into(), version.into());
+            detail.insert("policy_version".into(), policy_version.into());
         }
         let entry = Self::append_in(&mut tx, &audit).await?;
         tx.commit().await?;
@@ -389,6 +407,91 @@ impl Store for SqliteStore {
             updated_by: by.to_owned(),
         };
         Ok((stored, entry))
+    }
+
+    async fn layouts(&self) -> Result<Vec<StoredLayout>, StoreError> {
+        let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
+            "SELECT role, layout, version, updated_at, updated_by FROM layouts ORDER BY role",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(role, json, version, updated_at, updated_by)| {
+                let corrupt = |e: String| StoreError::Corrupt(format!("layout `{role}`: {e}"));
+                let layout: Layout =
+                    serde_json::from_str(&json).map_err(|e| corrupt(e.to_string()))?;
+                layout.validate().map_err(|e| corrupt(e.to_string()))?;
+                Ok(StoredLayout {
+                    role: role
+                        .parse()
+                        .map_err(|e: desk_core::UnknownName| corrupt(e.to_string()))?,
+                    layout,
+                    version,
+                    updated_at,
+                    updated_by,
+                })
+            })
+            .collect()
+    }
+
+    async fn put_layout(
+        &self,
+        role: Role,
+        layout: &Layout,
+        by: &str,
+        audit: AuditEvent,
+    ) -> Result<(StoredLayout, AuditEntry), StoreError> {
+        let json = serde_json::to_string(layout)
+            .map_err(|e| StoreError::Corrupt(format!("layout: {e}")))?;
+        let _chain = self.chain.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let time = now();
+        let version: i64 = sqlx::query_scalar(
+            "INSERT INTO layouts (role, layout, version, updated_at, updated_by)
+             VALUES (?, ?, 1, ?, ?)
+             ON CONFLICT (role) DO UPDATE SET layout = excluded.layout,
+                 version = layouts.version + 1, updated_at = excluded.updated_at,
+                 updated_by = excluded.updated_by
+             RETURNING version",
+        )
+        .bind(role.as_str())
+        .bind(&json)
+        .bind(&time)
+        .bind(by)
+        .fetch_one(&mut *tx)
+        .await?;
+        let policy_version = bump_policy_version(&mut tx).await?;
+        let mut audit = audit;
+        if let serde_json::Value::Object(detail) = &mut audit.detail {
+            detail.insert("version".into(), version.into());
+            detail.insert("policy_version".into(), policy_version.into());
+        }
+        let entry = Self::append_in(&mut tx, &audit).await?;
+        tx.commit().await?;
+        let stored = StoredLayout {
+            role,
+            layout: layout.clone(),
+            version,
+            updated_at: time,
+            updated_by: by.to_owned(),
+        };
+        Ok((stored, entry))
+    }
+
+    async fn policy_version(&self) -> Result<u64, StoreError> {
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM policy_version WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        match version {
+            Some(v) => Ok(v as u64),
+            None => {
+                let mut tx = self.pool.begin().await?;
+                let v = bump_policy_version(&mut tx).await?;
+                tx.commit().await?;
+                Ok(v)
+            }
+        }
     }
 
     async fn seed_role_definitions(&self, defaults: &[RoleDefinition]) -> Result<(), StoreError> {

@@ -1,7 +1,7 @@
 //! What each role sees and does not see, field by field, through real HTTP with real tokens.
 //! An unredacted value must not appear anywhere in a body for a role that may not see it.
 
-use desk_core::redact;
+use desk_core::{Role, redact};
 use desk_server::store::{Store, TransactionFilter};
 
 use crate::harness::{Harness, USERS, error_code, shared};
@@ -229,10 +229,10 @@ fn a_user_without_a_mapped_role_gets_403_everywhere_but_their_own_empty_policy()
             )
             .await;
         assert_eq!(r.status(), 403);
-        let (_, me) = h.get_ok("norole", "/v1/me/policy").await;
-        assert_eq!(me["subject"], "norole");
-        assert_eq!(me["policy"]["roles"], serde_json::json!([]));
-        assert_eq!(me["policy"]["fields"], serde_json::json!({}));
+        let me = h.policy("norole").await;
+        assert_eq!(me.sub, "norole");
+        assert!(me.policy.is_empty() && me.policy.fields.is_empty());
+        assert!(me.layout.pages.is_empty());
     });
 }
 
@@ -240,10 +240,14 @@ fn a_user_without_a_mapped_role_gets_403_everywhere_but_their_own_empty_policy()
 fn every_role_gets_its_own_policy() {
     let Some(h) = shared() else { return };
     h.block_on(async {
-        let expected = ["agent_l1", "agent_l2", "supervisor", "admin"];
+        let expected = [Role::AgentL1, Role::AgentL2, Role::Supervisor, Role::Admin];
         for (user, role) in USERS.iter().zip(expected) {
-            let (_, me) = h.get_ok(user, "/v1/me/policy").await;
-            assert_eq!(me["policy"]["roles"], serde_json::json!([role]), "{user}");
+            let me = h.policy(user).await;
+            assert_eq!(me.policy.roles, [role].into(), "{user}");
+            assert_eq!(me.sub, *user);
+            // The layout shows what the role's definition grants, and nothing else.
+            me.layout.check_granted(&me.policy).unwrap();
+            assert!(!me.layout.pages.is_empty(), "{user}");
         }
     });
 }

@@ -135,6 +135,34 @@ impl Harness {
             .unwrap()
     }
 
+    /// The policy `user` gets, checked the way a client checks it, with the server's public key.
+    pub async fn policy(&self, user: &str) -> desk_core::signed::PolicyClaims {
+        let (_, body) = self.get_ok(user, "/v1/me/policy").await;
+        self.check_policy(body["signed"].as_str().unwrap(), user)
+            .unwrap()
+    }
+
+    /// Verifies a signed policy for `user` against the server's public key file.
+    pub fn check_policy(
+        &self,
+        jws: &str,
+        user: &str,
+    ) -> Result<desk_core::signed::PolicyClaims, desk_core::signed::PolicyError> {
+        let file = self.dir.path().join(desk_server::policy_key::PUBLIC_FILE);
+        let jwks: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        let keys: Vec<desk_core::signed::PublicKey> =
+            serde_json::from_value(jwks["keys"].clone()).unwrap();
+        let expect = desk_core::signed::Expect {
+            subject: user,
+            audience: desk_testkit::CLIENT_ID,
+            now: chrono::Utc::now().timestamp(),
+            skew: 60,
+            last_version: None,
+        };
+        desk_core::signed::verify(jws, &keys, &expect)
+    }
+
     /// The audit chain's verdict, read straight from the database.
     pub fn verify(&self) -> desk_server::audit::Verification {
         self.block_on(desk_server::verify_audit(&*self.store))

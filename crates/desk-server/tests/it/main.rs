@@ -6,5 +6,6 @@ mod bad_input;
 mod harness;
 mod health;
 mod keys;
+mod push;
 mod roles;
 mod tokens;

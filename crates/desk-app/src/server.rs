@@ -1,0 +1,318 @@
+//! Talking to desk-server: its base URL, HTTP clients with limits, and its errors.
+//!
+//! Every request carries the agent's access token as a bearer token, so the server URL must be
+//! https (or http on a loopback address, for development), redirects are never followed (a
+//! redirect would carry the token elsewhere), and no URL, header or message logged here ever
+//! holds a token. Bodies are read with a size limit. Ordinary requests have an overall timeout;
+//! the event stream has none, because it stays open, and its reader watches for silence instead.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use desk_auth::{ExposeSecret, SecretString};
+use reqwest::{Response, StatusCode, Url};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::AppError;
+
+/// How long one ordinary request may take, from connecting to the end of the body.
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long connecting may take, for the event stream too.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Largest JSON body accepted from the server.
+const MAX_BODY: usize = 1024 * 1024;
+
+/// Longest server message repeated to a person.
+const MAX_MESSAGE: usize = 300;
+
+/// The server, as this client reaches it.
+pub(crate) struct ServerApi {
+    base: Url,
+    api: reqwest::Client,
+    stream: reqwest::Client,
+}
+
+impl ServerApi {
+    /// Checks the configured URL and builds the clients.
+    pub(crate) fn new(server_url: Option<&str>) -> Result<Self, AppError> {
+        let base = check_url(server_url)?;
+        let build = |builder: reqwest::ClientBuilder| {
+            builder
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(CONNECT_TIMEOUT)
+                .build()
+                .map_err(|e| AppError::Internal(format!("cannot build an HTTP client: {e}")))
+        };
+        Ok(Self {
+            base,
+            api: build(reqwest::Client::builder().timeout(TIMEOUT))?,
+            stream: build(reqwest::Client::builder())?,
+        })
+    }
+
+    /// The absolute URL of `path` (which starts with `/`).
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base.as_str().trim_end_matches('/'))
+    }
+
+    /// `GET path` as JSON.
+    pub(crate) async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: SecretString,
+    ) -> Result<T, AppError> {
+        let url = self.url(path);
+        let request = self.api.get(&url).bearer_auth(token.expose_secret());
+        self.json(&url, request).await
+    }
+
+    /// `PUT path` with a JSON body, answered as JSON.
+    pub(crate) async fn put_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: SecretString,
+        body: &B,
+    ) -> Result<T, AppError> {
+        let url = self.url(path);
+        let request = self
+            .api
+            .put(&url)
+            .bearer_auth(token.expose_secret())
+            .json(body);
+        self.json(&url, request).await
+    }
+
+    /// Opens the event stream: the response once its headers say it is one.
+    pub(crate) async fn events(
+        &self,
+        token: SecretString,
+        last_event_id: Option<u64>,
+    ) -> Result<Response, AppError> {
+        let url = self.url("/v1/events");
+        let mut request = self
+            .stream
+            .get(&url)
+            .bearer_auth(token.expose_secret())
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .header(reqwest::header::CACHE_CONTROL, "no-cache");
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id.to_string());
+        }
+        // Only the headers are bounded in time here; the body is read by the caller, which
+        // watches for silence.
+        let response = tokio::time::timeout(TIMEOUT, request.send())
+            .await
+            .map_err(|_| unreachable(&url, "did not answer in time"))?
+            .map_err(|e| unreachable(&url, &format!("could not be reached: {}", chain(&e))))?;
+        let response = check_status(&url, response).await?;
+        let is_stream = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/event-stream"));
+        if !is_stream {
+            return Err(unreachable(&url, "did not answer with an event stream"));
+        }
+        Ok(response)
+    }
+
+    async fn json<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, AppError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| unreachable(url, &format!("could not be reached: {}", chain(&e))))?;
+        let response = check_status(url, response).await?;
+        let body = read_limited(url, response, MAX_BODY).await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| unreachable(url, &format!("answered something unusable: {e}")))
+    }
+}
+
+/// Accepts https, or http for loopback hosts only; no credentials, query or fragment.
+fn check_url(server_url: Option<&str>) -> Result<Url, AppError> {
+    let text = server_url.ok_or_else(|| {
+        AppError::Config(
+            "no server: set DESK_SERVER_URL or `server_url` in the configuration file".into(),
+        )
+    })?;
+    let bad = |why: &str| AppError::Config(format!("server_url `{text}` {why}"));
+    let url = Url::parse(text).map_err(|e| bad(&format!("is not a URL: {e}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not carry credentials"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not have a query or fragment"));
+    }
+    let Some(host) = url.host_str() else {
+        return Err(bad("has no host"));
+    };
+    let ip = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = match ip.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    };
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if loopback => Ok(url),
+        "http" => Err(bad(
+            "is plain http to a host other than this computer; use https",
+        )),
+        _ => Err(bad("must be https")),
+    }
+}
+
+/// Passes a success through; turns anything else into the server's error.
+async fn check_status(url: &str, response: Response) -> Result<Response, AppError> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    if status.is_redirection() {
+        return Err(unreachable(
+            url,
+            &format!("redirected the request ({status}), which is never followed"),
+        ));
+    }
+    #[derive(serde::Deserialize)]
+    struct Body {
+        error: Detail,
+    }
+    #[derive(serde::Deserialize)]
+    struct Detail {
+        code: String,
+        message: String,
+    }
+    let body = read_limited(url, response, 64 * 1024).await.ok();
+    let detail = body.and_then(|b| serde_json::from_slice::<Body>(&b).ok());
+    let (code, message) = match detail {
+        Some(Body { error }) => (clean(&error.code, 64), clean(&error.message, MAX_MESSAGE)),
+        None => (
+            "unknown".to_owned(),
+            status.canonical_reason().unwrap_or("").to_owned(),
+        ),
+    };
+    if status.is_server_error() {
+        return Err(unreachable(
+            url,
+            &format!("could not answer ({} {code}): {message}", status.as_u16()),
+        ));
+    }
+    Err(AppError::ServerRefused {
+        status: status.as_u16(),
+        code,
+        message,
+    })
+}
+
+/// The body, or an error once it grows past `limit` bytes.
+async fn read_limited(
+    url: &str,
+    mut response: Response,
+    limit: usize,
+) -> Result<Vec<u8>, AppError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| unreachable(url, &format!("broke off its answer: {}", chain(&e))))?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(unreachable(
+                url,
+                &format!("answered with more than {limit} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+pub(crate) fn unreachable(url: &str, cause: &str) -> AppError {
+    AppError::ServerUnreachable {
+        url: url.to_owned(),
+        cause: cause.to_owned(),
+    }
+}
+
+/// Whether this is the server saying the token was not accepted.
+pub(crate) fn is_unauthorized(e: &AppError) -> bool {
+    matches!(e, AppError::ServerRefused { status, .. } if *status == StatusCode::UNAUTHORIZED.as_u16())
+}
+
+/// An error with its causes, which reqwest keeps apart (the top one alone says little).
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Server text made safe to print: no control characters (no terminal escapes), bounded length.
+pub(crate) fn clean(text: &str, max: usize) -> String {
+    let mut out: String = text.chars().filter(|c| !c.is_control()).take(max).collect();
+    if text.chars().filter(|c| !c.is_control()).count() > max {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorCode;
+
+    #[test]
+    fn the_server_url_must_keep_tokens_off_the_network_in_clear() {
+        for ok in [
+            "https://desk.example.com",
+            "https://desk.example.com/base/",
+            "http://127.0.0.1:8440",
+            "http://[::1]:8440",
+            "http://localhost:8440",
+        ] {
+            assert!(check_url(Some(ok)).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://desk.example.com",
+            "http://10.0.0.1:8440",
+            "ftp://desk.example.com",
+            "https://user:pw@desk.example.com",
+            "https://desk.example.com/?x=1",
+            "https://desk.example.com/#x",
+            "not a url",
+        ] {
+            let err = check_url(Some(bad)).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::Config, "{bad}");
+        }
+        let err = check_url(None).unwrap_err();
+        assert!(err.to_string().contains("DESK_SERVER_URL"), "{err}");
+    }
+
+    #[test]
+    fn paths_join_the_base_with_one_slash() {
+        let api = ServerApi::new(Some("https://desk.example.com/base/")).unwrap();
+        assert_eq!(
+            api.url("/v1/me/policy"),
+            "https://desk.example.com/base/v1/me/policy"
+        );
+        let api = ServerApi::new(Some("http://127.0.0.1:1")).unwrap();
+        assert_eq!(api.url("/v1/events"), "http://127.0.0.1:1/v1/events");
+    }
+
+    #[test]
+    fn server_text_is_printable_and_bounded() {
+        assert_eq!(clean("ok\u{1b}[31m red\n", 100), "ok[31m red");
+        assert_eq!(clean("abcdef", 3), "abc…");
+    }
+}

@@ -1,0 +1,598 @@
+//! `desk policy`, `desk policy --watch` and `desk admin layout push` against the real gateway
+//! (in-process, on a free port, with demo data), the test provider and the real keychain.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use desk_server::store::Store;
+use desk_server::store::sqlite::SqliteStore;
+use desk_testkit::TestIdp;
+use serde_json::{Value, json};
+
+use crate::login::{signed_in, start, text};
+use crate::{desk, keyring_service};
+
+/// desk-server running in a runtime of its own, so stopping it (dropping the runtime) closes
+/// every connection at once, event streams included, as a killed process would.
+struct Gateway {
+    issuer: String,
+    audience: String,
+    data: tempfile::TempDir,
+    addr: SocketAddr,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Gateway {
+    /// A fresh database with demo data, served on a free loopback port.
+    fn start(idp: &TestIdp) -> Self {
+        let mut gateway = Self {
+            issuer: idp.issuer().to_owned(),
+            audience: idp.api_audience().to_owned(),
+            data: tempfile::tempdir().unwrap(),
+            addr: "127.0.0.1:0".parse().unwrap(),
+            runtime: None,
+        };
+        gateway.serve(true);
+        gateway
+    }
+
+    fn serve(&mut self, seed: bool) {
+        let config = desk_server::config::Config {
+            issuer: Some(self.issuer.clone()),
+            audiences: vec![self.audience.clone()],
+            data_dir: self.data.path().to_owned(),
+            ..desk_server::config::Config::default()
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let addr = self.addr;
+        self.addr = runtime.block_on(async move {
+            let store = Arc::new(SqliteStore::open(&config.data_dir).await.unwrap());
+            if seed {
+                let options = desk_server::demo::DemoOptions {
+                    customers: 10,
+                    seed: 7,
+                };
+                desk_server::demo::generate(&*store, &options, |_| {})
+                    .await
+                    .unwrap();
+            }
+            let server = desk_server::Server::new(config, store as Arc<dyn Store>)
+                .await
+                .unwrap();
+            let listener = bind(addr).await;
+            let bound = listener.local_addr().unwrap();
+            tokio::spawn(async move {
+                axum::serve(listener, desk_server::router(server))
+                    .await
+                    .unwrap()
+            });
+            bound
+        });
+        self.runtime = Some(runtime);
+    }
+
+    /// Stops the server: every connection is cut.
+    fn stop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_timeout(Duration::from_secs(5));
+        }
+    }
+
+    /// Starts it again on the same port with the same database and keys.
+    fn restart(&mut self) {
+        self.serve(false);
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The JWKS a client pins: the server's public policy keys.
+    fn keys_file(&self) -> PathBuf {
+        self.data.path().join(desk_server::policy_key::PUBLIC_FILE)
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Listens on `addr`, waiting for a port just freed by [`Gateway::stop`] to be free again.
+async fn bind(addr: SocketAddr) -> tokio::net::TcpListener {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_reuseaddr(true).unwrap();
+        match socket.bind(addr).and_then(|()| socket.listen(128)) {
+            Ok(listener) => return listener,
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("binding {addr}: {e}; retrying");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("binding {addr}: {e}"),
+        }
+    }
+}
+
+/// The environment of a client of `gateway` that pins `keys`.
+fn client_env<'a>(idp: &'a TestIdp, gateway: &Gateway, keys: &Path) -> Vec<(&'a str, String)> {
+    vec![
+        ("DESK_ISSUER", idp.issuer().to_owned()),
+        ("DESK_SERVER_URL", gateway.url()),
+        ("DESK_POLICY_KEYS_FILE", keys.display().to_string()),
+        // No browser: every command must work from the keychain.
+        ("BROWSER", "false".to_owned()),
+    ]
+}
+
+fn run(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    desk(dir, &env, args)
+}
+
+/// The one error line of a failed command: `desk: CODE: reason`.
+fn failure(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(1), "{}", text(out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    stderr
+        .lines()
+        .find(|l| l.starts_with("desk: "))
+        .unwrap_or_else(|| panic!("no error line: {stderr}"))
+        .to_owned()
+}
+
+fn versions_file(dir: &Path) -> PathBuf {
+    dir.join("data").join(desk_app::POLICY_VERSIONS_FILE)
+}
+
+/// The version recorded for `subject`, read from the client's state file.
+fn recorded_version(dir: &Path, subject: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(versions_file(dir)).ok()?;
+    let file: Value = serde_json::from_str(&text).unwrap();
+    file["accepted"]
+        .as_array()?
+        .iter()
+        .find(|e| e["subject"] == subject)
+        .map(|e| e["version"].as_u64().unwrap())
+}
+
+fn widgets(policy: &Value, page: &str) -> Vec<String> {
+    policy["layout"]["pages"][page]
+        .as_array()
+        .map(|ws| ws.iter().map(|w| w.as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// `desk policy --watch --json` running as a child process; killed when dropped.
+struct Watcher {
+    child: Child,
+    lines: Receiver<String>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Watcher {
+    fn start(dir: &Path, env: &[(&str, String)]) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_desk"));
+        cmd.args(["policy", "--watch", "--json"])
+            .env_remove("DESK_ISSUER")
+            .env_remove("DESK_SERVER_URL")
+            .env_remove("DESK_LOG")
+            .env("DESK_CONFIG", dir.join("config.toml"))
+            .env("DESK_DATA_DIR", dir.join("data"))
+            .env("DESK_KEYRING_SERVICE", keyring_service(dir))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = stderr.clone();
+        let mut pipe = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Self {
+            child,
+            lines,
+            stderr,
+        }
+    }
+
+    /// The next policy the watcher printed within `wait`; fails the test otherwise.
+    fn next_policy(&mut self, wait: Duration) -> Value {
+        match self.lines.recv_timeout(wait) {
+            Ok(line) => serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("not a policy line ({e}): {line}")),
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("no policy within {wait:?}; stderr: {}", self.stderr())
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                let status = self.child.wait().unwrap();
+                panic!("the watcher ended ({status}): {}", self.stderr())
+            }
+        }
+    }
+
+    /// Whether stderr says `what` within `wait`.
+    fn said(&self, what: &str, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            if self.stderr().contains(what) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    fn assert_running(&mut self) {
+        assert!(
+            self.child.try_wait().unwrap().is_none(),
+            "the watcher ended: {}",
+            self.stderr()
+        );
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes `layout` to a file in `dir` and publishes it for `role` as the agent signed in there.
+fn push(dir: &Path, env: &[(&str, String)], role: &str, layout: &Value) -> Output {
+    let file = dir.join(format!("layout-{role}.json"));
+    std::fs::write(&file, layout.to_string()).unwrap();
+    run(
+        dir,
+        env,
+        &["admin", "layout", "push", role, file.to_str().unwrap()],
+    )
+}
+
+/// `layout` without `widget` on `page`.
+fn without(policy: &Value, page: &str, widget: &str) -> Value {
+    let mut layout = policy["layout"].clone();
+    let list = layout["pages"][page].as_array_mut().unwrap();
+    let before = list.len();
+    list.retain(|w| w != widget);
+    assert_eq!(list.len(), before - 1, "{widget} was on {page}");
+    layout
+}
+
+/// A second client folder for the administrator, signed in.
+fn admin_client(idp: &TestIdp) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    signed_in(dir.path(), idp.issuer(), "admin");
+    dir
+}
+
+fn sign_out(dir: &Path, idp: &TestIdp) {
+    desk(dir, &[("DESK_ISSUER", idp.issuer())], &["logout"]);
+}
+
+#[test]
+fn an_agent_sees_their_verified_policy_and_a_wrong_pinned_key_is_refused() {
+    let Some((idp, dir)) = start() else { return };
+    let gateway = Gateway::start(&idp);
+    let dir = dir.path();
+
+    // Nobody signed in yet: no policy, and no file written.
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let out = run(dir, &env, &["policy", "--json"]);
+    assert!(
+        failure(&out).starts_with("desk: not_signed_in:"),
+        "{}",
+        text(&out)
+    );
+    signed_in(dir, idp.issuer(), "agent1");
+
+    // Pinned keys that are not the server's: a key of the same id, and a key of another id.
+    let impostor = desk_core::signed::PolicyKey::from_seed("x", &[7; 32]).public();
+    let server_kid = {
+        let jwks: Value =
+            serde_json::from_str(&std::fs::read_to_string(gateway.keys_file()).unwrap()).unwrap();
+        jwks["keys"][0]["kid"].as_str().unwrap().to_owned()
+    };
+    let same_kid = desk_core::signed::PublicKey {
+        kid: server_kid,
+        ..impostor.clone()
+    };
+    for (name, key, says) in [
+        ("same-kid.json", same_kid, "signature does not verify"),
+        ("other-kid.json", impostor, "does not trust"),
+    ] {
+        let keys = dir.join(name);
+        std::fs::write(&keys, json!({ "keys": [key] }).to_string()).unwrap();
+        let out = run(
+            dir,
+            &client_env(&idp, &gateway, &keys),
+            &["policy", "--json"],
+        );
+        let line = failure(&out);
+        assert!(line.starts_with("desk: policy_refused:"), "{line}");
+        assert!(line.contains(says) && line.contains(name), "{line}");
+        assert!(out.stdout.is_empty(), "nothing printed as accepted");
+        assert!(
+            !versions_file(dir).exists(),
+            "nothing accepted, nothing recorded"
+        );
+    }
+
+    // No pinned keys at all is a configuration error (exit 2), before any request.
+    let unpinned: Vec<_> = env
+        .iter()
+        .filter(|(k, _)| *k != "DESK_POLICY_KEYS_FILE")
+        .cloned()
+        .collect();
+    let out = run(dir, &unpinned, &["policy"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("DESK_POLICY_KEYS_FILE"),
+        "{}",
+        text(&out)
+    );
+
+    // The server's own keys: accepted.
+    let out = run(dir, &env, &["policy", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let policy: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(policy["subject"], "agent1");
+    assert_eq!(policy["policy"]["roles"], json!(["agent_l1"]));
+    assert_eq!(policy["policy"]["actions"], json!(["ticket.reply"]));
+    assert_eq!(
+        widgets(&policy, "customer"),
+        [
+            "customer.summary",
+            "customer.contact",
+            "customer.accounts",
+            "customer.cards",
+            "customer.recent_transactions",
+            "customer.open_tickets"
+        ]
+    );
+    assert_eq!(widgets(&policy, "search"), ["search.box", "search.results"]);
+    assert!(policy["layout"]["pages"].get("audit").is_none(), "{policy}");
+    let version = policy["version"].as_u64().unwrap();
+    assert_eq!(recorded_version(dir, "agent1"), Some(version));
+
+    // The same as text.
+    let out = run(dir, &env, &["policy"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        said.starts_with(&format!("Policy version {version} for agent1")),
+        "{said}"
+    );
+    assert!(said.contains("\nroles: agent_l1\n"), "{said}");
+    assert!(
+        said.contains("\nsearch: search.box, search.results\n"),
+        "{said}"
+    );
+    sign_out(dir, &idp);
+}
+
+#[test]
+fn a_published_layout_reaches_a_connected_agent_at_once() {
+    let Some((idp, agent)) = start() else { return };
+    let gateway = Gateway::start(&idp);
+    let agent = agent.path();
+    let admin = admin_client(&idp);
+    let admin = admin.path();
+    signed_in(agent, idp.issuer(), "agent1");
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+
+    let mut watcher = Watcher::start(agent, &env);
+    let first = watcher.next_policy(Duration::from_secs(20));
+    let first_version = first["version"].as_u64().unwrap();
+    assert!(widgets(&first, "customer").contains(&"customer.cards".to_owned()));
+
+    // An agent may not publish.
+    let layout = without(&first, "customer", "customer.cards");
+    let out = push(agent, &env, "agent_l1", &layout);
+    let line = failure(&out);
+    assert!(line.starts_with("desk: server_refused:"), "{line}");
+    assert!(line.contains("forbidden"), "{line}");
+
+    // A layout showing what the role may not see is refused by the server.
+    let out = push(
+        admin,
+        &env,
+        "agent_l1",
+        &json!({ "pages": { "audit": ["audit.log"] } }),
+    );
+    let line = failure(&out);
+    assert!(line.starts_with("desk: server_refused:"), "{line}");
+    assert!(line.contains("invalid_layout"), "{line}");
+
+    let started = Instant::now();
+    let out = push(admin, &env, "agent_l1", &layout);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("Published the layout of agent_l1: version "),
+        "{said}"
+    );
+
+    let pushed = watcher.next_policy(Duration::from_secs(5));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let version = pushed["version"].as_u64().unwrap();
+    assert!(version > first_version, "{version} after {first_version}");
+    assert_eq!(
+        widgets(&pushed, "customer"),
+        [
+            "customer.summary",
+            "customer.contact",
+            "customer.accounts",
+            "customer.recent_transactions",
+            "customer.open_tickets"
+        ]
+    );
+    // The policy itself did not change: only what is shown.
+    assert_eq!(pushed["policy"], first["policy"]);
+    assert_eq!(recorded_version(agent, "agent1"), Some(version));
+    watcher.assert_running();
+
+    // Interrupted, it stops cleanly.
+    let pid = watcher.child.id().to_string();
+    let kill = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(kill.success());
+    let status = watcher.child.wait().unwrap();
+    assert!(status.success(), "{status}: {}", watcher.stderr());
+    drop(watcher);
+    sign_out(agent, &idp);
+    sign_out(admin, &idp);
+}
+
+#[test]
+fn a_watching_agent_reconnects_after_the_server_restarts() {
+    let Some((idp, agent)) = start() else { return };
+    let mut gateway = Gateway::start(&idp);
+    let agent = agent.path();
+    let admin = admin_client(&idp);
+    let admin = admin.path();
+    signed_in(agent, idp.issuer(), "agent1");
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+
+    let mut watcher = Watcher::start(agent, &env);
+    let first = watcher.next_policy(Duration::from_secs(20));
+
+    gateway.stop();
+    assert!(
+        watcher.said("reconnecting", Duration::from_secs(10)),
+        "the lost connection is reported: {}",
+        watcher.stderr()
+    );
+    watcher.assert_running();
+    gateway.restart();
+
+    let out = push(
+        admin,
+        &env,
+        "agent_l1",
+        &without(&first, "search", "search.results"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let pushed = watcher.next_policy(Duration::from_secs(20));
+    assert!(
+        pushed["version"].as_u64() > first["version"].as_u64(),
+        "{pushed}"
+    );
+    assert_eq!(widgets(&pushed, "search"), ["search.box"]);
+    assert!(
+        !watcher.stderr().contains("refused"),
+        "{}",
+        watcher.stderr()
+    );
+    drop(watcher);
+    sign_out(agent, &idp);
+    sign_out(admin, &idp);
+}
+
+#[test]
+fn a_rollback_is_refused_and_the_recorded_version_is_kept() {
+    let Some((idp, dir)) = start() else { return };
+    let gateway = Gateway::start(&idp);
+    let dir = dir.path();
+    signed_in(dir, idp.issuer(), "agent1");
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let out = run(dir, &env, &["policy", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let version = recorded_version(dir, "agent1").unwrap();
+
+    // This computer once accepted a newer version than the server now offers.
+    let file = versions_file(dir);
+    let newer = version + 1_000_000;
+    let text_before = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text_before.replace(&version.to_string(), &newer.to_string()),
+    )
+    .unwrap();
+    assert_eq!(recorded_version(dir, "agent1"), Some(newer));
+
+    let out = run(dir, &env, &["policy", "--json"]);
+    let line = failure(&out);
+    assert!(line.starts_with("desk: policy_refused:"), "{line}");
+    assert!(
+        line.contains(&format!("version {version}, older than version {newer}")),
+        "{line}"
+    );
+    assert!(
+        line.contains(&file.display().to_string()),
+        "names the file: {line}"
+    );
+    assert_eq!(recorded_version(dir, "agent1"), Some(newer), "not lowered");
+
+    // Pushed, the same policy is refused and reported, and the watcher keeps waiting.
+    let mut watcher = Watcher::start(dir, &env);
+    assert!(
+        watcher.said("refused a pushed policy", Duration::from_secs(20)),
+        "{}",
+        watcher.stderr()
+    );
+    assert!(
+        watcher.stderr().contains("older than version"),
+        "{}",
+        watcher.stderr()
+    );
+    assert!(
+        !watcher.stderr().contains("eyJ"),
+        "no token or policy text in the log: {}",
+        watcher.stderr()
+    );
+    assert!(watcher.lines.try_recv().is_err(), "nothing accepted");
+    watcher.assert_running();
+    drop(watcher);
+    assert_eq!(recorded_version(dir, "agent1"), Some(newer));
+
+    // A damaged record refuses every policy rather than starting over.
+    std::fs::write(&file, "{\"accepted\": [").unwrap();
+    let out = run(dir, &env, &["policy"]);
+    let line = failure(&out);
+    assert!(line.starts_with("desk: policy_state:"), "{line}");
+    assert!(line.contains(&file.display().to_string()), "{line}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "{\"accepted\": [");
+    sign_out(dir, &idp);
+}

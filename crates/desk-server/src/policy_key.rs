@@ -1,0 +1,123 @@
+//! The key that signs policies: loaded from its file, or made on first start.
+//!
+//! The private key is a JWK in a file only its owner may read; the public half is written beside
+//! it as a JWKS (`policy-keys.public.json`) for clients to pin in their configuration. Clients
+//! never take keys from the server they talk to, so this file reaches them by deployment (the
+//! demo points the app at it).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use desk_core::signed::PolicyKey;
+use rand::RngCore;
+use sha2::Digest;
+use zeroize::Zeroizing;
+
+/// The public JWKS's file name, beside the private key.
+pub const PUBLIC_FILE: &str = "policy-keys.public.json";
+
+/// Why the key could not be loaded or made.
+#[derive(Debug, thiserror::Error)]
+#[error("policy signing key {path}: {reason}")]
+pub struct KeyError {
+    path: PathBuf,
+    reason: String,
+}
+
+/// The signing key and where its public half was written.
+pub struct LoadedKey {
+    /// The signing key.
+    pub key: PolicyKey,
+    /// The public JWKS for clients.
+    pub public_file: PathBuf,
+    /// Whether the key was made just now.
+    pub created: bool,
+}
+
+/// Loads the key at `path`, making one (readable by its owner only) when there is none.
+pub fn load_or_create(path: &Path) -> Result<LoadedKey, KeyError> {
+    let fail = |reason: String| KeyError {
+        path: path.to_owned(),
+        reason,
+    };
+    let (key, created) = match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let text = Zeroizing::new(text);
+            (
+                PolicyKey::from_jwk(&text).map_err(|e| fail(e.to_string()))?,
+                false,
+            )
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            (create(path).map_err(|e| fail(e.to_string()))?, true)
+        }
+        Err(e) => return Err(fail(e.to_string())),
+    };
+    let public_file = path.parent().unwrap_or(Path::new(".")).join(PUBLIC_FILE);
+    let jwks = serde_json::json!({ "keys": [key.public()] });
+    std::fs::write(&public_file, format!("{jwks:#}\n")).map_err(|e| fail(e.to_string()))?;
+    Ok(LoadedKey {
+        key,
+        public_file,
+        created,
+    })
+}
+
+fn create(path: &Path) -> std::io::Result<PolicyKey> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut seed = Zeroizing::new([0u8; 32]);
+    rand::rngs::OsRng.fill_bytes(seed.as_mut());
+    let public = PolicyKey::from_seed("", &seed).public();
+    let kid = format!(
+        "policy-{}",
+        &hex::encode(sha2::Sha256::digest(public.x.as_bytes()))[..12]
+    );
+    let key = PolicyKey::from_seed(kid, &seed);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(key.to_private_jwk().as_bytes())?;
+    file.sync_all()?;
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_made_once_private_and_then_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys/policy-key.jwk");
+        let first = load_or_create(&path).unwrap();
+        assert!(first.created);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let second = load_or_create(&path).unwrap();
+        assert!(!second.created);
+        assert_eq!(second.key.public(), first.key.public());
+        let public = std::fs::read_to_string(&first.public_file).unwrap();
+        assert!(public.contains(&first.key.public().x));
+        assert!(
+            !public.contains("\"d\""),
+            "the public file holds no private part"
+        );
+    }
+
+    #[test]
+    fn a_damaged_key_file_is_an_error_not_a_new_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy-key.jwk");
+        std::fs::write(&path, "{\"kty\":\"OKP\"}").unwrap();
+        let err = load_or_create(&path).err().unwrap();
+        assert!(err.to_string().contains("policy-key.jwk"), "{err}");
+    }
+}

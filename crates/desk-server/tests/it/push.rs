@@ -1,0 +1,244 @@
+//! Layouts published by admins reach connected agents over server-sent events, signed.
+
+use std::time::Duration;
+
+use desk_core::{Page, Widget};
+use serde_json::json;
+
+use crate::harness::{Harness, error_code};
+
+/// One server-sent event.
+#[derive(Debug)]
+struct Sse {
+    event: String,
+    id: String,
+    data: String,
+}
+
+/// Reads events from a streaming response, skipping keep-alive comments.
+struct Events {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Events {
+    async fn open(h: &Harness, user: &str, last_event_id: Option<u64>) -> Self {
+        let mut request = h
+            .http
+            .get(format!("{}/v1/events", h.base))
+            .bearer_auth(h.token(user));
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id.to_string());
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        Self {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event within `wait`, or `None`.
+    async fn next(&mut self, wait: Duration) -> Option<Sse> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut sse = Sse {
+                    event: String::new(),
+                    id: String::new(),
+                    data: String::new(),
+                };
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        sse.event = v.trim().into();
+                    } else if let Some(v) = line.strip_prefix("id:") {
+                        sse.id = v.trim().into();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        sse.data.push_str(v.trim());
+                    }
+                }
+                if sse.event.is_empty() && sse.data.is_empty() {
+                    continue; // a keep-alive comment
+                }
+                return Some(sse);
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .ok()?
+                .unwrap()?;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+fn layout_without(widget: Widget) -> serde_json::Value {
+    let customer: Vec<&str> = [
+        "customer.summary",
+        "customer.contact",
+        "customer.accounts",
+        "customer.cards",
+        "customer.recent_transactions",
+        "customer.open_tickets",
+    ]
+    .into_iter()
+    .filter(|w| *w != widget.as_str())
+    .collect();
+    json!({"pages": {"search": ["search.box", "search.results"], "customer": customer}})
+}
+
+async fn publish(
+    h: &Harness,
+    user: &str,
+    role: &str,
+    layout: &serde_json::Value,
+) -> reqwest::Response {
+    h.http
+        .put(format!("{}/v1/admin/layouts/{role}", h.base))
+        .bearer_auth(h.token(user))
+        .json(layout)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[test]
+fn a_published_layout_reaches_the_roles_connected_agents_at_once() {
+    let Some(h) = Harness::start() else { return };
+    h.block_on(async {
+        let mut agent1 = Events::open(&h, "agent1", None).await;
+        let mut agent2 = Events::open(&h, "agent2", None).await;
+        let first = agent1
+            .next(Duration::from_secs(5))
+            .await
+            .expect("the current policy");
+        assert_eq!(first.event, "policy");
+        let before = h.check_policy(&first.data, "agent1").unwrap();
+        assert_eq!(first.id, before.version.to_string());
+        assert!(before.layout.pages[&Page::Customer].contains(&Widget::CustomerCards));
+        agent2
+            .next(Duration::from_secs(5))
+            .await
+            .expect("agent2's current policy");
+
+        let r = publish(
+            &h,
+            "admin",
+            "agent_l1",
+            &layout_without(Widget::CustomerCards),
+        )
+        .await;
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+
+        let pushed = agent1
+            .next(Duration::from_secs(2))
+            .await
+            .expect("a pushed policy");
+        let after = h.check_policy(&pushed.data, "agent1").unwrap();
+        assert!(after.version > before.version);
+        assert!(!after.layout.pages[&Page::Customer].contains(&Widget::CustomerCards));
+        assert!(
+            !after.layout.pages.contains_key(&Page::Transactions),
+            "not in the published layout"
+        );
+        // The policy itself is unchanged: the layout only chooses among granted widgets.
+        assert_eq!(after.policy, before.policy);
+        assert!(
+            agent2.next(Duration::from_millis(700)).await.is_none(),
+            "agent_l2 is not concerned"
+        );
+        assert_eq!(h.policy("agent1").await.version, after.version);
+    });
+}
+
+#[test]
+fn reconnecting_with_the_last_event_id_repeats_nothing_and_misses_nothing() {
+    let Some(h) = Harness::start() else { return };
+    h.block_on(async {
+        let current = h.policy("agent1").await.version;
+        let mut resumed = Events::open(&h, "agent1", Some(current)).await;
+        assert!(resumed.next(Duration::from_millis(700)).await.is_none());
+        let mut behind = Events::open(&h, "agent1", Some(current - 1)).await;
+        let event = behind.next(Duration::from_secs(2)).await.unwrap();
+        assert_eq!(event.id, current.to_string());
+
+        // A change while disconnected is delivered on reconnect.
+        drop(resumed);
+        let r = publish(
+            &h,
+            "admin",
+            "agent_l1",
+            &layout_without(Widget::CustomerContact),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let mut again = Events::open(&h, "agent1", Some(current)).await;
+        let event = again.next(Duration::from_secs(2)).await.unwrap();
+        assert!(event.id.parse::<u64>().unwrap() > current);
+    });
+}
+
+#[test]
+fn only_publishers_publish_and_attempts_are_audited() {
+    let Some(h) = Harness::start() else { return };
+    h.block_on(async {
+        for user in ["agent1", "supervisor", "norole"] {
+            let r = publish(&h, user, "agent_l1", &layout_without(Widget::CustomerCards)).await;
+            assert_eq!(error_code(r).await, (403, "forbidden".into()), "{user}");
+        }
+        let (_, audit) = h.get_ok("admin", "/v1/audit?limit=100").await;
+        let denied = audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "layout.publish" && e["outcome"] == "denied")
+            .count();
+        assert_eq!(denied, 3);
+    });
+    assert_eq!(h.count("SELECT COUNT(*) FROM layouts"), 0);
+}
+
+#[test]
+fn layouts_that_name_what_the_role_may_not_see_are_refused() {
+    let Some(h) = Harness::start() else { return };
+    let before = h.block_on(async { h.policy("agent1").await.version });
+    h.block_on(async {
+        let cases = [
+            (
+                "agent_l1",
+                json!({"pages": {"audit": ["audit.log"]}}),
+                "invalid_layout",
+            ),
+            (
+                "agent_l1",
+                json!({"pages": {"search": ["customer.summary"]}}),
+                "invalid_layout",
+            ),
+            (
+                "agent_l1",
+                json!({"pages": {"search": ["search.box", "search.box"]}}),
+                "invalid_layout",
+            ),
+            (
+                "agent_l1",
+                json!({"pages": {"ticket": ["ticket.internal_notes"]}}),
+                "invalid_layout",
+            ),
+            (
+                "agent_l1",
+                json!({"pages": {"search": ["search.everything"]}}),
+                "invalid_body",
+            ),
+            ("agent_l1", json!({"pages": {"vault": []}}), "invalid_body"),
+            ("agent_l1", json!({"pages": {}, "extra": 1}), "invalid_body"),
+            ("root", json!({"pages": {}}), "unknown_role"),
+        ];
+        for (role, layout, code) in cases {
+            let r = publish(&h, "admin", role, &layout).await;
+            assert_eq!(error_code(r).await, (400, code.to_owned()), "{layout}");
+        }
+        assert_eq!(h.policy("agent1").await.version, before, "nothing changed");
+    });
+    assert_eq!(h.count("SELECT COUNT(*) FROM layouts"), 0);
+}
