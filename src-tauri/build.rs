@@ -6,6 +6,8 @@ fn main() {
         "current_agent",
         "sign_in",
         "sign_out",
+        "current_policy",
+        "watch_policy",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build step");

@@ -76,3 +76,58 @@ impl From<&desk_app::AppError> for ErrorDto {
         }
     }
 }
+
+/// The agent's verified policy as the window lays it out: roles, and each page with its widgets
+/// in the order of the layout. Only what the app verified reaches the window; the signed form
+/// itself never crosses IPC.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../../ui/src/generated/")]
+pub struct PolicyDto {
+    /// The policy's version; it only grows.
+    #[ts(type = "number")]
+    pub version: u64,
+    /// The agent's product roles.
+    pub roles: Vec<String>,
+    /// When the policy expires, seconds since the epoch.
+    #[ts(type = "number")]
+    pub expires_at: i64,
+    /// The pages of the layout, in the app's page order.
+    pub pages: Vec<PageDto>,
+}
+
+/// One page of the layout.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export, export_to = "../../ui/src/generated/")]
+pub struct PageDto {
+    /// The page's id, such as `customer`.
+    pub page: String,
+    /// Its widgets' ids, in order.
+    pub widgets: Vec<String>,
+}
+
+impl From<&desk_app::EffectivePolicy> for PolicyDto {
+    fn from(p: &desk_app::EffectivePolicy) -> Self {
+        let pages = desk_app::Page::ALL
+            .iter()
+            .filter_map(|page| {
+                let widgets = p.layout.pages.get(page)?;
+                Some(PageDto {
+                    page: page.as_str().to_owned(),
+                    widgets: widgets.iter().map(|w| w.as_str().to_owned()).collect(),
+                })
+            })
+            .collect();
+        Self {
+            version: p.version,
+            roles: p
+                .policy
+                .roles
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
+            expires_at: p.expires_at,
+            pages,
+        }
+    }
+}

@@ -7,12 +7,16 @@
 pub mod dto;
 
 use desk_app::App;
-use dto::{AgentDto, AppStatusDto, ErrorDto};
+use dto::{AgentDto, AppStatusDto, ErrorDto, PolicyDto};
+use tauri::ipc::Channel;
+use tokio::sync::Notify;
 
 /// What the window's commands share.
 struct Shell {
     /// The application, or the reason it could not start (shown in the window).
     app: Result<App, ErrorDto>,
+    /// Ends the running policy watch (at sign-out, or when a new watch starts).
+    stop_watch: Notify,
 }
 
 #[tauri::command]
@@ -40,24 +44,59 @@ async fn sign_in(shell: tauri::State<'_, Shell>) -> Result<AgentDto, ErrorDto> {
     Ok(app.sign_in().await?.into())
 }
 
-/// Signs out: revokes and deletes the refresh token.
+/// Signs out: ends the policy watch, revokes and deletes the refresh token.
 #[tauri::command]
 async fn sign_out(shell: tauri::State<'_, Shell>) -> Result<(), ErrorDto> {
     let app = shell.app.as_ref().map_err(Clone::clone)?;
+    shell.stop_watch.notify_waiters();
     app.sign_out().await?;
     Ok(())
+}
+
+/// The agent's policy, fetched from the server and verified against the pinned keys.
+#[tauri::command]
+async fn current_policy(shell: tauri::State<'_, Shell>) -> Result<PolicyDto, ErrorDto> {
+    let app = shell.app.as_ref().map_err(Clone::clone)?;
+    Ok(PolicyDto::from(&app.policy().await?))
+}
+
+/// Sends every newly verified policy pushed by the server to `on_policy`, until sign-out, a new
+/// watch, or an error a retry cannot fix (which is returned).
+#[tauri::command]
+async fn watch_policy(
+    shell: tauri::State<'_, Shell>,
+    on_policy: Channel<PolicyDto>,
+) -> Result<(), ErrorDto> {
+    let app = shell.app.as_ref().map_err(Clone::clone)?;
+    shell.stop_watch.notify_waiters();
+    let stopped = shell.stop_watch.notified();
+    let watch = app.watch_policy(move |policy| {
+        // A window that went away just misses the update.
+        let _ = on_policy.send(PolicyDto::from(policy));
+    });
+    tokio::select! {
+        _ = stopped => Ok(()),
+        ended = watch => match ended {
+            Err(e) => Err(e.into()),
+        },
+    }
 }
 
 /// Starts the window.
 pub fn run() {
     let app = App::load().map_err(|e| ErrorDto::from(&e));
     tauri::Builder::default()
-        .manage(Shell { app })
+        .manage(Shell {
+            app,
+            stop_watch: Notify::new(),
+        })
         .invoke_handler(tauri::generate_handler![
             app_status,
             current_agent,
             sign_in,
-            sign_out
+            sign_out,
+            current_policy,
+            watch_policy
         ])
         .run(tauri::generate_context!())
         .expect("the Support Desk window could not start");

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { start as startIdp } from '../idp/server.mjs';
+import { startServer } from './services.mjs';
 import { openSession, startDriver } from './webdriver.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -20,6 +21,7 @@ const keyringService = `support-desk-e2e-${process.pid}`;
 const loginScript = path.join(repo, 'tests/idp/login.mjs');
 
 let idp;
+let server;
 let driver;
 let session;
 let home;
@@ -36,6 +38,8 @@ async function launch(browser) {
       DESK_DATA_DIR: path.join(home, 'data'),
       DESK_KEYRING_SERVICE: keyringService,
       DESK_ISSUER: idp.issuer,
+      DESK_SERVER_URL: server.url,
+      DESK_POLICY_KEYS_FILE: server.policyKeysFile,
       DESK_IDP_USER: 'agent2',
       BROWSER: browser,
     },
@@ -65,6 +69,7 @@ async function screenshot(name) {
 before(async () => {
   assert.ok(application, 'set DESK_APP_BINARY to the built support-desk binary');
   idp = await startIdp();
+  server = await startServer({ issuer: idp.issuer });
   home = mkdtempSync(path.join(tmpdir(), 'support-desk-e2e-'));
   writeFileSync(path.join(home, 'config.toml'), '');
   await launch(`node ${loginScript}`);
@@ -73,6 +78,7 @@ before(async () => {
 after(async () => {
   await session?.close().catch(() => {});
   await driver?.stop();
+  await server?.stop();
   await idp?.close();
   if (home) rmSync(home, { recursive: true, force: true });
 });
@@ -134,6 +140,8 @@ describe('the app window', () => {
     const name = await session.find('[data-testid="agent-name"]', { timeoutMs: 30_000 });
     assert.equal(await session.text(name), 'Signed in as Sam Tier-Two');
     assert.match(await session.text(await session.find('[data-testid="agent-roles"]')), /support-tier2/);
+    // The verified policy lays out the workspace; nothing signed reaches the page.
+    await session.find('[data-widget="ticket.internal_notes"]', { timeoutMs: 15_000 });
     const source = await session.source();
     assert.doesNotMatch(source, /eyJ[A-Za-z0-9_-]{10,}\./, 'no JWT anywhere in the page');
     assert.deepEqual(keychainEntries().length, 2, 'account and refresh token in the keychain');

@@ -11,6 +11,12 @@ beforeEach(() => {
 
 const status = { version: '0.1.0', issuer: 'https://login.example.com/oauth2/default', signedIn: false };
 const agent = { subject: 'agent2', name: 'Sam Tier-Two', email: null, roles: ['support-tier2'] };
+const policy = (version: number, customer: string[]) => ({
+  version,
+  roles: ['agent_l2'],
+  expiresAt: 1_900_000_000,
+  pages: [{ page: 'customer', widgets: customer }],
+});
 
 function fakeApi(overrides: Partial<Api> = {}): Api {
   return {
@@ -18,6 +24,8 @@ function fakeApi(overrides: Partial<Api> = {}): Api {
     currentAgent: vi.fn(async () => null),
     signIn: vi.fn(async () => agent),
     signOut: vi.fn(async () => undefined),
+    currentPolicy: vi.fn(async () => policy(3, ['customer.summary', 'customer.cards'])),
+    watchPolicy: vi.fn(() => new Promise<void>(() => {})),
     ...overrides,
   };
 }
@@ -92,5 +100,43 @@ describe('sign-in screen', () => {
   it('labels a URL it cannot parse with the text as given', () => {
     expect(providerLabel('not a url')).toBe('not a url');
     expect(providerLabel('http://127.0.0.1:4010')).toBe('127.0.0.1:4010');
+  });
+});
+
+describe('signed-in workspace', () => {
+  const widgets = () => [...root.querySelectorAll<HTMLElement>('[data-widget]')].map((w) => w.dataset.widget);
+
+  it('shows the verified policy and re-renders on every pushed one', async () => {
+    let push!: (p: ReturnType<typeof policy>) => void;
+    const api = fakeApi({
+      currentAgent: vi.fn(async () => agent),
+      watchPolicy: vi.fn((onPolicy) => {
+        push = onPolicy;
+        return new Promise<void>(() => {});
+      }),
+    });
+    await start(root, api);
+    await flush();
+    expect(widgets()).toEqual(['customer.summary', 'customer.cards']);
+    push(policy(4, ['customer.summary']));
+    expect(widgets()).toEqual(['customer.summary']);
+    expect(q('policy-version')?.dataset.version).toBe('4');
+  });
+
+  it('says why when the policy cannot be verified, and when live updates stop', async () => {
+    const api = fakeApi({
+      currentAgent: vi.fn(async () => agent),
+      currentPolicy: vi.fn(async () => {
+        throw new CommandError('policy_refused', 'the policy is for another agent');
+      }),
+      watchPolicy: vi.fn(async () => {
+        throw new CommandError('session_ended', 'sign in again');
+      }),
+    });
+    await start(root, api);
+    await flush();
+    await flush();
+    expect(widgets()).toEqual([]);
+    expect(q('policy-problem')?.textContent).toBe('Live updates stopped: sign in again');
   });
 });

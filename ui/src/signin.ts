@@ -2,6 +2,7 @@
 // text, never as HTML.
 import type { AgentDto, Api, AppStatusDto } from './api';
 import { CommandError } from './api';
+import { renderPolicyProblem, renderWorkspace } from './workspace';
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -96,6 +97,8 @@ export function renderSignedIn(root: HTMLElement, status: AppStatusDto, agent: A
     }
   });
   const roles = agent.roles.length ? agent.roles.join(', ') : 'none';
+  const workspace = el('section', { className: 'workspace', testId: 'workspace' });
+  workspace.append(el('p', { className: 'muted', text: 'Loading your permissions…' }));
   root.replaceChildren(
     el(
       'section',
@@ -105,8 +108,28 @@ export function renderSignedIn(root: HTMLElement, status: AppStatusDto, agent: A
       el('p', { className: 'muted', testId: 'agent-roles', text: `Roles at your company: ${roles}` }),
       signOut,
       note,
+      workspace,
     ),
   );
+  void showPolicy(workspace, api);
+}
+
+/**
+ * Shows the agent's verified policy, then every policy the server pushes, at once. A policy the
+ * app refuses leaves the previous view in place with the reason beside it.
+ */
+async function showPolicy(workspace: HTMLElement, api: Api): Promise<void> {
+  try {
+    renderWorkspace(workspace, await api.currentPolicy());
+  } catch (err) {
+    workspace.replaceChildren();
+    renderPolicyProblem(workspace, `Your permissions could not be loaded: ${message(err)}`);
+  }
+  try {
+    await api.watchPolicy((policy) => renderWorkspace(workspace, policy));
+  } catch (err) {
+    renderPolicyProblem(workspace, `Live updates stopped: ${message(err)}`);
+  }
 }
 
 /** Renders an error the app could not get past, as a sentence. */

@@ -1,0 +1,117 @@
+// A layout published by an administrator reaches the open window at once: the widget it removes
+// leaves the DOM, the one it adds appears, without a restart.
+//   DESK_APP_BINARY=/path/to/support-desk node --test tests/e2e/
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { start as startIdp } from '../idp/server.mjs';
+import { desk, startServer } from './services.mjs';
+import { openSession, startDriver } from './webdriver.mjs';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const loginScript = path.join(repo, 'tests/idp/login.mjs');
+const screenshotDir = path.resolve(repo, process.env.DESK_SCREENSHOT_DIR ?? 'test-output/screenshots');
+
+let idp;
+let server;
+let driver;
+let session;
+let home;
+let adminEnv;
+
+/** The agent_l1 layout of the customer page, with or without the payment cards. */
+async function publish(withCards) {
+  const customer = ['customer.summary', 'customer.contact', 'customer.accounts'];
+  if (withCards) customer.push('customer.cards');
+  const file = path.join(home, `layout-${withCards}.json`);
+  writeFileSync(file, JSON.stringify({ pages: { search: ['search.box', 'search.results'], customer } }));
+  await desk(['admin', 'layout', 'push', 'agent_l1', file], adminEnv);
+}
+
+/** Milliseconds until `css` matches `present` elements' existence, polling the real DOM. */
+async function waitFor(css, present, timeoutMs = 5_000) {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const found = (await session.findAll(css)).length > 0;
+    if (found === present) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${css} still ${present ? 'absent' : 'present'} after ${timeoutMs} ms`);
+}
+
+before(async () => {
+  assert.ok(process.env.DESK_APP_BINARY, 'set DESK_APP_BINARY to the built support-desk binary');
+  idp = await startIdp();
+  server = await startServer({ issuer: idp.issuer });
+  home = mkdtempSync(path.join(tmpdir(), 'support-desk-e2e-policy-'));
+  writeFileSync(path.join(home, 'config.toml'), '');
+  const common = {
+    DESK_CONFIG: path.join(home, 'config.toml'),
+    DESK_ISSUER: idp.issuer,
+    DESK_SERVER_URL: server.url,
+    DESK_POLICY_KEYS_FILE: server.policyKeysFile,
+    BROWSER: `node ${loginScript}`,
+  };
+  adminEnv = {
+    ...common,
+    DESK_DATA_DIR: path.join(home, 'admin'),
+    DESK_KEYRING_SERVICE: `support-desk-e2e-admin-${process.pid}`,
+    DESK_IDP_USER: 'admin',
+  };
+  await desk(['login'], adminEnv);
+  driver = await startDriver({
+    env: {
+      ...common,
+      DESK_DATA_DIR: path.join(home, 'agent'),
+      DESK_KEYRING_SERVICE: `support-desk-e2e-agent-${process.pid}`,
+      DESK_IDP_USER: 'agent1',
+    },
+  });
+  session = await openSession(driver.base, process.env.DESK_APP_BINARY);
+});
+
+after(async () => {
+  if (adminEnv) {
+    try {
+      await desk(['logout'], adminEnv);
+    } catch {
+      // The keychain namespace is the test's own; a failed revocation leaves nothing behind.
+    }
+  }
+  await session?.close().catch(() => {});
+  await driver?.stop();
+  await server?.stop();
+  await idp?.close();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+describe('a layout pushed to an open window', () => {
+  it('signs agent1 in and lays out the workspace from the verified policy', async () => {
+    await session.click(await session.find('[data-testid="sign-in-button"]'));
+    await session.find('[data-widget="customer.cards"]', { timeoutMs: 30_000 });
+    const version = await session.find('[data-testid="policy-version"]');
+    assert.match(await session.text(version), /agent_l1/);
+    assert.equal((await session.findAll('[data-widget="ticket.internal_notes"]')).length, 0);
+  });
+
+  it('removes a widget within a second of the publication, and adds it back', async () => {
+    await publish(false);
+    const gone = await waitFor('[data-widget="customer.cards"]', false);
+    console.log(`widget removed ${gone} ms after the publication returned`);
+    assert.ok(gone < 1_000, `removed after ${gone} ms`);
+    assert.equal((await session.findAll('[data-widget="customer.summary"]')).length, 1);
+    mkdirSync(screenshotDir, { recursive: true });
+    const file = path.join(screenshotDir, 'workspace.png');
+    await session.screenshot(file);
+    console.log(`screenshot: ${file}`);
+
+    await publish(true);
+    const back = await waitFor('[data-widget="customer.cards"]', true);
+    console.log(`widget added ${back} ms after the publication returned`);
+    assert.ok(back < 1_000, `added after ${back} ms`);
+  });
+});

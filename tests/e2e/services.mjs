@@ -1,0 +1,67 @@
+// The real services behind the window under test: desk-server with demo data, and the `desk`
+// command line for what an administrator does meanwhile. Binaries come from the folder of
+// DESK_APP_BINARY (one cargo target folder builds all three).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** The path of a binary built beside the app. */
+export function binary(name) {
+  return path.join(path.dirname(process.env.DESK_APP_BINARY ?? ''), name);
+}
+
+/**
+ * Starts desk-server for `issuer` with `customers` demo customers in a folder of its own.
+ * Resolves to { url, policyKeysFile, stop() }.
+ */
+export async function startServer({ issuer, customers = 50 }) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'desk-server-e2e-'));
+  const env = { ...process.env, DESK_SERVER_ISSUER: issuer, DESK_SERVER_DATA_DIR: dataDir };
+  const data = spawnSync(binary('desk-server'), ['demo-data', '--customers', String(customers)], {
+    env,
+    encoding: 'utf8',
+  });
+  if (data.status !== 0) throw new Error(`desk-server demo-data failed: ${data.stderr}`);
+  const child = spawn(binary('desk-server'), ['serve', '--listen', '127.0.0.1:0'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`desk-server exited with ${code}`)));
+  });
+  const started = JSON.parse(line);
+  return {
+    url: started.listening,
+    policyKeysFile: started.policy_keys_file,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Runs `desk ARGS` with `env` on top of the test's environment; rejects unless it succeeds.
+ * Asynchronous on purpose: the test provider runs in this very process and must keep answering.
+ */
+export function desk(args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary('desk'), args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`desk ${args.join(' ')} failed (${code}): ${stderr}`)),
+    );
+  });
+}
