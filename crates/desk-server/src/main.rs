@@ -89,6 +89,7 @@ async fn main() -> anyhow::Result<()> {
                 serde_json::json!({
                     "listening": format!("http://{addr}"),
                     "policy_keys_file": server.public_keys_file(),
+                    "policy_key": server.policy_public_key(),
                 })
             );
             tracing::info!(%addr, "desk-server listening");

@@ -161,6 +161,11 @@ impl Server {
         &self.public_keys_file
     }
 
+    /// The public half of the policy signing key, for clients to pin.
+    pub fn policy_public_key(&self) -> desk_core::signed::PublicKey {
+        self.policy_key.public()
+    }
+
     /// The version of policies issued now.
     pub fn policy_version(&self) -> u64 {
         self.policy_version.load(Ordering::SeqCst)
