@@ -10,6 +10,7 @@ pub mod config;
 pub mod doctor;
 mod error;
 pub mod policy;
+pub mod records;
 mod server;
 mod sse;
 mod versions;
@@ -22,6 +23,7 @@ pub use desk_core::{Page, Policy, Role, Widget};
 pub use doctor::{Check, Doctor};
 pub use error::{AppError, ErrorCode};
 pub use policy::{EffectivePolicy, PublishedLayout, parse_layout};
+pub use records::{Page as RecordPage, Source, Sourced, TransactionQuery};
 pub use versions::FILE_NAME as POLICY_VERSIONS_FILE;
 
 use std::sync::Arc;

@@ -355,7 +355,11 @@ impl App {
     }
 
     /// Calls the server with a current access token; after a 401, refreshes once and retries.
-    async fn with_token<T, F, Fut>(&self, session: &Session, call: F) -> Result<T, AppError>
+    pub(crate) async fn with_token<T, F, Fut>(
+        &self,
+        session: &Session,
+        call: F,
+    ) -> Result<T, AppError>
     where
         F: Fn(SecretString) -> Fut,
         Fut: Future<Output = Result<T, AppError>>,
@@ -370,7 +374,7 @@ impl App {
         }
     }
 
-    async fn server_api(&self) -> Result<Arc<ServerApi>, AppError> {
+    pub(crate) async fn server_api(&self) -> Result<Arc<ServerApi>, AppError> {
         self.server
             .get_or_try_init(|| async {
                 ServerApi::new(self.config.server_url.as_deref()).map(Arc::new)

@@ -54,6 +54,49 @@ enum Command {
         #[arg(long)]
         watch: bool,
     },
+    /// Find customers by name, e-mail address, phone or account number.
+    Search {
+        /// What to look for.
+        text: String,
+        /// Continue after a previous page (its `next_cursor`).
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// Show one customer with the accounts and cards your role may see.
+    Customer {
+        /// The customer's id.
+        id: i64,
+    },
+    /// List a customer's transactions, newest first.
+    Transactions {
+        /// The customer's id.
+        id: i64,
+        /// From this date (2026-03-14) or RFC 3339 time on.
+        #[arg(long)]
+        from: Option<String>,
+        /// Before this date or time.
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this status: pending, settled, declined, refunded or disputed.
+        #[arg(long)]
+        status: Option<String>,
+        /// How many (1 to 200; default 50).
+        #[arg(long)]
+        limit: Option<u32>,
+        /// Continue after a previous page (its `next_cursor`).
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// List a customer's tickets.
+    Tickets {
+        /// The customer's id.
+        id: i64,
+    },
+    /// Show one ticket with its messages.
+    Ticket {
+        /// The ticket's id.
+        id: i64,
+    },
     /// Administration: needs an administrator's role.
     Admin {
         #[command(subcommand)]
@@ -141,6 +184,34 @@ fn print_identity(json: bool, identity: &desk_app::Identity) -> anyhow::Result<(
 
 /// Prints a policy as text, or as JSON: pretty, or on one line (`watching`) so that a watcher's
 /// output can be read line by line.
+/// A value or `-`.
+fn or_dash<T: std::fmt::Display>(value: &Option<T>) -> String {
+    value
+        .as_ref()
+        .map_or_else(|| "-".to_owned(), ToString::to_string)
+}
+
+/// Prints a record with where it came from: JSON with `source` and `as_of`, or text with a last
+/// line saying so.
+fn print_sourced<T: serde::Serialize>(
+    json: bool,
+    sourced: &desk_app::Sourced<T>,
+    text: impl FnOnce(&T),
+) -> anyhow::Result<ExitCode> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(sourced)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    text(&sourced.value);
+    let as_of = chrono::DateTime::from_timestamp(sourced.as_of, 0)
+        .map_or_else(|| sourced.as_of.to_string(), |t| t.to_rfc3339());
+    match sourced.source {
+        desk_app::Source::Server => println!("(from the server, {as_of})"),
+        desk_app::Source::Cache => println!("(OFFLINE: from the local cache, as of {as_of})"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn print_policy(json: bool, watching: bool, policy: &EffectivePolicy) -> anyhow::Result<()> {
     if json && watching {
         println!("{}", serde_json::to_string(policy)?);
@@ -291,6 +362,133 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
                 },
                 _ = tokio::signal::ctrl_c() => Ok(ExitCode::SUCCESS),
             }
+        }
+        Command::Search { text, cursor } => {
+            let page = app.search(text, cursor.as_deref()).await?;
+            print_sourced(cli.json, &page, |page| {
+                for c in &page.items {
+                    println!(
+                        "{:>8}  {}  {}  {}  {}",
+                        c.id,
+                        or_dash(&c.name),
+                        or_dash(&c.email),
+                        or_dash(&c.phone),
+                        or_dash(&c.status)
+                    );
+                }
+                if page.items.is_empty() {
+                    println!("no customer matches");
+                }
+                if let Some(next) = &page.next_cursor {
+                    println!("more: --cursor {next}");
+                }
+            })
+        }
+        Command::Customer { id } => {
+            let customer = app.customer(*id).await?;
+            print_sourced(cli.json, &customer, |c| {
+                println!("customer {}: {}", c.id, or_dash(&c.name));
+                for (label, value) in [
+                    ("e-mail", &c.email),
+                    ("phone", &c.phone),
+                    ("born", &c.date_of_birth),
+                    ("address", &c.address),
+                    ("tier", &c.tier),
+                    ("status", &c.status),
+                    ("since", &c.created_at),
+                ] {
+                    if let Some(value) = value {
+                        println!("  {label:<8} {value}");
+                    }
+                }
+                for a in c.accounts.iter().flatten() {
+                    let balance = a.balance.map(|b| format!("{:.2}", b as f64 / 100.0));
+                    println!(
+                        "  account {} {} {} {}",
+                        or_dash(&a.number),
+                        or_dash(&a.currency),
+                        or_dash(&balance),
+                        or_dash(&a.status)
+                    );
+                    for card in a.cards.iter().flatten() {
+                        println!(
+                            "    card {} {} {}",
+                            or_dash(&card.number),
+                            or_dash(&card.brand),
+                            or_dash(&card.status)
+                        );
+                    }
+                }
+            })
+        }
+        Command::Transactions {
+            id,
+            from,
+            to,
+            status,
+            limit,
+            cursor,
+        } => {
+            let query = desk_app::TransactionQuery {
+                from: from.clone(),
+                to: to.clone(),
+                status: status.clone(),
+                limit: *limit,
+                cursor: cursor.clone(),
+            };
+            let page = app.transactions(*id, &query).await?;
+            print_sourced(cli.json, &page, |page| {
+                for t in &page.items {
+                    let amount = t.amount.map(|a| format!("{:.2}", a as f64 / 100.0));
+                    println!(
+                        "{}  {:>10} {}  {}  {}  {}",
+                        or_dash(&t.time),
+                        or_dash(&amount),
+                        or_dash(&t.currency),
+                        or_dash(&t.status),
+                        or_dash(&t.merchant),
+                        or_dash(&t.description)
+                    );
+                }
+                if let Some(next) = &page.next_cursor {
+                    println!("more: --cursor {next}");
+                }
+            })
+        }
+        Command::Tickets { id } => {
+            let page = app.tickets(*id).await?;
+            print_sourced(cli.json, &page, |page| {
+                for t in &page.items {
+                    println!(
+                        "{:>8}  {}  {}  {}",
+                        t.id,
+                        or_dash(&t.status),
+                        or_dash(&t.priority),
+                        or_dash(&t.subject)
+                    );
+                }
+            })
+        }
+        Command::Ticket { id } => {
+            let ticket = app.ticket(*id).await?;
+            print_sourced(cli.json, &ticket, |t| {
+                println!(
+                    "ticket {}: {} ({}, {})",
+                    t.id,
+                    or_dash(&t.subject),
+                    or_dash(&t.status),
+                    or_dash(&t.priority)
+                );
+                for m in t.messages.iter().flatten() {
+                    let kind = if m.internal {
+                        "internal note"
+                    } else {
+                        "message"
+                    };
+                    println!("  [{}] {kind} by {}:", or_dash(&m.time), or_dash(&m.author));
+                    println!("    {}", or_dash(&m.body));
+                }
+            })
         }
         Command::Admin {
             command:

@@ -1,7 +1,9 @@
 //! The `desk` binary, run as a person or a script would run it.
 mod doctor;
+mod gateway;
 mod login;
 mod policy;
+mod records;
 
 use std::process::{Command, Output};
 

@@ -1,14 +1,28 @@
 //! `GET /v1/events`: server-sent events for one signed-in agent.
 //!
-//! On connect the agent gets its current signed policy, unless `Last-Event-ID` says it already
-//! holds that version; after that, a new signed policy whenever a role it holds changes
-//! (definition or layout). Event ids are policy versions, so a client that reconnects with the
-//! last id it saw misses nothing and receives nothing twice. Keep-alive comments flow every 15 s,
-//! and the stream ends when the agent's access token expires: the client reconnects with a fresh
-//! token, so a revoked agent stops receiving. Event kinds are named (`policy` today), so other
-//! kinds can join the same channel.
+//! Two kinds of event, each named in `event:`:
+//!
+//! - `policy`: `id:` the policy version, `data:` the signed policy. On connect the agent gets its
+//!   current policy, unless `Last-Event-ID` says it already holds that version; after that, a new
+//!   signed policy whenever a role it holds changes (definition or layout).
+//! - `wipe`: an administrator ordered every device of this agent to shred its cache. `data:` is
+//!   `{"wipe_id": n, "ordered_at": "…"}`, and there is no `id:` line.
+//!
+//! Why wipes carry no id: `Last-Event-ID` is the one cursor the Server-Sent Events format
+//! resumes with, and it already means "the policy version I hold". An event without an `id:`
+//! leaves the stream's last event id as it was (the format says so, and our client's parser
+//! follows it), so a client reconnecting after a wipe still sends its policy version and neither
+//! misses nor repeats a policy. Wipes resume on their own cursor instead: the client sends the
+//! last wipe id it acted on in `Desk-Last-Wipe` (absent means 0), and on connect it is sent every
+//! wipe ordered for it after that id, oldest first and before anything else, so a device that
+//! was offline when the order was given shreds its cache before it shows a new policy.
+//!
+//! Keep-alive comments flow every 15 s, and the stream ends when the agent's access token
+//! expires: the client reconnects with a fresh token, so a revoked agent stops receiving. Each
+//! [`Change`] on the server's channel is matched by kind and becomes the events of the agents it
+//! concerns; a client ignores kinds it does not know.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -20,11 +34,16 @@ use futures_util::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
 
+use super::wipes::{WIPES_PAGE, Wipe};
 use super::{Agent, ApiError, Change, State};
 use crate::audit::{AuditEvent, Outcome};
+use crate::store::StoreError;
 
 /// How often a keep-alive comment is sent on an idle stream.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The request header naming the last wipe a client acted on.
+pub const LAST_WIPE_HEADER: &str = "desk-last-wipe";
 
 struct Watch {
     server: State,
@@ -33,60 +52,99 @@ struct Watch {
     changes: broadcast::Receiver<Change>,
     /// The version the client holds, as far as we know.
     holds: Option<u64>,
+    /// The last wipe the client acted on or has been sent.
+    wiped: i64,
+    /// Events to send, in order.
+    ready: VecDeque<Event>,
     /// When the agent's token expires.
     until: Instant,
-    started: bool,
 }
 
 impl Watch {
-    /// The current policy as an event, when it is newer than what the client holds.
-    async fn policy_if_newer(&mut self, at_least: u64) -> Option<Event> {
+    /// Queues the current policy when it is newer than what the client holds.
+    async fn queue_policy(&mut self, at_least: u64) {
         if self.holds.is_some_and(|held| held >= at_least) {
-            return None;
+            return;
         }
         let (signed, version) = self.server.signed_policy(&self.subject, &self.roles).await;
         if self.holds.is_some_and(|held| held >= version) {
-            return None;
+            return;
         }
         self.holds = Some(version);
-        Some(
+        self.ready.push_back(
             Event::default()
                 .event("policy")
                 .id(version.to_string())
                 .data(signed),
-        )
+        );
+    }
+
+    /// Queues every wipe ordered for the agent after the last one sent.
+    async fn queue_wipes(&mut self) -> Result<(), StoreError> {
+        loop {
+            let page = self
+                .server
+                .store
+                .wipes(&self.subject, self.wiped, WIPES_PAGE)
+                .await?;
+            for wipe in &page {
+                self.wiped = wipe.id;
+                let data = serde_json::to_string(&Wipe::from(wipe))
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                // No id: see the module's documentation.
+                self.ready
+                    .push_back(Event::default().event("wipe").data(data));
+            }
+            if page.len() < WIPES_PAGE as usize {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Queues what `change` means for this agent.
+    async fn on_change(&mut self, change: Change) -> Result<(), StoreError> {
+        match change {
+            Change::Policy { roles, version } => {
+                if !roles.is_disjoint(&self.roles) {
+                    self.queue_policy(version).await;
+                }
+            }
+            Change::Wipe { subject, wipe_id } => {
+                // Read from the store rather than trusting the order of the channel: every wipe
+                // after the last one sent goes out, each once.
+                if subject == self.subject && wipe_id > self.wiped {
+                    self.queue_wipes().await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn next_event(&mut self) -> Option<Event> {
-        if !self.started {
-            self.started = true;
-            let current = self.server.policy_version();
-            if let Some(event) = self.policy_if_newer(current).await {
+        loop {
+            if let Some(event) = self.ready.pop_front() {
                 return Some(event);
             }
-        }
-        loop {
             let change = tokio::select! {
                 _ = tokio::time::sleep_until(self.until) => return None,
                 change = self.changes.recv() => change,
             };
-            match change {
-                Ok(Change::Policy { roles, version }) => {
-                    if roles.is_disjoint(&self.roles) {
-                        continue;
-                    }
-                    if let Some(event) = self.policy_if_newer(version).await {
-                        return Some(event);
-                    }
-                }
-                // Missed some changes: whatever they were, the current policy covers them.
+            let done = match change {
+                Ok(change) => self.on_change(change).await,
+                // Missed some changes: whatever they were, the stored wipes and the current
+                // policy cover them.
                 Err(RecvError::Lagged(_)) => {
+                    let wiped = self.queue_wipes().await;
                     let current = self.server.policy_version();
-                    if let Some(event) = self.policy_if_newer(current).await {
-                        return Some(event);
-                    }
+                    self.queue_policy(current).await;
+                    wiped
                 }
                 Err(RecvError::Closed) => return None,
+            };
+            if let Err(e) = done {
+                // End the stream rather than skip a wipe: the client reconnects and gets it then.
+                tracing::error!(cause = %e, "events stream ended: cannot read wipes");
+                return None;
             }
         }
     }
@@ -102,22 +160,43 @@ pub(super) async fn events(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
+    let wiped = match headers.get(LAST_WIPE_HEADER) {
+        None => 0,
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| {
+                ApiError::bad(
+                    "invalid_header",
+                    "Desk-Last-Wipe must be a wipe id (0 or more).",
+                )
+            })?,
+    };
     server
         .audit(
             AuditEvent::new(&agent.subject, "events.connect", "events", Outcome::Ok)
-                .with_detail(serde_json::json!({ "last_event_id": holds })),
+                .with_detail(serde_json::json!({ "last_event_id": holds, "last_wipe": wiped })),
         )
         .await?;
     let left = (agent.expires_at - chrono::Utc::now().timestamp()).max(0) as u64;
-    let watch = Watch {
+    // Subscribe before reading what is stored, so nothing ordered in between is missed.
+    let mut watch = Watch {
         changes: server.changes.subscribe(),
         server,
         subject: agent.subject,
         roles: agent.roles,
         holds,
+        wiped,
+        ready: VecDeque::new(),
         until: Instant::now() + Duration::from_secs(left),
-        started: false,
     };
+    // Pending wipes first, before the policy: a device that missed an order shreds its cache
+    // before it shows anything new.
+    watch.queue_wipes().await?;
+    let current = watch.server.policy_version();
+    watch.queue_policy(current).await;
     let stream = futures_util::stream::unfold(watch, |mut watch| async move {
         let event = watch.next_event().await?;
         Some((Ok(event), watch))

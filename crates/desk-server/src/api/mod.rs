@@ -9,8 +9,10 @@ mod admin;
 mod customers;
 pub mod error;
 mod events;
+mod offline;
 mod tickets;
 mod views;
+mod wipes;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -75,7 +77,7 @@ pub enum StartError {
 }
 
 /// Something that changed for connected clients. The events channel turns each into the events
-/// of the agents it concerns; more kinds (device wipes) join this.
+/// of the agents it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// The definitions or layouts of these roles changed: their holders get a new policy.
@@ -84,6 +86,13 @@ pub enum Change {
         roles: BTreeSet<Role>,
         /// The policy version after the change.
         version: u64,
+    },
+    /// An administrator ordered every device of this agent to shred its cache.
+    Wipe {
+        /// The agent concerned.
+        subject: String,
+        /// The stored order's id.
+        wipe_id: i64,
     },
 }
 
@@ -491,6 +500,15 @@ pub fn router(server: State) -> Router {
         .route("/v1/admin/layouts", get(admin::layouts))
         .route("/v1/admin/layouts/{role}", put(admin::put_layout))
         .route("/v1/events", get(events::events))
+        .route("/v1/me/wipes", get(wipes::mine))
+        .route("/v1/admin/wipe/{subject}", post(wipes::order))
+        .route(
+            "/v1/audit/offline",
+            // A full upload (500 views) is larger than an ordinary body.
+            post(offline::upload).layer(DefaultBodyLimit::max(
+                max_body.max(offline::MAX_UPLOAD_BYTES),
+            )),
+        )
         .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(server)

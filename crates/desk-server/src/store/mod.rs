@@ -221,6 +221,37 @@ pub struct StoredLayout {
     pub updated_by: String,
 }
 
+/// A view a client made offline from its cache, to be recorded once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfflineView {
+    /// The client's idempotency key: a view whose key is already recorded is skipped.
+    pub key: String,
+    /// The entry that records the view (its actor is the uploading agent).
+    pub audit: AuditEvent,
+}
+
+/// What an upload of offline views did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct OfflineUpload {
+    /// Views recorded now.
+    pub recorded: u32,
+    /// Views skipped because their key was already recorded (earlier, or earlier in the upload).
+    pub duplicates: u32,
+}
+
+/// A wipe ordered for every device of an agent.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredWipe {
+    /// Grows with every order and is never reused; clients acknowledge wipes by it.
+    pub id: i64,
+    /// The agent whose devices are to shred their caches.
+    pub subject: String,
+    /// The administrator who ordered it.
+    pub ordered_by: String,
+    /// When (RFC 3339, UTC, milliseconds).
+    pub ordered_at: String,
+}
+
 /// A storage failure. Handlers log it and answer with a generic reason.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -337,6 +368,32 @@ pub trait Store: Send + Sync + 'static {
     /// or layouts, and is set at first start from the clock, so it never goes back even for a
     /// database created anew.
     async fn policy_version(&self) -> Result<u64, StoreError>;
+
+    /// Records offline views in one transaction: each view whose key is not recorded yet (nor
+    /// earlier in `views`) gets its audit entry and its key remembered; the others are counted
+    /// as duplicates. `summary` is appended last, with the counts added to its detail.
+    async fn record_offline_views(
+        &self,
+        views: Vec<OfflineView>,
+        summary: AuditEvent,
+    ) -> Result<OfflineUpload, StoreError>;
+
+    /// Stores a wipe of every device of `subject`, ordered by `by`, and appends `audit` (with
+    /// the wipe's id added to its detail), in one transaction.
+    async fn order_wipe(
+        &self,
+        subject: &str,
+        by: &str,
+        audit: AuditEvent,
+    ) -> Result<(StoredWipe, AuditEntry), StoreError>;
+
+    /// Wipes ordered for `subject` with an id above `after`, oldest first, at most `limit`.
+    async fn wipes(
+        &self,
+        subject: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredWipe>, StoreError>;
 
     /// Stores the shipped definitions of roles that have none yet (first start).
     async fn seed_role_definitions(&self, defaults: &[RoleDefinition]) -> Result<(), StoreError>;

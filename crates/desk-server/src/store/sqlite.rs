@@ -16,9 +16,9 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use tokio::sync::Mutex;
 
 use super::{
-    AccountRow, Batch, CardRow, CustomerRow, MessageRow, NewMessage, SearchQuery, Store,
-    StoreError, StoredLayout, StoredRole, TicketRow, TransactionFilter, TransactionRow,
-    sqlite_import,
+    AccountRow, Batch, CardRow, CustomerRow, MessageRow, NewMessage, OfflineUpload, OfflineView,
+    SearchQuery, Store, StoreError, StoredLayout, StoredRole, StoredWipe, TicketRow,
+    TransactionFilter, TransactionRow, sqlite_import,
 };
 use crate::audit::{AuditEntry, AuditEvent};
 
@@ -492,6 +492,96 @@ impl Store for SqliteStore {
                 Ok(v)
             }
         }
+    }
+
+    async fn record_offline_views(
+        &self,
+        views: Vec<OfflineView>,
+        summary: AuditEvent,
+    ) -> Result<OfflineUpload, StoreError> {
+        let _chain = self.chain.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let mut done = OfflineUpload {
+            recorded: 0,
+            duplicates: 0,
+        };
+        for view in views {
+            // Keys recorded earlier in this transaction are seen here too.
+            let known: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM offline_views WHERE key = ?")
+                    .bind(&view.key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if known.is_some() {
+                done.duplicates += 1;
+                continue;
+            }
+            let entry = Self::append_in(&mut tx, &view.audit).await?;
+            sqlx::query("INSERT INTO offline_views (key, actor, recorded_seq) VALUES (?, ?, ?)")
+                .bind(&view.key)
+                .bind(&view.audit.actor)
+                .bind(entry.seq)
+                .execute(&mut *tx)
+                .await?;
+            done.recorded += 1;
+        }
+        let mut summary = summary;
+        if let serde_json::Value::Object(detail) = &mut summary.detail {
+            detail.insert("recorded".into(), done.recorded.into());
+            detail.insert("duplicates".into(), done.duplicates.into());
+        }
+        Self::append_in(&mut tx, &summary).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    async fn order_wipe(
+        &self,
+        subject: &str,
+        by: &str,
+        audit: AuditEvent,
+    ) -> Result<(StoredWipe, AuditEntry), StoreError> {
+        let _chain = self.chain.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let time = now();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO wipes (subject, ordered_by, ordered_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(subject)
+        .bind(by)
+        .bind(&time)
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut audit = audit;
+        if let serde_json::Value::Object(detail) = &mut audit.detail {
+            detail.insert("wipe_id".into(), id.into());
+        }
+        let entry = Self::append_in(&mut tx, &audit).await?;
+        tx.commit().await?;
+        let wipe = StoredWipe {
+            id,
+            subject: subject.to_owned(),
+            ordered_by: by.to_owned(),
+            ordered_at: time,
+        };
+        Ok((wipe, entry))
+    }
+
+    async fn wipes(
+        &self,
+        subject: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredWipe>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, subject, ordered_by, ordered_at FROM wipes
+             WHERE subject = ? AND id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(subject)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn seed_role_definitions(&self, defaults: &[RoleDefinition]) -> Result<(), StoreError> {

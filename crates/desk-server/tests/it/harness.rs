@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use desk_server::config::Config;
 use desk_server::demo::DemoOptions;
@@ -204,4 +205,81 @@ pub async fn error_code(response: Response) -> (u16, String) {
         status,
         body["error"]["code"].as_str().unwrap_or("").to_owned(),
     )
+}
+
+/// One server-sent event.
+#[derive(Debug)]
+pub struct Sse {
+    pub event: String,
+    /// The `id:` of this event, empty when it has none.
+    pub id: String,
+    pub data: String,
+}
+
+/// Reads events from a streaming response, skipping keep-alive comments.
+pub struct Events {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Events {
+    /// `GET /v1/events` as `user`, resuming from `last_event_id` when given.
+    pub async fn open(h: &Harness, user: &str, last_event_id: Option<u64>) -> Self {
+        let headers: Vec<(&str, String)> = last_event_id
+            .map(|id| ("last-event-id", id.to_string()))
+            .into_iter()
+            .collect();
+        Self::open_with(h, user, &headers).await
+    }
+
+    /// `GET /v1/events` as `user` with these request headers, expecting a stream.
+    pub async fn open_with(h: &Harness, user: &str, headers: &[(&str, String)]) -> Self {
+        let mut request = h
+            .http
+            .get(format!("{}/v1/events", h.base))
+            .bearer_auth(h.token(user));
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        Self {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event within `wait`, or `None`.
+    pub async fn next(&mut self, wait: Duration) -> Option<Sse> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut sse = Sse {
+                    event: String::new(),
+                    id: String::new(),
+                    data: String::new(),
+                };
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        sse.event = v.trim().into();
+                    } else if let Some(v) = line.strip_prefix("id:") {
+                        sse.id = v.trim().into();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        sse.data.push_str(v.trim());
+                    }
+                }
+                if sse.event.is_empty() && sse.data.is_empty() {
+                    continue; // a keep-alive comment
+                }
+                return Some(sse);
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .ok()?
+                .unwrap()?;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
 }

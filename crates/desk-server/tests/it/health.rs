@@ -37,7 +37,10 @@ fn every_documented_path_exists_and_every_api_path_needs_a_token() {
         let paths = doc["paths"].as_object().unwrap();
         assert!(paths.len() >= 10, "{paths:?}");
         for (path, item) in paths {
-            let concrete = path.replace("{id}", "1").replace("{role}", "agent_l1");
+            let concrete = path
+                .replace("{id}", "1")
+                .replace("{role}", "agent_l1")
+                .replace("{subject}", "agent1");
             for method in item.as_object().unwrap().keys() {
                 let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
                 let r = h

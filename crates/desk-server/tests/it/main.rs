@@ -6,6 +6,8 @@ mod bad_input;
 mod harness;
 mod health;
 mod keys;
+mod offline;
 mod push;
 mod roles;
 mod tokens;
+mod wipes;

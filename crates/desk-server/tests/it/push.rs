@@ -5,73 +5,7 @@ use std::time::Duration;
 use desk_core::{Page, Widget};
 use serde_json::json;
 
-use crate::harness::{Harness, error_code};
-
-/// One server-sent event.
-#[derive(Debug)]
-struct Sse {
-    event: String,
-    id: String,
-    data: String,
-}
-
-/// Reads events from a streaming response, skipping keep-alive comments.
-struct Events {
-    response: reqwest::Response,
-    buffer: String,
-}
-
-impl Events {
-    async fn open(h: &Harness, user: &str, last_event_id: Option<u64>) -> Self {
-        let mut request = h
-            .http
-            .get(format!("{}/v1/events", h.base))
-            .bearer_auth(h.token(user));
-        if let Some(id) = last_event_id {
-            request = request.header("last-event-id", id.to_string());
-        }
-        let response = request.send().await.unwrap();
-        assert_eq!(response.status(), 200);
-        assert_eq!(response.headers()["content-type"], "text/event-stream");
-        Self {
-            response,
-            buffer: String::new(),
-        }
-    }
-
-    /// The next event within `wait`, or `None`.
-    async fn next(&mut self, wait: Duration) -> Option<Sse> {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let mut sse = Sse {
-                    event: String::new(),
-                    id: String::new(),
-                    data: String::new(),
-                };
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        sse.event = v.trim().into();
-                    } else if let Some(v) = line.strip_prefix("id:") {
-                        sse.id = v.trim().into();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        sse.data.push_str(v.trim());
-                    }
-                }
-                if sse.event.is_empty() && sse.data.is_empty() {
-                    continue; // a keep-alive comment
-                }
-                return Some(sse);
-            }
-            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
-                .await
-                .ok()?
-                .unwrap()?;
-            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    }
-}
+use crate::harness::{Events, Harness, error_code};
 
 fn layout_without(widget: Widget) -> serde_json::Value {
     let customer: Vec<&str> = [

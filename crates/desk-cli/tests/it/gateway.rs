@@ -1,0 +1,150 @@
+//! desk-server for the CLI's tests: in-process, on a free port, with demo data, in a runtime of
+//! its own so it can be stopped and started again like a process.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use desk_server::store::Store;
+use desk_server::store::sqlite::SqliteStore;
+use desk_testkit::TestIdp;
+
+use crate::desk;
+use crate::login::text;
+
+/// desk-server running in a runtime of its own, so stopping it (dropping the runtime) closes
+/// every connection at once, event streams included, as a killed process would.
+pub struct Gateway {
+    issuer: String,
+    audience: String,
+    data: tempfile::TempDir,
+    addr: SocketAddr,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Gateway {
+    /// A fresh database with demo data, served on a free loopback port.
+    pub fn start(idp: &TestIdp) -> Self {
+        let mut gateway = Self {
+            issuer: idp.issuer().to_owned(),
+            audience: idp.api_audience().to_owned(),
+            data: tempfile::tempdir().unwrap(),
+            addr: "127.0.0.1:0".parse().unwrap(),
+            runtime: None,
+        };
+        gateway.serve(true);
+        gateway
+    }
+
+    fn serve(&mut self, seed: bool) {
+        let config = desk_server::config::Config {
+            issuer: Some(self.issuer.clone()),
+            audiences: vec![self.audience.clone()],
+            data_dir: self.data.path().to_owned(),
+            ..desk_server::config::Config::default()
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let addr = self.addr;
+        self.addr = runtime.block_on(async move {
+            let store = Arc::new(SqliteStore::open(&config.data_dir).await.unwrap());
+            if seed {
+                let options = desk_server::demo::DemoOptions {
+                    customers: 10,
+                    seed: 7,
+                };
+                desk_server::demo::generate(&*store, &options, |_| {})
+                    .await
+                    .unwrap();
+            }
+            let server = desk_server::Server::new(config, store as Arc<dyn Store>)
+                .await
+                .unwrap();
+            let listener = bind(addr).await;
+            let bound = listener.local_addr().unwrap();
+            tokio::spawn(async move {
+                axum::serve(listener, desk_server::router(server))
+                    .await
+                    .unwrap()
+            });
+            bound
+        });
+        self.runtime = Some(runtime);
+    }
+
+    /// Stops the server: every connection is cut.
+    pub fn stop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_timeout(Duration::from_secs(5));
+        }
+    }
+
+    /// Starts it again on the same port with the same database and keys.
+    pub fn restart(&mut self) {
+        self.serve(false);
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The JWKS a client pins: the server's public policy keys.
+    pub fn keys_file(&self) -> PathBuf {
+        self.data.path().join(desk_server::policy_key::PUBLIC_FILE)
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Listens on `addr`, waiting for a port just freed by [`Gateway::stop`] to be free again.
+async fn bind(addr: SocketAddr) -> tokio::net::TcpListener {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_reuseaddr(true).unwrap();
+        match socket.bind(addr).and_then(|()| socket.listen(128)) {
+            Ok(listener) => return listener,
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("binding {addr}: {e}; retrying");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("binding {addr}: {e}"),
+        }
+    }
+}
+
+/// The environment of a client of `gateway` that pins `keys`.
+pub fn client_env<'a>(idp: &'a TestIdp, gateway: &Gateway, keys: &Path) -> Vec<(&'a str, String)> {
+    vec![
+        ("DESK_ISSUER", idp.issuer().to_owned()),
+        ("DESK_SERVER_URL", gateway.url()),
+        ("DESK_POLICY_KEYS_FILE", keys.display().to_string()),
+        // No browser: every command must work from the keychain.
+        ("BROWSER", "false".to_owned()),
+    ]
+}
+
+pub fn run(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    desk(dir, &env, args)
+}
+
+/// The one error line of a failed command: `desk: CODE: reason`.
+pub fn failure(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(1), "{}", text(out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    stderr
+        .lines()
+        .find(|l| l.starts_with("desk: "))
+        .unwrap_or_else(|| panic!("no error line: {stderr}"))
+        .to_owned()
+}

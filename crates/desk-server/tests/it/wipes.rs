@@ -1,0 +1,233 @@
+//! Remote wipes: ordered by an administrator, pushed at once to the agent's open streams, and
+//! waiting for devices that were not connected.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::harness::{Events, Harness, Sse, error_code};
+
+async fn order(h: &Harness, user: &str, subject: &str) -> reqwest::Response {
+    h.http
+        .post(format!("{}/v1/admin/wipe/{subject}", h.base))
+        .bearer_auth(h.token(user))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Orders a wipe of `subject` as admin and returns the answer.
+async fn wipe(h: &Harness, subject: &str) -> Value {
+    let r = order(h, "admin", subject).await;
+    assert_eq!(r.status(), 201);
+    r.json().await.unwrap()
+}
+
+fn last_wipe(id: i64) -> (&'static str, String) {
+    ("desk-last-wipe", id.to_string())
+}
+
+/// Asserts `event` is the wipe `ordered` and that it carries no event id.
+fn assert_wipe(event: &Sse, ordered: &Value) {
+    assert_eq!(event.event, "wipe", "{event:?}");
+    assert!(
+        event.id.is_empty(),
+        "a wipe leaves Last-Event-ID alone: {event:?}"
+    );
+    let data: Value = serde_json::from_str(&event.data).unwrap();
+    assert_eq!(
+        data,
+        json!({"wipe_id": ordered["wipe_id"], "ordered_at": ordered["ordered_at"]})
+    );
+}
+
+#[test]
+fn a_wipe_reaches_the_agents_open_streams_at_once_and_waits_for_later_ones() {
+    let Some(h) = Harness::start() else { return };
+    h.block_on(async {
+        let mut agent1 = Events::open(&h, "agent1", None).await;
+        let mut agent2 = Events::open(&h, "agent2", None).await;
+        let policy = agent1.next(Duration::from_secs(5)).await.unwrap();
+        assert_eq!(
+            policy.event, "policy",
+            "nothing to wipe yet: the policy comes first"
+        );
+        let version: u64 = policy.id.parse().unwrap();
+        agent2.next(Duration::from_secs(5)).await.unwrap();
+
+        let ordered = wipe(&h, "agent1").await;
+        assert_eq!(ordered["subject"], "agent1");
+        let id = ordered["wipe_id"].as_i64().unwrap();
+        assert!(id > 0);
+        let pushed = agent1
+            .next(Duration::from_secs(1))
+            .await
+            .expect("the wipe within a second");
+        assert_wipe(&pushed, &ordered);
+        assert!(agent1.next(Duration::from_millis(500)).await.is_none());
+        assert!(
+            agent2.next(Duration::from_millis(700)).await.is_none(),
+            "agent2 is not concerned"
+        );
+
+        // A device that was offline gets the order first when it connects, before its policy.
+        for headers in [vec![last_wipe(0)], vec![]] {
+            let mut later = Events::open_with(&h, "agent1", &headers).await;
+            let first = later.next(Duration::from_secs(2)).await.unwrap();
+            assert_wipe(&first, &ordered);
+            let second = later.next(Duration::from_secs(2)).await.unwrap();
+            assert_eq!(second.event, "policy");
+        }
+        // A device that acted on it, and holds the current policy, gets nothing at all.
+        let mut done = Events::open_with(
+            &h,
+            "agent1",
+            &[last_wipe(id), ("last-event-id", version.to_string())],
+        )
+        .await;
+        assert!(done.next(Duration::from_millis(700)).await.is_none());
+
+        // The REST view, for clients that do not hold a stream.
+        let (_, mine) = h.get_ok("agent1", "/v1/me/wipes").await;
+        assert_eq!(
+            mine,
+            json!({"wipes": [{"wipe_id": id, "ordered_at": ordered["ordered_at"]}]})
+        );
+        let (_, mine) = h
+            .get_ok("agent1", &format!("/v1/me/wipes?after={id}"))
+            .await;
+        assert_eq!(mine, json!({"wipes": []}));
+        let (_, theirs) = h.get_ok("agent2", "/v1/me/wipes?after=0").await;
+        assert_eq!(theirs, json!({"wipes": []}));
+
+        let (_, audit) = h.get_ok("admin", "/v1/audit?limit=200").await;
+        let entry = audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "device.wipe")
+            .expect("the order is audited");
+        assert_eq!(entry["actor"], "admin");
+        assert_eq!(entry["resource"], "subject:agent1");
+        assert_eq!(entry["outcome"], "ok");
+        let detail: Value = serde_json::from_str(entry["detail"].as_str().unwrap()).unwrap();
+        assert_eq!(detail, json!({"wipe_id": id}));
+    });
+    assert_eq!(h.verify().broken, None);
+}
+
+#[test]
+fn orders_for_an_agent_not_connected_arrive_in_order_from_the_last_one_acted_on() {
+    let Some(h) = Harness::start() else { return };
+    h.block_on(async {
+        // Nobody signed in as "supervisor" has connected yet: the orders wait.
+        let first = wipe(&h, "supervisor").await;
+        let second = wipe(&h, "supervisor").await;
+        let third = wipe(&h, "supervisor").await;
+        let other = wipe(&h, "someone-the-server-never-saw").await;
+        let ids: Vec<i64> = [&first, &second, &third, &other]
+            .iter()
+            .map(|w| w["wipe_id"].as_i64().unwrap())
+            .collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+
+        let mut all = Events::open_with(&h, "supervisor", &[last_wipe(0)]).await;
+        for ordered in [&first, &second, &third] {
+            assert_wipe(&all.next(Duration::from_secs(2)).await.unwrap(), ordered);
+        }
+        assert_eq!(
+            all.next(Duration::from_secs(2)).await.unwrap().event,
+            "policy"
+        );
+
+        let mut rest = Events::open_with(&h, "supervisor", &[last_wipe(ids[0])]).await;
+        for ordered in [&second, &third] {
+            assert_wipe(&rest.next(Duration::from_secs(2)).await.unwrap(), ordered);
+        }
+        assert_eq!(
+            rest.next(Duration::from_secs(2)).await.unwrap().event,
+            "policy"
+        );
+
+        let (_, mine) = h
+            .get_ok("supervisor", &format!("/v1/me/wipes?after={}", ids[1]))
+            .await;
+        assert_eq!(mine["wipes"].as_array().unwrap().len(), 1);
+        assert_eq!(mine["wipes"][0]["wipe_id"], ids[2]);
+    });
+}
+
+#[test]
+fn only_wipers_wipe_and_refusals_are_audited() {
+    let Some(h) = Harness::start() else { return };
+    h.block_on(async {
+        let mut agent2 = Events::open(&h, "agent2", None).await;
+        agent2.next(Duration::from_secs(5)).await.unwrap();
+        for user in ["agent1", "supervisor", "norole"] {
+            let r = order(&h, user, "agent2").await;
+            assert_eq!(error_code(r).await, (403, "forbidden".into()), "{user}");
+        }
+        assert!(agent2.next(Duration::from_millis(700)).await.is_none());
+        let (_, mine) = h.get_ok("agent2", "/v1/me/wipes").await;
+        assert_eq!(mine, json!({"wipes": []}));
+        let (_, audit) = h.get_ok("admin", "/v1/audit?limit=200").await;
+        let denied: Vec<&str> = audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                e["action"] == "device.wipe"
+                    && e["outcome"] == "denied"
+                    && e["resource"] == "subject:agent2"
+            })
+            .map(|e| e["actor"].as_str().unwrap())
+            .collect();
+        assert_eq!(denied, ["norole", "supervisor", "agent1"]);
+    });
+    assert_eq!(h.count("SELECT COUNT(*) FROM wipes"), 0);
+}
+
+#[test]
+fn malformed_wipe_input_is_refused() {
+    let Some(h) = Harness::start() else { return };
+    h.block_on(async {
+        for (path, code) in [
+            ("/v1/me/wipes?after=-1", "invalid_parameters"),
+            ("/v1/me/wipes?after=x", "invalid_parameters"),
+            ("/v1/me/wipes?since=1", "invalid_parameters"),
+        ] {
+            assert_eq!(
+                error_code(h.get("agent1", path).await).await,
+                (400, code.into()),
+                "{path}"
+            );
+        }
+        for value in ["-1", "x", "1.5", ""] {
+            let r = h
+                .http
+                .get(format!("{}/v1/events", h.base))
+                .bearer_auth(h.token("agent1"))
+                .header("desk-last-wipe", value)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                error_code(r).await,
+                (400, "invalid_header".into()),
+                "{value:?}"
+            );
+        }
+        let long = "s".repeat(256);
+        for subject in ["bad%01subject", long.as_str()] {
+            let r = order(&h, "admin", subject).await;
+            assert_eq!(
+                error_code(r).await,
+                (400, "invalid_subject".into()),
+                "{subject}"
+            );
+        }
+        let r = order(&h, "admin", &"s".repeat(255)).await;
+        assert_eq!(r.status(), 201);
+    });
+    assert_eq!(h.count("SELECT COUNT(*) FROM wipes"), 1);
+}
