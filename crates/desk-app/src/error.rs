@@ -41,6 +41,13 @@ pub enum ErrorCode {
     ServerRefused,
     /// Input given to the app (such as a layout file) is malformed.
     InvalidInput,
+    /// The encrypted cache cannot be used (it is recreated when unreadable).
+    Cache,
+    /// Offline, and the record asked for is not in the cache.
+    NotCached,
+    /// Offline past the policy's expiry and offline grace: the cache is locked until the server
+    /// answers again.
+    OfflineLocked,
     /// Something on this machine failed (a listener, a task).
     Internal,
 }
@@ -64,6 +71,9 @@ impl ErrorCode {
             Self::ServerUnreachable => "server_unreachable",
             Self::ServerRefused => "server_refused",
             Self::InvalidInput => "invalid_input",
+            Self::Cache => "cache",
+            Self::NotCached => "not_cached",
+            Self::OfflineLocked => "offline_locked",
             Self::Internal => "internal",
         }
     }
@@ -119,6 +129,21 @@ pub enum AppError {
     /// Input given to the app is malformed.
     #[error("{0}")]
     InvalidInput(String),
+    /// The encrypted cache failed.
+    #[error("the local cache: {0}")]
+    Cache(String),
+    /// Offline, and the record is not in the cache (or nothing is cached yet).
+    #[error("the server cannot be reached and this record is not in the local cache")]
+    NotCached,
+    /// Offline past the cached policy's expiry and grace.
+    #[error(
+        "the server cannot be reached and the offline period of your permissions is over; the \
+         local cache is locked until the server answers (it is deleted at {shred_at})"
+    )]
+    OfflineLocked {
+        /// When the cache is shredded if the server stays away.
+        shred_at: String,
+    },
     /// Something on this machine failed.
     #[error("{0}")]
     Internal(String),
@@ -152,6 +177,9 @@ impl AppError {
             Self::ServerUnreachable { .. } => ErrorCode::ServerUnreachable,
             Self::ServerRefused { .. } => ErrorCode::ServerRefused,
             Self::InvalidInput(_) => ErrorCode::InvalidInput,
+            Self::Cache(_) => ErrorCode::Cache,
+            Self::NotCached => ErrorCode::NotCached,
+            Self::OfflineLocked { .. } => ErrorCode::OfflineLocked,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -179,6 +207,9 @@ mod tests {
             ErrorCode::ServerUnreachable,
             ErrorCode::ServerRefused,
             ErrorCode::InvalidInput,
+            ErrorCode::Cache,
+            ErrorCode::NotCached,
+            ErrorCode::OfflineLocked,
             ErrorCode::Internal,
         ];
         for code in codes {

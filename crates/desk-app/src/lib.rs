@@ -9,6 +9,7 @@
 pub mod config;
 pub mod doctor;
 mod error;
+mod offline;
 pub mod policy;
 pub mod records;
 mod server;
@@ -17,11 +18,13 @@ mod versions;
 
 pub use config::Config;
 pub use desk_auth::Identity;
+pub use desk_cache::Offline;
 /// The policy and layout types front ends render.
 pub use desk_core::signed::{Layout, PolicyError};
 pub use desk_core::{Page, Policy, Role, Widget};
 pub use doctor::{Check, Doctor};
 pub use error::{AppError, ErrorCode};
+pub use offline::{CacheReport, WipeOrder};
 pub use policy::{EffectivePolicy, PublishedLayout, parse_layout};
 pub use records::{Page as RecordPage, Source, Sourced, TransactionQuery};
 pub use versions::FILE_NAME as POLICY_VERSIONS_FILE;
@@ -39,6 +42,9 @@ pub struct App {
     config: Config,
     provider: OnceCell<Arc<Provider>>,
     server: OnceCell<Arc<server::ServerApi>>,
+    cache: Mutex<Option<offline::OpenCache>>,
+    /// Whether this process has carried out the wipes ordered for its agent.
+    wipes_checked: std::sync::atomic::AtomicBool,
     session: Mutex<Option<Arc<Session>>>,
     /// Also the lock that makes accepting a policy one at a time.
     policy: std::sync::Mutex<Option<policy::Held>>,
@@ -79,6 +85,8 @@ impl App {
             config,
             provider: OnceCell::new(),
             server: OnceCell::new(),
+            cache: Mutex::new(None),
+            wipes_checked: std::sync::atomic::AtomicBool::new(false),
             session: Mutex::new(None),
             policy: std::sync::Mutex::new(None),
         }
@@ -144,6 +152,12 @@ impl App {
         let provider = self.provider().await.ok();
         // A session still shared elsewhere is left to its holders; the keychain path below
         // signs out all the same.
+        // The cache goes first: key, then file. Without a keychain to delete the key from, the
+        // sign-out stops here rather than leave a readable cache behind a signed-out app.
+        let keychain = self.keychain();
+        if let Some(subject) = desk_auth::stored_subject(&keychain, &issuer).await? {
+            self.shred_cache(&issuer, &subject).await?;
+        }
         let held = self.session.lock().await.take();
         *self.held_policy() = None;
         if let Some(Ok(session)) = held.map(Arc::try_unwrap) {

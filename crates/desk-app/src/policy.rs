@@ -202,6 +202,7 @@ impl App {
             })
             .await?;
         let (policy, _) = self.accept(&mine.signed, &session.identity(), &keys)?;
+        self.cache_policy(&mine.signed, &policy).await;
         Ok(policy)
     }
 
@@ -264,6 +265,8 @@ impl App {
     ) -> Result<(), AppError> {
         let session = self.session().await?;
         let identity = session.identity();
+        // A wipe ordered while this device was away is carried out before anything else.
+        self.check_wipes(&identity.subject).await?;
         // `Last-Event-ID`: the version in force, so the server sends only what is newer.
         let in_force = self.held_policy().as_ref().and_then(|h| {
             (h.provider_issuer == identity.issuer && h.policy.subject == identity.subject)
@@ -296,12 +299,24 @@ impl App {
                 .feed(&chunk)
                 .map_err(|e| unreachable(&url, &format!("sent an unusable event stream: {e}")))?;
             for event in events {
-                if event.kind != "policy" {
-                    tracing::debug!(kind = %event.kind, "ignoring an event this client does not know");
-                    continue;
+                match event.kind.as_str() {
+                    "policy" => {}
+                    // The event only says that a wipe was ordered; the list of wipes comes from
+                    // the server again, so a forged or repeated event changes nothing.
+                    "wipe" => {
+                        self.check_wipes(&identity.subject).await?;
+                        continue;
+                    }
+                    other => {
+                        tracing::debug!(kind = %other, "ignoring an event this client does not know");
+                        continue;
+                    }
                 }
                 match self.accept(&event.data, &identity, keys) {
-                    Ok((policy, true)) => on_change(&policy),
+                    Ok((policy, true)) => {
+                        self.cache_policy(&event.data, &policy).await;
+                        on_change(&policy)
+                    }
                     Ok((_, false)) => {}
                     Err(e) if e.code() == ErrorCode::PolicyRefused => tracing::warn!(
                         error = %e,

@@ -2,14 +2,19 @@
 //!
 //! Every read goes to the server with the session's access token; the server decides what the
 //! agent may see and redacts before it answers, so what arrives here is already the agent's view.
-//! Each answer says where it came from ([`Source`]) and as of when.
+//! Wipes ordered by an administrator are carried out before the first read of a process. Opened
+//! customers, their transactions and opened tickets are then kept in the encrypted cache; when
+//! the server or the identity provider cannot be reached, the same reads are answered from the
+//! cache (see `offline`). Each answer says where it came from ([`Source`]) and as of when.
 
 use std::future::Future;
+use std::sync::Arc;
 
+use desk_cache::{Cache, CacheError, Cached, Records};
 use desk_core::record::{Customer, Ticket, Transaction};
 use serde::{Deserialize, Serialize};
 
-use crate::{App, AppError};
+use crate::{App, AppError, ErrorCode};
 
 /// Where an answer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -84,32 +89,89 @@ fn with_query(path: &str, params: &[(&str, Option<String>)]) -> Result<String, A
     })
 }
 
+/// Whether `e` means the server or the provider could not be reached: time to read the cache.
+fn is_offline(e: &AppError) -> bool {
+    matches!(
+        e.code(),
+        ErrorCode::ServerUnreachable | ErrorCode::ProviderUnreachable
+    )
+}
+
+/// A list read from the cache as one cached value, as of its oldest item.
+fn cached_list<T>(items: Vec<Cached<T>>) -> Option<Cached<Page<T>>> {
+    let fetched_at = items.iter().map(|c| c.fetched_at).min()?;
+    let expires_at = items.iter().map(|c| c.expires_at).min()?;
+    Some(Cached {
+        value: Page {
+            items: items.into_iter().map(|c| c.value).collect(),
+            next_cursor: None,
+        },
+        fetched_at,
+        expires_at,
+    })
+}
+
 impl App {
-    /// `GET path` from the server with the session's token (refreshed once on a 401).
-    async fn read<T: serde::de::DeserializeOwned>(&self, path: String) -> Result<T, AppError> {
+    /// `GET path` from the server with the session's token (refreshed once on a 401), after
+    /// carrying out any wipe ordered for this agent. Returns the agent's subject too.
+    async fn read<T: serde::de::DeserializeOwned>(
+        &self,
+        path: String,
+    ) -> Result<(String, T), AppError> {
         let session = self.session().await?;
+        let subject = session.identity().subject;
+        if !self.wipes_checked.load(std::sync::atomic::Ordering::SeqCst) {
+            self.check_wipes(&subject).await?;
+            self.wipes_checked
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         let api = self.server_api().await?;
-        self.with_token(&session, |token| {
-            let api = api.clone();
-            let path = path.clone();
-            async move { api.get_json(&path, token).await }
-        })
-        .await
+        let value = self
+            .with_token(&session, |token| {
+                let api = api.clone();
+                let path = path.clone();
+                async move { api.get_json(&path, token).await }
+            })
+            .await?;
+        Ok((subject, value))
     }
 
-    async fn sourced<T, F>(&self, fetch: F) -> Result<Sourced<T>, AppError>
+    /// Reads online, keeping what `keep` picks in the cache; offline, answers with `offline`.
+    async fn online_or_cached<T, K, F, Fut>(
+        &self,
+        path: String,
+        keep: K,
+        action: &str,
+        resource: &str,
+        offline: F,
+    ) -> Result<Sourced<T>, AppError>
     where
-        F: Future<Output = Result<T, AppError>>,
+        T: serde::de::DeserializeOwned,
+        K: FnOnce(&T) -> Option<Records>,
+        F: FnOnce(Arc<Cache>, i64) -> Fut,
+        Fut: Future<Output = Result<Option<Cached<T>>, CacheError>>,
     {
-        let value = fetch.await?;
-        Ok(Sourced {
-            source: Source::Server,
-            as_of: now(),
-            value,
-        })
+        match self.read::<T>(path).await {
+            Ok((subject, value)) => {
+                if let Some(records) = keep(&value) {
+                    self.remember(&subject, records).await;
+                }
+                Ok(Sourced {
+                    source: Source::Server,
+                    as_of: now(),
+                    value,
+                })
+            }
+            Err(e) if is_offline(&e) => {
+                tracing::info!(error = %e, "offline: reading the local cache");
+                self.offline_read(action, resource, offline).await
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Customers matching `text` (a name, an e-mail address, a phone or an account number).
+    /// Offline, the cached customers whose name or masked contact data match.
     pub async fn search(
         &self,
         text: &str,
@@ -122,12 +184,32 @@ impl App {
                 ("cursor", cursor.map(str::to_owned)),
             ],
         )?;
-        self.sourced(self.read(path)).await
+        let text = text.to_owned();
+        self.online_or_cached(
+            path,
+            |_| None,
+            "customer.search",
+            "customers",
+            |cache, now| async move { Ok(cached_list(cache.search(&text, 25, now).await?)) },
+        )
+        .await
     }
 
     /// One customer with the accounts and cards the agent may see.
     pub async fn customer(&self, id: i64) -> Result<Sourced<Customer>, AppError> {
-        self.sourced(self.read(format!("/v1/customers/{id}"))).await
+        self.online_or_cached(
+            format!("/v1/customers/{id}"),
+            |c: &Customer| {
+                Some(Records {
+                    customers: vec![c.clone()],
+                    ..Records::default()
+                })
+            },
+            "customer.view",
+            &format!("customer:{id}"),
+            |cache, now| async move { cache.customer(id, now).await },
+        )
+        .await
     }
 
     /// A customer's transactions, newest first.
@@ -146,18 +228,57 @@ impl App {
                 ("cursor", query.cursor.clone()),
             ],
         )?;
-        self.sourced(self.read(path)).await
+        let limit = query.limit.unwrap_or(50);
+        self.online_or_cached(
+            path,
+            |page: &Page<Transaction>| {
+                Some(Records {
+                    transactions: page
+                        .items
+                        .iter()
+                        .map(|t| (customer_id, t.clone()))
+                        .collect(),
+                    ..Records::default()
+                })
+            },
+            "transactions.view",
+            &format!("customer:{customer_id}"),
+            |cache, now| async move {
+                Ok(cached_list(
+                    cache.transactions(customer_id, limit, None, now).await?,
+                ))
+            },
+        )
+        .await
     }
 
-    /// A customer's tickets, most recently updated first.
+    /// A customer's tickets, most recently updated first. Offline, the tickets opened before.
     pub async fn tickets(&self, customer_id: i64) -> Result<Sourced<Page<Ticket>>, AppError> {
-        self.sourced(self.read(format!("/v1/customers/{customer_id}/tickets")))
-            .await
+        self.online_or_cached(
+            format!("/v1/customers/{customer_id}/tickets"),
+            |_| None,
+            "tickets.view",
+            &format!("customer:{customer_id}"),
+            |cache, now| async move { Ok(cached_list(cache.tickets(customer_id, now).await?)) },
+        )
+        .await
     }
 
     /// One ticket with the messages the agent may see.
     pub async fn ticket(&self, id: i64) -> Result<Sourced<Ticket>, AppError> {
-        self.sourced(self.read(format!("/v1/tickets/{id}"))).await
+        self.online_or_cached(
+            format!("/v1/tickets/{id}"),
+            |t: &Ticket| {
+                Some(Records {
+                    tickets: vec![t.clone()],
+                    ..Records::default()
+                })
+            },
+            "ticket.view",
+            &format!("ticket:{id}"),
+            |cache, now| async move { cache.ticket(id, now).await },
+        )
+        .await
     }
 }
 

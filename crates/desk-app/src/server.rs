@@ -85,6 +85,22 @@ impl ServerApi {
         self.json(&url, request).await
     }
 
+    /// `POST path` with a JSON body, answered as JSON.
+    pub(crate) async fn post_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: SecretString,
+        body: &B,
+    ) -> Result<T, AppError> {
+        let url = self.url(path);
+        let request = self
+            .api
+            .post(&url)
+            .bearer_auth(token.expose_secret())
+            .json(body);
+        self.json(&url, request).await
+    }
+
     /// Opens the event stream: the response once its headers say it is one.
     pub(crate) async fn events(
         &self,

@@ -30,4 +30,4 @@ pub use keychain::{Keychain, KeychainError};
 pub use openidconnect;
 pub use provider::{Provider, ProviderConfig};
 pub use secrecy::{ExposeSecret, SecretString};
-pub use session::{Session, SignedOut, forget_stored};
+pub use session::{Session, SignedOut, forget_stored, stored_subject};

@@ -216,15 +216,7 @@ pub async fn forget_stored(
     keychain: &Keychain,
     issuer: &str,
 ) -> Result<Option<bool>, AuthError> {
-    let kc = keychain.clone();
-    let account = account_entry(issuer);
-    let subject = blocking(move || match kc.get(&account) {
-        Ok(s) => Ok(Some(secrecy::ExposeSecret::expose_secret(&s).to_owned())),
-        Err(KeychainError::Missing(_)) => Ok(None),
-        Err(e) => Err(e),
-    })
-    .await?;
-    let Some(subject) = subject else {
+    let Some(subject) = stored_subject(keychain, issuer).await? else {
         return Ok(None);
     };
     let identity = Identity {
@@ -235,6 +227,22 @@ pub async fn forget_stored(
         roles: Vec::new(),
     };
     end(provider, keychain, &identity).await.map(Some)
+}
+
+/// The subject signed in at `issuer` according to the keychain, without asking the provider:
+/// what an app that is offline knows of who is signed in.
+pub async fn stored_subject(
+    keychain: &Keychain,
+    issuer: &str,
+) -> Result<Option<String>, AuthError> {
+    let kc = keychain.clone();
+    let account = account_entry(issuer);
+    blocking(move || match kc.get(&account) {
+        Ok(s) => Ok(Some(secrecy::ExposeSecret::expose_secret(&s).to_owned())),
+        Err(KeychainError::Missing(_)) => Ok(None),
+        Err(e) => Err(e),
+    })
+    .await
 }
 
 /// Ends `identity`'s stored session: revokes its refresh token when there is one and a provider

@@ -27,11 +27,26 @@ pub async fn open(path: &Path, key: &CacheKey) -> Result<SqlitePool, CacheError>
         .after_connect(|conn, _| Box::pin(async move { check_connection(conn).await }))
         .connect_with(options)
         .await
-        .map_err(|e| match e {
-            sqlx::Error::Database(_) => CacheError::Unreadable,
-            other => unwrap_check_error(other),
-        })?;
+        .map_err(unwrap_check_error)?;
     Ok(pool)
+}
+
+/// SQLite's primary result code for `err` (the extended code's low byte), if it came from SQLite.
+pub(crate) fn primary_code(err: &sqlx::Error) -> Option<i32> {
+    match err {
+        sqlx::Error::Database(e) => e.code()?.parse::<i32>().ok().map(|code| code & 0xff),
+        _ => None,
+    }
+}
+
+/// Whether SQLite says the file is not a database it can read: `SQLITE_NOTADB`, which is what
+/// SQLCipher answers for a wrong key or a foreign file, or `SQLITE_CORRUPT`, which is what it
+/// answers for a page whose authentication code does not match. Busy, locked, full or read-only
+/// databases are not damaged and must not be taken for it.
+pub(crate) fn damaged(err: &sqlx::Error) -> bool {
+    const SQLITE_CORRUPT: i32 = 11;
+    const SQLITE_NOTADB: i32 = 26;
+    matches!(primary_code(err), Some(SQLITE_CORRUPT | SQLITE_NOTADB))
 }
 
 /// The SQLCipher version of the linked library, or `None` when plain SQLite is linked.
@@ -67,6 +82,6 @@ fn unwrap_check_error(err: sqlx::Error) -> CacheError {
             Ok(cache_error) => *cache_error,
             Err(other) => CacheError::Database(sqlx::Error::Configuration(other)),
         },
-        other => CacheError::Database(other),
+        other => CacheError::from(other),
     }
 }

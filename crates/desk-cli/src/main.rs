@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use desk_app::Offline;
 use desk_app::{App, AppError, EffectivePolicy, ErrorCode, Role};
 
 #[derive(Parser)]
@@ -97,6 +98,11 @@ enum Command {
         /// The ticket's id.
         id: i64,
     },
+    /// The encrypted local cache of the signed-in agent.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
     /// Administration: needs an administrator's role.
     Admin {
         #[command(subcommand)]
@@ -105,11 +111,25 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum CacheCommand {
+    /// Size, records per kind, oldest record, next expiry, and until when it may be read offline.
+    Status,
+    /// Delete every cached record (the key and the file stay; signing out shreds both).
+    Purge,
+}
+
+#[derive(Subcommand)]
 enum AdminCommand {
     /// Role layouts: which widgets each page shows, in which order.
     Layout {
         #[command(subcommand)]
         command: LayoutCommand,
+    },
+    /// Order every device of an agent (by subject) to shred its local cache; devices that are
+    /// offline do it at their next connection, before showing anything.
+    Wipe {
+        /// The agent's subject at the identity provider.
+        subject: String,
     },
 }
 
@@ -489,6 +509,66 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
                     println!("    {}", or_dash(&m.body));
                 }
             })
+        }
+        Command::Cache {
+            command: CacheCommand::Status,
+        } => {
+            let report = app.cache_status().await?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let Some(report) = report else {
+                println!("no local cache (nobody signed in, or nothing cached yet)");
+                return Ok(ExitCode::SUCCESS);
+            };
+            let time = |t: Option<i64>| {
+                t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                    .map_or_else(|| "-".to_owned(), |t| t.to_rfc3339())
+            };
+            println!("cache {}", report.path.display());
+            println!("  size          {} bytes", report.status.file_bytes);
+            for (kind, n) in &report.status.per_kind {
+                println!("  {:<13} {n}", format!("{kind}s"));
+            }
+            println!("  expired       {}", report.status.expired);
+            println!("  oldest        {}", time(report.status.oldest_fetched_at));
+            println!("  next expiry   {}", time(report.status.next_expiry));
+            let offline = match report.offline {
+                Some(Offline::Allowed { until }) => {
+                    format!("readable offline until {}", time(Some(until)))
+                }
+                Some(Offline::Locked { shred_at }) => {
+                    format!("locked; shredded at {}", time(Some(shred_at)))
+                }
+                Some(Offline::Shred) => "to be shredded".to_owned(),
+                None => "no policy cached".to_owned(),
+            };
+            println!("  offline       {offline}");
+            println!("  unsent views  {}", report.pending_views);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Cache {
+            command: CacheCommand::Purge,
+        } => {
+            let removed = app.cache_purge().await?;
+            println!("removed {removed} cached records");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin {
+            command: AdminCommand::Wipe { subject },
+        } => {
+            let order = app.wipe(subject).await?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&order)?);
+            } else {
+                println!(
+                    "Wipe {} ordered for {} at {}; their devices shred their caches at their next \
+                     connection",
+                    order.wipe_id, order.subject, order.ordered_at
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Admin {
             command:

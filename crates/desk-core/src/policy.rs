@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::field::Redaction;
-use crate::record::{Field, RecordKind};
+use crate::field::{FieldClass, Redaction};
+use crate::record::{Field, RecordKind, Shape};
 use crate::role::Role;
 use crate::scrub::{self, Keep};
 
@@ -456,6 +456,50 @@ impl Policy {
             phones: self.redaction(Field::CustomerPhone) == Redaction::Full,
         }
     }
+
+    /// The form `field` may take in the local cache, which holds only redacted data: never more
+    /// than the agent sees, and often less.
+    ///
+    /// - Restricted fields: never cached ([`Redaction::Hidden`]), whatever the role.
+    /// - Personal data with a partial form (e-mail, phone, date of birth): that partial form, when
+    ///   the agent sees the field at all, even if they see it whole.
+    /// - The customer's name: as the agent sees it, so that an agent working offline still knows
+    ///   whom they are reading about. Other personal data without a partial form (the address, a
+    ///   payment's IP address): never cached.
+    /// - Free text: [`Redaction::Full`] when shown, but the text must have been scrubbed with
+    ///   [`Keep::NOTHING`] first (the cache's guard refuses text that
+    ///   [`scrub::contains_sensitive`] flags).
+    /// - Everything else: as the agent sees it.
+    pub fn cache_redaction(&self, field: Field) -> Redaction {
+        let shown = self.redaction(field);
+        if shown == Redaction::Hidden {
+            return Redaction::Hidden;
+        }
+        match field.class() {
+            FieldClass::Restricted => Redaction::Hidden,
+            FieldClass::Pii => match field.shape().partial() {
+                Some(partial) => partial,
+                None if field == Field::CustomerName => shown,
+                None => Redaction::Hidden,
+            },
+            FieldClass::Public | FieldClass::Internal if field.shape() == Shape::FreeText => {
+                Redaction::Full
+            }
+            FieldClass::Public | FieldClass::Internal => shown,
+        }
+    }
+
+    /// How long records of `kind` may live in the local cache, in seconds, or `None` when they
+    /// may not be cached: the kind has no cache rule, a zero time, or the agent cannot read it.
+    /// A time above [`MAX_CACHE_SECS`] (which validation already refuses) is cut to it.
+    pub fn cacheable(&self, kind: RecordKind) -> Option<u64> {
+        self.cache
+            .ttl_secs
+            .get(&kind)
+            .copied()
+            .filter(|&ttl| ttl > 0 && self.can_read(kind))
+            .map(|ttl| ttl.min(MAX_CACHE_SECS))
+    }
 }
 
 #[cfg(test)]
@@ -617,6 +661,124 @@ mod tests {
         for &action in Action::ALL {
             assert!(!policy.may(action));
         }
+    }
+
+    fn policy_showing(fields: &[(Field, Redaction)]) -> Policy {
+        let mut def = definition(Role::AgentL2);
+        def.fields = fields.iter().copied().collect();
+        Policy::of([&def])
+    }
+
+    #[test]
+    fn restricted_fields_are_never_cached_whatever_the_role_sees() {
+        for &field in Field::ALL {
+            if field.class() != FieldClass::Restricted {
+                continue;
+            }
+            for redaction in Redaction::ALL {
+                let policy = policy_showing(&[(field, redaction)]);
+                assert_eq!(
+                    policy.cache_redaction(field),
+                    Redaction::Hidden,
+                    "{field} shown as {redaction}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn personal_data_is_cached_in_its_partial_form_or_not_at_all() {
+        let cases = [
+            (Field::CustomerEmail, Redaction::MaskEmail),
+            (Field::CustomerPhone, Redaction::MaskPhone),
+            (Field::CustomerDateOfBirth, Redaction::YearOnly),
+        ];
+        for (field, partial) in cases {
+            for shown in [Redaction::Full, partial] {
+                let policy = policy_showing(&[(field, shown)]);
+                assert_eq!(policy.cache_redaction(field), partial, "{field} as {shown}");
+            }
+            assert_eq!(
+                policy_showing(&[]).cache_redaction(field),
+                Redaction::Hidden,
+                "{field} not shown"
+            );
+        }
+        for field in [Field::CustomerAddress, Field::TransactionIpAddress] {
+            let policy = policy_showing(&[(field, Redaction::Full)]);
+            assert_eq!(policy.cache_redaction(field), Redaction::Hidden, "{field}");
+        }
+        let policy = policy_showing(&[(Field::CustomerName, Redaction::Full)]);
+        assert_eq!(policy.cache_redaction(Field::CustomerName), Redaction::Full);
+        assert_eq!(
+            policy_showing(&[]).cache_redaction(Field::CustomerName),
+            Redaction::Hidden
+        );
+    }
+
+    #[test]
+    fn free_text_numbers_and_plain_fields_are_cached_as_shown() {
+        let policy = policy_showing(&[
+            (Field::MessageBody, Redaction::Full),
+            (Field::TransactionAmount, Redaction::Full),
+            (Field::CustomerCreatedAt, Redaction::YearOnly),
+            (Field::TicketStatus, Redaction::Full),
+        ]);
+        assert_eq!(policy.cache_redaction(Field::MessageBody), Redaction::Full);
+        assert_eq!(
+            policy.cache_redaction(Field::MessageInternalNotes),
+            Redaction::Hidden
+        );
+        assert_eq!(
+            policy.cache_redaction(Field::TransactionAmount),
+            Redaction::Full
+        );
+        assert_eq!(
+            policy.cache_redaction(Field::AccountBalance),
+            Redaction::Hidden
+        );
+        assert_eq!(
+            policy.cache_redaction(Field::CustomerCreatedAt),
+            Redaction::YearOnly
+        );
+        assert_eq!(policy.cache_redaction(Field::TicketStatus), Redaction::Full);
+    }
+
+    #[test]
+    fn the_cache_never_holds_more_than_the_agent_sees() {
+        // For every field and every redaction a definition may give it, the cached form is the
+        // shown form, a stricter one, or nothing.
+        for &field in Field::ALL {
+            for shown in Redaction::ALL.into_iter().filter(|r| field.allows(*r)) {
+                let cached = policy_showing(&[(field, shown)]).cache_redaction(field);
+                assert!(
+                    cached == shown || cached == Redaction::Hidden || shown == Redaction::Full,
+                    "{field}: shown {shown}, cached {cached}"
+                );
+                assert!(field.allows(cached), "{field}: cached {cached}");
+            }
+        }
+    }
+
+    #[test]
+    fn only_kinds_with_a_rule_that_the_agent_can_read_are_cacheable() {
+        let mut def = definition(Role::AgentL1);
+        def.cache.ttl_secs.insert(RecordKind::Ticket, 600);
+        def.cache.ttl_secs.insert(RecordKind::Message, 0);
+        def.fields.insert(Field::MessageBody, Redaction::Full);
+        let policy = Policy::of([&def]);
+        assert_eq!(policy.cacheable(RecordKind::Customer), Some(3600));
+        assert_eq!(policy.cacheable(RecordKind::Ticket), None, "not readable");
+        assert_eq!(policy.cacheable(RecordKind::Message), None, "zero time");
+        assert_eq!(policy.cacheable(RecordKind::Transaction), None, "no rule");
+
+        let mut policy = Policy::of([&definition(Role::AgentL1)]);
+        policy
+            .cache
+            .ttl_secs
+            .insert(RecordKind::Customer, MAX_CACHE_SECS * 10);
+        assert_eq!(policy.cacheable(RecordKind::Customer), Some(MAX_CACHE_SECS));
+        assert_eq!(Policy::of([]).cacheable(RecordKind::Customer), None);
     }
 
     #[test]

@@ -93,6 +93,22 @@ impl Gateway {
         format!("http://{}", self.addr)
     }
 
+    /// Audit entries as (actor, action, resource), oldest first, read from the database file.
+    pub fn audit(&self) -> Vec<(String, String, String)> {
+        let path = self.data.path().join(desk_server::store::sqlite::FILE_NAME);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let store = SqliteStore::open_file(&path).await.unwrap();
+            sqlx::query_as("SELECT actor, action, resource FROM audit ORDER BY seq")
+                .fetch_all(store.pool())
+                .await
+                .unwrap()
+        })
+    }
+
     /// The JWKS a client pins: the server's public policy keys.
     pub fn keys_file(&self) -> PathBuf {
         self.data.path().join(desk_server::policy_key::PUBLIC_FILE)

@@ -2,6 +2,7 @@
 mod doctor;
 mod gateway;
 mod login;
+mod offline;
 mod policy;
 mod records;
 

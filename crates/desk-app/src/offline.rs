@@ -1,0 +1,502 @@
+//! The agent's encrypted cache: kept up to date while online, read while offline, shredded when
+//! access ends.
+//!
+//! Promises:
+//! - one SQLCipher file per signed-in agent (`cache/<hash of issuer and subject>.sqlite3` in the
+//!   data folder), with a random 256-bit key kept only in the keychain
+//!   (`cache-key@{issuer}#{subject}`); without a keychain there is no cache, never a plaintext one;
+//! - only what the policy marks cacheable is written, in the form `desk_cache::prepare` makes
+//!   (redacted, scrubbed), and the cache's guard checks every value again before writing;
+//! - offline reads go through the cached policy: permitted records only, while
+//!   now < policy expiry + offline grace; then the cache is locked; past the hard limit it is
+//!   shredded. Each offline view is queued with an idempotency key and its time, and uploaded once
+//!   when the server answers again;
+//! - shredding (sign-out, a policy that removes access, an administrator's wipe) deletes the key
+//!   first, then the files.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use desk_auth::{Keychain, KeychainError, SecretString};
+use desk_cache::{Cache, CacheError, CacheKey, Cached, Offline, Records};
+use desk_core::signed::PolicyClaims;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
+
+use crate::policy::EffectivePolicy;
+use crate::records::{Source, Sourced, now};
+use crate::{App, AppError};
+
+/// The cache of one agent, open.
+pub(crate) struct OpenCache {
+    owner: (String, String),
+    cache: Arc<Cache>,
+}
+
+/// What `desk cache status` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct CacheReport {
+    /// The file.
+    pub path: PathBuf,
+    /// What it holds.
+    #[serde(flatten)]
+    pub status: desk_cache::CacheStatus,
+    /// Until when it may be read offline, or that it is locked.
+    pub offline: Option<Offline>,
+    /// Offline views not yet uploaded.
+    pub pending_views: usize,
+}
+
+fn key_entry(issuer: &str, subject: &str) -> String {
+    format!("cache-key@{issuer}#{subject}")
+}
+
+/// A new idempotency key: 128 random bits, base64url.
+fn idempotency_key() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn cache_error(e: CacheError) -> AppError {
+    AppError::Cache(e.to_string())
+}
+
+fn rfc3339(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// A wipe the server accepted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WipeOrder {
+    /// Its id; devices remember the last one they carried out.
+    pub wipe_id: u64,
+    /// Whose devices.
+    pub subject: String,
+    /// When it was ordered.
+    pub ordered_at: String,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct WipeState {
+    /// issuer + " " + subject → the last wipe carried out.
+    last: std::collections::BTreeMap<String, u64>,
+}
+
+impl App {
+    fn cache_path(&self, issuer: &str, subject: &str) -> PathBuf {
+        let digest = sha2::Sha256::digest(format!("{issuer}\n{subject}").as_bytes());
+        self.config
+            .data_dir
+            .join("cache")
+            .join(format!("{}.sqlite3", &hex::encode(digest)[..32]))
+    }
+
+    async fn keychain_call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(Keychain) -> Result<T, KeychainError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let keychain = Keychain::new(self.config.keyring_service.clone());
+        tokio::task::spawn_blocking(move || f(keychain))
+            .await
+            .map_err(|e| AppError::Internal(format!("keychain task: {e}")))?
+            .map_err(|e| AppError::Auth(e.into()))
+    }
+
+    /// The open cache of `issuer`/`subject`, opening it (and making its key when `create`).
+    /// `Ok(None)`: no key yet and none to be made.
+    async fn cache_of(
+        &self,
+        issuer: &str,
+        subject: &str,
+        create: bool,
+    ) -> Result<Option<Arc<Cache>>, AppError> {
+        let mut open = self.cache.lock().await;
+        if let Some(o) = open.as_ref()
+            && o.owner.0 == issuer
+            && o.owner.1 == subject
+        {
+            return Ok(Some(o.cache.clone()));
+        }
+        let entry = key_entry(issuer, subject);
+        let stored = {
+            let entry = entry.clone();
+            self.keychain_call(move |kc| match kc.get(&entry) {
+                Ok(hex) => Ok(Some(hex)),
+                Err(KeychainError::Missing(_)) => Ok(None),
+                Err(e) => Err(e),
+            })
+            .await?
+        };
+        let path = self.cache_path(issuer, subject);
+        let key = match stored {
+            Some(hex) => match CacheKey::from_hex(&hex) {
+                Ok(key) => key,
+                Err(_) => {
+                    tracing::warn!("the cache key in the keychain is malformed; starting anew");
+                    self.new_cache_key(&entry, &path).await?
+                }
+            },
+            None if create => self.new_cache_key(&entry, &path).await?,
+            None => return Ok(None),
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
+        }
+        let (cache, recreated) = Cache::open_or_recreate(&path, &key)
+            .await
+            .map_err(cache_error)?;
+        if recreated {
+            tracing::warn!(path = %path.display(), "the cache file was unreadable; made anew");
+        }
+        let cache = Arc::new(cache);
+        *open = Some(OpenCache {
+            owner: (issuer.to_owned(), subject.to_owned()),
+            cache: cache.clone(),
+        });
+        Ok(Some(cache))
+    }
+
+    /// A fresh key in the keychain; a file made with a lost key is removed first.
+    async fn new_cache_key(
+        &self,
+        entry: &str,
+        path: &std::path::Path,
+    ) -> Result<CacheKey, AppError> {
+        desk_cache::shred(path, async { Ok::<(), std::io::Error>(()) })
+            .await
+            .map_err(cache_error)?;
+        let key = CacheKey::generate();
+        let hex: SecretString = key.to_hex();
+        let entry = entry.to_owned();
+        self.keychain_call(move |kc| kc.set(&entry, &hex)).await?;
+        Ok(key)
+    }
+
+    /// Deletes the cache of `issuer`/`subject`: its key, then its files.
+    pub(crate) async fn shred_cache(&self, issuer: &str, subject: &str) -> Result<(), AppError> {
+        let mut open = self.cache.lock().await;
+        if let Some(o) = open.take() {
+            if o.owner.0 != issuer || o.owner.1 != subject {
+                *open = Some(o);
+            } else if let Ok(cache) = Arc::try_unwrap(o.cache) {
+                cache.close().await;
+            }
+        }
+        let entry = key_entry(issuer, subject);
+        let path = self.cache_path(issuer, subject);
+        let keychain = Keychain::new(self.config.keyring_service.clone());
+        let delete_key = async move {
+            tokio::task::spawn_blocking(move || match keychain.delete(&entry) {
+                Ok(()) | Err(KeychainError::Missing(_)) => Ok(()),
+                Err(e) => Err(e),
+            })
+            .await
+            .map_err(|e| KeychainError::Unavailable(e.to_string()))?
+        };
+        desk_cache::shred(&path, delete_key)
+            .await
+            .map_err(cache_error)?;
+        tracing::info!("shredded the local cache");
+        Ok(())
+    }
+
+    /// Keeps an accepted policy in the cache for offline reading, or shreds the cache when the
+    /// policy no longer lets the agent keep anything.
+    pub(crate) async fn cache_policy(&self, jws: &str, policy: &EffectivePolicy) {
+        let issuer = match self.config.issuer.as_deref() {
+            Some(i) => i.to_owned(),
+            None => return,
+        };
+        let result = async {
+            if policy.policy.cache.ttl_secs.is_empty() {
+                return self.shred_cache(&issuer, &policy.subject).await;
+            }
+            let Some(cache) = self.cache_of(&issuer, &policy.subject, true).await? else {
+                return Ok(());
+            };
+            let claims = PolicyClaims {
+                iss: policy.issuer.clone(),
+                sub: policy.subject.clone(),
+                aud: self.config.client_id.clone(),
+                iat: policy.issued_at,
+                exp: policy.expires_at,
+                version: policy.version,
+                policy: policy.policy.clone(),
+                layout: policy.layout.clone(),
+            };
+            cache
+                .store_policy(jws, &claims, now())
+                .await
+                .map_err(cache_error)
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "the policy could not be kept for offline use");
+        }
+    }
+
+    /// Writes what the server just sent into the cache, redacted for it, and uploads offline
+    /// views waiting for the server. Failures are logged: the answer stands without the cache.
+    pub(crate) async fn remember(&self, subject: &str, records: Records) {
+        let result = async {
+            let policy = match self.current_policy() {
+                Some(p) if p.subject == subject => p,
+                _ => self.policy().await?,
+            };
+            let issuer = self.config.issuer.clone().unwrap_or_default();
+            if policy.policy.cache.ttl_secs.is_empty() {
+                return Ok(());
+            }
+            let Some(cache) = self.cache_of(&issuer, subject, true).await? else {
+                return Ok(());
+            };
+            let prepared = desk_cache::prepare::records(&records, &policy.policy);
+            cache
+                .store(&prepared, &policy.policy, now())
+                .await
+                .map_err(cache_error)?;
+            self.upload_views(&cache).await
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "the answer was not cached");
+        }
+    }
+
+    /// Uploads queued offline views; each is recorded once by the server.
+    async fn upload_views(&self, cache: &Cache) -> Result<(), AppError> {
+        let pending = cache.pending_views().await.map_err(cache_error)?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        #[derive(Serialize)]
+        struct View<'a> {
+            key: &'a str,
+            time: String,
+            action: &'a str,
+            resource: &'a str,
+        }
+        #[derive(Serialize)]
+        struct Upload<'a> {
+            views: Vec<View<'a>>,
+        }
+        #[derive(Deserialize)]
+        struct Uploaded {
+            recorded: u64,
+            duplicates: u64,
+        }
+        let session = self.session().await?;
+        let api = self.server_api().await?;
+        for chunk in pending.chunks(500) {
+            let body = Upload {
+                views: chunk
+                    .iter()
+                    .map(|v| View {
+                        key: &v.idempotency_key,
+                        time: rfc3339(v.time),
+                        action: &v.action,
+                        resource: &v.resource,
+                    })
+                    .collect(),
+            };
+            let done: Uploaded = self
+                .with_token(&session, |token| {
+                    let api = api.clone();
+                    let body = &body;
+                    async move { api.post_json("/v1/audit/offline", token, body).await }
+                })
+                .await?;
+            let keys: Vec<&str> = chunk.iter().map(|v| v.idempotency_key.as_str()).collect();
+            cache
+                .mark_uploaded(&keys, now())
+                .await
+                .map_err(cache_error)?;
+            tracing::info!(
+                recorded = done.recorded,
+                duplicates = done.duplicates,
+                "uploaded offline views"
+            );
+        }
+        Ok(())
+    }
+
+    /// Reads from the cache because the server cannot be reached: through the cached policy,
+    /// inside its offline window, queueing the view for the audit trail.
+    pub(crate) async fn offline_read<T, F, Fut>(
+        &self,
+        action: &str,
+        resource: &str,
+        read: F,
+    ) -> Result<Sourced<T>, AppError>
+    where
+        F: FnOnce(Arc<Cache>, i64) -> Fut,
+        Fut: Future<Output = Result<Option<Cached<T>>, CacheError>>,
+    {
+        let issuer = self
+            .config
+            .issuer
+            .clone()
+            .ok_or_else(|| AppError::Config("no identity provider is configured".into()))?;
+        let keychain = Keychain::new(self.config.keyring_service.clone());
+        let subject = desk_auth::stored_subject(&keychain, &issuer)
+            .await?
+            .ok_or(desk_auth::AuthError::NotSignedIn)?;
+        let cache = self
+            .cache_of(&issuer, &subject, false)
+            .await?
+            .ok_or(AppError::NotCached)?;
+        let (_, claims) = cache
+            .policy()
+            .await
+            .map_err(cache_error)?
+            .ok_or(AppError::NotCached)?;
+        let now = now();
+        match desk_cache::offline_state(&claims, now) {
+            Offline::Allowed { .. } => {}
+            Offline::Locked { shred_at } => {
+                return Err(AppError::OfflineLocked {
+                    shred_at: rfc3339(shred_at),
+                });
+            }
+            Offline::Shred => {
+                self.shred_cache(&issuer, &subject).await?;
+                return Err(AppError::OfflineLocked {
+                    shred_at: "now (done)".into(),
+                });
+            }
+        }
+        let cached = read(cache.clone(), now)
+            .await
+            .map_err(cache_error)?
+            .ok_or(AppError::NotCached)?;
+        cache
+            .queue_view(&idempotency_key(), now, action, resource)
+            .await
+            .map_err(cache_error)?;
+        Ok(Sourced {
+            source: Source::Cache,
+            as_of: cached.fetched_at,
+            value: cached.value,
+        })
+    }
+
+    /// Carries out wipes ordered for this agent since the last one done here: the cache is
+    /// shredded before anything is shown. Called before every online read.
+    pub(crate) async fn check_wipes(&self, subject: &str) -> Result<(), AppError> {
+        #[derive(Deserialize)]
+        struct Wipes {
+            wipes: Vec<Wipe>,
+        }
+        #[derive(Deserialize)]
+        struct Wipe {
+            wipe_id: u64,
+        }
+        let issuer = self.config.issuer.clone().unwrap_or_default();
+        let state_key = format!("{issuer} {subject}");
+        let file = self.config.data_dir.join("wipes.json");
+        let mut state: WipeState = std::fs::read_to_string(&file)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        let after = state.last.get(&state_key).copied().unwrap_or(0);
+        let session = self.session().await?;
+        let api = self.server_api().await?;
+        let path = format!("/v1/me/wipes?after={after}");
+        let wipes: Wipes = self
+            .with_token(&session, |token| {
+                let api = api.clone();
+                let path = path.clone();
+                async move { api.get_json(&path, token).await }
+            })
+            .await?;
+        let Some(last) = wipes.wipes.iter().map(|w| w.wipe_id).max() else {
+            return Ok(());
+        };
+        self.shred_cache(&issuer, subject).await?;
+        tracing::warn!(wipe = last, "an administrator wiped this device's cache");
+        state.last.insert(state_key, last);
+        std::fs::create_dir_all(&self.config.data_dir)
+            .and_then(|()| {
+                std::fs::write(
+                    &file,
+                    serde_json::to_string(&state).unwrap_or_default().as_bytes(),
+                )
+            })
+            .map_err(|e| AppError::Internal(format!("{}: {e}", file.display())))?;
+        Ok(())
+    }
+
+    /// Orders every device of `subject` to shred its cache (an administrator's action).
+    pub async fn wipe(&self, subject: &str) -> Result<WipeOrder, AppError> {
+        let session = self.session().await?;
+        let api = self.server_api().await?;
+        let path = format!(
+            "/v1/admin/wipe/{}",
+            subject
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect::<String>()
+        );
+        self.with_token(&session, |token| {
+            let api = api.clone();
+            let path = path.clone();
+            async move { api.post_json(&path, token, &serde_json::json!({})).await }
+        })
+        .await
+    }
+
+    /// What the cache holds.
+    pub async fn cache_status(&self) -> Result<Option<CacheReport>, AppError> {
+        let Some((issuer, subject, cache)) = self.stored_cache().await? else {
+            return Ok(None);
+        };
+        let now = now();
+        let status = cache.status(now).await.map_err(cache_error)?;
+        let offline = cache
+            .policy()
+            .await
+            .map_err(cache_error)?
+            .map(|(_, claims)| desk_cache::offline_state(&claims, now));
+        let pending_views = cache.pending_views().await.map_err(cache_error)?.len();
+        Ok(Some(CacheReport {
+            path: self.cache_path(&issuer, &subject),
+            status,
+            offline,
+            pending_views,
+        }))
+    }
+
+    /// Deletes every cached record (queued offline views stay until uploaded).
+    pub async fn cache_purge(&self) -> Result<u64, AppError> {
+        let Some((_, _, cache)) = self.stored_cache().await? else {
+            return Ok(0);
+        };
+        cache.purge().await.map_err(cache_error)
+    }
+
+    async fn stored_cache(&self) -> Result<Option<(String, String, Arc<Cache>)>, AppError> {
+        let Some(issuer) = self.config.issuer.clone() else {
+            return Ok(None);
+        };
+        let keychain = Keychain::new(self.config.keyring_service.clone());
+        let Some(subject) = desk_auth::stored_subject(&keychain, &issuer).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .cache_of(&issuer, &subject, false)
+            .await?
+            .map(|cache| (issuer, subject, cache)))
+    }
+}

@@ -1,0 +1,230 @@
+//! The encrypted cache through `desk`: records opened online are read offline, with the source
+//! said; offline views reach the audit trail once; wipes and sign-out shred the cache.
+
+use std::path::{Path, PathBuf};
+
+use desk_auth::{Keychain, KeychainError};
+use serde_json::Value;
+
+use crate::gateway::{Gateway, client_env, failure, run};
+use crate::keyring_service;
+use crate::login::{signed_in, start, text};
+
+fn json(out: &std::process::Output) -> Value {
+    assert!(out.status.success(), "{}", text(out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Every file of the agent's cache folder.
+fn cache_files(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir.join("data/cache"))
+        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default()
+}
+
+/// Whether the keychain holds a cache key for `subject`.
+fn has_cache_key(dir: &Path, issuer: &str, subject: &str) -> bool {
+    let keychain = Keychain::new(keyring_service(dir));
+    match keychain.get(&format!("cache-key@{issuer}#{subject}")) {
+        Ok(_) => true,
+        Err(KeychainError::Missing(_)) => false,
+        Err(e) => panic!("keychain: {e}"),
+    }
+}
+
+fn offline_views(gateway: &Gateway, actor: &str) -> Vec<(String, String)> {
+    gateway
+        .audit()
+        .into_iter()
+        .filter(|(a, action, _)| a == actor && action.starts_with("offline."))
+        .map(|(_, action, resource)| (action, resource))
+        .collect()
+}
+
+#[test]
+fn records_opened_online_are_read_offline_and_the_views_are_audited_once() {
+    let Some((idp, dir)) = start() else { return };
+    let mut gateway = Gateway::start(&idp);
+    signed_in(dir.path(), idp.issuer(), "agent1");
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let d = dir.path();
+
+    let online = json(&run(d, &env, &["--json", "customer", "1"]));
+    assert_eq!(online["source"], "server");
+    let online_txs = json(&run(
+        d,
+        &env,
+        &["--json", "transactions", "1", "--limit", "20"],
+    ));
+    let online_txs = online_txs["items"].as_array().unwrap().len();
+    assert!(online_txs > 0);
+    let name = online["name"].as_str().unwrap().to_owned();
+
+    // The file on disk holds no record text.
+    let files = cache_files(d);
+    assert!(!files.is_empty(), "a cache file was made");
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        let haystack = String::from_utf8_lossy(&bytes);
+        assert!(
+            !haystack.contains(&name),
+            "{} holds the name",
+            file.display()
+        );
+        assert!(!haystack.contains("SQLite format 3"), "{}", file.display());
+    }
+
+    gateway.stop();
+    let offline = json(&run(d, &env, &["--json", "customer", "1"]));
+    assert_eq!(offline["source"], "cache");
+    assert_eq!(offline["name"], name.as_str());
+    assert_eq!(
+        offline["email"], online["email"],
+        "masked online, masked offline"
+    );
+    assert!(offline["as_of"].as_i64().unwrap() <= chrono_now());
+    let txs = json(&run(d, &env, &["--json", "transactions", "1"]));
+    assert_eq!(txs["source"], "cache");
+    assert_eq!(txs["items"].as_array().unwrap().len(), online_txs);
+    let last = name.split_whitespace().last().unwrap();
+    let found = json(&run(d, &env, &["--json", "search", last]));
+    assert!(
+        found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == 1)
+    );
+    let text_out = run(d, &env, &["customer", "1"]);
+    assert!(text(&text_out).contains("OFFLINE"), "{}", text(&text_out));
+    let missing = failure(&run(d, &env, &["customer", "2"]));
+    assert!(missing.contains("not_cached"), "{missing}");
+    let status = json(&run(d, &env, &["--json", "cache", "status"]));
+    assert_eq!(status["pending_views"], 4, "{status}");
+    assert_eq!(status["offline"]["state"], "allowed", "{status}");
+
+    // Back online: the four offline views are uploaded with the next read, once.
+    gateway.restart();
+    json(&run(d, &env, &["--json", "customer", "1"]));
+    let views = offline_views(&gateway, "agent1");
+    assert_eq!(views.len(), 4, "{views:?}");
+    assert!(views.contains(&("offline.customer.view".into(), "customer:1".into())));
+    assert!(views.contains(&("offline.transactions.view".into(), "customer:1".into())));
+    json(&run(d, &env, &["--json", "customer", "1"]));
+    assert_eq!(offline_views(&gateway, "agent1").len(), 4, "not twice");
+    let status = json(&run(d, &env, &["--json", "cache", "status"]));
+    assert_eq!(status["pending_views"], 0);
+
+    // Signing out shreds: no key, no file.
+    assert!(has_cache_key(d, idp.issuer(), "agent1"));
+    let out = run(d, &env, &["logout"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!has_cache_key(d, idp.issuer(), "agent1"));
+    assert_eq!(cache_files(d), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn an_administrators_wipe_shreds_the_cache_at_the_next_connection() {
+    let Some((idp, dir)) = start() else { return };
+    let gateway = Gateway::start(&idp);
+    signed_in(dir.path(), idp.issuer(), "agent1");
+    let admin = tempfile::tempdir().unwrap();
+    signed_in(admin.path(), idp.issuer(), "admin");
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let d = dir.path();
+    json(&run(d, &env, &["--json", "customer", "1"]));
+    assert!(has_cache_key(d, idp.issuer(), "agent1"));
+
+    let refused = failure(&run(d, &env, &["admin", "wipe", "agent2"]));
+    assert!(
+        refused.contains("forbidden"),
+        "agents cannot wipe: {refused}"
+    );
+    let ordered = json(&run(
+        admin.path(),
+        &env,
+        &["--json", "admin", "wipe", "agent1"],
+    ));
+    assert!(ordered["wipe_id"].as_u64().unwrap() > 0);
+
+    // The next command that reaches the server shreds first (a search caches nothing anew).
+    json(&run(d, &env, &["--json", "search", "nobody-by-this-name"]));
+    assert!(
+        !has_cache_key(d, idp.issuer(), "agent1"),
+        "the key goes first"
+    );
+    assert_eq!(cache_files(d), Vec::<PathBuf>::new());
+    let status = run(d, &env, &["cache", "status"]);
+    assert!(
+        text(&status).contains("no local cache"),
+        "{}",
+        text(&status)
+    );
+
+    // The wipe is done once: the cache that comes back is kept.
+    json(&run(d, &env, &["--json", "customer", "1"]));
+    json(&run(d, &env, &["--json", "customer", "1"]));
+    assert!(has_cache_key(d, idp.issuer(), "agent1"));
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Rewrites the policy the cache holds so that it expired `ago` seconds before its offline
+/// grace ended: the effect of that much time passing while the server stays away.
+fn age_cached_policy(dir: &Path, issuer: &str, subject: &str, ago: i64) {
+    let keychain = Keychain::new(keyring_service(dir));
+    let hex = keychain
+        .get(&format!("cache-key@{issuer}#{subject}"))
+        .unwrap();
+    let key = desk_cache::CacheKey::from_hex(&hex).unwrap();
+    let file = cache_files(dir)
+        .into_iter()
+        .find(|f| f.extension().is_some_and(|e| e == "sqlite3"))
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let cache = desk_cache::Cache::open(&file, &key).await.unwrap();
+        let (jws, mut claims) = cache.policy().await.unwrap().unwrap();
+        let grace = claims.policy.cache.offline_grace_secs as i64;
+        claims.exp = chrono_now() - grace - ago;
+        cache
+            .store_policy(&jws, &claims, chrono_now())
+            .await
+            .unwrap();
+        cache.close().await;
+    });
+}
+
+#[test]
+fn past_the_offline_grace_the_cache_is_locked_and_past_the_hard_limit_shredded() {
+    let Some((idp, dir)) = start() else { return };
+    let mut gateway = Gateway::start(&idp);
+    signed_in(dir.path(), idp.issuer(), "agent1");
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let d = dir.path();
+    json(&run(d, &env, &["--json", "customer", "1"]));
+    gateway.stop();
+    assert_eq!(
+        json(&run(d, &env, &["--json", "customer", "1"]))["source"],
+        "cache"
+    );
+
+    age_cached_policy(d, idp.issuer(), "agent1", 10);
+    let locked = failure(&run(d, &env, &["customer", "1"]));
+    assert!(locked.contains("offline_locked"), "{locked}");
+    assert!(!cache_files(d).is_empty(), "locked, not yet shredded");
+
+    age_cached_policy(d, idp.issuer(), "agent1", desk_cache::HARD_LIMIT_SECS + 10);
+    let shredded = failure(&run(d, &env, &["customer", "1"]));
+    assert!(shredded.contains("offline_locked"), "{shredded}");
+    assert!(!has_cache_key(d, idp.issuer(), "agent1"));
+    assert_eq!(cache_files(d), Vec::<PathBuf>::new());
+}
