@@ -228,3 +228,53 @@ fn past_the_offline_grace_the_cache_is_locked_and_past_the_hard_limit_shredded()
     assert!(!has_cache_key(d, idp.issuer(), "agent1"));
     assert_eq!(cache_files(d), Vec::<PathBuf>::new());
 }
+
+#[test]
+fn a_policy_that_allows_no_caching_shreds_the_cache() {
+    let Some((idp, dir)) = start() else { return };
+    let gateway = Gateway::start(&idp);
+    signed_in(dir.path(), idp.issuer(), "agent1");
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let d = dir.path();
+    json(&run(d, &env, &["--json", "customer", "1"]));
+    assert!(has_cache_key(d, idp.issuer(), "agent1"));
+
+    // An administrator takes caching away from agent_l1.
+    let admin = idp.tokens("admin").access_token;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let roles: Value = http
+            .get(format!("{}/v1/admin/roles", gateway.url()))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut l1 = roles
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["definition"]["role"] == "agent_l1")
+            .unwrap()["definition"]
+            .clone();
+        l1["cache"]["ttl_secs"] = serde_json::json!({});
+        let r = http
+            .put(format!("{}/v1/admin/roles/agent_l1", gateway.url()))
+            .bearer_auth(&admin)
+            .json(&l1)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    });
+
+    json(&run(d, &env, &["--json", "policy"]));
+    assert!(!has_cache_key(d, idp.issuer(), "agent1"));
+    assert_eq!(cache_files(d), Vec::<PathBuf>::new());
+    // And nothing is cached again under that policy.
+    json(&run(d, &env, &["--json", "customer", "1"]));
+    assert_eq!(cache_files(d), Vec::<PathBuf>::new());
+}
