@@ -227,7 +227,9 @@ impl Cache {
     }
 
     /// Unexpired customers whose cached name, masked e-mail or masked phone has words starting
-    /// with every word of `text`, best match first, at most `limit` (and [`MAX_PAGE`]).
+    /// with every word of `text`, in the order they were first cached, at most `limit` (and
+    /// [`MAX_PAGE`]). Every result matches every word, so no ranking is computed: ranking all
+    /// matches of a common word cost 10× the search at 100,000 customers.
     ///
     /// Only letters and digits of `text` are looked for, each as a quoted prefix: any other input
     /// finds nothing rather than failing, and no input is read as query syntax.
@@ -245,7 +247,7 @@ impl Cache {
              FROM customer_search
              JOIN records r ON r.kind = 'customer' AND r.id = customer_search.rowid
              WHERE customer_search MATCH ?1 AND r.expires_at > ?2
-             ORDER BY customer_search.rank, r.id
+             ORDER BY customer_search.rowid
              LIMIT ?3",
         )
         .bind(query)
