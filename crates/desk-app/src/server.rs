@@ -76,13 +76,8 @@ impl ServerApi {
         token: SecretString,
         body: &B,
     ) -> Result<T, AppError> {
-        let url = self.url(path);
-        let request = self
-            .api
-            .put(&url)
-            .bearer_auth(token.expose_secret())
-            .json(body);
-        self.json(&url, request).await
+        self.send_json(reqwest::Method::PUT, path, token, body)
+            .await
     }
 
     /// `POST path` with a JSON body, answered as JSON.
@@ -92,10 +87,21 @@ impl ServerApi {
         token: SecretString,
         body: &B,
     ) -> Result<T, AppError> {
+        self.send_json(reqwest::Method::POST, path, token, body)
+            .await
+    }
+
+    async fn send_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: SecretString,
+        body: &B,
+    ) -> Result<T, AppError> {
         let url = self.url(path);
         let request = self
             .api
-            .post(&url)
+            .request(method, &url)
             .bearer_auth(token.expose_secret())
             .json(body);
         self.json(&url, request).await

@@ -1,9 +1,12 @@
 //! The domain of Support Desk, free of I/O.
 //!
-//! Everything here is a plain value: the classes a customer field belongs to, the redactions a
-//! policy may apply to it, and the product roles a signed-in agent can hold. Policy evaluation and
-//! the record types join this crate as the issues that need them land. Nothing in this crate reads
-//! a file, a socket, a clock or the environment, so every rule in it is tested as a pure function.
+//! Everything here is a value or a rule over values: the catalogue of customer fields with their
+//! classes ([`record`]), the redactions and how they are applied ([`redact`]), free-text
+//! scrubbing ([`scrub`]), roles, role definitions and the effective policy the server answers
+//! through and the cache checks against ([`policy`]), signed policies and their verification
+//! ([`signed`]), and reading a provider's groups claim ([`claims`]). Nothing in this crate reads a
+//! file, a socket, a clock or the environment — time and randomness come in as arguments — so
+//! every rule in it is tested as a pure function.
 #![deny(missing_docs)]
 
 /// Implements `Display` and `FromStr` for a closed set of names with `ALL` and `as_str`.

@@ -154,6 +154,12 @@ pub fn run(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
     desk(dir, &env, args)
 }
 
+/// The JSON a successful command printed.
+pub fn json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", text(out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// The one error line of a failed command: `desk: CODE: reason`.
 pub fn failure(out: &Output) -> String {
     assert_eq!(out.status.code(), Some(1), "{}", text(out));

@@ -6,14 +6,9 @@ use std::path::{Path, PathBuf};
 use desk_auth::{Keychain, KeychainError};
 use serde_json::Value;
 
-use crate::gateway::{Gateway, client_env, failure, run};
+use crate::gateway::{Gateway, client_env, failure, json, run};
 use crate::keyring_service;
 use crate::login::{signed_in, start, text};
-
-fn json(out: &std::process::Output) -> Value {
-    assert!(out.status.success(), "{}", text(out));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 /// Every file of the agent's cache folder.
 fn cache_files(dir: &Path) -> Vec<PathBuf> {

@@ -1,15 +1,8 @@
 //! `desk search | customer | transactions | tickets | ticket` against the real gateway, as the
 //! signed-in agent: the server's redacted view, and where it came from.
 
-use serde_json::Value;
-
-use crate::gateway::{Gateway, client_env, failure, run};
+use crate::gateway::{Gateway, client_env, failure, json, run};
 use crate::login::{signed_in, start, text};
-
-fn json(out: &std::process::Output) -> Value {
-    assert!(out.status.success(), "{}", text(out));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 #[test]
 fn an_agent_reads_the_servers_redacted_view_and_is_told_its_source() {
