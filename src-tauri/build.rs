@@ -8,6 +8,11 @@ fn main() {
         "sign_out",
         "current_policy",
         "watch_policy",
+        "search_customers",
+        "open_customer",
+        "list_transactions",
+        "list_tickets",
+        "open_ticket",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build step");

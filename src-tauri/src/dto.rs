@@ -94,6 +94,11 @@ pub struct PolicyDto {
     pub expires_at: i64,
     /// The pages of the layout, in the app's page order.
     pub pages: Vec<PageDto>,
+    /// How each visible field is shown (`full`, `mask_email`, `last4`, …), so the window can say
+    /// why a value looks redacted. Fields not listed are hidden.
+    pub fields: std::collections::BTreeMap<String, String>,
+    /// The actions the agent may take, such as `ticket.reply`.
+    pub actions: Vec<String>,
 }
 
 /// One page of the layout.
@@ -128,6 +133,261 @@ impl From<&desk_app::EffectivePolicy> for PolicyDto {
                 .collect(),
             expires_at: p.expires_at,
             pages,
+            fields: p
+                .policy
+                .fields
+                .iter()
+                .map(|(f, r)| (f.as_str().to_owned(), r.as_str().to_owned()))
+                .collect(),
+            actions: p
+                .policy
+                .actions
+                .iter()
+                .map(|a| a.as_str().to_owned())
+                .collect(),
+        }
+    }
+}
+
+/// Where a record shown in the window came from, and as of when.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../../ui/src/generated/")]
+pub struct SourcedDto<T: TS> {
+    /// `server` (just now) or `cache` (offline: the server could not be reached).
+    pub source: String,
+    /// When the server gave it, seconds since the epoch.
+    #[ts(type = "number")]
+    pub as_of: i64,
+    /// The record or page.
+    pub value: T,
+}
+
+impl<T: TS> SourcedDto<T> {
+    /// Converts `sourced`'s value with `into`.
+    pub fn from<V>(sourced: desk_app::Sourced<V>, into: impl FnOnce(V) -> T) -> Self {
+        Self {
+            source: match sourced.source {
+                desk_app::Source::Server => "server",
+                desk_app::Source::Cache => "cache",
+            }
+            .to_owned(),
+            as_of: sourced.as_of,
+            value: into(sourced.value),
+        }
+    }
+}
+
+/// A page of items and where the next one starts.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../../ui/src/generated/")]
+pub struct PageOf<T: TS> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Pass back for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+impl<T: TS> PageOf<T> {
+    /// Converts a page of records.
+    pub fn from<V>(page: desk_app::RecordPage<V>, into: impl Fn(V) -> T) -> Self {
+        Self {
+            items: page.items.into_iter().map(into).collect(),
+            next_cursor: page.next_cursor,
+        }
+    }
+}
+
+/// A customer as the agent may see them: a field absent here was never sent by the server.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../../ui/src/generated/")]
+pub struct CustomerDto {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub address: Option<String>,
+    pub tier: Option<String>,
+    pub status: Option<String>,
+    pub created_at: Option<String>,
+    /// `null` when the agent may not see accounts.
+    pub accounts: Option<Vec<AccountDto>>,
+}
+
+/// An account.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../../ui/src/generated/")]
+pub struct AccountDto {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub number: Option<String>,
+    pub currency: Option<String>,
+    /// Minor units.
+    #[ts(type = "number | null")]
+    pub balance: Option<i64>,
+    pub status: Option<String>,
+    pub opened_at: Option<String>,
+    /// `null` when the agent may not see cards.
+    pub cards: Option<Vec<CardDto>>,
+}
+
+/// A payment card.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../../ui/src/generated/")]
+pub struct CardDto {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub number: Option<String>,
+    pub brand: Option<String>,
+    pub expiry: Option<String>,
+    pub status: Option<String>,
+}
+
+/// A transaction.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../../ui/src/generated/")]
+pub struct TransactionDto {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub account_id: i64,
+    pub time: Option<String>,
+    /// Minor units; negative when money left the account.
+    #[ts(type = "number | null")]
+    pub amount: Option<i64>,
+    pub currency: Option<String>,
+    pub merchant: Option<String>,
+    pub status: Option<String>,
+    pub card_number: Option<String>,
+    pub ip_address: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A ticket, with its messages when one ticket was opened.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../../ui/src/generated/")]
+pub struct TicketDto {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub customer_id: i64,
+    pub subject: Option<String>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub messages: Option<Vec<MessageDto>>,
+}
+
+/// A message on a ticket; server text, shown as text only.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../../ui/src/generated/")]
+pub struct MessageDto {
+    #[ts(type = "number")]
+    pub id: i64,
+    /// An agents' internal note.
+    pub internal: bool,
+    pub author: Option<String>,
+    pub time: Option<String>,
+    pub body: Option<String>,
+}
+
+impl From<desk_core::record::Customer> for CustomerDto {
+    fn from(c: desk_core::record::Customer) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+            date_of_birth: c.date_of_birth,
+            address: c.address,
+            tier: c.tier,
+            status: c.status,
+            created_at: c.created_at,
+            accounts: c
+                .accounts
+                .map(|a| a.into_iter().map(AccountDto::from).collect()),
+        }
+    }
+}
+
+impl From<desk_core::record::Account> for AccountDto {
+    fn from(a: desk_core::record::Account) -> Self {
+        Self {
+            id: a.id,
+            number: a.number,
+            currency: a.currency,
+            balance: a.balance,
+            status: a.status,
+            opened_at: a.opened_at,
+            cards: a.cards.map(|c| c.into_iter().map(CardDto::from).collect()),
+        }
+    }
+}
+
+impl From<desk_core::record::Card> for CardDto {
+    fn from(c: desk_core::record::Card) -> Self {
+        Self {
+            id: c.id,
+            number: c.number,
+            brand: c.brand,
+            expiry: c.expiry,
+            status: c.status,
+        }
+    }
+}
+
+impl From<desk_core::record::Transaction> for TransactionDto {
+    fn from(t: desk_core::record::Transaction) -> Self {
+        Self {
+            id: t.id,
+            account_id: t.account_id,
+            time: t.time,
+            amount: t.amount,
+            currency: t.currency,
+            merchant: t.merchant,
+            status: t.status,
+            card_number: t.card_number,
+            ip_address: t.ip_address,
+            description: t.description,
+        }
+    }
+}
+
+impl From<desk_core::record::Ticket> for TicketDto {
+    fn from(t: desk_core::record::Ticket) -> Self {
+        Self {
+            id: t.id,
+            customer_id: t.customer_id,
+            subject: t.subject,
+            status: t.status,
+            priority: t.priority,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            messages: t
+                .messages
+                .map(|m| m.into_iter().map(MessageDto::from).collect()),
+        }
+    }
+}
+
+impl From<desk_core::record::Message> for MessageDto {
+    fn from(m: desk_core::record::Message) -> Self {
+        Self {
+            id: m.id,
+            internal: m.internal,
+            author: m.author,
+            time: m.time,
+            body: m.body,
         }
     }
 }

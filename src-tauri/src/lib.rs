@@ -7,7 +7,10 @@
 pub mod dto;
 
 use desk_app::App;
-use dto::{AgentDto, AppStatusDto, ErrorDto, PolicyDto};
+use dto::{
+    AgentDto, AppStatusDto, CustomerDto, ErrorDto, PageOf, PolicyDto, SourcedDto, TicketDto,
+    TransactionDto,
+};
 use tauri::ipc::Channel;
 use tokio::sync::Notify;
 
@@ -82,6 +85,77 @@ async fn watch_policy(
     }
 }
 
+/// Customers matching `text`, from the server or, offline, from the cache.
+#[tauri::command]
+async fn search_customers(
+    shell: tauri::State<'_, Shell>,
+    text: String,
+    cursor: Option<String>,
+) -> Result<SourcedDto<PageOf<CustomerDto>>, ErrorDto> {
+    let app = shell.app.as_ref().map_err(Clone::clone)?;
+    let found = app.search(&text, cursor.as_deref()).await?;
+    Ok(SourcedDto::from(found, |p| {
+        PageOf::from(p, CustomerDto::from)
+    }))
+}
+
+/// One customer with the accounts and cards the agent may see.
+#[tauri::command]
+async fn open_customer(
+    shell: tauri::State<'_, Shell>,
+    id: i64,
+) -> Result<SourcedDto<CustomerDto>, ErrorDto> {
+    let app = shell.app.as_ref().map_err(Clone::clone)?;
+    Ok(SourcedDto::from(app.customer(id).await?, CustomerDto::from))
+}
+
+/// A page of a customer's transactions, newest first.
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+async fn list_transactions(
+    shell: tauri::State<'_, Shell>,
+    customer_id: i64,
+    from: Option<String>,
+    to: Option<String>,
+    status: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+) -> Result<SourcedDto<PageOf<TransactionDto>>, ErrorDto> {
+    let app = shell.app.as_ref().map_err(Clone::clone)?;
+    let query = desk_app::TransactionQuery {
+        from,
+        to,
+        status,
+        limit,
+        cursor,
+    };
+    let page = app.transactions(customer_id, &query).await?;
+    Ok(SourcedDto::from(page, |p| {
+        PageOf::from(p, TransactionDto::from)
+    }))
+}
+
+/// A customer's tickets.
+#[tauri::command]
+async fn list_tickets(
+    shell: tauri::State<'_, Shell>,
+    customer_id: i64,
+) -> Result<SourcedDto<PageOf<TicketDto>>, ErrorDto> {
+    let app = shell.app.as_ref().map_err(Clone::clone)?;
+    let page = app.tickets(customer_id).await?;
+    Ok(SourcedDto::from(page, |p| PageOf::from(p, TicketDto::from)))
+}
+
+/// One ticket with the messages the agent may see.
+#[tauri::command]
+async fn open_ticket(
+    shell: tauri::State<'_, Shell>,
+    id: i64,
+) -> Result<SourcedDto<TicketDto>, ErrorDto> {
+    let app = shell.app.as_ref().map_err(Clone::clone)?;
+    Ok(SourcedDto::from(app.ticket(id).await?, TicketDto::from))
+}
+
 /// Starts the window.
 pub fn run() {
     let app = App::load().map_err(|e| ErrorDto::from(&e));
@@ -96,7 +170,12 @@ pub fn run() {
             sign_in,
             sign_out,
             current_policy,
-            watch_policy
+            watch_policy,
+            search_customers,
+            open_customer,
+            list_transactions,
+            list_tickets,
+            open_ticket
         ])
         .run(tauri::generate_context!())
         .expect("the Support Desk window could not start");

@@ -150,6 +150,24 @@ describe('the app window', () => {
     await screenshot('signed-in');
   });
 
+  it('reads a customer through the app, as the role may see them', async () => {
+    const answer = await session.executeAsync(
+      `const done = arguments[0];
+       window.__TAURI_INTERNALS__.invoke('open_customer', { id: 1 })
+         .then((v) => done({ ok: true, value: v }), (e) => done({ ok: false, error: e }));`,
+    );
+    assert.equal(answer.ok, true, JSON.stringify(answer));
+    assert.equal(answer.value.source, 'server');
+    const customer = answer.value.value;
+    assert.equal(customer.id, 1);
+    assert.match(customer.email, /@example\./, 'agent_l2 sees the e-mail address whole');
+    assert.match(customer.dateOfBirth, /^\d{4}$/, 'and only the year of birth');
+    for (const card of customer.accounts.flatMap((a) => a.cards ?? [])) {
+      assert.match(card.number, /^•••• \d{4}$/, 'never a whole card number');
+    }
+    assert.doesNotMatch(JSON.stringify(answer), /eyJ[A-Za-z0-9_-]{10,}\./, 'no token in the answer');
+  });
+
   it('is still signed in after a restart, without a browser', async () => {
     await launch('false');
     const name = await session.find('[data-testid="agent-name"]', { timeoutMs: 30_000 });

@@ -5,9 +5,23 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import type { AgentDto } from './generated/AgentDto';
 import type { AppStatusDto } from './generated/AppStatusDto';
 import type { ErrorDto } from './generated/ErrorDto';
+import type { CustomerDto } from './generated/CustomerDto';
+import type { PageOf } from './generated/PageOf';
 import type { PolicyDto } from './generated/PolicyDto';
+import type { SourcedDto } from './generated/SourcedDto';
+import type { TicketDto } from './generated/TicketDto';
+import type { TransactionDto } from './generated/TransactionDto';
 
-export type { AgentDto, AppStatusDto, ErrorDto, PolicyDto };
+export type { AgentDto, AppStatusDto, CustomerDto, ErrorDto, PageOf, PolicyDto, SourcedDto, TicketDto, TransactionDto };
+
+/** Which transactions to list. */
+export type TransactionQuery = {
+  from?: string;
+  to?: string;
+  status?: string;
+  limit?: number;
+  cursor?: string;
+};
 
 /** A command's failure as the window shows it. */
 export class CommandError extends Error {
@@ -45,6 +59,25 @@ export const api = {
     channel.onmessage = onPolicy;
     return call<void>('watch_policy', { onPolicy: channel });
   },
+  /** Customers matching `text`; offline, the cached ones (`source` says which). */
+  searchCustomers: (text: string, cursor?: string) =>
+    call<SourcedDto<PageOf<CustomerDto>>>('search_customers', { text, cursor: cursor ?? null }),
+  /** One customer as the agent may see them. */
+  openCustomer: (id: number) => call<SourcedDto<CustomerDto>>('open_customer', { id }),
+  /** A page of a customer's transactions, newest first. */
+  listTransactions: (customerId: number, query: TransactionQuery = {}) =>
+    call<SourcedDto<PageOf<TransactionDto>>>('list_transactions', {
+      customerId,
+      from: query.from ?? null,
+      to: query.to ?? null,
+      status: query.status ?? null,
+      limit: query.limit ?? null,
+      cursor: query.cursor ?? null,
+    }),
+  /** A customer's tickets. */
+  listTickets: (customerId: number) => call<SourcedDto<PageOf<TicketDto>>>('list_tickets', { customerId }),
+  /** One ticket with the messages the agent may see. */
+  openTicket: (id: number) => call<SourcedDto<TicketDto>>('open_ticket', { id }),
 };
 
 /** What the screens need from the app: the commands, or test doubles of them. */

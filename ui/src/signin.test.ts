@@ -11,11 +11,25 @@ beforeEach(() => {
 
 const status = { version: '0.1.0', issuer: 'https://login.example.com/oauth2/default', signedIn: false };
 const agent = { subject: 'agent2', name: 'Sam Tier-Two', email: null, roles: ['support-tier2'] };
+const customer = (id: number) => ({
+  id,
+  name: 'Ada Lovelace',
+  email: 'a•••@example.com',
+  phone: null,
+  dateOfBirth: null,
+  address: null,
+  tier: 'plus',
+  status: 'active',
+  createdAt: null,
+  accounts: null,
+});
 const policy = (version: number, customer: string[]) => ({
   version,
   roles: ['agent_l2'],
   expiresAt: 1_900_000_000,
   pages: [{ page: 'customer', widgets: customer }],
+  fields: { 'customer.email': 'mask_email' },
+  actions: [],
 });
 
 function fakeApi(overrides: Partial<Api> = {}): Api {
@@ -26,6 +40,13 @@ function fakeApi(overrides: Partial<Api> = {}): Api {
     signOut: vi.fn(async () => undefined),
     currentPolicy: vi.fn(async () => policy(3, ['customer.summary', 'customer.cards'])),
     watchPolicy: vi.fn(() => new Promise<void>(() => {})),
+    searchCustomers: vi.fn(async () => ({ source: 'server', asOf: 0, value: { items: [], nextCursor: null } })),
+    openCustomer: vi.fn(async (id: number) => ({ source: 'server', asOf: 0, value: customer(id) })),
+    listTransactions: vi.fn(async () => ({ source: 'server', asOf: 0, value: { items: [], nextCursor: null } })),
+    listTickets: vi.fn(async () => ({ source: 'server', asOf: 0, value: { items: [], nextCursor: null } })),
+    openTicket: vi.fn(async () => {
+      throw new CommandError('not_cached', 'not in the cache');
+    }),
     ...overrides,
   };
 }

@@ -18,6 +18,8 @@ const policy = (version: number, customer: string[]): PolicyDto => ({
     { page: 'customer', widgets: customer },
     { page: 'audit', widgets: [] },
   ],
+  fields: {},
+  actions: [],
 });
 
 const widgets = () => [...root.querySelectorAll<HTMLElement>('[data-widget]')].map((w) => w.dataset.widget);
@@ -39,7 +41,7 @@ describe('workspace', () => {
   });
 
   it('says so when the role grants no page', () => {
-    renderWorkspace(root, { version: 1, roles: [], expiresAt: 0, pages: [] });
+    renderWorkspace(root, { version: 1, roles: [], expiresAt: 0, pages: [], fields: {}, actions: [] });
     expect(root.querySelector('[data-testid="no-pages"]')).not.toBeNull();
   });
 

@@ -22,4 +22,13 @@ expiresAt: number,
 /**
  * The pages of the layout, in the app's page order.
  */
-pages: Array<PageDto>, };
+pages: Array<PageDto>, 
+/**
+ * How each visible field is shown (`full`, `mask_email`, `last4`, …), so the window can say
+ * why a value looks redacted. Fields not listed are hidden.
+ */
+fields: { [key in string]: string }, 
+/**
+ * The actions the agent may take, such as `ticket.reply`.
+ */
+actions: Array<string>, };
