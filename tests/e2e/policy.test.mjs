@@ -90,12 +90,30 @@ after(async () => {
 });
 
 describe('a layout pushed to an open window', () => {
-  it('signs agent1 in and lays out the workspace from the verified policy', async () => {
+  it('signs agent1 in, finds a customer from the keyboard and opens their page', async () => {
     await session.click(await session.find('[data-testid="sign-in-button"]'));
-    await session.find('[data-widget="customer.cards"]', { timeoutMs: 30_000 });
+    const input = await session.find('[data-testid="search-input"]', { timeoutMs: 30_000 });
+    // Customer 1's surname, as agent1 may see it, through the app itself.
+    const answer = await session.executeAsync(
+      `const done = arguments[0];
+       window.__TAURI_INTERNALS__.invoke('open_customer', { id: 1 }).then(done, (e) => done(e));`,
+    );
+    const surname = answer.value.name.split(' ').pop();
+    await session.type(input, surname);
+    await session.find('[data-customer="1"]', { timeoutMs: 10_000 });
+    let chosen = false;
+    for (let i = 0; i < 25 && !chosen; i++) {
+      await session.type(input, '\uE015');
+      const selected = await session.findAll('[aria-selected="true"][data-customer="1"]');
+      chosen = selected.length > 0;
+    }
+    assert.ok(chosen, 'customer 1 among the results');
+    await session.type(input, '\uE007');
+    await session.find('[data-widget="customer.cards"]', { timeoutMs: 15_000 });
+    assert.match(await session.text(await session.find('[data-widget="customer.summary"]')), new RegExp(surname));
     const version = await session.find('[data-testid="policy-version"]');
     assert.match(await session.text(version), /agent_l1/);
-    assert.equal((await session.findAll('[data-widget="ticket.internal_notes"]')).length, 0);
+    assert.equal((await session.findAll('[data-layout-widget="ticket.internal_notes"]')).length, 0);
   });
 
   it('removes a widget within a second of the publication, and adds it back', async () => {

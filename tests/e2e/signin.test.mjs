@@ -141,7 +141,7 @@ describe('the app window', () => {
     assert.equal(await session.text(name), 'Signed in as Sam Tier-Two');
     assert.match(await session.text(await session.find('[data-testid="agent-roles"]')), /support-tier2/);
     // The verified policy lays out the workspace; nothing signed reaches the page.
-    await session.find('[data-widget="ticket.internal_notes"]', { timeoutMs: 15_000 });
+    await session.find('[data-layout-widget="ticket.internal_notes"]', { timeoutMs: 15_000 });
     const source = await session.source();
     assert.doesNotMatch(source, /eyJ[A-Za-z0-9_-]{10,}\./, 'no JWT anywhere in the page');
     // The account, the refresh token, and the key of the encrypted cache the policy allows.

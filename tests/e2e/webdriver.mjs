@@ -133,6 +133,8 @@ export async function openSession(base, application) {
     },
     text: (el) => s('GET', `/element/${el}/text`),
     click: (el) => s('POST', `/element/${el}/click`, {}),
+    /** Types `text` into the element, as keystrokes (`\uE015` is ArrowDown, `\uE007` Enter). */
+    type: (el, text) => s('POST', `/element/${el}/value`, { text }),
     enabled: (el) => s('GET', `/element/${el}/enabled`),
     attribute: (el, name) => s('GET', `/element/${el}/attribute/${name}`),
     title: () => s('GET', '/title'),

@@ -125,7 +125,8 @@ describe('sign-in screen', () => {
 });
 
 describe('signed-in workspace', () => {
-  const widgets = () => [...root.querySelectorAll<HTMLElement>('[data-widget]')].map((w) => w.dataset.widget);
+  const widgets = () =>
+    [...root.querySelectorAll<HTMLElement>('[data-layout-widget]')].map((w) => w.dataset.layoutWidget);
 
   it('shows the verified policy and re-renders on every pushed one', async () => {
     let push!: (p: ReturnType<typeof policy>) => void;

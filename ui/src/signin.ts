@@ -1,7 +1,9 @@
 // The sign-in screen and the signed-in view. Server and configuration text is only ever set as
 // text, never as HTML.
-import type { AgentDto, Api, AppStatusDto } from './api';
+import type { AgentDto, Api, AppStatusDto, PolicyDto, SourcedDto } from './api';
 import { CommandError } from './api';
+import { formatTime } from './format';
+import { renderCustomer, renderSearch } from './pages';
 import { renderPolicyProblem, renderWorkspace } from './workspace';
 
 function el<K extends keyof HTMLElementTagNameMap>(
@@ -97,38 +99,79 @@ export function renderSignedIn(root: HTMLElement, status: AppStatusDto, agent: A
     }
   });
   const roles = agent.roles.length ? agent.roles.join(', ') : 'none';
+  const banner = el('p', { className: 'offline-banner', testId: 'offline-banner' });
+  banner.setAttribute('role', 'status');
+  banner.hidden = true;
+  const nav = el('nav', { className: 'pages' });
+  nav.setAttribute('aria-label', 'Pages');
+  const page = el('section', { className: 'page-body', testId: 'page' });
   const workspace = el('section', { className: 'workspace', testId: 'workspace' });
   workspace.append(el('p', { className: 'muted', text: 'Loading your permissions…' }));
   root.replaceChildren(
     el(
       'section',
-      { className: 'card', testId: 'signed-in' },
+      { className: 'card wide', testId: 'signed-in' },
       el('h1', { text: 'Support Desk' }),
       el('p', { testId: 'agent-name', text: `Signed in as ${agent.name ?? agent.subject}` }),
       el('p', { className: 'muted', testId: 'agent-roles', text: `Roles at your company: ${roles}` }),
       signOut,
       note,
+      banner,
+      nav,
+      page,
       workspace,
     ),
   );
-  void showPolicy(workspace, api);
+  void showPolicy({ workspace, banner, nav, page }, api);
 }
 
+type Shell = { workspace: HTMLElement; banner: HTMLElement; nav: HTMLElement; page: HTMLElement };
+type View = { page: 'search' } | { page: 'customer'; id: number };
+
 /**
- * Shows the agent's verified policy, then every policy the server pushes, at once. A policy the
- * app refuses leaves the previous view in place with the reason beside it.
+ * Shows the agent's pages from the verified policy, then re-renders the open page on every
+ * policy the server pushes. A policy the app refuses leaves the previous view with the reason.
  */
-async function showPolicy(workspace: HTMLElement, api: Api): Promise<void> {
+async function showPolicy(shell: Shell, api: Api): Promise<void> {
+  let policy: PolicyDto;
+  let view: View = { page: 'search' };
+  const sourced = (answer: SourcedDto<unknown>) => {
+    shell.banner.hidden = answer.source !== 'cache';
+    shell.banner.textContent =
+      answer.source === 'cache'
+        ? `You are offline. Showing what was saved on this device as of ${formatTime(
+            new Date(answer.asOf * 1000).toISOString(),
+          )}.`
+        : '';
+  };
+  const show = () => {
+    const ctx = { api, policy, sourced, openCustomer: (id: number) => go({ page: 'customer', id }) };
+    const back = button('Search', 'nav-search');
+    back.addEventListener('click', () => go({ page: 'search' }));
+    shell.nav.replaceChildren(...(view.page === 'search' ? [] : [back]));
+    if (view.page === 'search') renderSearch(shell.page, ctx);
+    else void renderCustomer(shell.page, view.id, ctx);
+  };
+  const go = (next: View) => {
+    view = next;
+    show();
+  };
   try {
-    renderWorkspace(workspace, await api.currentPolicy());
+    policy = await api.currentPolicy();
+    renderWorkspace(shell.workspace, policy);
+    show();
   } catch (err) {
-    workspace.replaceChildren();
-    renderPolicyProblem(workspace, `Your permissions could not be loaded: ${message(err)}`);
+    shell.workspace.replaceChildren();
+    renderPolicyProblem(shell.workspace, `Your permissions could not be loaded: ${message(err)}`);
   }
   try {
-    await api.watchPolicy((policy) => renderWorkspace(workspace, policy));
+    await api.watchPolicy((pushed) => {
+      policy = pushed;
+      renderWorkspace(shell.workspace, pushed);
+      show();
+    });
   } catch (err) {
-    renderPolicyProblem(workspace, `Live updates stopped: ${message(err)}`);
+    renderPolicyProblem(shell.workspace, `Live updates stopped: ${message(err)}`);
   }
 }
 

@@ -22,7 +22,8 @@ const policy = (version: number, customer: string[]): PolicyDto => ({
   actions: [],
 });
 
-const widgets = () => [...root.querySelectorAll<HTMLElement>('[data-widget]')].map((w) => w.dataset.widget);
+const widgets = () =>
+  [...root.querySelectorAll<HTMLElement>('[data-layout-widget]')].map((w) => w.dataset.layoutWidget);
 
 describe('workspace', () => {
   it('renders the pages and widgets in the order of the layout', () => {

@@ -1,7 +1,6 @@
-// The agent's workspace as the signed policy lays it out: the pages the policy grants and, on
-// each, its widgets in the order the role's layout gives. A widget the policy does not grant is
-// not in the layout the app accepted, so it is never rendered. The app verifies every policy
-// before it reaches this view; a pushed one replaces what is shown at once.
+// A summary of the agent's verified policy: role, validity, and each page's widgets in layout
+// order (as `data-layout-widget`; the widgets themselves are rendered by `pages.ts`). The app
+// verifies every policy before it reaches the window; a pushed one replaces what is shown at once.
 import type { PolicyDto } from './generated/PolicyDto';
 
 /** Names of pages as agents read them. */
@@ -71,7 +70,7 @@ export function renderWorkspace(container: HTMLElement, policy: PolicyDto): void
     const list = el('ol');
     for (const widget of page.widgets) {
       const item = el('li', label(WIDGET_LABELS, widget));
-      item.dataset.widget = widget;
+      item.dataset.layoutWidget = widget;
       list.append(item);
     }
     section.append(title, list);

@@ -1,0 +1,119 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+import type { Api, CustomerDto, PolicyDto } from './api';
+import { type PageContext, renderCustomer, renderSearch } from './pages';
+
+let root: HTMLElement;
+beforeEach(() => {
+  document.body.innerHTML = '<main id="page"></main>';
+  root = document.getElementById('page')!;
+});
+
+const customer: CustomerDto = {
+  id: 7,
+  name: 'Ada <img src=x onerror=alert(1)>',
+  email: 'a•••@example.com',
+  phone: '•••23',
+  dateOfBirth: null,
+  address: null,
+  tier: 'plus',
+  status: 'active',
+  createdAt: null,
+  accounts: [
+    {
+      id: 71,
+      number: '•••• 1234',
+      currency: 'EUR',
+      balance: -1250,
+      status: 'open',
+      openedAt: null,
+      cards: [{ id: 711, number: '•••• 9999', brand: 'Visa', expiry: null, status: 'active' }],
+    },
+  ],
+};
+
+const policy = (search: string[], page: string[]): PolicyDto => ({
+  version: 1,
+  roles: ['agent_l1'],
+  expiresAt: 0,
+  pages: [
+    { page: 'search', widgets: search },
+    { page: 'customer', widgets: page },
+  ],
+  fields: { 'customer.name': 'full', 'customer.email': 'mask_email', 'card.number': 'last4' },
+  actions: [],
+});
+
+const empty = { items: [], nextCursor: null };
+
+function context(p: PolicyDto, overrides: Partial<Api> = {}): PageContext & { api: Api } {
+  const api = {
+    searchCustomers: vi.fn(async () => ({ source: 'server', asOf: 0, value: { items: [customer], nextCursor: null } })),
+    openCustomer: vi.fn(async () => ({ source: 'server', asOf: 0, value: customer })),
+    listTransactions: vi.fn(async () => ({ source: 'server', asOf: 0, value: empty })),
+    listTickets: vi.fn(async () => ({ source: 'server', asOf: 0, value: empty })),
+    ...overrides,
+  } as unknown as Api;
+  return { api, policy: p, openCustomer: vi.fn(), sourced: vi.fn() };
+}
+
+const widgets = () => [...root.querySelectorAll<HTMLElement>('[data-widget]')].map((w) => w.dataset.widget);
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('search page', () => {
+  it('focuses the field, searches as the agent types, and opens a result with the keyboard', async () => {
+    const ctx = context(policy(['search.box', 'search.results'], []));
+    renderSearch(root, ctx);
+    const input = root.querySelector<HTMLInputElement>('[data-testid="search-input"]')!;
+    expect(document.activeElement).toBe(input);
+    input.value = 'ada';
+    input.dispatchEvent(new Event('input'));
+    await wait(200);
+    expect(ctx.api.searchCustomers).toHaveBeenCalledWith('ada');
+    const option = root.querySelector('[role="option"]')!;
+    expect(option.querySelector('img')).toBeNull();
+    expect(option.textContent).toContain('<img src=x onerror=alert(1)>');
+    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown' }));
+    expect(option.getAttribute('aria-selected')).toBe('true');
+    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }));
+    expect(ctx.openCustomer).toHaveBeenCalledWith(7);
+  });
+
+  it('renders nothing the layout does not grant', () => {
+    renderSearch(root, context(policy(['search.box'], [])));
+    expect(widgets()).toEqual(['search.box']);
+    expect(root.querySelector('[data-testid="search-results"]')).toBeNull();
+  });
+});
+
+describe('customer page', () => {
+  it('renders the granted widgets in layout order and fetches only for them', async () => {
+    const ctx = context(policy([], ['customer.cards', 'customer.summary']));
+    await renderCustomer(root, 7, ctx);
+    expect(widgets()).toEqual(['customer.cards', 'customer.summary']);
+    expect(ctx.api.listTransactions).not.toHaveBeenCalled();
+    expect(ctx.api.listTickets).not.toHaveBeenCalled();
+    const card = root.querySelector<HTMLElement>('[data-widget="customer.cards"] .redacted')!;
+    expect(card.textContent).toBe('•••• 9999');
+    expect(card.title).toMatch(/last four/);
+    expect(root.querySelector('img')).toBeNull();
+  });
+
+  it('fetches transactions and tickets when their widgets are granted', async () => {
+    const ctx = context(policy([], ['customer.recent_transactions', 'customer.open_tickets']));
+    await renderCustomer(root, 7, ctx);
+    expect(ctx.api.listTransactions).toHaveBeenCalledWith(7, { limit: 10 });
+    expect(ctx.api.listTickets).toHaveBeenCalledWith(7);
+  });
+
+  it('reports offline answers and says when a record is not cached', async () => {
+    const { CommandError } = await import('./api');
+    const ctx = context(policy([], ['customer.summary']), {
+      openCustomer: vi.fn(async () => {
+        throw new CommandError('not_cached', 'not in the cache');
+      }),
+    });
+    await renderCustomer(root, 8, ctx);
+    expect(root.querySelector('[role="alert"]')?.textContent).toMatch(/offline/);
+  });
+});
