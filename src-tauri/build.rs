@@ -13,6 +13,7 @@ fn main() {
         "list_transactions",
         "list_tickets",
         "open_ticket",
+        "reply_to_ticket",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build step");

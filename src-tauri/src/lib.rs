@@ -156,6 +156,18 @@ async fn open_ticket(
     Ok(SourcedDto::from(app.ticket(id).await?, TicketDto::from))
 }
 
+/// Sends a reply (or, with `internal`, an agents' note) on ticket `id`.
+#[tauri::command]
+async fn reply_to_ticket(
+    shell: tauri::State<'_, Shell>,
+    id: i64,
+    body: String,
+    internal: bool,
+) -> Result<dto::MessageDto, ErrorDto> {
+    let app = shell.app.as_ref().map_err(Clone::clone)?;
+    Ok(app.reply(id, &body, internal).await?.into())
+}
+
 /// Starts the window.
 pub fn run() {
     let app = App::load().map_err(|e| ErrorDto::from(&e));
@@ -175,7 +187,8 @@ pub fn run() {
             open_customer,
             list_transactions,
             list_tickets,
-            open_ticket
+            open_ticket,
+            reply_to_ticket
         ])
         .run(tauri::generate_context!())
         .expect("the Support Desk window could not start");

@@ -25,10 +25,11 @@ let adminEnv;
 
 /** The agent_l1 layout of the customer page, with or without the payment cards. */
 async function publish(withCards) {
-  const customer = ['customer.summary', 'customer.contact', 'customer.accounts'];
+  const customer = ['customer.summary', 'customer.contact', 'customer.accounts', 'customer.open_tickets'];
   if (withCards) customer.push('customer.cards');
   const file = path.join(home, `layout-${withCards}.json`);
-  writeFileSync(file, JSON.stringify({ pages: { search: ['search.box', 'search.results'], customer } }));
+  const pages = { search: ['search.box', 'search.results'], customer, ticket: ['ticket.messages', 'ticket.reply'] };
+  writeFileSync(file, JSON.stringify({ pages }));
   await desk(['admin', 'layout', 'push', 'agent_l1', file], adminEnv);
 }
 
@@ -41,6 +42,19 @@ async function waitFor(css, present, timeoutMs = 5_000) {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${css} still ${present ? 'absent' : 'present'} after ${timeoutMs} ms`);
+}
+
+/** The text of the first element matching `css`, read afresh (the page may re-render meanwhile). */
+async function textOf(css, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await session.text(await session.find(css, { timeoutMs }));
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 before(async () => {
@@ -131,5 +145,28 @@ describe('a layout pushed to an open window', () => {
     const back = await waitFor('[data-widget="customer.cards"]', true);
     console.log(`widget added ${back} ms after the publication returned`);
     assert.ok(back < 1_000, `added after ${back} ms`);
+  });
+
+  it("shows a ticket's messages as text, never as markup, and sends a reply", async () => {
+    await session.click(await session.find('[data-ticket="11"]', { timeoutMs: 15_000 }));
+    assert.match(await textOf('[data-widget="ticket.messages"]', 15_000), /<img src=x onerror=alert\(1\)>/);
+    assert.equal((await session.findAll('[data-widget="ticket.messages"] img')).length, 0);
+    assert.equal((await session.findAll('[data-widget="ticket.messages"] script')).length, 0);
+    assert.equal((await session.findAll('[data-widget="ticket.internal_notes"]')).length, 0, 'not for agent_l1');
+    // The pushed layout may re-render the page once more; type into the box that stays.
+    await new Promise((r) => setTimeout(r, 500));
+    await session.type(await session.find('[data-testid="reply-text"]'), 'We have refunded the second charge.');
+    await session.click(await session.find('[data-testid="reply-send"]'));
+    const deadline = Date.now() + 10_000;
+    let text = '';
+    while (Date.now() < deadline && !text.includes('refunded the second charge')) {
+      text = await textOf('[data-widget="ticket.messages"]');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(text, /We have refunded the second charge\./);
+    mkdirSync(screenshotDir, { recursive: true });
+    const file = path.join(screenshotDir, 'ticket.png');
+    await session.screenshot(file);
+    console.log(`screenshot: ${file}`);
   });
 });

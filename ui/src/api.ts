@@ -6,13 +6,25 @@ import type { AgentDto } from './generated/AgentDto';
 import type { AppStatusDto } from './generated/AppStatusDto';
 import type { ErrorDto } from './generated/ErrorDto';
 import type { CustomerDto } from './generated/CustomerDto';
+import type { MessageDto } from './generated/MessageDto';
 import type { PageOf } from './generated/PageOf';
 import type { PolicyDto } from './generated/PolicyDto';
 import type { SourcedDto } from './generated/SourcedDto';
 import type { TicketDto } from './generated/TicketDto';
 import type { TransactionDto } from './generated/TransactionDto';
 
-export type { AgentDto, AppStatusDto, CustomerDto, ErrorDto, PageOf, PolicyDto, SourcedDto, TicketDto, TransactionDto };
+export type {
+  AgentDto,
+  AppStatusDto,
+  CustomerDto,
+  ErrorDto,
+  MessageDto,
+  PageOf,
+  PolicyDto,
+  SourcedDto,
+  TicketDto,
+  TransactionDto,
+};
 
 /** Which transactions to list. */
 export type TransactionQuery = {
@@ -78,6 +90,9 @@ export const api = {
   listTickets: (customerId: number) => call<SourcedDto<PageOf<TicketDto>>>('list_tickets', { customerId }),
   /** One ticket with the messages the agent may see. */
   openTicket: (id: number) => call<SourcedDto<TicketDto>>('open_ticket', { id }),
+  /** Replies to the customer (or adds an internal note) on a ticket; needs the server. */
+  replyToTicket: (id: number, body: string, internal: boolean) =>
+    call<MessageDto>('reply_to_ticket', { id, body, internal }),
 };
 
 /** What the screens need from the app: the commands, or test doubles of them. */

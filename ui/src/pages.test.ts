@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { Api, CustomerDto, PolicyDto } from './api';
-import { type PageContext, renderCustomer, renderSearch } from './pages';
+import { type PageContext, renderCustomer, renderSearch, renderTicket } from './pages';
 
 let root: HTMLElement;
 beforeEach(() => {
@@ -54,7 +54,7 @@ function context(p: PolicyDto, overrides: Partial<Api> = {}): PageContext & { ap
     listTickets: vi.fn(async () => ({ source: 'server', asOf: 0, value: empty })),
     ...overrides,
   } as unknown as Api;
-  return { api, policy: p, openCustomer: vi.fn(), sourced: vi.fn() };
+  return { api, policy: p, openCustomer: vi.fn(), openTicket: vi.fn(), sourced: vi.fn() };
 }
 
 const widgets = () => [...root.querySelectorAll<HTMLElement>('[data-widget]')].map((w) => w.dataset.widget);
@@ -115,5 +115,52 @@ describe('customer page', () => {
     });
     await renderCustomer(root, 8, ctx);
     expect(root.querySelector('[role="alert"]')?.textContent).toMatch(/offline/);
+  });
+});
+
+describe('ticket page', () => {
+  const ticket = {
+    id: 11,
+    customerId: 7,
+    subject: 'Card charged twice',
+    status: 'open',
+    priority: 'high',
+    createdAt: '2026-10-01T10:00:00Z',
+    updatedAt: null,
+    messages: [
+      { id: 1, internal: false, author: 'Ada', time: null, body: '<img src=x onerror=alert(1)>' },
+      { id: 2, internal: true, author: 'agent-2', time: null, body: 'Checked with fraud team' },
+    ],
+  };
+  const ticketPolicy = (widgets: string[]): PolicyDto => ({
+    ...policy([], []),
+    pages: [{ page: 'ticket', widgets }],
+  });
+
+  it('shows messages as text and internal notes only in their own widget', async () => {
+    const ctx = context(ticketPolicy(['ticket.messages']), {
+      openTicket: vi.fn(async () => ({ source: 'server', asOf: 0, value: ticket })),
+    } as Partial<Api>);
+    await renderTicket(root, 11, ctx);
+    expect(root.querySelector('img')).toBeNull();
+    expect(root.textContent).toContain('<img src=x onerror=alert(1)>');
+    expect(root.textContent).not.toContain('fraud team');
+    expect(root.querySelector('textarea')).toBeNull();
+  });
+
+  it('offers the reply box when granted, with internal notes only when those are', async () => {
+    const replyToTicket = vi.fn(async () => ticket.messages[0]);
+    const ctx = context(ticketPolicy(['ticket.messages', 'ticket.internal_notes', 'ticket.reply']), {
+      openTicket: vi.fn(async () => ({ source: 'server', asOf: 0, value: ticket })),
+      replyToTicket,
+    } as Partial<Api>);
+    await renderTicket(root, 11, ctx);
+    expect(root.querySelector('.message.internal')?.textContent).toContain('fraud team');
+    root.querySelector<HTMLTextAreaElement>('textarea')!.value = 'Refunded.';
+    root.querySelector<HTMLInputElement>('input[type="checkbox"]')!.checked = true;
+    root.querySelector('form')!.dispatchEvent(new Event('submit'));
+    await wait(0);
+    expect(replyToTicket).toHaveBeenCalledWith(11, 'Refunded.', true);
+    expect(ctx.openTicket).toHaveBeenCalledWith(11);
   });
 });

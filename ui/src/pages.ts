@@ -1,7 +1,7 @@
 // The pages an agent works in, each rendered from its layout through one widget registry: a
 // widget the verified policy does not grant is not in the layout, so it is neither rendered nor
 // fetched for. All server text is set as text, never as HTML.
-import type { Api, CustomerDto, PolicyDto, SourcedDto } from './api';
+import type { Api, CustomerDto, MessageDto, PolicyDto, SourcedDto, TicketDto } from './api';
 import { CommandError } from './api';
 import { fieldValue, formatAmount, formatTime } from './format';
 import { WIDGET_LABELS } from './workspace';
@@ -12,6 +12,8 @@ export type PageContext = {
   policy: PolicyDto;
   /** Opens a customer's page. */
   openCustomer: (id: number) => void;
+  /** Opens a ticket's page. */
+  openTicket: (id: number) => void;
   /** Reports where the data on screen came from, for the offline banner. */
   sourced: (answer: SourcedDto<unknown>) => void;
 };
@@ -215,7 +217,13 @@ export const CUSTOMER_WIDGETS: Record<string, CustomerWidget> = {
     const open = answer.value.items.filter((t) => t.status !== 'closed');
     const list = el('ul');
     for (const t of open) {
-      list.append(el('li', `${t.subject ?? `Ticket ${t.id}`} · ${t.priority ?? ''} · ${t.status ?? ''}`));
+      const item = el('li');
+      const link = el('button', t.subject ?? `Ticket ${t.id}`, 'link');
+      link.type = 'button';
+      link.dataset.ticket = String(t.id);
+      link.addEventListener('click', () => ctx.openTicket(t.id));
+      item.append(link, ` · ${t.priority ?? ''} · ${t.status ?? ''}`);
+      list.append(item);
     }
     section.append(open.length ? list : el('p', 'No open tickets.', 'muted'));
   },
@@ -250,4 +258,87 @@ export async function renderCustomer(root: HTMLElement, id: number, ctx: PageCon
       }
     }),
   );
+}
+
+function messageItem(m: MessageDto): HTMLElement {
+  const item = el('li', undefined, m.internal ? 'message internal' : 'message');
+  item.dataset.message = String(m.id);
+  const meta = el('p', `${m.internal ? 'Internal note · ' : ''}${m.author ?? ''} · ${formatTime(m.time)}`, 'muted');
+  // Server text: set as text only, whatever it contains.
+  const body = el('p', m.body ?? '');
+  item.append(meta, body);
+  return item;
+}
+
+/** Renders ticket `id`: its conversation, its internal notes and the reply box, as granted. */
+export async function renderTicket(root: HTMLElement, id: number, ctx: PageContext): Promise<void> {
+  const widgets = widgetsOf(ctx.policy, 'ticket');
+  root.replaceChildren(el('p', 'Loading the ticket…', 'muted'));
+  let ticket: TicketDto;
+  try {
+    const answer = await ctx.api.openTicket(id);
+    ctx.sourced(answer);
+    ticket = answer.value;
+  } catch (err) {
+    root.replaceChildren(problem(err));
+    return;
+  }
+  const heading = el('h2', ticket.subject ?? `Ticket ${ticket.id}`);
+  const meta = el('p', `${ticket.status ?? ''} · ${ticket.priority ?? ''} · opened ${formatTime(ticket.createdAt)}`, 'muted');
+  const sections: HTMLElement[] = [];
+  const messages = ticket.messages ?? [];
+  for (const w of widgets) {
+    const section = widgetFrame(w);
+    if (w === 'ticket.messages') {
+      const list = el('ol', undefined, 'messages');
+      list.append(...messages.filter((m) => !m.internal).map(messageItem));
+      section.append(list);
+    } else if (w === 'ticket.internal_notes') {
+      const list = el('ol', undefined, 'messages');
+      list.append(...messages.filter((m) => m.internal).map(messageItem));
+      section.append(list.childElementCount ? list : el('p', 'No internal notes.', 'muted'));
+    } else if (w === 'ticket.reply') {
+      section.append(replyBox(ticket.id, widgets.includes('ticket.internal_notes'), ctx));
+    } else {
+      continue;
+    }
+    sections.push(section);
+  }
+  root.replaceChildren(heading, meta, ...sections);
+}
+
+function replyBox(ticketId: number, notes: boolean, ctx: PageContext): HTMLElement {
+  const form = el('form', undefined, 'reply');
+  const area = el('textarea');
+  area.rows = 4;
+  area.setAttribute('aria-label', 'Your reply');
+  area.dataset.testid = 'reply-text';
+  const internal = el('input');
+  internal.type = 'checkbox';
+  const internalLabel = el('label');
+  internalLabel.append(internal, ' Internal note (the customer does not see it)');
+  const send = el('button', 'Send reply');
+  send.type = 'submit';
+  send.dataset.testid = 'reply-send';
+  const status = el('p', '', 'muted');
+  status.setAttribute('role', 'status');
+  form.append(area, ...(notes ? [internalLabel] : []), send, status);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const text = area.value.trim();
+    if (!text) {
+      status.textContent = 'Write a reply first.';
+      return;
+    }
+    send.disabled = true;
+    status.textContent = 'Sending…';
+    try {
+      await ctx.api.replyToTicket(ticketId, text, notes && internal.checked);
+      ctx.openTicket(ticketId);
+    } catch (err) {
+      status.replaceChildren(problem(err));
+      send.disabled = false;
+    }
+  });
+  return form;
 }

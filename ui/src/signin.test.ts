@@ -47,6 +47,9 @@ function fakeApi(overrides: Partial<Api> = {}): Api {
     openTicket: vi.fn(async () => {
       throw new CommandError('not_cached', 'not in the cache');
     }),
+    replyToTicket: vi.fn(async () => {
+      throw new CommandError('server_unreachable', 'offline');
+    }),
     ...overrides,
   };
 }

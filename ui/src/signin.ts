@@ -3,7 +3,7 @@
 import type { AgentDto, Api, AppStatusDto, PolicyDto, SourcedDto } from './api';
 import { CommandError } from './api';
 import { formatTime } from './format';
-import { renderCustomer, renderSearch } from './pages';
+import { renderCustomer, renderSearch, renderTicket } from './pages';
 import { renderPolicyProblem, renderWorkspace } from './workspace';
 
 function el<K extends keyof HTMLElementTagNameMap>(
@@ -126,7 +126,7 @@ export function renderSignedIn(root: HTMLElement, status: AppStatusDto, agent: A
 }
 
 type Shell = { workspace: HTMLElement; banner: HTMLElement; nav: HTMLElement; page: HTMLElement };
-type View = { page: 'search' } | { page: 'customer'; id: number };
+type View = { page: 'search' } | { page: 'customer'; id: number } | { page: 'ticket'; id: number };
 
 /**
  * Shows the agent's pages from the verified policy, then re-renders the open page on every
@@ -145,12 +145,19 @@ async function showPolicy(shell: Shell, api: Api): Promise<void> {
         : '';
   };
   const show = () => {
-    const ctx = { api, policy, sourced, openCustomer: (id: number) => go({ page: 'customer', id }) };
+    const ctx = {
+      api,
+      policy,
+      sourced,
+      openCustomer: (id: number) => go({ page: 'customer', id }),
+      openTicket: (id: number) => go({ page: 'ticket', id }),
+    };
     const back = button('Search', 'nav-search');
     back.addEventListener('click', () => go({ page: 'search' }));
     shell.nav.replaceChildren(...(view.page === 'search' ? [] : [back]));
     if (view.page === 'search') renderSearch(shell.page, ctx);
-    else void renderCustomer(shell.page, view.id, ctx);
+    else if (view.page === 'customer') void renderCustomer(shell.page, view.id, ctx);
+    else void renderTicket(shell.page, view.id, ctx);
   };
   const go = (next: View) => {
     view = next;
@@ -166,9 +173,13 @@ async function showPolicy(shell: Shell, api: Api): Promise<void> {
   }
   try {
     await api.watchPolicy((pushed) => {
+      // Re-render the open page only when what it shows changed, so a push that changes
+      // nothing here (a new version, another page's layout) leaves a half-written reply alone.
+      const shown = (p: PolicyDto) => JSON.stringify([p.pages, p.fields, p.actions]);
+      const changed = shown(pushed) !== shown(policy);
       policy = pushed;
       renderWorkspace(shell.workspace, pushed);
-      show();
+      if (changed) show();
     });
   } catch (err) {
     renderPolicyProblem(shell.workspace, `Live updates stopped: ${message(err)}`);

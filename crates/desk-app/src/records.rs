@@ -264,6 +264,27 @@ impl App {
         .await
     }
 
+    /// Adds a reply to the customer (or, with `internal`, an agents' note) to ticket `id`. Needs
+    /// the server: replies are never queued offline.
+    pub async fn reply(
+        &self,
+        id: i64,
+        body: &str,
+        internal: bool,
+    ) -> Result<desk_core::record::Message, AppError> {
+        let session = self.session().await?;
+        let api = self.server_api().await?;
+        let path = format!("/v1/tickets/{id}/messages");
+        let body = serde_json::json!({ "body": body, "internal": internal });
+        self.with_token(&session, |token| {
+            let api = api.clone();
+            let path = path.clone();
+            let body = body.clone();
+            async move { api.post_json(&path, token, &body).await }
+        })
+        .await
+    }
+
     /// One ticket with the messages the agent may see.
     pub async fn ticket(&self, id: i64) -> Result<Sourced<Ticket>, AppError> {
         self.online_or_cached(
