@@ -169,4 +169,26 @@ describe('a layout pushed to an open window', () => {
     await session.screenshot(file);
     console.log(`screenshot: ${file}`);
   });
+
+  it('reads a customer opened earlier from the cache when the server is gone, and says so', async () => {
+    await server.stop();
+    await session.click(await session.find('[data-testid="nav-search"]'));
+    const input = await session.find('[data-testid="search-input"]', { timeoutMs: 10_000 });
+    const answer = await session.executeAsync(
+      `const done = arguments[0];
+       window.__TAURI_INTERNALS__.invoke('open_customer', { id: 1 }).then(done, (e) => done(e));`,
+    );
+    assert.equal(answer.source, 'cache', JSON.stringify(answer));
+    const surname = answer.value.name.split(' ').pop();
+    await session.type(input, surname);
+    await session.find('[data-customer="1"]', { timeoutMs: 10_000 });
+    const banner = await textOf('[data-testid="offline-banner"]');
+    assert.match(banner, /offline/i);
+    await session.type(input, '\uE015\uE007');
+    assert.match(await textOf('[data-widget="customer.summary"]', 15_000), new RegExp(surname));
+    assert.match(await textOf('[data-testid="offline-banner"]'), /as of/);
+    const file = path.join(screenshotDir, 'offline.png');
+    await session.screenshot(file);
+    console.log(`screenshot: ${file}`);
+  });
 });

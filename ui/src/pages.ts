@@ -175,7 +175,8 @@ export const CUSTOMER_WIDGETS: Record<string, CustomerWidget> = {
     const list = el('ul');
     for (const a of c.accounts ?? []) {
       const item = el('li');
-      item.append(fieldValue('account.number', a.number, ctx.policy.fields));
+      // Restricted values such as the account number are never kept offline.
+      item.append(a.number ? fieldValue('account.number', a.number, ctx.policy.fields) : 'Account');
       if (a.balance !== null) item.append(' · ', formatAmount(a.balance, a.currency));
       if (a.status) item.append(` · ${a.status}`);
       list.append(item);

@@ -24,9 +24,16 @@ pub use api::{Server, State, router};
 use tokio::net::TcpListener;
 
 /// Serves [`router`] on `listener` until ctrl-c or SIGTERM.
+///
+/// On the signal, open event streams are ended first (they would otherwise hold the graceful
+/// shutdown open until their tokens expire); requests in flight then finish.
 pub async fn serve(listener: TcpListener, server: State) -> std::io::Result<()> {
+    let stopping = server.clone();
     axum::serve(listener, router(server))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            stopping.shut_down();
+        })
         .await
 }
 

@@ -58,6 +58,8 @@ struct Watch {
     ready: VecDeque<Event>,
     /// When the agent's token expires.
     until: Instant,
+    /// Turns `true` when the server stops.
+    stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Watch {
@@ -125,8 +127,12 @@ impl Watch {
             if let Some(event) = self.ready.pop_front() {
                 return Some(event);
             }
+            if *self.stopping.borrow() {
+                return None;
+            }
             let change = tokio::select! {
                 _ = tokio::time::sleep_until(self.until) => return None,
+                _ = self.stopping.changed() => return None,
                 change = self.changes.recv() => change,
             };
             let done = match change {
@@ -184,6 +190,7 @@ pub(super) async fn events(
     // Subscribe before reading what is stored, so nothing ordered in between is missed.
     let mut watch = Watch {
         changes: server.changes.subscribe(),
+        stopping: server.stopping.subscribe(),
         server,
         subject: agent.subject,
         roles: agent.roles,

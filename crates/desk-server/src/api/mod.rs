@@ -109,6 +109,8 @@ pub struct Server {
     layouts: RwLock<BTreeMap<Role, StoredLayout>>,
     policy_version: AtomicU64,
     changes: broadcast::Sender<Change>,
+    /// Becomes `true` when the server stops: event streams end at once.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 /// Shared state of the router.
@@ -162,7 +164,13 @@ impl Server {
             layouts: RwLock::new(layouts),
             policy_version: AtomicU64::new(policy_version),
             changes,
+            stopping: tokio::sync::watch::Sender::new(false),
         }))
+    }
+
+    /// Ends every open event stream; called when the server stops.
+    pub fn shut_down(&self) {
+        self.stopping.send_replace(true);
     }
 
     /// The JWKS file with the public key clients pin.
