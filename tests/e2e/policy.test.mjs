@@ -25,10 +25,21 @@ let adminEnv;
 
 /** The agent_l1 layout of the customer page, with or without the payment cards. */
 async function publish(withCards) {
-  const customer = ['customer.summary', 'customer.contact', 'customer.accounts', 'customer.open_tickets'];
+  const customer = [
+    'customer.summary',
+    'customer.contact',
+    'customer.accounts',
+    'customer.recent_transactions',
+    'customer.open_tickets',
+  ];
   if (withCards) customer.push('customer.cards');
   const file = path.join(home, `layout-${withCards}.json`);
-  const pages = { search: ['search.box', 'search.results'], customer, ticket: ['ticket.messages', 'ticket.reply'] };
+  const pages = {
+    search: ['search.box', 'search.results'],
+    customer,
+    transactions: ['transactions.table'],
+    ticket: ['ticket.messages', 'ticket.reply'],
+  };
   writeFileSync(file, JSON.stringify({ pages }));
   await desk(['admin', 'layout', 'push', 'agent_l1', file], adminEnv);
 }
@@ -55,6 +66,27 @@ async function textOf(css, timeoutMs = 10_000) {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/** Opens customer `id` the way an agent would: by surname in the search field, arrows, Enter. */
+async function openFromSearch(id) {
+  const input = await session.find('[data-testid="search-input"]', { timeoutMs: 30_000 });
+  const answer = await session.executeAsync(
+    `const done = arguments[1];
+     window.__TAURI_INTERNALS__.invoke('open_customer', { id: arguments[0] }).then(done, (e) => done(e));`,
+    [id],
+  );
+  const surname = answer.value.name.split(' ').pop();
+  await session.type(input, surname);
+  await session.find(`[data-customer="${id}"]`, { timeoutMs: 10_000 });
+  let chosen = false;
+  for (let i = 0; i < 40 && !chosen; i++) {
+    await session.type(input, '\uE015');
+    chosen = (await session.findAll(`[aria-selected="true"][data-customer="${id}"]`)).length > 0;
+  }
+  assert.ok(chosen, `customer ${id} among the results`);
+  await session.type(input, '\uE007');
+  return surname;
 }
 
 before(async () => {
@@ -168,6 +200,33 @@ describe('a layout pushed to an open window', () => {
     const file = path.join(screenshotDir, 'ticket.png');
     await session.screenshot(file);
     console.log(`screenshot: ${file}`);
+  });
+
+  it('pages through 10,000 transactions in a table that keeps only the rows in view', async () => {
+    await session.click(await session.find('[data-testid="nav-search"]'));
+    await openFromSearch(7);
+    await session.click(await session.find('[data-testid="all-transactions"]', { timeoutMs: 15_000 }));
+    const grid = await session.find('[data-testid="transactions-table"]', { timeoutMs: 15_000 });
+    const count = async () => Number(await session.attribute(grid, 'aria-rowcount'));
+    const deadline = Date.now() + 10_000;
+    while ((await count()) < 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await count(), 200);
+    assert.ok((await session.findAll('[data-testid="transactions-table"] [role="row"]')).length < 100);
+    // Scrolling to the end fetches the next page by cursor.
+    await session.executeAsync(
+      `const grid = document.querySelector('[data-testid="transactions-table"]');
+       grid.scrollTop = grid.scrollHeight; arguments[0]();`,
+    );
+    const more = Date.now() + 10_000;
+    while ((await count()) < 400 && Date.now() < more) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await count(), 400);
+    assert.ok((await session.findAll('[data-testid="transactions-table"] [role="row"]')).length < 100);
+    const file = path.join(screenshotDir, 'transactions.png');
+    await session.screenshot(file);
+    console.log(`screenshot: ${file}`);
+    await session.click(await session.find('[data-testid="nav-search"]'));
+    await openFromSearch(1);
+    await session.find('[data-widget="customer.summary"]', { timeoutMs: 15_000 });
   });
 
   it('reads a customer opened earlier from the cache when the server is gone, and says so', async () => {

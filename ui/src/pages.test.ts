@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { Api, CustomerDto, PolicyDto } from './api';
-import { type PageContext, renderCustomer, renderSearch, renderTicket } from './pages';
+import { type PageContext, ROW_HEIGHT, renderCustomer, renderSearch, renderTicket, renderTransactions } from './pages';
 
 let root: HTMLElement;
 beforeEach(() => {
@@ -54,7 +54,7 @@ function context(p: PolicyDto, overrides: Partial<Api> = {}): PageContext & { ap
     listTickets: vi.fn(async () => ({ source: 'server', asOf: 0, value: empty })),
     ...overrides,
   } as unknown as Api;
-  return { api, policy: p, openCustomer: vi.fn(), openTicket: vi.fn(), sourced: vi.fn() };
+  return { api, policy: p, openCustomer: vi.fn(), openTicket: vi.fn(), openTransactions: vi.fn(), sourced: vi.fn() };
 }
 
 const widgets = () => [...root.querySelectorAll<HTMLElement>('[data-widget]')].map((w) => w.dataset.widget);
@@ -162,5 +162,58 @@ describe('ticket page', () => {
     await wait(0);
     expect(replyToTicket).toHaveBeenCalledWith(11, 'Refunded.', true);
     expect(ctx.openTicket).toHaveBeenCalledWith(11);
+  });
+});
+
+describe('transactions page', () => {
+  const tx = (i: number) => ({
+    id: i,
+    accountId: 71,
+    time: '2026-10-01T10:00:00Z',
+    amount: -1250,
+    currency: 'EUR',
+    merchant: `Shop ${i}`,
+    status: 'settled',
+    cardNumber: '•••• 9999',
+    ipAddress: null,
+    description: null,
+  });
+  const page = (from: number, n: number, next: string | null) => ({
+    source: 'server',
+    asOf: 0,
+    value: { items: Array.from({ length: n }, (_, i) => tx(from + i)), nextCursor: next },
+  });
+  const txPolicy = (): PolicyDto => ({ ...policy([], []), pages: [{ page: 'transactions', widgets: ['transactions.table'] }] });
+
+  it('keeps only the rows in view in the DOM, however many are loaded', async () => {
+    const listTransactions = vi.fn(async () => page(0, 200, 'more'));
+    const ctx = context(txPolicy(), { listTransactions } as Partial<Api>);
+    await renderTransactions(root, 7, ctx);
+    const grid = root.querySelector<HTMLElement>('[data-testid="transactions-table"]')!;
+    expect(grid.getAttribute('aria-rowcount')).toBe('200');
+    const rendered = grid.querySelectorAll('[role="row"]').length;
+    expect(rendered).toBeGreaterThan(0);
+    expect(rendered).toBeLessThan(80);
+    expect(grid.querySelector<HTMLElement>('.table-spacer')!.style.height).toBe(`${200 * ROW_HEIGHT}px`);
+    expect(listTransactions).toHaveBeenCalledWith(7, expect.objectContaining({ limit: 200 }));
+  });
+
+  it('applies the date range and status filters as a new first page', async () => {
+    const listTransactions = vi.fn(async () => page(0, 3, null));
+    const ctx = context(txPolicy(), { listTransactions } as Partial<Api>);
+    await renderTransactions(root, 7, ctx);
+    root.querySelector<HTMLInputElement>('input[aria-label="From"]')!.value = '2026-01-01';
+    root.querySelector<HTMLSelectElement>('select')!.value = 'declined';
+    root.querySelector('form')!.dispatchEvent(new Event('submit'));
+    await wait(0);
+    expect(listTransactions).toHaveBeenLastCalledWith(
+      7,
+      expect.objectContaining({ from: '2026-01-01', status: 'declined', cursor: undefined }),
+    );
+  });
+
+  it('says so when the role has no transaction list', async () => {
+    await renderTransactions(root, 7, context(policy([], [])));
+    expect(root.textContent).toMatch(/no transaction list/);
   });
 });

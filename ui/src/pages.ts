@@ -14,6 +14,8 @@ export type PageContext = {
   openCustomer: (id: number) => void;
   /** Opens a ticket's page. */
   openTicket: (id: number) => void;
+  /** Opens a customer's transactions page. */
+  openTransactions: (customerId: number) => void;
   /** Reports where the data on screen came from, for the offline banner. */
   sourced: (answer: SourcedDto<unknown>) => void;
 };
@@ -211,6 +213,13 @@ export const CUSTOMER_WIDGETS: Record<string, CustomerWidget> = {
       table.append(tr);
     }
     section.append(answer.value.items.length ? table : el('p', 'No transactions.', 'muted'));
+    if (widgetsOf(ctx.policy, 'transactions').includes('transactions.table')) {
+      const all = el('button', 'All transactions', 'link');
+      all.type = 'button';
+      all.dataset.testid = 'all-transactions';
+      all.addEventListener('click', () => ctx.openTransactions(c.id));
+      section.append(all);
+    }
   },
   'customer.open_tickets': async (section, { customer: c }, ctx) => {
     const answer = await ctx.api.listTickets(c.id);
@@ -342,4 +351,121 @@ function replyBox(ticketId: number, notes: boolean, ctx: PageContext): HTMLEleme
     }
   });
   return form;
+}
+
+/** Height of one transaction row in pixels; the table renders only the rows in view. */
+export const ROW_HEIGHT = 32;
+const STATUSES = ['pending', 'settled', 'declined', 'refunded', 'disputed'];
+
+/**
+ * Renders a customer's transactions: filters (date range, status) and a windowed table that
+ * keeps only the rows in view in the DOM, so 10,000 rows scroll smoothly; the next page is
+ * fetched (by cursor) as the agent nears the end.
+ */
+export async function renderTransactions(root: HTMLElement, customerId: number, ctx: PageContext): Promise<void> {
+  if (!widgetsOf(ctx.policy, 'transactions').includes('transactions.table')) {
+    root.replaceChildren(el('p', 'Your role shows no transaction list.', 'muted'));
+    return;
+  }
+  const section = widgetFrame('transactions.table');
+  const form = el('form', undefined, 'filters');
+  const from = el('input');
+  from.type = 'date';
+  from.setAttribute('aria-label', 'From');
+  const to = el('input');
+  to.type = 'date';
+  to.setAttribute('aria-label', 'Before');
+  const status = el('select');
+  status.setAttribute('aria-label', 'Status');
+  status.append(el('option', 'Any status'), ...STATUSES.map((s) => el('option', s)));
+  status.options[0]!.value = '';
+  const apply = el('button', 'Apply');
+  apply.type = 'submit';
+  form.append(from, to, status, apply);
+  const note = el('p', '', 'muted');
+  note.setAttribute('role', 'status');
+  const viewport = el('div', undefined, 'table-viewport');
+  viewport.setAttribute('role', 'grid');
+  viewport.setAttribute('aria-label', 'Transactions');
+  viewport.tabIndex = 0;
+  viewport.dataset.testid = 'transactions-table';
+  const spacer = el('div', undefined, 'table-spacer');
+  viewport.append(spacer);
+  section.append(form, note, viewport);
+  root.replaceChildren(section);
+
+  let rows: import('./api').TransactionDto[] = [];
+  let cursor: string | null = null;
+  let loading = false;
+  let generation = 0;
+
+  const draw = () => {
+    spacer.style.height = `${rows.length * ROW_HEIGHT}px`;
+    viewport.setAttribute('aria-rowcount', String(rows.length));
+    const first = Math.max(0, Math.floor(viewport.scrollTop / ROW_HEIGHT) - 10);
+    const visible = Math.ceil((viewport.clientHeight || 600) / ROW_HEIGHT) + 20;
+    const shown = rows.slice(first, first + visible).map((t, i) => {
+      const row = el('div', undefined, 'table-row');
+      row.setAttribute('role', 'row');
+      row.setAttribute('aria-rowindex', String(first + i + 1));
+      row.style.top = `${(first + i) * ROW_HEIGHT}px`;
+      const cells: (string | Node)[] = [
+        formatTime(t.time),
+        formatAmount(t.amount, t.currency),
+        t.merchant ?? '',
+        t.status ?? '',
+        t.cardNumber ? fieldValue('transaction.card_number', t.cardNumber, ctx.policy.fields) : '',
+        t.description ?? '',
+      ];
+      for (const [j, c] of cells.entries()) {
+        const cell = el('span', undefined, j === 1 ? 'cell amount' : 'cell');
+        cell.setAttribute('role', 'gridcell');
+        cell.append(c);
+        row.append(cell);
+      }
+      return row;
+    });
+    spacer.replaceChildren(...shown);
+  };
+
+  const load = async (fresh: boolean) => {
+    if (loading || (!fresh && cursor === null)) return;
+    loading = true;
+    const mine = fresh ? ++generation : generation;
+    note.textContent = fresh ? 'Loading transactions…' : 'Loading more…';
+    try {
+      const answer = await ctx.api.listTransactions(customerId, {
+        from: from.value || undefined,
+        to: to.value || undefined,
+        status: status.value || undefined,
+        limit: 200,
+        cursor: fresh ? undefined : (cursor ?? undefined),
+      });
+      if (mine !== generation) return;
+      ctx.sourced(answer);
+      rows = fresh ? answer.value.items : rows.concat(answer.value.items);
+      cursor = answer.value.nextCursor;
+      note.textContent = `${rows.length} transactions${cursor ? ' (scroll for more)' : ''}`;
+      draw();
+    } catch (err) {
+      note.replaceChildren(problem(err));
+    } finally {
+      loading = false;
+    }
+  };
+
+  let frame = 0;
+  viewport.addEventListener('scroll', () => {
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(() => {
+      draw();
+      if (viewport.scrollTop + viewport.clientHeight > rows.length * ROW_HEIGHT - 20 * ROW_HEIGHT) void load(false);
+    });
+  });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    viewport.scrollTop = 0;
+    void load(true);
+  });
+  await load(true);
 }

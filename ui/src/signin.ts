@@ -3,7 +3,7 @@
 import type { AgentDto, Api, AppStatusDto, PolicyDto, SourcedDto } from './api';
 import { CommandError } from './api';
 import { formatTime } from './format';
-import { renderCustomer, renderSearch, renderTicket } from './pages';
+import { renderCustomer, renderSearch, renderTicket, renderTransactions } from './pages';
 import { renderPolicyProblem, renderWorkspace } from './workspace';
 
 function el<K extends keyof HTMLElementTagNameMap>(
@@ -126,7 +126,11 @@ export function renderSignedIn(root: HTMLElement, status: AppStatusDto, agent: A
 }
 
 type Shell = { workspace: HTMLElement; banner: HTMLElement; nav: HTMLElement; page: HTMLElement };
-type View = { page: 'search' } | { page: 'customer'; id: number } | { page: 'ticket'; id: number };
+type View =
+  | { page: 'search' }
+  | { page: 'customer'; id: number }
+  | { page: 'ticket'; id: number }
+  | { page: 'transactions'; id: number };
 
 /**
  * Shows the agent's pages from the verified policy, then re-renders the open page on every
@@ -151,12 +155,14 @@ async function showPolicy(shell: Shell, api: Api): Promise<void> {
       sourced,
       openCustomer: (id: number) => go({ page: 'customer', id }),
       openTicket: (id: number) => go({ page: 'ticket', id }),
+      openTransactions: (id: number) => go({ page: 'transactions', id }),
     };
     const back = button('Search', 'nav-search');
     back.addEventListener('click', () => go({ page: 'search' }));
     shell.nav.replaceChildren(...(view.page === 'search' ? [] : [back]));
     if (view.page === 'search') renderSearch(shell.page, ctx);
     else if (view.page === 'customer') void renderCustomer(shell.page, view.id, ctx);
+    else if (view.page === 'transactions') void renderTransactions(shell.page, view.id, ctx);
     else void renderTicket(shell.page, view.id, ctx);
   };
   const go = (next: View) => {

@@ -20,9 +20,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// The client id the test provider registers for the app.
 pub const CLIENT_ID: &str = "support-desk";
 
-/// The repository's top folder.
+/// The repository's top folder: found from the package under test, which cargo names at run
+/// time, and only then from where this crate was compiled. A build shared by two checkouts (one
+/// `CARGO_TARGET_DIR`) would otherwise point tests at the other checkout's files.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let is_root = |d: &std::path::Path| d.join("tests/idp/server.mjs").is_file();
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .and_then(|dir| dir.ancestors().find(|d| is_root(d)).map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
 }
 
 /// Whether the run demands every real part (set by `scripts/test`).

@@ -2,7 +2,7 @@
 //! every field filled in (as the server holds them), the views the server makes of them for a
 //! role, and caches in temporary folders.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use desk_cache::{Cache, CacheKey, Records};
 use desk_core::Field as F;
@@ -17,7 +17,12 @@ pub const FETCHED_AT: i64 = 1_750_000_000;
 
 /// The role definitions desk-server ships, read from its defaults.
 pub fn default_roles() -> Vec<RoleDefinition> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../desk-server/defaults/roles.json");
+    // The package folder as cargo names it when running the tests (not where the binary was
+    // compiled: a build shared between two checkouts would read the other one's file).
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    let path = dir.join("../desk-server/defaults/roles.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let roles: Vec<RoleDefinition> = serde_json::from_str(&text).unwrap();
     for def in &roles {
