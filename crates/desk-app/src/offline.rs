@@ -26,7 +26,8 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
 use crate::policy::EffectivePolicy;
-use crate::records::{Source, Sourced, now};
+use crate::policy::now;
+use crate::records::{Source, Sourced};
 use crate::{App, AppError};
 
 /// The cache of one agent, open.

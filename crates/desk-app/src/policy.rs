@@ -179,7 +179,8 @@ fn refusal(reason: PolicyError, keys_file: Option<&Path>, versions: &Versions) -
     }
 }
 
-fn now() -> i64 {
+/// Now, in seconds since the epoch.
+pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -289,7 +290,10 @@ impl App {
                 Ok(Err(e)) => {
                     return Err(unreachable(
                         &url,
-                        &format!("broke off the event stream: {}", crate::server::chain(&e)),
+                        &format!(
+                            "broke off the event stream: {}",
+                            crate::server::transport(e)
+                        ),
                     ));
                 }
                 Ok(Ok(None)) => return Ok(()),

@@ -14,6 +14,7 @@ use desk_cache::{Cache, CacheError, Cached, Records};
 use desk_core::record::{Customer, Ticket, Transaction};
 use serde::{Deserialize, Serialize};
 
+use crate::policy::now;
 use crate::{App, AppError, ErrorCode};
 
 /// Where an answer came from.
@@ -61,13 +62,6 @@ pub struct TransactionQuery {
     pub limit: Option<u32>,
     /// Where to continue.
     pub cursor: Option<String>,
-}
-
-pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 /// `path?key=value&…` with the values percent-encoded.

@@ -128,7 +128,7 @@ impl ServerApi {
         let response = tokio::time::timeout(TIMEOUT, request.send())
             .await
             .map_err(|_| unreachable(&url, "did not answer in time"))?
-            .map_err(|e| unreachable(&url, &format!("could not be reached: {}", chain(&e))))?;
+            .map_err(|e| unreachable(&url, &format!("could not be reached: {}", transport(e))))?;
         let response = check_status(&url, response).await?;
         let is_stream = response
             .headers()
@@ -149,7 +149,7 @@ impl ServerApi {
         let response = request
             .send()
             .await
-            .map_err(|e| unreachable(url, &format!("could not be reached: {}", chain(&e))))?;
+            .map_err(|e| unreachable(url, &format!("could not be reached: {}", transport(e))))?;
         let response = check_status(url, response).await?;
         let body = read_limited(url, response, MAX_BODY).await?;
         serde_json::from_slice(&body)
@@ -243,7 +243,7 @@ async fn read_limited(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| unreachable(url, &format!("broke off its answer: {}", chain(&e))))?
+        .map_err(|e| unreachable(url, &format!("broke off its answer: {}", transport(e))))?
     {
         if body.len() + chunk.len() > limit {
             return Err(unreachable(
@@ -256,11 +256,18 @@ async fn read_limited(
     Ok(body)
 }
 
+/// The server could not be reached at `url`. The query is left out of the error: it carries what
+/// the agent searched for (an e-mail address, a phone number), which errors and logs must not.
 pub(crate) fn unreachable(url: &str, cause: &str) -> AppError {
     AppError::ServerUnreachable {
-        url: url.to_owned(),
+        url: url.split(['?', '#']).next().unwrap_or(url).to_owned(),
         cause: cause.to_owned(),
     }
+}
+
+/// A transport error's causes, without the URL reqwest puts in them (see [`unreachable`]).
+pub(crate) fn transport(e: reqwest::Error) -> String {
+    chain(&e.without_url())
 }
 
 /// Whether this is the server saying the token was not accepted.
@@ -292,6 +299,26 @@ pub(crate) fn clean(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn what_the_agent_searched_for_stays_out_of_errors() {
+        // Nothing listens on port 9: the request fails in transport, as when the server is down.
+        let api = ServerApi::new(Some("http://127.0.0.1:9")).unwrap();
+        let err = api
+            .get_json::<serde_json::Value>(
+                "/v1/customers?q=jane.doe%40example.com",
+                SecretString::from("not-a-token".to_owned()),
+            )
+            .await
+            .unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(matches!(err, AppError::ServerUnreachable { .. }), "{text}");
+        assert!(text.contains("/v1/customers"), "{text}");
+        assert!(
+            !text.contains("jane") && !text.contains("not-a-token"),
+            "{text}"
+        );
+    }
     use crate::ErrorCode;
 
     #[test]

@@ -99,6 +99,70 @@ impl SqliteStore {
     }
 }
 
+/// The per-role documents that change every agent's policy when they change.
+#[derive(Clone, Copy)]
+enum Versioned {
+    RoleDefinition,
+    Layout,
+}
+
+impl Versioned {
+    /// The upsert that stores a role's document with the next version (our own SQL text only).
+    fn upsert(self) -> &'static str {
+        match self {
+            Self::RoleDefinition => {
+                "INSERT INTO role_definitions (role, definition, version, updated_at, updated_by)
+                 VALUES (?, ?, 1, ?, ?)
+                 ON CONFLICT (role) DO UPDATE SET definition = excluded.definition,
+                     version = role_definitions.version + 1, updated_at = excluded.updated_at,
+                     updated_by = excluded.updated_by
+                 RETURNING version"
+            }
+            Self::Layout => {
+                "INSERT INTO layouts (role, layout, version, updated_at, updated_by)
+                 VALUES (?, ?, 1, ?, ?)
+                 ON CONFLICT (role) DO UPDATE SET layout = excluded.layout,
+                     version = layouts.version + 1, updated_at = excluded.updated_at,
+                     updated_by = excluded.updated_by
+                 RETURNING version"
+            }
+        }
+    }
+}
+
+impl SqliteStore {
+    /// Stores `role`'s document (`json`) with its next version, bumps the policy version and
+    /// appends `audit` (its detail gaining both versions), in one transaction under the chain
+    /// lock. Returns the document's version, the time, and the audit entry.
+    async fn put_versioned(
+        &self,
+        kind: Versioned,
+        role: Role,
+        json: &str,
+        by: &str,
+        mut audit: AuditEvent,
+    ) -> Result<(i64, String, AuditEntry), StoreError> {
+        let _chain = self.chain.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let time = now();
+        let version: i64 = sqlx::query_scalar(kind.upsert())
+            .bind(role.as_str())
+            .bind(json)
+            .bind(&time)
+            .bind(by)
+            .fetch_one(&mut *tx)
+            .await?;
+        let policy_version = bump_policy_version(&mut tx).await?;
+        if let serde_json::Value::Object(detail) = &mut audit.detail {
+            detail.insert("version".into(), version.into());
+            detail.insert("policy_version".into(), policy_version.into());
+        }
+        let entry = Self::append_in(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok((version, time, entry))
+    }
+}
+
 /// Sets the policy version to the larger of (previous + 1) and the time in milliseconds.
 async fn bump_policy_version(tx: &mut Transaction<'_, Sqlite>) -> Result<u64, StoreError> {
     let now = chrono::Utc::now().timestamp_millis();
@@ -375,35 +439,13 @@ impl Store for SqliteStore {
     ) -> Result<(StoredRole, AuditEntry), StoreError> {
         let json = serde_json::to_string(definition)
             .map_err(|e| StoreError::Corrupt(format!("role definition: {e}")))?;
-        let _chain = self.chain.lock().await;
-        let mut tx = self.pool.begin().await?;
-        let time = now();
-        let version: i64 = sqlx::query_scalar(
-            "INSERT INTO role_definitions (role, definition, version, updated_at, updated_by)
-             VALUES (?, ?, 1, ?, ?)
-             ON CONFLICT (role) DO UPDATE SET definition = excluded.definition,
-                 version = role_definitions.version + 1, updated_at = excluded.updated_at,
-                 updated_by = excluded.updated_by
-             RETURNING version",
-        )
-        .bind(definition.role.as_str())
-        .bind(&json)
-        .bind(&time)
-        .bind(by)
-        .fetch_one(&mut *tx)
-        .await?;
-        let policy_version = bump_policy_version(&mut tx).await?;
-        let mut audit = audit;
-        if let serde_json::Value::Object(detail) = &mut audit.detail {
-            detail.insert("version".into(), version.into());
-            detail.insert("policy_version".into(), policy_version.into());
-        }
-        let entry = Self::append_in(&mut tx, &audit).await?;
-        tx.commit().await?;
+        let (version, updated_at, entry) = self
+            .put_versioned(Versioned::RoleDefinition, definition.role, &json, by, audit)
+            .await?;
         let stored = StoredRole {
             definition: definition.clone(),
             version,
-            updated_at: time,
+            updated_at,
             updated_by: by.to_owned(),
         };
         Ok((stored, entry))
@@ -443,36 +485,14 @@ impl Store for SqliteStore {
     ) -> Result<(StoredLayout, AuditEntry), StoreError> {
         let json = serde_json::to_string(layout)
             .map_err(|e| StoreError::Corrupt(format!("layout: {e}")))?;
-        let _chain = self.chain.lock().await;
-        let mut tx = self.pool.begin().await?;
-        let time = now();
-        let version: i64 = sqlx::query_scalar(
-            "INSERT INTO layouts (role, layout, version, updated_at, updated_by)
-             VALUES (?, ?, 1, ?, ?)
-             ON CONFLICT (role) DO UPDATE SET layout = excluded.layout,
-                 version = layouts.version + 1, updated_at = excluded.updated_at,
-                 updated_by = excluded.updated_by
-             RETURNING version",
-        )
-        .bind(role.as_str())
-        .bind(&json)
-        .bind(&time)
-        .bind(by)
-        .fetch_one(&mut *tx)
-        .await?;
-        let policy_version = bump_policy_version(&mut tx).await?;
-        let mut audit = audit;
-        if let serde_json::Value::Object(detail) = &mut audit.detail {
-            detail.insert("version".into(), version.into());
-            detail.insert("policy_version".into(), policy_version.into());
-        }
-        let entry = Self::append_in(&mut tx, &audit).await?;
-        tx.commit().await?;
+        let (version, updated_at, entry) = self
+            .put_versioned(Versioned::Layout, role, &json, by, audit)
+            .await?;
         let stored = StoredLayout {
             role,
             layout: layout.clone(),
             version,
-            updated_at: time,
+            updated_at,
             updated_by: by.to_owned(),
         };
         Ok((stored, entry))
