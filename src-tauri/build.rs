@@ -14,6 +14,7 @@ fn main() {
         "list_tickets",
         "open_ticket",
         "reply_to_ticket",
+        "server_reachable",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri build step");

@@ -135,14 +135,15 @@ async fn list_transactions(
     }))
 }
 
-/// A customer's tickets.
+/// A page of a customer's tickets, most recently updated first.
 #[tauri::command]
 async fn list_tickets(
     shell: tauri::State<'_, Shell>,
     customer_id: i64,
+    cursor: Option<String>,
 ) -> Result<SourcedDto<PageOf<TicketDto>>, ErrorDto> {
     let app = shell.app.as_ref().map_err(Clone::clone)?;
-    let page = app.tickets(customer_id).await?;
+    let page = app.tickets(customer_id, cursor.as_deref()).await?;
     Ok(SourcedDto::from(page, |p| PageOf::from(p, TicketDto::from)))
 }
 
@@ -168,6 +169,14 @@ async fn reply_to_ticket(
     Ok(app.reply(id, &body, internal).await?.into())
 }
 
+/// Whether desk-server answers; the window asks while it shows cached data, to refresh once
+/// the server is back.
+#[tauri::command]
+async fn server_reachable(shell: tauri::State<'_, Shell>) -> Result<bool, ErrorDto> {
+    let app = shell.app.as_ref().map_err(Clone::clone)?;
+    Ok(app.server_reachable().await)
+}
+
 /// Starts the window.
 pub fn run() {
     let app = App::load().map_err(|e| ErrorDto::from(&e));
@@ -188,7 +197,8 @@ pub fn run() {
             list_transactions,
             list_tickets,
             open_ticket,
-            reply_to_ticket
+            reply_to_ticket,
+            server_reachable
         ])
         .run(tauri::generate_context!())
         .expect("the Support Desk window could not start");

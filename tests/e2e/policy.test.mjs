@@ -38,6 +38,7 @@ async function publish(withCards) {
     search: ['search.box', 'search.results'],
     customer,
     transactions: ['transactions.table'],
+    tickets: ['tickets.list'],
     ticket: ['ticket.messages', 'ticket.reply'],
   };
   writeFileSync(file, JSON.stringify({ pages }));
@@ -179,6 +180,24 @@ describe('a layout pushed to an open window', () => {
     assert.ok(back < 1_000, `added after ${back} ms`);
   });
 
+  it("lists a customer's tickets, filtered by status", async () => {
+    await session.click(await session.find('[data-testid="all-tickets"]', { timeoutMs: 15_000 }));
+    await session.find('[data-widget="tickets.list"] [data-ticket="11"]', { timeoutMs: 15_000 });
+    const notClosed = (await session.findAll('[data-widget="tickets.list"] [data-ticket]')).length;
+    // Every ticket, closed ones too, through the filter.
+    await session.executeAsync(
+      `const filter = document.querySelector('[data-testid="tickets-filter"]');
+       filter.value = 'all'; filter.dispatchEvent(new Event('change')); arguments[0]();`,
+    );
+    const all = (await session.findAll('[data-widget="tickets.list"] [data-ticket]')).length;
+    assert.ok(all >= notClosed && notClosed >= 1, `${notClosed} not closed of ${all}`);
+    assert.match(await textOf('[data-widget="tickets.list"] [role="status"]'), new RegExp(`${all} of ${all} tickets`));
+    mkdirSync(screenshotDir, { recursive: true });
+    const file = path.join(screenshotDir, 'tickets.png');
+    await session.screenshot(file);
+    console.log(`screenshot: ${file}`);
+  });
+
   it("shows a ticket's messages as text, never as markup, and sends a reply", async () => {
     await session.click(await session.find('[data-ticket="11"]', { timeoutMs: 15_000 }));
     assert.match(await textOf('[data-widget="ticket.messages"]', 15_000), /<img src=x onerror=alert\(1\)>/);
@@ -230,7 +249,7 @@ describe('a layout pushed to an open window', () => {
   });
 
   it('reads a customer opened earlier from the cache when the server is gone, and says so', async () => {
-    await server.stop();
+    await server.halt();
     await session.click(await session.find('[data-testid="nav-search"]'));
     const input = await session.find('[data-testid="search-input"]', { timeoutMs: 10_000 });
     const answer = await session.executeAsync(
@@ -249,5 +268,19 @@ describe('a layout pushed to an open window', () => {
     const file = path.join(screenshotDir, 'offline.png');
     await session.screenshot(file);
     console.log(`screenshot: ${file}`);
+  });
+
+  it('refreshes the page quietly once the server is back', async () => {
+    const started = Date.now();
+    await server.restart();
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && (await session.findAll('[data-testid="offline-banner"]:not([hidden])')).length > 0) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal((await session.findAll('[data-testid="offline-banner"]:not([hidden])')).length, 0, 'banner gone');
+    console.log(`back online ${Date.now() - started} ms after the server was started again`);
+    // The same customer, read from the server again.
+    await session.find('[data-widget="customer.summary"]');
+    assert.equal((await session.findAll('[data-widget="customer.summary"] [role="alert"]')).length, 0);
   });
 });

@@ -12,9 +12,35 @@ export function binary(name) {
   return path.join(path.dirname(process.env.DESK_APP_BINARY ?? ''), name);
 }
 
+/** Runs `desk-server serve` on `listen` with `env`; resolves to the child and its startup line. */
+async function serve(env, listen) {
+  const child = spawn(binary('desk-server'), ['serve', '--listen', listen], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`desk-server exited with ${code}`)));
+  });
+  return { child, started: JSON.parse(line) };
+}
+
+/** Stops `child` with SIGTERM; a server that does not stop within 10 s is killed. */
+async function terminate(child) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /**
  * Starts desk-server for `issuer` with `customers` demo customers in a folder of its own.
- * Resolves to { url, policyKeysFile, stop() }.
+ * Resolves to { url, policyKeysFile, dataDir, halt(), restart(), stop() }: `dataDir` holds its
+ * SQLite database; `halt` stops the process and keeps its data, `restart` starts it again on
+ * the same address; `stop` stops it for good and removes the folder.
  */
 export async function startServer({ issuer, customers = 50 }) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'desk-server-e2e-'));
@@ -24,28 +50,19 @@ export async function startServer({ issuer, customers = 50 }) {
     encoding: 'utf8',
   });
   if (data.status !== 0) throw new Error(`desk-server demo-data failed: ${data.stderr}`);
-  const child = spawn(binary('desk-server'), ['serve', '--listen', '127.0.0.1:0'], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const line = await new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`desk-server exited with ${code}`)));
-  });
-  const started = JSON.parse(line);
+  let { child, started } = await serve(env, '127.0.0.1:0');
+  const address = new URL(started.listening).host;
   return {
     url: started.listening,
     policyKeysFile: started.policy_keys_file,
+    dataDir,
+    halt: () => terminate(child),
+    restart: async () => {
+      await terminate(child);
+      ({ child } = await serve(env, address));
+    },
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        // A server that does not stop within 10 s is a failure of its own; do not hang on it.
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await terminate(child);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -86,13 +86,16 @@ export const api = {
       limit: query.limit ?? null,
       cursor: query.cursor ?? null,
     }),
-  /** A customer's tickets. */
-  listTickets: (customerId: number) => call<SourcedDto<PageOf<TicketDto>>>('list_tickets', { customerId }),
+  /** A page of a customer's tickets, most recently updated first. */
+  listTickets: (customerId: number, cursor?: string) =>
+    call<SourcedDto<PageOf<TicketDto>>>('list_tickets', { customerId, cursor: cursor ?? null }),
   /** One ticket with the messages the agent may see. */
   openTicket: (id: number) => call<SourcedDto<TicketDto>>('open_ticket', { id }),
   /** Replies to the customer (or adds an internal note) on a ticket; needs the server. */
   replyToTicket: (id: number, body: string, internal: boolean) =>
     call<MessageDto>('reply_to_ticket', { id, body, internal }),
+  /** Whether the server answers; asked while the window shows cached data. Reads no record. */
+  serverReachable: () => call<boolean>('server_reachable'),
 };
 
 /** What the screens need from the app: the commands, or test doubles of them. */

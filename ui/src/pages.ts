@@ -16,6 +16,8 @@ export type PageContext = {
   openTicket: (id: number) => void;
   /** Opens a customer's transactions page. */
   openTransactions: (customerId: number) => void;
+  /** Opens a customer's tickets page. */
+  openTickets: (customerId: number) => void;
   /** Reports where the data on screen came from, for the offline banner. */
   sourced: (answer: SourcedDto<unknown>) => void;
 };
@@ -40,6 +42,25 @@ function widgetFrame(id: string): HTMLElement {
   section.setAttribute('aria-labelledby', title.id);
   section.append(title);
   return section;
+}
+
+/** Marks `root` busy (for screen readers) while `work` runs. */
+async function busy<T>(root: HTMLElement, work: Promise<T>): Promise<T> {
+  root.setAttribute('aria-busy', 'true');
+  try {
+    return await work;
+  } finally {
+    root.removeAttribute('aria-busy');
+  }
+}
+
+/** A link-styled button, for moving between pages. */
+function link(text: string, onClick: () => void, testId?: string): HTMLButtonElement {
+  const b = el('button', text, 'link');
+  b.type = 'button';
+  if (testId) b.dataset.testid = testId;
+  b.addEventListener('click', onClick);
+  return b;
 }
 
 function problem(err: unknown): HTMLElement {
@@ -214,11 +235,7 @@ export const CUSTOMER_WIDGETS: Record<string, CustomerWidget> = {
     }
     section.append(answer.value.items.length ? table : el('p', 'No transactions.', 'muted'));
     if (widgetsOf(ctx.policy, 'transactions').includes('transactions.table')) {
-      const all = el('button', 'All transactions', 'link');
-      all.type = 'button';
-      all.dataset.testid = 'all-transactions';
-      all.addEventListener('click', () => ctx.openTransactions(c.id));
-      section.append(all);
+      section.append(link('All transactions', () => ctx.openTransactions(c.id), 'all-transactions'));
     }
   },
   'customer.open_tickets': async (section, { customer: c }, ctx) => {
@@ -228,14 +245,15 @@ export const CUSTOMER_WIDGETS: Record<string, CustomerWidget> = {
     const list = el('ul');
     for (const t of open) {
       const item = el('li');
-      const link = el('button', t.subject ?? `Ticket ${t.id}`, 'link');
-      link.type = 'button';
-      link.dataset.ticket = String(t.id);
-      link.addEventListener('click', () => ctx.openTicket(t.id));
-      item.append(link, ` · ${t.priority ?? ''} · ${t.status ?? ''}`);
+      const subject = link(t.subject ?? `Ticket ${t.id}`, () => ctx.openTicket(t.id));
+      subject.dataset.ticket = String(t.id);
+      item.append(subject, ` · ${t.priority ?? ''} · ${t.status ?? ''}`);
       list.append(item);
     }
     section.append(open.length ? list : el('p', 'No open tickets.', 'muted'));
+    if (widgetsOf(ctx.policy, 'tickets').includes('tickets.list')) {
+      section.append(link('All tickets', () => ctx.openTickets(c.id), 'all-tickets'));
+    }
   },
 };
 
@@ -249,7 +267,7 @@ export async function renderCustomer(root: HTMLElement, id: number, ctx: PageCon
   }
   let customer: CustomerDto;
   try {
-    const answer = await ctx.api.openCustomer(id);
+    const answer = await busy(root, ctx.api.openCustomer(id));
     ctx.sourced(answer);
     customer = answer.value;
   } catch (err) {
@@ -257,8 +275,12 @@ export async function renderCustomer(root: HTMLElement, id: number, ctx: PageCon
     return;
   }
   const heading = el('h2', customer.name ?? `Customer ${customer.id}`);
+  heading.tabIndex = -1;
   const parts = widgets.map((w) => ({ render: CUSTOMER_WIDGETS[w], section: widgetFrame(w) }));
-  root.replaceChildren(heading, ...parts.map((p) => p.section));
+  root.replaceChildren(heading, el('div', undefined, 'widgets'));
+  root.lastElementChild!.append(...parts.map((p) => p.section));
+  // Keyboard and screen-reader users start at the top of the page they opened.
+  if (!root.contains(document.activeElement)) heading.focus({ preventScroll: true });
   await Promise.all(
     parts.map(async ({ render, section }) => {
       try {
@@ -286,7 +308,7 @@ export async function renderTicket(root: HTMLElement, id: number, ctx: PageConte
   root.replaceChildren(el('p', 'Loading the ticket…', 'muted'));
   let ticket: TicketDto;
   try {
-    const answer = await ctx.api.openTicket(id);
+    const answer = await busy(root, ctx.api.openTicket(id));
     ctx.sourced(answer);
     ticket = answer.value;
   } catch (err) {
@@ -294,6 +316,7 @@ export async function renderTicket(root: HTMLElement, id: number, ctx: PageConte
     return;
   }
   const heading = el('h2', ticket.subject ?? `Ticket ${ticket.id}`);
+  heading.tabIndex = -1;
   const meta = el('p', `${ticket.status ?? ''} · ${ticket.priority ?? ''} · opened ${formatTime(ticket.createdAt)}`, 'muted');
   const sections: HTMLElement[] = [];
   const messages = ticket.messages ?? [];
@@ -314,7 +337,101 @@ export async function renderTicket(root: HTMLElement, id: number, ctx: PageConte
     }
     sections.push(section);
   }
-  root.replaceChildren(heading, meta, ...sections);
+  const customer = link('Customer page', () => ctx.openCustomer(ticket.customerId), 'ticket-customer');
+  root.replaceChildren(heading, meta, customer, ...sections);
+  if (!root.contains(document.activeElement)) heading.focus({ preventScroll: true });
+}
+
+const TICKET_FILTERS: [string, string, (status: string | null) => boolean][] = [
+  ['open', 'Not closed', (st) => st !== 'closed'],
+  ['closed', 'Closed', (st) => st === 'closed'],
+  ['all', 'All', () => true],
+];
+
+/**
+ * Renders every ticket of a customer (`tickets.list`), most recently updated first, with a
+ * status filter and, when the customer has more than a page of tickets, a button for the next.
+ */
+export async function renderTickets(root: HTMLElement, customerId: number, ctx: PageContext): Promise<void> {
+  if (!widgetsOf(ctx.policy, 'tickets').includes('tickets.list')) {
+    root.replaceChildren(el('p', 'Your role shows no ticket list.', 'muted'));
+    return;
+  }
+  const section = widgetFrame('tickets.list');
+  const filter = el('select');
+  filter.setAttribute('aria-label', 'Show tickets');
+  filter.dataset.testid = 'tickets-filter';
+  for (const [value, text] of TICKET_FILTERS) {
+    const option = el('option', text);
+    option.value = value;
+    filter.append(option);
+  }
+  const note = el('p', 'Loading tickets…', 'muted');
+  note.setAttribute('role', 'status');
+  const table = el('table');
+  table.dataset.testid = 'tickets-table';
+  const head = el('tr');
+  for (const h of ['Subject', 'Status', 'Priority', 'Opened', 'Updated']) head.append(el('th', h));
+  const body = el('tbody');
+  table.append(el('thead'), body);
+  table.tHead!.append(head);
+  const more = el('button', 'More tickets');
+  more.type = 'button';
+  more.className = 'secondary';
+  more.hidden = true;
+  section.append(filter, note, table, more);
+  root.replaceChildren(
+    link('Customer page', () => ctx.openCustomer(customerId), 'tickets-customer'),
+    section,
+  );
+
+  let tickets: TicketDto[] = [];
+  let cursor: string | null = null;
+  const draw = () => {
+    const keep = TICKET_FILTERS.find(([value]) => value === filter.value)?.[2] ?? (() => true);
+    const shown = tickets.filter((t) => keep(t.status));
+    body.replaceChildren(
+      ...shown.map((t) => {
+        const tr = el('tr');
+        const subject = link(t.subject ?? `Ticket ${t.id}`, () => ctx.openTicket(t.id));
+        subject.dataset.ticket = String(t.id);
+        const cell = el('td');
+        cell.append(subject);
+        tr.append(
+          cell,
+          el('td', t.status ?? ''),
+          el('td', t.priority ?? ''),
+          el('td', formatTime(t.createdAt)),
+          el('td', formatTime(t.updatedAt)),
+        );
+        return tr;
+      }),
+    );
+    table.hidden = shown.length === 0;
+    note.textContent = shown.length
+      ? `${shown.length} of ${tickets.length} tickets${cursor ? ' loaded so far' : ''}`
+      : tickets.length
+        ? 'No tickets match this filter.'
+        : 'This customer has no tickets.';
+  };
+  const load = async () => {
+    more.disabled = true;
+    try {
+      const answer = await busy(root, ctx.api.listTickets(customerId, cursor ?? undefined));
+      ctx.sourced(answer);
+      tickets = tickets.concat(answer.value.items);
+      cursor = answer.value.nextCursor;
+      more.hidden = cursor === null;
+      draw();
+    } catch (err) {
+      note.replaceChildren(problem(err));
+    } finally {
+      more.disabled = false;
+    }
+  };
+  filter.addEventListener('change', draw);
+  more.addEventListener('click', () => void load());
+  await load();
 }
 
 function replyBox(ticketId: number, notes: boolean, ctx: PageContext): HTMLElement {
@@ -369,19 +486,22 @@ export async function renderTransactions(root: HTMLElement, customerId: number, 
   }
   const section = widgetFrame('transactions.table');
   const form = el('form', undefined, 'filters');
-  const from = el('input');
+  const labelled = <T extends HTMLElement>(text: string, control: T): [HTMLLabelElement, T] => {
+    const label = el('label');
+    label.append(el('span', text, 'muted'), control);
+    control.setAttribute('aria-label', text);
+    return [label, control];
+  };
+  const [fromLabel, from] = labelled('From', el('input'));
   from.type = 'date';
-  from.setAttribute('aria-label', 'From');
-  const to = el('input');
+  const [toLabel, to] = labelled('Before', el('input'));
   to.type = 'date';
-  to.setAttribute('aria-label', 'Before');
-  const status = el('select');
-  status.setAttribute('aria-label', 'Status');
+  const [statusLabel, status] = labelled('Status', el('select'));
   status.append(el('option', 'Any status'), ...STATUSES.map((s) => el('option', s)));
   status.options[0]!.value = '';
   const apply = el('button', 'Apply');
   apply.type = 'submit';
-  form.append(from, to, status, apply);
+  form.append(fromLabel, toLabel, statusLabel, apply);
   const note = el('p', '', 'muted');
   note.setAttribute('role', 'status');
   const viewport = el('div', undefined, 'table-viewport');
@@ -390,14 +510,23 @@ export async function renderTransactions(root: HTMLElement, customerId: number, 
   viewport.tabIndex = 0;
   viewport.dataset.testid = 'transactions-table';
   const spacer = el('div', undefined, 'table-spacer');
-  viewport.append(spacer);
+  const header = el('div', undefined, 'table-row table-head');
+  header.setAttribute('role', 'row');
+  for (const h of ['When', 'Amount', 'Merchant', 'Status', 'Card', 'Description']) {
+    const cell = el('span', h, h === 'Amount' ? 'cell amount' : 'cell');
+    cell.setAttribute('role', 'columnheader');
+    header.append(cell);
+  }
+  viewport.append(header, spacer);
   section.append(form, note, viewport);
-  root.replaceChildren(section);
+  root.replaceChildren(link('Customer page', () => ctx.openCustomer(customerId), 'transactions-customer'), section);
 
   let rows: import('./api').TransactionDto[] = [];
   let cursor: string | null = null;
   let loading = false;
   let generation = 0;
+  /** The row the keyboard is on (-1: none yet). */
+  let active = -1;
 
   const draw = () => {
     spacer.style.height = `${rows.length * ROW_HEIGHT}px`;
@@ -408,6 +537,11 @@ export async function renderTransactions(root: HTMLElement, customerId: number, 
       const row = el('div', undefined, 'table-row');
       row.setAttribute('role', 'row');
       row.setAttribute('aria-rowindex', String(first + i + 1));
+      row.id = `transaction-row-${first + i}`;
+      if (first + i === active) {
+        row.setAttribute('aria-selected', 'true');
+        row.classList.add('active');
+      }
       row.style.top = `${(first + i) * ROW_HEIGHT}px`;
       const cells: (string | Node)[] = [
         formatTime(t.time),
@@ -426,21 +560,23 @@ export async function renderTransactions(root: HTMLElement, customerId: number, 
       return row;
     });
     spacer.replaceChildren(...shown);
+    if (active >= 0) viewport.setAttribute('aria-activedescendant', `transaction-row-${active}`);
   };
 
   const load = async (fresh: boolean) => {
     if (loading || (!fresh && cursor === null)) return;
     loading = true;
     const mine = fresh ? ++generation : generation;
+    if (fresh) active = -1;
     note.textContent = fresh ? 'Loading transactions…' : 'Loading more…';
     try {
-      const answer = await ctx.api.listTransactions(customerId, {
+      const answer = await busy(viewport, ctx.api.listTransactions(customerId, {
         from: from.value || undefined,
         to: to.value || undefined,
         status: status.value || undefined,
         limit: 200,
         cursor: fresh ? undefined : (cursor ?? undefined),
-      });
+      }));
       if (mine !== generation) return;
       ctx.sourced(answer);
       rows = fresh ? answer.value.items : rows.concat(answer.value.items);
@@ -461,6 +597,29 @@ export async function renderTransactions(root: HTMLElement, customerId: number, 
       draw();
       if (viewport.scrollTop + viewport.clientHeight > rows.length * ROW_HEIGHT - 20 * ROW_HEIGHT) void load(false);
     });
+  });
+  // Keyboard: arrows move one row, Page Up/Down a screenful, Home/End to either end (End also
+  // fetches the next page, like scrolling there).
+  viewport.addEventListener('keydown', (e) => {
+    const page = Math.max(1, Math.floor(viewport.clientHeight / ROW_HEIGHT) - 1);
+    const moves: Record<string, number> = {
+      ArrowDown: active + 1,
+      ArrowUp: active - 1,
+      PageDown: active + page,
+      PageUp: active - page,
+      Home: 0,
+      End: rows.length - 1,
+    };
+    if (!(e.key in moves) || rows.length === 0) return;
+    e.preventDefault();
+    active = Math.max(0, Math.min(moves[e.key]!, rows.length - 1));
+    const top = active * ROW_HEIGHT;
+    if (top < viewport.scrollTop) viewport.scrollTop = top;
+    // Rows start below the column names, which stay at the top of the viewport.
+    else if (header.offsetHeight + top + ROW_HEIGHT > viewport.scrollTop + viewport.clientHeight)
+      viewport.scrollTop = header.offsetHeight + top + ROW_HEIGHT - viewport.clientHeight;
+    draw();
+    if (active >= rows.length - 20) void load(false);
   });
   form.addEventListener('submit', (e) => {
     e.preventDefault();

@@ -50,6 +50,7 @@ function fakeApi(overrides: Partial<Api> = {}): Api {
     replyToTicket: vi.fn(async () => {
       throw new CommandError('server_unreachable', 'offline');
     }),
+    serverReachable: vi.fn(async () => false),
     ...overrides,
   };
 }
@@ -163,5 +164,84 @@ describe('signed-in workspace', () => {
     await flush();
     expect(widgets()).toEqual([]);
     expect(q('policy-problem')?.textContent).toBe('Live updates stopped: sign in again');
+  });
+});
+
+describe('moving around', () => {
+  const pagesPolicy = {
+    ...policy(3, ['customer.summary']),
+    pages: [
+      { page: 'search', widgets: ['search.box', 'search.results'] },
+      { page: 'customer', widgets: ['customer.summary'] },
+    ],
+  };
+  const found = (source: string) => ({ source, asOf: 1_800_000_000, value: { items: [customer(7)], nextCursor: null } });
+  const key = (init: KeyboardEventInit) => document.dispatchEvent(new KeyboardEvent('keydown', { ...init, cancelable: true }));
+
+  it('goes back with Alt+Left and to the search with Ctrl+K', async () => {
+    const api = fakeApi({
+      currentAgent: vi.fn(async () => agent),
+      currentPolicy: vi.fn(async () => pagesPolicy),
+      searchCustomers: vi.fn(async () => found('server')),
+    });
+    await start(root, api);
+    await flush();
+    const input = () => root.querySelector<HTMLInputElement>('[data-testid="search-input"]');
+    input()!.value = 'ada';
+    input()!.dispatchEvent(new Event('input'));
+    await new Promise((r) => setTimeout(r, 200));
+    root.querySelector<HTMLElement>('[data-customer="7"]')!.click();
+    await flush();
+    const onCustomer = () => root.querySelector('[data-widget="customer.summary"]') !== null;
+    expect(onCustomer()).toBe(true);
+    expect(input()).toBeNull();
+    key({ key: 'k', ctrlKey: true });
+    expect(document.activeElement).toBe(input());
+    expect(q('nav-back')).not.toBeNull();
+    key({ key: 'ArrowLeft', altKey: true });
+    await flush();
+    expect(onCustomer()).toBe(true);
+    key({ key: 'ArrowLeft', altKey: true });
+    expect(input()).not.toBeNull();
+    expect(q('nav-back')).toBeNull();
+    q('sign-out-button')!.click();
+    await flush();
+    expect(key({ key: 'ArrowLeft', altKey: true })).toBe(true); // nothing listens after sign-out
+  });
+
+  it('shows the offline banner for cached data and refreshes quietly once the server is back', async () => {
+    vi.useFakeTimers();
+    try {
+      const searchCustomers = vi.fn().mockResolvedValueOnce(found('cache')).mockResolvedValue(found('server'));
+      const serverReachable = vi.fn().mockResolvedValueOnce(false).mockResolvedValue(true);
+      const api = fakeApi({
+        currentAgent: vi.fn(async () => agent),
+        currentPolicy: vi.fn(async () => pagesPolicy),
+        searchCustomers,
+        serverReachable,
+      });
+      await start(root, api);
+      await vi.advanceTimersByTimeAsync(0);
+      const input = root.querySelector<HTMLInputElement>('[data-testid="search-input"]')!;
+      input.value = 'ada';
+      input.dispatchEvent(new Event('input'));
+      await vi.advanceTimersByTimeAsync(200);
+      expect(q('offline-banner')!.hidden).toBe(false);
+      expect(q('offline-banner')!.textContent).toMatch(/offline.*as of/);
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(serverReachable).toHaveBeenCalledTimes(1);
+      expect(q('offline-banner')!.hidden).toBe(false);
+      await vi.advanceTimersByTimeAsync(5_000 + 200);
+      expect(serverReachable).toHaveBeenCalledTimes(2);
+      expect(searchCustomers).toHaveBeenLastCalledWith('ada');
+      expect(searchCustomers).toHaveBeenCalledTimes(2);
+      expect(q('offline-banner')!.hidden).toBe(true);
+      // Online, nobody asks again.
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(serverReachable).toHaveBeenCalledTimes(2);
+      expect(root.querySelector<HTMLInputElement>('[data-testid="search-input"]')!.value).toBe('ada');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -3,8 +3,8 @@
 import type { AgentDto, Api, AppStatusDto, PolicyDto, SourcedDto } from './api';
 import { CommandError } from './api';
 import { formatTime } from './format';
-import { renderCustomer, renderSearch, renderTicket, renderTransactions } from './pages';
-import { renderPolicyProblem, renderWorkspace } from './workspace';
+import { renderCustomer, renderSearch, renderTicket, renderTickets, renderTransactions } from './pages';
+import { PAGE_LABELS, renderPolicyProblem, renderWorkspace } from './workspace';
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -39,8 +39,12 @@ export function providerLabel(issuer: string): string {
   }
 }
 
+/** Ends what the signed-in view keeps running (its shortcuts and reconnection probe). */
+let stopSignedIn = () => {};
+
 /** Renders the sign-in screen for `status` into `root`, replacing what was there. */
 export function renderSignIn(root: HTMLElement, status: AppStatusDto, api: Api): void {
+  stopSignedIn();
   const provider = status.issuer
     ? el('p', { testId: 'provider', text: `Your company account at ${providerLabel(status.issuer)}` })
     : el('p', {
@@ -84,9 +88,22 @@ export function renderSignIn(root: HTMLElement, status: AppStatusDto, api: Api):
 
 /** Renders the signed-in agent, with a way to sign out. */
 export function renderSignedIn(root: HTMLElement, status: AppStatusDto, agent: AgentDto, api: Api): void {
+  stopSignedIn();
   const note = el('p', { className: 'muted', testId: 'signed-in-note' });
   note.setAttribute('role', 'status');
   const signOut = button('Sign out', 'sign-out-button');
+  signOut.className = 'secondary';
+  const roles = agent.roles.length ? agent.roles.join(', ') : 'none';
+  const banner = el('p', { className: 'offline-banner', testId: 'offline-banner' });
+  banner.setAttribute('role', 'status');
+  banner.hidden = true;
+  const nav = el('nav', { className: 'pages' });
+  nav.setAttribute('aria-label', 'Pages');
+  const page = el('section', { className: 'page-body', testId: 'page' });
+  page.setAttribute('aria-label', 'Page');
+  const workspace = el('aside', { className: 'workspace', testId: 'workspace' });
+  workspace.append(el('p', { className: 'muted', text: 'Loading your permissions…' }));
+  const shell: Shell = { workspace, banner, nav, page, stop: () => {} };
   signOut.addEventListener('click', async () => {
     signOut.disabled = true;
     try {
@@ -98,55 +115,90 @@ export function renderSignedIn(root: HTMLElement, status: AppStatusDto, agent: A
       signOut.disabled = false;
     }
   });
-  const roles = agent.roles.length ? agent.roles.join(', ') : 'none';
-  const banner = el('p', { className: 'offline-banner', testId: 'offline-banner' });
-  banner.setAttribute('role', 'status');
-  banner.hidden = true;
-  const nav = el('nav', { className: 'pages' });
-  nav.setAttribute('aria-label', 'Pages');
-  const page = el('section', { className: 'page-body', testId: 'page' });
-  const workspace = el('section', { className: 'workspace', testId: 'workspace' });
-  workspace.append(el('p', { className: 'muted', text: 'Loading your permissions…' }));
   root.replaceChildren(
     el(
       'section',
-      { className: 'card wide', testId: 'signed-in' },
-      el('h1', { text: 'Support Desk' }),
-      el('p', { testId: 'agent-name', text: `Signed in as ${agent.name ?? agent.subject}` }),
-      el('p', { className: 'muted', testId: 'agent-roles', text: `Roles at your company: ${roles}` }),
-      signOut,
+      { className: 'shell', testId: 'signed-in' },
+      el(
+        'header',
+        { className: 'topbar' },
+        el('h1', { text: 'Support Desk' }),
+        el(
+          'div',
+          { className: 'who' },
+          el('p', { testId: 'agent-name', text: `Signed in as ${agent.name ?? agent.subject}` }),
+          el('p', { className: 'muted', testId: 'agent-roles', text: `Roles at your company: ${roles}` }),
+        ),
+        signOut,
+      ),
       note,
       banner,
-      nav,
-      page,
-      workspace,
+      el('div', { className: 'columns' }, el('div', { className: 'main' }, nav, page), workspace),
     ),
   );
-  void showPolicy({ workspace, banner, nav, page }, api);
+  stopSignedIn = () => shell.stop();
+  void showPolicy(shell, api);
 }
 
-type Shell = { workspace: HTMLElement; banner: HTMLElement; nav: HTMLElement; page: HTMLElement };
+type Shell = {
+  workspace: HTMLElement;
+  banner: HTMLElement;
+  nav: HTMLElement;
+  page: HTMLElement;
+  /** Ends what the shell keeps running (the reconnection probe); set by `showPolicy`. */
+  stop: () => void;
+};
 type View =
   | { page: 'search' }
   | { page: 'customer'; id: number }
   | { page: 'ticket'; id: number }
-  | { page: 'transactions'; id: number };
+  | { page: 'transactions'; id: number }
+  | { page: 'tickets'; id: number };
+
+/** How often the window asks whether the server is back while it shows cached data. */
+export const RECONNECT_MS = 5_000;
 
 /**
  * Shows the agent's pages from the verified policy, then re-renders the open page on every
  * policy the server pushes. A policy the app refuses leaves the previous view with the reason.
+ * While the page shows cached data, the server is asked (without reading a record) whether it
+ * is back; when it is, the page refreshes in place.
  */
 async function showPolicy(shell: Shell, api: Api): Promise<void> {
   let policy: PolicyDto;
   let view: View = { page: 'search' };
+  const history: View[] = [];
+  let probe: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  shell.stop = () => {
+    stopped = true;
+    clearTimeout(probe);
+    document.removeEventListener('keydown', shortcuts);
+  };
+  const reconnect = () => {
+    clearTimeout(probe);
+    probe = setTimeout(async () => {
+      if (stopped || shell.banner.hidden) return;
+      let back = false;
+      try {
+        back = await api.serverReachable();
+      } catch {
+        // The app itself did not answer; try again later.
+      }
+      if (stopped) return;
+      if (back) refresh();
+      else reconnect();
+    }, RECONNECT_MS);
+  };
   const sourced = (answer: SourcedDto<unknown>) => {
-    shell.banner.hidden = answer.source !== 'cache';
-    shell.banner.textContent =
-      answer.source === 'cache'
-        ? `You are offline. Showing what was saved on this device as of ${formatTime(
-            new Date(answer.asOf * 1000).toISOString(),
-          )}.`
-        : '';
+    const offline = answer.source === 'cache';
+    shell.banner.hidden = !offline;
+    shell.banner.textContent = offline
+      ? `You are offline. Showing what was saved on this device as of ${formatTime(
+          new Date(answer.asOf * 1000).toISOString(),
+        )}. The page refreshes when the server is back.`
+      : '';
+    if (offline) reconnect();
   };
   const show = () => {
     const ctx = {
@@ -156,19 +208,59 @@ async function showPolicy(shell: Shell, api: Api): Promise<void> {
       openCustomer: (id: number) => go({ page: 'customer', id }),
       openTicket: (id: number) => go({ page: 'ticket', id }),
       openTransactions: (id: number) => go({ page: 'transactions', id }),
+      openTickets: (id: number) => go({ page: 'tickets', id }),
     };
-    const back = button('Search', 'nav-search');
-    back.addEventListener('click', () => go({ page: 'search' }));
-    shell.nav.replaceChildren(...(view.page === 'search' ? [] : [back]));
+    const toSearch = button('Search', 'nav-search');
+    toSearch.className = 'secondary';
+    toSearch.title = 'Search customers (Ctrl+K)';
+    toSearch.addEventListener('click', () => go({ page: 'search' }));
+    const previous = button('Back', 'nav-back');
+    previous.className = 'secondary';
+    previous.title = 'Back (Alt+Left)';
+    previous.addEventListener('click', back);
+    const where = el('span', { className: 'muted', text: PAGE_LABELS[view.page] ?? view.page });
+    where.setAttribute('aria-current', 'page');
+    shell.nav.replaceChildren(
+      ...(history.length ? [previous] : []),
+      ...(view.page === 'search' ? [] : [toSearch]),
+      where,
+    );
     if (view.page === 'search') renderSearch(shell.page, ctx);
     else if (view.page === 'customer') void renderCustomer(shell.page, view.id, ctx);
     else if (view.page === 'transactions') void renderTransactions(shell.page, view.id, ctx);
+    else if (view.page === 'tickets') void renderTickets(shell.page, view.id, ctx);
     else void renderTicket(shell.page, view.id, ctx);
   };
   const go = (next: View) => {
+    history.push(view);
+    if (history.length > 50) history.shift();
     view = next;
     show();
+    document.documentElement.scrollTop = 0;
   };
+  function back() {
+    const previous = history.pop();
+    if (!previous) return;
+    view = previous;
+    show();
+  }
+  /** Back online: the page on screen is fetched again; a search keeps what was typed. */
+  function refresh() {
+    const input = shell.page.querySelector<HTMLInputElement>('[data-testid="search-input"]');
+    if (view.page === 'search' && input) input.dispatchEvent(new Event('input'));
+    else show();
+  }
+  function shortcuts(e: KeyboardEvent) {
+    if (e.altKey && e.key === 'ArrowLeft') {
+      e.preventDefault();
+      back();
+    } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+      e.preventDefault();
+      if (view.page === 'search') shell.page.querySelector<HTMLElement>('[data-testid="search-input"]')?.focus();
+      else go({ page: 'search' });
+    }
+  }
+  document.addEventListener('keydown', shortcuts);
   try {
     policy = await api.currentPolicy();
     renderWorkspace(shell.workspace, policy);

@@ -164,6 +164,15 @@ impl App {
         }
     }
 
+    /// Whether desk-server answers its health check: a window showing cached data polls this
+    /// to refresh once the server is back, without reading (and auditing) a record to find out.
+    pub async fn server_reachable(&self) -> bool {
+        match self.server_api().await {
+            Ok(server) => server.healthy().await,
+            Err(_) => false,
+        }
+    }
+
     /// Customers matching `text` (a name, an e-mail address, a phone or an account number).
     /// Offline, the cached customers whose name or masked contact data match.
     pub async fn search(
@@ -246,14 +255,37 @@ impl App {
         .await
     }
 
-    /// A customer's tickets, most recently updated first. Offline, the tickets opened before.
-    pub async fn tickets(&self, customer_id: i64) -> Result<Sourced<Page<Ticket>>, AppError> {
+    /// A page of a customer's tickets, most recently updated first; `cursor` is the previous
+    /// page's `next_cursor`. Offline, the tickets opened before, all on the first page.
+    pub async fn tickets(
+        &self,
+        customer_id: i64,
+        cursor: Option<&str>,
+    ) -> Result<Sourced<Page<Ticket>>, AppError> {
+        let path = with_query(
+            &format!("/v1/customers/{customer_id}/tickets"),
+            &[("cursor", cursor.map(str::to_owned))],
+        )?;
+        let first = cursor.is_none();
         self.online_or_cached(
-            format!("/v1/customers/{customer_id}/tickets"),
+            path,
             |_| None,
             "tickets.view",
             &format!("customer:{customer_id}"),
-            |cache, now| async move { Ok(cached_list(cache.tickets(customer_id, now).await?)) },
+            |cache, now| async move {
+                if !first {
+                    // Every cached ticket came with the first page; a later one has nothing more.
+                    return Ok(Some(Cached {
+                        value: Page {
+                            items: Vec::new(),
+                            next_cursor: None,
+                        },
+                        fetched_at: now,
+                        expires_at: now,
+                    }));
+                }
+                Ok(cached_list(cache.tickets(customer_id, now).await?))
+            },
         )
         .await
     }

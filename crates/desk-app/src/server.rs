@@ -19,6 +19,9 @@ use crate::AppError;
 /// How long one ordinary request may take, from connecting to the end of the body.
 const TIMEOUT: Duration = Duration::from_secs(15);
 
+/// How long the health probe may take.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// How long connecting may take, for the event stream too.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -67,6 +70,16 @@ impl ServerApi {
         let url = self.url(path);
         let request = self.api.get(&url).bearer_auth(token.expose_secret());
         self.json(&url, request).await
+    }
+
+    /// Whether the server answers `GET /v1/health` (no token is sent): how a client that
+    /// went offline learns, cheaply and without a read to audit, that it is back.
+    pub(crate) async fn healthy(&self) -> bool {
+        let url = self.url("/v1/health");
+        match self.api.get(&url).timeout(HEALTH_TIMEOUT).send().await {
+            Ok(response) => response.status().is_success(),
+            Err(_) => false,
+        }
     }
 
     /// `PUT path` with a JSON body, answered as JSON.
@@ -319,6 +332,33 @@ mod tests {
             "{text}"
         );
     }
+    /// A one-shot HTTP server on a free loopback port that answers every request with `status`.
+    async fn answering(status: &'static str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = [0u8; 1024];
+                let _ = socket.read(&mut request).await;
+                let reply =
+                    format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                let _ = socket.write_all(reply.as_bytes()).await;
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn health_is_a_success_status_and_nothing_else() {
+        let up = ServerApi::new(Some(&answering("200 OK").await)).unwrap();
+        assert!(up.healthy().await);
+        let failing = ServerApi::new(Some(&answering("503 Service Unavailable").await)).unwrap();
+        assert!(!failing.healthy().await);
+        let down = ServerApi::new(Some("http://127.0.0.1:9")).unwrap();
+        assert!(!down.healthy().await);
+    }
+
     use crate::ErrorCode;
 
     #[test]

@@ -92,6 +92,9 @@ enum Command {
     Tickets {
         /// The customer's id.
         id: i64,
+        /// Continue after a previous page (its `next_cursor`).
+        #[arg(long)]
+        cursor: Option<String>,
     },
     /// Show one ticket with its messages.
     Ticket {
@@ -475,8 +478,8 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
                 }
             })
         }
-        Command::Tickets { id } => {
-            let page = app.tickets(*id).await?;
+        Command::Tickets { id, cursor } => {
+            let page = app.tickets(*id, cursor.as_deref()).await?;
             print_sourced(cli.json, &page, |page| {
                 for t in &page.items {
                     println!(
@@ -486,6 +489,9 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
                         or_dash(&t.priority),
                         or_dash(&t.subject)
                     );
+                }
+                if let Some(next) = &page.next_cursor {
+                    println!("more: --cursor {next}");
                 }
             })
         }
