@@ -42,6 +42,37 @@ export class CommandError extends Error {
   }
 }
 
+/** A sentence beginning with a capital and ending with a full stop. */
+function asSentence(text: string): string {
+  const t = text.trim();
+  if (!t) return 'Something went wrong; try again.';
+  const capital = t[0]!.toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/**
+ * What went wrong, as a sentence a person can act on: the common cases in the agent's words, the
+ * others as the app phrased them.
+ */
+export function explain(err: unknown): string {
+  if (!(err instanceof CommandError)) return 'Something unexpected went wrong; try again.';
+  switch (err.code) {
+    case 'not_cached':
+      return 'You are offline and this is not saved on this device. It shows once the server is back.';
+    case 'server_unreachable':
+      return 'The server cannot be reached. Try again when you are back online.';
+    case 'session_ended':
+    case 'not_signed_in':
+      return 'Your session has ended. Sign out, then sign in again.';
+    case 'server_refused':
+      if (/\(403\b/.test(err.message)) return 'Your role may not see this. Ask an administrator if you need it.';
+      if (/\(404\b/.test(err.message)) return 'This record does not exist, or no longer does.';
+      return asSentence(err.message);
+    default:
+      return asSentence(err.message);
+  }
+}
+
 function isErrorDto(value: unknown): value is ErrorDto {
   return typeof value === 'object' && value !== null && 'code' in value && 'message' in value;
 }

@@ -2,7 +2,7 @@
 // widget the verified policy does not grant is not in the layout, so it is neither rendered nor
 // fetched for. All server text is set as text, never as HTML.
 import type { Api, CustomerDto, MessageDto, PolicyDto, SourcedDto, TicketDto } from './api';
-import { CommandError } from './api';
+import { explain } from './api';
 import { fieldValue, formatAmount, formatTime } from './format';
 import { WIDGET_LABELS } from './workspace';
 
@@ -66,12 +66,7 @@ function link(text: string, onClick: () => void, testId?: string): HTMLButtonEle
 function problem(err: unknown): HTMLElement {
   const p = el('p', undefined, 'warning');
   p.setAttribute('role', 'alert');
-  p.textContent =
-    err instanceof CommandError && err.code === 'not_cached'
-      ? 'You are offline and this is not in the local cache.'
-      : err instanceof CommandError
-        ? err.message
-        : 'Something went wrong; try again.';
+  p.textContent = explain(err);
   return p;
 }
 

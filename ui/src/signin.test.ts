@@ -89,7 +89,7 @@ describe('sign-in screen', () => {
     renderSignIn(root, status, api);
     (q('sign-in-button') as HTMLButtonElement).click();
     await flush();
-    expect(q('sign-in-note')?.textContent).toBe('sign-in timed out after 300 s');
+    expect(q('sign-in-note')?.textContent).toBe('Sign-in timed out after 300 s.');
     expect(q('sign-in-note')?.getAttribute('role')).toBe('alert');
     expect((q('sign-in-button') as HTMLButtonElement).disabled).toBe(false);
   });
@@ -163,7 +163,7 @@ describe('signed-in workspace', () => {
     await flush();
     await flush();
     expect(widgets()).toEqual([]);
-    expect(q('policy-problem')?.textContent).toBe('Live updates stopped: sign in again');
+    expect(q('policy-problem')?.textContent).toBe('Live updates stopped. Your session has ended. Sign out, then sign in again.');
   });
 });
 
@@ -243,5 +243,22 @@ describe('moving around', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('errors', () => {
+  it('are sentences a person can act on', async () => {
+    const { explain } = await import('./api');
+    expect(explain(new CommandError('server_refused', 'the server refused the request (403 forbidden): no'))).toMatch(
+      /^Your role may not see this/,
+    );
+    expect(explain(new CommandError('server_refused', 'the server refused the request (404 not_found): gone'))).toMatch(
+      /does not exist/,
+    );
+    expect(explain(new CommandError('not_cached', 'x'))).toMatch(/^You are offline/);
+    expect(explain(new CommandError('cache', 'the local cache: disk full'))).toBe('The local cache: disk full.');
+    expect(explain(new CommandError('config', 'Set DESK_ISSUER!'))).toBe('Set DESK_ISSUER!');
+    expect(explain(new CommandError('internal', '  '))).toBe('Something went wrong; try again.');
+    expect(explain(new Error('boom'))).toMatch(/^Something unexpected/);
   });
 });

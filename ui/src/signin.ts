@@ -1,7 +1,7 @@
 // The sign-in screen and the signed-in view. Server and configuration text is only ever set as
 // text, never as HTML.
 import type { AgentDto, Api, AppStatusDto, PolicyDto, SourcedDto } from './api';
-import { CommandError } from './api';
+import { explain } from './api';
 import { formatTime } from './format';
 import { renderCustomer, renderSearch, renderTicket, renderTickets, renderTransactions } from './pages';
 import { PAGE_LABELS, renderPolicyProblem, renderWorkspace } from './workspace';
@@ -26,9 +26,7 @@ function button(text: string, testId: string): HTMLButtonElement {
   return b;
 }
 
-function message(err: unknown): string {
-  return err instanceof CommandError ? err.message : 'An unexpected error occurred.';
-}
+const message = explain;
 
 /** The host a person recognises in an issuer URL, or the URL itself when it does not parse. */
 export function providerLabel(issuer: string): string {
@@ -267,7 +265,7 @@ async function showPolicy(shell: Shell, api: Api): Promise<void> {
     show();
   } catch (err) {
     shell.workspace.replaceChildren();
-    renderPolicyProblem(shell.workspace, `Your permissions could not be loaded: ${message(err)}`);
+    renderPolicyProblem(shell.workspace, `Your permissions could not be loaded. ${message(err)}`);
   }
   try {
     await api.watchPolicy((pushed) => {
@@ -280,7 +278,7 @@ async function showPolicy(shell: Shell, api: Api): Promise<void> {
       if (changed) show();
     });
   } catch (err) {
-    renderPolicyProblem(shell.workspace, `Live updates stopped: ${message(err)}`);
+    renderPolicyProblem(shell.workspace, `Live updates stopped. ${message(err)}`);
   }
 }
 
