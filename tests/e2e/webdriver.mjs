@@ -17,7 +17,7 @@ export async function freePort() {
 }
 
 /** Every process below `pid` (Linux /proc), deepest last. */
-function descendants(pid) {
+export function descendants(pid) {
   const parentOf = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -64,6 +64,7 @@ export async function startDriver({ env = {} } = {}) {
       if ((await fetch(`${base}/status`)).ok) {
         return {
           base,
+          pid: child.pid,
           // Ending the WebDriver session does not end the app, and tauri-driver leaves it
           // running when it stops: everything the driver started is ended here.
           stop: async () => {

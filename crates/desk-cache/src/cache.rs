@@ -100,7 +100,28 @@ impl Cache {
     /// date. A file that is not a cache, or not one this key reads, is an error
     /// ([`CacheError::Unreadable`]) and is left as it is.
     pub async fn open(path: &Path, key: &CacheKey) -> Result<Self, CacheError> {
-        let pool = crate::db::open(path, key).await?;
+        Self::migrated(crate::db::open(path, key).await?, path).await
+    }
+
+    /// Opens (creating if missing) an **unencrypted** cache at `path`: the same code as
+    /// [`Cache::open`] on the same SQLCipher library, only without the `key` pragma, which makes
+    /// it plain SQLite. It exists for one reason: the benchmarks' baseline, to compare the
+    /// encrypted cache with plain SQLite doing the very same work.
+    ///
+    /// Only built with the `bench-plaintext` feature, which is off by default and which no
+    /// crate enables as a normal dependency. desk-cache turns it on for itself through a
+    /// dev-dependency on itself (`desk-cache = { workspace = true, features =
+    /// ["bench-plaintext"] }`), so it exists in this package's benches and tests, and in nothing
+    /// built for production: dev-dependencies are not built there. (`required-features` on the
+    /// bench target would keep `cargo bench -p desk-cache` and clippy's `--all-targets` from
+    /// building the bench unless the feature were named on the command line.)
+    #[cfg(feature = "bench-plaintext")]
+    pub async fn open_plaintext_for_benchmarks(path: &Path) -> Result<Self, CacheError> {
+        Self::migrated(crate::db::open_plaintext(path).await?, path).await
+    }
+
+    /// The cache on `pool`, at `path`, once its schema is up to date.
+    async fn migrated(pool: SqlitePool, path: &Path) -> Result<Self, CacheError> {
         if let Err(e) = MIGRATOR.run(&pool).await {
             pool.close().await;
             return Err(e.into());

@@ -71,6 +71,7 @@ async fn main() -> anyhow::Result<()> {
     let mut config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve { listen } => {
+            raise_open_file_limit();
             if let Some(listen) = listen {
                 config.listen = listen;
             }
@@ -141,4 +142,20 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Every event stream holds a connection open: raises the soft limit on open files to the hard
+/// one, so the usual soft limit of 1,024 does not stop the server from accepting connections
+/// (with the admin's request among those refused) at about a thousand connected agents.
+fn raise_open_file_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    match getrlimit(Resource::RLIMIT_NOFILE) {
+        Ok((soft, hard)) if soft < hard => {
+            if let Err(e) = setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+                tracing::warn!(error = %e, soft, "cannot raise the open-file limit");
+            }
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot read the open-file limit"),
+    }
 }

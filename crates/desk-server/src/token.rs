@@ -9,6 +9,7 @@
 //! hammer the provider. Every refusal is one [`TokenError`]; the API answers all of them with the
 //! same 401, and only the log says which check failed.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -16,6 +17,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use openidconnect::core::{CoreJsonWebKey, CoreJsonWebKeySet, CoreJwsSigningAlgorithm};
 use openidconnect::{JsonWebKey, JsonWebKeyId};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use tokio::sync::{Mutex, RwLock};
 
 use crate::config::Config;
@@ -83,6 +85,35 @@ struct Header {
 struct Keys {
     set: CoreJsonWebKeySet,
     fetched: Option<Instant>,
+    /// SHA-256 digests of signed parts and signatures these keys verified: an agent sends the
+    /// same token for minutes, and checking an RSA signature again each time was most of a
+    /// lookup's cost. Only the signature is remembered; every claim is checked on every request.
+    /// Fetching the keys again starts an empty set, so a key the provider withdrew stops
+    /// counting at once.
+    verified: HashSet<[u8; 32]>,
+}
+
+/// How many verified signatures are remembered before the set starts over.
+const VERIFIED_CAPACITY: usize = 10_000;
+
+impl Keys {
+    fn new(set: CoreJsonWebKeySet, fetched: Option<Instant>) -> Self {
+        Self {
+            set,
+            fetched,
+            verified: HashSet::new(),
+        }
+    }
+}
+
+/// The digest a verified signature is remembered by: the signed parts (header and claims, so
+/// also the algorithm and key id) and the signature.
+fn signature_digest(message: &[u8], signature: &[u8]) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    hash.update((message.len() as u64).to_be_bytes());
+    hash.update(message);
+    hash.update(signature);
+    hash.finalize().into()
 }
 
 /// Validates access tokens against the provider's keys.
@@ -142,10 +173,7 @@ impl Verifier {
             refetch_every: Duration::from_secs(config.jwks_refetch_secs),
             roles_claim: config.roles_claim.clone(),
             http,
-            keys: RwLock::new(Keys {
-                set: CoreJsonWebKeySet::new(Vec::new()),
-                fetched: None,
-            }),
+            keys: RwLock::new(Keys::new(CoreJsonWebKeySet::new(Vec::new()), None)),
             fetching: Mutex::new(()),
         })
     }
@@ -204,12 +232,36 @@ impl Verifier {
         if self.keys.read().await.fetched.is_none() {
             self.refetch(None).await?;
         }
+        let digest = signature_digest(message, signature);
+        if self.keys.read().await.verified.contains(&digest) {
+            return Ok(());
+        }
+        let result = self.verify_signature(&kid, alg, message, signature).await;
+        if result.is_ok() {
+            let mut keys = self.keys.write().await;
+            if keys.verified.len() >= VERIFIED_CAPACITY {
+                keys.verified.clear();
+            }
+            keys.verified.insert(digest);
+        }
+        result
+    }
+
+    /// Checks `signature` with the key named `kid` (or every key, without one), fetching the
+    /// keys again when none matches.
+    async fn verify_signature(
+        &self,
+        kid: &Option<JsonWebKeyId>,
+        alg: &CoreJwsSigningAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), TokenError> {
         let verify = |keys: &Keys| -> Option<Result<(), TokenError>> {
             let candidates: Vec<&CoreJsonWebKey> = keys
                 .set
                 .keys()
                 .iter()
-                .filter(|k| match &kid {
+                .filter(|k| match kid {
                     Some(kid) => k.key_id() == Some(kid),
                     None => true,
                 })
@@ -257,10 +309,7 @@ impl Verifier {
         let mut keys = self.keys.write().await;
         match fetched {
             Ok(set) => {
-                *keys = Keys {
-                    set,
-                    fetched: Some(Instant::now()),
-                };
+                *keys = Keys::new(set, Some(Instant::now()));
                 Ok(())
             }
             Err(e) => {

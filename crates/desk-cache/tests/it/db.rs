@@ -101,3 +101,42 @@ fn assert_no_plaintext(dir: &std::path::Path) {
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// The benchmarks' baseline (`bench-plaintext`, which this package's dev-dependency on itself
+/// turns on for its tests and benches) is plain SQLite that any SQLite reads; the cache opened
+/// with its key, doing the same, is not.
+#[cfg(feature = "bench-plaintext")]
+#[tokio::test]
+async fn only_the_benchmark_baseline_is_plain_sqlite() {
+    use desk_cache::Cache;
+
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.db");
+    let encrypted = dir.path().join("encrypted.db");
+    Cache::open_plaintext_for_benchmarks(&plain)
+        .await
+        .unwrap()
+        .close()
+        .await;
+    Cache::open(&encrypted, &CacheKey::generate())
+        .await
+        .unwrap()
+        .close()
+        .await;
+
+    let header = |path: &std::path::Path| std::fs::read(path).unwrap()[..16].to_vec();
+    assert_eq!(header(&plain), b"SQLite format 3\0");
+    assert_ne!(header(&encrypted), b"SQLite format 3\0");
+
+    // Plain SQLite (no key pragma at all) reads the baseline's schema, and not the cache's.
+    let read = |path: std::path::PathBuf| async move {
+        use sqlx::Connection as _;
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
+        let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+        sqlx::query_scalar::<_, String>("SELECT value FROM meta WHERE key = 'format'")
+            .fetch_one(&mut conn)
+            .await
+    };
+    assert_eq!(read(plain).await.unwrap(), "desk-cache records v1");
+    assert!(read(encrypted).await.is_err());
+}

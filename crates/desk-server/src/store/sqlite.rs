@@ -55,6 +55,9 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // A local file does not go stale like a network connection; pinging it on every
+            // borrow cost a round trip to the connection's thread per query.
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;

@@ -110,7 +110,9 @@ fn a_rotated_key_is_fetched_and_a_removed_one_is_refused() {
         return;
     };
     host.publish(&h, "key-1");
-    assert_eq!(status(&h, &host.token(&h, "key-1")), 200);
+    let first = host.token(&h, "key-1");
+    assert_eq!(status(&h, &first), 200);
+    assert_eq!(status(&h, &first), 200, "the same token again");
     assert_eq!(host.fetches(), 1);
 
     host.publish(&h, "key-2");
@@ -125,6 +127,41 @@ fn a_rotated_key_is_fetched_and_a_removed_one_is_refused() {
         401,
         "the old key is gone"
     );
+    assert_eq!(
+        status(&h, &first),
+        401,
+        "a token verified with the withdrawn key is not remembered past the new key set"
+    );
+}
+
+#[test]
+fn a_remembered_signature_does_not_vouch_for_other_claims() {
+    let host = KeyHost::start();
+    let Some(h) = Harness::start_with(|c| c.issuer = Some(host.base.clone())) else {
+        return;
+    };
+    host.publish(&h, "key-1");
+    let token = host.token(&h, "key-1");
+    assert_eq!(status(&h, &token), 200);
+    // The same header and signature over claims that make agent1 a supervisor.
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut claims: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, parts[1])
+            .unwrap(),
+    )
+    .unwrap();
+    claims["groups"] = json!(["support-supervisors"]);
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            serde_json::to_vec(&claims).unwrap()
+        ),
+        parts[2]
+    );
+    assert_eq!(status(&h, &forged), 401);
+    assert_eq!(status(&h, &token), 200, "the genuine token still is");
 }
 
 #[test]

@@ -1,0 +1,411 @@
+//! `desk-bench load`: closed-loop HTTP load, customer lookups against the bare handler.
+//!
+//! At each concurrency C, C tasks each open one keep-alive connection and send requests back
+//! to back: first for the warm-up (not measured, though its errors count), then for the
+//! measured duration. The customer lookup (`GET /v1/customers/{id}` with an agent's token: token
+//! check, policy, redaction, three reads and an audit write) runs first, then the bare handler
+//! (`GET /v1/health`: routing and serialization only) on the same server with the same client, so
+//! the ratio of their throughputs says what authorization and audit cost.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::BodyExt;
+use hyper::Method;
+use hyper::header::HeaderValue;
+use rand::Rng;
+use tokio::time::Instant;
+
+use crate::http::{self, Target};
+use crate::report::{self, Row, cell, round};
+use crate::stats::Samples;
+
+/// The environment variable holding the agent's access token.
+pub const AGENT_TOKEN_ENV: &str = "DESK_BENCH_AGENT_TOKEN";
+
+const BENCHMARK: &str = "server load";
+const BARE: &str = "bare handler (/v1/health)";
+/// The concurrency at which the p99 target applies.
+const P99_AT: usize = 200;
+const P99_TARGET_MS: f64 = 20.0;
+const RATIO_TARGET: f64 = 0.5;
+/// A request taking longer counts as failed, and its connection is replaced.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Options of `desk-bench load`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The server, e.g. http://127.0.0.1:8440.
+    #[arg(long)]
+    server: String,
+    /// Measured seconds per workload and concurrency.
+    #[arg(long, default_value_t = 10)]
+    duration_secs: u64,
+    /// Unmeasured seconds before each measurement.
+    #[arg(long, default_value_t = 2)]
+    warmup_secs: u64,
+    /// Concurrent connections, one measurement each (comma-separated).
+    #[arg(long, value_delimiter = ',', default_values_t = [50, 200])]
+    connections: Vec<usize>,
+    /// Customer ids are drawn from 1 to this (the demo data's `--customers`).
+    #[arg(long, default_value_t = 500)]
+    customers: u64,
+    /// Write `server-load.json` into this folder.
+    #[arg(long, env = "DESK_BENCH_OUT")]
+    out: Option<PathBuf>,
+}
+
+/// What one workload sends.
+#[derive(Debug, Clone)]
+enum Workload {
+    Lookup { customers: u64, bearer: HeaderValue },
+    Bare,
+}
+
+impl Workload {
+    fn request(&self, target: &Target) -> hyper::Request<http_body_util::Full<hyper::body::Bytes>> {
+        match self {
+            Self::Lookup { customers, bearer } => {
+                let id = rand::thread_rng().gen_range(1..=*customers);
+                target.request(
+                    Method::GET,
+                    &format!("/v1/customers/{id}"),
+                    Some(bearer),
+                    None,
+                )
+            }
+            Self::Bare => target.request(Method::GET, "/v1/health", None, None),
+        }
+    }
+}
+
+/// One workload at one concurrency, measured.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Measured {
+    /// Successful requests per second in the measured window.
+    pub throughput: f64,
+    /// Median latency of successful requests, ms.
+    pub p50_ms: Option<f64>,
+    /// 99th percentile latency of successful requests, ms.
+    pub p99_ms: Option<f64>,
+    /// Failed requests (non-2xx or transport errors), warm-up included.
+    pub errors: u64,
+    /// Successful requests measured.
+    pub requests: u64,
+}
+
+#[derive(Default)]
+struct Tally {
+    samples: Samples,
+    errors: u64,
+}
+
+/// One connection's loop: requests back to back until `end`.
+async fn client(
+    target: Arc<Target>,
+    workload: Arc<Workload>,
+    measure_from: Instant,
+    end: Instant,
+) -> Tally {
+    let mut tally = Tally {
+        samples: Samples::with_capacity(4096),
+        errors: 0,
+    };
+    let mut sender: Option<http::Sender> = None;
+    while Instant::now() < end {
+        let connection = match &mut sender {
+            Some(sender) => sender,
+            None => match target.connect().await {
+                Ok(new) => sender.insert(new),
+                Err(_) => {
+                    tally.errors += 1;
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let request = workload.request(&target);
+        let started = Instant::now();
+        let exchange = async {
+            let response = http::send(connection, request).await.ok()?;
+            let status = response.status();
+            response.into_body().collect().await.ok()?;
+            Some(status)
+        };
+        let ok = match tokio::time::timeout(REQUEST_TIMEOUT, exchange).await {
+            Ok(Some(status)) => status.is_success(),
+            // A broken or stuck connection: count it and start a new one.
+            Ok(None) | Err(_) => {
+                sender = None;
+                false
+            }
+        };
+        if !ok {
+            tally.errors += 1;
+        } else if started >= measure_from {
+            tally.samples.push(started.elapsed());
+        }
+    }
+    tally
+}
+
+/// Runs `workload` on `connections` connections: warm-up, then `duration` measured.
+async fn measure(
+    target: &Arc<Target>,
+    workload: Workload,
+    connections: usize,
+    warmup: Duration,
+    duration: Duration,
+) -> Measured {
+    let workload = Arc::new(workload);
+    let start = Instant::now();
+    let measure_from = start + warmup;
+    let end = measure_from + duration;
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| tokio::spawn(client(target.clone(), workload.clone(), measure_from, end)))
+        .collect();
+    let mut samples = Samples::with_capacity(1 << 16);
+    let mut errors = 0;
+    for task in tasks {
+        match task.await {
+            Ok(tally) => {
+                samples.merge(tally.samples);
+                errors += tally.errors;
+            }
+            Err(_) => errors += 1,
+        }
+    }
+    // The last requests finish a little after `end`: count the window as it really was.
+    let window = measure_from.elapsed().as_secs_f64();
+    let requests = samples.len() as u64;
+    Measured {
+        throughput: requests as f64 / window,
+        p50_ms: samples.percentile_ms(50.0),
+        p99_ms: samples.percentile_ms(99.0),
+        errors,
+        requests,
+    }
+}
+
+/// The JSON rows of one concurrency: the lookup's measures against the bare handler's.
+pub fn rows(connections: usize, lookup: &Measured, bare: &Measured) -> Vec<Row> {
+    let case = format!("customer lookup, {connections} connections");
+    let lookup_throughput = Row::new(
+        BENCHMARK,
+        &case,
+        "requests/s",
+        "req/s",
+        Some(round(lookup.throughput, 1)),
+    )
+    .against(BARE, Some(round(bare.throughput, 1)));
+    let met = lookup_throughput.ratio.is_some_and(|r| r >= RATIO_TARGET);
+    let mut p99 = Row::new(
+        BENCHMARK,
+        &case,
+        "p99 latency",
+        "ms",
+        lookup.p99_ms.map(|v| round(v, 3)),
+    )
+    .against(BARE, bare.p99_ms.map(|v| round(v, 3)));
+    if connections == P99_AT {
+        p99 = p99.target("< 20 ms", lookup.p99_ms.is_some_and(|v| v < P99_TARGET_MS));
+    }
+    vec![
+        lookup_throughput.target("ratio ≥ 0.5", met),
+        Row::new(
+            BENCHMARK,
+            &case,
+            "p50 latency",
+            "ms",
+            lookup.p50_ms.map(|v| round(v, 3)),
+        )
+        .against(BARE, bare.p50_ms.map(|v| round(v, 3))),
+        p99,
+        Row::new(
+            BENCHMARK,
+            &case,
+            "errors",
+            "count",
+            Some(lookup.errors as f64),
+        )
+        .beside(BARE, Some(bare.errors as f64))
+        .target("0", lookup.errors == 0),
+        Row::new(
+            BENCHMARK,
+            &format!("bare handler, {connections} connections"),
+            "errors",
+            "count",
+            Some(bare.errors as f64),
+        )
+        .target("0", bare.errors == 0),
+    ]
+}
+
+/// Runs the load benchmark; `Ok(false)` when some request failed (the numbers are then suspect).
+pub async fn run(args: Args) -> anyhow::Result<bool> {
+    let bearer = http::token_from_env(AGENT_TOKEN_ENV)?;
+    anyhow::ensure!(args.customers >= 1, "--customers must be at least 1");
+    anyhow::ensure!(
+        !args.connections.is_empty() && !args.connections.contains(&0),
+        "--connections must list counts of 1 or more"
+    );
+    let target = Arc::new(Target::parse(&args.server)?);
+    // One lookup first: a wrong token or missing data is better said at once than as errors.
+    let probe = Workload::Lookup {
+        customers: 1,
+        bearer: bearer.clone(),
+    }
+    .request(&target);
+    let (status, _) = target.call(probe).await?;
+    anyhow::ensure!(
+        status.is_success(),
+        "GET /v1/customers/1 with {AGENT_TOKEN_ENV} answered {status}: is the token an agent's and current, and is there demo data?"
+    );
+
+    let warmup = Duration::from_secs(args.warmup_secs);
+    let duration = Duration::from_secs(args.duration_secs.max(1));
+    let mut table = vec![
+        [
+            "connections",
+            "workload",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "errors",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    let mut json = Vec::new();
+    let mut clean = true;
+    for &connections in &args.connections {
+        let lookup = measure(
+            &target,
+            Workload::Lookup {
+                customers: args.customers,
+                bearer: bearer.clone(),
+            },
+            connections,
+            warmup,
+            duration,
+        )
+        .await;
+        let bare = measure(&target, Workload::Bare, connections, warmup, duration).await;
+        for (workload, m) in [("customer lookup", &lookup), ("bare handler", &bare)] {
+            table.push(vec![
+                connections.to_string(),
+                workload.to_owned(),
+                format!("{:.0}", m.throughput),
+                cell(m.p50_ms, 2),
+                cell(m.p99_ms, 2),
+                m.errors.to_string(),
+            ]);
+        }
+        table.push(vec![
+            String::new(),
+            "lookup / bare".to_owned(),
+            cell(
+                report::ratio(Some(lookup.throughput), Some(bare.throughput)),
+                3,
+            ),
+            cell(report::ratio(lookup.p50_ms, bare.p50_ms), 1),
+            cell(report::ratio(lookup.p99_ms, bare.p99_ms), 1),
+            String::new(),
+        ]);
+        clean &= lookup.errors == 0 && bare.errors == 0;
+        json.extend(rows(connections, &lookup, &bare));
+    }
+
+    println!(
+        "server load: {} s measured per case after {} s warm-up; customer ids 1..={}; baseline {BARE}",
+        duration.as_secs(),
+        warmup.as_secs(),
+        args.customers,
+    );
+    print!("{}", report::table(&table));
+    print_targets(&json);
+    if !clean {
+        println!("THIS RUN HAD ERRORS: its numbers are not a valid measurement.");
+    }
+    if let Some(dir) = &args.out {
+        let path = report::write_rows(dir, "server-load.json", &json)?;
+        println!("wrote {}", path.display());
+    }
+    Ok(clean)
+}
+
+/// Prints each target and whether it was met.
+pub fn print_targets(rows: &[Row]) {
+    for row in rows {
+        if let (Some(target), Some(met)) = (&row.target, row.met) {
+            let value = match (row.measure.as_str(), row.unit.as_str()) {
+                ("requests/s", _) => format!("ratio {}", cell(row.ratio, 3)),
+                (_, "ms") => format!("{} ms", cell(row.value, 2)),
+                _ => cell(row.value, 0),
+            };
+            println!(
+                "  {:<34} {:<15} {:<12} target {:<12} {}",
+                row.case,
+                row.measure,
+                value,
+                target,
+                if met { "met" } else { "MISSED" }
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measured(throughput: f64, p50: f64, p99: f64, errors: u64) -> Measured {
+        Measured {
+            throughput,
+            p50_ms: Some(p50),
+            p99_ms: Some(p99),
+            errors,
+            requests: 1,
+        }
+    }
+
+    #[test]
+    fn rows_compare_lookup_with_bare_and_check_targets() {
+        let lookup = measured(2100.0, 4.0, 25.0, 0);
+        let bare = measured(15000.0, 0.5, 2.0, 0);
+        let rows = rows(200, &lookup, &bare);
+        let by = |m: &str| {
+            rows.iter()
+                .find(|r| r.measure == m && r.case.starts_with("customer"))
+                .unwrap()
+        };
+        let throughput = by("requests/s");
+        assert_eq!(throughput.case, "customer lookup, 200 connections");
+        assert_eq!(throughput.ratio, Some(0.14));
+        assert_eq!(throughput.baseline_name.as_deref(), Some(BARE));
+        assert_eq!(
+            (throughput.target.as_deref(), throughput.met),
+            (Some("ratio ≥ 0.5"), Some(false))
+        );
+        assert_eq!(
+            (by("p50 latency").target.clone(), by("p50 latency").met),
+            (None, None)
+        );
+        assert_eq!(by("p50 latency").ratio, Some(8.0));
+        assert_eq!(
+            (by("p99 latency").target.as_deref(), by("p99 latency").met),
+            (Some("< 20 ms"), Some(false))
+        );
+        assert_eq!(by("errors").met, Some(true));
+        assert_eq!(rows.len(), 5);
+
+        // The p99 target applies at 200 connections only.
+        let fast = measured(9000.0, 1.0, 5.0, 3);
+        let at_50 = super::rows(50, &fast, &bare);
+        let p99 = at_50.iter().find(|r| r.measure == "p99 latency").unwrap();
+        assert_eq!((p99.target.clone(), p99.met), (None, None));
+        assert_eq!(at_50[0].met, Some(true));
+        assert_eq!(at_50[3].met, Some(false));
+    }
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# desk-server benchmarks: closed-loop load (customer lookup against the bare handler) and the
+# policy push fan-out, against a release build on this machine with the test identity provider.
+#
+#   scripts/bench-server.sh OUT_DIR
+#
+# Builds desk-server and desk-bench (release), starts the test provider and a server over
+# generated demo data in a temporary folder, runs `desk-bench load` then `desk-bench fanout`,
+# prints their tables on stdout and writes OUT_DIR/server-load.json and OUT_DIR/fanout.json.
+# Everything it starts is stopped on exit. Knobs (environment):
+#   BENCH_CUSTOMERS=10000       demo customers (lookups draw ids from all of them)
+#   BENCH_DURATION_SECS=10      measured seconds per load case (after a 2 s warm-up)
+#   BENCH_CONNECTIONS=50,200    load concurrencies
+#   BENCH_CLIENTS=1000          event-stream clients of the fan-out
+# Exit status: 0 when both ran cleanly, 2 when either had failed requests or clients not reached
+# (the tables then say so), 1 when something could not run. Missed targets are results, not
+# failures: they are in the JSON (`met`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+out=${1:?usage: scripts/bench-server.sh OUT_DIR}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+customers=${BENCH_CUSTOMERS:-10000}
+
+use_persistent_target_dir
+command -v node >/dev/null || die "Node.js is needed for the test identity provider"
+
+run_dir=$(mktemp -d)
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$run_dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Shows a log and stops; for the steps whose output is kept quiet.
+fail_with_log() { # LOG MESSAGE
+  tail -n 40 "$1" >&2 || true
+  die "$2"
+}
+
+if ! cargo build --release --locked --quiet -p desk-server -p desk-bench >"$run_dir/build.log" 2>&1; then
+  fail_with_log "$run_dir/build.log" "the release build failed"
+fi
+server_bin="$CARGO_TARGET_DIR/release/desk-server"
+bench_bin="$CARGO_TARGET_DIR/release/desk-bench"
+
+if [ ! -d tests/idp/node_modules ]; then
+  (cd tests/idp && npm ci --no-audit --no-fund --loglevel=error) >"$run_dir/npm.log" 2>&1 ||
+    fail_with_log "$run_dir/npm.log" "npm ci in tests/idp failed"
+fi
+
+# A thousand event streams are a thousand sockets on each side: the server and desk-bench both
+# inherit this (desk-bench raises its own soft limit too; desk-server does not).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# KEY of the JSON line a background service prints first, once it has printed it.
+first_json_value() { # FILE KEY
+  local _
+  for _ in $(seq 300); do
+    if [ -s "$1" ]; then
+      head -n1 "$1" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+        const v = JSON.parse(s)[process.argv[1]]; if (!v) process.exit(1); console.log(v); })' "$2"
+      return
+    fi
+    sleep 0.1
+  done
+  fail_with_log "${1%.out}.err" "a service did not start (see above)"
+}
+
+# A fresh access token (valid 600 s) of a test user, never shown.
+access_token() { # USER
+  node tests/idp/tokens.mjs --issuer "$issuer" --user "$1" 2>"$run_dir/tokens.err" |
+    node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      const t = JSON.parse(s).access_token; if (!t) process.exit(1); process.stdout.write(t); })' ||
+    fail_with_log "$run_dir/tokens.err" "could not get a token for $1"
+}
+
+(cd tests/idp && exec node server.mjs) >"$run_dir/idp.out" 2>"$run_dir/idp.err" &
+pids+=($!)
+issuer=$(first_json_value "$run_dir/idp.out" issuer)
+audience=$(first_json_value "$run_dir/idp.out" api_audience)
+
+export DESK_SERVER_ISSUER="$issuer"
+export DESK_SERVER_AUDIENCES="[\"$audience\"]"
+export DESK_SERVER_DATA_DIR="$run_dir/server"
+"$server_bin" demo-data --customers "$customers" >"$run_dir/demo.out" 2>"$run_dir/demo.err" ||
+  fail_with_log "$run_dir/demo.err" "desk-server demo-data failed"
+
+# Warnings only: an info line per request refused would be a benchmark of the log.
+RUST_LOG=desk_server=warn "$server_bin" serve --listen 127.0.0.1:0 >"$run_dir/server.out" 2>"$run_dir/server.err" &
+pids+=($!)
+server=$(first_json_value "$run_dir/server.out" listening)
+
+status=0
+DESK_BENCH_AGENT_TOKEN=$(access_token agent1)
+export DESK_BENCH_AGENT_TOKEN
+"$bench_bin" load --server "$server" --customers "$customers" \
+  --duration-secs "${BENCH_DURATION_SECS:-10}" --connections "${BENCH_CONNECTIONS:-50,200}" \
+  --out "$out" || status=$?
+echo
+
+# Fresh tokens: a stream ends when its token expires.
+DESK_BENCH_AGENT_TOKEN=$(access_token agent1)
+DESK_BENCH_ADMIN_TOKEN=$(access_token admin)
+export DESK_BENCH_ADMIN_TOKEN
+"$bench_bin" fanout --server "$server" --clients "${BENCH_CLIENTS:-1000}" --role agent_l1 \
+  --out "$out" || { s=$?; [ "$status" -ne 0 ] || status=$s; }
+
+if ! kill -0 "${pids[1]}" 2>/dev/null; then
+  fail_with_log "$run_dir/server.err" "desk-server exited during the benchmark"
+fi
+exit "$status"
