@@ -268,6 +268,9 @@ pub enum StoreError {
     /// A record a write refers to does not exist.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The transaction that was to append this audit entry (with others) failed.
+    #[error("the audit entry could not be written: {0}")]
+    Audit(String),
 }
 
 /// Everything the server keeps. One implementation per database.

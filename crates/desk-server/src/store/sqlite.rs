@@ -3,9 +3,13 @@
 //! WAL, foreign keys, `synchronous=NORMAL`. Reads run in parallel; writes that touch the audit
 //! chain take the chain lock, read the head inside their transaction and commit the new entry with
 //! the change it records, so the chain never forks and a failed audit write rolls the change back.
+//! Audit entries of their own (every read is one) go through one writer task that commits what
+//! is waiting in one transaction, up to [`AUDIT_BATCH`]: each caller still waits for its entry to
+//! be committed, but a burst of reads costs one transaction instead of one each.
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,7 +17,7 @@ use desk_core::signed::Layout;
 use desk_core::{Role, RoleDefinition};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{
     AccountRow, Batch, CardRow, CustomerRow, MessageRow, NewMessage, OfflineUpload, OfflineView,
@@ -28,7 +32,55 @@ pub const FILE_NAME: &str = "desk-server.sqlite3";
 /// [`Store`] on SQLite.
 pub struct SqliteStore {
     pool: SqlitePool,
-    chain: Mutex<()>,
+    chain: Arc<Mutex<()>>,
+    /// To the audit writer task (see the module's documentation); it ends with the store.
+    audit: mpsc::UnboundedSender<PendingAudit>,
+}
+
+/// Most audit entries one transaction of the writer commits.
+pub const AUDIT_BATCH: usize = 256;
+
+/// An audit entry waiting for the writer, and where its outcome goes.
+struct PendingAudit {
+    event: AuditEvent,
+    done: oneshot::Sender<Result<AuditEntry, String>>,
+}
+
+/// Commits the waiting audit entries, a batch per transaction, until the store is dropped. A
+/// failed transaction fails every entry of its batch: none of them was written.
+async fn audit_writer(
+    pool: SqlitePool,
+    chain: Arc<Mutex<()>>,
+    mut queue: mpsc::UnboundedReceiver<PendingAudit>,
+) {
+    let mut batch = Vec::with_capacity(AUDIT_BATCH);
+    while queue.recv_many(&mut batch, AUDIT_BATCH).await > 0 {
+        let written = async {
+            let _chain = chain.lock().await;
+            let mut tx = pool.begin().await?;
+            let mut entries = Vec::with_capacity(batch.len());
+            for pending in &batch {
+                entries.push(SqliteStore::append_in(&mut tx, &pending.event).await?);
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(entries)
+        }
+        .await;
+        match written {
+            Ok(entries) => {
+                for (pending, entry) in batch.drain(..).zip(entries) {
+                    // A caller that went away (its request was cancelled) just misses the answer.
+                    let _ = pending.done.send(Ok(entry));
+                }
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                for pending in batch.drain(..) {
+                    let _ = pending.done.send(Err(reason.clone()));
+                }
+            }
+        }
+    }
 }
 
 fn now() -> String {
@@ -61,10 +113,10 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self {
-            pool,
-            chain: Mutex::new(()),
-        })
+        let chain = Arc::new(Mutex::new(()));
+        let (audit, queue) = mpsc::unbounded_channel();
+        tokio::spawn(audit_writer(pool.clone(), chain.clone(), queue));
+        Ok(Self { pool, chain, audit })
     }
 
     /// The pool, for tests and tools that inspect the file directly.
@@ -384,11 +436,15 @@ impl Store for SqliteStore {
     }
 
     async fn append_audit(&self, event: AuditEvent) -> Result<AuditEntry, StoreError> {
-        let _chain = self.chain.lock().await;
-        let mut tx = self.pool.begin().await?;
-        let entry = Self::append_in(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(entry)
+        let (done, outcome) = oneshot::channel();
+        let gone = || StoreError::Audit("the audit writer has stopped".into());
+        self.audit
+            .send(PendingAudit { event, done })
+            .map_err(|_| gone())?;
+        outcome
+            .await
+            .map_err(|_| gone())?
+            .map_err(StoreError::Audit)
     }
 
     async fn audit_page(
