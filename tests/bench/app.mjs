@@ -14,14 +14,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { startServer } from '../e2e/services.mjs';
+import { selectFromSearch } from '../e2e/screens.mjs';
+import { appEnv, startServer } from '../e2e/services.mjs';
 import { descendants, openSession, startDriver } from '../e2e/webdriver.mjs';
 import { start as startIdp } from '../idp/server.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: options } = parseArgs({
   options: {
     out: { type: 'string', default: process.env.DESK_BENCH_OUT ?? '' },
@@ -90,17 +89,13 @@ function customerWithAtLeast(dataDir, n) {
 const idp = await startIdp();
 const server = await startServer({ issuer: idp.issuer, customers: 2000 });
 const home = mkdtempSync(path.join(tmpdir(), 'support-desk-bench-app-'));
-writeFileSync(path.join(home, 'config.toml'), '');
-const env = (n) => ({
-  DESK_CONFIG: path.join(home, 'config.toml'),
-  DESK_DATA_DIR: path.join(home, `data-${n}`),
-  DESK_KEYRING_SERVICE: `support-desk-bench-${process.pid}-${n}`,
-  DESK_ISSUER: idp.issuer,
-  DESK_SERVER_URL: server.url,
-  DESK_POLICY_KEYS_FILE: server.policyKeysFile,
-  DESK_IDP_USER: 'agent1',
-  BROWSER: `node ${path.join(repo, 'tests/idp/login.mjs')}`,
-});
+const envs = [];
+/** A fresh data folder and keychain namespace for each start. */
+const env = (n) => {
+  const e = appEnv({ home, name: `bench-${n}`, idp, server, user: 'agent1' });
+  envs.push(e);
+  return e;
+};
 
 const results = [];
 try {
@@ -171,14 +166,8 @@ try {
   try {
     const session = await openSession(driver.base, application);
     await session.click(await session.find('[data-testid="sign-in-button"]', { timeoutMs: 30_000 }));
-    const input = await session.find('[data-testid="search-input"]', { timeoutMs: 30_000 });
-    const answer = await session.executeAsync(
-      `const done = arguments[1];
-       window.__TAURI_INTERNALS__.invoke('open_customer', { id: arguments[0] }).then(done, (e) => done(e));`,
-      [customer.id],
-    );
-    await session.type(input, answer.value.name.split(' ').pop());
-    await session.click(await session.find(`[data-customer="${customer.id}"]`, { timeoutMs: 15_000 }));
+    const { input } = await selectFromSearch(session, customer.id);
+    await session.type(input, '\uE007');
     await session.click(await session.find('[data-testid="all-transactions"]', { timeoutMs: 15_000 }));
     const grid = await session.find('[data-testid="transactions-table"]', { timeoutMs: 15_000 });
     const loaded = async () => Number(await session.attribute(grid, 'aria-rowcount'));
@@ -218,9 +207,9 @@ try {
   await server.stop();
   await idp.close();
   rmSync(home, { recursive: true, force: true });
-  for (const n of ['memory', ...Array.from({ length: runs + 1 }, (_, i) => i)]) {
+  for (const e of envs) {
     try {
-      execFileSync('secret-tool', ['clear', 'service', `support-desk-bench-${process.pid}-${n}`], { stdio: 'ignore' });
+      execFileSync('secret-tool', ['clear', 'service', e.DESK_KEYRING_SERVICE], { stdio: 'ignore' });
     } catch {
       // nothing stored under that name
     }

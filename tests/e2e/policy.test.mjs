@@ -2,19 +2,16 @@
 // leaves the DOM, the one it adds appears, without a restart.
 //   DESK_APP_BINARY=/path/to/support-desk node --test tests/e2e/
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { start as startIdp } from '../idp/server.mjs';
-import { desk, startServer } from './services.mjs';
+import { saveScreenshot, selectFromSearch } from './screens.mjs';
+import { appEnv, desk, startServer } from './services.mjs';
 import { openSession, startDriver } from './webdriver.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const loginScript = path.join(repo, 'tests/idp/login.mjs');
-const screenshotDir = path.resolve(repo, process.env.DESK_SCREENSHOT_DIR ?? 'test-output/screenshots');
 
 let idp;
 let server;
@@ -71,21 +68,7 @@ async function textOf(css, timeoutMs = 10_000) {
 
 /** Opens customer `id` the way an agent would: by surname in the search field, arrows, Enter. */
 async function openFromSearch(id) {
-  const input = await session.find('[data-testid="search-input"]', { timeoutMs: 30_000 });
-  const answer = await session.executeAsync(
-    `const done = arguments[1];
-     window.__TAURI_INTERNALS__.invoke('open_customer', { id: arguments[0] }).then(done, (e) => done(e));`,
-    [id],
-  );
-  const surname = answer.value.name.split(' ').pop();
-  await session.type(input, surname);
-  await session.find(`[data-customer="${id}"]`, { timeoutMs: 10_000 });
-  let chosen = false;
-  for (let i = 0; i < 40 && !chosen; i++) {
-    await session.type(input, '\uE015');
-    chosen = (await session.findAll(`[aria-selected="true"][data-customer="${id}"]`)).length > 0;
-  }
-  assert.ok(chosen, `customer ${id} among the results`);
+  const { input, surname } = await selectFromSearch(session, id);
   await session.type(input, '\uE007');
   return surname;
 }
@@ -95,29 +78,9 @@ before(async () => {
   idp = await startIdp();
   server = await startServer({ issuer: idp.issuer });
   home = mkdtempSync(path.join(tmpdir(), 'support-desk-e2e-policy-'));
-  writeFileSync(path.join(home, 'config.toml'), '');
-  const common = {
-    DESK_CONFIG: path.join(home, 'config.toml'),
-    DESK_ISSUER: idp.issuer,
-    DESK_SERVER_URL: server.url,
-    DESK_POLICY_KEYS_FILE: server.policyKeysFile,
-    BROWSER: `node ${loginScript}`,
-  };
-  adminEnv = {
-    ...common,
-    DESK_DATA_DIR: path.join(home, 'admin'),
-    DESK_KEYRING_SERVICE: `support-desk-e2e-admin-${process.pid}`,
-    DESK_IDP_USER: 'admin',
-  };
+  adminEnv = appEnv({ home, name: 'admin', idp, server, user: 'admin' });
   await desk(['login'], adminEnv);
-  driver = await startDriver({
-    env: {
-      ...common,
-      DESK_DATA_DIR: path.join(home, 'agent'),
-      DESK_KEYRING_SERVICE: `support-desk-e2e-agent-${process.pid}`,
-      DESK_IDP_USER: 'agent1',
-    },
-  });
+  driver = await startDriver({ env: appEnv({ home, name: 'agent', idp, server, user: 'agent1' }) });
   session = await openSession(driver.base, process.env.DESK_APP_BINARY);
 });
 
@@ -139,23 +102,7 @@ after(async () => {
 describe('a layout pushed to an open window', () => {
   it('signs agent1 in, finds a customer from the keyboard and opens their page', async () => {
     await session.click(await session.find('[data-testid="sign-in-button"]'));
-    const input = await session.find('[data-testid="search-input"]', { timeoutMs: 30_000 });
-    // Customer 1's surname, as agent1 may see it, through the app itself.
-    const answer = await session.executeAsync(
-      `const done = arguments[0];
-       window.__TAURI_INTERNALS__.invoke('open_customer', { id: 1 }).then(done, (e) => done(e));`,
-    );
-    const surname = answer.value.name.split(' ').pop();
-    await session.type(input, surname);
-    await session.find('[data-customer="1"]', { timeoutMs: 10_000 });
-    let chosen = false;
-    for (let i = 0; i < 25 && !chosen; i++) {
-      await session.type(input, '\uE015');
-      const selected = await session.findAll('[aria-selected="true"][data-customer="1"]');
-      chosen = selected.length > 0;
-    }
-    assert.ok(chosen, 'customer 1 among the results');
-    await session.type(input, '\uE007');
+    const surname = await openFromSearch(1);
     await session.find('[data-widget="customer.cards"]', { timeoutMs: 15_000 });
     assert.match(await session.text(await session.find('[data-widget="customer.summary"]')), new RegExp(surname));
     const version = await session.find('[data-testid="policy-version"]');
@@ -169,10 +116,7 @@ describe('a layout pushed to an open window', () => {
     console.log(`widget removed ${gone} ms after the publication returned`);
     assert.ok(gone < 1_000, `removed after ${gone} ms`);
     assert.equal((await session.findAll('[data-widget="customer.summary"]')).length, 1);
-    mkdirSync(screenshotDir, { recursive: true });
-    const file = path.join(screenshotDir, 'workspace.png');
-    await session.screenshot(file);
-    console.log(`screenshot: ${file}`);
+    await saveScreenshot(session, 'workspace');
 
     await publish(true);
     const back = await waitFor('[data-widget="customer.cards"]', true);
@@ -192,10 +136,7 @@ describe('a layout pushed to an open window', () => {
     const all = (await session.findAll('[data-widget="tickets.list"] [data-ticket]')).length;
     assert.ok(all >= notClosed && notClosed >= 1, `${notClosed} not closed of ${all}`);
     assert.match(await textOf('[data-widget="tickets.list"] [role="status"]'), new RegExp(`${all} of ${all} tickets`));
-    mkdirSync(screenshotDir, { recursive: true });
-    const file = path.join(screenshotDir, 'tickets.png');
-    await session.screenshot(file);
-    console.log(`screenshot: ${file}`);
+    await saveScreenshot(session, 'tickets');
   });
 
   it("shows a ticket's messages as text, never as markup, and sends a reply", async () => {
@@ -215,10 +156,7 @@ describe('a layout pushed to an open window', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.match(text, /We have refunded the second charge\./);
-    mkdirSync(screenshotDir, { recursive: true });
-    const file = path.join(screenshotDir, 'ticket.png');
-    await session.screenshot(file);
-    console.log(`screenshot: ${file}`);
+    await saveScreenshot(session, 'ticket');
   });
 
   it('pages through 10,000 transactions in a table that keeps only the rows in view', async () => {
@@ -240,9 +178,7 @@ describe('a layout pushed to an open window', () => {
     while ((await count()) < 400 && Date.now() < more) await new Promise((r) => setTimeout(r, 100));
     assert.equal(await count(), 400);
     assert.ok((await session.findAll('[data-testid="transactions-table"] [role="row"]')).length < 100);
-    const file = path.join(screenshotDir, 'transactions.png');
-    await session.screenshot(file);
-    console.log(`screenshot: ${file}`);
+    await saveScreenshot(session, 'transactions');
     await session.click(await session.find('[data-testid="nav-search"]'));
     await openFromSearch(1);
     await session.find('[data-widget="customer.summary"]', { timeoutMs: 15_000 });
@@ -251,23 +187,19 @@ describe('a layout pushed to an open window', () => {
   it('reads a customer opened earlier from the cache when the server is gone, and says so', async () => {
     await server.halt();
     await session.click(await session.find('[data-testid="nav-search"]'));
-    const input = await session.find('[data-testid="search-input"]', { timeoutMs: 10_000 });
+    // The surname from the cache (the app answers offline), then the same keyboard path.
     const answer = await session.executeAsync(
       `const done = arguments[0];
        window.__TAURI_INTERNALS__.invoke('open_customer', { id: 1 }).then(done, (e) => done(e));`,
     );
     assert.equal(answer.source, 'cache', JSON.stringify(answer));
-    const surname = answer.value.name.split(' ').pop();
-    await session.type(input, surname);
-    await session.find('[data-customer="1"]', { timeoutMs: 10_000 });
+    const { input, surname } = await selectFromSearch(session, 1);
     const banner = await textOf('[data-testid="offline-banner"]');
     assert.match(banner, /offline/i);
-    await session.type(input, '\uE015\uE007');
+    await session.type(input, '\uE007');
     assert.match(await textOf('[data-widget="customer.summary"]', 15_000), new RegExp(surname));
     assert.match(await textOf('[data-testid="offline-banner"]'), /as of/);
-    const file = path.join(screenshotDir, 'offline.png');
-    await session.screenshot(file);
-    console.log(`screenshot: ${file}`);
+    await saveScreenshot(session, 'offline');
   });
 
   it('refreshes the page quietly once the server is back', async () => {

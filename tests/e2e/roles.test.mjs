@@ -5,7 +5,7 @@
 // Screenshots go to $DESK_SCREENSHOT_DIR (default test-output/screenshots); their paths are printed.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,13 +13,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 import { start as startIdp } from '../idp/server.mjs';
-import { startServer } from './services.mjs';
+import { saveScreenshot, selectFromSearch } from './screens.mjs';
+import { appEnv, startServer } from './services.mjs';
 import { openSession, startDriver } from './webdriver.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const application = process.env.DESK_APP_BINARY;
-const loginScript = path.join(repo, 'tests/idp/login.mjs');
-const screenshotDir = path.resolve(repo, process.env.DESK_SCREENSHOT_DIR ?? 'test-output/screenshots');
 const rolesFile = path.join(repo, 'crates/desk-server/defaults/roles.json');
 
 const CUSTOMER_WIDGETS = [
@@ -72,18 +71,7 @@ async function launch(user) {
   await session?.close().catch(() => {});
   await driver?.stop();
   session = undefined;
-  driver = await startDriver({
-    env: {
-      DESK_CONFIG: path.join(home, 'config.toml'),
-      DESK_DATA_DIR: path.join(home, user),
-      DESK_KEYRING_SERVICE: `support-desk-e2e-roles-${user}-${process.pid}`,
-      DESK_ISSUER: idp.issuer,
-      DESK_SERVER_URL: server.url,
-      DESK_POLICY_KEYS_FILE: server.policyKeysFile,
-      DESK_IDP_USER: user,
-      BROWSER: `node ${loginScript}`,
-    },
-  });
+  driver = await startDriver({ env: appEnv({ home, name: `roles-${user}`, idp, server, user }) });
   session = await openSession(driver.base, application);
 }
 
@@ -245,24 +233,12 @@ async function textOf(css, timeoutMs = 10_000) {
   }
 }
 
-async function screenshot(name) {
-  mkdirSync(screenshotDir, { recursive: true });
-  const file = path.join(screenshotDir, `${name}.png`);
-  rmSync(file, { force: true });
-  const { width, height } = await session.screenshot(file);
-  const png = readFileSync(file);
-  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
-  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [width, height], 'the window, whole');
-  console.log(`screenshot: ${file}`);
-}
-
 before(async () => {
   assert.ok(application, 'set DESK_APP_BINARY to the built support-desk binary');
   idp = await startIdp();
   server = await startServer({ issuer: idp.issuer, customers: 50 });
   stored = readStored();
   home = mkdtempSync(path.join(tmpdir(), 'support-desk-e2e-roles-'));
-  writeFileSync(path.join(home, 'config.toml'), '');
 });
 
 after(async () => {
@@ -317,25 +293,11 @@ describe('each role in the real window', () => {
           );
           assert.equal(answer.ok, false, JSON.stringify(answer));
           await assertNoLeak(u, 'signed-in window');
-          await screenshot(`role-${u.user}`);
+          await saveScreenshot(session, `role-${u.user}`);
         });
       } else {
         it('finds customer 1 from the search field, and opens their page', async () => {
-          const input = await session.find('[data-testid="search-input"]', { timeoutMs: 30_000 });
-          // The surname as this role sees it, through the app itself.
-          const answer = await session.executeAsync(
-            `const done = arguments[0];
-             window.__TAURI_INTERNALS__.invoke('open_customer', { id: 1 }).then(done, (e) => done(e));`,
-          );
-          const surname = answer.value.name.split(' ').pop();
-          await session.type(input, surname);
-          await session.find('[data-customer="1"]', { timeoutMs: 10_000 });
-          let chosen = false;
-          for (let i = 0; i < 40 && !chosen; i++) {
-            await session.type(input, '\uE015');
-            chosen = (await session.findAll('[aria-selected="true"][data-customer="1"]')).length > 0;
-          }
-          assert.ok(chosen, 'customer 1 among the results');
+          const { input, surname } = await selectFromSearch(session, 1);
           await assertNoLeak(u, 'search results');
           await session.type(input, '\uE007');
           await session.find('[data-widget="customer.summary"]', { timeoutMs: 15_000 });
@@ -349,7 +311,7 @@ describe('each role in the real window', () => {
             const count = (await session.findAll(`[data-widget="${id}"]`)).length;
             assert.equal(count, u.widgets.customer.includes(id) ? 1 : 0, `${id} for ${u.user}`);
           }
-          await screenshot(`role-${u.user}`);
+          await saveScreenshot(session, `role-${u.user}`);
         });
 
         it('shows the customer as the role may see them, and nothing more', async () => {

@@ -2,10 +2,13 @@
 // command line for what an administrator does meanwhile. Binaries come from the folder of
 // DESK_APP_BINARY (one cargo target folder builds all three).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const loginScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../idp/login.mjs');
 
 /** The path of a binary built beside the app. */
 export function binary(name) {
@@ -87,4 +90,25 @@ export function desk(args, env) {
       code === 0 ? resolve(stdout) : reject(new Error(`desk ${args.join(' ')} failed (${code}): ${stderr}`)),
     );
   });
+}
+
+/**
+ * The environment of an app under test (the window, or `desk`): an empty configuration file in
+ * `home`, a data folder and keychain namespace named `name`, so nothing of the person running the
+ * tests is read or touched; `idp` and `server` configured and pinned; `user` signed in at the test
+ * provider through `browser` (default: the provider's login script, a stand-in for a browser).
+ */
+export function appEnv({ home, name, idp, server, user = 'agent1', browser = `node ${loginScript}` }) {
+  const config = path.join(home, 'config.toml');
+  if (!existsSync(config)) writeFileSync(config, '');
+  return {
+    DESK_CONFIG: config,
+    DESK_DATA_DIR: path.join(home, name),
+    DESK_KEYRING_SERVICE: `support-desk-e2e-${name}-${process.pid}`,
+    DESK_ISSUER: idp.issuer,
+    DESK_SERVER_URL: server.url,
+    DESK_POLICY_KEYS_FILE: server.policyKeysFile,
+    DESK_IDP_USER: user,
+    BROWSER: browser,
+  };
 }

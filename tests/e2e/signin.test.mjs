@@ -2,7 +2,7 @@
 //   DESK_APP_BINARY=/path/to/support-desk node --test tests/e2e/
 // Screenshots go to $DESK_SCREENSHOT_DIR (default test-output/screenshots); their paths are printed.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -10,14 +10,13 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { start as startIdp } from '../idp/server.mjs';
-import { startServer } from './services.mjs';
+import { saveScreenshot } from './screens.mjs';
+import { appEnv, startServer } from './services.mjs';
 import { openSession, startDriver } from './webdriver.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const application = process.env.DESK_APP_BINARY;
-const screenshotDir = path.resolve(repo, process.env.DESK_SCREENSHOT_DIR ?? 'test-output/screenshots');
 
-const keyringService = `support-desk-e2e-${process.pid}`;
 const loginScript = path.join(repo, 'tests/idp/login.mjs');
 
 let idp;
@@ -25,25 +24,16 @@ let server;
 let driver;
 let session;
 let home;
+/** The app's keychain namespace (set by `launch`). */
+let keyringService;
 
 /** Starts the app (through a fresh tauri-driver) with `browser` as its BROWSER command. */
 async function launch(browser) {
   await session?.close().catch(() => {});
   await driver?.stop();
-  // The app gets a configuration of its own: an empty file, its own data folder and keychain
-  // namespace, so nothing of the person running the tests is read or touched.
-  driver = await startDriver({
-    env: {
-      DESK_CONFIG: path.join(home, 'config.toml'),
-      DESK_DATA_DIR: path.join(home, 'data'),
-      DESK_KEYRING_SERVICE: keyringService,
-      DESK_ISSUER: idp.issuer,
-      DESK_SERVER_URL: server.url,
-      DESK_POLICY_KEYS_FILE: server.policyKeysFile,
-      DESK_IDP_USER: 'agent2',
-      BROWSER: browser,
-    },
-  });
+  const env = appEnv({ home, name: 'signin', idp, server, user: 'agent2', browser });
+  keyringService = env.DESK_KEYRING_SERVICE;
+  driver = await startDriver({ env });
   session = await openSession(driver.base, application);
 }
 
@@ -54,16 +44,9 @@ function keychainEntries() {
 }
 
 async function screenshot(name) {
-  mkdirSync(screenshotDir, { recursive: true });
-  const file = path.join(screenshotDir, `${name}.png`);
-  rmSync(file, { force: true });
-  const { width, height } = await session.screenshot(file);
-  const png = readFileSync(file);
-  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
-  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [width, height], 'the window, whole');
+  const bytes = await saveScreenshot(session, name);
   // A blank window of this size compresses to a few kB; text and a card make it far larger.
-  assert.ok(png.length > 15_000, `a rendered screen, not a blank (${png.length} bytes)`);
-  console.log(`screenshot: ${file}`);
+  assert.ok(bytes > 15_000, `a rendered screen, not a blank (${bytes} bytes)`);
 }
 
 before(async () => {
@@ -71,7 +54,6 @@ before(async () => {
   idp = await startIdp();
   server = await startServer({ issuer: idp.issuer });
   home = mkdtempSync(path.join(tmpdir(), 'support-desk-e2e-'));
-  writeFileSync(path.join(home, 'config.toml'), '');
   await launch(`node ${loginScript}`);
 });
 
