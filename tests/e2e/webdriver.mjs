@@ -61,7 +61,8 @@ export async function startDriver({ env = {} } = {}) {
   for (let i = 0; i < 100; i += 1) {
     if (child.exitCode !== null) break;
     try {
-      if ((await fetch(`${base}/status`)).ok) {
+      // A port taken by something that accepts and never answers must not hang the suite.
+      if ((await fetch(`${base}/status`, { signal: AbortSignal.timeout(2_000) })).ok) {
         return {
           base,
           pid: child.pid,
@@ -91,11 +92,15 @@ export async function startDriver({ env = {} } = {}) {
   throw new Error(`tauri-driver did not start: ${stderr}`);
 }
 
+/** Longest a WebDriver command may take (starting a session starts the app). */
+const COMMAND_TIMEOUT_MS = 120_000;
+
 async function command(base, method, path, body) {
   const response = await fetch(`${base}${path}`, {
     method,
     headers: body ? { 'content-type': 'application/json' } : {},
     body: body ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS),
   });
   const json = await response.json();
   if (!response.ok) {

@@ -150,9 +150,18 @@ export async function start({ host = '127.0.0.1', port = 0, apiAudience = API_AU
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const issuer = `http://${hostPart}:${address.port}`;
 
-  const provider = new Provider(issuer, configuration({ apiAudience }));
-  const interactions = interactionRoutes(provider);
-  const oidc = provider.callback();
+  let provider;
+  let interactions;
+  let oidc;
+  try {
+    provider = new Provider(issuer, configuration({ apiAudience }));
+    interactions = interactionRoutes(provider);
+    oidc = provider.callback();
+  } catch (err) {
+    // A listening socket would keep the calling process alive: a test run would hang, not fail.
+    server.close();
+    throw err;
+  }
   handler = async (req, res) => {
     try {
       if (!(await interactions(req, res))) oidc(req, res);
