@@ -2,14 +2,14 @@
 // leaves the DOM, the one it adds appears, without a restart.
 //   DESK_APP_BINARY=/path/to/support-desk node --test tests/e2e/
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { start as startIdp } from '../idp/server.mjs';
 import { saveScreenshot, selectFromSearch } from './screens.mjs';
-import { appEnv, desk, startServer } from './services.mjs';
+import { appEnv, desk, startServer, tearDown } from './services.mjs';
 import { openSession, startDriver } from './webdriver.mjs';
 
 
@@ -92,11 +92,7 @@ after(async () => {
       // The keychain namespace is the test's own; a failed revocation leaves nothing behind.
     }
   }
-  await session?.close().catch(() => {});
-  await driver?.stop();
-  await server?.stop();
-  await idp?.close();
-  if (home) rmSync(home, { recursive: true, force: true });
+  await tearDown({ session, driver, server, idp, home });
 });
 
 describe('a layout pushed to an open window', () => {

@@ -5,7 +5,7 @@
 // Screenshots go to $DESK_SCREENSHOT_DIR (default test-output/screenshots); their paths are printed.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 import { start as startIdp } from '../idp/server.mjs';
 import { saveScreenshot, selectFromSearch } from './screens.mjs';
-import { appEnv, startServer } from './services.mjs';
+import { appEnv, startServer, tearDown } from './services.mjs';
 import { openSession, startDriver } from './webdriver.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -242,11 +242,7 @@ before(async () => {
 });
 
 after(async () => {
-  await session?.close().catch(() => {});
-  await driver?.stop();
-  await server?.stop();
-  await idp?.close();
-  if (home) rmSync(home, { recursive: true, force: true });
+  await tearDown({ session, driver, server, idp, home });
 });
 
 describe('each role in the real window', () => {

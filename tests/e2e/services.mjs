@@ -112,3 +112,15 @@ export function appEnv({ home, name, idp, server, user = 'agent1', browser = `no
     BROWSER: browser,
   };
 }
+
+/**
+ * Ends what a test file started, whichever parts of it exist: the window's session and its
+ * driver, desk-server, the test provider, and the file's folder.
+ */
+export async function tearDown({ session, driver, server, idp, home }) {
+  await session?.close().catch(() => {});
+  await driver?.stop();
+  await server?.stop();
+  await idp?.close();
+  if (home) rmSync(home, { recursive: true, force: true });
+}

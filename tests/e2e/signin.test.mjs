@@ -2,7 +2,7 @@
 //   DESK_APP_BINARY=/path/to/support-desk node --test tests/e2e/
 // Screenshots go to $DESK_SCREENSHOT_DIR (default test-output/screenshots); their paths are printed.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 import { start as startIdp } from '../idp/server.mjs';
 import { saveScreenshot } from './screens.mjs';
-import { appEnv, startServer } from './services.mjs';
+import { appEnv, startServer, tearDown } from './services.mjs';
 import { openSession, startDriver } from './webdriver.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -58,11 +58,7 @@ before(async () => {
 });
 
 after(async () => {
-  await session?.close().catch(() => {});
-  await driver?.stop();
-  await server?.stop();
-  await idp?.close();
-  if (home) rmSync(home, { recursive: true, force: true });
+  await tearDown({ session, driver, server, idp, home });
 });
 
 describe('the app window', () => {

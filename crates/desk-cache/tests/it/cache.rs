@@ -7,11 +7,20 @@ use secrecy::ExposeSecret as _;
 use desk_cache::{Cache, CacheError, CacheKey, Offline, Records, offline_state, prepare};
 use desk_core::record::{Customer, Ticket, Transaction};
 use desk_core::signed::{Layout, PolicyClaims};
-use desk_core::{RecordKind, Role};
+use desk_core::{Policy, RecordKind, Role};
 
 use crate::support::{self, FETCHED_AT, contains, people, policy, server_records};
 
 /// A customer with transactions and tickets as an agent_l2 receives them, made fit for the cache.
+/// A cache holding `realistic()` as stored under the second-line policy at `FETCHED_AT`.
+async fn cached_realistic() -> (support::TestCache, support::Person, Records, Policy) {
+    let t = support::cache().await;
+    let (person, records) = realistic();
+    let p = policy(&[Role::AgentL2]);
+    t.cache.store(&records, &p, FETCHED_AT).await.unwrap();
+    (t, person, records, p)
+}
+
 fn realistic() -> (support::Person, Records) {
     let person = people(7, 1).remove(0);
     let p = policy(&[Role::AgentL2]);
@@ -21,10 +30,7 @@ fn realistic() -> (support::Person, Records) {
 
 #[tokio::test]
 async fn no_record_text_reaches_the_disk() {
-    let t = support::cache().await;
-    let (person, records) = realistic();
-    let p = policy(&[Role::AgentL2]);
-    t.cache.store(&records, &p, FETCHED_AT).await.unwrap();
+    let (t, person, records, _) = cached_realistic().await;
 
     let name = person.customer.name.clone().unwrap();
     let email = person.customer.email.clone().unwrap();
@@ -82,10 +88,7 @@ fn scan(dir: &std::path::Path, needles: &[&str]) -> usize {
 
 #[tokio::test]
 async fn records_read_back_as_stored_until_they_expire() {
-    let t = support::cache().await;
-    let (person, records) = realistic();
-    let p = policy(&[Role::AgentL2]);
-    t.cache.store(&records, &p, FETCHED_AT).await.unwrap();
+    let (t, person, records, p) = cached_realistic().await;
     let id = person.customer.id;
     let ttl = p.cacheable(RecordKind::Customer).unwrap() as i64;
     let expiry = FETCHED_AT + ttl;
@@ -322,10 +325,7 @@ async fn search_finds_by_name_prefix_and_masked_email_domain() {
 
 #[tokio::test]
 async fn hostile_search_strings_neither_fail_nor_change_anything() {
-    let t = support::cache().await;
-    let (person, records) = realistic();
-    let p = policy(&[Role::AgentL2]);
-    t.cache.store(&records, &p, FETCHED_AT).await.unwrap();
+    let (t, person, _, _) = cached_realistic().await;
     let before = t.cache.status(FETCHED_AT).await.unwrap();
     let long = "ab\"*( ".repeat(10 * 1024 / 6);
     let hostile = [
@@ -398,10 +398,7 @@ async fn status_counts_what_is_served() {
 
 #[tokio::test]
 async fn purge_deletes_the_records_and_keeps_the_policy_and_the_queue() {
-    let t = support::cache().await;
-    let (person, records) = realistic();
-    let p = policy(&[Role::AgentL2]);
-    t.cache.store(&records, &p, FETCHED_AT).await.unwrap();
+    let (t, person, records, p) = cached_realistic().await;
     t.cache
         .store_policy("a.b.c", &claims(p.clone()), FETCHED_AT)
         .await

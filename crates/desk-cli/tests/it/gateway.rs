@@ -160,6 +160,21 @@ pub fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `desk --json search SURNAME` with the last word of `name`, asserting customer `id` is among
+/// the results.
+pub fn search_by_surname(dir: &Path, env: &[(&str, String)], name: &str, id: i64) {
+    let surname = name.split_whitespace().last().unwrap();
+    let found = json(&run(dir, env, &["--json", "search", surname]));
+    assert!(
+        found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == id),
+        "{found}"
+    );
+}
+
 /// The one error line of a failed command: `desk: CODE: reason`.
 pub fn failure(out: &Output) -> String {
     assert_eq!(out.status.code(), Some(1), "{}", text(out));

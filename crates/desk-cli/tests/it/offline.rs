@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use desk_auth::{Keychain, KeychainError};
 use serde_json::Value;
 
-use crate::gateway::{Gateway, client_env, failure, json, run};
+use crate::gateway::{Gateway, client_env, failure, json, run, search_by_surname};
 use crate::keyring_service;
 use crate::login::{signed_in, start, text};
 
@@ -81,15 +81,7 @@ fn records_opened_online_are_read_offline_and_the_views_are_audited_once() {
     let txs = json(&run(d, &env, &["--json", "transactions", "1"]));
     assert_eq!(txs["source"], "cache");
     assert_eq!(txs["items"].as_array().unwrap().len(), online_txs);
-    let last = name.split_whitespace().last().unwrap();
-    let found = json(&run(d, &env, &["--json", "search", last]));
-    assert!(
-        found["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["id"] == 1)
-    );
+    search_by_surname(d, &env, &name, 1);
     let text_out = run(d, &env, &["customer", "1"]);
     assert!(text(&text_out).contains("OFFLINE"), "{}", text(&text_out));
     let missing = failure(&run(d, &env, &["customer", "2"]));
