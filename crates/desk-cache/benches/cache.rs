@@ -420,33 +420,45 @@ struct Row {
 impl Row {
     /// Encrypted against plain, where less is better (a time).
     fn time(case: &str, measure: &'static str, unit: &'static str, value: f64, plain: f64) -> Self {
-        let ratio = value / plain;
-        Self {
-            case: case.to_owned(),
-            measure,
-            unit,
-            value,
-            baseline: Some(plain),
-            ratio: Some(ratio),
-            target: format!("ratio ≤ {MAX_RATIO}"),
-            met: ratio <= MAX_RATIO,
-        }
+        Self::against_plain(case, measure, unit, value, plain)
+            .judged(format!("ratio ≤ {MAX_RATIO}"), value / plain <= MAX_RATIO)
     }
 
     /// Encrypted against plain, where more is better (a rate): the ratio encrypted/plain must
     /// not fall under 1/1.3.
     fn rate(case: &str, measure: &'static str, unit: &'static str, value: f64, plain: f64) -> Self {
-        let ratio = value / plain;
         let floor = 1.0 / MAX_RATIO;
+        Self::against_plain(case, measure, unit, value, plain).judged(
+            format!("ratio ≥ {floor:.2} (1/{MAX_RATIO})"),
+            value / plain >= floor,
+        )
+    }
+
+    /// `value` beside the plain file's, with their ratio; judged by the caller.
+    fn against_plain(
+        case: &str,
+        measure: &'static str,
+        unit: &'static str,
+        value: f64,
+        plain: f64,
+    ) -> Self {
         Self {
             case: case.to_owned(),
             measure,
             unit,
             value,
             baseline: Some(plain),
-            ratio: Some(ratio),
-            target: format!("ratio ≥ {floor:.2} (1/{MAX_RATIO})"),
-            met: ratio >= floor,
+            ratio: Some(value / plain),
+            target: String::new(),
+            met: false,
+        }
+    }
+
+    fn judged(self, target: String, met: bool) -> Self {
+        Self {
+            target,
+            met,
+            ..self
         }
     }
 
