@@ -1,8 +1,10 @@
 //! The encrypted cache side by side with plain SQLite doing the same work.
 //!
-//!   cargo bench -p desk-cache --bench cache
-//!   DESK_BENCH_OUT=/tmp/bench cargo bench -p desk-cache --bench cache   # also writes cache.json
-//!   DESK_BENCH_QUICK=1 cargo bench -p desk-cache --bench cache          # fewer samples
+//!   cargo bench -p desk-cache --features bench-plaintext
+//!   DESK_BENCH_OUT=/tmp/bench cargo bench -p desk-cache --features bench-plaintext  # + cache.json
+//!   DESK_BENCH_QUICK=1 cargo bench -p desk-cache --features bench-plaintext  # fewer samples
+//!
+//! (`bench-plaintext` adds the baseline; the bench requires it.)
 //!
 //! Three cases, each run on an encrypted cache ([`Cache::open`], SQLCipher with a random key) and
 //! on plain SQLite ([`Cache::open_plaintext_for_benchmarks`]: the very same `Cache` code on the
@@ -40,8 +42,8 @@
 //! pays only the copy from the operating system's cache. The machine's other load falls on both
 //! files, but widens the tails (p99) of both.
 //!
-//! criterion's filters (`cargo bench -p desk-cache --bench cache -- search`) pick what criterion
-//! runs; the fixtures, the sampling loops and the summary run regardless.
+//! criterion's filters (`cargo bench -p desk-cache --features bench-plaintext -- search`) pick
+//! what criterion runs; the fixtures, the sampling loops and the summary run regardless.
 //!
 //! With `DESK_BENCH_OUT` naming a directory, `$DESK_BENCH_OUT/cache.json` gets one object per
 //! case and measure: `{"benchmark", "case", "measure", "unit", "value", "baseline",

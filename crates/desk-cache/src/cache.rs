@@ -109,12 +109,9 @@ impl Cache {
     /// encrypted cache with plain SQLite doing the very same work.
     ///
     /// Only built with the `bench-plaintext` feature, which is off by default and which no
-    /// crate enables as a normal dependency. desk-cache turns it on for itself through a
-    /// dev-dependency on itself (`desk-cache = { workspace = true, features =
-    /// ["bench-plaintext"] }`), so it exists in this package's benches and tests, and in nothing
-    /// built for production: dev-dependencies are not built there. (`required-features` on the
-    /// bench target would keep `cargo bench -p desk-cache` and clippy's `--all-targets` from
-    /// building the bench unless the feature were named on the command line.)
+    /// crate enables: it is named on the command line (`cargo bench -p desk-cache --features
+    /// bench-plaintext`; scripts/test also tests and lints desk-cache with it), so it exists in
+    /// nothing built for production.
     #[cfg(feature = "bench-plaintext")]
     pub async fn open_plaintext_for_benchmarks(path: &Path) -> Result<Self, CacheError> {
         Self::migrated(crate::db::open_plaintext(path).await?, path).await

@@ -102,8 +102,8 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// The benchmarks' baseline (`bench-plaintext`, which this package's dev-dependency on itself
-/// turns on for its tests and benches) is plain SQLite that any SQLite reads; the cache opened
+/// The benchmarks' baseline (`bench-plaintext`; scripts/test runs these tests once more with it)
+/// is plain SQLite that any SQLite reads; the cache opened
 /// with its key, doing the same, is not.
 #[cfg(feature = "bench-plaintext")]
 #[tokio::test]
