@@ -45,7 +45,9 @@ export async function selectFromSearch(session, id) {
   const input = await session.find('[data-testid="search-input"]', { timeoutMs: 30_000 });
   const surname = await surnameOf(session, id);
   await session.type(input, surname);
-  await session.find(`[data-customer="${id}"]`, { timeoutMs: 10_000 });
+  // The results of the whole surname, not of a prefix typed on the way (each keystroke may
+  // start a search on a slow machine).
+  await session.find(`[data-query=${JSON.stringify(surname)}] [data-customer="${id}"]`, { timeoutMs: 10_000 });
   for (let i = 0; i < 40; i++) {
     await session.type(input, '\uE015');
     if ((await session.findAll(`[aria-selected="true"][data-customer="${id}"]`)).length > 0) {

@@ -42,10 +42,26 @@ export function descendants(pid) {
   return found;
 }
 
-/** Starts tauri-driver (which starts WebKitWebDriver) with `env` for the app it will launch. */
+/**
+ * Starts tauri-driver (which starts WebKitWebDriver) with `env` for the app it will launch. A
+ * free port can be taken between being found and being bound: a driver that exits at once is
+ * started again on fresh ports.
+ */
 export async function startDriver({ env = {} } = {}) {
-  const port = await freePort();
-  const nativePort = await freePort();
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    let nativePort = await freePort();
+    while (nativePort === port) nativePort = await freePort();
+    try {
+      return await startDriverOn(env, port, nativePort);
+    } catch (err) {
+      if (!err.exitedEarly || attempt === 3) throw err;
+      console.log(`tauri-driver exited at once (attempt ${attempt}); starting it on other ports`);
+    }
+  }
+}
+
+async function startDriverOn(env, port, nativePort) {
   const args = ['--port', String(port), '--native-port', String(nativePort)];
   if (process.env.WEBKIT_WEBDRIVER) args.push('--native-driver', process.env.WEBKIT_WEBDRIVER);
   const child = spawn(process.env.TAURI_DRIVER ?? 'tauri-driver', args, {
@@ -88,8 +104,9 @@ export async function startDriver({ env = {} } = {}) {
     }
     await sleep(100);
   }
+  const exitedEarly = child.exitCode !== null;
   child.kill('SIGKILL');
-  throw new Error(`tauri-driver did not start: ${stderr}`);
+  throw Object.assign(new Error(`tauri-driver did not start: ${stderr}`), { exitedEarly });
 }
 
 /** Longest a WebDriver command may take (starting a session starts the app). */

@@ -104,6 +104,7 @@ export function renderSearch(root: HTMLElement, ctx: PageContext): void {
     const mine = ++asked;
     if (!text) {
       list.replaceChildren();
+      delete list.dataset.query;
       status.textContent = '';
       return;
     }
@@ -126,6 +127,8 @@ export function renderSearch(root: HTMLElement, ctx: PageContext): void {
           return item;
         }),
       );
+      // Which text these results answer (tests wait for the last one typed).
+      list.dataset.query = text;
       active = -1;
       status.textContent = answer.value.items.length ? '' : 'No customer matches.';
     } catch (err) {

@@ -362,7 +362,7 @@ fn logout_can_send_the_browser_to_end_the_provider_session() {
     assert!(logout.status.success(), "{}", text(&logout));
     // The browser command runs on its own; give it a moment to write.
     let mut url = String::new();
-    for _ in 0..50 {
+    for _ in 0..200 {
         url = std::fs::read_to_string(&recorded).unwrap_or_default();
         if !url.is_empty() {
             break;

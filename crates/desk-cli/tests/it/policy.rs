@@ -305,7 +305,6 @@ fn a_published_layout_reaches_a_connected_agent_at_once() {
     assert!(line.starts_with("desk: server_refused:"), "{line}");
     assert!(line.contains("invalid_layout"), "{line}");
 
-    let started = Instant::now();
     let out = push(admin, &env, "agent_l1", &layout);
     assert!(out.status.success(), "{}", text(&out));
     let said = String::from_utf8_lossy(&out.stdout);
@@ -314,12 +313,9 @@ fn a_published_layout_reaches_a_connected_agent_at_once() {
         "{said}"
     );
 
-    let pushed = watcher.next_policy(Duration::from_secs(5));
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
+    // The watcher never polls: a new version arriving at all was pushed. The wait is generous
+    // for a loaded machine and ends as soon as it arrives.
+    let pushed = watcher.next_policy(Duration::from_secs(15));
     let version = pushed["version"].as_u64().unwrap();
     assert!(version > first_version, "{version} after {first_version}");
     assert_eq!(
@@ -383,8 +379,10 @@ fn a_watching_agent_reconnects_after_the_server_restarts() {
         "{pushed}"
     );
     assert_eq!(widgets(&pushed, "search"), ["search.box"]);
+    // Reconnect attempts while the server was down may say "connection refused"; what must not
+    // appear is a pushed policy refused.
     assert!(
-        !watcher.stderr().contains("refused"),
+        !watcher.stderr().contains("refused a pushed policy"),
         "{}",
         watcher.stderr()
     );
@@ -436,7 +434,7 @@ fn a_rollback_is_refused_and_the_recorded_version_is_kept() {
         watcher.stderr()
     );
     assert!(
-        watcher.stderr().contains("older than version"),
+        watcher.said("older than version", Duration::from_secs(5)),
         "{}",
         watcher.stderr()
     );

@@ -66,7 +66,7 @@ fn a_published_layout_reaches_the_roles_connected_agents_at_once() {
         assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
 
         let pushed = agent1
-            .next(Duration::from_secs(2))
+            .next(Duration::from_secs(10))
             .await
             .expect("a pushed policy");
         let after = h.check_policy(&pushed.data, "agent1").unwrap();
@@ -94,7 +94,7 @@ fn reconnecting_with_the_last_event_id_repeats_nothing_and_misses_nothing() {
         let mut resumed = Events::open(&h, "agent1", Some(current)).await;
         assert!(resumed.next(Duration::from_millis(700)).await.is_none());
         let mut behind = Events::open(&h, "agent1", Some(current - 1)).await;
-        let event = behind.next(Duration::from_secs(2)).await.unwrap();
+        let event = behind.next(Duration::from_secs(10)).await.unwrap();
         assert_eq!(event.id, current.to_string());
 
         // A change while disconnected is delivered on reconnect.
@@ -108,7 +108,7 @@ fn reconnecting_with_the_last_event_id_repeats_nothing_and_misses_nothing() {
         .await;
         assert_eq!(r.status(), 200);
         let mut again = Events::open(&h, "agent1", Some(current)).await;
-        let event = again.next(Duration::from_secs(2)).await.unwrap();
+        let event = again.next(Duration::from_secs(10)).await.unwrap();
         assert!(event.id.parse::<u64>().unwrap() > current);
     });
 }
