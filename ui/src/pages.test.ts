@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { Api, CustomerDto, PolicyDto } from './api';
 import {
+  forgetDrafts,
   type PageContext,
   ROW_HEIGHT,
   renderCustomer,
@@ -178,6 +179,43 @@ describe('ticket page', () => {
     await wait(0);
     expect(replyToTicket).toHaveBeenCalledWith(11, 'Refunded.', true);
     expect(ctx.openTicket).toHaveBeenCalledWith(11);
+  });
+
+  it('keeps an unsent reply when the page is drawn again, and forgets it once sent', async () => {
+    const replyToTicket = vi.fn(async () => ticket.messages[0]);
+    const ctx = context(ticketPolicy(['ticket.messages', 'ticket.internal_notes', 'ticket.reply']), {
+      openTicket: vi.fn(async (id: number) => ({ source: 'server', asOf: 0, value: { ...ticket, id } })),
+      replyToTicket,
+    } as Partial<Api>);
+    const box = () => root.querySelector<HTMLTextAreaElement>('textarea')!;
+    await renderTicket(root, 11, ctx);
+    box().value = 'Half a thought';
+    box().dispatchEvent(new Event('input'));
+    root.querySelector<HTMLInputElement>('input[type="checkbox"]')!.checked = true;
+    root.querySelector<HTMLInputElement>('input[type="checkbox"]')!.dispatchEvent(new Event('change'));
+    root.replaceChildren();
+    await renderTicket(root, 11, ctx);
+    expect(box().value).toBe('Half a thought');
+    expect(root.querySelector<HTMLInputElement>('input[type="checkbox"]')!.checked).toBe(true);
+    root.replaceChildren();
+    await renderTicket(root, 12, ctx);
+    expect(box().value).toBe('');
+
+    root.replaceChildren();
+    await renderTicket(root, 11, ctx);
+    root.querySelector('form')!.dispatchEvent(new Event('submit'));
+    await wait(0);
+    expect(replyToTicket).toHaveBeenCalledWith(11, 'Half a thought', true);
+    root.replaceChildren();
+    await renderTicket(root, 11, ctx);
+    expect(box().value).toBe('');
+
+    box().value = 'Another';
+    box().dispatchEvent(new Event('input'));
+    forgetDrafts();
+    root.replaceChildren();
+    await renderTicket(root, 11, ctx);
+    expect(box().value).toBe('');
   });
 });
 

@@ -432,6 +432,18 @@ export async function renderTickets(root: HTMLElement, customerId: number, ctx: 
   await load();
 }
 
+/**
+ * Unsent replies by ticket, so that re-drawing the page (a pushed layout, coming back online,
+ * going elsewhere and back) does not lose what the agent was writing. In memory only, never
+ * stored; forgotten once sent and on sign-out.
+ */
+const drafts = new Map<number, { text: string; internal: boolean }>();
+
+/** Forgets every unsent reply (sign-out). */
+export function forgetDrafts(): void {
+  drafts.clear();
+}
+
 function replyBox(ticketId: number, notes: boolean, ctx: PageContext): HTMLElement {
   const form = el('form', undefined, 'reply');
   const area = el('textarea');
@@ -448,6 +460,15 @@ function replyBox(ticketId: number, notes: boolean, ctx: PageContext): HTMLEleme
   const status = el('p', '', 'muted');
   status.setAttribute('role', 'status');
   form.append(area, ...(notes ? [internalLabel] : []), send, status);
+  const draft = drafts.get(ticketId);
+  area.value = draft?.text ?? '';
+  internal.checked = notes && (draft?.internal ?? false);
+  const keep = () => {
+    if (area.value) drafts.set(ticketId, { text: area.value, internal: internal.checked });
+    else drafts.delete(ticketId);
+  };
+  area.addEventListener('input', keep);
+  internal.addEventListener('change', keep);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const text = area.value.trim();
@@ -459,6 +480,7 @@ function replyBox(ticketId: number, notes: boolean, ctx: PageContext): HTMLEleme
     status.textContent = 'Sending…';
     try {
       await ctx.api.replyToTicket(ticketId, text, notes && internal.checked);
+      drafts.delete(ticketId);
       ctx.openTicket(ticketId);
     } catch (err) {
       status.replaceChildren(problem(err));

@@ -3,7 +3,14 @@
 import type { AgentDto, Api, AppStatusDto, PolicyDto, SourcedDto } from './api';
 import { explain } from './api';
 import { formatTime } from './format';
-import { renderCustomer, renderSearch, renderTicket, renderTickets, renderTransactions } from './pages';
+import {
+  forgetDrafts,
+  renderCustomer,
+  renderSearch,
+  renderTicket,
+  renderTickets,
+  renderTransactions,
+} from './pages';
 import { PAGE_LABELS, renderPolicyProblem, renderWorkspace } from './workspace';
 
 function el<K extends keyof HTMLElementTagNameMap>(
@@ -134,7 +141,10 @@ export function renderSignedIn(root: HTMLElement, status: AppStatusDto, agent: A
       el('div', { className: 'columns' }, el('div', { className: 'main' }, nav, page), workspace),
     ),
   );
-  stopSignedIn = () => shell.stop();
+  stopSignedIn = () => {
+    shell.stop();
+    forgetDrafts();
+  };
   void showPolicy(shell, api);
 }
 
