@@ -110,6 +110,69 @@ fn records_opened_online_are_read_offline_and_the_views_are_audited_once() {
     assert_eq!(cache_files(d), Vec::<PathBuf>::new());
 }
 
+/// Every file of the agent's cache folder with its bytes.
+fn cache_snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = cache_files(dir)
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f).unwrap();
+            (f, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn without_the_keychain_an_offline_read_is_refused_and_the_cache_is_left_whole() {
+    let Some((idp, dir)) = start() else { return };
+    let mut gateway = Gateway::start(&idp);
+    signed_in(dir.path(), idp.issuer(), "agent1");
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let d = dir.path();
+    let online = json(&run(d, &env, &["--json", "customer", "1"]));
+    let name = online["name"].as_str().unwrap().to_owned();
+    gateway.stop();
+    let before = cache_snapshot(d);
+    assert!(!before.is_empty());
+
+    // The Secret Service is gone: no read from the cache, no key made, nothing recreated.
+    let mut no_keychain = env.clone();
+    no_keychain.push((
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/support-desk-bus".to_owned(),
+    ));
+    for args in [
+        &["--json", "customer", "1"][..],
+        &["--json", "search", name.split_whitespace().last().unwrap()],
+        &["--json", "cache", "status"],
+    ] {
+        let out = run(d, &no_keychain, args);
+        let line = failure(&out);
+        assert!(line.contains("keychain_unavailable"), "{args:?}: {line}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing printed");
+        assert!(
+            !text(&out).contains(&name),
+            "{args:?}: no record text: {}",
+            text(&out)
+        );
+        assert!(
+            cache_snapshot(d) == before,
+            "{args:?}: the cache is untouched"
+        );
+    }
+
+    // With the keychain back, the same cache reads, and only that read waits to be audited.
+    let offline = json(&run(d, &env, &["--json", "customer", "1"]));
+    assert_eq!(offline["source"], "cache");
+    assert_eq!(offline["name"], name.as_str());
+    let status = json(&run(d, &env, &["--json", "cache", "status"]));
+    assert_eq!(status["pending_views"], 1, "{status}");
+    gateway.restart();
+    let out = run(d, &env, &["logout"]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
 #[test]
 fn an_administrators_wipe_shreds_the_cache_at_the_next_connection() {
     let Some((idp, dir)) = start() else { return };
