@@ -12,6 +12,8 @@
 #   BENCH_DURATION_SECS=10      measured seconds per load case (after a 2 s warm-up)
 #   BENCH_CONNECTIONS=50,200    load concurrencies
 #   BENCH_CLIENTS=1000          event-stream clients of the fan-out
+#   BENCH_PERF=1                record the server with `perf` during the load (flat profile) into
+#                               OUT_DIR/server-load.perf.data; `perf report -i` it afterwards
 # Exit status: 0 when both ran cleanly, 2 when either had failed requests or clients not reached
 # (the tables then say so), 1 when something could not run. Missed targets are results, not
 # failures: they are in the JSON (`met`).
@@ -100,9 +102,22 @@ server=$(first_json_value "$run_dir/server.out" listening)
 status=0
 DESK_BENCH_AGENT_TOKEN=$(access_token agent1)
 export DESK_BENCH_AGENT_TOKEN
+perf_pid=
+if [ -n "${BENCH_PERF:-}" ]; then
+  command -v perf >/dev/null || die "BENCH_PERF needs perf (Debian: linux-perf)"
+  perf record -F 999 -p "${pids[1]}" -o "$out/server-load.perf.data" \
+    >"$run_dir/perf.log" 2>&1 &
+  perf_pid=$!
+  pids+=("$perf_pid")
+fi
 "$bench_bin" load --server "$server" --customers "$customers" \
   --duration-secs "${BENCH_DURATION_SECS:-10}" --connections "${BENCH_CONNECTIONS:-50,200}" \
   --out "$out" || status=$?
+if [ -n "$perf_pid" ]; then
+  kill -INT "$perf_pid" 2>/dev/null || true
+  wait "$perf_pid" 2>/dev/null || true
+  echo "perf recording: $out/server-load.perf.data (perf report -i it)"
+fi
 echo
 
 # Fresh tokens: a stream ends when its token expires.
