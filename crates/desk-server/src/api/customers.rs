@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::error::{ApiQuery, Id, check_printable};
 use super::{Agent, ApiError, Page, State, decode_cursor, limit, page_of, views};
 use crate::audit::{AuditEvent, Outcome};
-use crate::store::{SearchQuery, TransactionFilter};
+use crate::store::{RecordReach, SearchQuery, TransactionFilter};
 
 /// Longest search text accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -178,21 +178,24 @@ pub(super) async fn customer(
     agent
         .require_kind(&server, RecordKind::Customer, "customer.view", &resource)
         .await?;
-    let Some(row) = server.store.customer(id).await? else {
+    let policy = &agent.policy;
+    // Only what the role may read is read at all.
+    let reach = match (
+        policy.can_read(RecordKind::Account),
+        policy.can_read(RecordKind::Card),
+    ) {
+        (false, _) => RecordReach::Customer,
+        (true, false) => RecordReach::Accounts,
+        (true, true) => RecordReach::Cards,
+    };
+    let Some(record) = server.store.customer_record(id, reach).await? else {
         return Err(agent
             .not_found(&server, "customer.view", &resource, "customer")
             .await);
     };
-    let policy = &agent.policy;
-    let mut view = views::customer(policy, &row);
-    if policy.can_read(RecordKind::Account) {
-        let accounts = server.store.accounts(id).await?;
-        let cards = if policy.can_read(RecordKind::Card) {
-            let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
-            Some(server.store.cards(&ids).await?)
-        } else {
-            None
-        };
+    let mut view = views::customer(policy, &record.customer);
+    if let Some(accounts) = &record.accounts {
+        let cards = &record.cards;
         view.accounts = Some(
             accounts
                 .iter()

@@ -39,7 +39,7 @@ pub struct CustomerRow {
 }
 
 /// An account as stored.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Deserialize)]
 pub struct AccountRow {
     /// Primary key.
     pub id: i64,
@@ -58,7 +58,7 @@ pub struct AccountRow {
 }
 
 /// A payment card as stored.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Deserialize)]
 pub struct CardRow {
     /// Primary key.
     pub id: i64,
@@ -72,6 +72,28 @@ pub struct CardRow {
     pub expiry: String,
     /// active, blocked or expired.
     pub status: String,
+}
+
+/// What a customer lookup reads beyond the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordReach {
+    /// The customer only.
+    Customer,
+    /// The customer and their accounts.
+    Accounts,
+    /// The customer, their accounts and the cards on them.
+    Cards,
+}
+
+/// A customer with what [`RecordReach`] asked for, each list ordered by id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerRecord {
+    /// The customer.
+    pub customer: CustomerRow,
+    /// Their accounts, when asked for.
+    pub accounts: Option<Vec<AccountRow>>,
+    /// The cards on those accounts, when asked for.
+    pub cards: Option<Vec<CardRow>>,
 }
 
 /// A transaction as stored.
@@ -288,11 +310,14 @@ pub trait Store: Send + Sync + 'static {
     /// One customer.
     async fn customer(&self, id: i64) -> Result<Option<CustomerRow>, StoreError>;
 
-    /// A customer's accounts, by id.
-    async fn accounts(&self, customer_id: i64) -> Result<Vec<AccountRow>, StoreError>;
-
-    /// The cards on these accounts, by id.
-    async fn cards(&self, account_ids: &[i64]) -> Result<Vec<CardRow>, StoreError>;
+    /// One customer with their accounts (when `reach` says so) and the cards on those accounts
+    /// (when it says so too), in one read: the customer page's lookup. Nothing is read that
+    /// `reach` leaves out.
+    async fn customer_record(
+        &self,
+        id: i64,
+        reach: RecordReach,
+    ) -> Result<Option<CustomerRecord>, StoreError>;
 
     /// A customer's transactions, newest first, after the one with id `after`, at most `limit`.
     async fn transactions(

@@ -20,9 +20,9 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{
-    AccountRow, Batch, CardRow, CustomerRow, MessageRow, NewMessage, OfflineUpload, OfflineView,
-    SearchQuery, Store, StoreError, StoredLayout, StoredRole, StoredWipe, TicketRow,
-    TransactionFilter, TransactionRow, sqlite_import,
+    AccountRow, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage, OfflineUpload,
+    OfflineView, RecordReach, SearchQuery, Store, StoreError, StoredLayout, StoredRole, StoredWipe,
+    TicketRow, TransactionFilter, TransactionRow, sqlite_import,
 };
 use crate::audit::{AuditEntry, AuditEvent};
 
@@ -241,6 +241,41 @@ fn parse_definition(role: &str, json: &str) -> Result<RoleDefinition, StoreError
     Ok(definition)
 }
 
+/// A customer's accounts as one JSON array (in a statement where `c` is the customer).
+const ACCOUNTS_JSON: &str = "(SELECT json_group_array(json_object(\
+    'id', a.id, 'customer_id', a.customer_id, 'number', a.number, 'currency', a.currency, \
+    'balance', a.balance, 'status', a.status, 'opened_at', a.opened_at)) \
+    FROM accounts a WHERE a.customer_id = c.id)";
+
+/// The cards on a customer's accounts as one JSON array (where `c` is the customer).
+const CARDS_JSON: &str = "(SELECT json_group_array(json_object(\
+    'id', k.id, 'account_id', k.account_id, 'number', k.number, 'brand', k.brand, \
+    'expiry', k.expiry, 'status', k.status)) \
+    FROM cards k JOIN accounts a ON a.id = k.account_id WHERE a.customer_id = c.id)";
+
+/// A customer row with the JSON arrays of [`Store::customer_record`].
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    #[sqlx(flatten)]
+    customer: CustomerRow,
+    accounts_json: Option<String>,
+    cards_json: Option<String>,
+}
+
+/// The rows of a JSON array made by [`ACCOUNTS_JSON`] or [`CARDS_JSON`], ordered by `id`;
+/// `None` when it was not asked for.
+fn json_rows<T: serde::de::DeserializeOwned>(
+    json: Option<&str>,
+    what: &str,
+    id: impl Fn(&T) -> i64,
+) -> Result<Option<Vec<T>>, StoreError> {
+    let Some(json) = json else { return Ok(None) };
+    let mut rows: Vec<T> = serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("{what} of a customer: {e}")))?;
+    rows.sort_by_key(|r| id(r));
+    Ok(Some(rows))
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn search_customers(
@@ -296,27 +331,38 @@ impl Store for SqliteStore {
             .await?)
     }
 
-    async fn accounts(&self, customer_id: i64) -> Result<Vec<AccountRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT id, customer_id, number, currency, balance, status, opened_at
-             FROM accounts WHERE customer_id = ? ORDER BY id",
-        )
-        .bind(customer_id)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    async fn cards(&self, account_ids: &[i64]) -> Result<Vec<CardRow>, StoreError> {
-        if account_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM cards WHERE account_id IN (");
-        let mut list = q.separated(", ");
-        for id in account_ids {
-            list.push_bind(*id);
-        }
-        q.push(") ORDER BY id");
-        Ok(q.build_query_as().fetch_all(&self.pool).await?)
+    async fn customer_record(
+        &self,
+        id: i64,
+        reach: RecordReach,
+    ) -> Result<Option<CustomerRecord>, StoreError> {
+        // One statement, so one trip to the connection's thread: the accounts and cards come
+        // back as JSON arrays beside the customer's columns.
+        let (accounts, cards) = match reach {
+            RecordReach::Customer => ("NULL", "NULL"),
+            RecordReach::Accounts => (ACCOUNTS_JSON, "NULL"),
+            RecordReach::Cards => (ACCOUNTS_JSON, CARDS_JSON),
+        };
+        let sql = format!(
+            "SELECT c.*, {accounts} AS accounts_json, {cards} AS cards_json \
+             FROM customers c WHERE c.id = ?"
+        );
+        let Some(row) = sqlx::query_as::<_, RecordRow>(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(CustomerRecord {
+            customer: row.customer,
+            accounts: json_rows(
+                row.accounts_json.as_deref(),
+                "accounts",
+                |a: &AccountRow| a.id,
+            )?,
+            cards: json_rows(row.cards_json.as_deref(), "cards", |c: &CardRow| c.id)?,
+        }))
     }
 
     async fn transactions(

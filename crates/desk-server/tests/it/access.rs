@@ -2,7 +2,7 @@
 //! An unredacted value must not appear anywhere in a body for a role that may not see it.
 
 use desk_core::{Role, redact};
-use desk_server::store::{Store, TransactionFilter};
+use desk_server::store::{AccountRow, CardRow, RecordReach, Store, TransactionFilter};
 
 use crate::harness::{Harness, USERS, error_code, shared};
 
@@ -20,10 +20,16 @@ struct Raw {
 fn raw(h: &Harness) -> Raw {
     h.block_on(async {
         let s = &*h.store;
-        let customer = s.customer(1).await.unwrap().expect("customer 1");
-        let accounts = s.accounts(1).await.unwrap();
-        let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
-        let cards = s.cards(&ids).await.unwrap();
+        let record = s
+            .customer_record(1, RecordReach::Cards)
+            .await
+            .unwrap()
+            .expect("customer 1");
+        let (customer, accounts, cards) = (
+            record.customer,
+            record.accounts.unwrap(),
+            record.cards.unwrap(),
+        );
         let txs = s
             .transactions(1, &TransactionFilter::default(), None, 100_000)
             .await
@@ -50,6 +56,83 @@ fn raw(h: &Harness) -> Raw {
             ticket_ids: tickets.iter().map(|t| t.id).collect(),
         }
     })
+}
+
+#[test]
+fn a_customer_lookup_reads_what_its_reach_names_and_nothing_else() {
+    // Its own server: a customer without accounts is added (the demo data has none).
+    let Some(h) = Harness::start() else { return };
+    let bare = 999_999_999;
+    h.sql(&format!(
+        "INSERT INTO customers (id, name, email, phone, phone_tail, date_of_birth, address, \
+         tier, status, created_at) VALUES ({bare}, 'No Accounts', 'none@example.com', \
+         '+44 7700 900000', '770090000', '1990-01-01', '1 Road', 'standard', 'active', \
+         '2020-01-01T00:00:00Z')"
+    ));
+    h.block_on(async {
+        let s = &*h.store;
+        let pool = h.store.pool();
+        let accounts: Vec<AccountRow> = sqlx::query_as(
+            "SELECT id, customer_id, number, currency, balance, status, opened_at \
+             FROM accounts WHERE customer_id = 1 ORDER BY id",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let cards: Vec<CardRow> = sqlx::query_as(
+            "SELECT k.* FROM cards k JOIN accounts a ON a.id = k.account_id \
+             WHERE a.customer_id = 1 ORDER BY k.id",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        assert!(accounts.len() > 1 && !cards.is_empty(), "demo fixtures");
+        let customer = s.customer(1).await.unwrap().unwrap();
+
+        let full = s
+            .customer_record(1, RecordReach::Cards)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(full.customer, customer);
+        assert_eq!(
+            full.accounts.as_ref(),
+            Some(&accounts),
+            "same rows as the table"
+        );
+        assert_eq!(full.cards.as_ref(), Some(&cards));
+        let some = s
+            .customer_record(1, RecordReach::Accounts)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (some.accounts.as_ref(), some.cards),
+            (Some(&accounts), None)
+        );
+        let least = s
+            .customer_record(1, RecordReach::Customer)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (least.customer, least.accounts, least.cards),
+            (customer, None, None)
+        );
+
+        assert_eq!(
+            s.customer_record(i64::MAX, RecordReach::Cards)
+                .await
+                .unwrap(),
+            None
+        );
+        let none = s
+            .customer_record(bare, RecordReach::Cards)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((none.accounts, none.cards), (Some(vec![]), Some(vec![])));
+    });
 }
 
 /// Fails if `secret` appears in `body` as stored, without spaces, or JSON-escaped.
