@@ -139,7 +139,7 @@ async fn bind(addr: SocketAddr) -> tokio::net::TcpListener {
 }
 
 /// The environment of a client of `gateway` that pins `keys`.
-pub fn client_env<'a>(idp: &'a TestIdp, gateway: &Gateway, keys: &Path) -> Vec<(&'a str, String)> {
+pub fn client_env(idp: &TestIdp, gateway: &Gateway, keys: &Path) -> Vec<(&'static str, String)> {
     vec![
         ("DESK_ISSUER", idp.issuer().to_owned()),
         ("DESK_SERVER_URL", gateway.url()),

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use desk_auth::{Keychain, KeychainError};
+use desk_testkit::TestIdp;
 use serde_json::Value;
 
 use crate::gateway::{Gateway, client_env, failure, json, run, search_by_surname};
@@ -36,15 +37,44 @@ fn offline_views(gateway: &Gateway, actor: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-#[test]
-fn records_opened_online_are_read_offline_and_the_views_are_audited_once() {
-    let Some((idp, dir)) = start() else { return };
-    let mut gateway = Gateway::start(&idp);
+/// agent1 signed in against a running gateway, with customer 1 read online (so cached).
+struct Cached {
+    idp: TestIdp,
+    dir: tempfile::TempDir,
+    gateway: Gateway,
+    env: Vec<(&'static str, String)>,
+    /// Customer 1 as the server sent it.
+    online: Value,
+}
+
+fn cached_customer_one() -> Option<Cached> {
+    let (idp, dir) = start()?;
+    let gateway = Gateway::start(&idp);
     signed_in(dir.path(), idp.issuer(), "agent1");
     let env = client_env(&idp, &gateway, &gateway.keys_file());
-    let d = dir.path();
+    let online = json(&run(dir.path(), &env, &["--json", "customer", "1"]));
+    Some(Cached {
+        idp,
+        dir,
+        gateway,
+        env,
+        online,
+    })
+}
 
-    let online = json(&run(d, &env, &["--json", "customer", "1"]));
+#[test]
+fn records_opened_online_are_read_offline_and_the_views_are_audited_once() {
+    let Some(Cached {
+        idp,
+        dir,
+        mut gateway,
+        env,
+        online,
+    }) = cached_customer_one()
+    else {
+        return;
+    };
+    let d = dir.path();
     assert_eq!(online["source"], "server");
     let online_txs = json(&run(
         d,
@@ -125,12 +155,17 @@ fn cache_snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 #[test]
 fn without_the_keychain_an_offline_read_is_refused_and_the_cache_is_left_whole() {
-    let Some((idp, dir)) = start() else { return };
-    let mut gateway = Gateway::start(&idp);
-    signed_in(dir.path(), idp.issuer(), "agent1");
-    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let Some(Cached {
+        idp: _idp,
+        dir,
+        mut gateway,
+        env,
+        online,
+    }) = cached_customer_one()
+    else {
+        return;
+    };
     let d = dir.path();
-    let online = json(&run(d, &env, &["--json", "customer", "1"]));
     let name = online["name"].as_str().unwrap().to_owned();
     gateway.stop();
     let before = cache_snapshot(d);
@@ -255,12 +290,17 @@ fn age_cached_policy(dir: &Path, issuer: &str, subject: &str, ago: i64) {
 
 #[test]
 fn past_the_offline_grace_the_cache_is_locked_and_past_the_hard_limit_shredded() {
-    let Some((idp, dir)) = start() else { return };
-    let mut gateway = Gateway::start(&idp);
-    signed_in(dir.path(), idp.issuer(), "agent1");
-    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let Some(Cached {
+        idp,
+        dir,
+        mut gateway,
+        env,
+        ..
+    }) = cached_customer_one()
+    else {
+        return;
+    };
     let d = dir.path();
-    json(&run(d, &env, &["--json", "customer", "1"]));
     gateway.stop();
     assert_eq!(
         json(&run(d, &env, &["--json", "customer", "1"]))["source"],
@@ -281,12 +321,17 @@ fn past_the_offline_grace_the_cache_is_locked_and_past_the_hard_limit_shredded()
 
 #[test]
 fn a_policy_that_allows_no_caching_shreds_the_cache() {
-    let Some((idp, dir)) = start() else { return };
-    let gateway = Gateway::start(&idp);
-    signed_in(dir.path(), idp.issuer(), "agent1");
-    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let Some(Cached {
+        idp,
+        dir,
+        gateway,
+        env,
+        ..
+    }) = cached_customer_one()
+    else {
+        return;
+    };
     let d = dir.path();
-    json(&run(d, &env, &["--json", "customer", "1"]));
     assert!(has_cache_key(d, idp.issuer(), "agent1"));
 
     // An administrator takes caching away from agent_l1.
