@@ -38,13 +38,14 @@ fn offline_views(gateway: &Gateway, actor: &str) -> Vec<(String, String)> {
 }
 
 /// agent1 signed in against a running gateway, with customer 1 read online (so cached).
+/// (Fields drop in this order: the gateway first, the provider last.)
 struct Cached {
-    idp: TestIdp,
-    dir: tempfile::TempDir,
     gateway: Gateway,
     env: Vec<(&'static str, String)>,
     /// Customer 1 as the server sent it.
     online: Value,
+    dir: tempfile::TempDir,
+    idp: TestIdp,
 }
 
 fn cached_customer_one() -> Option<Cached> {
@@ -54,36 +55,29 @@ fn cached_customer_one() -> Option<Cached> {
     let env = client_env(&idp, &gateway, &gateway.keys_file());
     let online = json(&run(dir.path(), &env, &["--json", "customer", "1"]));
     Some(Cached {
-        idp,
-        dir,
         gateway,
         env,
         online,
+        dir,
+        idp,
     })
 }
 
 #[test]
 fn records_opened_online_are_read_offline_and_the_views_are_audited_once() {
-    let Some(Cached {
-        idp,
-        dir,
-        mut gateway,
-        env,
-        online,
-    }) = cached_customer_one()
-    else {
+    let Some(mut c) = cached_customer_one() else {
         return;
     };
-    let d = dir.path();
-    assert_eq!(online["source"], "server");
+    let d = c.dir.path();
+    assert_eq!(c.online["source"], "server");
     let online_txs = json(&run(
         d,
-        &env,
+        &c.env,
         &["--json", "transactions", "1", "--limit", "20"],
     ));
     let online_txs = online_txs["items"].as_array().unwrap().len();
     assert!(online_txs > 0);
-    let name = online["name"].as_str().unwrap().to_owned();
+    let name = c.online["name"].as_str().unwrap().to_owned();
 
     // The file on disk holds no record text.
     let files = cache_files(d);
@@ -99,44 +93,44 @@ fn records_opened_online_are_read_offline_and_the_views_are_audited_once() {
         assert!(!haystack.contains("SQLite format 3"), "{}", file.display());
     }
 
-    gateway.stop();
-    let offline = json(&run(d, &env, &["--json", "customer", "1"]));
+    c.gateway.stop();
+    let offline = json(&run(d, &c.env, &["--json", "customer", "1"]));
     assert_eq!(offline["source"], "cache");
     assert_eq!(offline["name"], name.as_str());
     assert_eq!(
-        offline["email"], online["email"],
+        offline["email"], c.online["email"],
         "masked online, masked offline"
     );
     assert!(offline["as_of"].as_i64().unwrap() <= chrono_now());
-    let txs = json(&run(d, &env, &["--json", "transactions", "1"]));
+    let txs = json(&run(d, &c.env, &["--json", "transactions", "1"]));
     assert_eq!(txs["source"], "cache");
     assert_eq!(txs["items"].as_array().unwrap().len(), online_txs);
-    search_by_surname(d, &env, &name, 1);
-    let text_out = run(d, &env, &["customer", "1"]);
+    search_by_surname(d, &c.env, &name, 1);
+    let text_out = run(d, &c.env, &["customer", "1"]);
     assert!(text(&text_out).contains("OFFLINE"), "{}", text(&text_out));
-    let missing = failure(&run(d, &env, &["customer", "2"]));
+    let missing = failure(&run(d, &c.env, &["customer", "2"]));
     assert!(missing.contains("not_cached"), "{missing}");
-    let status = json(&run(d, &env, &["--json", "cache", "status"]));
+    let status = json(&run(d, &c.env, &["--json", "cache", "status"]));
     assert_eq!(status["pending_views"], 4, "{status}");
     assert_eq!(status["offline"]["state"], "allowed", "{status}");
 
     // Back online: the four offline views are uploaded with the next read, once.
-    gateway.restart();
-    json(&run(d, &env, &["--json", "customer", "1"]));
-    let views = offline_views(&gateway, "agent1");
+    c.gateway.restart();
+    json(&run(d, &c.env, &["--json", "customer", "1"]));
+    let views = offline_views(&c.gateway, "agent1");
     assert_eq!(views.len(), 4, "{views:?}");
     assert!(views.contains(&("offline.customer.view".into(), "customer:1".into())));
     assert!(views.contains(&("offline.transactions.view".into(), "customer:1".into())));
-    json(&run(d, &env, &["--json", "customer", "1"]));
-    assert_eq!(offline_views(&gateway, "agent1").len(), 4, "not twice");
-    let status = json(&run(d, &env, &["--json", "cache", "status"]));
+    json(&run(d, &c.env, &["--json", "customer", "1"]));
+    assert_eq!(offline_views(&c.gateway, "agent1").len(), 4, "not twice");
+    let status = json(&run(d, &c.env, &["--json", "cache", "status"]));
     assert_eq!(status["pending_views"], 0);
 
     // Signing out shreds: no key, no file.
-    assert!(has_cache_key(d, idp.issuer(), "agent1"));
-    let out = run(d, &env, &["logout"]);
+    assert!(has_cache_key(d, c.idp.issuer(), "agent1"));
+    let out = run(d, &c.env, &["logout"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(!has_cache_key(d, idp.issuer(), "agent1"));
+    assert!(!has_cache_key(d, c.idp.issuer(), "agent1"));
     assert_eq!(cache_files(d), Vec::<PathBuf>::new());
 }
 
@@ -155,24 +149,17 @@ fn cache_snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 #[test]
 fn without_the_keychain_an_offline_read_is_refused_and_the_cache_is_left_whole() {
-    let Some(Cached {
-        idp: _idp,
-        dir,
-        mut gateway,
-        env,
-        online,
-    }) = cached_customer_one()
-    else {
+    let Some(mut c) = cached_customer_one() else {
         return;
     };
-    let d = dir.path();
-    let name = online["name"].as_str().unwrap().to_owned();
-    gateway.stop();
+    let d = c.dir.path();
+    let name = c.online["name"].as_str().unwrap().to_owned();
+    c.gateway.stop();
     let before = cache_snapshot(d);
     assert!(!before.is_empty());
 
     // The Secret Service is gone: no read from the cache, no key made, nothing recreated.
-    let mut no_keychain = env.clone();
+    let mut no_keychain = c.env.clone();
     no_keychain.push((
         "DBUS_SESSION_BUS_ADDRESS",
         "unix:path=/nonexistent/support-desk-bus".to_owned(),
@@ -198,13 +185,13 @@ fn without_the_keychain_an_offline_read_is_refused_and_the_cache_is_left_whole()
     }
 
     // With the keychain back, the same cache reads, and only that read waits to be audited.
-    let offline = json(&run(d, &env, &["--json", "customer", "1"]));
+    let offline = json(&run(d, &c.env, &["--json", "customer", "1"]));
     assert_eq!(offline["source"], "cache");
     assert_eq!(offline["name"], name.as_str());
-    let status = json(&run(d, &env, &["--json", "cache", "status"]));
+    let status = json(&run(d, &c.env, &["--json", "cache", "status"]));
     assert_eq!(status["pending_views"], 1, "{status}");
-    gateway.restart();
-    let out = run(d, &env, &["logout"]);
+    c.gateway.restart();
+    let out = run(d, &c.env, &["logout"]);
     assert!(out.status.success(), "{}", text(&out));
 }
 
@@ -290,57 +277,48 @@ fn age_cached_policy(dir: &Path, issuer: &str, subject: &str, ago: i64) {
 
 #[test]
 fn past_the_offline_grace_the_cache_is_locked_and_past_the_hard_limit_shredded() {
-    let Some(Cached {
-        idp,
-        dir,
-        mut gateway,
-        env,
-        ..
-    }) = cached_customer_one()
-    else {
+    let Some(mut c) = cached_customer_one() else {
         return;
     };
-    let d = dir.path();
-    gateway.stop();
+    let d = c.dir.path();
+    c.gateway.stop();
     assert_eq!(
-        json(&run(d, &env, &["--json", "customer", "1"]))["source"],
+        json(&run(d, &c.env, &["--json", "customer", "1"]))["source"],
         "cache"
     );
 
-    age_cached_policy(d, idp.issuer(), "agent1", 10);
-    let locked = failure(&run(d, &env, &["customer", "1"]));
+    age_cached_policy(d, c.idp.issuer(), "agent1", 10);
+    let locked = failure(&run(d, &c.env, &["customer", "1"]));
     assert!(locked.contains("offline_locked"), "{locked}");
     assert!(!cache_files(d).is_empty(), "locked, not yet shredded");
 
-    age_cached_policy(d, idp.issuer(), "agent1", desk_cache::HARD_LIMIT_SECS + 10);
-    let shredded = failure(&run(d, &env, &["customer", "1"]));
+    age_cached_policy(
+        d,
+        c.idp.issuer(),
+        "agent1",
+        desk_cache::HARD_LIMIT_SECS + 10,
+    );
+    let shredded = failure(&run(d, &c.env, &["customer", "1"]));
     assert!(shredded.contains("offline_locked"), "{shredded}");
-    assert!(!has_cache_key(d, idp.issuer(), "agent1"));
+    assert!(!has_cache_key(d, c.idp.issuer(), "agent1"));
     assert_eq!(cache_files(d), Vec::<PathBuf>::new());
 }
 
 #[test]
 fn a_policy_that_allows_no_caching_shreds_the_cache() {
-    let Some(Cached {
-        idp,
-        dir,
-        gateway,
-        env,
-        ..
-    }) = cached_customer_one()
-    else {
+    let Some(c) = cached_customer_one() else {
         return;
     };
-    let d = dir.path();
-    assert!(has_cache_key(d, idp.issuer(), "agent1"));
+    let d = c.dir.path();
+    assert!(has_cache_key(d, c.idp.issuer(), "agent1"));
 
     // An administrator takes caching away from agent_l1.
-    let admin = idp.tokens("admin").access_token;
+    let admin = c.idp.tokens("admin").access_token;
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let http = reqwest::Client::new();
         let roles: Value = http
-            .get(format!("{}/v1/admin/roles", gateway.url()))
+            .get(format!("{}/v1/admin/roles", c.gateway.url()))
             .bearer_auth(&admin)
             .send()
             .await
@@ -357,7 +335,7 @@ fn a_policy_that_allows_no_caching_shreds_the_cache() {
             .clone();
         l1["cache"]["ttl_secs"] = serde_json::json!({});
         let r = http
-            .put(format!("{}/v1/admin/roles/agent_l1", gateway.url()))
+            .put(format!("{}/v1/admin/roles/agent_l1", c.gateway.url()))
             .bearer_auth(&admin)
             .json(&l1)
             .send()
@@ -366,10 +344,10 @@ fn a_policy_that_allows_no_caching_shreds_the_cache() {
         assert_eq!(r.status(), 200);
     });
 
-    json(&run(d, &env, &["--json", "policy"]));
-    assert!(!has_cache_key(d, idp.issuer(), "agent1"));
+    json(&run(d, &c.env, &["--json", "policy"]));
+    assert!(!has_cache_key(d, c.idp.issuer(), "agent1"));
     assert_eq!(cache_files(d), Vec::<PathBuf>::new());
     // And nothing is cached again under that policy.
-    json(&run(d, &env, &["--json", "customer", "1"]));
+    json(&run(d, &c.env, &["--json", "customer", "1"]));
     assert_eq!(cache_files(d), Vec::<PathBuf>::new());
 }
