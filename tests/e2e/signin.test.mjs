@@ -44,8 +44,13 @@ function keychainEntries() {
 }
 
 async function screenshot(name) {
-  const bytes = await saveScreenshot(session, name);
   // A blank window of this size compresses to a few kB; text and a card make it far larger.
+  // The element can be in the DOM a moment before it is painted: a few tries, then fail.
+  let bytes = 0;
+  for (let tries = 0; tries < 5 && bytes <= 15_000; tries += 1) {
+    if (tries > 0) await new Promise((r) => setTimeout(r, 300));
+    bytes = await saveScreenshot(session, name);
+  }
   assert.ok(bytes > 15_000, `a rendered screen, not a blank (${bytes} bytes)`);
 }
 
