@@ -46,8 +46,9 @@ struct PendingAudit {
     done: oneshot::Sender<Result<AuditEntry, String>>,
 }
 
-/// Commits the waiting audit entries, a batch per transaction, until the store is dropped. A
-/// failed transaction fails every entry of its batch: none of them was written.
+/// Commits the waiting audit entries, a batch per transaction, until the store is dropped. When
+/// a batch's transaction fails, each of its entries is tried again alone, so one entry that
+/// cannot be written (a trigger, a constraint) fails only its own request.
 async fn audit_writer(
     pool: SqlitePool,
     chain: Arc<Mutex<()>>,
@@ -55,30 +56,49 @@ async fn audit_writer(
 ) {
     let mut batch = Vec::with_capacity(AUDIT_BATCH);
     while queue.recv_many(&mut batch, AUDIT_BATCH).await > 0 {
-        let written = async {
-            let _chain = chain.lock().await;
-            let mut tx = pool.begin().await?;
-            let mut entries = Vec::with_capacity(batch.len());
-            for pending in &batch {
-                entries.push(SqliteStore::append_in(&mut tx, &pending.event).await?);
-            }
-            tx.commit().await?;
-            Ok::<_, StoreError>(entries)
-        }
-        .await;
-        match written {
+        let events: Vec<&AuditEvent> = batch.iter().map(|p| &p.event).collect();
+        match write_audit(&pool, &chain, &events).await {
             Ok(entries) => {
                 for (pending, entry) in batch.drain(..).zip(entries) {
                     // A caller that went away (its request was cancelled) just misses the answer.
                     let _ = pending.done.send(Ok(entry));
                 }
             }
-            Err(e) => {
-                let reason = e.to_string();
+            Err(e) if batch.len() == 1 => {
+                let _ = batch.remove(0).done.send(Err(e.to_string()));
+            }
+            Err(_) => {
                 for pending in batch.drain(..) {
-                    let _ = pending.done.send(Err(reason.clone()));
+                    let written = write_audit(&pool, &chain, &[&pending.event]).await;
+                    let _ = pending.done.send(
+                        written
+                            .map(|mut entries| entries.remove(0))
+                            .map_err(|e| e.to_string()),
+                    );
                 }
             }
+        }
+    }
+}
+
+/// Appends `events` in one transaction, under the chain's lock.
+async fn write_audit(
+    pool: &SqlitePool,
+    chain: &Mutex<()>,
+    events: &[&AuditEvent],
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let _chain = chain.lock().await;
+    let mut tx = pool.begin().await?;
+    match SqliteStore::append_all_in(&mut tx, events).await {
+        Ok(entries) => {
+            tx.commit().await?;
+            Ok(entries)
+        }
+        Err(e) => {
+            // Rolled back before the next try: a transaction merely dropped is rolled back when
+            // its connection is next used, and holds the write lock until then.
+            let _ = tx.rollback().await;
+            Err(e)
         }
     }
 }
@@ -124,33 +144,53 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// Appends `events` in order inside `tx`, continuing the chain from its head as this
+    /// transaction sees it: one read of the head and one statement for all of them. The caller
+    /// holds the chain lock.
+    async fn append_all_in(
+        tx: &mut Transaction<'_, Sqlite>,
+        events: &[&AuditEvent],
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut head: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut **tx)
+                .await?;
+        let mut entries = Vec::with_capacity(events.len());
+        for event in events {
+            let entry =
+                AuditEntry::next(head.as_ref().map(|(s, h)| (*s, h.as_str())), event, now());
+            head = Some((entry.seq, entry.hash.clone()));
+            entries.push(entry);
+        }
+        if entries.is_empty() {
+            return Ok(entries);
+        }
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO audit (seq, time, actor, action, resource, outcome, detail, prev_hash, hash) ",
+        );
+        insert.push_values(&entries, |mut row, entry| {
+            row.push_bind(entry.seq)
+                .push_bind(&entry.time)
+                .push_bind(&entry.actor)
+                .push_bind(&entry.action)
+                .push_bind(&entry.resource)
+                .push_bind(&entry.outcome)
+                .push_bind(&entry.detail)
+                .push_bind(&entry.prev_hash)
+                .push_bind(&entry.hash);
+        });
+        insert.build().execute(&mut **tx).await?;
+        Ok(entries)
+    }
+
     /// Appends `event` inside `tx`, chained to the head as this transaction sees it. The caller
     /// holds the chain lock.
     async fn append_in(
         tx: &mut Transaction<'_, Sqlite>,
         event: &AuditEvent,
     ) -> Result<AuditEntry, StoreError> {
-        let head: Option<(i64, String)> =
-            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut **tx)
-                .await?;
-        let entry = AuditEntry::next(head.as_ref().map(|(s, h)| (*s, h.as_str())), event, now());
-        sqlx::query(
-            "INSERT INTO audit (seq, time, actor, action, resource, outcome, detail, prev_hash, hash)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(entry.seq)
-        .bind(&entry.time)
-        .bind(&entry.actor)
-        .bind(&entry.action)
-        .bind(&entry.resource)
-        .bind(&entry.outcome)
-        .bind(&entry.detail)
-        .bind(&entry.prev_hash)
-        .bind(&entry.hash)
-        .execute(&mut **tx)
-        .await?;
-        Ok(entry)
+        let mut entries = Self::append_all_in(tx, &[event]).await?;
+        Ok(entries.remove(0))
     }
 }
 

@@ -110,6 +110,47 @@ fn concurrent_reads_are_each_audited_once_in_one_unbroken_chain() {
 }
 
 #[test]
+fn an_entry_that_cannot_be_written_fails_only_its_own_request() {
+    let Some(h) = Harness::start() else { return };
+    h.block_on(async {
+        h.get_ok("agent1", "/v1/me/policy").await;
+    });
+    // Entries about customer 2 cannot be written; the others waiting with them can.
+    h.sql(
+        "CREATE TRIGGER refuse_customer_2 BEFORE INSERT ON audit \
+         WHEN NEW.resource = 'customer:2' \
+         BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END",
+    );
+    let views = || h.count("SELECT COUNT(*) FROM audit WHERE action = 'customer.view'");
+    let before = views();
+    let statuses = h.block_on(async {
+        let paths: Vec<String> = (0..60)
+            .map(|i| {
+                format!(
+                    "/v1/customers/{}",
+                    if i % 20 == 10 { 2 } else { 3 + i % 30 }
+                )
+            })
+            .collect();
+        let reads = paths.iter().map(|path| h.get("agent1", path));
+        let answers = futures_util::future::join_all(reads).await;
+        paths
+            .iter()
+            .zip(answers)
+            .map(|(p, r)| (p.clone(), r.status().as_u16()))
+            .collect::<Vec<_>>()
+    });
+    let unexpected: Vec<_> = statuses
+        .iter()
+        .filter(|(path, status)| *status != if path.ends_with("/2") { 500 } else { 200 })
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:?}");
+    assert_eq!(views(), before + 57, "every other read has its entry");
+    let (code, out) = verify_cli(&h);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
 fn a_tampered_row_is_named_by_verify() {
     let Some(h) = Harness::start() else { return };
     h.block_on(async {
