@@ -88,19 +88,27 @@ async fn write_audit(
     events: &[&AuditEvent],
 ) -> Result<Vec<AuditEntry>, StoreError> {
     let _chain = chain.lock().await;
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     match SqliteStore::append_all_in(&mut tx, events).await {
         Ok(entries) => {
             tx.commit().await?;
             Ok(entries)
         }
         Err(e) => {
-            // Rolled back before the next try: a transaction merely dropped is rolled back when
-            // its connection is next used, and holds the write lock until then.
+            // Rolled back before the next try: a transaction merely dropped is rolled back by
+            // its connection's thread a moment later, holding the write lock until then.
             let _ = tx.rollback().await;
             Err(e)
         }
     }
+}
+
+/// A write transaction that holds SQLite's write lock from its start (`BEGIN IMMEDIATE`). A
+/// deferred one that reads first (the audit head) and writes later cannot wait for another
+/// writer: SQLite refuses the upgrade at once with SQLITE_BUSY instead of using the busy
+/// timeout. Taken at the start, the lock is waited for like any other.
+async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>, StoreError> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
 }
 
 fn now() -> String {
@@ -238,7 +246,7 @@ impl SqliteStore {
         mut audit: AuditEvent,
     ) -> Result<(i64, String, AuditEntry), StoreError> {
         let _chain = self.chain.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool).await?;
         let time = now();
         let version: i64 = sqlx::query_scalar(kind.upsert())
             .bind(role.as_str())
@@ -482,7 +490,7 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<(MessageRow, AuditEntry), StoreError> {
         let _chain = self.chain.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool).await?;
         let time = now();
         let updated = sqlx::query("UPDATE tickets SET updated_at = ? WHERE id = ?")
             .bind(&time)
@@ -651,7 +659,7 @@ impl Store for SqliteStore {
         match version {
             Some(v) => Ok(v as u64),
             None => {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 let v = bump_policy_version(&mut tx).await?;
                 tx.commit().await?;
                 Ok(v)
@@ -665,7 +673,7 @@ impl Store for SqliteStore {
         summary: AuditEvent,
     ) -> Result<OfflineUpload, StoreError> {
         let _chain = self.chain.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool).await?;
         let mut done = OfflineUpload {
             recorded: 0,
             duplicates: 0,
@@ -707,7 +715,7 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<(StoredWipe, AuditEntry), StoreError> {
         let _chain = self.chain.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool).await?;
         let time = now();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO wipes (subject, ordered_by, ordered_at) VALUES (?, ?, ?) RETURNING id",
@@ -750,7 +758,7 @@ impl Store for SqliteStore {
     }
 
     async fn seed_role_definitions(&self, defaults: &[RoleDefinition]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool).await?;
         let time = now();
         for definition in defaults {
             let json = serde_json::to_string(definition)
