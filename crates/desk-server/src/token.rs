@@ -236,27 +236,28 @@ impl Verifier {
         if self.keys.read().await.verified.contains(&digest) {
             return Ok(());
         }
-        let result = self.verify_signature(&kid, alg, message, signature).await;
-        if result.is_ok() {
-            let mut keys = self.keys.write().await;
+        let verified_by = self.verify_signature(&kid, alg, message, signature).await?;
+        let mut keys = self.keys.write().await;
+        // Remembered only by the key set that verified it: keys fetched meanwhile start empty.
+        if keys.fetched == verified_by {
             if keys.verified.len() >= VERIFIED_CAPACITY {
                 keys.verified.clear();
             }
             keys.verified.insert(digest);
         }
-        result
+        Ok(())
     }
 
     /// Checks `signature` with the key named `kid` (or every key, without one), fetching the
-    /// keys again when none matches.
+    /// keys again when none matches. Says which key set verified it (by its fetch time).
     async fn verify_signature(
         &self,
         kid: &Option<JsonWebKeyId>,
         alg: &CoreJwsSigningAlgorithm,
         message: &[u8],
         signature: &[u8],
-    ) -> Result<(), TokenError> {
-        let verify = |keys: &Keys| -> Option<Result<(), TokenError>> {
+    ) -> Result<Option<Instant>, TokenError> {
+        let verify = |keys: &Keys| -> Option<Result<Option<Instant>, TokenError>> {
             let candidates: Vec<&CoreJsonWebKey> = keys
                 .set
                 .keys()
@@ -274,7 +275,7 @@ impl Verifier {
                     .iter()
                     .any(|k| k.verify_signature(alg, message, signature).is_ok())
                 {
-                    Ok(())
+                    Ok(keys.fetched)
                 } else {
                     Err(TokenError::Signature)
                 },

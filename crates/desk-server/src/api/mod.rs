@@ -489,12 +489,7 @@ async fn openapi() -> impl IntoResponse {
 /// Every route the server answers.
 pub fn router(server: State) -> Router {
     let max_body = server.config.max_body_bytes;
-    // A full upload (500 views) is larger than an ordinary body.
-    let limits = BodyLimits {
-        ordinary: max_body,
-        upload: max_body.max(offline::MAX_UPLOAD_BYTES),
-    };
-    Router::new()
+    let ordinary = Router::new()
         .route("/v1/health", get(health))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/me/policy", get(admin::my_policy))
@@ -514,52 +509,37 @@ pub fn router(server: State) -> Router {
         .route("/v1/admin/layouts/{role}", put(admin::put_layout))
         .route("/v1/events", get(events::events))
         .route("/v1/me/wipes", get(wipes::mine))
-        .route("/v1/admin/wipe/{subject}", post(wipes::order))
-        .route(
-            OFFLINE_UPLOAD_PATH,
-            post(offline::upload).layer(DefaultBodyLimit::max(limits.upload)),
-        )
-        .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
-        .layer(DefaultBodyLimit::max(max_body))
-        .layer(axum::middleware::from_fn_with_state(
-            limits,
-            refuse_declared_oversize,
+        .route("/v1/admin/wipe/{subject}", post(wipes::order));
+    // A full upload (500 views) is larger than an ordinary body.
+    let upload = Router::new().route("/v1/audit/offline", post(offline::upload));
+    with_body_limit(ordinary, max_body)
+        .merge(with_body_limit(
+            upload,
+            max_body.max(offline::MAX_UPLOAD_BYTES),
         ))
+        .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
         .with_state(server)
 }
 
-const OFFLINE_UPLOAD_PATH: &str = "/v1/audit/offline";
-
-/// The largest body a route takes, in bytes.
-#[derive(Clone, Copy)]
-struct BodyLimits {
-    ordinary: usize,
-    upload: usize,
-}
-
-/// Refuses a body whose declared length is over its route's limit before any of it is read: the
-/// client gets the 413 while it waits (an `Expect: 100-continue` client never sends the body) and
-/// the server buffers nothing it would throw away. Bodies without a declared length are still
-/// cut off by `DefaultBodyLimit` as they arrive.
-async fn refuse_declared_oversize(
-    axum::extract::State(limits): axum::extract::State<BodyLimits>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let limit = if request.uri().path() == OFFLINE_UPLOAD_PATH {
-        limits.upload
-    } else {
-        limits.ordinary
-    };
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    match declared {
-        Some(length) if length > limit as u64 => ApiError::TooLarge.into_response(),
-        _ => next.run(request).await,
-    }
+/// `router`'s routes taking bodies of at most `max` bytes: a larger declared length is refused
+/// before any of the body is read (the client gets the 413 while it waits; an `Expect:
+/// 100-continue` client never sends the body), and a body without one is cut off as it arrives.
+fn with_body_limit(router: Router<State>, max: usize) -> Router<State> {
+    router
+        .layer(DefaultBodyLimit::max(max))
+        .layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+                let declared = request
+                    .headers()
+                    .get(header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok());
+                match declared {
+                    Some(length) if length > max as u64 => ApiError::TooLarge.into_response(),
+                    _ => next.run(request).await,
+                }
+            },
+        ))
 }
 
 #[cfg(test)]
