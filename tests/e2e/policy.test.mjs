@@ -110,13 +110,14 @@ describe('a layout pushed to an open window', () => {
   // without a reload or a poll, and the time is reported.
   it('removes a widget as soon as a layout is published, and adds it back', async () => {
     await publish(false);
-    const gone = await waitFor('[data-widget="customer.cards"]', false);
+    // Bounded well above the ~150 ms it takes, and below what a poll or reload would take.
+    const gone = await waitFor('[data-widget="customer.cards"]', false, 2_000);
     console.log(`widget removed ${gone} ms after the publication returned`);
     assert.equal((await session.findAll('[data-widget="customer.summary"]')).length, 1);
     await saveScreenshot(session, 'workspace');
 
     await publish(true);
-    const back = await waitFor('[data-widget="customer.cards"]', true);
+    const back = await waitFor('[data-widget="customer.cards"]', true, 2_000);
     console.log(`widget added ${back} ms after the publication returned`);
   });
 

@@ -32,7 +32,8 @@ export async function surnameOf(session, id) {
      window.__TAURI_INTERNALS__.invoke('open_customer', { id: arguments[0] }).then(done, (e) => done(e));`,
     [id],
   );
-  if (!answer?.value?.name) throw new Error(`customer ${id} could not be read: ${JSON.stringify(answer)}`);
+  // The answer is a customer record: name only what went wrong, never the record.
+  if (!answer?.value?.name) throw new Error(`customer ${id} could not be read: ${answer?.code ?? answer?.source ?? 'no answer'}`);
   return answer.value.name.split(' ').pop();
 }
 

@@ -41,8 +41,10 @@ async fn connect(options: SqliteConnectOptions) -> Result<SqlitePool, CacheError
         .pragma("temp_store", "MEMORY")
         // Up to 32 MiB of decrypted pages per connection (SQLite's default is 2 MiB): with
         // 100,000 cached customers every search otherwise read and decrypted the same pages
-        // again, 2-4x the time plain SQLite took (see `cargo bench -p desk-cache`). Pages are
-        // taken only as they are read, so a small cache stays small.
+        // again, 2-4x the time plain SQLite took (see `cargo bench -p desk-cache --features
+        // bench-plaintext`). Pages are taken only as they are read, so a small cache stays
+        // small. They hold decrypted (redacted) records in this process's memory while the
+        // connection is open, as any page SQLite reads does.
         .pragma("cache_size", "-32768")
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)

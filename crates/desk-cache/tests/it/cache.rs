@@ -11,7 +11,6 @@ use desk_core::{Policy, RecordKind, Role};
 
 use crate::support::{self, FETCHED_AT, contains, people, policy, server_records};
 
-/// A customer with transactions and tickets as an agent_l2 receives them, made fit for the cache.
 /// A cache holding `realistic()` as stored under the second-line policy at `FETCHED_AT`.
 async fn cached_realistic() -> (support::TestCache, support::Person, Records, Policy) {
     let t = support::cache().await;
@@ -21,6 +20,7 @@ async fn cached_realistic() -> (support::TestCache, support::Person, Records, Po
     (t, person, records, p)
 }
 
+/// A customer with transactions and tickets as an agent_l2 receives them, made fit for the cache.
 fn realistic() -> (support::Person, Records) {
     let person = people(7, 1).remove(0);
     let p = policy(&[Role::AgentL2]);

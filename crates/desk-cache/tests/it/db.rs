@@ -138,5 +138,14 @@ async fn only_the_benchmark_baseline_is_plain_sqlite() {
             .await
     };
     assert_eq!(read(plain).await.unwrap(), "desk-cache records v1");
-    assert!(read(encrypted).await.is_err());
+    // SQLITE_NOTADB (26): not a database without the key, rather than any error at all.
+    let refused = read(encrypted).await.unwrap_err();
+    assert_eq!(
+        refused
+            .as_database_error()
+            .and_then(|e| e.code())
+            .as_deref(),
+        Some("26"),
+        "{refused}"
+    );
 }
