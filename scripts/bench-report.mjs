@@ -49,7 +49,8 @@ for (const file of ORDER) {
 const number = (v) =>
   v === null || v === undefined ? '' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 2 : 1)) : String(v);
 // A count of one takes the singular of a plural unit ("1 client", not "1 clients").
-const amount = (v, unit) => `${number(v)} ${v === 1 && /^[a-z]{3,}s$/.test(unit) ? unit.slice(0, -1) : unit}`;
+const amount = (v, unit) =>
+  v === null || v === undefined ? '–' : `${number(v)} ${v === 1 && /^[a-z]{3,}s$/.test(unit) ? unit.slice(0, -1) : unit}`;
 const verdict = (r) => (r.met === true ? 'met' : r.met === false ? '**missed**' : '');
 const lines = [
   `Ran ${machine.finished_at.slice(0, 16).replace('T', ' ')} UTC on ${machine.cores} × ${machine.cpu}, ` +

@@ -91,8 +91,6 @@ pub struct Measured {
     pub p99_ms: Option<f64>,
     /// Failed requests (non-2xx or transport errors), warm-up included.
     pub errors: u64,
-    /// Successful requests measured.
-    pub requests: u64,
 }
 
 #[derive(Default)]
@@ -184,7 +182,6 @@ async fn measure(
         p50_ms: samples.percentile_ms(50.0),
         p99_ms: samples.percentile_ms(99.0),
         errors,
-        requests,
     }
 }
 
@@ -366,7 +363,6 @@ mod tests {
             p50_ms: Some(p50),
             p99_ms: Some(p99),
             errors,
-            requests: 1,
         }
     }
 
