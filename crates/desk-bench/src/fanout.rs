@@ -17,7 +17,7 @@ use std::time::Duration;
 use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use desk_core::signed::Layout;
+use desk_core::signed::{Layout, PolicyClaims};
 use desk_core::{Policy, Role, RoleDefinition};
 use http_body_util::BodyExt;
 use hyper::Method;
@@ -144,12 +144,8 @@ pub fn grants_role(jws: &str, role: Role) -> bool {
     let Ok(json) = URL_SAFE_NO_PAD.decode(payload) else {
         return false;
     };
-    let Ok(claims) = serde_json::from_slice::<serde_json::Value>(&json) else {
-        return false;
-    };
-    claims["policy"]["roles"]
-        .as_array()
-        .is_some_and(|roles| roles.iter().any(|r| r == role.as_str()))
+    serde_json::from_slice::<PolicyClaims>(&json)
+        .is_ok_and(|claims| claims.policy.roles.contains(&role))
 }
 
 /// What a client reports while it connects: its index, and whether it holds a policy now.
@@ -488,11 +484,19 @@ mod tests {
 
     #[test]
     fn the_role_is_read_from_the_signed_policy() {
-        let claims = serde_json::json!({ "policy": { "roles": ["agent_l1"] } });
-        let jws = format!(
-            "e30.{}.sig",
-            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap())
-        );
+        let mut policy = Policy::default();
+        policy.roles.insert(Role::AgentL1);
+        let claims = PolicyClaims {
+            iss: "desk-server".into(),
+            sub: "agent1".into(),
+            aud: "support-desk".into(),
+            iat: 0,
+            exp: 1,
+            version: 1,
+            policy,
+            layout: Layout::default(),
+        };
+        let jws = desk_core::signed::PolicyKey::from_seed("k", &[7; 32]).sign(&claims);
         assert!(grants_role(&jws, Role::AgentL1));
         assert!(!grants_role(&jws, Role::Admin));
         assert!(!grants_role("not a token", Role::AgentL1));
