@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::field::{FieldClass, Redaction};
 use crate::record::{Field, RecordKind, Shape};
 use crate::role::Role;
-use crate::scrub::{self, Keep};
+use crate::scrub::{self, Keep, Own, OwnKind};
 
 macro_rules! closed_names {
     ($(#[$meta:meta])* $name:ident, $kind:literal { $($variant:ident = $text:literal, $doc:literal;)* }) => {
@@ -287,38 +287,28 @@ pub struct Known<'a> {
 }
 
 impl<'a> Known<'a> {
-    fn values(&self) -> [(Field, &'a str); 4] {
+    fn values(&self) -> [(Field, OwnKind, &'a str); 4] {
         [
-            (Field::CustomerEmail, self.email),
-            (Field::CustomerPhone, self.phone),
-            (Field::CustomerDateOfBirth, self.date_of_birth),
-            (Field::CustomerAddress, self.address),
+            (Field::CustomerEmail, OwnKind::Email, self.email),
+            (Field::CustomerPhone, OwnKind::Phone, self.phone),
+            (
+                Field::CustomerDateOfBirth,
+                OwnKind::DateOfBirth,
+                self.date_of_birth,
+            ),
+            (Field::CustomerAddress, OwnKind::Address, self.address),
         ]
     }
+}
 
-    /// The ways people write `value`: as stored, and for dates the common day-first and
-    /// month-first forms; for phones the bare digits.
-    fn forms(field: Field, value: &str) -> Vec<String> {
-        let mut forms = vec![value.to_owned()];
-        match field {
-            Field::CustomerDateOfBirth => {
-                let parts: Vec<&str> = value.get(..10).unwrap_or("").split('-').collect();
-                if let [y, m, d] = parts[..] {
-                    for sep in ['/', '.'] {
-                        forms.push(format!("{d}{sep}{m}{sep}{y}"));
-                        forms.push(format!("{m}{sep}{d}{sep}{y}"));
-                    }
-                }
-            }
-            Field::CustomerPhone => {
-                let digits: String = value.chars().filter(char::is_ascii_digit).collect();
-                if digits.len() >= 6 {
-                    forms.push(digits);
-                }
-            }
-            _ => {}
-        }
-        forms
+/// What stands in free text for a customer value the reader may not see in any form.
+fn placeholder(field: Field) -> &'static str {
+    match field {
+        Field::CustomerEmail => "[e-mail]",
+        Field::CustomerPhone => "[phone]",
+        Field::CustomerDateOfBirth => "[date of birth]",
+        Field::CustomerAddress => "[address]",
+        _ => crate::redact::MASK,
     }
 }
 
@@ -427,25 +417,48 @@ impl Policy {
             .then(|| scrub::scrub(text, self.keep()).into_owned())
     }
 
-    /// Free text about one customer: [`Policy::free_text`], and then every value of that
-    /// customer's the agent may not see whole (the date of birth in an internal note, the address
-    /// in a message) replaced by its redacted form, or by `•••` where the field is hidden.
+    /// Free text about one customer: [`Policy::free_text`], and also every value of that
+    /// customer's that free text may not repeat as it is ([`Policy::own_value_in_free_text`]),
+    /// in any notation, replaced by its redacted form (a date of birth by its year) or by a
+    /// placeholder such as `[address]` where nothing of it may show.
     pub fn free_text_about(&self, field: Field, text: &str, about: &Known<'_>) -> Option<String> {
-        let mut out = self.free_text(field, text)?;
-        for (field, value) in about.values() {
-            let redaction = self.redaction(field);
-            if redaction == Redaction::Full || value.chars().count() < 4 {
-                continue;
-            }
-            let masked = crate::redact::apply(redaction, value)
-                .unwrap_or_else(|| crate::redact::MASK.to_owned());
-            for form in Known::forms(field, value) {
-                if out.contains(&form) {
-                    out = out.replace(&form, &masked);
-                }
-            }
+        if !self.shows(field) {
+            return None;
         }
-        Some(out)
+        let own: Vec<Own<'_>> = about
+            .values()
+            .into_iter()
+            .filter(|(_, _, value)| value.chars().count() >= 4)
+            .filter_map(|(field, kind, value)| {
+                let redaction = self.own_value_in_free_text(field);
+                (redaction != Redaction::Full).then(|| Own {
+                    kind,
+                    value,
+                    with: crate::redact::apply(redaction, value)
+                        .unwrap_or_else(|| placeholder(field).to_owned()),
+                })
+            })
+            .collect();
+        Some(scrub::scrub_about(text, self.keep(), &own).into_owned())
+    }
+
+    /// How much of a customer's own value (`field`) free text about them may show: what the
+    /// field shows, and for the values the scrubber cannot recognise on its own (the date of
+    /// birth, the address) no more than the local cache may hold
+    /// ([`Policy::cache_redaction`]). So a ticket or a transaction is fit for the cache as the
+    /// server sends it, whether or not its customer was read first; the value itself is in the
+    /// customer's record, under its own redaction.
+    pub fn own_value_in_free_text(&self, field: Field) -> Redaction {
+        let shown = self.redaction(field);
+        if !matches!(field, Field::CustomerDateOfBirth | Field::CustomerAddress) {
+            return shown;
+        }
+        let cached = self.cache_redaction(field);
+        if openness(cached) > openness(shown) {
+            cached
+        } else {
+            shown
+        }
     }
 
     /// What free text may keep: e-mail addresses and phone numbers only for agents who see the
@@ -644,6 +657,78 @@ mod tests {
         assert_eq!(
             policy.free_text_about(Field::MessageInternalNotes, text, &known),
             None
+        );
+    }
+
+    #[test]
+    fn a_customers_own_values_are_found_in_any_notation() {
+        let known = Known {
+            email: "ada.lovelace@example.com",
+            phone: "+44 7700 900123",
+            date_of_birth: "1985-03-14",
+            address: "12 Oak Lane, Leeds LS6 4AB",
+        };
+        // A first-line agent sees none of them whole (e-mail and phone masked, the date of
+        // birth and the address not at all).
+        let mut l1 = definition(Role::AgentL1);
+        l1.fields.insert(Field::MessageBody, Redaction::Full);
+        l1.fields.insert(Field::CustomerPhone, Redaction::MaskPhone);
+        let l1 = Policy::of([&l1]);
+        for (text, expected) in [
+            ("born 14-03-1985", "born [date of birth]"),
+            ("born 14 March 1985", "born [date of birth]"),
+            ("born 19850314", "born [date of birth]"),
+            ("DOB: March 14th, 1985.", "DOB: [date of birth]."),
+            ("né le 14/03/85", "né le [date of birth]"),
+            ("ship to 12 oak lane please", "ship to [address] please"),
+            ("12 Oak Lane,\nLeeds  LS6 4AB", "[address]"),
+            (
+                "write to ADA.LOVELACE@EXAMPLE.COM",
+                "write to a•••@example.com",
+            ),
+            (
+                "write to ada.lovelace\u{200B}@example.com",
+                "write to a•••@example.com",
+            ),
+            ("call 07700/900123", "call •••23"),
+            (
+                "born 1985-03-15, lives at 14 Oak Lane",
+                "born 1985-03-15, lives at 14 Oak Lane",
+            ),
+        ] {
+            assert_eq!(
+                l1.free_text_about(Field::MessageBody, text, &known)
+                    .as_deref(),
+                Some(expected),
+                "{text:?}"
+            );
+        }
+        // A supervisor sees the date of birth and the address in the customer's record, but
+        // free text holds no more of them than the cache may: the year, and no address.
+        let mut sup = definition(Role::Supervisor);
+        sup.fields
+            .insert(Field::MessageInternalNotes, Redaction::Full);
+        sup.fields
+            .insert(Field::CustomerDateOfBirth, Redaction::Full);
+        sup.fields.insert(Field::CustomerAddress, Redaction::Full);
+        sup.fields.insert(Field::CustomerEmail, Redaction::Full);
+        let sup = Policy::of([&sup]);
+        assert_eq!(
+            sup.free_text_about(
+                Field::MessageInternalNotes,
+                "Customer verified by DOB 1985-03-14, at 12 Oak Lane, ada.lovelace@example.com",
+                &known
+            )
+            .as_deref(),
+            Some("Customer verified by DOB 1985, at [address], ada.lovelace@example.com")
+        );
+        assert_eq!(
+            sup.own_value_in_free_text(Field::CustomerDateOfBirth),
+            Redaction::YearOnly
+        );
+        assert_eq!(
+            sup.own_value_in_free_text(Field::CustomerEmail),
+            Redaction::Full
         );
     }
 
