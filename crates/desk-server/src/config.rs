@@ -52,6 +52,12 @@ pub struct Config {
     /// readable by its owner only, with its public half written beside it
     /// (`policy-keys.public.json`) for clients to pin.
     pub policy_key_file: Option<PathBuf>,
+    /// The secret that keys the hashes of search text in the audit trail
+    /// (`DESK_SERVER_AUDIT_KEY_FILE`): 64 lower-case hex digits; `audit-search-key` in the data
+    /// directory when not set. Made on first start when missing, readable by its owner only.
+    /// Keep it out of the database's backups: with it, anyone can test guessed IBANs, e-mail
+    /// addresses or phone numbers against the trail (`desk-server audit find` does).
+    pub audit_key_file: Option<PathBuf>,
     /// How long a signed policy is valid, in seconds (`DESK_SERVER_POLICY_TTL_SECS`). Offline
     /// reading ends this long after the last policy, plus the role's grace.
     pub policy_ttl_secs: u64,
@@ -60,7 +66,7 @@ pub struct Config {
 }
 
 /// The environment variables read, without their `DESK_SERVER_` prefix.
-const ENV_KEYS: [&str; 15] = [
+const ENV_KEYS: [&str; 16] = [
     "listen",
     "data_dir",
     "issuer",
@@ -74,6 +80,7 @@ const ENV_KEYS: [&str; 15] = [
     "roles_file",
     "max_body_bytes",
     "policy_key_file",
+    "audit_key_file",
     "policy_ttl_secs",
     "policy_audience",
 ];
@@ -110,6 +117,7 @@ impl Default for Config {
             roles_file: None,
             max_body_bytes: 64 * 1024,
             policy_key_file: None,
+            audit_key_file: None,
             policy_ttl_secs: 3600,
             policy_audience: "support-desk".into(),
         }
@@ -174,6 +182,13 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("policy-key.jwk"))
     }
 
+    /// Where the audit search key is.
+    pub fn audit_key_path(&self) -> PathBuf {
+        self.audit_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(crate::audit::key::FILE_NAME))
+    }
+
     /// The issuer, which serving requires.
     pub fn require_issuer(&self) -> Result<&str, ConfigError> {
         self.issuer.as_deref().ok_or_else(|| {
@@ -234,6 +249,25 @@ mod tests {
             assert!(Config::load(Some(Path::new("d.toml"))).is_err());
 
             assert!(Config::load(Some(Path::new("missing.toml"))).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_audit_key_is_in_the_data_directory_unless_moved() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("DESK_SERVER_DATA_DIR", "/srv/desk");
+            let config = Config::load(None).unwrap();
+            assert_eq!(
+                config.audit_key_path(),
+                Path::new("/srv/desk/audit-search-key")
+            );
+            jail.create_file("k.toml", "audit_key_file = \"/etc/desk/search.key\"")?;
+            let config = Config::load(Some(Path::new("k.toml"))).unwrap();
+            assert_eq!(config.audit_key_path(), Path::new("/etc/desk/search.key"));
+            jail.set_env("DESK_SERVER_AUDIT_KEY_FILE", "/run/secrets/audit-key");
+            let config = Config::load(Some(Path::new("k.toml"))).unwrap();
+            assert_eq!(config.audit_key_path(), Path::new("/run/secrets/audit-key"));
             Ok(())
         });
     }

@@ -1,10 +1,14 @@
-//! `desk-server`: run the Support Desk gateway, make demo data, check the audit chain.
+//! `desk-server`: run the Support Desk gateway, make demo data, check the audit chain, find the
+//! searches for a value in it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use desk_server::api::{ApiError, SearchBy};
+use desk_server::audit::key::AuditKey;
+use desk_server::audit::searched;
 use desk_server::config::Config;
 use desk_server::store::sqlite::SqliteStore;
 use tokio::net::TcpListener;
@@ -56,6 +60,42 @@ enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Name every search for a value: when, by whom, read as what, and how many it found.
+    /// Needs the audit search key (`audit_key_file`).
+    Find {
+        /// The value, in any spelling the search accepts: an IBAN with or without spaces, a
+        /// phone number in any notation, an e-mail address in any case. `-` reads it from the
+        /// first line of standard input, so that it stays out of shell history and process
+        /// listings.
+        #[arg(long, value_name = "VALUE")]
+        searched: String,
+        /// How to read VALUE; when not given, as the search reads it.
+        #[arg(long, value_enum)]
+        by: Option<By>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The kinds of search, as `--by` takes them.
+#[derive(Clone, Copy, ValueEnum)]
+enum By {
+    Name,
+    Email,
+    Phone,
+    Account,
+}
+
+impl From<By> for SearchBy {
+    fn from(by: By) -> Self {
+        match by {
+            By::Name => Self::Name,
+            By::Email => Self::Email,
+            By::Phone => Self::Phone,
+            By::Account => Self::Account,
+        }
+    }
 }
 
 #[tokio::main]
@@ -139,6 +179,58 @@ async fn main() -> anyhow::Result<()> {
             if result.broken.is_some() {
                 std::process::exit(1);
             }
+        }
+        Command::Audit {
+            command: AuditCommand::Find { searched, by, json },
+        } => find_searches(&config, &searched, by.map(SearchBy::from), json).await?,
+    }
+    Ok(())
+}
+
+/// `audit find`: hashes the value as the server hashed what was searched, and names the entries
+/// with that hash.
+async fn find_searches(
+    config: &Config,
+    value: &str,
+    by: Option<SearchBy>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let key = AuditKey::load(&config.audit_key_path())?;
+    let mut line = String::new();
+    let value = if value == "-" {
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the value from standard input")?;
+        line.trim_end_matches(['\n', '\r'])
+    } else {
+        value
+    };
+    let (by, query) = desk_server::api::parse_query(value, by).map_err(|e| match e {
+        ApiError::BadRequest { message, .. } => anyhow::anyhow!("--searched: {message}"),
+        other => anyhow::anyhow!("--searched: {other:?}"),
+    })?;
+    let hash = searched::q_hmac(&key, by, &query);
+    let store = SqliteStore::open(&config.data_dir)
+        .await
+        .with_context(|| format!("opening the database in {}", config.data_dir.display()))?;
+    let found = searched::find(&store, &hash).await?;
+    if json {
+        let answer = serde_json::json!({
+            "by": by.as_str(),
+            "q_hmac": hash,
+            "q_masked": searched::q_masked(&query),
+            "searches": found,
+        });
+        println!("{answer}");
+    } else if found.is_empty() {
+        println!("no search for that value");
+    } else {
+        for f in &found {
+            let plural = if f.results == 1 { "" } else { "s" };
+            println!(
+                "{}  {}  by {}  {}  {} result{plural}  (entry {})",
+                f.time, f.actor, f.by, f.q_masked, f.results, f.seq
+            );
         }
     }
     Ok(())

@@ -29,7 +29,8 @@ pub enum SearchBy {
 }
 
 impl SearchBy {
-    fn as_str(self) -> &'static str {
+    /// The kind's name, as the `by` parameter spells it.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Name => "name",
             Self::Email => "email",
@@ -158,12 +159,11 @@ pub(super) async fn search(
         |r| r.id,
         |r| views::customer_summary(&agent.policy, r),
     );
+    // The trail keeps a keyed hash and a masked form of what was searched, never the text.
+    let detail =
+        crate::audit::searched::SearchDetail::new(&server.audit_key, by, &query, page.items.len());
     let event = AuditEvent::new(&agent.subject, "customer.search", "customers", Outcome::Ok)
-        .with_detail(serde_json::json!({
-            "by": by.as_str(),
-            "q": params.q,
-            "results": page.items.len(),
-        }));
+        .with_detail(detail.to_json());
     server.audit(event).await?;
     Ok(Json(page))
 }

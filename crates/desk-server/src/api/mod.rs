@@ -32,10 +32,12 @@ use desk_core::{Action, Policy, RecordKind, Role, RoleDefinition};
 use serde::Serialize;
 use tokio::sync::{Mutex, RwLock, broadcast};
 
+use crate::audit::key::AuditKey;
 use crate::audit::{AuditEvent, Outcome};
 use crate::config::Config;
 use crate::store::{Store, StoreError, StoredLayout, StoredRole};
 use crate::token::Verifier;
+pub use customers::{SearchBy, parse_query};
 pub use error::ApiError;
 
 /// The role definitions shipped with the server.
@@ -74,6 +76,9 @@ pub enum StartError {
     /// The policy signing key cannot be loaded or made.
     #[error(transparent)]
     Key(#[from] crate::policy_key::KeyError),
+    /// The audit search key cannot be loaded or made.
+    #[error(transparent)]
+    AuditKey(#[from] crate::audit::key::KeyError),
 }
 
 /// Something that changed for connected clients. The events channel turns each into the events
@@ -106,6 +111,8 @@ pub struct Server {
     seen_tokens: Mutex<HashMap<String, i64>>,
     policy_key: PolicyKey,
     public_keys_file: PathBuf,
+    /// Keys the hashes of search text in the audit trail (`audit::searched`).
+    audit_key: AuditKey,
     layouts: RwLock<BTreeMap<Role, StoredLayout>>,
     policy_version: AtomicU64,
     changes: broadcast::Sender<Change>,
@@ -152,6 +159,14 @@ impl Server {
                 "made a new policy signing key; clients must pin its public key"
             );
         }
+        let (audit_key, created) = AuditKey::load_or_create(&config.audit_key_path())?;
+        if created {
+            tracing::warn!(
+                file = %config.audit_key_path().display(),
+                "made a new audit search key; back it up, apart from the database: without it, \
+                 `audit find` cannot name the searches for a value"
+            );
+        }
         let (changes, _) = broadcast::channel(256);
         Ok(Arc::new(Self {
             config,
@@ -161,6 +176,7 @@ impl Server {
             seen_tokens: Mutex::new(HashMap::new()),
             policy_key: key.key,
             public_keys_file: key.public_file,
+            audit_key,
             layouts: RwLock::new(layouts),
             policy_version: AtomicU64::new(policy_version),
             changes,

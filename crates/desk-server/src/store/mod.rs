@@ -367,6 +367,15 @@ pub trait Store: Send + Sync + 'static {
     /// Audit entries in chain order from `from_seq` on, at most `limit`, for verification.
     async fn audit_from(&self, from_seq: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
 
+    /// Audit entries of `action`, in chain order, with `seq` above `after`, at most `limit`: a
+    /// page at a time, so a tool can go through a long trail without holding all of it.
+    async fn audit_of_action(
+        &self,
+        action: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
+
     /// Every stored role definition.
     async fn role_definitions(&self) -> Result<Vec<StoredRole>, StoreError>;
 

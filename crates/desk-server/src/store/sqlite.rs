@@ -565,6 +565,23 @@ impl Store for SqliteStore {
         )
     }
 
+    async fn audit_of_action(
+        &self,
+        action: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        // Walks the primary key from `after`: each page reads on from where the last one ended.
+        Ok(
+            sqlx::query_as("SELECT * FROM audit WHERE seq > ? AND action = ? ORDER BY seq LIMIT ?")
+                .bind(after)
+                .bind(action)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
     async fn role_definitions(&self) -> Result<Vec<StoredRole>, StoreError> {
         let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
             "SELECT role, definition, version, updated_at, updated_by FROM role_definitions

@@ -2,6 +2,11 @@
 
 use std::process::Command;
 
+use desk_server::store::Store;
+use desk_server::store::sqlite::{FILE_NAME, SqliteStore};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
 use crate::harness::{Harness, error_code};
 
 fn actions(entries: &serde_json::Value) -> Vec<(String, String, String)> {
@@ -65,7 +70,13 @@ fn searches_views_denials_and_sign_ins_are_chained_and_verified() {
             .iter()
             .find(|e| e["action"] == "customer.search")
             .unwrap();
-        assert!(search["detail"].as_str().unwrap().contains("\"q\":\"a\""));
+        // What was searched is kept masked and hashed, never as typed.
+        let detail: serde_json::Value =
+            serde_json::from_str(search["detail"].as_str().unwrap()).unwrap();
+        assert_eq!(detail["by"], "name", "{detail}");
+        assert_eq!(detail["q_masked"], "a•••", "{detail}");
+        assert_eq!(detail["q_hmac"].as_str().unwrap().len(), 64, "{detail}");
+        assert!(detail.get("q").is_none(), "{detail}");
     });
     let verdict = h.verify();
     assert_eq!(verdict.broken, None);
@@ -226,4 +237,466 @@ fn a_failing_audit_write_fails_the_request_and_the_change_it_records() {
         before,
         "the reply was rolled back with its audit entry"
     );
+}
+
+/// What a customer can be found by, as stored.
+struct Values {
+    email: String,
+    phone: String,
+    iban: String,
+}
+
+impl Values {
+    fn of(h: &Harness, customer: i64) -> Self {
+        let pool = h.store.pool();
+        let (email, phone): (String, String) = h
+            .block_on(
+                sqlx::query_as("SELECT email, phone FROM customers WHERE id = ?")
+                    .bind(customer)
+                    .fetch_one(pool),
+            )
+            .unwrap();
+        let iban: String = h
+            .block_on(
+                sqlx::query_scalar(
+                    "SELECT number FROM accounts WHERE customer_id = ? ORDER BY id LIMIT 1",
+                )
+                .bind(customer)
+                .fetch_one(pool),
+            )
+            .unwrap();
+        Self { email, phone, iban }
+    }
+
+    /// The IBAN in upper case without spaces, as the search compares it.
+    fn iban_compact(&self) -> String {
+        self.iban
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_uppercase()
+    }
+
+    fn phone_digits(&self) -> String {
+        self.phone.chars().filter(char::is_ascii_digit).collect()
+    }
+
+    /// The last nine digits, which are what a phone search compares.
+    fn phone_tail(&self) -> String {
+        let digits = self.phone_digits();
+        digits[digits.len().saturating_sub(9)..].to_owned()
+    }
+
+    /// How often `bytes` hold each value in any common spelling: the e-mail address and its
+    /// local part in any case; the IBAN in any case, with or without spaces or dashes; the
+    /// phone number in any notation (every run of digits and phone punctuation is read as its
+    /// digits, and the number's last nine digits looked for in them).
+    fn occurrences(&self, bytes: &[u8]) -> Vec<(&'static str, usize)> {
+        let lower = bytes.to_ascii_lowercase();
+        let email = self.email.to_ascii_lowercase();
+        let local = email.split('@').next().unwrap().to_owned();
+        let squeezed: Vec<u8> = lower
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace() && *b != b'-')
+            .collect();
+        let iban = self.iban_compact().to_ascii_lowercase();
+        let tail = self.phone_tail();
+        let phone = lower
+            .split(|b| !(b.is_ascii_digit() || b" +-().".contains(b)))
+            .map(|run| {
+                let digits: Vec<u8> = run.iter().copied().filter(u8::is_ascii_digit).collect();
+                count(&digits, tail.as_bytes())
+            })
+            .sum();
+        vec![
+            ("e-mail address", count(&lower, email.as_bytes())),
+            ("e-mail local part", count(&lower, local.as_bytes())),
+            ("IBAN", count(&squeezed, iban.as_bytes())),
+            ("phone number", phone),
+        ]
+    }
+
+    /// The values `bytes` show, by name.
+    fn shown_in(&self, bytes: &[u8]) -> Vec<&'static str> {
+        self.occurrences(bytes)
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(what, _)| what)
+            .collect()
+    }
+}
+
+fn count(haystack: &[u8], needle: &[u8]) -> usize {
+    if needle.is_empty() || haystack.len() < needle.len() {
+        return 0;
+    }
+    haystack
+        .windows(needle.len())
+        .filter(|w| *w == needle)
+        .count()
+}
+
+fn query_param(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// HMAC-SHA256 of `message` under the key in the key file, computed here rather than by the
+/// server's code.
+fn expected_hmac(key_file: &std::path::Path, message: &str) -> String {
+    let text = std::fs::read_to_string(key_file).unwrap();
+    let key = hex::decode(text.trim_end_matches('\n')).unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(message.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// The database file and its write-ahead log, as bytes.
+fn database_bytes(h: &Harness) -> (Vec<u8>, Vec<u8>) {
+    let db = h.dir.path().join(FILE_NAME);
+    let wal = h.dir.path().join(format!("{FILE_NAME}-wal"));
+    (
+        std::fs::read(db).unwrap(),
+        std::fs::read(wal).unwrap_or_default(),
+    )
+}
+
+fn find_cli(h: &Harness, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_desk-server"))
+        .args(["audit", "find"])
+        .args(args)
+        .env("DESK_SERVER_DATA_DIR", h.dir.path())
+        .env_remove("DESK_SERVER_CONFIG")
+        .env_remove("DESK_SERVER_AUDIT_KEY_FILE")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn searched_values_stay_out_of_the_trail_and_the_file_but_can_be_found_with_the_key() {
+    let Some(h) = Harness::start() else { return };
+    let customer = h.count("SELECT MIN(customer_id) FROM accounts");
+    let other = h.count(&format!(
+        "SELECT MIN(customer_id) FROM accounts WHERE customer_id > {customer}"
+    ));
+    let values = Values::of(&h, customer);
+    let never_searched = Values::of(&h, other);
+    assert!(values.phone_digits().len() >= 9, "{}", values.phone);
+    let key_file = h.dir.path().join(desk_server::audit::key::FILE_NAME);
+
+    h.block_on(async {
+        // Sign in first, so that what the searches write is only their own entries.
+        h.get_ok("supervisor", "/v1/me/policy").await;
+    });
+    // Everything written so far goes into the database file and the log starts empty: from
+    // here on, the log holds exactly what the searches write.
+    h.sql("PRAGMA wal_checkpoint(TRUNCATE)");
+    let (db_before, wal_before) = database_bytes(&h);
+    assert!(wal_before.is_empty(), "the log was not emptied");
+    let in_db_before = values.occurrences(&db_before);
+    assert!(
+        in_db_before.iter().all(|(_, n)| *n > 0),
+        "the check finds the customer's own record: {in_db_before:?}"
+    );
+
+    let typed = [
+        values.iban_compact(),
+        values.email.clone(),
+        values.phone.clone(),
+    ];
+    h.block_on(async {
+        for q in &typed {
+            let (_, page) = h
+                .get_ok("supervisor", &format!("/v1/customers?q={}", query_param(q)))
+                .await;
+            let ids: Vec<i64> = page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_i64().unwrap())
+                .collect();
+            assert!(ids.contains(&customer), "{q} finds the customer: {page}");
+        }
+    });
+
+    // (b) The log holds what the searches wrote, and none of it is a searched value; the
+    // database file, once the log is in it, holds them no more often than before.
+    let (_, wal) = database_bytes(&h);
+    assert!(!wal.is_empty(), "the searches were written to the log");
+    assert_eq!(
+        values.shown_in(&wal),
+        Vec::<&str>::new(),
+        "in the -wal file"
+    );
+    h.sql("PRAGMA wal_checkpoint(TRUNCATE)");
+    let (db_after, _) = database_bytes(&h);
+    assert_eq!(
+        values.occurrences(&db_after),
+        in_db_before,
+        "in the database file"
+    );
+
+    // (a) The trail as the admin (who sees only names, tier and status) and the supervisor
+    // read it: masked forms and hashes, no values.
+    let tail = values.phone_tail();
+    let iban_last4 = &values.iban_compact()[values.iban_compact().len() - 4..];
+    let email = values.email.to_ascii_lowercase();
+    let (local, domain) = email.split_once('@').unwrap();
+    let expected = [
+        (
+            "account",
+            format!("•••• {iban_last4}"),
+            expected_hmac(&key_file, &format!("account\0{}", values.iban_compact())),
+        ),
+        (
+            "email",
+            format!("{}•••@{domain}", local.chars().next().unwrap()),
+            expected_hmac(&key_file, &format!("email\0{email}")),
+        ),
+        (
+            "phone",
+            format!("•••{}", &tail[tail.len() - 2..]),
+            expected_hmac(&key_file, &format!("phone\0{tail}")),
+        ),
+    ];
+    for reader in ["admin", "supervisor"] {
+        let (text, page) = h.block_on(h.get_ok(reader, "/v1/audit?limit=1000"));
+        assert_eq!(
+            values.shown_in(text.as_bytes()),
+            Vec::<&str>::new(),
+            "{reader}: {text}"
+        );
+        let searches: Vec<serde_json::Value> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "customer.search" && e["actor"] == "supervisor")
+            .map(|e| serde_json::from_str(e["detail"].as_str().unwrap()).unwrap())
+            .collect();
+        for (by, masked, hmac) in &expected {
+            let found = searches.iter().find(|d| d["by"] == *by).unwrap_or_else(|| {
+                panic!("{reader}: no search by {by} in {searches:?}");
+            });
+            assert_eq!(found["q_masked"], *masked, "{reader}: {found}");
+            assert_eq!(found["q_hmac"], *hmac, "{reader}: {found}");
+            assert!(found["results"].as_u64().unwrap() >= 1, "{found}");
+            assert_eq!(found.as_object().unwrap().len(), 4, "{found}");
+        }
+    }
+
+    // (c) With the key, the value finds the searches, however it is spelled now.
+    let iban_spaced = values.iban.to_ascii_lowercase();
+    assert!(iban_spaced.contains(' '), "{iban_spaced}");
+    let digits = values.phone_digits();
+    let phone_other: String = format!("00{digits}")
+        .as_bytes()
+        .chunks(3)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join("-");
+    assert_ne!(phone_other, values.phone);
+    let email_upper = values.email.to_ascii_uppercase();
+    for (value, by) in [
+        (iban_spaced.as_str(), "account"),
+        (phone_other.as_str(), "phone"),
+        (email_upper.as_str(), "email"),
+    ] {
+        let (code, out, err) = find_cli(&h, &["--searched", value, "--json"]);
+        assert_eq!(code, 0, "{out}{err}");
+        let answer: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let searches = answer["searches"].as_array().unwrap();
+        assert_eq!(searches.len(), 1, "{value}: {answer}");
+        assert_eq!(searches[0]["actor"], "supervisor", "{answer}");
+        assert_eq!(searches[0]["by"], by, "{answer}");
+        assert!(searches[0]["results"].as_u64().unwrap() >= 1, "{answer}");
+        let (_, masked, hmac) = expected.iter().find(|e| e.0 == by).unwrap();
+        assert_eq!(searches[0]["q_masked"], *masked, "{answer}");
+        assert_eq!(answer["q_hmac"], *hmac, "{answer}");
+        assert_eq!(values.shown_in(out.as_bytes()), Vec::<&str>::new(), "{out}");
+
+        let (code, out, err) = find_cli(&h, &["--searched", value, "--by", by]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(
+            out.contains("supervisor") && out.contains(&format!("by {by}")),
+            "{out}"
+        );
+        assert_eq!(out.lines().count(), 1, "{out}");
+    }
+    // The value may come on standard input, out of shell history and process listings.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_desk-server"))
+        .args(["audit", "find", "--searched", "-"])
+        .env("DESK_SERVER_DATA_DIR", h.dir.path())
+        .env_remove("DESK_SERVER_CONFIG")
+        .env_remove("DESK_SERVER_AUDIT_KEY_FILE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{iban_spaced}").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.contains("supervisor") && out.contains("by account"),
+        "{out}"
+    );
+    // A value nobody searched for, and a searched one read as another kind, find nothing.
+    for args in [
+        vec!["--searched", never_searched.iban.as_str()],
+        vec!["--searched", never_searched.email.as_str(), "--json"],
+        vec!["--searched", typed[0].as_str(), "--by", "name"],
+    ] {
+        let (code, out, err) = find_cli(&h, &args);
+        assert_eq!(code, 0, "{args:?}: {out}{err}");
+        if args.contains(&"--json") {
+            let answer: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(answer["searches"], serde_json::json!([]), "{answer}");
+        } else {
+            assert_eq!(out.trim(), "no search for that value", "{args:?}");
+        }
+    }
+
+    // (d) The key is a file of its own, for its owner only, and the database holds none of it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let key_text = std::fs::read_to_string(&key_file).unwrap();
+    let key_bytes = hex::decode(key_text.trim_end()).unwrap();
+    assert_eq!(key_bytes.len(), 32);
+    let (db, wal) = database_bytes(&h);
+    for file in [&db, &wal] {
+        assert_eq!(count(file, key_text.trim_end().as_bytes()), 0);
+        assert_eq!(
+            count(&file.to_ascii_lowercase(), key_text.trim_end().as_bytes()),
+            0
+        );
+        assert_eq!(count(file, &key_bytes), 0);
+    }
+
+    let (code, out) = verify_cli(&h);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn audit_find_needs_the_key_and_refuses_a_damaged_one() {
+    let Some(h) = Harness::start() else { return };
+    let run = |key_file: &std::path::Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_desk-server"))
+            .args(["audit", "find", "--searched", "jane@example.com"])
+            .env("DESK_SERVER_DATA_DIR", h.dir.path())
+            .env("DESK_SERVER_AUDIT_KEY_FILE", key_file)
+            .env_remove("DESK_SERVER_CONFIG")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let missing = h.dir.path().join("elsewhere").join("audit-search-key");
+    let (code, err) = run(&missing);
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        err.contains("elsewhere") && err.contains("no such file"),
+        "{err}"
+    );
+    assert!(!missing.exists(), "a tool makes no key of its own");
+
+    let damaged = h.dir.path().join("damaged-key");
+    std::fs::write(&damaged, "0123456789abcdef".repeat(4).to_uppercase()).unwrap();
+    let (code, err) = run(&damaged);
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("64 lower-case hex digits"), "{err}");
+
+    // A value that is not what `--by` says is refused as the search refuses it.
+    let out = Command::new(env!("CARGO_BIN_EXE_desk-server"))
+        .args(["audit", "find", "--searched", "jane", "--by", "phone"])
+        .env("DESK_SERVER_DATA_DIR", h.dir.path())
+        .env_remove("DESK_SERVER_AUDIT_KEY_FILE")
+        .env_remove("DESK_SERVER_CONFIG")
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("six digits"), "{err}");
+}
+
+#[test]
+fn the_server_refuses_to_start_with_a_damaged_audit_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("audit-search-key");
+    std::fs::write(&key_file, "not a key\n").unwrap();
+    let config = desk_server::config::Config {
+        issuer: Some("http://127.0.0.1:9".into()),
+        data_dir: dir.path().to_owned(),
+        ..desk_server::config::Config::default()
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let result = runtime.block_on(async {
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        desk_server::Server::new(config, std::sync::Arc::new(store)).await
+    });
+    let err = result.err().expect("refused").to_string();
+    assert!(
+        err.contains("audit-search-key") && err.contains("64 lower-case hex digits"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&key_file).unwrap(),
+        "not a key\n",
+        "kept, not replaced"
+    );
+}
+
+#[test]
+fn entries_of_one_action_are_paged_in_chain_order() {
+    let Some(h) = Harness::start() else { return };
+    h.block_on(async {
+        for q in ["a", "e", "i"] {
+            h.get_ok("agent1", &format!("/v1/customers?q={q}")).await;
+            h.get_ok("agent1", "/v1/customers/1").await;
+        }
+    });
+    let mut seqs = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = h
+            .block_on(h.store.audit_of_action("customer.search", after, 2))
+            .unwrap();
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        assert!(page.iter().all(|e| e.action == "customer.search"));
+        seqs.extend(page.iter().map(|e| e.seq));
+    }
+    let expected: Vec<i64> = h
+        .block_on(
+            sqlx::query_scalar(
+                "SELECT seq FROM audit WHERE action = 'customer.search' ORDER BY seq",
+            )
+            .fetch_all(h.store.pool()),
+        )
+        .unwrap();
+    assert_eq!(seqs.len(), 3);
+    assert_eq!(seqs, expected);
 }

@@ -5,6 +5,13 @@
 //! removing or inserting an entry anywhere breaks the chain at that entry, and [`verify`] names
 //! it. Removing entries from the end leaves a shorter chain that still verifies: compare
 //! [`Verification::head`] with a copy kept elsewhere to catch that.
+//!
+//! No entry holds a customer's value in the clear: a search is kept as a keyed hash and a masked
+//! form ([`searched`]), with the key outside the database ([`key`]), so the trail can be read by
+//! roles that may not see those values and still answer "who searched for this IBAN?".
+
+pub mod key;
+pub mod searched;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -46,7 +53,8 @@ pub struct AuditEvent {
     pub resource: String,
     /// How it ended.
     pub outcome: Outcome,
-    /// Anything else worth keeping, as JSON (the search text, the roles at sign-in).
+    /// Anything else worth keeping, as JSON (a search's keyed hash and masked form, the roles
+    /// at sign-in). Never a customer's value, a message body or a token.
     pub detail: serde_json::Value,
 }
 
