@@ -174,6 +174,53 @@ describe('a layout pushed to an open window', () => {
     await saveScreenshot(session, 'ticket');
   });
 
+  it('shows a reply holding a right-to-left override and a zero-width space as markers, in the order written', async () => {
+    const reply = 'See invoice\u202Efdp.exe from pay\u200Bpal';
+    // Filled in by script (WebDriver's keystrokes do not type bidi controls) and sent with the
+    // button, as an agent sends it: through the app and the server, and back.
+    await session.executeAsync(
+      `const box = document.querySelector('[data-testid="reply-text"]');
+       box.value = arguments[0];
+       box.dispatchEvent(new Event('input'));
+       document.querySelector('[data-testid="reply-send"]').click();
+       arguments[1]();`,
+      [reply],
+    );
+    const override = '[data-widget="ticket.messages"] .invisible-char[title="U+202E RIGHT-TO-LEFT OVERRIDE"]';
+    await session.find(override, { timeoutMs: 10_000 });
+    const shown = await session.executeAsync(
+      `const marker = document.querySelector(arguments[0]);
+       marker.scrollIntoView({ block: 'center' });
+       const body = marker.closest('.message-body');
+       const after = marker.nextSibling;
+       // Where the first and the last character of "fdp.exe" are drawn.
+       const range = document.createRange();
+       const left = (i) => { range.setStart(after, i); range.setEnd(after, i + 1); return range.getBoundingClientRect().left; };
+       arguments[1]({
+         text: body.textContent,
+         zeroWidth: body.querySelector('.invisible-char[title="U+200B ZERO WIDTH SPACE"]')?.textContent ?? null,
+         after: after.textContent,
+         markerRight: marker.getBoundingClientRect().right,
+         f: left(0),
+         e: left(6),
+       });`,
+      [override],
+    );
+    assert.equal(shown.text, 'See invoice⟨U+202E⟩fdp.exe from pay⟨U+200B⟩pal');
+    assert.equal(shown.zeroWidth, '⟨U+200B⟩');
+    assert.match(shown.after, /^fdp\.exe/);
+    // Not reordered: the text after the marker runs on to its right, left to right.
+    assert.ok(shown.markerRight <= shown.f + 1, `after the marker: ${JSON.stringify(shown)}`);
+    assert.ok(shown.f < shown.e, `"fdp.exe" drawn left to right: ${JSON.stringify(shown)}`);
+    // Only the display changed: the app still reads the reply as it was sent.
+    const answer = await session.executeAsync(
+      `const done = arguments[0];
+       window.__TAURI_INTERNALS__.invoke('open_ticket', { id: 11 }).then(done, (e) => done(e));`,
+    );
+    assert.ok(answer.value.messages.some((m) => m.body === reply), 'the stored reply is unchanged');
+    await saveScreenshot(session, 'ticket-invisible-characters');
+  });
+
   it('pages through 10,000 transactions in a table that keeps only the rows in view', async () => {
     await session.click(await session.find('[data-testid="nav-search"]'));
     await openFromSearch(7);

@@ -165,6 +165,34 @@ describe('ticket page', () => {
     expect(root.querySelector('textarea')).toBeNull();
   });
 
+  it('shows bidi controls and zero-width characters in the subject and messages as markers', async () => {
+    const tricky = {
+      ...ticket,
+      subject: 'Refund\u200B please',
+      messages: [
+        { id: 3, internal: false, author: 'Ada\u2067', time: null, body: 'See invoice\u202Efdp.exe\nthanks\uFEFF' },
+        { id: 4, internal: false, author: 'Ada', time: null, body: 'مرحبا، أريد استرداد المبلغ' },
+      ],
+    };
+    const ctx = context(ticketPolicy(['ticket.messages']), {
+      openTicket: vi.fn(async () => ({ source: 'server', asOf: 0, value: tricky })),
+    } as Partial<Api>);
+    await renderTicket(root, 11, ctx);
+    for (const c of ['\u200B', '\u202E', '\u2067', '\uFEFF']) expect(root.textContent).not.toContain(c);
+    expect(root.querySelector('h2')?.textContent).toBe('Refund⟨U+200B⟩ please');
+    const body = root.querySelector<HTMLElement>('[data-message="3"] .message-body')!;
+    expect(body.dir).toBe('auto');
+    expect(body.textContent).toBe('See invoice⟨U+202E⟩fdp.exe\nthanks⟨U+FEFF⟩');
+    const marker = body.querySelector<HTMLElement>('.invisible-char')!;
+    expect(marker.title).toBe('U+202E RIGHT-TO-LEFT OVERRIDE');
+    expect(marker.nextSibling?.textContent).toBe('fdp.exe\nthanks');
+    expect(root.querySelector('[data-message="3"] .muted .invisible-char')?.textContent).toBe('⟨U+2067⟩');
+    // Right-to-left text is left as it is.
+    const arabic = root.querySelector<HTMLElement>('[data-message="4"] .message-body')!;
+    expect(arabic.textContent).toBe('مرحبا، أريد استرداد المبلغ');
+    expect(arabic.querySelector('.invisible-char')).toBeNull();
+  });
+
   it('offers the reply box when granted, with internal notes only when those are', async () => {
     const replyToTicket = vi.fn(async () => ticket.messages[0]);
     const ctx = context(ticketPolicy(['ticket.messages', 'ticket.internal_notes', 'ticket.reply']), {
@@ -288,6 +316,16 @@ describe('transactions page', () => {
     expect(listTransactions).toHaveBeenLastCalledWith(7, expect.objectContaining({ cursor: 'more' }));
     expect(grid.getAttribute('aria-rowcount')).toBe('250');
     expect(key('Tab')).toBe(true); // other keys are left alone
+  });
+
+  it('shows invisible characters in merchants and descriptions as markers', async () => {
+    const row = { ...tx(0), merchant: 'Shop\u202Epots', description: 'fee\u200Bwaived\u0085' };
+    const listTransactions = vi.fn(async () => ({ source: 'server', asOf: 0, value: { items: [row], nextCursor: null } }));
+    await renderTransactions(root, 7, context(txPolicy(), { listTransactions } as Partial<Api>));
+    const cells = [...root.querySelectorAll<HTMLElement>('[role="gridcell"]')].map((c) => c.textContent);
+    expect(cells).toContain('Shop⟨U+202E⟩pots');
+    expect(cells).toContain('fee⟨U+200B⟩waived⟨U+0085⟩');
+    expect(root.textContent).not.toMatch(/[\u202E\u200B\u0085]/);
   });
 
   it('says so when the role has no transaction list', async () => {

@@ -1,9 +1,10 @@
 // The pages an agent works in, each rendered from its layout through one widget registry: a
 // widget the verified policy does not grant is not in the layout, so it is neither rendered nor
-// fetched for. All server text is set as text, never as HTML.
+// fetched for. All server text is set as text, never as HTML, and through `showText`, so its
+// bidi controls and invisible characters are shown as markers and never act.
 import type { Api, CustomerDto, MessageDto, PolicyDto, SourcedDto, TicketDto } from './api';
 import { explain } from './api';
-import { fieldValue, formatAmount, formatTime } from './format';
+import { fieldValue, formatAmount, formatTime, showText } from './format';
 import { WIDGET_LABELS } from './workspace';
 
 /** What every widget of a page gets. */
@@ -27,9 +28,10 @@ export function widgetsOf(policy: PolicyDto, page: string): string[] {
   return policy.pages.find((p) => p.page === page)?.widgets ?? [];
 }
 
+/** An element holding `text` (as `showText` shows it: labels and record text alike). */
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string) {
   const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
+  if (text !== undefined) node.append(showText(text));
   if (className) node.className = className;
   return node;
 }
@@ -66,7 +68,8 @@ function link(text: string, onClick: () => void, testId?: string): HTMLButtonEle
 function problem(err: unknown): HTMLElement {
   const p = el('p', undefined, 'warning');
   p.setAttribute('role', 'alert');
-  p.textContent = explain(err);
+  // The reason may quote the server.
+  p.append(showText(explain(err)));
   return p;
 }
 
@@ -198,8 +201,8 @@ export const CUSTOMER_WIDGETS: Record<string, CustomerWidget> = {
       const item = el('li');
       // Restricted values such as the account number are never kept offline.
       item.append(a.number ? fieldValue('account.number', a.number, ctx.policy.fields) : 'Account');
-      if (a.balance !== null) item.append(' · ', formatAmount(a.balance, a.currency));
-      if (a.status) item.append(` · ${a.status}`);
+      if (a.balance !== null) item.append(' · ', showText(formatAmount(a.balance, a.currency)));
+      if (a.status) item.append(showText(` · ${a.status}`));
       list.append(item);
     }
     section.append(list.childElementCount ? list : el('p', 'No accounts.', 'muted'));
@@ -208,8 +211,8 @@ export const CUSTOMER_WIDGETS: Record<string, CustomerWidget> = {
     const list = el('ul');
     for (const card of (c.accounts ?? []).flatMap((a) => a.cards ?? [])) {
       const item = el('li');
-      item.append(`${card.brand ?? 'Card'} `, fieldValue('card.number', card.number, ctx.policy.fields));
-      if (card.status) item.append(` · ${card.status}`);
+      item.append(showText(`${card.brand ?? 'Card'} `), fieldValue('card.number', card.number, ctx.policy.fields));
+      if (card.status) item.append(showText(` · ${card.status}`));
       list.append(item);
     }
     section.append(list.childElementCount ? list : el('p', 'No cards.', 'muted'));
@@ -245,7 +248,7 @@ export const CUSTOMER_WIDGETS: Record<string, CustomerWidget> = {
       const item = el('li');
       const subject = link(t.subject ?? `Ticket ${t.id}`, () => ctx.openTicket(t.id));
       subject.dataset.ticket = String(t.id);
-      item.append(subject, ` · ${t.priority ?? ''} · ${t.status ?? ''}`);
+      item.append(subject, showText(` · ${t.priority ?? ''} · ${t.status ?? ''}`));
       list.append(item);
     }
     section.append(open.length ? list : el('p', 'No open tickets.', 'muted'));
@@ -294,8 +297,10 @@ function messageItem(m: MessageDto): HTMLElement {
   const item = el('li', undefined, m.internal ? 'message internal' : 'message');
   item.dataset.message = String(m.id);
   const meta = el('p', `${m.internal ? 'Internal note · ' : ''}${m.author ?? ''} · ${formatTime(m.time)}`, 'muted');
-  // Server text: set as text only, whatever it contains.
-  const body = el('p', m.body ?? '');
+  // Server text: set as text only, whatever it contains. Its direction is its own, line by line
+  // (`dir="auto"`, and `unicode-bidi: plaintext` in the CSS), isolated from the page around it.
+  const body = el('p', m.body ?? '', 'message-body');
+  body.dir = 'auto';
   item.append(meta, body);
   return item;
 }
@@ -574,7 +579,7 @@ export async function renderTransactions(root: HTMLElement, customerId: number, 
       for (const [j, c] of cells.entries()) {
         const cell = el('span', undefined, j === 1 ? 'cell amount' : 'cell');
         cell.setAttribute('role', 'gridcell');
-        cell.append(c);
+        cell.append(typeof c === 'string' ? showText(c) : c);
         row.append(cell);
       }
       return row;

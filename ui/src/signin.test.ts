@@ -122,6 +122,19 @@ describe('sign-in screen', () => {
     expect(root.querySelector('img')).toBeNull();
   });
 
+  it("shows invisible characters in the agent's name and in errors as markers", async () => {
+    await start(root, fakeApi({ currentAgent: vi.fn(async () => ({ ...agent, name: 'Sam\u202E\u200B' })) }));
+    expect(q('agent-name')?.textContent).toBe('Signed in as Sam⟨U+202E⟩⟨U+200B⟩');
+    const signIn = vi.fn(async () => {
+      throw new CommandError('server_refused', 'refused: \u202Eti esoohc');
+    });
+    renderSignIn(root, status, fakeApi({ signIn }));
+    (q('sign-in-button') as HTMLButtonElement).click();
+    await flush();
+    expect(q('sign-in-note')?.textContent).toContain('⟨U+202E⟩ti esoohc');
+    expect(q('sign-in-note')?.textContent).not.toContain('\u202E');
+  });
+
   it('labels a URL it cannot parse with the text as given', () => {
     expect(providerLabel('not a url')).toBe('not a url');
     expect(providerLabel('http://127.0.0.1:4010')).toBe('127.0.0.1:4010');

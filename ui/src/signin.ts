@@ -1,8 +1,8 @@
 // The sign-in screen and the signed-in view. Server and configuration text is only ever set as
-// text, never as HTML.
+// text, never as HTML, and through `showText`, so invisible characters in it are shown, not obeyed.
 import type { AgentDto, Api, AppStatusDto, PolicyDto, SourcedDto } from './api';
 import { explain } from './api';
-import { formatTime } from './format';
+import { formatTime, showText } from './format';
 import {
   forgetDrafts,
   renderCustomer,
@@ -20,7 +20,7 @@ function el<K extends keyof HTMLElementTagNameMap>(
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (props.className) node.className = props.className;
-  if (props.text !== undefined) node.textContent = props.text;
+  if (props.text !== undefined) node.append(showText(props.text));
   if (props.testId) node.dataset.testid = props.testId;
   if (props.id) node.id = props.id;
   node.append(...children);
@@ -71,7 +71,7 @@ export function renderSignIn(root: HTMLElement, status: AppStatusDto, api: Api):
     } catch (err) {
       note.className = 'warning';
       note.setAttribute('role', 'alert');
-      note.textContent = message(err);
+      note.replaceChildren(showText(message(err)));
       signIn.disabled = false;
     }
   });
@@ -116,7 +116,7 @@ export function renderSignedIn(root: HTMLElement, status: AppStatusDto, agent: A
       renderSignIn(root, status, api);
     } catch (err) {
       note.className = 'warning';
-      note.textContent = message(err);
+      note.replaceChildren(showText(message(err)));
       signOut.disabled = false;
     }
   });

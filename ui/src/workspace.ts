@@ -1,6 +1,7 @@
 // A summary of the agent's verified policy: role, validity, and each page's widgets in layout
 // order (as `data-layout-widget`; the widgets themselves are rendered by `pages.ts`). The app
 // verifies every policy before it reaches the window; a pushed one replaces what is shown at once.
+import { showText } from './format';
 import type { PolicyDto } from './generated/PolicyDto';
 
 /** Names of pages as agents read them. */
@@ -38,7 +39,7 @@ const label = (labels: Record<string, string>, id: string) => labels[id] ?? id;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
+  if (text !== undefined) node.append(showText(text));
   return node;
 }
 
@@ -90,5 +91,6 @@ export function renderPolicyProblem(container: HTMLElement, text: string): void 
     note.setAttribute('role', 'alert');
     container.append(note);
   }
-  note.textContent = text;
+  // The reason may quote the server.
+  note.replaceChildren(showText(text));
 }

@@ -3,6 +3,12 @@
 //! Exit codes: 0 success, 1 a check or operation failed, 2 bad usage or configuration.
 //! Warnings (such as a pushed policy that was refused) go to stderr; `DESK_LOG` sets the level
 //! (`warn` by default, `debug` for more).
+//!
+//! Everything it prints that did not come from `desk` itself (record text, names, server and
+//! provider answers, error reasons) goes through [`terminal`], text and JSON alike, so that no
+//! text can run in the terminal or print differently from what it says.
+
+mod terminal;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,6 +16,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use desk_app::Offline;
 use desk_app::{App, AppError, EffectivePolicy, ErrorCode, Role};
+use terminal::line;
 
 #[derive(Parser)]
 #[command(
@@ -156,7 +163,7 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("DESK_LOG")
                 .unwrap_or_else(|_| "warn".into()),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(|| terminal::LogWriter(std::io::stderr()))
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .without_time()
@@ -164,54 +171,62 @@ async fn main() -> ExitCode {
     let app = match App::load() {
         Ok(app) => app,
         Err(e) => {
-            eprintln!("desk: {e}");
+            eprintln!("desk: {}", line(&e.to_string()));
             return ExitCode::from(2);
         }
     };
     match run(&cli, &app).await {
         Ok(code) => code,
         Err(e) => {
-            // One line, with the stable code first, for people and scripts alike.
+            // One line, with the stable code first, for people and scripts alike (the reason
+            // may quote the server: escaped, it stays one line and cannot act on the terminal).
             match e.downcast_ref::<AppError>() {
                 Some(app_error) => {
-                    eprintln!("desk: {}: {app_error}", app_error.code().as_str());
+                    let reason = line(&app_error.to_string()).into_owned();
+                    eprintln!("desk: {}: {reason}", app_error.code().as_str());
                     if app_error.code() == ErrorCode::Config {
                         return ExitCode::from(2);
                     }
                 }
-                None => eprintln!("desk: {e:#}"),
+                None => eprintln!("desk: {}", line(&format!("{e:#}"))),
             }
             ExitCode::FAILURE
         }
     }
 }
 
+/// Prints `value` as pretty JSON, every hidden character escaped ([`terminal::json`]).
+fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+    println!("{}", terminal::json(&serde_json::to_string_pretty(value)?));
+    Ok(())
+}
+
 fn print_identity(json: bool, identity: &desk_app::Identity) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(identity)?);
+        print_json(identity)?;
     } else {
         let name = identity.name.as_deref().unwrap_or(&identity.subject);
         println!(
-            "Signed in as {name} (subject {}) at {}",
-            identity.subject, identity.issuer
+            "Signed in as {} (subject {}) at {}",
+            line(name),
+            line(&identity.subject),
+            line(&identity.issuer)
         );
         let roles = if identity.roles.is_empty() {
             "(none)".to_owned()
         } else {
             identity.roles.join(", ")
         };
-        println!("roles: {roles}");
+        println!("roles: {}", line(&roles));
     }
     Ok(())
 }
 
-/// Prints a policy as text, or as JSON: pretty, or on one line (`watching`) so that a watcher's
-/// output can be read line by line.
-/// A value or `-`.
+/// A value as one line of text ([`terminal::line`]), or `-`.
 fn or_dash<T: std::fmt::Display>(value: &Option<T>) -> String {
     value
         .as_ref()
-        .map_or_else(|| "-".to_owned(), ToString::to_string)
+        .map_or_else(|| "-".to_owned(), |v| line(&v.to_string()).into_owned())
 }
 
 /// Prints a record with where it came from: JSON with `source` and `as_of`, or text with a last
@@ -222,7 +237,7 @@ fn print_sourced<T: serde::Serialize>(
     text: impl FnOnce(&T),
 ) -> anyhow::Result<ExitCode> {
     if json {
-        println!("{}", serde_json::to_string_pretty(sourced)?);
+        print_json(sourced)?;
         return Ok(ExitCode::SUCCESS);
     }
     text(&sourced.value);
@@ -235,26 +250,31 @@ fn print_sourced<T: serde::Serialize>(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Prints a policy as text, or as JSON: pretty, or on one line (`watching`) so that a watcher's
+/// output can be read line by line.
 fn print_policy(json: bool, watching: bool, policy: &EffectivePolicy) -> anyhow::Result<()> {
     if json && watching {
-        println!("{}", serde_json::to_string(policy)?);
+        println!("{}", terminal::json(&serde_json::to_string(policy)?));
         return Ok(());
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(policy)?);
-        return Ok(());
+        return print_json(policy);
     }
     let expires = chrono::DateTime::from_timestamp(policy.expires_at, 0)
         .map_or_else(|| policy.expires_at.to_string(), |t| t.to_rfc3339());
     println!(
         "Policy version {} for {}, issued by {}, expires {expires}",
-        policy.version, policy.subject, policy.issuer
+        policy.version,
+        line(&policy.subject),
+        line(&policy.issuer)
     );
+    // Roles, actions, pages and widgets are the policy's own names, checked when it was
+    // verified; escaped all the same, as everything the server sent.
     let list = |items: Vec<String>| {
         if items.is_empty() {
             "(none)".to_owned()
         } else {
-            items.join(", ")
+            line(&items.join(", ")).into_owned()
         }
     };
     let roles = policy
@@ -277,7 +297,7 @@ fn print_policy(json: bool, watching: bool, policy: &EffectivePolicy) -> anyhow:
     // Pages in the app's order (the map's order), widgets in the layout's.
     for (page, widgets) in &policy.layout.pages {
         let widgets = widgets.iter().map(ToString::to_string).collect();
-        println!("{page}: {}", list(widgets));
+        println!("{}: {}", line(&page.to_string()), list(widgets));
     }
     Ok(())
 }
@@ -288,6 +308,9 @@ fn read_layout(file: &Path) -> Result<desk_app::Layout, AppError> {
     desk_app::parse_layout(&text)
         .map_err(|e| AppError::InvalidInput(format!("{}: {e}", file.display())))
 }
+
+/// The indent of a message body's lines in `desk ticket`.
+const BODY: &str = "    ";
 
 async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
     match &cli.command {
@@ -306,7 +329,7 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
         } => {
             let out = app.sign_out().await?;
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&out)?);
+                print_json(&out)?;
             } else if !out.was_signed_in {
                 println!("Nobody was signed in.");
             } else if out.revoked {
@@ -327,7 +350,7 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
         Command::Status => {
             let status = app.status().await;
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&status)?);
+                print_json(&status)?;
             } else {
                 let issuer = status.issuer.as_deref().unwrap_or("(none configured)");
                 let who = if status.signed_in {
@@ -335,14 +358,21 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
                 } else {
                     "signed out"
                 };
-                println!("Support Desk {}: {who}; provider {issuer}", status.version);
+                println!(
+                    "Support Desk {}: {who}; provider {}",
+                    status.version,
+                    line(issuer)
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Config => {
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(app.config())?);
+                print_json(app.config())?;
             } else {
+                // The agent's own configuration, as TOML to paste back into the file: TOML
+                // strings escape control characters themselves, and an escape of ours would
+                // not be TOML.
                 print!("{}", toml::to_string(app.config())?);
             }
             Ok(ExitCode::SUCCESS)
@@ -350,11 +380,12 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
         Command::Doctor => {
             let report = app.doctor().await;
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                print_json(&report)?;
             } else {
                 for check in &report.checks {
                     let mark = if check.ok { "ok  " } else { "FAIL" };
-                    println!("{mark} {:<18} {}", check.name, check.detail);
+                    // The detail may quote the provider's or the keychain's answer.
+                    println!("{mark} {:<18} {}", check.name, line(&check.detail));
                 }
             }
             Ok(if report.all_ok() {
@@ -373,8 +404,9 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
                 // Serializing our own type does not fail; say so if it ever does.
                 if let Err(e) = print_policy(cli.json, true, policy) {
                     eprintln!(
-                        "desk: cannot print policy version {}: {e:#}",
-                        policy.version
+                        "desk: cannot print policy version {}: {}",
+                        policy.version,
+                        line(&format!("{e:#}"))
                     );
                 }
             });
@@ -403,7 +435,7 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
                     println!("no customer matches");
                 }
                 if let Some(next) = &page.next_cursor {
-                    println!("more: --cursor {next}");
+                    println!("more: --cursor {}", line(next));
                 }
             })
         }
@@ -421,7 +453,7 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
                     ("since", &c.created_at),
                 ] {
                     if let Some(value) = value {
-                        println!("  {label:<8} {value}");
+                        println!("  {label:<8} {}", line(value));
                     }
                 }
                 for a in c.accounts.iter().flatten() {
@@ -474,7 +506,7 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
                     );
                 }
                 if let Some(next) = &page.next_cursor {
-                    println!("more: --cursor {next}");
+                    println!("more: --cursor {}", line(next));
                 }
             })
         }
@@ -491,7 +523,7 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
                     );
                 }
                 if let Some(next) = &page.next_cursor {
-                    println!("more: --cursor {next}");
+                    println!("more: --cursor {}", line(next));
                 }
             })
         }
@@ -512,7 +544,13 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
                         "message"
                     };
                     println!("  [{}] {kind} by {}:", or_dash(&m.time), or_dash(&m.author));
-                    println!("    {}", or_dash(&m.body));
+                    // A body keeps its line breaks, each line indented like the first, so
+                    // no line of it can pass for a header like the one above.
+                    let body = m
+                        .body
+                        .as_deref()
+                        .map_or("-".into(), |b| terminal::block(b, BODY));
+                    println!("{BODY}{body}");
                 }
             })
         }
@@ -521,7 +559,7 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
         } => {
             let report = app.cache_status().await?;
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                print_json(&report)?;
                 return Ok(ExitCode::SUCCESS);
             }
             let Some(report) = report else {
@@ -532,7 +570,7 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
                 t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
                     .map_or_else(|| "-".to_owned(), |t| t.to_rfc3339())
             };
-            println!("cache {}", report.path.display());
+            println!("cache {}", line(&report.path.display().to_string()));
             println!("  size          {} bytes", report.status.file_bytes);
             for (kind, n) in &report.status.per_kind {
                 println!("  {:<13} {n}", format!("{kind}s"));
@@ -566,12 +604,14 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
         } => {
             let order = app.wipe(subject).await?;
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&order)?);
+                print_json(&order)?;
             } else {
                 println!(
                     "Wipe {} ordered for {} at {}; their devices shred their caches at their next \
                      connection",
-                    order.wipe_id, order.subject, order.ordered_at
+                    order.wipe_id,
+                    line(&order.subject),
+                    line(&order.ordered_at)
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -585,11 +625,14 @@ async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {
             let layout = read_layout(file)?;
             let published = app.publish_layout(*role, &layout).await?;
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&published)?);
+                print_json(&published)?;
             } else {
                 println!(
                     "Published the layout of {}: version {} (by {} at {})",
-                    published.role, published.version, published.updated_by, published.updated_at
+                    line(&published.role.to_string()),
+                    published.version,
+                    line(&published.updated_by),
+                    line(&published.updated_at)
                 );
             }
             Ok(ExitCode::SUCCESS)

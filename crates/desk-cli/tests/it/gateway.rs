@@ -109,6 +109,26 @@ impl Gateway {
         })
     }
 
+    /// Runs `statement`, with `binds` as its parameters, on the server's database beside the
+    /// running server: data that reached it some other way than the API (an import from the
+    /// mail system, an older version). Asserts it changed something.
+    pub fn write(&self, statement: &str, binds: &[&str]) {
+        let path = self.data.path().join(desk_server::store::sqlite::FILE_NAME);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let store = SqliteStore::open_file(&path).await.unwrap();
+            let mut query = sqlx::query(statement);
+            for bind in binds {
+                query = query.bind(*bind);
+            }
+            let done = query.execute(store.pool()).await.unwrap();
+            assert!(done.rows_affected() > 0, "{statement}: no row changed");
+        });
+    }
+
     /// The JWKS a client pins: the server's public policy keys.
     pub fn keys_file(&self) -> PathBuf {
         self.data.path().join(desk_server::policy_key::PUBLIC_FILE)

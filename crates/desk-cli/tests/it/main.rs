@@ -5,6 +5,7 @@ mod login;
 mod offline;
 mod policy;
 mod records;
+mod terminal;
 
 use std::process::{Command, Output};
 
