@@ -99,6 +99,9 @@ pub struct PolicyDto {
     pub fields: std::collections::BTreeMap<String, String>,
     /// The actions the agent may take, such as `ticket.reply`.
     pub actions: Vec<String>,
+    /// What the agent may search customers by (`name`, `email`, `phone`, `account`), so the
+    /// search field can say what it accepts; the server refuses any other.
+    pub search_by: Vec<String>,
 }
 
 /// One page of the layout.
@@ -144,6 +147,12 @@ impl From<&desk_app::EffectivePolicy> for PolicyDto {
                 .actions
                 .iter()
                 .map(|a| a.as_str().to_owned())
+                .collect(),
+            search_by: p
+                .policy
+                .search_by
+                .iter()
+                .map(|k| k.as_str().to_owned())
                 .collect(),
         }
     }

@@ -7,6 +7,7 @@ import {
   ROW_HEIGHT,
   renderCustomer,
   renderSearch,
+  searchHint,
   renderTicket,
   renderTickets,
   renderTransactions,
@@ -51,6 +52,7 @@ const policy = (search: string[], page: string[]): PolicyDto => ({
   ],
   fields: { 'customer.name': 'full', 'customer.email': 'mask_email', 'card.number': 'last4' },
   actions: [],
+  searchBy: ['name', 'email', 'phone', 'account'],
 });
 
 const empty = { items: [], nextCursor: null };
@@ -100,6 +102,24 @@ describe('search page', () => {
     renderSearch(root, context(policy(['search.box'], [])));
     expect(widgets()).toEqual(['search.box']);
     expect(root.querySelector('[data-testid="search-results"]')).toBeNull();
+  });
+});
+
+describe('search hint', () => {
+  it('says which keys the role may search by', () => {
+    expect(searchHint(['name', 'email', 'phone', 'account'])).toBe('Name, e-mail address, phone or account number');
+    expect(searchHint(['name'])).toBe('Name only');
+    expect(searchHint(['name', 'account'])).toBe('Name or account number');
+    expect(searchHint([])).toBe('Searching is not part of your role');
+    expect(searchHint(['passport'])).toBe('Searching is not part of your role');
+  });
+
+  it('is the placeholder and accessible name of the search field', () => {
+    const p = { ...policy(['search.box', 'search.results'], []), searchBy: ['name'] };
+    renderSearch(root, context(p));
+    const input = root.querySelector<HTMLInputElement>('[data-testid="search-input"]')!;
+    expect(input.placeholder).toBe('Name only');
+    expect(input.getAttribute('aria-label')).toBe('Search customers: Name only');
   });
 });
 

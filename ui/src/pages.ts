@@ -73,6 +73,29 @@ function problem(err: unknown): HTMLElement {
   return p;
 }
 
+/** What each search key reads, as the search field names it. */
+const SEARCH_KEY_WORDS: Record<string, string> = {
+  name: 'name',
+  email: 'e-mail address',
+  phone: 'phone',
+  account: 'account number',
+};
+
+/**
+ * What the search field accepts, from the keys the policy grants: `Name, e-mail address, phone
+ * or account number`, or `Name only` for a role that searches by name alone. The server refuses
+ * any other kind of search, so the field says so rather than let the agent find out.
+ */
+export function searchHint(keys: readonly string[]): string {
+  const words = keys.map((k) => SEARCH_KEY_WORDS[k]).filter((w): w is string => !!w);
+  if (words.length === 0) return 'Searching is not part of your role';
+  const phrase =
+    words.length === 1
+      ? `${words[0]} only`
+      : `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
+  return phrase.charAt(0).toUpperCase() + phrase.slice(1);
+}
+
 /** Renders the search page: the search field (focused) and the results, keyboard first. */
 export function renderSearch(root: HTMLElement, ctx: PageContext): void {
   const widgets = widgetsOf(ctx.policy, 'search');
@@ -83,8 +106,8 @@ export function renderSearch(root: HTMLElement, ctx: PageContext): void {
   if (!box) return;
   const input = el('input');
   input.type = 'search';
-  input.placeholder = 'Name, e-mail address, phone or account number';
-  input.setAttribute('aria-label', 'Search customers');
+  input.placeholder = searchHint(ctx.policy.searchBy);
+  input.setAttribute('aria-label', `Search customers: ${input.placeholder}`);
   input.dataset.testid = 'search-input';
   const status = el('p', '', 'muted');
   status.setAttribute('role', 'status');

@@ -30,6 +30,7 @@ const policy = (version: number, customer: string[]) => ({
   pages: [{ page: 'customer', widgets: customer }],
   fields: { 'customer.email': 'mask_email' },
   actions: [],
+  searchBy: ['name', 'email', 'phone', 'account'],
 });
 
 function fakeApi(overrides: Partial<Api> = {}): Api {

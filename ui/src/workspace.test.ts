@@ -20,6 +20,7 @@ const policy = (version: number, customer: string[]): PolicyDto => ({
   ],
   fields: {},
   actions: [],
+  searchBy: ['name', 'email', 'phone', 'account'],
 });
 
 const widgets = () =>
@@ -42,7 +43,7 @@ describe('workspace', () => {
   });
 
   it('says so when the role grants no page', () => {
-    renderWorkspace(root, { version: 1, roles: [], expiresAt: 0, pages: [], fields: {}, actions: [] });
+    renderWorkspace(root, { version: 1, roles: [], expiresAt: 0, pages: [], fields: {}, actions: [], searchBy: [] });
     expect(root.querySelector('[data-testid="no-pages"]')).not.toBeNull();
   });
 

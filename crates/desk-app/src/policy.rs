@@ -616,6 +616,7 @@ mod tests {
                 ]
                 .into(),
                 actions: [Action::TicketReply].into(),
+                search_by: Default::default(),
                 cache: Default::default(),
             };
             let policy = Policy::of([&def]);

@@ -291,6 +291,13 @@ fn print_policy(json: bool, watching: bool, policy: &EffectivePolicy) -> anyhow:
         .map(ToString::to_string)
         .collect();
     println!("actions: {}", list(actions));
+    let keys = policy
+        .policy
+        .search_by
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    println!("search by: {}", list(keys));
     if policy.layout.pages.is_empty() {
         println!("pages: (none)");
     }

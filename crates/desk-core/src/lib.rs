@@ -42,7 +42,7 @@ pub mod scrub;
 pub mod signed;
 
 pub use field::{FieldClass, Redaction};
-pub use policy::{Action, Known, Page, Policy, RoleDefinition, Widget};
+pub use policy::{Action, Known, Page, Policy, RoleDefinition, SearchKey, Widget};
 pub use record::{Field, RecordKind};
 pub use role::Role;
 

@@ -66,6 +66,30 @@ closed_names! {
     }
 }
 
+closed_names! {
+    /// What customers may be searched by. A role searches only by the keys its definition
+    /// grants, and only by a key whose field it sees at least masked: a search by a value is a
+    /// way of learning who holds it.
+    SearchKey, "search key" {
+        Name = "name", "Words that start words of the customer's name.";
+        Email = "email", "A whole e-mail address.";
+        Phone = "phone", "A phone number, in any common notation.";
+        Account = "account", "An account number (IBAN).";
+    }
+}
+
+impl SearchKey {
+    /// The field whose value the key searches: the role must see it at least masked.
+    pub fn field(self) -> Field {
+        match self {
+            Self::Name => Field::CustomerName,
+            Self::Email => Field::CustomerEmail,
+            Self::Phone => Field::CustomerPhone,
+            Self::Account => Field::AccountNumber,
+        }
+    }
+}
+
 /// What a widget needs the role to hold before it may be shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Needs {
@@ -178,6 +202,9 @@ pub struct RoleDefinition {
     /// Actions the role may take.
     #[serde(default)]
     pub actions: BTreeSet<Action>,
+    /// What the role may search customers by; nothing when not listed.
+    #[serde(default)]
+    pub search_by: BTreeSet<SearchKey>,
     /// What the role may cache.
     #[serde(default)]
     pub cache: CacheRules,
@@ -211,6 +238,14 @@ pub enum DefinitionError {
         /// What is missing, in words.
         needs: String,
     },
+    /// A search key is granted whose field the role does not see in any form.
+    #[error("search by `{key}` needs field `{field}`, which the role does not see")]
+    SearchKey {
+        /// The key.
+        key: SearchKey,
+        /// Its field.
+        field: Field,
+    },
     /// A restricted kind, or one the role cannot read, is marked cacheable; or a time is too long.
     #[error("cache rule refused: {0}")]
     Cache(String),
@@ -240,6 +275,12 @@ impl RoleDefinition {
                 };
                 return Err(DefinitionError::WidgetNeeds { widget, needs });
             }
+        }
+        if let Some(&key) = self.search_by.iter().find(|k| !policy.shows(k.field())) {
+            return Err(DefinitionError::SearchKey {
+                key,
+                field: key.field(),
+            });
         }
         for (&kind, &ttl) in &self.cache.ttl_secs {
             if !policy.can_read(kind) {
@@ -326,6 +367,9 @@ pub struct Policy {
     pub fields: BTreeMap<Field, Redaction>,
     /// Actions the agent may take.
     pub actions: BTreeSet<Action>,
+    /// What the agent may search customers by.
+    #[serde(default)]
+    pub search_by: BTreeSet<SearchKey>,
     /// What the agent may cache.
     pub cache: CacheRules,
 }
@@ -340,6 +384,7 @@ impl Policy {
             policy.pages.extend(&def.pages);
             policy.widgets.extend(&def.widgets);
             policy.actions.extend(&def.actions);
+            policy.search_by.extend(&def.search_by);
             for (&field, &redaction) in &def.fields {
                 if redaction == Redaction::Hidden {
                     continue;
@@ -384,6 +429,11 @@ impl Policy {
         self.fields
             .iter()
             .any(|(f, r)| f.kind() == kind && *r != Redaction::Hidden)
+    }
+
+    /// Whether the agent may search customers by `key`.
+    pub fn may_search_by(&self, key: SearchKey) -> bool {
+        self.search_by.contains(&key)
     }
 
     /// Whether the agent may take `action`.
@@ -531,6 +581,7 @@ mod tests {
             ]
             .into(),
             actions: BTreeSet::new(),
+            search_by: [SearchKey::Name].into(),
             cache: CacheRules {
                 ttl_secs: [(RecordKind::Customer, 3600)].into(),
                 offline_grace_secs: 600,
@@ -605,6 +656,34 @@ mod tests {
             .ttl_secs
             .insert(RecordKind::Customer, MAX_CACHE_SECS + 1);
         assert!(matches!(d.validate(), Err(DefinitionError::Cache(_))));
+    }
+
+    #[test]
+    fn a_role_searches_only_by_keys_whose_field_it_sees() {
+        let mut d = definition(Role::AgentL1);
+        d.search_by.insert(SearchKey::Email);
+        assert_eq!(d.validate(), Ok(()), "the e-mail address is shown masked");
+        d.search_by.insert(SearchKey::Account);
+        assert_eq!(
+            d.validate(),
+            Err(DefinitionError::SearchKey {
+                key: SearchKey::Account,
+                field: Field::AccountNumber
+            })
+        );
+        d.fields.insert(Field::AccountNumber, Redaction::Last4);
+        assert_eq!(d.validate(), Ok(()));
+        let policy = Policy::of([&d]);
+        assert!(policy.may_search_by(SearchKey::Account));
+        assert!(!policy.may_search_by(SearchKey::Phone));
+        assert!(!Policy::of([]).may_search_by(SearchKey::Name));
+        for &key in SearchKey::ALL {
+            assert!(matches!(
+                key.field().kind(),
+                RecordKind::Customer | RecordKind::Account
+            ));
+            assert_eq!(key.as_str().parse::<SearchKey>(), Ok(key));
+        }
     }
 
     #[test]

@@ -426,6 +426,7 @@ mod tests {
             widgets: [Widget::SearchBox, Widget::CustomerSummary].into(),
             fields: [(Field::CustomerName, Redaction::Full)].into(),
             actions: [Action::TicketReply].into(),
+            search_by: Default::default(),
             cache: Default::default(),
         };
         Policy::of([&def])

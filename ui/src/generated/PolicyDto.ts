@@ -31,4 +31,9 @@ fields: { [key in string]: string },
 /**
  * The actions the agent may take, such as `ticket.reply`.
  */
-actions: Array<string>, };
+actions: Array<string>, 
+/**
+ * What the agent may search customers by (`name`, `email`, `phone`, `account`), so the
+ * search field can say what it accepts; the server refuses any other.
+ */
+searchBy: Array<string>, };

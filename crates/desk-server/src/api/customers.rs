@@ -14,31 +14,9 @@ use crate::store::{RecordReach, SearchQuery, TransactionFilter};
 /// Longest search text accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
 
-/// How to read the search text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SearchBy {
-    /// Words that start words of the name.
-    Name,
-    /// A whole e-mail address.
-    Email,
-    /// A phone number, in any common notation.
-    Phone,
-    /// An account number (IBAN).
-    Account,
-}
-
-impl SearchBy {
-    /// The kind's name, as the `by` parameter spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Name => "name",
-            Self::Email => "email",
-            Self::Phone => "phone",
-            Self::Account => "account",
-        }
-    }
-}
+/// How to read the search text: desk-core's [`SearchKey`](desk_core::SearchKey), which role
+/// definitions grant.
+pub use desk_core::SearchKey as SearchBy;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -147,6 +125,22 @@ pub(super) async fn search(
         )
         .await?;
     let (by, query) = parse_query(&params.q, params.by)?;
+    if !agent.policy.may_search_by(by) {
+        // Refused before anything is looked up, the same whatever the data holds, and audited
+        // with the kind only: the text may be the very value the role may not search by.
+        let event = AuditEvent::new(
+            &agent.subject,
+            "customer.search",
+            "customers",
+            Outcome::Denied,
+        )
+        .with_detail(serde_json::json!({ "by": by.as_str() }));
+        server.audit(event).await?;
+        return Err(ApiError::SearchKeyNotGranted {
+            by,
+            granted: agent.policy.search_by.iter().copied().collect(),
+        });
+    }
     let limit = limit(params.limit, 25, 100)?;
     let after = decode_cursor(params.cursor.as_deref())?;
     let rows = server

@@ -25,6 +25,13 @@ pub enum ApiError {
     },
     /// The agent's policy does not allow this.
     Forbidden,
+    /// The agent's role may not search customers by this key.
+    SearchKeyNotGranted {
+        /// The key the search was read as.
+        by: desk_core::SearchKey,
+        /// The keys the role may search by.
+        granted: Vec<desk_core::SearchKey>,
+    },
     /// The record does not exist.
     NotFound(&'static str),
     /// The request is malformed or out of bounds.
@@ -58,6 +65,7 @@ impl ApiError {
         match self {
             Self::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::SearchKeyNotGranted { .. } => (StatusCode::FORBIDDEN, "search_key_not_granted"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
@@ -73,6 +81,14 @@ impl ApiError {
         match self {
             Self::Unauthorized { .. } => "A valid access token is required.".into(),
             Self::Forbidden => "Your role does not allow this.".into(),
+            Self::SearchKeyNotGranted { by, granted } => {
+                let granted: Vec<&str> = granted.iter().map(|k| k.as_str()).collect();
+                let allowed = match granted.as_slice() {
+                    [] => "by nothing".to_owned(),
+                    keys => format!("by {} only", keys.join(", ")),
+                };
+                format!("Your role may not search customers by {by}; it searches {allowed}.")
+            }
             Self::NotFound(what) => format!("No such {what}."),
             Self::BadRequest { message, .. } => message.clone(),
             Self::TooLarge => "The request body is too large.".into(),

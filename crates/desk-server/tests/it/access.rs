@@ -471,3 +471,91 @@ fn replies_need_the_action_and_internal_notes_need_the_field() {
         assert!(text.contains("We have refunded you.") && !text.contains("Escalated."));
     });
 }
+
+#[test]
+fn search_is_only_by_the_keys_a_role_is_granted_and_a_refusal_reveals_nothing() {
+    let Some(h) = shared() else { return };
+    let raw = raw(h);
+    h.block_on(async {
+        let c = &raw.customer;
+        let enc = |s: &str| {
+            s.replace('+', "%2B")
+                .replace(' ', "%20")
+                .replace('@', "%40")
+        };
+        // The administrator sees names, tiers and statuses only, so it searches by name only:
+        // an IBAN, an e-mail address or a phone number it could never read is not a way in,
+        // whether the server detects the kind or `by` names it, and whether or not the value
+        // belongs to a customer (the answer is the same for a value nobody holds).
+        let nobody = ["GB94BARC10201530093459", "nobody@example.invalid", "+44 7700 900999"];
+        for (held, unheld, by) in [
+            (raw.ibans[0].as_str(), nobody[0], "account"),
+            (c.email.as_str(), nobody[1], "email"),
+            (c.phone.as_str(), nobody[2], "phone"),
+        ] {
+            let before = h.count_async(
+                "SELECT COUNT(*) FROM audit WHERE action = 'customer.search' AND outcome = 'denied' AND actor = 'admin'",
+            )
+            .await;
+            let mut answers = Vec::new();
+            for q in [held, unheld] {
+                for path in [
+                    format!("/v1/customers?q={}", enc(q)),
+                    format!("/v1/customers?q={}&by={by}", enc(q)),
+                ] {
+                    let response = h.get("admin", &path).await;
+                    let status = response.status().as_u16();
+                    let body = response.text().await.unwrap();
+                    assert_eq!(status, 403, "{by}: {body}");
+                    assert!(body.contains("search_key_not_granted"), "{body}");
+                    assert!(!body.contains(q), "the refusal repeats no value: {body}");
+                    answers.push(body);
+                }
+            }
+            assert!(
+                answers.windows(2).all(|w| w[0] == w[1]),
+                "held and unheld values are refused alike: {answers:?}"
+            );
+            let after = h.count_async(
+                "SELECT COUNT(*) FROM audit WHERE action = 'customer.search' AND outcome = 'denied' AND actor = 'admin'",
+            )
+            .await;
+            assert_eq!(after - before, 4, "every refusal is audited as a denial");
+        }
+        // The denials hold the kind and nothing of the text.
+        let (_, trail) = h.get_ok("supervisor", "/v1/audit?limit=200").await;
+        let trail = trail.to_string();
+        for secret in [c.email.as_str(), raw.ibans[0].as_str(), nobody[0], nobody[1]] {
+            assert!(!trail.contains(secret), "the trail holds no searched value");
+        }
+        // By name it finds the customer.
+        let surname = c.name.split_whitespace().last().unwrap();
+        let (_, page) = h
+            .get_ok("admin", &format!("/v1/customers?q={}", enc(surname)))
+            .await;
+        assert!(
+            page["items"].as_array().unwrap().iter().any(|i| i["id"] == 1),
+            "{page}"
+        );
+        // A first-line agent holds the grant to search by what a caller reads out, each key
+        // on a field it sees masked: found, and masked in the answer.
+        for q in [c.email.as_str(), c.phone.as_str(), raw.ibans[0].as_str()] {
+            let (body, page) = h
+                .get_ok("agent1", &format!("/v1/customers?q={}", enc(q)))
+                .await;
+            assert!(
+                page["items"].as_array().unwrap().iter().any(|i| i["id"] == 1),
+                "{page}"
+            );
+            assert!(!body.contains(&c.email) && !body.contains(&c.phone), "{body}");
+        }
+        // The policy says which keys the window's search field accepts.
+        let admin = h.policy("admin").await;
+        assert_eq!(
+            admin.policy.search_by,
+            [desk_core::SearchKey::Name].into()
+        );
+        let l1 = h.policy("agent1").await;
+        assert_eq!(l1.policy.search_by.len(), 4);
+    });
+}

@@ -1,6 +1,8 @@
 //! Role definitions are data: admins change them, the server validates and audits each change,
 //! and the next request is answered under the new definition.
 
+use desk_server::store::Store;
+
 use crate::harness::{Harness, error_code};
 
 #[test]
@@ -50,6 +52,29 @@ fn an_admin_changes_a_role_and_agents_see_the_difference_at_once() {
             error_code(put("admin", bad).await.unwrap()).await.1,
             "invalid_definition"
         );
+        // A search key on a field the role does not see is refused: searching by a value is a
+        // way of learning who holds it.
+        let mut bad = l1.clone();
+        bad["fields"]
+            .as_object_mut()
+            .unwrap()
+            .remove("account.number");
+        bad["widgets"] = serde_json::json!(["search.box", "search.results", "customer.summary"]);
+        bad["cache"] = serde_json::json!({});
+        let r = put("admin", bad).await.unwrap();
+        assert_eq!(r.status(), 400);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("invalid_definition") && body.contains("search by `account`"),
+            "{body}"
+        );
+        let mut bad = l1.clone();
+        bad["search_by"] = serde_json::json!(["name", "passport"]);
+        assert_eq!(
+            error_code(put("admin", bad).await.unwrap()).await.0,
+            400,
+            "an unknown key"
+        );
         let mut bad = l1.clone();
         bad["role"] = "admin".into();
         assert_eq!(
@@ -85,4 +110,46 @@ fn an_admin_changes_a_role_and_agents_see_the_difference_at_once() {
         2
     );
     assert_eq!(h.verify().broken, None);
+}
+
+#[test]
+fn a_search_key_taken_from_a_role_is_refused_at_the_next_request() {
+    let Some(h) = Harness::start() else { return };
+    h.block_on(async {
+        let (_, roles) = h.get_ok("admin", "/v1/admin/roles").await;
+        let mut l1 = roles
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["definition"]["role"] == "agent_l1")
+            .unwrap()["definition"]
+            .clone();
+        let email = h
+            .store
+            .customer(1)
+            .await
+            .unwrap()
+            .expect("customer 1")
+            .email;
+        let path = format!("/v1/customers?q={}", email.replace('@', "%40"));
+        let (_, page) = h.get_ok("agent1", &path).await;
+        assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+
+        l1["search_by"] = serde_json::json!(["name", "phone", "account"]);
+        let r = h
+            .http
+            .put(format!("{}/v1/admin/roles/agent_l1", h.base))
+            .bearer_auth(h.token("admin"))
+            .json(&l1)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            error_code(h.get("agent1", &path).await).await,
+            (403, "search_key_not_granted".into())
+        );
+        let policy = h.policy("agent1").await;
+        assert!(!policy.policy.may_search_by(desk_core::SearchKey::Email));
+    });
 }
