@@ -111,7 +111,7 @@ if [ -n "${BENCH_PERF:-}" ]; then
   pids+=("$perf_pid")
 fi
 "$bench_bin" load --server "$server" --customers "$customers" \
-  --duration-secs "${BENCH_DURATION_SECS:-10}" --connections "${BENCH_CONNECTIONS:-50,200}" \
+  --duration-secs "${BENCH_DURATION_SECS:-10}" --connections "${BENCH_CONNECTIONS:-50,200}" --ticket-views \
   --out "$out" || status=$?
 if [ -n "$perf_pid" ]; then
   kill -INT "$perf_pid" 2>/dev/null || true

@@ -5,7 +5,10 @@
 //! measured duration. The customer lookup (`GET /v1/customers/{id}` with an agent's token: token
 //! check, policy, redaction, three reads and an audit write) runs first, then the bare handler
 //! (`GET /v1/health`: routing and serialization only) on the same server with the same client, so
-//! the ratio of their throughputs says what authorization and audit cost.
+//! the ratio of their throughputs says what authorization and audit cost. With `--ticket-views`,
+//! a ticket view (`GET /v1/tickets/{id}`: the ticket, its messages and its customer read, every
+//! free text scrubbed for the role, an audit write) is measured too, against the same baseline:
+//! the workload whose cost the free-text scrubber adds to.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -51,6 +54,9 @@ pub struct Args {
     /// Customer ids are drawn from 1 to this (the demo data's `--customers`).
     #[arg(long, default_value_t = 500)]
     customers: u64,
+    /// Also measure ticket views, on the tickets of the first customers.
+    #[arg(long)]
+    ticket_views: bool,
     /// Write `server-load.json` into this folder.
     #[arg(long, env = "DESK_BENCH_OUT")]
     out: Option<PathBuf>,
@@ -60,6 +66,7 @@ pub struct Args {
 #[derive(Debug, Clone)]
 enum Workload {
     Lookup { customers: u64, bearer: HeaderValue },
+    Ticket { ids: Vec<u64>, bearer: HeaderValue },
     Bare,
 }
 
@@ -71,6 +78,15 @@ impl Workload {
                 target.request(
                     Method::GET,
                     &format!("/v1/customers/{id}"),
+                    Some(bearer),
+                    None,
+                )
+            }
+            Self::Ticket { ids, bearer } => {
+                let id = ids[rand::thread_rng().gen_range(0..ids.len())];
+                target.request(
+                    Method::GET,
+                    &format!("/v1/tickets/{id}"),
                     Some(bearer),
                     None,
                 )
@@ -239,6 +255,81 @@ pub fn rows(connections: usize, lookup: &Measured, bare: &Measured) -> Vec<Row> 
     ]
 }
 
+/// The JSON rows of the ticket view at one concurrency, beside the bare handler.
+fn ticket_rows(connections: usize, ticket: &Measured, bare: &Measured) -> Vec<Row> {
+    let case = format!("ticket view, {connections} connections");
+    vec![
+        Row::new(
+            BENCHMARK,
+            &case,
+            "requests/s",
+            "req/s",
+            Some(round(ticket.throughput, 1)),
+        )
+        .against(BARE, Some(round(bare.throughput, 1))),
+        Row::new(
+            BENCHMARK,
+            &case,
+            "p50 latency",
+            "ms",
+            ticket.p50_ms.map(|v| round(v, 3)),
+        )
+        .against(BARE, bare.p50_ms.map(|v| round(v, 3))),
+        Row::new(
+            BENCHMARK,
+            &case,
+            "p99 latency",
+            "ms",
+            ticket.p99_ms.map(|v| round(v, 3)),
+        )
+        .against(BARE, bare.p99_ms.map(|v| round(v, 3))),
+        Row::new(
+            BENCHMARK,
+            &case,
+            "errors",
+            "count",
+            Some(ticket.errors as f64),
+        )
+        .target("0", ticket.errors == 0),
+    ]
+}
+
+/// Ticket ids to view: those of the first customers that have tickets, up to 500, read through
+/// the API with the agent's token.
+async fn ticket_ids(
+    target: &Target,
+    bearer: &HeaderValue,
+    customers: u64,
+) -> anyhow::Result<Vec<u64>> {
+    #[derive(serde::Deserialize)]
+    struct Ticket {
+        id: u64,
+    }
+    #[derive(serde::Deserialize)]
+    struct Page {
+        items: Vec<Ticket>,
+    }
+    let mut ids = Vec::new();
+    for customer in 1..=customers.min(5_000) {
+        let path = format!("/v1/customers/{customer}/tickets");
+        let (status, body) = target
+            .call(target.request(Method::GET, &path, Some(bearer), None))
+            .await?;
+        anyhow::ensure!(status.is_success(), "GET {path} answered {status}");
+        ids.extend(
+            serde_json::from_slice::<Page>(&body)?
+                .items
+                .iter()
+                .map(|t| t.id),
+        );
+        if ids.len() >= 500 {
+            break;
+        }
+    }
+    anyhow::ensure!(!ids.is_empty(), "no customer has tickets to view");
+    Ok(ids)
+}
+
 /// Runs the load benchmark; `Ok(false)` when some request failed (the numbers are then suspect).
 pub async fn run(args: Args) -> anyhow::Result<bool> {
     let bearer = http::token_from_env(AGENT_TOKEN_ENV)?;
@@ -260,6 +351,11 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         "GET /v1/customers/1 with {AGENT_TOKEN_ENV} answered {status}: is the token an agent's and current, and is there demo data?"
     );
 
+    let tickets = if args.ticket_views {
+        Some(ticket_ids(&target, &bearer, args.customers).await?)
+    } else {
+        None
+    };
     let warmup = Duration::from_secs(args.warmup_secs);
     let duration = Duration::from_secs(args.duration_secs.max(1));
     let mut table = vec![
@@ -288,7 +384,33 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
             duration,
         )
         .await;
+        let ticket = match &tickets {
+            Some(ids) => Some(
+                measure(
+                    &target,
+                    Workload::Ticket {
+                        ids: ids.clone(),
+                        bearer: bearer.clone(),
+                    },
+                    connections,
+                    warmup,
+                    duration,
+                )
+                .await,
+            ),
+            None => None,
+        };
         let bare = measure(&target, Workload::Bare, connections, warmup, duration).await;
+        if let Some(ticket) = &ticket {
+            table.push(vec![
+                connections.to_string(),
+                "ticket view".to_owned(),
+                format!("{:.0}", ticket.throughput),
+                cell(ticket.p50_ms, 2),
+                cell(ticket.p99_ms, 2),
+                ticket.errors.to_string(),
+            ]);
+        }
         for (workload, m) in [("customer lookup", &lookup), ("bare handler", &bare)] {
             table.push(vec![
                 connections.to_string(),
@@ -312,6 +434,10 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         ]);
         clean &= lookup.errors == 0 && bare.errors == 0;
         json.extend(rows(connections, &lookup, &bare));
+        if let Some(ticket) = &ticket {
+            clean &= ticket.errors == 0;
+            json.extend(ticket_rows(connections, ticket, &bare));
+        }
     }
 
     println!(
