@@ -129,6 +129,27 @@ impl Gateway {
         });
     }
 
+    /// The rows `statement`, with `binds` as its parameters, reads from the server's database
+    /// beside the running server: what is stored, before any policy is applied.
+    pub fn rows<T>(&self, statement: &str, binds: &[&str]) -> Vec<T>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
+        let path = self.data.path().join(desk_server::store::sqlite::FILE_NAME);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let store = SqliteStore::open_file(&path).await.unwrap();
+            let mut query = sqlx::query_as(statement);
+            for bind in binds {
+                query = query.bind(*bind);
+            }
+            query.fetch_all(store.pool()).await.unwrap()
+        })
+    }
+
     /// The JWKS a client pins: the server's public policy keys.
     pub fn keys_file(&self) -> PathBuf {
         self.data.path().join(desk_server::policy_key::PUBLIC_FILE)

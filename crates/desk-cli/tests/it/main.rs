@@ -1,6 +1,7 @@
 //! The `desk` binary, run as a person or a script would run it.
 mod doctor;
 mod gateway;
+mod leaks;
 mod login;
 mod offline;
 mod policy;

@@ -5,10 +5,12 @@
 //! fives too), the last of which may be shorter (`4000 0012 3456 7899 123` holds a 19-digit
 //! card or a 16-digit one), or the 4-6-5 and 4-6-4 groups of American Express and Diners Club
 //! (4-6 and a last group of three to six digits).
-//! A number whose first group is four digits that start like a payment card (2 to 6) is also
-//! taken in any other grouping (`6011 00000000 0004`); other numbers in unlike groups (an order
-//! number `112-3456789-0123456`, a phone number `0049 151 12345678`, `20250314-00042`) are
-//! left, since with unlike groups only the issuer's digits tell a card apart.
+//! A number whose first group is four to eight digits that start like a payment card (22–27,
+//! 3–6) is also taken in any other grouping without thousands separators (`6011 00000000 0004`, `4000 0012 3456 78 99`,
+//! `40000012 34567899`); other numbers in unlike groups (an order number
+//! `112-3456789-0123456`, a phone number `0049 151 12345678`) are left, since with unlike groups
+//! only the issuer's digits tell a card apart. Dates written year first (`2025-03-14 10:30:15`,
+//! `20250314`) are claimed before cards ([`dates_in_run`]), so that they are never read as one.
 //! Any separators may join the groups, mixed too (`4000 0012-3456/7899`). Within a run the
 //! leftmost, longest valid card is taken. Groups of unlike lengths, as dates, times and amounts
 //! are written (`2025-03-14 10:30:15`, `1,234.56`), never make up a card.
@@ -84,22 +86,23 @@ fn card_at(run: &Run<'_>, i: usize) -> Option<usize> {
     if first == 4 && i + 2 < n && run.len(i + 1) == 6 && (3..=6).contains(&run.len(i + 2)) {
         best = valid(i + 2).then_some(i + 2);
     }
-    // Any other grouping after a first group of four that starts like a payment card (2 to 6):
-    // `6011 00000000 0004`, `4000 00123456 789 9`.
-    if first == 4 && matches!(run.text.as_bytes()[run.groups[i].0], b'2'..=b'6') {
+    // Any other grouping after a first group of four to eight digits that starts like a payment
+    // card: `6011 00000000 0004`, `4000 0012 3456 78 99`, `40000012 34567899`.
+    if (4..=8).contains(&first) && starts_like_a_card(run, i) {
         let mut digits = first;
         for j in i + 1..n {
-            let len = run.len(j);
-            digits += len;
+            let sep = run.separator(j - 1);
+            // Thousands separators and list separators do not join a card's groups; nor is a
+            // number that continues the one before it (`112-3456789-0123456`) a card of its own.
+            if sep.contains([',', ';']) || (i > 0 && run.separator(i - 1) == sep) {
+                break;
+            }
+            digits += run.len(j);
             if digits > 19 {
                 break;
             }
             if digits >= 13 && best.is_none_or(|b| j > b) && valid(j) {
                 best = Some(j);
-            }
-            if len < 3 {
-                // A short group can only end a card.
-                break;
             }
         }
     }
@@ -173,6 +176,80 @@ fn tracking_at(run: &Run<'_>, i: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// Whether group `i` starts like a payment card's issuer number: 22 to 27 (Mir, Mastercard's
+/// 2-series), or 3 to 6 (American Express, Diners, JCB, Visa, Mastercard, Discover, UnionPay,
+/// Maestro). Years (19…, 20…) do not.
+fn starts_like_a_card(run: &Run<'_>, i: usize) -> bool {
+    match run.text.as_bytes()[run.groups[i].0..] {
+        [b'2', b'2'..=b'7', ..] => true,
+        [b'3'..=b'6', ..] => true,
+        _ => false,
+    }
+}
+
+/// Dates written year first, with a time if one follows (`2025-03-14 10:30:15`,
+/// `2025/03/14`, `2025.03.14 10:30`), and eight-digit dates standing alone (`20250314`), years
+/// 1900 to 2099: claimed as they are, before cards.
+pub(crate) fn dates_in_run(run: &Run<'_>) -> Vec<(usize, usize, Hit)> {
+    let n = run.groups.len();
+    let number = |k: usize| {
+        run.text[run.groups[k].0..run.groups[k].1]
+            .parse::<u32>()
+            .unwrap_or(0)
+    };
+    let is_date = |y: u32, m: u32, d: u32| {
+        (1900..=2099).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let dated = if run.len(i) == 4
+            && i + 2 < n
+            && run.len(i + 1) == 2
+            && run.len(i + 2) == 2
+            && matches!(run.separator(i), "-" | "/" | ".")
+            && run.separator(i + 1) == run.separator(i)
+            && is_date(number(i), number(i + 1), number(i + 2))
+        {
+            // A time after it: hours, minutes and perhaps seconds joined by colons.
+            let mut j = i + 2;
+            if j + 2 < n
+                && run.len(j + 1) == 2
+                && run.len(j + 2) == 2
+                && run.separator(j + 1) == ":"
+                && number(j + 1) < 24
+                && number(j + 2) < 60
+            {
+                j += 2;
+                if j + 1 < n && run.len(j + 1) == 2 && run.separator(j) == ":" {
+                    j += 1;
+                }
+            }
+            Some(j)
+        } else {
+            let digits = &run.text[run.groups[i].0..run.groups[i].1];
+            let compact = run.len(i) == 8
+                && is_date(
+                    digits[..4].parse().unwrap_or(0),
+                    digits[4..6].parse().unwrap_or(0),
+                    digits[6..].parse().unwrap_or(0),
+                )
+                // `19850314-1234` is a Swedish personal number, not a date.
+                && !(i + 1 < n && run.len(i + 1) == 4);
+            compact.then_some(i)
+        };
+        match dated {
+            Some(j) => {
+                let (start, end) = run.span(i, j);
+                out.push((i, j, Hit::kept(start, end)));
+                i = j + 1;
+            }
+            None => i += 1,
+        }
+    }
+    out
 }
 
 /// The GS1 mod-10 check: weights 3 and 1 from the digit before the check digit leftwards.

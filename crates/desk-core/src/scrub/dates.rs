@@ -1,6 +1,6 @@
 //! Finding a given date however it is written: what lets free text lose a customer's date of
 //! birth in any notation (`1985-03-14`, `14/03/1985`, `14-03-85`, `14 March 1985`, `March 14th,
-//! 1985`, `14. März 1985`, `19850314`).
+//! 1985`, `14. März 1985`, `14-Mar-1985`, `1985-Mar-14`, `19850314`, `85-03-14`).
 
 use std::sync::LazyLock;
 
@@ -165,7 +165,7 @@ static COMPACT: LazyLock<Regex> =
 /// de 1985`.
 static DAY_NAME_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     compile(&format!(
-        r"(?i)(?-u:\b)([0-9]{{1,2}})(?:st|nd|rd|th|er|e|º)?\.?\s*(?:of\s+|de\s+)?({})\.?,?\s*(?:de\s+)?([0-9]{{4}}|[0-9]{{2}})(?-u:\b)",
+        r"(?i)(?-u:\b)([0-9]{{1,2}})(?:st|nd|rd|th|er|e|º)?[\s./\-,]*(?:of\s+|de\s+)?({})[\s./\-,]*(?:de\s+)?([0-9]{{4}}|[0-9]{{2}})(?-u:\b)",
         month_names()
     ))
 });
@@ -173,7 +173,15 @@ static DAY_NAME_YEAR: LazyLock<Regex> = LazyLock::new(|| {
 /// Month name, day, year: `March 14, 1985`, `Mar 14th 1985`.
 static NAME_DAY_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     compile(&format!(
-        r"(?i)(?-u:\b)({})\.?\s+([0-9]{{1,2}})(?:st|nd|rd|th)?,?\s+([0-9]{{4}}|[0-9]{{2}})(?-u:\b)",
+        r"(?i)(?-u:\b)({})[\s./\-,]*([0-9]{{1,2}})(?:st|nd|rd|th)?[\s./\-,]*([0-9]{{4}}|[0-9]{{2}})(?-u:\b)",
+        month_names()
+    ))
+});
+
+/// Year, month name, day: `1985-Mar-14`, `1985 March 14`.
+static YEAR_NAME_DAY: LazyLock<Regex> = LazyLock::new(|| {
+    compile(&format!(
+        r"(?i)(?-u:\b)([0-9]{{4}})[\s./\-,]*({})[\s./\-,]*([0-9]{{1,2}})(?-u:\b)",
         month_names()
     ))
 });
@@ -191,7 +199,11 @@ pub(crate) fn find(part: Part<'_>, date: Date, out: &mut Vec<(usize, usize)>) {
         let hit = if a.len() == 4 {
             c.len() <= 2 && date.is(a, n(b), n(c))
         } else {
-            a.len() <= 2 && (date.is(c, n(b), n(a)) || date.is(c, n(a), n(b)))
+            a.len() <= 2
+                && (date.is(c, n(b), n(a))
+                    || date.is(c, n(a), n(b))
+                    // Year first with two digits: `85-03-14`.
+                    || (c.len() == 2 && date.is(a, n(b), n(c))))
         };
         if hit {
             out.push(span(&caps));
@@ -216,6 +228,12 @@ pub(crate) fn find(part: Part<'_>, date: Date, out: &mut Vec<(usize, usize)>) {
     for caps in part.captures(&DAY_NAME_YEAR) {
         let day = caps[1].parse::<u8>().unwrap_or(0);
         if month_of(&caps[2]).is_some_and(|m| date.is(&caps[3], m, day)) {
+            out.push(span(&caps));
+        }
+    }
+    for caps in part.captures(&YEAR_NAME_DAY) {
+        let day = caps[3].parse::<u8>().unwrap_or(0);
+        if month_of(&caps[2]).is_some_and(|m| date.is(&caps[1], m, day)) {
             out.push(span(&caps));
         }
     }
@@ -269,6 +287,14 @@ mod tests {
             "March 14, 1985",
             "Mar 14th 1985",
             "14 MAR 85",
+            "14-Mar-1985",
+            "14/Mar/1985",
+            "14-March-1985",
+            "14Mar1985",
+            "Mar-14-1985",
+            "1985-Mar-14",
+            "1985 March 14",
+            "85-03-14",
         ] {
             assert_eq!(found(&format!("born {written}.")), [written], "{written}");
         }

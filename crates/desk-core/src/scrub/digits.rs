@@ -77,14 +77,15 @@ impl<'t> Run<'t> {
 
 /// Card numbers, tracking numbers and numeric national ids in `part`: one pass over its runs of
 /// digit groups, each looked for only among the groups that the ones before did not claim
-/// (tracking numbers, then cards, then national ids).
+/// (dates written year first and tracking numbers, kept; then cards; then national ids).
 pub(crate) fn find_numbers(part: Part<'_>, out: &mut Vec<Hit>) {
     // The shortest of them, a US SSN, has nine digits.
     if super::digit_count(part.as_str()) < 9 {
         return;
     }
     type Finder = fn(&Run<'_>) -> Vec<(usize, usize, Hit)>;
-    let finders: [Finder; 3] = [
+    let finders: [Finder; 4] = [
+        super::cards::dates_in_run,
         super::cards::tracking_in_run,
         super::cards::in_run,
         super::national::in_run,
@@ -107,7 +108,11 @@ pub(crate) fn find_numbers(part: Part<'_>, out: &mut Vec<Hit>) {
                 };
                 for (i, j, hit) in find(&sub) {
                     claimed[from + i..=from + j].fill(true);
-                    out.push(hit);
+                    // What is kept (a date, a tracking number) is kept from cards and ids only;
+                    // the customer's own values and phone numbers are looked for in it later.
+                    if hit.with.is_some() {
+                        out.push(hit);
+                    }
                 }
                 from = to;
             }

@@ -125,14 +125,15 @@ fn card() -> impl Strategy<Value = String> {
     })
 }
 
-/// Group sizes a card of `len` digits is written in: as cards are printed, or (`cuts`) four
-/// digits and then any groups.
+/// Group sizes a card of `len` digits is written in: as cards are printed, or (`cuts`) a first
+/// group of four to eight digits and then any groups.
 fn card_groups(len: usize, choice: usize, cuts: &[usize]) -> Vec<usize> {
     match choice % 9 {
         0 => vec![len],
         8 => {
-            let mut groups = vec![4];
-            let mut left = len - 4;
+            let first = 4 + cuts.first().copied().unwrap_or(0) % 5;
+            let mut groups = vec![first];
+            let mut left = len - first;
             for &cut in cuts {
                 if left > cut {
                     groups.push(cut);
@@ -404,7 +405,7 @@ proptest! {
     fn no_card_survives(
         card in card(),
         grouping in 0usize..9,
-        cuts in prop::collection::vec(3usize..9, 1..4),
+        cuts in prop::collection::vec(1usize..9, 1..6),
         seps in separators(),
         zeros in scripts(),
         hidden in invisible(),
@@ -412,7 +413,8 @@ proptest! {
         keep in keep(),
     ) {
         // Any grouping is a card's only when it starts like a payment card (see `cards`).
-        let grouping = if matches!(card.as_bytes()[0], b'2'..=b'6') { grouping } else { grouping % 8 };
+        let payment = matches!(card.as_bytes(), [b'2', b'2'..=b'7', ..] | [b'3'..=b'6', ..]);
+        let grouping = if payment { grouping } else { grouping % 8 };
         let groups = card_groups(card.len(), grouping, &cuts);
         let text = format!("{before}{}{after}", write(&card, &groups, &seps, &zeros, &hidden));
         assert_masked("card", &card, &text, keep)?;
