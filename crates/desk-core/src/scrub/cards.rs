@@ -182,11 +182,10 @@ fn tracking_at(run: &Run<'_>, i: usize) -> Option<usize> {
 /// 2-series), or 3 to 6 (American Express, Diners, JCB, Visa, Mastercard, Discover, UnionPay,
 /// Maestro). Years (19…, 20…) do not.
 fn starts_like_a_card(run: &Run<'_>, i: usize) -> bool {
-    match run.text.as_bytes()[run.groups[i].0..] {
-        [b'2', b'2'..=b'7', ..] => true,
-        [b'3'..=b'6', ..] => true,
-        _ => false,
-    }
+    matches!(
+        run.text.as_bytes()[run.groups[i].0..],
+        [b'2', b'2'..=b'7', ..] | [b'3'..=b'6', ..]
+    )
 }
 
 /// Dates written year first, with a time if one follows (`2025-03-14 10:30:15`,
