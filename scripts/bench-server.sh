@@ -12,6 +12,8 @@
 #   BENCH_DURATION_SECS=10      measured seconds per load case (after a 2 s warm-up)
 #   BENCH_CONNECTIONS=50,200    load concurrencies
 #   BENCH_CLIENTS=1000          event-stream clients of the fan-out
+#   BENCH_SERVER_BIN=PATH       a desk-server binary to measure instead of this tree's release
+#                               build (an older build, to compare; desk-bench is still this tree's)
 #   BENCH_PERF=1                record the server with `perf` during the load (flat profile) into
 #                               OUT_DIR/server-load.perf.data; `perf report -i` it afterwards
 # Exit status: 0 when both ran cleanly, 2 when either had failed requests or clients not reached
@@ -49,7 +51,8 @@ fail_with_log() { # LOG MESSAGE
 if ! cargo build --release --locked --quiet -p desk-server -p desk-bench >"$run_dir/build.log" 2>&1; then
   fail_with_log "$run_dir/build.log" "the release build failed"
 fi
-server_bin="$CARGO_TARGET_DIR/release/desk-server"
+server_bin="${BENCH_SERVER_BIN:-$CARGO_TARGET_DIR/release/desk-server}"
+[ -x "$server_bin" ] || die "no desk-server binary at $server_bin"
 bench_bin="$CARGO_TARGET_DIR/release/desk-bench"
 
 if [ ! -d tests/idp/node_modules ]; then

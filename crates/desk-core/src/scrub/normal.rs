@@ -18,7 +18,7 @@
 
 use std::borrow::Cow;
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 /// A text as the detectors read it; see the [module documentation](self).
@@ -53,15 +53,21 @@ impl<'a> View<'a> {
                 push(&mut text, c, start, end);
                 continue;
             }
-            if is_ignorable(c) {
+            let category = c.general_category();
+            if category == GeneralCategory::Format || is_other_ignorable(c) {
                 continue;
             }
-            let category = c.general_category();
             if matches!(
                 category,
                 GeneralCategory::NonspacingMark | GeneralCategory::EnclosingMark
             ) && text.as_bytes().last().is_some_and(u8::is_ascii_digit)
             {
+                continue;
+            }
+            // Most characters of most scripts are their own NFKC form: the quick check's
+            // table says so without decomposing them.
+            if is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes {
+                push(&mut text, simplify_as(c, category), start, end);
                 continue;
             }
             for d in std::iter::once(c).nfkc() {
@@ -111,7 +117,12 @@ fn simplify(c: char) -> char {
     if c.is_ascii() {
         return c;
     }
-    match c.general_category() {
+    simplify_as(c, c.general_category())
+}
+
+/// [`simplify`] for a character whose general category is known.
+fn simplify_as(c: char, category: GeneralCategory) -> char {
+    match category {
         GeneralCategory::DecimalNumber => decimal_value(c).map_or(c, |d| char::from(b'0' + d)),
         GeneralCategory::DashPunctuation => '-',
         _ if c == '\u{2212}' => '-',
@@ -145,9 +156,11 @@ pub(crate) fn is_ignorable(c: char) -> bool {
     if c.is_ascii() {
         return false;
     }
-    if c.general_category() == GeneralCategory::Format {
-        return true;
-    }
+    c.general_category() == GeneralCategory::Format || is_other_ignorable(c)
+}
+
+/// Whether `c` is one of the default-ignorable code points that are not format characters.
+fn is_other_ignorable(c: char) -> bool {
     matches!(u32::from(c),
         0x034F
         | 0x115F..=0x1160
