@@ -619,7 +619,8 @@ fn address_forms(address: &str) -> Vec<(String, String)> {
 }
 
 /// The value of a decimal digit of any script: Unicode encodes each script's digits as a run of
-/// ten code points from zero to nine (some runs directly after another).
+/// ten code points from zero to nine (some runs directly after another). Written here again, not
+/// taken from desk-core's scrubber: the reader this test plays must not share the code it checks.
 fn decimal_value(c: char) -> Option<u32> {
     let is_digit = |code: u32| {
         char::from_u32(code).is_some_and(|c| c.general_category() == GeneralCategory::DecimalNumber)

@@ -135,10 +135,16 @@ fn card_at(run: &Run<'_>, i: usize) -> Option<usize> {
 /// or in groups of four: claimed as they are, so that no 16 digits inside them are taken for a
 /// card. Found before cards.
 pub(crate) fn tracking_in_run(run: &Run<'_>) -> Vec<(usize, usize, Hit)> {
+    kept_in_run(run, |i| tracking_at(run, i))
+}
+
+/// The spans of `run` that `at` claims, left to right: `at(i)` is the last group of a value
+/// that starts at group `i`, if one does; each is kept as it is.
+fn kept_in_run(run: &Run<'_>, at: impl Fn(usize) -> Option<usize>) -> Vec<(usize, usize, Hit)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < run.groups.len() {
-        match tracking_at(run, i) {
+        match at(i) {
             Some(j) => {
                 let (start, end) = run.span(i, j);
                 out.push((i, j, Hit::kept(start, end)));
@@ -192,6 +198,11 @@ fn starts_like_a_card(run: &Run<'_>, i: usize) -> bool {
 /// `2025/03/14`, `2025.03.14 10:30`), and eight-digit dates standing alone (`20250314`), years
 /// 1900 to 2099: claimed as they are, before cards.
 pub(crate) fn dates_in_run(run: &Run<'_>) -> Vec<(usize, usize, Hit)> {
+    kept_in_run(run, |i| date_at(run, i))
+}
+
+/// The last group of a date (and a time after it) that starts at group `i` of `run`.
+fn date_at(run: &Run<'_>, i: usize) -> Option<usize> {
     let n = run.groups.len();
     let number = |k: usize| {
         run.text[run.groups[k].0..run.groups[k].1]
@@ -201,54 +212,41 @@ pub(crate) fn dates_in_run(run: &Run<'_>) -> Vec<(usize, usize, Hit)> {
     let is_date = |y: u32, m: u32, d: u32| {
         (1900..=2099).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
     };
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < n {
-        let dated = if run.len(i) == 4
-            && i + 2 < n
-            && run.len(i + 1) == 2
-            && run.len(i + 2) == 2
-            && matches!(run.separator(i), "-" | "/" | ".")
-            && run.separator(i + 1) == run.separator(i)
-            && is_date(number(i), number(i + 1), number(i + 2))
+    if run.len(i) == 4
+        && i + 2 < n
+        && run.len(i + 1) == 2
+        && run.len(i + 2) == 2
+        && matches!(run.separator(i), "-" | "/" | ".")
+        && run.separator(i + 1) == run.separator(i)
+        && is_date(number(i), number(i + 1), number(i + 2))
+    {
+        // A time after it: hours, minutes and perhaps seconds joined by colons.
+        let mut j = i + 2;
+        if j + 2 < n
+            && run.len(j + 1) == 2
+            && run.len(j + 2) == 2
+            && run.separator(j + 1) == ":"
+            && number(j + 1) < 24
+            && number(j + 2) < 60
         {
-            // A time after it: hours, minutes and perhaps seconds joined by colons.
-            let mut j = i + 2;
-            if j + 2 < n
-                && run.len(j + 1) == 2
-                && run.len(j + 2) == 2
-                && run.separator(j + 1) == ":"
-                && number(j + 1) < 24
-                && number(j + 2) < 60
-            {
-                j += 2;
-                if j + 1 < n && run.len(j + 1) == 2 && run.separator(j) == ":" {
-                    j += 1;
-                }
+            j += 2;
+            if j + 1 < n && run.len(j + 1) == 2 && run.separator(j) == ":" {
+                j += 1;
             }
-            Some(j)
-        } else {
-            let digits = &run.text[run.groups[i].0..run.groups[i].1];
-            let compact = run.len(i) == 8
-                && is_date(
-                    digits[..4].parse().unwrap_or(0),
-                    digits[4..6].parse().unwrap_or(0),
-                    digits[6..].parse().unwrap_or(0),
-                )
-                // `19850314-1234` is a Swedish personal number, not a date.
-                && !(i + 1 < n && run.len(i + 1) == 4);
-            compact.then_some(i)
-        };
-        match dated {
-            Some(j) => {
-                let (start, end) = run.span(i, j);
-                out.push((i, j, Hit::kept(start, end)));
-                i = j + 1;
-            }
-            None => i += 1,
         }
+        Some(j)
+    } else {
+        let digits = &run.text[run.groups[i].0..run.groups[i].1];
+        let compact = run.len(i) == 8
+            && is_date(
+                digits[..4].parse().unwrap_or(0),
+                digits[4..6].parse().unwrap_or(0),
+                digits[6..].parse().unwrap_or(0),
+            )
+            // `19850314-1234` is a Swedish personal number, not a date.
+            && !(i + 1 < n && run.len(i + 1) == 4);
+        compact.then_some(i)
     }
-    out
 }
 
 /// The GS1 mod-10 check: weights 3 and 1 from the digit before the check digit leftwards.
