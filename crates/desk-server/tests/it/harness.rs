@@ -114,6 +114,18 @@ impl Harness {
         (text, json)
     }
 
+    /// The current definition of `role`, as an admin reads it from `GET /v1/admin/roles`.
+    pub async fn role_definition(&self, role: &str) -> serde_json::Value {
+        let (_, roles) = self.get_ok("admin", "/v1/admin/roles").await;
+        roles
+            .as_array()
+            .expect("the roles are a list")
+            .iter()
+            .find(|r| r["definition"]["role"] == role)
+            .unwrap_or_else(|| panic!("no role {role}"))["definition"]
+            .clone()
+    }
+
     /// `GET path` with an arbitrary bearer token.
     pub async fn get_with_token(&self, token: &str, path: &str) -> Response {
         self.http

@@ -9,14 +9,7 @@ use crate::harness::{Harness, error_code};
 fn an_admin_changes_a_role_and_agents_see_the_difference_at_once() {
     let Some(h) = Harness::start() else { return };
     h.block_on(async {
-        let (_, roles) = h.get_ok("admin", "/v1/admin/roles").await;
-        let mut l1 = roles
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["definition"]["role"] == "agent_l1")
-            .unwrap()["definition"]
-            .clone();
+        let mut l1 = h.role_definition("agent_l1").await;
         let (_, before) = h.get_ok("agent1", "/v1/customers/1").await;
         assert!(before["email"].as_str().unwrap().contains('•'));
 
@@ -116,14 +109,7 @@ fn an_admin_changes_a_role_and_agents_see_the_difference_at_once() {
 fn a_search_key_taken_from_a_role_is_refused_at_the_next_request() {
     let Some(h) = Harness::start() else { return };
     h.block_on(async {
-        let (_, roles) = h.get_ok("admin", "/v1/admin/roles").await;
-        let mut l1 = roles
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["definition"]["role"] == "agent_l1")
-            .unwrap()["definition"]
-            .clone();
+        let mut l1 = h.role_definition("agent_l1").await;
         let email = h
             .store
             .customer(1)
