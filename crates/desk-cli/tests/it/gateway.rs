@@ -113,13 +113,7 @@ impl Gateway {
     /// running server: data that reached it some other way than the API (an import from the
     /// mail system, an older version). Asserts it changed something.
     pub fn write(&self, statement: &str, binds: &[&str]) {
-        let path = self.data.path().join(desk_server::store::sqlite::FILE_NAME);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let store = SqliteStore::open_file(&path).await.unwrap();
+        self.with_database(|store| async move {
             let mut query = sqlx::query(statement);
             for bind in binds {
                 query = query.bind(*bind);
@@ -135,6 +129,21 @@ impl Gateway {
     where
         T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
     {
+        self.with_database(|store| async move {
+            let mut query = sqlx::query_as(statement);
+            for bind in binds {
+                query = query.bind(*bind);
+            }
+            query.fetch_all(store.pool()).await.unwrap()
+        })
+    }
+
+    /// Runs `work` on the server's database file, opened beside the running server, on a
+    /// runtime of its own (the tests call it from synchronous code).
+    fn with_database<F, T>(&self, work: impl FnOnce(SqliteStore) -> F) -> T
+    where
+        F: std::future::Future<Output = T>,
+    {
         let path = self.data.path().join(desk_server::store::sqlite::FILE_NAME);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -142,11 +151,7 @@ impl Gateway {
             .unwrap();
         runtime.block_on(async {
             let store = SqliteStore::open_file(&path).await.unwrap();
-            let mut query = sqlx::query_as(statement);
-            for bind in binds {
-                query = query.bind(*bind);
-            }
-            query.fetch_all(store.pool()).await.unwrap()
+            work(store).await
         })
     }
 
