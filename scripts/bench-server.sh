@@ -48,7 +48,9 @@ fail_with_log() { # LOG MESSAGE
   die "$2"
 }
 
-if ! cargo build --release --locked --quiet -p desk-server -p desk-bench >"$run_dir/build.log" 2>&1; then
+packages=(-p desk-bench)
+[ -n "${BENCH_SERVER_BIN:-}" ] || packages+=(-p desk-server)
+if ! cargo build --release --locked --quiet "${packages[@]}" >"$run_dir/build.log" 2>&1; then
   fail_with_log "$run_dir/build.log" "the release build failed"
 fi
 server_bin="${BENCH_SERVER_BIN:-$CARGO_TARGET_DIR/release/desk-server}"

@@ -54,7 +54,7 @@ impl<'a> View<'a> {
                 continue;
             }
             let category = c.general_category();
-            if category == GeneralCategory::Format || is_other_ignorable(c) {
+            if is_ignorable_as(c, category) {
                 continue;
             }
             if matches!(
@@ -156,12 +156,13 @@ pub(crate) fn is_ignorable(c: char) -> bool {
     if c.is_ascii() {
         return false;
     }
-    c.general_category() == GeneralCategory::Format || is_other_ignorable(c)
+    is_ignorable_as(c, c.general_category())
 }
 
-/// Whether `c` is one of the default-ignorable code points that are not format characters.
-fn is_other_ignorable(c: char) -> bool {
-    matches!(u32::from(c),
+/// [`is_ignorable`] for a character whose general category is known.
+fn is_ignorable_as(c: char, category: GeneralCategory) -> bool {
+    category == GeneralCategory::Format
+        || matches!(u32::from(c),
         0x034F
         | 0x115F..=0x1160
         | 0x17B4..=0x17B5
