@@ -3,13 +3,15 @@
 //! The server already redacts what it sends and [`crate::prepare`] redacts it further for the
 //! cache; the guard trusts neither. It checks every field of every record, nested accounts, cards
 //! and messages included, against [`Policy::cache_redaction`] and refuses the first value that the
-//! cache may not hold. [`crate::Cache::store`] refuses a whole call when any record fails, so a
+//! cache may not hold. Every record's fields are one walk over its catalogue fields
+//! ([`desk_core::record::Fields`]), so no field can be left out of the check; the nested lists
+//! and internal notes are the explicit exceptions. [`crate::Cache::store`] refuses a whole call when any record fails, so a
 //! refused batch writes nothing at all.
 //!
 //! A refusal names the record and the field and says why, but never carries the value: the value
 //! is exactly what must not end up in a log.
 
-use desk_core::record::{Account, Card, Customer, Message, Ticket, Transaction};
+use desk_core::record::{Customer, Fields, Record, Ticket, Transaction, Value};
 use desk_core::redact::is_redacted_as;
 use desk_core::scrub::contains_sensitive;
 use desk_core::{Field, Policy, RecordKind, Redaction};
@@ -69,91 +71,30 @@ pub fn check(records: &Records, policy: &Policy) -> Result<(), GuardError> {
 
 /// Checks one customer, with its accounts and their cards.
 pub fn check_customer(c: &Customer, policy: &Policy) -> Result<(), GuardError> {
-    let g = Guard::of(policy, RecordKind::Customer, c.id)?;
-    g.text(Field::CustomerName, &c.name)?;
-    g.text(Field::CustomerEmail, &c.email)?;
-    g.text(Field::CustomerPhone, &c.phone)?;
-    g.text(Field::CustomerDateOfBirth, &c.date_of_birth)?;
-    g.text(Field::CustomerAddress, &c.address)?;
-    g.text(Field::CustomerTier, &c.tier)?;
-    g.text(Field::CustomerStatus, &c.status)?;
-    g.text(Field::CustomerCreatedAt, &c.created_at)?;
-    if let Some(accounts) = &c.accounts {
-        // Even an empty list says something about the customer's accounts.
-        g.nested(RecordKind::Account)?;
-        for account in accounts {
-            check_account(account, policy)?;
-        }
-    }
-    Ok(())
-}
-
-fn check_account(a: &Account, policy: &Policy) -> Result<(), GuardError> {
-    let g = Guard::of(policy, RecordKind::Account, a.id)?;
-    g.text(Field::AccountNumber, &a.number)?;
-    g.text(Field::AccountCurrency, &a.currency)?;
-    g.number(Field::AccountBalance, a.balance)?;
-    g.text(Field::AccountStatus, &a.status)?;
-    g.text(Field::AccountOpenedAt, &a.opened_at)?;
-    if let Some(cards) = &a.cards {
-        g.nested(RecordKind::Card)?;
-        for card in cards {
-            check_card(card, policy)?;
-        }
-    }
-    Ok(())
-}
-
-fn check_card(c: &Card, policy: &Policy) -> Result<(), GuardError> {
-    let g = Guard::of(policy, RecordKind::Card, c.id)?;
-    g.text(Field::CardNumber, &c.number)?;
-    g.text(Field::CardBrand, &c.brand)?;
-    g.text(Field::CardExpiry, &c.expiry)?;
-    g.text(Field::CardStatus, &c.status)
+    let g = Guard::record(policy, c)?;
+    g.nested(&c.accounts, |a| {
+        let g = Guard::record(policy, a)?;
+        g.nested(&a.cards, |card| Guard::record(policy, card).map(drop))
+    })
 }
 
 /// Checks one transaction.
 pub fn check_transaction(t: &Transaction, policy: &Policy) -> Result<(), GuardError> {
-    let g = Guard::of(policy, RecordKind::Transaction, t.id)?;
-    g.text(Field::TransactionTime, &t.time)?;
-    g.number(Field::TransactionAmount, t.amount)?;
-    g.text(Field::TransactionCurrency, &t.currency)?;
-    g.text(Field::TransactionMerchant, &t.merchant)?;
-    g.text(Field::TransactionStatus, &t.status)?;
-    g.text(Field::TransactionCardNumber, &t.card_number)?;
-    g.text(Field::TransactionIpAddress, &t.ip_address)?;
-    g.text(Field::TransactionDescription, &t.description)
+    Guard::record(policy, t).map(drop)
 }
 
 /// Checks one ticket, with its messages.
 pub fn check_ticket(t: &Ticket, policy: &Policy) -> Result<(), GuardError> {
-    let g = Guard::of(policy, RecordKind::Ticket, t.id)?;
-    g.text(Field::TicketSubject, &t.subject)?;
-    g.text(Field::TicketStatus, &t.status)?;
-    g.text(Field::TicketPriority, &t.priority)?;
-    g.text(Field::TicketCreatedAt, &t.created_at)?;
-    g.text(Field::TicketUpdatedAt, &t.updated_at)?;
-    if let Some(messages) = &t.messages {
-        g.nested(RecordKind::Message)?;
-        for message in messages {
-            check_message(message, policy)?;
+    let g = Guard::record(policy, t)?;
+    g.nested(&t.messages, |m| {
+        let g = Guard::of(policy, RecordKind::Message, m.id)?;
+        if m.internal {
+            // An internal note may only be cached by an agent who sees internal notes, body or
+            // not.
+            g.present(Field::MessageInternalNotes)?;
         }
-    }
-    Ok(())
-}
-
-fn check_message(m: &Message, policy: &Policy) -> Result<(), GuardError> {
-    let g = Guard::of(policy, RecordKind::Message, m.id)?;
-    let body = if m.internal {
-        // An internal note may only be cached by an agent who sees internal notes, body or not.
-        g.present(Field::MessageInternalNotes)?;
-        Field::MessageInternalNotes
-    } else {
-        Field::MessageBody
-    };
-    g.text(Field::MessageAuthor, &m.author)?;
-    g.text(Field::MessageTime, &m.time)?;
-    g.text(body, &m.body)
+        g.fields(m)
+    })
 }
 
 /// The checks for one record.
@@ -167,8 +108,38 @@ impl<'a> Guard<'a> {
     /// The guard of a record of `kind`, or the refusal when the kind may not be cached.
     fn of(policy: &'a Policy, kind: RecordKind, id: i64) -> Result<Self, GuardError> {
         let g = Self { policy, kind, id };
-        g.nested(kind)?;
+        g.kind(kind)?;
         Ok(g)
+    }
+
+    /// The guard of `record`, after checking every catalogue field it holds.
+    fn record<R: Record>(policy: &'a Policy, record: &R) -> Result<Self, GuardError> {
+        let g = Self::of(policy, R::KIND, record.id())?;
+        g.fields(record)?;
+        Ok(g)
+    }
+
+    /// Checks every catalogue field of `record` (one walk: a field the record holds cannot be
+    /// missed).
+    fn fields(&self, record: &impl Fields) -> Result<(), GuardError> {
+        record.try_visit(|field, value| match value {
+            Value::Text(text) => self.text(field, text),
+            Value::Number(number) => self.number(field, number),
+        })
+    }
+
+    /// Checks a nested list with `each`; even an empty list says something about the record
+    /// (that it has no accounts), so the list's kind must be cacheable.
+    fn nested<T: Record>(
+        &self,
+        list: &Option<Vec<T>>,
+        each: impl Fn(&T) -> Result<(), GuardError>,
+    ) -> Result<(), GuardError> {
+        let Some(list) = list else {
+            return Ok(());
+        };
+        self.kind(T::KIND)?;
+        list.iter().try_for_each(each)
     }
 
     fn refuse(&self, field: Option<Field>, reason: GuardReason) -> GuardError {
@@ -181,7 +152,7 @@ impl<'a> Guard<'a> {
     }
 
     /// Refuses this record, or records of `kind` inside it, when `kind` may not be cached.
-    fn nested(&self, kind: RecordKind) -> Result<(), GuardError> {
+    fn kind(&self, kind: RecordKind) -> Result<(), GuardError> {
         match self.policy.cacheable(kind) {
             Some(_) => Ok(()),
             None => Err(self.refuse(None, GuardReason::KindNotCacheable(kind))),
@@ -198,7 +169,7 @@ impl<'a> Guard<'a> {
         }
     }
 
-    fn text(&self, field: Field, value: &Option<String>) -> Result<(), GuardError> {
+    fn text(&self, field: Field, value: Option<&str>) -> Result<(), GuardError> {
         let Some(value) = value else {
             return Ok(());
         };

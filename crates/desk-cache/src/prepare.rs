@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use desk_core::record::{Account, Card, Customer, Message, Ticket, Transaction};
+use desk_core::record::{Account, Customer, Record, Shape, Ticket, Transaction, Value};
 use desk_core::redact::{self, MASK, is_redacted_as};
 use desk_core::scrub::{Keep, contains_sensitive, scrub};
 use desk_core::{Field, Known, Policy, RecordKind, Redaction};
@@ -99,8 +99,37 @@ impl CacheView {
         self.policy.cacheable(kind).is_some()
     }
 
-    fn text(&self, field: Field, value: &Option<String>) -> Option<String> {
-        let value = value.as_deref()?;
+    /// `record`'s keys with every field it holds as the cache may hold it: one walk over its
+    /// catalogue fields.
+    fn fields<R: Record>(&self, record: &R, about: &Known<'_>) -> R {
+        let mut out = record.keys();
+        record.visit(|field, value| {
+            let value = match value {
+                Value::Number(n) => Value::Number(n.filter(|_| self.policy.shows(field))),
+                Value::Text(t) => Value::Text(t.and_then(|t| match field.shape() {
+                    Shape::FreeText => self.free_text(field, t, about),
+                    _ => self.text(field, t),
+                })),
+            };
+            // The record walks its own fields, so `set` takes each of them.
+            let set = out.set(field, value);
+            debug_assert_eq!(set, Ok(()), "{field}");
+        });
+        out
+    }
+
+    /// A nested list as the cache may hold it: dropped when its kind is not cached.
+    fn nested<T: Record>(
+        &self,
+        list: &Option<Vec<T>>,
+        each: impl FnMut(&T) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        list.as_ref()
+            .filter(|_| self.caches(T::KIND))
+            .map(|list| list.iter().filter_map(each).collect())
+    }
+
+    fn text(&self, field: Field, value: &str) -> Option<String> {
         match self.policy.redaction(field) {
             Redaction::Hidden => None,
             // Already in the cached form (a mask the server applied): masking it again could
@@ -110,12 +139,7 @@ impl CacheView {
         }
     }
 
-    fn number(&self, field: Field, value: Option<i64>) -> Option<i64> {
-        value.filter(|_| self.policy.shows(field))
-    }
-
-    fn free_text(&self, field: Field, value: &Option<String>, about: &Known<'_>) -> Option<String> {
-        let value = value.as_deref()?;
+    fn free_text(&self, field: Field, value: &str, about: &Known<'_>) -> Option<String> {
         let mut text = self.policy.free_text_about(field, value, about)?;
         // Putting masks in place of the customer's values can join what is left into something
         // that looks like a number again; scrub once more, and give up on the text if even that
@@ -136,85 +160,33 @@ impl CacheView {
         let Some(c) = customer else {
             return Known::default();
         };
-        let whole = |field: Field, value: &'c Option<String>| -> &'c str {
-            match value.as_deref() {
-                Some(v) if !is_redacted_as(self.policy.redaction(field), v) => v,
-                _ => "",
-            }
-        };
-        Known {
-            email: whole(Field::CustomerEmail, &c.email),
-            phone: whole(Field::CustomerPhone, &c.phone),
-            date_of_birth: whole(Field::CustomerDateOfBirth, &c.date_of_birth),
-            address: whole(Field::CustomerAddress, &c.address),
-        }
+        // A value already in its cached form (an e-mail the server masked) is not looked for.
+        Known::of(c, |field, value| {
+            !is_redacted_as(self.policy.redaction(field), value)
+        })
     }
 
     fn customer(&self, c: &Customer) -> Option<Customer> {
         if !self.caches(RecordKind::Customer) {
             return None;
         }
+        let none = Known::default();
         Some(Customer {
-            id: c.id,
-            name: self.text(Field::CustomerName, &c.name),
-            email: self.text(Field::CustomerEmail, &c.email),
-            phone: self.text(Field::CustomerPhone, &c.phone),
-            date_of_birth: self.text(Field::CustomerDateOfBirth, &c.date_of_birth),
-            address: self.text(Field::CustomerAddress, &c.address),
-            tier: self.text(Field::CustomerTier, &c.tier),
-            status: self.text(Field::CustomerStatus, &c.status),
-            created_at: self.text(Field::CustomerCreatedAt, &c.created_at),
-            accounts: c
-                .accounts
-                .as_ref()
-                .filter(|_| self.caches(RecordKind::Account))
-                .map(|accounts| accounts.iter().map(|a| self.account(a)).collect()),
+            accounts: self.nested(&c.accounts, |a| {
+                Some(Account {
+                    cards: self.nested(&a.cards, |card| Some(self.fields(card, &none))),
+                    ..self.fields(a, &none)
+                })
+            }),
+            ..self.fields(c, &none)
         })
-    }
-
-    fn account(&self, a: &Account) -> Account {
-        Account {
-            id: a.id,
-            number: self.text(Field::AccountNumber, &a.number),
-            currency: self.text(Field::AccountCurrency, &a.currency),
-            balance: self.number(Field::AccountBalance, a.balance),
-            status: self.text(Field::AccountStatus, &a.status),
-            opened_at: self.text(Field::AccountOpenedAt, &a.opened_at),
-            cards: a
-                .cards
-                .as_ref()
-                .filter(|_| self.caches(RecordKind::Card))
-                .map(|cards| cards.iter().map(|c| self.card(c)).collect()),
-        }
-    }
-
-    fn card(&self, c: &Card) -> Card {
-        Card {
-            id: c.id,
-            number: self.text(Field::CardNumber, &c.number),
-            brand: self.text(Field::CardBrand, &c.brand),
-            expiry: self.text(Field::CardExpiry, &c.expiry),
-            status: self.text(Field::CardStatus, &c.status),
-        }
     }
 
     fn transaction(&self, t: &Transaction, about: Option<&Customer>) -> Option<Transaction> {
         if !self.caches(RecordKind::Transaction) {
             return None;
         }
-        let about = self.known(about);
-        Some(Transaction {
-            id: t.id,
-            account_id: t.account_id,
-            time: self.text(Field::TransactionTime, &t.time),
-            amount: self.number(Field::TransactionAmount, t.amount),
-            currency: self.text(Field::TransactionCurrency, &t.currency),
-            merchant: self.text(Field::TransactionMerchant, &t.merchant),
-            status: self.text(Field::TransactionStatus, &t.status),
-            card_number: self.text(Field::TransactionCardNumber, &t.card_number),
-            ip_address: self.text(Field::TransactionIpAddress, &t.ip_address),
-            description: self.free_text(Field::TransactionDescription, &t.description, &about),
-        })
+        Some(self.fields(t, &self.known(about)))
     }
 
     fn ticket(&self, t: &Ticket, about: Option<&Customer>) -> Option<Ticket> {
@@ -223,41 +195,12 @@ impl CacheView {
         }
         let about = self.known(about);
         Some(Ticket {
-            id: t.id,
-            customer_id: t.customer_id,
-            subject: self.free_text(Field::TicketSubject, &t.subject, &about),
-            status: self.text(Field::TicketStatus, &t.status),
-            priority: self.text(Field::TicketPriority, &t.priority),
-            created_at: self.text(Field::TicketCreatedAt, &t.created_at),
-            updated_at: self.text(Field::TicketUpdatedAt, &t.updated_at),
-            messages: t
-                .messages
-                .as_ref()
-                .filter(|_| self.caches(RecordKind::Message))
-                .map(|messages| {
-                    messages
-                        .iter()
-                        .filter_map(|m| self.message(m, &about))
-                        .collect()
-                }),
-        })
-    }
-
-    fn message(&self, m: &Message, about: &Known<'_>) -> Option<Message> {
-        let body = if m.internal {
-            if !self.policy.shows(Field::MessageInternalNotes) {
-                return None;
-            }
-            Field::MessageInternalNotes
-        } else {
-            Field::MessageBody
-        };
-        Some(Message {
-            id: m.id,
-            internal: m.internal,
-            author: self.text(Field::MessageAuthor, &m.author),
-            time: self.text(Field::MessageTime, &m.time),
-            body: self.free_text(body, &m.body, about),
+            // Internal notes only for an agent who sees them.
+            messages: self.nested(&t.messages, |m| {
+                (!m.internal || self.policy.shows(Field::MessageInternalNotes))
+                    .then(|| self.fields(m, &about))
+            }),
+            ..self.fields(t, &about)
         })
     }
 }

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::field::{FieldClass, Redaction};
-use crate::record::{Field, RecordKind, Shape};
+use crate::record::{Field, Fields, RecordKind, Shape, Value};
 use crate::role::Role;
 use crate::scrub::{self, Keep, Own, OwnKind};
 
@@ -328,6 +328,28 @@ pub struct Known<'a> {
 }
 
 impl<'a> Known<'a> {
+    /// The customer's values among the fields of `customer` (a record or a stored row), those for
+    /// which `wanted` says yes; the others stay empty.
+    pub fn of(customer: &'a impl Fields, mut wanted: impl FnMut(Field, &str) -> bool) -> Self {
+        let mut known = Self::default();
+        customer.visit(|field, value| {
+            let Value::Text(Some(value)) = value else {
+                return;
+            };
+            if !wanted(field, value) {
+                return;
+            }
+            match field {
+                Field::CustomerEmail => known.email = value,
+                Field::CustomerPhone => known.phone = value,
+                Field::CustomerDateOfBirth => known.date_of_birth = value,
+                Field::CustomerAddress => known.address = value,
+                _ => {}
+            }
+        });
+        known
+    }
+
     fn values(&self) -> [(Field, OwnKind, &'a str); 4] {
         [
             (Field::CustomerEmail, OwnKind::Email, self.email),
@@ -453,6 +475,19 @@ impl Policy {
     /// `value` as the agent may see it, or `None` when the field is hidden.
     pub fn text(&self, field: Field, value: &str) -> Option<String> {
         crate::redact::apply(self.redaction(field), value)
+    }
+
+    /// A field's value as the agent may see it: text through [`Policy::text`], free text through
+    /// [`Policy::free_text_about`] the customer `about`, numbers through [`Policy::value`]. This
+    /// is what the server's views apply to every field.
+    pub fn view(&self, field: Field, value: Value<&str>, about: &Known<'_>) -> Value<String> {
+        match value {
+            Value::Number(n) => Value::Number(n.and_then(|n| self.value(field, n))),
+            Value::Text(t) => Value::Text(t.and_then(|t| match field.shape() {
+                Shape::FreeText => self.free_text_about(field, t, about),
+                _ => self.text(field, t),
+            })),
+        }
     }
 
     /// `value` when the field is visible (for numbers, which are shown or hidden).

@@ -1,5 +1,5 @@
 use desk_cache::{CacheError, GuardError, GuardReason, Records, prepare};
-use desk_core::record::{Customer, Message};
+use desk_core::record::{Account, Card, Customer, Fields, Message, Record, Ticket, sample};
 use desk_core::redact::is_redacted_as;
 use desk_core::{Field, Policy, RecordKind, Redaction, Role};
 
@@ -375,4 +375,139 @@ fn assert_cacheable(p: &Policy, kind: RecordKind, record: &serde_json::Value, ro
             }
         }
     }
+}
+
+/// A policy that reads and caches every kind and shows every field as openly as it allows.
+fn everything() -> Policy {
+    let mut p = policy(&Role::ALL);
+    p.fields = Field::ALL
+        .iter()
+        .map(|&f| {
+            let open = if f.allows(Redaction::Full) {
+                Redaction::Full
+            } else {
+                f.shape().partial().unwrap_or(Redaction::Hidden)
+            };
+            (f, open)
+        })
+        .collect();
+    p.cache.ttl_secs = RecordKind::ALL.into_iter().map(|k| (k, 3600)).collect();
+    p
+}
+
+/// A batch holding one record of `field`'s kind, nested where that kind lives, with only
+/// `field` set.
+fn holding_only(field: Field) -> Records {
+    fn one<R: Record>(field: Field) -> R {
+        let mut r = R::default();
+        r.set(field, sample(field, "kept value")).unwrap();
+        r
+    }
+    let mut records = Records::default();
+    match field.kind() {
+        RecordKind::Customer => records.customers.push(one(field)),
+        RecordKind::Account => records.customers.push(Customer {
+            accounts: Some(vec![one(field)]),
+            ..Customer::default()
+        }),
+        RecordKind::Card => records.customers.push(Customer {
+            accounts: Some(vec![Account {
+                cards: Some(vec![one::<Card>(field)]),
+                ..Account::default()
+            }]),
+            ..Customer::default()
+        }),
+        RecordKind::Transaction => records.transactions.push((0, one(field))),
+        RecordKind::Ticket => records.tickets.push(one(field)),
+        RecordKind::Message => records.tickets.push(Ticket {
+            messages: Some(vec![Message {
+                internal: field == Field::MessageInternalNotes,
+                ..one(field)
+            }]),
+            ..Ticket::default()
+        }),
+    }
+    records
+}
+
+/// The guard's exhaustiveness test: for every field of the catalogue, a record holding only that
+/// field, under a policy that caches everything but that field, is refused naming the field. A
+/// field the guard did not walk would pass.
+#[test]
+fn the_guard_checks_every_catalogue_field() {
+    for &field in Field::ALL {
+        let mut p = everything();
+        p.fields.remove(&field);
+        let records = holding_only(field);
+        let err = desk_cache::guard::check(&records, &p).expect_err(field.as_str());
+        assert_eq!(err.field, Some(field), "{err}");
+        assert_eq!(err.reason, GuardReason::FieldNotCacheable(field), "{err}");
+        // With the field shown, the same record is checked against its cached form instead.
+        let p = everything();
+        match desk_cache::guard::check(&records, &p) {
+            Ok(()) => assert!(p.cache_redaction(field) != Redaction::Hidden, "{field}"),
+            Err(err) => assert_eq!(err.field, Some(field), "{err}"),
+        }
+    }
+}
+
+/// What the cache keeps of a record holding every field, for every role: exactly the fields the
+/// cache may hold for that role, and it passes the guard. A field `prepare` did not walk would be
+/// missing.
+#[test]
+fn prepare_keeps_exactly_the_fields_the_cache_may_hold_for_every_role() {
+    let mut policies: Vec<Policy> = support::role_sets().iter().map(|r| policy(r)).collect();
+    policies.push(everything());
+    let mut kept_somewhere = std::collections::BTreeSet::new();
+    for p in &policies {
+        for &field in Field::ALL {
+            let records = prepare::records(&holding_only(field), p);
+            desk_cache::guard::check(&records, p).unwrap();
+            let mut kept = Vec::new();
+            for c in &records.customers {
+                kept.extend(present(c));
+                for a in c.accounts.iter().flatten() {
+                    kept.extend(present(a));
+                    a.cards
+                        .iter()
+                        .flatten()
+                        .for_each(|card| kept.extend(present(card)));
+                }
+            }
+            for (_, t) in &records.transactions {
+                kept.extend(present(t));
+            }
+            for t in &records.tickets {
+                kept.extend(present(t));
+                t.messages
+                    .iter()
+                    .flatten()
+                    .for_each(|m| kept.extend(present(m)));
+            }
+            let cached = p.cache_redaction(field) != Redaction::Hidden
+                && p.cacheable(field.kind()).is_some()
+                && (field.kind() != RecordKind::Card || p.cacheable(RecordKind::Account).is_some())
+                && (field.kind() != RecordKind::Message
+                    || p.cacheable(RecordKind::Ticket).is_some());
+            let expected = if cached { vec![field] } else { vec![] };
+            assert_eq!(kept, expected, "{:?}: {field}", p.roles);
+            kept_somewhere.extend(kept);
+        }
+    }
+    let cacheable: std::collections::BTreeSet<Field> = Field::ALL
+        .iter()
+        .copied()
+        .filter(|&f| everything().cache_redaction(f) != Redaction::Hidden)
+        .collect();
+    assert_eq!(kept_somewhere, cacheable);
+}
+
+fn present(r: &impl Fields) -> Vec<Field> {
+    let mut fields = Vec::new();
+    r.visit(|f, v| {
+        if v.is_present() {
+            fields.push(f);
+        }
+    });
+    fields
 }

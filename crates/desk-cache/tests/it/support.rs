@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use desk_cache::{Cache, CacheKey, Records};
 use desk_core::Field as F;
-use desk_core::record::{Account, Card, Customer, Message, Ticket, Transaction};
-use desk_core::{Known, Policy, RecordKind, Role, RoleDefinition};
+use desk_core::record::{Account, Card, Customer, Message, Record, Ticket, Transaction};
+use desk_core::{Known, Policy, Role, RoleDefinition};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -309,115 +309,50 @@ pub fn people(seed: u64, n: i64) -> Vec<Person> {
 // desk-core's policy (redacted, scrubbed, cleared of the customer's hidden values, or dropped).
 
 fn known(c: &Customer) -> Known<'_> {
-    Known {
-        email: c.email.as_deref().unwrap_or(""),
-        phone: c.phone.as_deref().unwrap_or(""),
-        date_of_birth: c.date_of_birth.as_deref().unwrap_or(""),
-        address: c.address.as_deref().unwrap_or(""),
-    }
+    Known::of(c, |_, _| true)
 }
 
-fn text(p: &Policy, field: F, value: &Option<String>) -> Option<String> {
-    value.as_deref().and_then(|v| p.text(field, v))
+/// `r`'s keys and fields as the server shows them to `p` (the same walk as the server's views).
+fn view<R: Record>(p: &Policy, r: &R, about: &Known<'_>) -> R {
+    let mut out = r.keys();
+    r.visit(|field, value| out.set(field, p.view(field, value, about)).unwrap());
+    out
+}
+
+/// A nested list as the server sends it: only when the role reads its kind.
+fn nested<T: Record>(
+    p: &Policy,
+    list: &Option<Vec<T>>,
+    each: impl FnMut(&T) -> Option<T>,
+) -> Option<Vec<T>> {
+    p.can_read(T::KIND)
+        .then(|| list.iter().flatten().filter_map(each).collect())
 }
 
 pub fn server_customer(p: &Policy, r: &Customer) -> Customer {
+    let none = Known::default();
     Customer {
-        id: r.id,
-        name: text(p, F::CustomerName, &r.name),
-        email: text(p, F::CustomerEmail, &r.email),
-        phone: text(p, F::CustomerPhone, &r.phone),
-        date_of_birth: text(p, F::CustomerDateOfBirth, &r.date_of_birth),
-        address: text(p, F::CustomerAddress, &r.address),
-        tier: text(p, F::CustomerTier, &r.tier),
-        status: text(p, F::CustomerStatus, &r.status),
-        created_at: text(p, F::CustomerCreatedAt, &r.created_at),
-        accounts: p.can_read(RecordKind::Account).then(|| {
-            r.accounts
-                .iter()
-                .flatten()
-                .map(|a| Account {
-                    id: a.id,
-                    number: text(p, F::AccountNumber, &a.number),
-                    currency: text(p, F::AccountCurrency, &a.currency),
-                    balance: a.balance.and_then(|b| p.value(F::AccountBalance, b)),
-                    status: text(p, F::AccountStatus, &a.status),
-                    opened_at: text(p, F::AccountOpenedAt, &a.opened_at),
-                    cards: p.can_read(RecordKind::Card).then(|| {
-                        a.cards
-                            .iter()
-                            .flatten()
-                            .map(|c| Card {
-                                id: c.id,
-                                number: text(p, F::CardNumber, &c.number),
-                                brand: text(p, F::CardBrand, &c.brand),
-                                expiry: text(p, F::CardExpiry, &c.expiry),
-                                status: text(p, F::CardStatus, &c.status),
-                            })
-                            .collect()
-                    }),
-                })
-                .collect()
+        accounts: nested(p, &r.accounts, |a| {
+            Some(Account {
+                cards: nested(p, &a.cards, |c| Some(view(p, c, &none))),
+                ..view(p, a, &none)
+            })
         }),
+        ..view(p, r, &none)
     }
 }
 
 pub fn server_transaction(p: &Policy, r: &Transaction, about: &Customer) -> Transaction {
-    let about = known(about);
-    Transaction {
-        id: r.id,
-        account_id: r.account_id,
-        time: text(p, F::TransactionTime, &r.time),
-        amount: r.amount.and_then(|a| p.value(F::TransactionAmount, a)),
-        currency: text(p, F::TransactionCurrency, &r.currency),
-        merchant: text(p, F::TransactionMerchant, &r.merchant),
-        status: text(p, F::TransactionStatus, &r.status),
-        card_number: text(p, F::TransactionCardNumber, &r.card_number),
-        ip_address: text(p, F::TransactionIpAddress, &r.ip_address),
-        description: r
-            .description
-            .as_deref()
-            .and_then(|d| p.free_text_about(F::TransactionDescription, d, &about)),
-    }
+    view(p, r, &known(about))
 }
 
 pub fn server_ticket(p: &Policy, r: &Ticket, about: &Customer) -> Ticket {
     let about = known(about);
     Ticket {
-        id: r.id,
-        customer_id: r.customer_id,
-        subject: r
-            .subject
-            .as_deref()
-            .and_then(|s| p.free_text_about(F::TicketSubject, s, &about)),
-        status: text(p, F::TicketStatus, &r.status),
-        priority: text(p, F::TicketPriority, &r.priority),
-        created_at: text(p, F::TicketCreatedAt, &r.created_at),
-        updated_at: text(p, F::TicketUpdatedAt, &r.updated_at),
-        messages: p.can_read(RecordKind::Message).then(|| {
-            r.messages
-                .iter()
-                .flatten()
-                .filter(|m| !m.internal || p.shows(F::MessageInternalNotes))
-                .map(|m| {
-                    let body = if m.internal {
-                        F::MessageInternalNotes
-                    } else {
-                        F::MessageBody
-                    };
-                    Message {
-                        id: m.id,
-                        internal: m.internal,
-                        author: text(p, F::MessageAuthor, &m.author),
-                        time: text(p, F::MessageTime, &m.time),
-                        body: m
-                            .body
-                            .as_deref()
-                            .and_then(|b| p.free_text_about(body, b, &about)),
-                    }
-                })
-                .collect()
+        messages: nested(p, &r.messages, |m| {
+            (!m.internal || p.shows(F::MessageInternalNotes)).then(|| view(p, m, &about))
         }),
+        ..view(p, r, &about)
     }
 }
 

@@ -1,7 +1,9 @@
 //! Storage behind a small trait, so a PostgreSQL store can follow without touching handlers.
 //!
 //! Rows here are the stored, unredacted records: they never leave the server as they are. The
-//! API turns each into the role's view (`desk_core::record`) before anything is serialized.
+//! API turns each into the role's view (`desk_core::record`) before anything is serialized. Each
+//! row says once, through `desk_core::impl_fields!`, which catalogue field each column holds; the
+//! views walk that, and `api::views`' exhaustiveness test holds it to the catalogue.
 //! The store owns the audit chain: every append goes through it, and writes that an audit entry
 //! records happen in the same transaction as that entry.
 
@@ -38,6 +40,17 @@ pub struct CustomerRow {
     pub created_at: String,
 }
 
+desk_core::impl_fields!(CustomerRow {
+    name => CustomerName,
+    email => CustomerEmail,
+    phone => CustomerPhone,
+    date_of_birth => CustomerDateOfBirth,
+    address => CustomerAddress,
+    tier => CustomerTier,
+    status => CustomerStatus,
+    created_at => CustomerCreatedAt,
+});
+
 /// An account as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Deserialize)]
 pub struct AccountRow {
@@ -57,6 +70,14 @@ pub struct AccountRow {
     pub opened_at: String,
 }
 
+desk_core::impl_fields!(AccountRow {
+    number => AccountNumber,
+    currency => AccountCurrency,
+    balance => AccountBalance,
+    status => AccountStatus,
+    opened_at => AccountOpenedAt,
+});
+
 /// A payment card as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Deserialize)]
 pub struct CardRow {
@@ -73,6 +94,13 @@ pub struct CardRow {
     /// active, blocked or expired.
     pub status: String,
 }
+
+desk_core::impl_fields!(CardRow {
+    number => CardNumber,
+    brand => CardBrand,
+    expiry => CardExpiry,
+    status => CardStatus,
+});
 
 /// What a customer lookup reads beyond the customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +151,17 @@ pub struct TransactionRow {
     pub description: String,
 }
 
+desk_core::impl_fields!(TransactionRow {
+    time => TransactionTime,
+    amount => TransactionAmount,
+    currency => TransactionCurrency,
+    merchant => TransactionMerchant,
+    status => TransactionStatus,
+    card_number => TransactionCardNumber,
+    ip_address => TransactionIpAddress,
+    description => TransactionDescription,
+});
+
 /// A ticket as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TicketRow {
@@ -142,6 +181,14 @@ pub struct TicketRow {
     pub updated_at: String,
 }
 
+desk_core::impl_fields!(TicketRow {
+    subject => TicketSubject,
+    status => TicketStatus,
+    priority => TicketPriority,
+    created_at => TicketCreatedAt,
+    updated_at => TicketUpdatedAt,
+});
+
 /// A ticket message as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct MessageRow {
@@ -158,6 +205,12 @@ pub struct MessageRow {
     /// What it says, as typed.
     pub body: String,
 }
+
+desk_core::impl_fields!(MessageRow {
+    author => MessageAuthor,
+    time => MessageTime,
+    body => MessageBody or MessageInternalNotes when internal,
+});
 
 /// A batch of records to import (demo data, or a migration from another system).
 #[derive(Debug, Default)]

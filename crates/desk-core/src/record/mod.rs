@@ -10,6 +10,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::field::{FieldClass, Redaction};
 
+#[macro_use]
+mod visit;
+mod types;
+
+pub use types::{Account, Card, Customer, Message, Ticket, Transaction};
+pub use visit::{
+    AsValue, Fields, FromValue, Record, SetError, Value, filled, fits, sample, walked,
+};
+
 /// The kinds of record the product shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -174,169 +183,6 @@ impl Field {
             partial => self.shape().partial() == Some(partial),
         }
     }
-}
-
-/// A customer, with the accounts the role may see when the request asked for them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Customer {
-    /// The customer's id.
-    pub id: i64,
-    /// See [`Field::CustomerName`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// See [`Field::CustomerEmail`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// See [`Field::CustomerPhone`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-    /// See [`Field::CustomerDateOfBirth`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub date_of_birth: Option<String>,
-    /// See [`Field::CustomerAddress`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
-    /// See [`Field::CustomerTier`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tier: Option<String>,
-    /// See [`Field::CustomerStatus`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// See [`Field::CustomerCreatedAt`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// The customer's accounts, when the role may see accounts and they were asked for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub accounts: Option<Vec<Account>>,
-}
-
-/// An account.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Account {
-    /// The account's id.
-    pub id: i64,
-    /// See [`Field::AccountNumber`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub number: Option<String>,
-    /// See [`Field::AccountCurrency`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-    /// See [`Field::AccountBalance`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub balance: Option<i64>,
-    /// See [`Field::AccountStatus`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// See [`Field::AccountOpenedAt`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub opened_at: Option<String>,
-    /// The account's cards, when the role may see cards.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cards: Option<Vec<Card>>,
-}
-
-/// A payment card.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Card {
-    /// The card's id.
-    pub id: i64,
-    /// See [`Field::CardNumber`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub number: Option<String>,
-    /// See [`Field::CardBrand`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub brand: Option<String>,
-    /// See [`Field::CardExpiry`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expiry: Option<String>,
-    /// See [`Field::CardStatus`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-}
-
-/// A payment.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Transaction {
-    /// The transaction's id.
-    pub id: i64,
-    /// The account it belongs to.
-    pub account_id: i64,
-    /// See [`Field::TransactionTime`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time: Option<String>,
-    /// See [`Field::TransactionAmount`]; negative for money leaving the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<i64>,
-    /// See [`Field::TransactionCurrency`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-    /// See [`Field::TransactionMerchant`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub merchant: Option<String>,
-    /// See [`Field::TransactionStatus`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// See [`Field::TransactionCardNumber`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub card_number: Option<String>,
-    /// See [`Field::TransactionIpAddress`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ip_address: Option<String>,
-    /// See [`Field::TransactionDescription`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-}
-
-/// A support ticket.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Ticket {
-    /// The ticket's id.
-    pub id: i64,
-    /// The customer it is about.
-    pub customer_id: i64,
-    /// See [`Field::TicketSubject`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    /// See [`Field::TicketStatus`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// See [`Field::TicketPriority`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority: Option<String>,
-    /// See [`Field::TicketCreatedAt`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// See [`Field::TicketUpdatedAt`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-    /// The messages, oldest first, when one ticket was asked for and the role may see messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub messages: Option<Vec<Message>>,
-}
-
-/// A message on a ticket.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Message {
-    /// The message's id.
-    pub id: i64,
-    /// Whether this is an agents' internal note (only roles holding
-    /// [`Field::MessageInternalNotes`] receive those at all).
-    pub internal: bool,
-    /// See [`Field::MessageAuthor`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub author: Option<String>,
-    /// See [`Field::MessageTime`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time: Option<String>,
-    /// See [`Field::MessageBody`] (or [`Field::MessageInternalNotes`] for an internal note).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
 }
 
 #[cfg(test)]
