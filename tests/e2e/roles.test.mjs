@@ -107,7 +107,7 @@ function readStored() {
   const cards = query(
     'SELECT number FROM cards WHERE account_id IN (SELECT id FROM accounts WHERE customer_id = 1) ORDER BY id',
   ).map((r) => r.number);
-  // Customer 1's fixtures (crates/desk-server/src/demo.rs): an account, and card 111 on it first.
+  // Customer 1's fixtures (crates/desk-server/src/demo/mod.rs): an account, and card 111 on it first.
   assert.ok(c && accounts.length > 0 && cards.length > 0, 'customer 1 with accounts and a card in the database');
   const paidWith = query(
     'SELECT DISTINCT card_number FROM transactions WHERE customer_id = 1 AND card_number IS NOT NULL',
