@@ -64,10 +64,10 @@ export function explain(err: unknown): string {
     case 'session_ended':
     case 'not_signed_in':
       return 'Your session has ended. Sign out, then sign in again.';
-    case 'server_refused':
-      if (/\(403\b/.test(err.message)) return 'Your role may not see this. Ask an administrator if you need it.';
-      if (/\(404\b/.test(err.message)) return 'This record does not exist, or no longer does.';
-      return asSentence(err.message);
+    case 'forbidden':
+      return 'Your role may not see this. Ask an administrator if you need it.';
+    case 'not_found':
+      return 'This record does not exist, or no longer does.';
     default:
       return asSentence(err.message);
   }

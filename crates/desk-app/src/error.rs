@@ -4,78 +4,31 @@ use std::path::PathBuf;
 
 use desk_auth::{AuthError, KeychainError};
 use desk_core::signed::PolicyError;
-use serde::Serialize;
 
-/// A stable, machine-readable error kind. Front ends branch on this, never on message text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// The configuration file or a `DESK_` variable is malformed or incomplete.
-    Config,
-    /// There is no keychain (no Secret Service); nothing is stored without one.
-    KeychainUnavailable,
-    /// The keychain is locked or refused access.
-    KeychainLocked,
-    /// The provider could not be reached or answered something unusable.
-    ProviderUnreachable,
-    /// The provider cannot serve this app (no PKCE S256, no acceptable algorithm).
-    ProviderUnsupported,
-    /// The sign-in was refused, cancelled, or its response failed a check.
-    SignInFailed,
-    /// Nobody completed the sign-in in the browser in time.
-    SignInTimeout,
-    /// A token from the provider failed verification.
-    TokenRejected,
-    /// The provider no longer accepts the session: sign in again.
-    SessionEnded,
-    /// Nobody is signed in.
-    NotSignedIn,
-    /// A policy from the server failed verification; the previous one stays in force.
-    PolicyRefused,
-    /// The record of accepted policy versions cannot be read or written; no policy is accepted
-    /// until it is repaired or removed.
-    PolicyState,
-    /// The desk-server could not be reached or answered something unusable.
-    ServerUnreachable,
-    /// The desk-server refused the request (not signed in there, not allowed, invalid input).
-    ServerRefused,
-    /// Input given to the app (such as a layout file) is malformed.
-    InvalidInput,
-    /// The encrypted cache cannot be used (it is recreated when unreadable).
-    Cache,
-    /// Offline, and the record asked for is not in the cache.
-    NotCached,
-    /// Offline past the policy's expiry and offline grace: the cache is locked until the server
-    /// answers again.
-    OfflineLocked,
-    /// Something on this machine failed (a listener, a task).
-    Internal,
-}
-
-impl ErrorCode {
-    /// The code's stable spelling, the same as its serialized form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Config => "config",
-            Self::KeychainUnavailable => "keychain_unavailable",
-            Self::KeychainLocked => "keychain_locked",
-            Self::ProviderUnreachable => "provider_unreachable",
-            Self::ProviderUnsupported => "provider_unsupported",
-            Self::SignInFailed => "sign_in_failed",
-            Self::SignInTimeout => "sign_in_timeout",
-            Self::TokenRejected => "token_rejected",
-            Self::SessionEnded => "session_ended",
-            Self::NotSignedIn => "not_signed_in",
-            Self::PolicyRefused => "policy_refused",
-            Self::PolicyState => "policy_state",
-            Self::ServerUnreachable => "server_unreachable",
-            Self::ServerRefused => "server_refused",
-            Self::InvalidInput => "invalid_input",
-            Self::Cache => "cache",
-            Self::NotCached => "not_cached",
-            Self::OfflineLocked => "offline_locked",
-            Self::Internal => "internal",
-        }
+desk_core::closed_names! {
+    /// A stable, machine-readable error kind. Front ends branch on this, never on message text.
+    ErrorCode, "error code" {
+        Config = "config", "The configuration file or a `DESK_` variable is malformed or incomplete.";
+        KeychainUnavailable = "keychain_unavailable", "There is no keychain (no Secret Service); nothing is stored without one.";
+        KeychainLocked = "keychain_locked", "The keychain is locked or refused access.";
+        ProviderUnreachable = "provider_unreachable", "The provider could not be reached or answered something unusable.";
+        ProviderUnsupported = "provider_unsupported", "The provider cannot serve this app (no PKCE S256, no acceptable algorithm).";
+        SignInFailed = "sign_in_failed", "The sign-in was refused, cancelled, or its response failed a check.";
+        SignInTimeout = "sign_in_timeout", "Nobody completed the sign-in in the browser in time.";
+        TokenRejected = "token_rejected", "A token from the provider failed verification.";
+        SessionEnded = "session_ended", "The provider no longer accepts the session: sign in again.";
+        NotSignedIn = "not_signed_in", "Nobody is signed in.";
+        PolicyRefused = "policy_refused", "A policy from the server failed verification; the previous one stays in force.";
+        PolicyState = "policy_state", "The record of accepted policy versions cannot be read or written; no policy is accepted until it is repaired or removed.";
+        ServerUnreachable = "server_unreachable", "The desk-server could not be reached or answered something unusable.";
+        Forbidden = "forbidden", "The desk-server refused because the agent's role may not do or see this (HTTP 403).";
+        NotFound = "not_found", "The desk-server has no such record, or no longer has it (HTTP 404).";
+        ServerRefused = "server_refused", "The desk-server refused the request for another reason (not signed in there, invalid input).";
+        InvalidInput = "invalid_input", "Input given to the app (such as a layout file) is malformed.";
+        Cache = "cache", "The encrypted cache cannot be used (it is recreated when unreadable).";
+        NotCached = "not_cached", "Offline, and the record asked for is not in the cache.";
+        OfflineLocked = "offline_locked", "Offline past the policy's expiry and offline grace: the cache is locked until the server answers again.";
+        Internal = "internal", "Something on this machine failed (a listener, a task).";
     }
 }
 
@@ -175,6 +128,8 @@ impl AppError {
             Self::PolicyRefused { .. } => ErrorCode::PolicyRefused,
             Self::PolicyState { .. } => ErrorCode::PolicyState,
             Self::ServerUnreachable { .. } => ErrorCode::ServerUnreachable,
+            Self::ServerRefused { status: 403, .. } => ErrorCode::Forbidden,
+            Self::ServerRefused { status: 404, .. } => ErrorCode::NotFound,
             Self::ServerRefused { .. } => ErrorCode::ServerRefused,
             Self::InvalidInput(_) => ErrorCode::InvalidInput,
             Self::Cache(_) => ErrorCode::Cache,
@@ -191,30 +146,23 @@ mod tests {
 
     #[test]
     fn each_code_is_spelled_the_same_in_json_and_text() {
-        let codes = [
-            ErrorCode::Config,
-            ErrorCode::KeychainUnavailable,
-            ErrorCode::KeychainLocked,
-            ErrorCode::ProviderUnreachable,
-            ErrorCode::ProviderUnsupported,
-            ErrorCode::SignInFailed,
-            ErrorCode::SignInTimeout,
-            ErrorCode::TokenRejected,
-            ErrorCode::SessionEnded,
-            ErrorCode::NotSignedIn,
-            ErrorCode::PolicyRefused,
-            ErrorCode::PolicyState,
-            ErrorCode::ServerUnreachable,
-            ErrorCode::ServerRefused,
-            ErrorCode::InvalidInput,
-            ErrorCode::Cache,
-            ErrorCode::NotCached,
-            ErrorCode::OfflineLocked,
-            ErrorCode::Internal,
-        ];
-        for code in codes {
+        for &code in ErrorCode::ALL {
             let json = serde_json::to_value(code).unwrap();
             assert_eq!(json, code.as_str(), "{code:?}");
+            assert_eq!(code.as_str().parse::<ErrorCode>(), Ok(code));
         }
+    }
+
+    #[test]
+    fn a_refusal_has_the_code_of_its_status() {
+        let refused = |status| AppError::ServerRefused {
+            status,
+            code: "x".into(),
+            message: "no".into(),
+        };
+        assert_eq!(refused(403).code(), ErrorCode::Forbidden);
+        assert_eq!(refused(404).code(), ErrorCode::NotFound);
+        assert_eq!(refused(400).code(), ErrorCode::ServerRefused);
+        assert_eq!(refused(401).code(), ErrorCode::ServerRefused);
     }
 }

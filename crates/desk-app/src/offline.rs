@@ -14,6 +14,7 @@
 //! - shredding (sign-out, a policy that removes access, an administrator's wipe) deletes the key
 //!   first, then the files.
 
+use desk_core::AuditAction;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -332,7 +333,7 @@ impl App {
     /// inside its offline window, queueing the view for the audit trail.
     pub(crate) async fn offline_read<T, F, Fut>(
         &self,
-        action: &str,
+        action: AuditAction,
         resource: &str,
         read: F,
     ) -> Result<Sourced<T>, AppError>
@@ -378,7 +379,7 @@ impl App {
             .map_err(cache_error)?
             .ok_or(AppError::NotCached)?;
         cache
-            .queue_view(&idempotency_key(), now, action, resource)
+            .queue_view(&idempotency_key(), now, action.as_str(), resource)
             .await
             .map_err(cache_error)?;
         Ok(Sourced {

@@ -11,6 +11,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use desk_cache::{Cache, CacheError, Cached, Records};
+use desk_core::AuditAction;
 use desk_core::record::{Customer, Ticket, Transaction};
 use serde::{Deserialize, Serialize};
 
@@ -135,7 +136,7 @@ impl App {
         &self,
         path: String,
         keep: K,
-        action: &str,
+        action: AuditAction,
         resource: &str,
         offline: F,
     ) -> Result<Sourced<T>, AppError>
@@ -191,7 +192,7 @@ impl App {
         self.online_or_cached(
             path,
             |_| None,
-            "customer.search",
+            AuditAction::CustomerSearch,
             "customers",
             |cache, now| async move { Ok(cached_list(cache.search(&text, 25, now).await?)) },
         )
@@ -208,7 +209,7 @@ impl App {
                     ..Records::default()
                 })
             },
-            "customer.view",
+            AuditAction::CustomerView,
             &format!("customer:{id}"),
             |cache, now| async move { cache.customer(id, now).await },
         )
@@ -244,7 +245,7 @@ impl App {
                     ..Records::default()
                 })
             },
-            "transactions.view",
+            AuditAction::TransactionsView,
             &format!("customer:{customer_id}"),
             |cache, now| async move {
                 Ok(cached_list(
@@ -270,7 +271,7 @@ impl App {
         self.online_or_cached(
             path,
             |_| None,
-            "tickets.view",
+            AuditAction::TicketsView,
             &format!("customer:{customer_id}"),
             |cache, now| async move {
                 if !first {
@@ -321,7 +322,7 @@ impl App {
                     ..Records::default()
                 })
             },
-            "ticket.view",
+            AuditAction::TicketView,
             &format!("ticket:{id}"),
             |cache, now| async move { cache.ticket(id, now).await },
         )

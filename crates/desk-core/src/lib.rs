@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 /// Implements `Display` and `FromStr` for a closed set of names with `ALL` and `as_str`.
+#[macro_export]
 macro_rules! name_conversions {
     ($ty:ty, $kind:literal) => {
         impl std::fmt::Display for $ty {
@@ -32,6 +33,37 @@ macro_rules! name_conversions {
     };
 }
 
+/// Declares a closed set of names: an enum with `ALL`, `as_str`, serde under those names, and
+/// `Display`/`FromStr` through [`name_conversions!`]. Other crates declare their closed sets
+/// (desk-app's error codes) with it too; they need `serde` as a dependency.
+#[macro_export]
+macro_rules! closed_names {
+    ($(#[$meta:meta])* $name:ident, $kind:literal { $($variant:ident = $text:literal, $doc:literal;)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize)]
+        pub enum $name {
+            $(
+                #[doc = $doc]
+                #[serde(rename = $text)]
+                $variant,
+            )*
+        }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$(Self::$variant),*];
+
+            /// The name used in policies and configuration.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),* }
+            }
+        }
+
+        $crate::name_conversions!($name, $kind);
+    };
+}
+
+pub mod audit;
 pub mod claims;
 pub mod field;
 pub mod policy;
@@ -41,6 +73,7 @@ pub mod role;
 pub mod scrub;
 pub mod signed;
 
+pub use audit::AuditAction;
 pub use field::{FieldClass, Redaction};
 pub use policy::{Action, Known, Page, Policy, RoleDefinition, SearchKey, Widget};
 pub use record::{Field, RecordKind};
@@ -57,7 +90,8 @@ pub struct UnknownName {
 }
 
 impl UnknownName {
-    fn new(kind: &'static str, value: &str) -> Self {
+    /// The error for `value`, not a `kind` name (cut to 64 characters).
+    pub fn new(kind: &'static str, value: &str) -> Self {
         let value = value.chars().take(64).collect();
         Self { kind, value }
     }

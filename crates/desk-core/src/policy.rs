@@ -16,32 +16,6 @@ use crate::record::{Field, Fields, RecordKind, Shape, Value};
 use crate::role::Role;
 use crate::scrub::{self, Keep, Own, OwnKind};
 
-macro_rules! closed_names {
-    ($(#[$meta:meta])* $name:ident, $kind:literal { $($variant:ident = $text:literal, $doc:literal;)* }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $(
-                #[doc = $doc]
-                #[serde(rename = $text)]
-                $variant,
-            )*
-        }
-
-        impl $name {
-            /// Every value.
-            pub const ALL: &'static [$name] = &[$(Self::$variant),*];
-
-            /// The name used in policies and configuration.
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),* }
-            }
-        }
-
-        name_conversions!($name, $kind);
-    };
-}
-
 closed_names! {
     /// A page of the app.
     Page, "page" {

@@ -291,7 +291,7 @@ fn a_published_layout_reaches_a_connected_agent_at_once() {
     let layout = without(&first, "customer", "customer.cards");
     let out = push(agent, &env, "agent_l1", &layout);
     let line = failure(&out);
-    assert!(line.starts_with("desk: server_refused:"), "{line}");
+    assert!(line.starts_with("desk: forbidden:"), "{line}");
     assert!(line.contains("forbidden"), "{line}");
 
     // A layout showing what the role may not see is refused by the server.

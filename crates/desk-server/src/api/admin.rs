@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State as StateOf;
 use axum::extract::rejection::PathRejection;
+use desk_core::AuditAction;
 use desk_core::signed::Layout;
 use desk_core::{Action, Policy, Role, RoleDefinition};
 use serde::{Deserialize, Serialize};
@@ -28,7 +29,7 @@ pub(super) async fn my_policy(
     let (signed, version) = server.signed_policy(&agent.subject, &agent.roles).await;
     server
         .audit(
-            AuditEvent::new(&agent.subject, "policy.view", "me", Outcome::Ok)
+            AuditEvent::new(&agent.subject, AuditAction::PolicyView, "me", Outcome::Ok)
                 .with_detail(serde_json::json!({ "version": version })),
         )
         .await?;
@@ -49,7 +50,7 @@ pub(super) async fn audit(
     ApiQuery(params): ApiQuery<AuditParams>,
 ) -> Result<Json<Page<AuditEntry>>, ApiError> {
     agent
-        .require_action(&server, Action::AuditRead, "audit.read", "audit")
+        .require_action(&server, Action::AuditRead, AuditAction::AuditRead, "audit")
         .await?;
     let limit = limit(params.limit, 100, 1000)?;
     let before = decode_cursor(params.cursor.as_deref())?;
@@ -62,7 +63,7 @@ pub(super) async fn audit(
     server
         .audit(AuditEvent::new(
             &agent.subject,
-            "audit.read",
+            AuditAction::AuditRead,
             "audit",
             Outcome::Ok,
         ))
@@ -79,13 +80,13 @@ pub(super) async fn roles(
     agent: Agent,
 ) -> Result<Json<Vec<StoredRole>>, ApiError> {
     agent
-        .require_action(&server, Action::RoleEdit, "role.list", "roles")
+        .require_action(&server, Action::RoleEdit, AuditAction::RoleList, "roles")
         .await?;
     let views = server.roles.read().await.values().cloned().collect();
     server
         .audit(AuditEvent::new(
             &agent.subject,
-            "role.list",
+            AuditAction::RoleList,
             "roles",
             Outcome::Ok,
         ))
@@ -106,7 +107,12 @@ pub(super) async fn put_role(
         .map_err(|e: desk_core::UnknownName| ApiError::bad("unknown_role", e.to_string()))?;
     let resource = format!("role:{role}");
     agent
-        .require_action(&server, Action::RoleEdit, "role.update", &resource)
+        .require_action(
+            &server,
+            Action::RoleEdit,
+            AuditAction::RoleUpdate,
+            &resource,
+        )
         .await?;
     let ApiJson(definition) = body?;
     if definition.role != role {
@@ -118,8 +124,13 @@ pub(super) async fn put_role(
     definition
         .validate()
         .map_err(|e| ApiError::bad("invalid_definition", e.to_string()))?;
-    let event = AuditEvent::new(&agent.subject, "role.update", &resource, Outcome::Ok)
-        .with_detail(serde_json::json!({}));
+    let event = AuditEvent::new(
+        &agent.subject,
+        AuditAction::RoleUpdate,
+        &resource,
+        Outcome::Ok,
+    )
+    .with_detail(serde_json::json!({}));
     // Hold the write lock across the store so two edits land in the order they are versioned.
     let mut roles = server.roles.write().await;
     let (stored, _) = server
@@ -138,13 +149,18 @@ pub(super) async fn layouts(
     agent: Agent,
 ) -> Result<Json<Vec<StoredLayout>>, ApiError> {
     agent
-        .require_action(&server, Action::LayoutPublish, "layout.list", "layouts")
+        .require_action(
+            &server,
+            Action::LayoutPublish,
+            AuditAction::LayoutList,
+            "layouts",
+        )
         .await?;
     let layouts = server.layouts.read().await.values().cloned().collect();
     server
         .audit(AuditEvent::new(
             &agent.subject,
-            "layout.list",
+            AuditAction::LayoutList,
             "layouts",
             Outcome::Ok,
         ))
@@ -166,7 +182,12 @@ pub(super) async fn put_layout(
         .map_err(|e: desk_core::UnknownName| ApiError::bad("unknown_role", e.to_string()))?;
     let resource = format!("layout:{role}");
     agent
-        .require_action(&server, Action::LayoutPublish, "layout.publish", &resource)
+        .require_action(
+            &server,
+            Action::LayoutPublish,
+            AuditAction::LayoutPublish,
+            &resource,
+        )
         .await?;
     let ApiJson(layout) = body?;
     let granted = {
@@ -179,8 +200,13 @@ pub(super) async fn put_layout(
     layout
         .check_granted(&granted)
         .map_err(|e| ApiError::bad("invalid_layout", format!("{e} for `{role}`.")))?;
-    let event = AuditEvent::new(&agent.subject, "layout.publish", &resource, Outcome::Ok)
-        .with_detail(serde_json::json!({}));
+    let event = AuditEvent::new(
+        &agent.subject,
+        AuditAction::LayoutPublish,
+        &resource,
+        Outcome::Ok,
+    )
+    .with_detail(serde_json::json!({}));
     let mut layouts = server.layouts.write().await;
     let (stored, _) = server
         .store

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::State as StateOf;
+use desk_core::AuditAction;
 use desk_core::RecordKind;
 use desk_core::record::{Customer, Transaction};
 use serde::Deserialize;
@@ -120,7 +121,7 @@ pub(super) async fn search(
         .require_kind(
             &server,
             RecordKind::Customer,
-            "customer.search",
+            AuditAction::CustomerSearch,
             "customers",
         )
         .await?;
@@ -130,7 +131,7 @@ pub(super) async fn search(
         // with the kind only: the text may be the very value the role may not search by.
         let event = AuditEvent::new(
             &agent.subject,
-            "customer.search",
+            AuditAction::CustomerSearch,
             "customers",
             Outcome::Denied,
         )
@@ -156,8 +157,13 @@ pub(super) async fn search(
     // The trail keeps a keyed hash and a masked form of what was searched, never the text.
     let detail =
         crate::audit::searched::SearchDetail::new(&server.audit_key, by, &query, page.items.len());
-    let event = AuditEvent::new(&agent.subject, "customer.search", "customers", Outcome::Ok)
-        .with_detail(detail.to_json());
+    let event = AuditEvent::new(
+        &agent.subject,
+        AuditAction::CustomerSearch,
+        "customers",
+        Outcome::Ok,
+    )
+    .with_detail(detail.to_json());
     server.audit(event).await?;
     Ok(Json(page))
 }
@@ -170,7 +176,12 @@ pub(super) async fn customer(
 ) -> Result<Json<Customer>, ApiError> {
     let resource = format!("customer:{id}");
     agent
-        .require_kind(&server, RecordKind::Customer, "customer.view", &resource)
+        .require_kind(
+            &server,
+            RecordKind::Customer,
+            AuditAction::CustomerView,
+            &resource,
+        )
         .await?;
     let policy = &agent.policy;
     // Only what the role may read is read at all.
@@ -184,7 +195,7 @@ pub(super) async fn customer(
     };
     let Some(record) = server.store.customer_record(id, reach).await? else {
         return Err(agent
-            .not_found(&server, "customer.view", &resource, "customer")
+            .not_found(&server, AuditAction::CustomerView, &resource, "customer")
             .await);
     };
     let mut view = views::customer(policy, &record.customer);
@@ -210,7 +221,7 @@ pub(super) async fn customer(
     server
         .audit(AuditEvent::new(
             &agent.subject,
-            "customer.view",
+            AuditAction::CustomerView,
             resource,
             Outcome::Ok,
         ))
@@ -265,7 +276,7 @@ pub(super) async fn transactions(
         .require_kind(
             &server,
             RecordKind::Transaction,
-            "transactions.view",
+            AuditAction::TransactionsView,
             &resource,
         )
         .await?;
@@ -295,7 +306,12 @@ pub(super) async fn transactions(
     let after = decode_cursor(params.cursor.as_deref())?;
     let Some(customer) = server.store.customer(id).await? else {
         return Err(agent
-            .not_found(&server, "transactions.view", &resource, "customer")
+            .not_found(
+                &server,
+                AuditAction::TransactionsView,
+                &resource,
+                "customer",
+            )
             .await);
     };
     let about = views::known(&customer);
@@ -309,13 +325,18 @@ pub(super) async fn transactions(
         |r| r.id,
         |r| views::transaction(&agent.policy, r, &about),
     );
-    let event = AuditEvent::new(&agent.subject, "transactions.view", resource, Outcome::Ok)
-        .with_detail(serde_json::json!({
-            "from": filter.from,
-            "to": filter.to,
-            "status": filter.status,
-            "results": page.items.len(),
-        }));
+    let event = AuditEvent::new(
+        &agent.subject,
+        AuditAction::TransactionsView,
+        resource,
+        Outcome::Ok,
+    )
+    .with_detail(serde_json::json!({
+        "from": filter.from,
+        "to": filter.to,
+        "status": filter.status,
+        "results": page.items.len(),
+    }));
     server.audit(event).await?;
     Ok(Json(page))
 }

@@ -22,6 +22,7 @@
 //! [`Change`] on the server's channel is matched by kind and becomes the events of the agents it
 //! concerns; a client ignores kinds it does not know.
 
+use desk_core::AuditAction;
 use std::collections::{BTreeSet, VecDeque};
 use std::convert::Infallible;
 use std::time::Duration;
@@ -182,8 +183,13 @@ pub(super) async fn events(
     };
     server
         .audit(
-            AuditEvent::new(&agent.subject, "events.connect", "events", Outcome::Ok)
-                .with_detail(serde_json::json!({ "last_event_id": holds, "last_wipe": wiped })),
+            AuditEvent::new(
+                &agent.subject,
+                AuditAction::EventsConnect,
+                "events",
+                Outcome::Ok,
+            )
+            .with_detail(serde_json::json!({ "last_event_id": holds, "last_wipe": wiped })),
         )
         .await?;
     let left = (agent.expires_at - chrono::Utc::now().timestamp()).max(0) as u64;

@@ -14,6 +14,7 @@ mod tickets;
 mod views;
 mod wipes;
 
+use desk_core::AuditAction;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -310,7 +311,7 @@ impl Agent {
         &self,
         server: &Server,
         kind: RecordKind,
-        action: &'static str,
+        action: AuditAction,
         resource: &str,
     ) -> Result<(), ApiError> {
         if self.policy.can_read(kind) {
@@ -324,7 +325,7 @@ impl Agent {
         &self,
         server: &Server,
         needed: Action,
-        action: &'static str,
+        action: AuditAction,
         resource: &str,
     ) -> Result<(), ApiError> {
         if self.policy.may(needed) {
@@ -336,7 +337,7 @@ impl Agent {
     async fn denied(
         &self,
         server: &Server,
-        action: &'static str,
+        action: AuditAction,
         resource: &str,
     ) -> Result<(), ApiError> {
         server
@@ -354,7 +355,7 @@ impl Agent {
     async fn not_found(
         &self,
         server: &Server,
-        action: &'static str,
+        action: AuditAction,
         resource: &str,
         what: &'static str,
     ) -> ApiError {
@@ -402,11 +403,12 @@ impl FromRequestParts<State> for Agent {
         let roles = server.roles_for(&claims.groups);
         let policy = server.policy_for(&roles).await;
         if server.first_use(&claims.token_id, claims.expires_at).await {
-            let event = AuditEvent::new(&claims.subject, "sign_in", "session", Outcome::Ok)
-                .with_detail(serde_json::json!({
-                    "roles": roles,
-                    "groups": claims.groups,
-                }));
+            let event =
+                AuditEvent::new(&claims.subject, AuditAction::SignIn, "session", Outcome::Ok)
+                    .with_detail(serde_json::json!({
+                        "roles": roles,
+                        "groups": claims.groups,
+                    }));
             if let Err(e) = server.audit(event).await {
                 server.forget_use(&claims.token_id).await;
                 return Err(e);

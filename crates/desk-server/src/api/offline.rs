@@ -10,6 +10,7 @@
 use axum::Json;
 use axum::extract::State as StateOf;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use desk_core::AuditAction;
 use serde::Deserialize;
 
 use super::error::ApiJson;
@@ -56,18 +57,17 @@ enum Target {
     Search,
 }
 
-/// The actions a client may report, the audit action each becomes, and what it is about.
-const ACTIONS: [(&str, &str, Target); 5] = [
-    ("customer.view", "offline.customer.view", Target::Customer),
-    (
-        "transactions.view",
-        "offline.transactions.view",
-        Target::Customer,
-    ),
-    ("tickets.view", "offline.tickets.view", Target::Customer),
-    ("ticket.view", "offline.ticket.view", Target::Ticket),
-    ("customer.search", "offline.customer.search", Target::Search),
-];
+/// What each view a client may report ([`AuditAction::OFFLINE_VIEWS`]) is about.
+fn target(action: AuditAction) -> Option<Target> {
+    match action {
+        AuditAction::CustomerView | AuditAction::TransactionsView | AuditAction::TicketsView => {
+            Some(Target::Customer)
+        }
+        AuditAction::TicketView => Some(Target::Ticket),
+        AuditAction::CustomerSearch => Some(Target::Search),
+        _ => None,
+    }
+}
 
 /// Whether `text` is a record id as the server writes it: a positive whole number, no sign, no
 /// leading zeros.
@@ -103,9 +103,12 @@ fn check(
             KEY_CHARS.end()
         ));
     }
-    let Some(&(_, action, target)) = ACTIONS.iter().find(|(name, _, _)| *name == view.action)
-    else {
-        let names: Vec<&str> = ACTIONS.iter().map(|(name, _, _)| *name).collect();
+    let reported = view.action.parse::<AuditAction>().ok();
+    let Some((action, target)) = reported.and_then(|a| Some((a.offline()?, target(a)?))) else {
+        let names: Vec<&str> = AuditAction::OFFLINE_VIEWS
+            .iter()
+            .map(|a| a.as_str())
+            .collect();
         return Err(format!("action must be one of {}", names.join(", ")));
     };
     if !resource_fits(target, &view.resource) {
@@ -158,8 +161,13 @@ pub(super) async fn upload(
                 .map_err(|why| ApiError::bad("invalid_view", format!("views[{i}]: {why}.")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let summary = AuditEvent::new(&agent.subject, "audit.upload", "offline_views", Outcome::Ok)
-        .with_detail(serde_json::json!({}));
+    let summary = AuditEvent::new(
+        &agent.subject,
+        AuditAction::AuditUpload,
+        "offline_views",
+        Outcome::Ok,
+    )
+    .with_detail(serde_json::json!({}));
     let done = server.store.record_offline_views(views, summary).await?;
     Ok(Json(done))
 }
@@ -167,6 +175,14 @@ pub(super) async fn upload(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_view_a_client_may_report_has_a_target() {
+        for &action in AuditAction::ALL {
+            let reportable = AuditAction::OFFLINE_VIEWS.contains(&action);
+            assert_eq!(target(action).is_some(), reportable, "{action}");
+        }
+    }
 
     fn view(key: &str, time: &str, action: &str, resource: &str) -> View {
         View {
@@ -201,7 +217,7 @@ mod tests {
         .unwrap();
         assert_eq!(done.key, KEY);
         assert_eq!(done.audit.actor, "agent1");
-        assert_eq!(done.audit.action, "offline.transactions.view");
+        assert_eq!(done.audit.action, AuditAction::OfflineTransactionsView);
         assert_eq!(done.audit.resource, "customer:42");
         assert_eq!(
             done.audit.detail,

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State as StateOf;
 use axum::http::StatusCode;
+use desk_core::AuditAction;
 use desk_core::record::{Message, Ticket};
 use desk_core::{Action, Field, RecordKind};
 use serde::Deserialize;
@@ -31,13 +32,18 @@ pub(super) async fn of_customer(
 ) -> Result<Json<Page<Ticket>>, ApiError> {
     let resource = format!("customer:{id}");
     agent
-        .require_kind(&server, RecordKind::Ticket, "tickets.view", &resource)
+        .require_kind(
+            &server,
+            RecordKind::Ticket,
+            AuditAction::TicketsView,
+            &resource,
+        )
         .await?;
     let limit = limit(params.limit, 50, 200)?;
     let after = decode_cursor(params.cursor.as_deref())?;
     let Some(customer) = server.store.customer(id).await? else {
         return Err(agent
-            .not_found(&server, "tickets.view", &resource, "customer")
+            .not_found(&server, AuditAction::TicketsView, &resource, "customer")
             .await);
     };
     let about = views::known(&customer);
@@ -51,7 +57,7 @@ pub(super) async fn of_customer(
     server
         .audit(AuditEvent::new(
             &agent.subject,
-            "tickets.view",
+            AuditAction::TicketsView,
             resource,
             Outcome::Ok,
         ))
@@ -67,11 +73,16 @@ pub(super) async fn ticket(
 ) -> Result<Json<Ticket>, ApiError> {
     let resource = format!("ticket:{id}");
     agent
-        .require_kind(&server, RecordKind::Ticket, "ticket.view", &resource)
+        .require_kind(
+            &server,
+            RecordKind::Ticket,
+            AuditAction::TicketView,
+            &resource,
+        )
         .await?;
     let Some(row) = server.store.ticket(id).await? else {
         return Err(agent
-            .not_found(&server, "ticket.view", &resource, "ticket")
+            .not_found(&server, AuditAction::TicketView, &resource, "ticket")
             .await);
     };
     let policy = &agent.policy;
@@ -91,7 +102,7 @@ pub(super) async fn ticket(
     server
         .audit(AuditEvent::new(
             &agent.subject,
-            "ticket.view",
+            AuditAction::TicketView,
             resource,
             Outcome::Ok,
         ))
@@ -116,11 +127,18 @@ pub(super) async fn reply(
 ) -> Result<(StatusCode, Json<Message>), ApiError> {
     let resource = format!("ticket:{id}");
     agent
-        .require_action(&server, Action::TicketReply, "ticket.reply", &resource)
+        .require_action(
+            &server,
+            Action::TicketReply,
+            AuditAction::TicketReply,
+            &resource,
+        )
         .await?;
     let ApiJson(reply) = body?;
     if reply.internal && !agent.policy.shows(Field::MessageInternalNotes) {
-        agent.denied(&server, "ticket.reply", &resource).await?;
+        agent
+            .denied(&server, AuditAction::TicketReply, &resource)
+            .await?;
     }
     let body = reply.body.trim();
     if body.is_empty() {
@@ -139,13 +157,18 @@ pub(super) async fn reply(
         author: agent.subject.clone(),
         body: body.to_owned(),
     };
-    let event = AuditEvent::new(&agent.subject, "ticket.reply", &resource, Outcome::Ok)
-        .with_detail(serde_json::json!({ "internal": reply.internal }));
+    let event = AuditEvent::new(
+        &agent.subject,
+        AuditAction::TicketReply,
+        &resource,
+        Outcome::Ok,
+    )
+    .with_detail(serde_json::json!({ "internal": reply.internal }));
     let (row, _) = match server.store.add_message(message, event).await {
         Ok(done) => done,
         Err(crate::store::StoreError::NotFound(what)) => {
             return Err(agent
-                .not_found(&server, "ticket.reply", &resource, what)
+                .not_found(&server, AuditAction::TicketReply, &resource, what)
                 .await);
         }
         Err(e) => return Err(e.into()),

@@ -11,6 +11,7 @@ use axum::extract::State as StateOf;
 use axum::extract::rejection::PathRejection;
 use axum::http::StatusCode;
 use desk_core::Action;
+use desk_core::AuditAction;
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiQuery, check_printable};
@@ -71,10 +72,20 @@ pub(super) async fn order(
     check_printable(&subject, false, "invalid_subject")?;
     let resource = format!("subject:{subject}");
     agent
-        .require_action(&server, Action::DeviceWipe, "device.wipe", &resource)
+        .require_action(
+            &server,
+            Action::DeviceWipe,
+            AuditAction::DeviceWipe,
+            &resource,
+        )
         .await?;
-    let event = AuditEvent::new(&agent.subject, "device.wipe", &resource, Outcome::Ok)
-        .with_detail(serde_json::json!({}));
+    let event = AuditEvent::new(
+        &agent.subject,
+        AuditAction::DeviceWipe,
+        &resource,
+        Outcome::Ok,
+    )
+    .with_detail(serde_json::json!({}));
     let (wipe, _) = server
         .store
         .order_wipe(&subject, &agent.subject, event)
@@ -129,7 +140,7 @@ pub(super) async fn mine(
         .collect();
     server
         .audit(
-            AuditEvent::new(&agent.subject, "wipes.check", "me", Outcome::Ok)
+            AuditEvent::new(&agent.subject, AuditAction::WipesCheck, "me", Outcome::Ok)
                 .with_detail(serde_json::json!({ "after": after, "wipes": wipes.len() })),
         )
         .await?;

@@ -13,6 +13,7 @@
 pub mod key;
 pub mod searched;
 
+use desk_core::AuditAction;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -48,7 +49,7 @@ pub struct AuditEvent {
     /// The agent's subject at the provider, or `desk-server` for the server's own acts.
     pub actor: String,
     /// What was done: `customer.search`, `customer.view`, `ticket.reply`, `sign_in`, …
-    pub action: &'static str,
+    pub action: AuditAction,
     /// What it was done to: `customer:42`, `ticket:7`, `role:agent_l1`.
     pub resource: String,
     /// How it ended.
@@ -62,7 +63,7 @@ impl AuditEvent {
     /// An event with no detail.
     pub fn new(
         actor: impl Into<String>,
-        action: &'static str,
+        action: AuditAction,
         resource: impl Into<String>,
         outcome: Outcome,
     ) -> Self {
@@ -113,7 +114,7 @@ impl AuditEntry {
             seq: prev_seq + 1,
             time,
             actor: event.actor.clone(),
-            action: event.action.to_owned(),
+            action: event.action.as_str().to_owned(),
             resource: event.resource.clone(),
             outcome: event.outcome.as_str().to_owned(),
             detail: event.detail.to_string(),
@@ -237,7 +238,7 @@ mod tests {
         for i in 0..n {
             let event = AuditEvent::new(
                 "agent1",
-                "customer.view",
+                AuditAction::CustomerView,
                 format!("customer:{i}"),
                 Outcome::Ok,
             )
@@ -312,12 +313,12 @@ mod tests {
     fn fields_cannot_bleed_into_each_other() {
         let a = AuditEntry::next(
             None,
-            &AuditEvent::new("a\",\"b", "x", "r", Outcome::Ok),
+            &AuditEvent::new("a\",\"b", AuditAction::SignIn, "r", Outcome::Ok),
             "t".into(),
         );
         let b = AuditEntry::next(
             None,
-            &AuditEvent::new("a", "x", "r", Outcome::Ok),
+            &AuditEvent::new("a", AuditAction::SignIn, "r", Outcome::Ok),
             "t".into(),
         );
         assert_ne!(a.hash, b.hash);

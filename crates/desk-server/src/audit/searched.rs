@@ -18,7 +18,7 @@ use crate::api::SearchBy;
 use crate::store::{SearchQuery, Store, StoreError};
 
 /// The action of the entries this module describes.
-pub const ACTION: &str = "customer.search";
+pub const ACTION: desk_core::AuditAction = desk_core::AuditAction::CustomerSearch;
 
 /// The detail of a `customer.search` entry, exactly as stored (as JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,7 +126,7 @@ pub async fn find(store: &dyn Store, hash: &str) -> Result<Vec<Found>, StoreErro
     let mut found = Vec::new();
     let mut after = 0;
     loop {
-        let entries = store.audit_of_action(ACTION, after, PAGE).await?;
+        let entries = store.audit_of_action(ACTION.as_str(), after, PAGE).await?;
         let Some(last) = entries.last() else { break };
         after = last.seq;
         for entry in &entries {

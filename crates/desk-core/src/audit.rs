@@ -1,0 +1,88 @@
+//! The audit vocabulary: every action an audit entry can record, named once. The server's
+//! handlers, the offline upload's allow-list and the client's queued views all use
+//! [`AuditAction`], so a misspelt action does not compile.
+
+closed_names! {
+    /// What an audit entry records.
+    AuditAction, "audit action" {
+        SignIn = "sign_in", "The first request of an access token.";
+        CustomerSearch = "customer.search", "A customer search (its detail: the key, a keyed hash and a masked form of the query).";
+        CustomerView = "customer.view", "One customer opened.";
+        TransactionsView = "transactions.view", "A page of a customer's transactions.";
+        TicketsView = "tickets.view", "A page of a customer's tickets.";
+        TicketView = "ticket.view", "One ticket with its messages.";
+        TicketReply = "ticket.reply", "A reply or an internal note written.";
+        EventsConnect = "events.connect", "The policy and wipe event stream opened.";
+        PolicyView = "policy.view", "The agent's signed policy fetched.";
+        WipesCheck = "wipes.check", "The agent's pending wipe orders read.";
+        DeviceWipe = "device.wipe", "An administrator ordered an agent's devices to shred their cache.";
+        AuditRead = "audit.read", "A page of the audit trail read.";
+        AuditUpload = "audit.upload", "A batch of offline views uploaded (the summary entry).";
+        RoleList = "role.list", "The role definitions read.";
+        RoleUpdate = "role.update", "A role definition changed.";
+        LayoutList = "layout.list", "The published layouts read.";
+        LayoutPublish = "layout.publish", "A role's layout published.";
+        OfflineCustomerSearch = "offline.customer.search", "A search of the local cache, recorded when the client next reached the server.";
+        OfflineCustomerView = "offline.customer.view", "A customer read from the local cache.";
+        OfflineTransactionsView = "offline.transactions.view", "Transactions read from the local cache.";
+        OfflineTicketsView = "offline.tickets.view", "Tickets read from the local cache.";
+        OfflineTicketView = "offline.ticket.view", "A ticket read from the local cache.";
+    }
+}
+
+impl AuditAction {
+    /// The views a client may read from its cache and report later.
+    pub const OFFLINE_VIEWS: [AuditAction; 5] = [
+        Self::CustomerView,
+        Self::TransactionsView,
+        Self::TicketsView,
+        Self::TicketView,
+        Self::CustomerSearch,
+    ];
+
+    /// The action a view read from the cache is recorded as, or `None` for an action that is
+    /// not a view a client may report.
+    pub fn offline(self) -> Option<AuditAction> {
+        Some(match self {
+            Self::CustomerSearch => Self::OfflineCustomerSearch,
+            Self::CustomerView => Self::OfflineCustomerView,
+            Self::TransactionsView => Self::OfflineTransactionsView,
+            Self::TicketsView => Self::OfflineTicketsView,
+            Self::TicketView => Self::OfflineTicketView,
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_round_trip_and_offline_views_map_to_offline_actions() {
+        let names: std::collections::BTreeSet<&str> =
+            AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(names.len(), AuditAction::ALL.len());
+        for &action in AuditAction::ALL {
+            assert_eq!(action.as_str().parse::<AuditAction>(), Ok(action));
+            let offline = action.offline();
+            assert_eq!(
+                offline.is_some(),
+                AuditAction::OFFLINE_VIEWS.contains(&action),
+                "{action}"
+            );
+            if let Some(offline) = offline {
+                assert_eq!(offline.as_str(), format!("offline.{action}"));
+                assert_eq!(offline.offline(), None);
+            }
+        }
+        // Every `offline.` action is the offline form of a view.
+        for &action in AuditAction::ALL {
+            if let Some(view) = action.as_str().strip_prefix("offline.") {
+                let view: AuditAction = view.parse().unwrap();
+                assert_eq!(view.offline(), Some(action));
+            }
+        }
+        assert!("customer.veiw".parse::<AuditAction>().is_err());
+    }
+}
