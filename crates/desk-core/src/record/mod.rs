@@ -174,6 +174,16 @@ fields! {
 name_conversions!(Field, "field");
 
 impl Field {
+    /// The redaction that shows most of this field: `full`, or for a restricted field its
+    /// partial form (or `hidden` when it has none).
+    pub fn widest_redaction(self) -> Redaction {
+        if self.allows(Redaction::Full) {
+            Redaction::Full
+        } else {
+            self.shape().partial().unwrap_or(Redaction::Hidden)
+        }
+    }
+
     /// Whether `redaction` makes sense for this field. Restricted fields never leave the server
     /// whole, so `full` is not allowed for them; free text is shown scrubbed or not at all.
     pub fn allows(self, redaction: Redaction) -> bool {

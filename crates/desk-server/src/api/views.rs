@@ -129,7 +129,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use desk_core::record::{RecordKind, Shape, walked};
-    use desk_core::{Redaction, Role};
+    use desk_core::Role;
 
     use super::*;
 
@@ -242,17 +242,7 @@ mod tests {
             })
             .collect();
         let mut everything = Policy::of(&definitions);
-        everything.fields = F::ALL
-            .iter()
-            .map(|&f| {
-                let open = if f.allows(Redaction::Full) {
-                    Redaction::Full
-                } else {
-                    f.shape().partial().unwrap_or(Redaction::Hidden)
-                };
-                (f, open)
-            })
-            .collect();
+        everything.fields = F::ALL.iter().map(|&f| (f, f.widest_redaction())).collect();
         policies.push(("every field".into(), everything));
         policies
     }
