@@ -96,11 +96,19 @@ start_xvfb() {
 
 stop_xvfb() { [ -n "${DESK_XVFB_PID:-}" ] && kill "$DESK_XVFB_PID" 2>/dev/null || true; }
 
-# Inside a D-Bus session: start gnome-keyring's Secret Service with an unlocked login keyring.
+# Inside a D-Bus session: start gnome-keyring's Secret Service with an unlocked login keyring, and
+# wait until it holds its bus name. The daemon returns before that, and a client asking in between
+# has D-Bus start a second daemon, whose login keyring is locked (a prompt, or a refusal).
 start_keyring() {
   local out
   out=$(printf '%s' "support-desk-test-keyring" | gnome-keyring-daemon --components=secrets --daemonize --unlock)
   eval "$(printf '%s\n' "$out" | sed 's/^/export /')"
+  for _ in $(seq 100); do
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner \
+      string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true' && return 0
+    sleep 0.05
+  done
+  die "gnome-keyring's Secret Service did not appear on the D-Bus session"
 }
 
 # WebKitGTK under Xvfb renders only without compositing and without the DMA-BUF renderer.

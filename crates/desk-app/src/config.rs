@@ -185,7 +185,7 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.create_file("empty.toml", "")?;
             jail.set_env("DESK_CONFIG", "empty.toml");
-            jail.set_env("DESK_TEST_REAL_PARTS", "required");
+            jail.set_env("DESK_IDP_USER", "agent1");
             assert_eq!(Config::load().unwrap().issuer, None);
             Ok(())
         });

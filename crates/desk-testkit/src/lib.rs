@@ -5,9 +5,14 @@
 //! ([`TestIdp::tokens`]: a JWT access token for [`TestIdp::api_audience`] with the user's `groups`)
 //! and forges tokens with the provider's own signing key ([`TestIdp::sign`]) for attack tests.
 //!
-//! Real parts are the rule. `scripts/test` sets `DESK_TEST_REAL_PARTS=required`, and then a missing
-//! part (no Node.js packages, no Secret Service) fails the test. A developer running plain
-//! `cargo test` without them gets a loud "skipped" line instead, never a silent pass.
+//! Real parts are the rule, and a test that needs one never passes without it. A test that finds
+//! a part missing (Node.js, the provider's packages, a Secret Service, `dbus-run-session`: the
+//! [`RealPart`]s) ends through [`missing_real_part`], which fails it with the part's name and
+//! what to run to get it. That is the only way a test may react to a missing part: libtest
+//! cannot mark a test ignored while it runs, and a test that returns early passes, with its
+//! reason in captured output nobody reads. [`TestIdp::start`] calls it for its own parts; the
+//! tests that probe the Secret Service call it with [`RealPart::SecretService`].
+//! `scripts/with-real-parts CMD…` runs a command with every part there, as `scripts/test` does.
 
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -31,18 +36,70 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
 }
 
-/// Whether the run demands every real part (set by `scripts/test`).
-pub fn real_parts_required() -> bool {
-    std::env::var("DESK_TEST_REAL_PARTS").is_ok_and(|v| v == "required")
+/// A real part that integration tests use and that a machine may lack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RealPart {
+    /// Node.js on `PATH`: it runs the test provider and its scripts.
+    Node,
+    /// The test provider's npm packages, `tests/idp/node_modules`.
+    ProviderPackages,
+    /// An unlocked Secret Service (gnome-keyring) on the session's D-Bus.
+    SecretService,
+    /// `dbus-run-session`, for a test that starts a D-Bus session of its own.
+    DbusRunSession,
 }
 
-/// Ends the test for a missing real part: a failure when real parts are required, otherwise a
-/// visible skip. Returns normally only in the skip case; callers then `return`.
-pub fn missing_real_part(what: &str) {
-    if real_parts_required() {
-        panic!("required real part missing: {what}");
+impl RealPart {
+    /// What the part is, for a person.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Node => "Node.js",
+            Self::ProviderPackages => "the test provider's packages (tests/idp/node_modules)",
+            Self::SecretService => {
+                "a Secret Service (an unlocked gnome-keyring on the session's D-Bus)"
+            }
+            Self::DbusRunSession => "dbus-run-session",
+        }
     }
-    eprintln!("SKIPPED (real part missing, run scripts/test for the full suite): {what}");
+
+    /// What to run to get the part.
+    fn remedy(self) -> &'static str {
+        match self {
+            Self::Node => "install Node.js 20.19 or newer (DEVELOPERS.md, Prerequisites)",
+            Self::ProviderPackages => "run `npm ci` in tests/idp (scripts/with-real-parts does)",
+            Self::SecretService => {
+                "run the tests through scripts/with-real-parts: it starts a D-Bus session with an \
+                 unlocked gnome-keyring whose files live in a temporary folder"
+            }
+            Self::DbusRunSession => {
+                "install the Debian package `dbus` (scripts/with-real-parts installs it)"
+            }
+        }
+    }
+}
+
+/// Fails the test for a missing real part: names the part, why it was found missing (`detail`:
+/// the probe's error) and what to run to get it. Never returns, so a test that needs a part
+/// cannot go on, or pass, without it.
+#[track_caller]
+pub fn missing_real_part(part: RealPart, detail: &dyn std::fmt::Display) -> ! {
+    // Cargo names the package under test at run time, and libtest names the test's thread after
+    // the test (unless it runs tests on the main thread), so the command to repeat is exact.
+    let mut command = String::from("scripts/with-real-parts cargo test");
+    if let Ok(package) = std::env::var("CARGO_PKG_NAME") {
+        command += &format!(" -p {package}");
+    }
+    if let Some(test) = std::thread::current().name().filter(|name| *name != "main") {
+        command += &format!(" -- --exact {test}");
+    }
+    panic!(
+        "real part missing: {} ({detail})\n\
+         This test needs it and never passes without it. To get it: {}.\n\
+         For example: {command}\n\
+         (DEVELOPERS.md, \"Real parts\")",
+        part.name(),
+        part.remedy(),
+    );
 }
 
 /// A name unique to this test process and call, such as `support-desk-test-4242-1a2b-3`.
@@ -69,21 +126,35 @@ pub fn browser_command() -> String {
 /// A fresh 2048-bit RSA private key in PKCS#1 PEM, made by Node.js (fast, and already a real
 /// part of the suite). Never written to disk.
 pub fn rsa_private_pem() -> String {
-    let out = Command::new("node")
-        .args([
-            "-e",
-            "const { generateKeyPairSync } = require('node:crypto');\
-             const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });\
-             process.stdout.write(privateKey.export({ type: 'pkcs1', format: 'pem' }));",
-        ])
-        .output()
-        .expect("node");
+    let out = node_started(
+        Command::new("node")
+            .args([
+                "-e",
+                "const { generateKeyPairSync } = require('node:crypto');\
+                 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });\
+                 process.stdout.write(privateKey.export({ type: 'pkcs1', format: 'pem' }));",
+            ])
+            .output(),
+    );
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("PEM is text")
+}
+
+/// What starting `node` gave; a Node.js missing from `PATH` fails the test as a missing real
+/// part.
+#[track_caller]
+fn node_started<T>(started: std::io::Result<T>) -> T {
+    match started {
+        Ok(started) => started,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            missing_real_part(RealPart::Node, &format!("node: {e}"))
+        }
+        Err(e) => panic!("starting node: {e}"),
+    }
 }
 
 /// The test OpenID provider (`tests/idp/server.mjs`) running on a free loopback port. It stops
@@ -118,20 +189,15 @@ struct KeysFile(PathBuf);
 
 impl KeysFile {
     /// Fresh keys of the shape the provider makes for itself (`node tests/idp/sign.mjs
-    /// --new-keys`), or `None` (after [`missing_real_part`]) when Node.js is not installed.
-    fn create() -> Option<Self> {
-        let out = match Command::new("node")
-            .arg(idp_script("sign.mjs"))
-            .arg("--new-keys")
-            .stdin(Stdio::null())
-            .output()
-        {
-            Ok(out) => out,
-            Err(e) => {
-                missing_real_part(&format!("node ({e})"));
-                return None;
-            }
-        };
+    /// --new-keys`).
+    fn create() -> Self {
+        let out = node_started(
+            Command::new("node")
+                .arg(idp_script("sign.mjs"))
+                .arg("--new-keys")
+                .stdin(Stdio::null())
+                .output(),
+        );
         assert!(
             out.status.success(),
             "sign.mjs --new-keys failed: {}",
@@ -152,7 +218,7 @@ impl KeysFile {
         let keys = Self(path);
         file.write_all(&out.stdout)
             .unwrap_or_else(|e| panic!("writing {}: {e}", keys.0.display()));
-        Some(keys)
+        keys
     }
 }
 
@@ -175,14 +241,15 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let mut child = Command::new("node")
-        .arg(idp_script(script))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{what}: node: {e}"));
+    let mut child = node_started(
+        Command::new("node")
+            .arg(idp_script(script))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn(),
+    );
     let mut input = child.stdin.take().expect("piped stdin");
     input
         .write_all(stdin)
@@ -201,32 +268,30 @@ where
 }
 
 impl TestIdp {
-    /// Starts a fresh provider, or returns `None` (after [`missing_real_part`]) when Node.js or the
-    /// provider's packages are not installed.
-    pub fn start() -> Option<Self> {
+    /// Starts a fresh provider. Without Node.js or the provider's packages the test fails
+    /// through [`missing_real_part`].
+    pub fn start() -> Self {
         let dir = repo_root().join("tests/idp");
-        if !dir.join("node_modules/oidc-provider").is_dir() {
-            missing_real_part("tests/idp/node_modules (run `npm ci` in tests/idp)");
-            return None;
+        let package = dir.join("node_modules/oidc-provider");
+        if !package.is_dir() {
+            missing_real_part(
+                RealPart::ProviderPackages,
+                &format!("no folder {}", package.display()),
+            );
         }
-        let keys = KeysFile::create()?;
+        let keys = KeysFile::create();
         // Our end of its stdin lives in `self`: when this process ends without dropping us (a
         // provider shared by a whole test binary), the pipe closes and the provider goes too.
-        let spawned = Command::new("node")
-            .args(["server.mjs", "--exit-with-stdin"])
-            .env("DESK_IDP_KEYS_FILE", &keys.0)
-            .current_dir(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn();
-        let mut child = match spawned {
-            Ok(child) => child,
-            Err(e) => {
-                missing_real_part(&format!("node ({e})"));
-                return None;
-            }
-        };
+        let mut child = node_started(
+            Command::new("node")
+                .args(["server.mjs", "--exit-with-stdin"])
+                .env("DESK_IDP_KEYS_FILE", &keys.0)
+                .current_dir(&dir)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn(),
+        );
         let stdout = child.stdout.take().expect("piped stdout");
         // Drain stderr for the provider's whole life so its warnings never fill the pipe.
         let mut stderr = child.stderr.take().expect("piped stderr");
@@ -250,12 +315,12 @@ impl TestIdp {
                 .map(str::to_owned)
         };
         match (field("issuer"), field("api_audience")) {
-            (Some(issuer), Some(api_audience)) => Some(Self {
+            (Some(issuer), Some(api_audience)) => Self {
                 child,
                 issuer,
                 api_audience,
                 keys,
-            }),
+            },
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -317,7 +382,7 @@ impl TestIdp {
     ///   forgery.
     ///
     /// ```no_run
-    /// # let idp = desk_testkit::TestIdp::start().unwrap();
+    /// # let idp = desk_testkit::TestIdp::start();
     /// use serde_json::json;
     /// let now = std::time::SystemTime::now()
     ///     .duration_since(std::time::UNIX_EPOCH)

@@ -17,7 +17,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use desk_auth::openidconnect::core::{CoreJwsSigningAlgorithm, CoreRsaPrivateSigningKey};
 use desk_auth::openidconnect::{JsonWebKeyId, PrivateSigningKey};
 use desk_auth::{AuthError, Keychain, KeychainError, Opener, Provider, ProviderConfig, Session};
-use desk_testkit::{browser_command, missing_real_part, rsa_private_pem, unique_name};
+use desk_testkit::{browser_command, rsa_private_pem};
 use hmac::Mac;
 use serde_json::{Value, json};
 use sha2::Digest;
@@ -241,12 +241,8 @@ impl Run {
     }
 }
 
-async fn run(case: Case, keys: &(String, String)) -> Option<Run> {
-    let keychain = Keychain::new(unique_name("support-desk-test"));
-    if let Err(KeychainError::Unavailable(e) | KeychainError::Locked(e)) = keychain.get("probe") {
-        missing_real_part(&format!("a Secret Service ({e})"));
-        return None;
-    }
+async fn run(case: Case, keys: &(String, String)) -> Run {
+    let keychain = crate::keychain::test_keychain();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let hostile = Arc::new(Hostile {
@@ -290,12 +286,12 @@ async fn run(case: Case, keys: &(String, String)) -> Option<Run> {
     }
     let opener = Opener::Command(words);
     let result = Session::sign_in(Arc::new(provider), keychain.clone(), &opener).await;
-    Some(Run {
+    Run {
         result,
         keychain,
         issuer: base,
         jwks_fetches: hostile.jwks_fetches.load(Ordering::SeqCst),
-    })
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -323,9 +319,7 @@ async fn every_bad_answer_is_refused_and_nothing_is_stored() {
     ];
     let mut failures = Vec::new();
     for (case, words) in refusals {
-        let Some(run) = run(case, &keys).await else {
-            return;
-        };
+        let run = run(case, &keys).await;
         match &run.result {
             Ok(_) => failures.push(format!("{case:?}: was accepted")),
             Err(e) if !e.to_string().to_lowercase().contains(words) => {
@@ -351,18 +345,14 @@ async fn every_bad_answer_is_refused_and_nothing_is_stored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_honest_run_and_a_rotated_key_are_accepted() {
     let keys = (rsa_private_pem(), rsa_private_pem());
-    let Some(valid) = run(Case::Valid, &keys).await else {
-        return;
-    };
+    let valid = run(Case::Valid, &keys).await;
     let session = valid.result.expect("the honest provider is accepted");
     assert_eq!(session.identity().subject, "alice");
     assert_eq!(session.identity().roles, ["support-tier1"]);
     assert_eq!(valid.jwks_fetches, 1, "no re-fetch when the key is known");
     session.sign_out().await.unwrap();
 
-    let Some(rotated) = run(Case::RotatedKey, &keys).await else {
-        return;
-    };
+    let rotated = run(Case::RotatedKey, &keys).await;
     let session = rotated.result.expect("accepted after one JWKS re-fetch");
     assert_eq!(rotated.jwks_fetches, 2);
     session.sign_out().await.unwrap();
@@ -373,9 +363,7 @@ async fn the_honest_run_and_a_rotated_key_are_accepted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_userinfo_refusing_the_access_token_does_not_stop_the_sign_in() {
     let keys = (rsa_private_pem(), rsa_private_pem());
-    let Some(run) = run(Case::UserInfoUnauthorized, &keys).await else {
-        return;
-    };
+    let run = run(Case::UserInfoUnauthorized, &keys).await;
     let session = run.result.expect("signed in on the ID token alone");
     assert_eq!(session.identity().subject, "alice");
     assert_eq!(session.identity().roles, ["support-tier1"]);

@@ -1,23 +1,23 @@
 use desk_auth::{ExposeSecret, Keychain, KeychainError, SecretString};
-use desk_testkit::{missing_real_part, unique_name};
+use desk_testkit::{RealPart, missing_real_part, unique_name};
 
-/// A keychain namespace of this test's own, or `None` when no Secret Service answers.
-fn test_keychain() -> Option<Keychain> {
+/// A keychain namespace of this test's own on the session's Secret Service, proven writable
+/// (`Keychain::probe`: a locked one still answers reads). Without one the test fails as a
+/// missing real part.
+pub fn test_keychain() -> Keychain {
     let keychain = Keychain::new(unique_name("support-desk-test"));
-    match keychain.get("probe") {
-        Ok(_) | Err(KeychainError::Missing(_)) => Some(keychain),
-        Err(e) => {
-            missing_real_part(&format!("a Secret Service ({e})"));
-            None
+    match keychain.probe() {
+        Ok(()) => keychain,
+        Err(e @ (KeychainError::Unavailable(_) | KeychainError::Locked(_))) => {
+            missing_real_part(RealPart::SecretService, &e)
         }
+        Err(e) => panic!("probing the keychain: {e}"),
     }
 }
 
 #[test]
 fn round_trip_set_read_update_delete() {
-    let Some(keychain) = test_keychain() else {
-        return;
-    };
+    let keychain = test_keychain();
     let name = "refresh-token";
     keychain
         .set(name, &SecretString::from("first-secret"))
@@ -41,7 +41,7 @@ fn round_trip_set_read_update_delete() {
 
 #[test]
 fn namespaces_do_not_see_each_other() {
-    let Some(a) = test_keychain() else { return };
+    let a = test_keychain();
     let b = Keychain::new(unique_name("support-desk-test"));
     a.set("shared-name", &SecretString::from("only-in-a"))
         .unwrap();

@@ -1,8 +1,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use desk_auth::{Keychain, KeychainError, Opener, Provider, ProviderConfig, Session};
-use desk_testkit::{TestIdp, browser_command, missing_real_part, unique_name};
+use desk_auth::{Opener, Provider, ProviderConfig, Session};
+use desk_testkit::{TestIdp, browser_command};
+
+use crate::keychain::test_keychain;
 
 async fn provider(idp: &TestIdp) -> Arc<Provider> {
     let config = ProviderConfig {
@@ -16,18 +18,6 @@ async fn provider(idp: &TestIdp) -> Arc<Provider> {
     Arc::new(Provider::connect(config).await.expect("connect"))
 }
 
-fn keychain() -> Option<Keychain> {
-    let keychain = Keychain::new(unique_name("support-desk-test"));
-    match keychain.set("probe", &"x".to_owned().into()) {
-        Ok(()) => Some(keychain),
-        Err(KeychainError::Unavailable(e) | KeychainError::Locked(e)) => {
-            missing_real_part(&format!("a Secret Service ({e})"));
-            None
-        }
-        Err(e) => panic!("{e}"),
-    }
-}
-
 fn opener() -> Opener {
     Opener::Command(
         browser_command()
@@ -39,8 +29,8 @@ fn opener() -> Opener {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_refreshes_are_single_flight_under_rotation() {
-    let Some(idp) = TestIdp::start() else { return };
-    let Some(keychain) = keychain() else { return };
+    let idp = TestIdp::start();
+    let keychain = test_keychain();
     let provider = provider(&idp).await;
     let session = Arc::new(
         Session::sign_in(provider.clone(), keychain.clone(), &opener())

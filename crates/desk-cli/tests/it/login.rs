@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::Output;
 
 use desk_auth::{ExposeSecret, Keychain, KeychainError};
-use desk_testkit::{TestIdp, browser_command, missing_real_part};
+use desk_testkit::{RealPart, TestIdp, browser_command, missing_real_part};
 use serde_json::Value;
 
 use crate::{desk, keyring_service};
@@ -61,22 +61,25 @@ pub fn signed_in(dir: &Path, issuer: &str, user: &str) -> String {
     String::from_utf8_lossy(&login.stdout).into_owned()
 }
 
-pub fn start() -> Option<(TestIdp, tempfile::TempDir)> {
-    let idp = TestIdp::start()?;
+/// A fresh test provider and a folder of the test's own whose keychain namespace is proven
+/// writable (`Keychain::probe`: a locked Secret Service still answers reads). Without the
+/// provider or a Secret Service the test fails as a missing real part.
+pub fn start() -> (TestIdp, tempfile::TempDir) {
+    let idp = TestIdp::start();
     let dir = tempfile::tempdir().unwrap();
-    if matches!(
-        Keychain::new(keyring_service(dir.path())).get("probe"),
-        Err(KeychainError::Unavailable(_) | KeychainError::Locked(_))
-    ) {
-        missing_real_part("a Secret Service");
-        return None;
+    match Keychain::new(keyring_service(dir.path())).probe() {
+        Ok(()) => {}
+        Err(e @ (KeychainError::Unavailable(_) | KeychainError::Locked(_))) => {
+            missing_real_part(RealPart::SecretService, &e)
+        }
+        Err(e) => panic!("probing the keychain: {e}"),
     }
-    Some((idp, dir))
+    (idp, dir)
 }
 
 #[test]
 fn sign_in_restore_without_browser_and_sign_out_with_revocation() {
-    let Some((idp, dir)) = start() else { return };
+    let (idp, dir) = start();
     let issuer = idp.issuer();
     let said = signed_in(dir.path(), issuer, "supervisor");
     assert!(said.contains("subject supervisor"), "{said}");
@@ -123,7 +126,7 @@ fn sign_in_restore_without_browser_and_sign_out_with_revocation() {
 
 #[test]
 fn every_test_user_signs_in_with_their_roles() {
-    let Some((idp, dir)) = start() else { return };
+    let (idp, dir) = start();
     for (user, roles) in [
         ("agent1", "support-tier1"),
         ("agent2", "support-tier2"),
@@ -143,7 +146,7 @@ fn every_test_user_signs_in_with_their_roles() {
 
 #[test]
 fn a_refused_login_exits_1_and_stores_nothing() {
-    let Some((idp, dir)) = start() else { return };
+    let (idp, dir) = start();
     let out = desk(
         dir.path(),
         &[
@@ -166,7 +169,7 @@ fn a_refused_login_exits_1_and_stores_nothing() {
 
 #[test]
 fn forged_callbacks_are_ignored_and_the_real_one_completes() {
-    let Some((idp, dir)) = start() else { return };
+    let (idp, dir) = start();
     let forge = desk_testkit::repo_root()
         .join("crates/desk-cli/tests/fixtures/forge-then-login.mjs")
         .canonicalize()
@@ -184,7 +187,7 @@ fn forged_callbacks_are_ignored_and_the_real_one_completes() {
 
 #[test]
 fn nobody_answering_the_browser_times_out_clearly() {
-    let Some((idp, dir)) = start() else { return };
+    let (idp, dir) = start();
     // `true` "opens" nothing and exits successfully: the listener waits for its timeout.
     let out = desk(
         dir.path(),
@@ -202,7 +205,7 @@ fn nobody_answering_the_browser_times_out_clearly() {
 
 #[test]
 fn without_a_keychain_no_browser_opens_and_nothing_is_stored() {
-    let Some((idp, dir)) = start() else { return };
+    let (idp, dir) = start();
     let marker = dir.path().join("browser-was-opened");
     let browser = format!("touch {}", marker.display());
     let out = desk(
@@ -250,7 +253,7 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn a_session_revoked_at_the_provider_ends_and_is_forgotten() {
-    let Some((idp, dir)) = start() else { return };
+    let (idp, dir) = start();
     let issuer = idp.issuer();
     signed_in(dir.path(), issuer, "agent1");
     // An administrator ends the session at the provider, behind the app's back.
@@ -286,14 +289,12 @@ fn a_session_revoked_at_the_provider_ends_and_is_forgotten() {
 /// keyring cannot disturb the other tests.
 #[test]
 fn a_locked_keychain_is_refused_clearly_before_any_browser() {
-    let Some((idp, dir)) = start() else { return };
-    if std::process::Command::new("dbus-run-session")
+    let (idp, dir) = start();
+    if let Err(e) = std::process::Command::new("dbus-run-session")
         .arg("--version")
         .output()
-        .is_err()
     {
-        missing_real_part("dbus-run-session");
-        return;
+        missing_real_part(RealPart::DbusRunSession, &e);
     }
     let fixture = desk_testkit::repo_root()
         .join("crates/desk-cli/tests/fixtures/locked-keychain.sh")
@@ -345,7 +346,7 @@ fn a_locked_keychain_is_refused_clearly_before_any_browser() {
 
 #[test]
 fn logout_can_send_the_browser_to_end_the_provider_session() {
-    let Some((idp, dir)) = start() else { return };
+    let (idp, dir) = start();
     let issuer = idp.issuer();
     signed_in(dir.path(), issuer, "agent1");
     let recorder = desk_testkit::repo_root()
@@ -381,7 +382,7 @@ fn logout_can_send_the_browser_to_end_the_provider_session() {
 
 #[test]
 fn signing_in_again_ends_the_session_it_replaces() {
-    let Some((idp, dir)) = start() else { return };
+    let (idp, dir) = start();
     let issuer = idp.issuer();
     signed_in(dir.path(), issuer, "agent1");
     let first = stored_refresh_token(dir.path(), issuer, "agent1").unwrap();

@@ -48,26 +48,24 @@ struct Cached {
     idp: TestIdp,
 }
 
-fn cached_customer_one() -> Option<Cached> {
-    let (idp, dir) = start()?;
+fn cached_customer_one() -> Cached {
+    let (idp, dir) = start();
     let gateway = Gateway::start(&idp);
     signed_in(dir.path(), idp.issuer(), "agent1");
     let env = client_env(&idp, &gateway, &gateway.keys_file());
     let online = json(&run(dir.path(), &env, &["--json", "customer", "1"]));
-    Some(Cached {
+    Cached {
         gateway,
         env,
         online,
         dir,
         idp,
-    })
+    }
 }
 
 #[test]
 fn records_opened_online_are_read_offline_and_the_views_are_audited_once() {
-    let Some(mut c) = cached_customer_one() else {
-        return;
-    };
+    let mut c = cached_customer_one();
     let d = c.dir.path();
     assert_eq!(c.online["source"], "server");
     let online_txs = json(&run(
@@ -149,9 +147,7 @@ fn cache_snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 #[test]
 fn without_the_keychain_an_offline_read_is_refused_and_the_cache_is_left_whole() {
-    let Some(mut c) = cached_customer_one() else {
-        return;
-    };
+    let mut c = cached_customer_one();
     let d = c.dir.path();
     let name = c.online["name"].as_str().unwrap().to_owned();
     c.gateway.stop();
@@ -197,7 +193,7 @@ fn without_the_keychain_an_offline_read_is_refused_and_the_cache_is_left_whole()
 
 #[test]
 fn an_administrators_wipe_shreds_the_cache_at_the_next_connection() {
-    let Some((idp, dir)) = start() else { return };
+    let (idp, dir) = start();
     let gateway = Gateway::start(&idp);
     signed_in(dir.path(), idp.issuer(), "agent1");
     let admin = tempfile::tempdir().unwrap();
@@ -277,9 +273,7 @@ fn age_cached_policy(dir: &Path, issuer: &str, subject: &str, ago: i64) {
 
 #[test]
 fn past_the_offline_grace_the_cache_is_locked_and_past_the_hard_limit_shredded() {
-    let Some(mut c) = cached_customer_one() else {
-        return;
-    };
+    let mut c = cached_customer_one();
     let d = c.dir.path();
     c.gateway.stop();
     assert_eq!(
@@ -306,9 +300,7 @@ fn past_the_offline_grace_the_cache_is_locked_and_past_the_hard_limit_shredded()
 
 #[test]
 fn a_policy_that_allows_no_caching_shreds_the_cache() {
-    let Some(c) = cached_customer_one() else {
-        return;
-    };
+    let c = cached_customer_one();
     let d = c.dir.path();
     assert!(has_cache_key(d, c.idp.issuer(), "agent1"));
 

@@ -173,7 +173,7 @@ fn sign_out(dir: &Path, idp: &TestIdp) {
 
 #[test]
 fn an_agent_sees_their_verified_policy_and_a_wrong_pinned_key_is_refused() {
-    let Some((idp, dir)) = start() else { return };
+    let (idp, dir) = start();
     let gateway = Gateway::start(&idp);
     let dir = dir.path();
 
@@ -274,7 +274,7 @@ fn an_agent_sees_their_verified_policy_and_a_wrong_pinned_key_is_refused() {
 
 #[test]
 fn a_published_layout_reaches_a_connected_agent_at_once() {
-    let Some((idp, agent)) = start() else { return };
+    let (idp, agent) = start();
     let gateway = Gateway::start(&idp);
     let agent = agent.path();
     let admin = admin_client(&idp);
@@ -346,7 +346,7 @@ fn a_published_layout_reaches_a_connected_agent_at_once() {
 
 #[test]
 fn a_watching_agent_reconnects_after_the_server_restarts() {
-    let Some((idp, agent)) = start() else { return };
+    let (idp, agent) = start();
     let mut gateway = Gateway::start(&idp);
     let agent = agent.path();
     let admin = admin_client(&idp);
@@ -393,7 +393,7 @@ fn a_watching_agent_reconnects_after_the_server_restarts() {
 
 #[test]
 fn a_rollback_is_refused_and_the_recorded_version_is_kept() {
-    let Some((idp, dir)) = start() else { return };
+    let (idp, dir) = start();
     let gateway = Gateway::start(&idp);
     let dir = dir.path();
     signed_in(dir, idp.issuer(), "agent1");

@@ -61,7 +61,7 @@ fn raw(h: &Harness) -> Raw {
 #[test]
 fn a_customer_lookup_reads_what_its_reach_names_and_nothing_else() {
     // Its own server: a customer without accounts is added (the demo data has none).
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     let bare = 999_999_999;
     h.sql(&format!(
         "INSERT INTO customers (id, name, email, phone, phone_tail, date_of_birth, address, \
@@ -192,7 +192,7 @@ fn no_restricted_value_leaks(all: &str, raw: &Raw) {
 
 #[test]
 fn first_line_agents_see_masked_contact_data_and_no_internal_notes() {
-    let Some(h) = shared() else { return };
+    let h = shared();
     let raw = raw(h);
     h.block_on(async {
         let (customer, all) = everything(h, "agent1", &raw).await;
@@ -226,7 +226,7 @@ fn first_line_agents_see_masked_contact_data_and_no_internal_notes() {
 
 #[test]
 fn second_line_agents_see_contact_data_and_notes_but_only_the_year_of_birth() {
-    let Some(h) = shared() else { return };
+    let h = shared();
     let raw = raw(h);
     h.block_on(async {
         let (customer, all) = everything(h, "agent2", &raw).await;
@@ -247,7 +247,7 @@ fn second_line_agents_see_contact_data_and_notes_but_only_the_year_of_birth() {
 
 #[test]
 fn supervisors_see_the_date_of_birth_but_never_whole_card_numbers() {
-    let Some(h) = shared() else { return };
+    let h = shared();
     let raw = raw(h);
     h.block_on(async {
         let (customer, all) = everything(h, "supervisor", &raw).await;
@@ -263,7 +263,7 @@ fn supervisors_see_the_date_of_birth_but_never_whole_card_numbers() {
 
 #[test]
 fn admins_see_who_a_customer_is_and_nothing_of_their_money_or_tickets() {
-    let Some(h) = shared() else { return };
+    let h = shared();
     let raw = raw(h);
     h.block_on(async {
         let (customer, all) = everything(h, "admin", &raw).await;
@@ -290,7 +290,7 @@ fn admins_see_who_a_customer_is_and_nothing_of_their_money_or_tickets() {
 
 #[test]
 fn a_user_without_a_mapped_role_gets_403_everywhere_but_their_own_empty_policy() {
-    let Some(h) = shared() else { return };
+    let h = shared();
     h.block_on(async {
         for path in [
             "/v1/customers?q=jane",
@@ -321,7 +321,7 @@ fn a_user_without_a_mapped_role_gets_403_everywhere_but_their_own_empty_policy()
 
 #[test]
 fn every_role_gets_its_own_policy() {
-    let Some(h) = shared() else { return };
+    let h = shared();
     h.block_on(async {
         let expected = [Role::AgentL1, Role::AgentL2, Role::Supervisor, Role::Admin];
         for (user, role) in USERS.iter().zip(expected) {
@@ -337,7 +337,7 @@ fn every_role_gets_its_own_policy() {
 
 #[test]
 fn search_finds_by_name_email_phone_and_account_with_cursor_paging() {
-    let Some(h) = shared() else { return };
+    let h = shared();
     let raw = raw(h);
     h.block_on(async {
         let c = &raw.customer;
@@ -387,7 +387,7 @@ fn search_finds_by_name_email_phone_and_account_with_cursor_paging() {
 
 #[test]
 fn transactions_page_by_cursor_and_filter_by_date_and_status() {
-    let Some(h) = shared() else { return };
+    let h = shared();
     h.block_on(async {
         // Customer 7 is the demo set's heavy customer (10,000 transactions).
         let (_, first) = h.get_ok("agent1", "/v1/customers/7/transactions?limit=200").await;
@@ -416,7 +416,7 @@ fn transactions_page_by_cursor_and_filter_by_date_and_status() {
 
 #[test]
 fn replies_need_the_action_and_internal_notes_need_the_field() {
-    let Some(h) = shared() else { return };
+    let h = shared();
     let raw = raw(h);
     let ticket = raw.ticket_ids[0];
     let path = format!("/v1/tickets/{ticket}/messages");
@@ -474,7 +474,7 @@ fn replies_need_the_action_and_internal_notes_need_the_field() {
 
 #[test]
 fn search_is_only_by_the_keys_a_role_is_granted_and_a_refusal_reveals_nothing() {
-    let Some(h) = shared() else { return };
+    let h = shared();
     let raw = raw(h);
     h.block_on(async {
         let c = &raw.customer;

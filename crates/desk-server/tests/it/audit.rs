@@ -26,7 +26,7 @@ fn actions(entries: &serde_json::Value) -> Vec<(String, String, String)> {
 
 #[test]
 fn searches_views_denials_and_sign_ins_are_chained_and_verified() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     h.block_on(async {
         h.get_ok("agent1", "/v1/customers?q=a").await;
         h.get_ok("agent1", "/v1/customers/1").await;
@@ -98,7 +98,7 @@ fn verify_cli(h: &Harness) -> (i32, String) {
 
 #[test]
 fn concurrent_reads_are_each_audited_once_in_one_unbroken_chain() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     h.block_on(async {
         // Warm the token and sign-in audit, so what follows is only the reads.
         h.get_ok("agent1", "/v1/me/policy").await;
@@ -122,7 +122,7 @@ fn concurrent_reads_are_each_audited_once_in_one_unbroken_chain() {
 
 #[test]
 fn an_entry_that_cannot_be_written_fails_only_its_own_request() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     h.block_on(async {
         h.get_ok("agent1", "/v1/me/policy").await;
     });
@@ -163,7 +163,7 @@ fn an_entry_that_cannot_be_written_fails_only_its_own_request() {
 
 #[test]
 fn a_tampered_row_is_named_by_verify() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     h.block_on(async {
         for id in 1..=5 {
             h.get_ok("agent2", &format!("/v1/customers/{id}")).await;
@@ -186,7 +186,7 @@ fn a_tampered_row_is_named_by_verify() {
 
 #[test]
 fn a_deleted_row_is_named_by_verify() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     h.block_on(async {
         for id in 1..=4 {
             h.get_ok("agent1", &format!("/v1/customers/{id}")).await;
@@ -198,7 +198,7 @@ fn a_deleted_row_is_named_by_verify() {
 
 #[test]
 fn a_failing_audit_write_fails_the_request_and_the_change_it_records() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     let ticket = h.count("SELECT MIN(id) FROM tickets WHERE customer_id = 1");
     let messages = || h.count("SELECT COUNT(*) FROM messages");
     h.block_on(async {
@@ -388,7 +388,7 @@ fn find_cli(h: &Harness, args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn searched_values_stay_out_of_the_trail_and_the_file_but_can_be_found_with_the_key() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     let customer = h.count("SELECT MIN(customer_id) FROM accounts");
     let other = h.count(&format!(
         "SELECT MIN(customer_id) FROM accounts WHERE customer_id > {customer}"
@@ -599,7 +599,7 @@ fn searched_values_stay_out_of_the_trail_and_the_file_but_can_be_found_with_the_
 
 #[test]
 fn audit_find_needs_the_key_and_refuses_a_damaged_one() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     let run = |key_file: &std::path::Path| {
         let out = Command::new(env!("CARGO_BIN_EXE_desk-server"))
             .args(["audit", "find", "--searched", "jane@example.com"])
@@ -670,7 +670,7 @@ fn the_server_refuses_to_start_with_a_damaged_audit_key() {
 
 #[test]
 fn entries_of_one_action_are_paged_in_chain_order() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     h.block_on(async {
         for q in ["a", "e", "i"] {
             h.get_ok("agent1", &format!("/v1/customers?q={q}")).await;

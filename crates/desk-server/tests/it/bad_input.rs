@@ -12,7 +12,7 @@ fn totals(h: &Harness) -> (i64, i64, i64) {
 
 #[test]
 fn hostile_search_strings_are_refused_or_searched_as_plain_text() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     let before = totals(&h);
     h.block_on(async {
         let long = "a".repeat(5000);
@@ -68,7 +68,7 @@ fn hostile_search_strings_are_refused_or_searched_as_plain_text() {
 
 #[test]
 fn malformed_oversized_and_unexpected_bodies_are_refused() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     let ticket = h.count("SELECT MIN(id) FROM tickets WHERE customer_id = 1");
     let url = format!("{}/v1/tickets/{ticket}/messages", h.base);
     let before = totals(&h);

@@ -30,15 +30,15 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// A fresh provider, database (50 demo customers) and server; `None` when the provider's
-    /// packages are missing outside `scripts/test`.
-    pub fn start() -> Option<Self> {
+    /// A fresh provider, database (50 demo customers) and server. Without the provider's real
+    /// parts the test fails, through desk-testkit.
+    pub fn start() -> Self {
         Self::start_with(|_| {})
     }
 
     /// Like [`Harness::start`], with a chance to change the configuration.
-    pub fn start_with(adjust: impl FnOnce(&mut Config)) -> Option<Self> {
-        let idp = TestIdp::start()?;
+    pub fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let idp = TestIdp::start();
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config {
             issuer: Some(idp.issuer().to_owned()),
@@ -74,7 +74,7 @@ impl Harness {
             });
             (store, base)
         });
-        Some(Self {
+        Self {
             idp,
             base,
             store,
@@ -82,7 +82,7 @@ impl Harness {
             runtime,
             tokens: Mutex::new(HashMap::new()),
             http: reqwest::Client::new(),
-        })
+        }
     }
 
     /// A real access token for `user`, from a real authorization-code flow (one per user).
@@ -202,11 +202,11 @@ impl Harness {
     }
 }
 
-/// One server shared by read-mostly tests, or `None` when real parts are missing (and allowed
-/// to be).
-pub fn shared() -> Option<&'static Harness> {
-    static SHARED: OnceLock<Option<Harness>> = OnceLock::new();
-    SHARED.get_or_init(Harness::start).as_ref()
+/// One server shared by read-mostly tests, started by the first of them. Should its start
+/// fail (a missing real part), each test that asks fails the same way, as the cell stays empty.
+pub fn shared() -> &'static Harness {
+    static SHARED: OnceLock<Harness> = OnceLock::new();
+    SHARED.get_or_init(Harness::start)
 }
 
 /// The error code of an API error body.

@@ -2,7 +2,7 @@ use crate::harness::shared;
 
 #[test]
 fn health_answers_with_status_and_version_without_a_token() {
-    let Some(h) = shared() else { return };
+    let h = shared();
     h.block_on(async {
         let response = reqwest::get(format!("{}/v1/health", h.base)).await.unwrap();
         assert_eq!(response.status(), 200);
@@ -14,7 +14,7 @@ fn health_answers_with_status_and_version_without_a_token() {
 
 #[test]
 fn unknown_paths_are_404_and_disclose_nothing() {
-    let Some(h) = shared() else { return };
+    let h = shared();
     h.block_on(async {
         let response = reqwest::get(format!("{}/v1/customers/../../etc/passwd", h.base))
             .await
@@ -26,7 +26,7 @@ fn unknown_paths_are_404_and_disclose_nothing() {
 
 #[test]
 fn every_documented_path_exists_and_every_api_path_needs_a_token() {
-    let Some(h) = shared() else { return };
+    let h = shared();
     h.block_on(async {
         let doc: serde_json::Value = reqwest::get(format!("{}/v1/openapi.json", h.base))
             .await

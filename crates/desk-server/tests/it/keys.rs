@@ -103,12 +103,10 @@ fn status(h: &Harness, token: &str) -> u16 {
 #[test]
 fn a_rotated_key_is_fetched_and_a_removed_one_is_refused() {
     let host = KeyHost::start();
-    let Some(h) = Harness::start_with(|c| {
+    let h = Harness::start_with(|c| {
         c.issuer = Some(host.base.clone());
         c.jwks_refetch_secs = 0;
-    }) else {
-        return;
-    };
+    });
     host.publish(&h, "key-1");
     let first = host.token(&h, "key-1");
     assert_eq!(status(&h, &first), 200);
@@ -137,9 +135,7 @@ fn a_rotated_key_is_fetched_and_a_removed_one_is_refused() {
 #[test]
 fn a_remembered_signature_does_not_vouch_for_other_claims() {
     let host = KeyHost::start();
-    let Some(h) = Harness::start_with(|c| c.issuer = Some(host.base.clone())) else {
-        return;
-    };
+    let h = Harness::start_with(|c| c.issuer = Some(host.base.clone()));
     host.publish(&h, "key-1");
     let token = host.token(&h, "key-1");
     assert_eq!(status(&h, &token), 200);
@@ -168,12 +164,10 @@ fn a_remembered_signature_does_not_vouch_for_other_claims() {
 fn forged_key_ids_do_not_make_the_server_hammer_the_provider() {
     let host = KeyHost::start();
     // One interval longer than any machine takes to sign and send these tokens.
-    let Some(h) = Harness::start_with(|c| {
+    let h = Harness::start_with(|c| {
         c.issuer = Some(host.base.clone());
         c.jwks_refetch_secs = 3600;
-    }) else {
-        return;
-    };
+    });
     host.publish(&h, "key-1");
     assert_eq!(status(&h, &host.token(&h, "key-1")), 200);
     for i in 0..20 {

@@ -39,7 +39,7 @@ async fn publish(
 
 #[test]
 fn a_published_layout_reaches_the_roles_connected_agents_at_once() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     h.block_on(async {
         let mut agent1 = Events::open(&h, "agent1", None).await;
         let mut agent2 = Events::open(&h, "agent2", None).await;
@@ -88,7 +88,7 @@ fn a_published_layout_reaches_the_roles_connected_agents_at_once() {
 
 #[test]
 fn reconnecting_with_the_last_event_id_repeats_nothing_and_misses_nothing() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     h.block_on(async {
         let current = h.policy("agent1").await.version;
         let mut resumed = Events::open(&h, "agent1", Some(current)).await;
@@ -115,7 +115,7 @@ fn reconnecting_with_the_last_event_id_repeats_nothing_and_misses_nothing() {
 
 #[test]
 fn only_publishers_publish_and_attempts_are_audited() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     h.block_on(async {
         for user in ["agent1", "supervisor", "norole"] {
             let r = publish(&h, user, "agent_l1", &layout_without(Widget::CustomerCards)).await;
@@ -135,7 +135,7 @@ fn only_publishers_publish_and_attempts_are_audited() {
 
 #[test]
 fn layouts_that_name_what_the_role_may_not_see_are_refused() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     let before = h.block_on(async { h.policy("agent1").await.version });
     h.block_on(async {
         let cases = [
@@ -179,9 +179,7 @@ fn layouts_that_name_what_the_role_may_not_see_are_refused() {
 
 #[test]
 fn a_stopping_server_ends_open_event_streams_instead_of_waiting_for_them() {
-    let Some(idp) = desk_testkit::TestIdp::start() else {
-        return;
-    };
+    let idp = desk_testkit::TestIdp::start();
     let data = tempfile::tempdir().unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_desk-server"))
         .args(["serve", "--listen", "127.0.0.1:0"])

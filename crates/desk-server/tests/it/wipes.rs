@@ -43,7 +43,7 @@ fn assert_wipe(event: &Sse, ordered: &Value) {
 
 #[test]
 fn a_wipe_reaches_the_agents_open_streams_at_once_and_waits_for_later_ones() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     h.block_on(async {
         let mut agent1 = Events::open(&h, "agent1", None).await;
         let mut agent2 = Events::open(&h, "agent2", None).await;
@@ -118,7 +118,7 @@ fn a_wipe_reaches_the_agents_open_streams_at_once_and_waits_for_later_ones() {
 
 #[test]
 fn orders_for_an_agent_not_connected_arrive_in_order_from_the_last_one_acted_on() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     h.block_on(async {
         // Nobody signed in as "supervisor" has connected yet: the orders wait.
         let first = wipe(&h, "supervisor").await;
@@ -159,7 +159,7 @@ fn orders_for_an_agent_not_connected_arrive_in_order_from_the_last_one_acted_on(
 
 #[test]
 fn only_wipers_wipe_and_refusals_are_audited() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     h.block_on(async {
         let mut agent2 = Events::open(&h, "agent2", None).await;
         agent2.next(Duration::from_secs(5)).await.unwrap();
@@ -189,7 +189,7 @@ fn only_wipers_wipe_and_refusals_are_audited() {
 
 #[test]
 fn malformed_wipe_input_is_refused() {
-    let Some(h) = Harness::start() else { return };
+    let h = Harness::start();
     h.block_on(async {
         for (path, code) in [
             ("/v1/me/wipes?after=-1", "invalid_parameters"),
