@@ -37,8 +37,9 @@ pub const FILE_PREFIX: &str = "support-desk";
 ///
 /// - `sqlx::query`: sqlx logs each statement's text, at `debug`, and at `warn` when one is slow.
 ///   The first statement of every cache connection is SQLCipher's `PRAGMA key = "x'…'"`, which
-///   holds the cache key. (desk-cache also turns statement logging off on its connections; this
-///   holds for any other front end's subscriber too.)
+///   holds the cache key (the logs test found it there at `debug`). desk-cache now turns
+///   statement logging off on its own connections; the cap stays for any statement that is not
+///   one of those.
 pub const CAPPED: [&str; 1] = ["sqlx::query=off"];
 
 /// The folder named by `DESK_LOG_DIR`, when it is set and not empty.
