@@ -11,6 +11,7 @@ use dto::{
     AgentDto, AppStatusDto, CustomerDto, ErrorDto, PageOf, PolicyDto, SourcedDto, TicketDto,
     TransactionDto,
 };
+use tauri::Manager;
 use tauri::ipc::Channel;
 use tokio::sync::Notify;
 
@@ -23,6 +24,7 @@ struct Shell {
 }
 
 #[tauri::command]
+#[tracing::instrument(skip_all)]
 async fn app_status(shell: tauri::State<'_, Shell>) -> Result<AppStatusDto, ErrorDto> {
     let app = shell.app.as_ref().map_err(Clone::clone)?;
     Ok(app.status().await.into())
@@ -31,6 +33,7 @@ async fn app_status(shell: tauri::State<'_, Shell>) -> Result<AppStatusDto, Erro
 /// The agent signed in, restoring the session from the keychain without a browser; `None` when
 /// nobody is.
 #[tauri::command]
+#[tracing::instrument(skip_all)]
 async fn current_agent(shell: tauri::State<'_, Shell>) -> Result<Option<AgentDto>, ErrorDto> {
     let app = shell.app.as_ref().map_err(Clone::clone)?;
     match app.whoami().await {
@@ -42,6 +45,7 @@ async fn current_agent(shell: tauri::State<'_, Shell>) -> Result<Option<AgentDto
 
 /// Signs in through the system browser.
 #[tauri::command]
+#[tracing::instrument(skip_all)]
 async fn sign_in(shell: tauri::State<'_, Shell>) -> Result<AgentDto, ErrorDto> {
     let app = shell.app.as_ref().map_err(Clone::clone)?;
     Ok(app.sign_in().await?.into())
@@ -49,6 +53,7 @@ async fn sign_in(shell: tauri::State<'_, Shell>) -> Result<AgentDto, ErrorDto> {
 
 /// Signs out: ends the policy watch, revokes and deletes the refresh token.
 #[tauri::command]
+#[tracing::instrument(skip_all)]
 async fn sign_out(shell: tauri::State<'_, Shell>) -> Result<(), ErrorDto> {
     let app = shell.app.as_ref().map_err(Clone::clone)?;
     shell.stop_watch.notify_waiters();
@@ -58,6 +63,7 @@ async fn sign_out(shell: tauri::State<'_, Shell>) -> Result<(), ErrorDto> {
 
 /// The agent's policy, fetched from the server and verified against the pinned keys.
 #[tauri::command]
+#[tracing::instrument(skip_all)]
 async fn current_policy(shell: tauri::State<'_, Shell>) -> Result<PolicyDto, ErrorDto> {
     let app = shell.app.as_ref().map_err(Clone::clone)?;
     Ok(PolicyDto::from(&app.policy().await?))
@@ -66,6 +72,7 @@ async fn current_policy(shell: tauri::State<'_, Shell>) -> Result<PolicyDto, Err
 /// Sends every newly verified policy pushed by the server to `on_policy`, until sign-out, a new
 /// watch, or an error a retry cannot fix (which is returned).
 #[tauri::command]
+#[tracing::instrument(skip_all)]
 async fn watch_policy(
     shell: tauri::State<'_, Shell>,
     on_policy: Channel<PolicyDto>,
@@ -87,6 +94,7 @@ async fn watch_policy(
 
 /// Customers matching `text`, from the server or, offline, from the cache.
 #[tauri::command]
+#[tracing::instrument(skip_all)]
 async fn search_customers(
     shell: tauri::State<'_, Shell>,
     text: String,
@@ -101,6 +109,7 @@ async fn search_customers(
 
 /// One customer with the accounts and cards the agent may see.
 #[tauri::command]
+#[tracing::instrument(skip_all)]
 async fn open_customer(
     shell: tauri::State<'_, Shell>,
     id: i64,
@@ -111,6 +120,7 @@ async fn open_customer(
 
 /// A page of a customer's transactions, newest first.
 #[tauri::command]
+#[tracing::instrument(skip_all)]
 #[allow(clippy::too_many_arguments)]
 async fn list_transactions(
     shell: tauri::State<'_, Shell>,
@@ -137,6 +147,7 @@ async fn list_transactions(
 
 /// A page of a customer's tickets, most recently updated first.
 #[tauri::command]
+#[tracing::instrument(skip_all)]
 async fn list_tickets(
     shell: tauri::State<'_, Shell>,
     customer_id: i64,
@@ -149,6 +160,7 @@ async fn list_tickets(
 
 /// One ticket with the messages the agent may see.
 #[tauri::command]
+#[tracing::instrument(skip_all)]
 async fn open_ticket(
     shell: tauri::State<'_, Shell>,
     id: i64,
@@ -159,6 +171,7 @@ async fn open_ticket(
 
 /// Sends a reply (or, with `internal`, an agents' note) on ticket `id`.
 #[tauri::command]
+#[tracing::instrument(skip_all)]
 async fn reply_to_ticket(
     shell: tauri::State<'_, Shell>,
     id: i64,
@@ -172,19 +185,17 @@ async fn reply_to_ticket(
 /// Whether desk-server answers; the window asks while it shows cached data, to refresh once
 /// the server is back.
 #[tauri::command]
+#[tracing::instrument(skip_all)]
 async fn server_reachable(shell: tauri::State<'_, Shell>) -> Result<bool, ErrorDto> {
     let app = shell.app.as_ref().map_err(Clone::clone)?;
     Ok(app.server_reachable().await)
 }
 
-/// Starts the window.
+/// Starts the window: the log first, then the application, then the event loop, which returns
+/// only when the window is closed. The log's guard is held until then, so its last lines reach
+/// the file.
 pub fn run() {
-    let app = App::load().map_err(|e| ErrorDto::from(&e));
-    tauri::Builder::default()
-        .manage(Shell {
-            app,
-            stop_watch: Notify::new(),
-        })
+    let tauri_app = tauri::Builder::default()
         .invoke_handler(tauri::generate_handler![
             app_status,
             current_agent,
@@ -200,6 +211,38 @@ pub fn run() {
             reply_to_ticket,
             server_reachable
         ])
-        .run(tauri::generate_context!())
+        .build(tauri::generate_context!())
         .expect("the Support Desk window could not start");
+    let log = start_log(&tauri_app);
+    let app = App::load().map_err(|e| {
+        tracing::error!(error = %e, "the configuration could not be loaded");
+        ErrorDto::from(&e)
+    });
+    tauri_app.manage(Shell {
+        app,
+        stop_watch: Notify::new(),
+    });
+    let code = tauri_app.run_return(|_, _| {});
+    tracing::info!(code, "the window closed");
+    drop(log);
+    std::process::exit(code);
+}
+
+/// The log: daily files in `DESK_LOG_DIR`, or else in Tauri's log folder for the app
+/// (`app_log_dir`: `~/.local/share/<identifier>/logs` on Linux, `~/Library/Logs/<identifier>` on
+/// macOS, `%LOCALAPPDATA%\<identifier>\logs` on Windows), at `DESK_LOG`'s level or `info`.
+/// Without a folder the window still opens, with nothing logged.
+fn start_log(tauri_app: &tauri::App) -> Option<desk_app::logging::LogGuard> {
+    let dir = desk_app::logging::dir_from_env().or_else(|| tauri_app.path().app_log_dir().ok())?;
+    match desk_app::logging::to_files(&dir, "info") {
+        Ok(guard) => {
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), "Support Desk started");
+            Some(guard)
+        }
+        Err(e) => {
+            // No log to say it in: the console, for whoever started the window from one.
+            eprintln!("support-desk: {e}");
+            None
+        }
+    }
 }

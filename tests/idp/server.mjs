@@ -7,7 +7,9 @@
 // Tests and the demo read that line to learn where it is. Signing keys are made fresh at every
 // start and never written anywhere, unless DESK_IDP_KEYS_FILE names a private JWKS
 // (`{"keys":[…]}`) to sign with instead: tests that forge tokens with the provider's own key
-// (desk-testkit) hand it the keys that way.
+// (desk-testkit) hand it the keys that way. When DESK_IDP_TOKEN_LOG names a file, every token
+// response (access, ID and refresh token) is appended to it as one JSON line, so a test can look
+// for each token the app was given in what the app wrote (desk-testkit's `TestIdp::issued`).
 //
 // What it offers the app (a public native client, RFC 8252): authorization code with PKCE S256
 // required, loopback redirect on any port, refresh tokens (rotated on use), revocation (RFC 7009),
@@ -21,7 +23,7 @@
 // app sends no provider-specific parameter. As with Entra ID's API tokens, the provider's own
 // UserInfo endpoint refuses such a token (401 invalid_token).
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 
@@ -135,8 +137,16 @@ export function configuration({ apiAudience = API_AUDIENCE } = {}) {
   };
 }
 
-/** Starts the provider on `host:port`; resolves to { issuer, apiAudience, provider, close() }. */
-export async function start({ host = '127.0.0.1', port = 0, apiAudience = API_AUDIENCE } = {}) {
+/**
+ * Starts the provider on `host:port`; resolves to { issuer, apiAudience, provider, close() }.
+ * With `tokenLog`, each token response is appended to that file (see the top of this file).
+ */
+export async function start({
+  host = '127.0.0.1',
+  port = 0,
+  apiAudience = API_AUDIENCE,
+  tokenLog = undefined,
+} = {}) {
   let handler = (_req, res) => {
     res.statusCode = 503;
     res.end();
@@ -156,6 +166,12 @@ export async function start({ host = '127.0.0.1', port = 0, apiAudience = API_AU
   try {
     provider = new Provider(issuer, configuration({ apiAudience }));
     interactions = interactionRoutes(provider);
+    if (tokenLog) {
+      provider.on('grant.success', (ctx) => {
+        const { access_token, id_token, refresh_token } = ctx.body ?? {};
+        appendFileSync(tokenLog, `${JSON.stringify({ access_token, id_token, refresh_token })}\n`);
+      });
+    }
     oidc = provider.callback();
   } catch (err) {
     // A listening socket would keep the calling process alive: a test run would hang, not fail.
@@ -191,7 +207,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       host: { type: 'string', default: '127.0.0.1' },
       'api-audience': { type: 'string', default: API_AUDIENCE },
       // For a parent that may never stop it (a test process sharing one provider across tests):
-      // exit, and remove the keys file it was given, when the parent closes our stdin.
+      // exit, and remove the keys file and token log it was given, when the parent closes our
+      // stdin.
       'exit-with-stdin': { type: 'boolean', default: false },
     },
   });
@@ -199,12 +216,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     host: values.host,
     port: Number(values.port),
     apiAudience: values['api-audience'],
+    tokenLog: process.env.DESK_IDP_TOKEN_LOG,
   });
   process.stdout.write(`${JSON.stringify({ issuer, client_id: CLIENT_ID, api_audience: apiAudience })}\n`);
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(0));
   if (values['exit-with-stdin']) {
     process.stdin.on('end', () => {
-      if (process.env.DESK_IDP_KEYS_FILE) rmSync(process.env.DESK_IDP_KEYS_FILE, { force: true });
+      for (const file of [process.env.DESK_IDP_KEYS_FILE, process.env.DESK_IDP_TOKEN_LOG]) {
+        if (file) rmSync(file, { force: true });
+      }
       process.exit(0);
     });
     process.stdin.resume();

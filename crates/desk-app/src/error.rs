@@ -78,6 +78,10 @@ pub enum AppError {
         code: String,
         /// The server's sentence, stripped of control characters and cut to a bounded length.
         message: String,
+        /// The id the server gave the request (`x-request-id`, repeated in its error body), under
+        /// which its log has the request; not in the sentence. A server error (5xx, reported as
+        /// [`AppError::ServerUnreachable`]) names it in its cause.
+        request_id: Option<String>,
     },
     /// Input given to the app is malformed.
     #[error("{0}")]
@@ -159,6 +163,7 @@ mod tests {
             status,
             code: "x".into(),
             message: "no".into(),
+            request_id: None,
         };
         assert_eq!(refused(403).code(), ErrorCode::Forbidden);
         assert_eq!(refused(404).code(), ErrorCode::NotFound);

@@ -9,6 +9,7 @@
 pub mod config;
 pub mod doctor;
 mod error;
+pub mod logging;
 mod offline;
 pub mod policy;
 pub mod records;

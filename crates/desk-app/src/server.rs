@@ -223,27 +223,60 @@ async fn check_status(url: &str, response: Response) -> Result<Response, AppErro
     struct Detail {
         code: String,
         message: String,
+        #[serde(default)]
+        request_id: Option<String>,
     }
+    let header_id = response
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let body = read_limited(url, response, 64 * 1024).await.ok();
     let detail = body.and_then(|b| serde_json::from_slice::<Body>(&b).ok());
-    let (code, message) = match detail {
-        Some(Body { error }) => (clean(&error.code, 64), clean(&error.message, MAX_MESSAGE)),
+    let (code, message, body_id) = match detail {
+        Some(Body { error }) => (
+            clean(&error.code, 64),
+            clean(&error.message, MAX_MESSAGE),
+            error.request_id,
+        ),
         None => (
             "unknown".to_owned(),
             status.canonical_reason().unwrap_or("").to_owned(),
+            None,
         ),
     };
+    let request_id = body_id
+        .or(header_id)
+        .filter(|id| looks_like_a_request_id(id));
     if status.is_server_error() {
+        // The server logged the cause under this id: the one thing a person can take to whoever
+        // runs it.
+        let named = request_id
+            .map(|id| format!(" (request {id})"))
+            .unwrap_or_default();
         return Err(unreachable(
             url,
-            &format!("could not answer ({} {code}): {message}", status.as_u16()),
+            &format!(
+                "could not answer ({} {code}): {message}{named}",
+                status.as_u16()
+            ),
         ));
     }
     Err(AppError::ServerRefused {
         status: status.as_u16(),
         code,
         message,
+        request_id,
     })
+}
+
+/// The header desk-server names each request's id in (error bodies repeat it).
+const REQUEST_ID: &str = "x-request-id";
+
+/// Whether a request id from the server is one to show: short, and letters, digits and dashes
+/// only (desk-server's are UUIDs).
+fn looks_like_a_request_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 /// The body, or an error once it grows past `limit` bytes.
@@ -347,6 +380,77 @@ mod tests {
             }
         });
         url
+    }
+
+    /// A one-shot HTTP server on a free loopback port that answers every request with `status`,
+    /// an `x-request-id` and a desk-server error body naming the same id.
+    async fn refusing(status: &'static str, code: &'static str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = [0u8; 1024];
+                let _ = socket.read(&mut request).await;
+                let id = "0f8c4a52-6a1e-4d3b-9f3e-2d1c0b9a8e7f";
+                let body = serde_json::json!({
+                    "error": { "code": code, "message": "No.", "request_id": id }
+                })
+                .to_string();
+                let reply = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n\
+                     x-request-id: {id}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(reply.as_bytes()).await;
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn a_server_error_names_its_request_and_a_refusal_keeps_it_aside() {
+        let id = "0f8c4a52-6a1e-4d3b-9f3e-2d1c0b9a8e7f";
+        let token = || SecretString::from("not-a-token".to_owned());
+        let failing = ServerApi::new(Some(
+            &refusing("500 Internal Server Error", "internal").await,
+        ))
+        .unwrap();
+        let err = failing
+            .get_json::<serde_json::Value>("/v1/customers/1", token())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::ServerUnreachable { .. }), "{err}");
+        assert!(
+            err.to_string().contains(&format!("(request {id})")),
+            "{err}"
+        );
+
+        let refusing = ServerApi::new(Some(&refusing("403 Forbidden", "forbidden").await)).unwrap();
+        let err = refusing
+            .get_json::<serde_json::Value>("/v1/customers/1", token())
+            .await
+            .unwrap_err();
+        match &err {
+            AppError::ServerRefused {
+                status, request_id, ..
+            } => {
+                assert_eq!(*status, 403);
+                assert_eq!(request_id.as_deref(), Some(id));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!err.to_string().contains(id), "not in the sentence: {err}");
+    }
+
+    #[test]
+    fn only_plain_short_request_ids_are_kept() {
+        assert!(looks_like_a_request_id(
+            "0f8c4a52-6a1e-4d3b-9f3e-2d1c0b9a8e7f"
+        ));
+        for bad in ["", "id with spaces", "\u{1b}[31m", &"a".repeat(65)] {
+            assert!(!looks_like_a_request_id(bad), "{bad:?}");
+        }
     }
 
     #[tokio::test]

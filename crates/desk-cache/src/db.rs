@@ -4,7 +4,7 @@ use std::path::Path;
 use std::str::FromStr as _;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection as _, SqliteConnection, SqlitePool};
+use sqlx::{ConnectOptions as _, Connection as _, SqliteConnection, SqlitePool};
 
 use crate::{CacheError, CacheKey};
 
@@ -12,11 +12,15 @@ use crate::{CacheError, CacheKey};
 ///
 /// The key is the first statement every connection runs (sqlx orders the `key` pragma first); the
 /// connection then proves SQLCipher is linked and the key reads the file before anything else.
+/// Its statements are never logged.
 pub async fn open(path: &Path, key: &CacheKey) -> Result<SqlitePool, CacheError> {
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
-        .pragma("key", key.pragma_value());
+        .pragma("key", key.pragma_value())
+        // sqlx logs the text of each statement (at debug, and at warn when slow), and the pragmas
+        // are one statement: `PRAGMA key = "x'…'"` would put the key in whatever log listens.
+        .disable_statement_logging();
     connect(options).await
 }
 

@@ -1,8 +1,9 @@
 //! `desk`: everything the Support Desk window does, without a window.
 //!
 //! Exit codes: 0 success, 1 a check or operation failed, 2 bad usage or configuration.
-//! Warnings (such as a pushed policy that was refused) go to stderr; `DESK_LOG` sets the level
-//! (`warn` by default, `debug` for more).
+//! Warnings (such as a pushed policy that was refused) go to stderr, or to daily files in
+//! `DESK_LOG_DIR` when that is set; `DESK_LOG` sets the level (`warn` by default, `debug` for
+//! more).
 //!
 //! Everything it prints that did not come from `desk` itself (record text, names, server and
 //! provider answers, error reasons) goes through [`terminal`], text and JSON alike, so that no
@@ -30,7 +31,8 @@ use commands::{admin, cache, policy, records, session};
     after_help = "Exit codes: 0 success; 1 the operation failed, with one line on stderr, \
                   `desk: CODE: reason`; 2 bad usage or configuration.\n\
                   Settings: DESK_* variables or the file in DESK_CONFIG (see `desk config`). \
-                  DESK_LOG sets the log level on stderr (warn by default)."
+                  DESK_LOG sets the log level (warn by default); the log goes to stderr, or \
+                  to daily files in the folder DESK_LOG_DIR names."
 )]
 struct Cli {
     /// Print machine-readable JSON instead of text.
@@ -70,7 +72,14 @@ enum Command {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    // Held until `main` returns, so the files get every line.
+    let _log = match start_log() {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("desk: {}", terminal::line(&e.to_string()));
+            return ExitCode::from(2);
+        }
+    };
     let app = match App::load() {
         Ok(app) => app,
         Err(e) => {
@@ -84,18 +93,22 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Logs to stderr, every line escaped ([`terminal::LogWriter`]), at `DESK_LOG` or `warn`.
-fn init_logging() {
+/// The log: daily files in `DESK_LOG_DIR` when it is set, otherwise stderr, every line escaped
+/// ([`terminal::LogWriter`]); `DESK_LOG` sets the level (`warn` by default) and desk-app's limits
+/// hold either way ([`desk_app::logging`]).
+fn start_log() -> Result<Option<desk_app::logging::LogGuard>, AppError> {
+    const DEFAULT: &str = "warn";
+    if let Some(dir) = desk_app::logging::dir_from_env() {
+        return desk_app::logging::to_files(&dir, DEFAULT).map(Some);
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DESK_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(desk_app::logging::filter(DEFAULT))
         .with_writer(|| terminal::LogWriter(std::io::stderr()))
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .without_time()
         .init();
+    Ok(None)
 }
 
 async fn run(cli: &Cli, app: &App) -> anyhow::Result<ExitCode> {

@@ -106,6 +106,9 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "desk_server=info".into()),
         )
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: in a file or a journal, escape codes would split
+        // `id=…` and the other fields a person searches for.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     let mut config = Config::load(cli.config.as_deref())?;

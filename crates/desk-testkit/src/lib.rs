@@ -161,13 +161,16 @@ fn node_started<T>(started: std::io::Result<T>) -> T {
 /// when this value is dropped.
 ///
 /// Its signing keys are made for it by [`TestIdp::start`] and kept in a file readable only by
-/// this user (deleted on drop), so that [`TestIdp::sign`] can sign with them too.
+/// this user (deleted on drop), so that [`TestIdp::sign`] can sign with them too; every token it
+/// issues is appended to another such file, read by [`TestIdp::issued`].
 pub struct TestIdp {
     child: Child,
     issuer: String,
     api_audience: String,
     // The private JWKS the provider was started with, which `sign` uses too.
     keys: KeysFile,
+    // Where the provider appends every token response (`DESK_IDP_TOKEN_LOG`), for `issued`.
+    token_log: PrivateFile,
 }
 
 /// Tokens from a real sign-in at the test provider, see [`TestIdp::tokens`]. No `Debug`, as for
@@ -184,8 +187,33 @@ pub struct TestTokens {
     pub id_token: String,
 }
 
-/// The provider's private JWKS in a file of its own (mode 0600 on Unix), removed on drop.
-struct KeysFile(PathBuf);
+/// A file of its own in the temporary folder (mode 0600 on Unix, made new so never one planted
+/// under that name), removed on drop.
+struct PrivateFile(PathBuf);
+
+impl PrivateFile {
+    /// A new empty file whose name starts with `prefix` and ends with `suffix`.
+    fn create(prefix: &str, suffix: &str) -> (Self, std::fs::File) {
+        let path = std::env::temp_dir().join(format!("{}{suffix}", unique_name(prefix)));
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
+            .open(&path)
+            .unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+        (Self(path), file)
+    }
+}
+
+impl Drop for PrivateFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The provider's private JWKS in a file of its own.
+struct KeysFile(PrivateFile);
 
 impl KeysFile {
     /// Fresh keys of the shape the provider makes for itself (`node tests/idp/sign.mjs
@@ -203,28 +231,14 @@ impl KeysFile {
             "sign.mjs --new-keys failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let path = std::env::temp_dir().join(format!(
-            "{}.jwks.json",
-            unique_name("support-desk-test-idp-keys")
-        ));
-        let mut options = OpenOptions::new();
-        // A new file only (never one planted under that name), private from its first byte.
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options
-            .open(&path)
-            .unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
-        let keys = Self(path);
+        let (keys, mut file) = PrivateFile::create("support-desk-test-idp-keys", ".jwks.json");
         file.write_all(&out.stdout)
             .unwrap_or_else(|e| panic!("writing {}: {e}", keys.0.display()));
-        keys
+        Self(keys)
     }
-}
 
-impl Drop for KeysFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+    fn path(&self) -> &std::path::Path {
+        &self.0.0
     }
 }
 
@@ -280,12 +294,14 @@ impl TestIdp {
             );
         }
         let keys = KeysFile::create();
+        let (token_log, _) = PrivateFile::create("support-desk-test-idp-tokens", ".jsonl");
         // Our end of its stdin lives in `self`: when this process ends without dropping us (a
         // provider shared by a whole test binary), the pipe closes and the provider goes too.
         let mut child = node_started(
             Command::new("node")
                 .args(["server.mjs", "--exit-with-stdin"])
-                .env("DESK_IDP_KEYS_FILE", &keys.0)
+                .env("DESK_IDP_KEYS_FILE", keys.path())
+                .env("DESK_IDP_TOKEN_LOG", &token_log.0)
                 .current_dir(&dir)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
@@ -320,6 +336,7 @@ impl TestIdp {
                 issuer,
                 api_audience,
                 keys,
+                token_log,
             },
             _ => {
                 let _ = child.kill();
@@ -368,6 +385,31 @@ impl TestIdp {
         }
     }
 
+    /// Every token the provider has issued so far, in order: one [`TestTokens`] per token
+    /// response, at sign-in and at each refresh, to the app and to [`TestIdp::tokens`] alike.
+    /// For tests that look for tokens where none may be (a log, a file).
+    pub fn issued(&self) -> Vec<TestTokens> {
+        let text = std::fs::read_to_string(&self.token_log.0)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", self.token_log.0.display()));
+        text.lines()
+            .map(|line| {
+                let answer: serde_json::Value = serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("the token log holds no JSON: {e}"));
+                let field = |name: &str| {
+                    answer[name]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("a token response without {name}"))
+                        .to_owned()
+                };
+                TestTokens {
+                    access_token: field("access_token"),
+                    refresh_token: field("refresh_token"),
+                    id_token: field("id_token"),
+                }
+            })
+            .collect()
+    }
+
     /// A compact JWS of `claims` (signed as given), made with the provider's own keys, for
     /// attack tests: a token only the signature check cannot tell from the provider's.
     ///
@@ -397,7 +439,7 @@ impl TestIdp {
     /// ```
     pub fn sign(&self, header: serde_json::Value, claims: serde_json::Value) -> String {
         let input = serde_json::json!({ "header": header, "claims": claims }).to_string();
-        run_node("sign", "sign.mjs", [&self.keys.0], input.as_bytes())
+        run_node("sign", "sign.mjs", [self.keys.path()], input.as_bytes())
             .trim()
             .to_owned()
     }

@@ -3,7 +3,7 @@
 // refresh with rotation, revocation, logout, and refusals where a real provider refuses.
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -207,6 +207,37 @@ describe('a provider with given keys and API audience', () => {
     const verified = await verifiedJwt(forged, otherMeta.jwks_uri);
     assert.equal(verified.header.typ, 'at+jwt');
     assert.equal(verified.claims.aud, 'urn:another-api');
+  });
+});
+
+describe('a provider with a token log', () => {
+  let dir;
+  let logged;
+  let file;
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'desk-idp-test-'));
+    file = path.join(dir, 'tokens.jsonl');
+    logged = await start({ tokenLog: file });
+  });
+  after(async () => {
+    await logged?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('appends every token it issues, at sign-in and at refresh', async () => {
+    const first = await tokensFor({ issuer: logged.issuer, user: 'agent1' });
+    const loggedMeta = await (await fetch(`${logged.issuer}/.well-known/openid-configuration`)).json();
+    const response = await fetch(loggedMeta.token_endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: CLIENT_ID, grant_type: 'refresh_token', refresh_token: first.refresh_token }),
+    });
+    assert.equal(response.status, 200);
+    const refreshed = await response.json();
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const pick = ({ access_token, id_token, refresh_token }) => ({ access_token, id_token, refresh_token });
+    assert.deepEqual(lines, [pick(first), pick(refreshed)]);
+    assert.notEqual(refreshed.refresh_token, first.refresh_token, 'rotated');
   });
 });
 

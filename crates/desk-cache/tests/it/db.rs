@@ -1,4 +1,5 @@
 use desk_cache::{CacheError, CacheKey, cipher_version, open};
+use secrecy::ExposeSecret;
 
 const MARKER: &str = "marker-jane.doe@example.com-4111111111111111";
 
@@ -40,6 +41,55 @@ async fn the_file_holds_no_header_and_no_plaintext() {
         .await
         .unwrap();
     assert_eq!(count, 50, "the same key reads the data back");
+}
+
+/// What the process's log subscriber was given, from every thread (sqlx's SQLite worker threads
+/// run the statements and log them).
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_key_is_in_no_logged_statement() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    // The one subscriber of this test binary, listening to everything.
+    tracing_subscriber::fmt()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
+        .with_writer(move || writer.clone())
+        .init();
+    let dir = tempfile::tempdir().unwrap();
+    let key = CacheKey::generate();
+    let pool = open(&dir.path().join("cache.db"), &key).await.unwrap();
+    sqlx::query("CREATE TABLE t (x)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    // The subscriber does hear sqlx: a connection of another kind has its statements logged.
+    let mut plain = <sqlx::SqliteConnection as sqlx::Connection>::connect("sqlite::memory:")
+        .await
+        .unwrap();
+    sqlx::query("SELECT 'a statement of another connection'")
+        .execute(&mut plain)
+        .await
+        .unwrap();
+    let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).to_lowercase();
+    assert!(log.contains("a statement of another connection"), "{log}");
+    assert!(
+        !log.contains(&key.to_hex().expose_secret().to_lowercase()),
+        "the cache key is in the log"
+    );
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ mod doctor;
 mod gateway;
 mod leaks;
 mod login;
+mod logs;
 mod offline;
 mod policy;
 mod records;

@@ -1,4 +1,5 @@
-//! How the API says no: a status, a stable code, and a sentence for a person.
+//! How the API says no: a status, a stable code, a sentence for a person, and the request's id
+//! (added by `request_log`), with which the server's log line for it is found.
 //!
 //! Codes are part of the API (clients match on them, never on messages). Internal failures are
 //! logged with their cause here and answered with a generic reason; token failures all look the
@@ -109,7 +110,32 @@ struct Body<'a> {
 #[derive(Serialize)]
 struct Detail<'a> {
     code: &'a str,
+    message: &'a str,
+    /// The request's id, as in the answer's `x-request-id` (see `request_log`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
+}
+
+/// An error answer's code and sentence, left on the response (an extension) so that the request
+/// log can write the body again with the request's id in it.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorDetail {
+    code: &'static str,
     message: String,
+}
+
+impl ErrorDetail {
+    /// The JSON body: `{"error": {"code", "message", "request_id"}}`, the id when there is one.
+    pub(crate) fn body(&self, request_id: Option<&str>) -> Vec<u8> {
+        serde_json::to_vec(&Body {
+            error: Detail {
+                code: self.code,
+                message: &self.message,
+                request_id,
+            },
+        })
+        .expect("an error body serializes")
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -118,13 +144,14 @@ impl IntoResponse for ApiError {
             tracing::error!(%cause, "request failed");
         }
         let (status, code) = self.status_and_code();
-        let body = Body {
-            error: Detail {
-                code,
-                message: self.message(),
-            },
+        let detail = ErrorDetail {
+            code,
+            message: self.message(),
         };
-        let mut response = (status, Json(body)).into_response();
+        let body = detail.body(None);
+        let mut response =
+            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        response.extensions_mut().insert(detail);
         if let Self::Unauthorized { invalid } = self {
             // RFC 6750 §3: no error code when no token was sent.
             let challenge = if invalid {

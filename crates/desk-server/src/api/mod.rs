@@ -10,6 +10,7 @@ mod customers;
 pub mod error;
 mod events;
 mod offline;
+pub mod request_log;
 mod tickets;
 mod views;
 mod wipes;
@@ -530,13 +531,14 @@ pub fn router(server: State) -> Router {
         .route("/v1/admin/wipe/{subject}", post(wipes::order));
     // A full upload (500 views) is larger than an ordinary body.
     let upload = Router::new().route("/v1/audit/offline", post(offline::upload));
-    with_body_limit(ordinary, max_body)
+    let routes = with_body_limit(ordinary, max_body)
         .merge(with_body_limit(
             upload,
             max_body.max(offline::MAX_UPLOAD_BYTES),
         ))
         .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
-        .with_state(server)
+        .with_state(server);
+    request_log::observed(routes)
 }
 
 /// `router`'s routes taking bodies of at most `max` bytes: a larger declared length is refused

@@ -128,8 +128,8 @@ pub fn message(p: &Policy, r: &MessageRow, about: &Known<'_>) -> Option<Message>
 mod tests {
     use std::collections::BTreeSet;
 
-    use desk_core::record::{RecordKind, Shape, walked};
     use desk_core::Role;
+    use desk_core::record::{RecordKind, Shape, walked};
 
     use super::*;
 

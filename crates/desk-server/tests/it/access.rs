@@ -4,7 +4,7 @@
 use desk_core::{Role, redact};
 use desk_server::store::{AccountRow, CardRow, RecordReach, Store, TransactionFilter};
 
-use crate::harness::{Harness, USERS, error_code, shared};
+use crate::harness::{Harness, USERS, error_body_without_request_id, error_code, shared};
 
 /// Everything stored about customer 1 (the demo set guarantees cards, tickets, an internal note
 /// and free text holding the customer's own e-mail address and a card number).
@@ -505,7 +505,7 @@ fn search_is_only_by_the_keys_a_role_is_granted_and_a_refusal_reveals_nothing() 
                 ] {
                     let response = h.get("admin", &path).await;
                     let status = response.status().as_u16();
-                    let body = response.text().await.unwrap();
+                    let body = error_body_without_request_id(response).await;
                     assert_eq!(status, 403, "{by}: {body}");
                     assert!(body.contains("search_key_not_granted"), "{body}");
                     assert!(!body.contains(q), "the refusal repeats no value: {body}");

@@ -219,6 +219,26 @@ pub async fn error_code(response: Response) -> (u16, String) {
     )
 }
 
+/// An error answer's body with its `request_id` taken out (after checking it is the answer's
+/// `x-request-id`), as text: what must read the same for refusals that must not be told apart,
+/// since every request has an id of its own.
+pub async fn error_body_without_request_id(response: Response) -> String {
+    let header = response
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let mut body: serde_json::Value = response.json().await.unwrap();
+    let id = body["error"]
+        .as_object_mut()
+        .and_then(|e| e.remove("request_id"));
+    assert_eq!(
+        id.as_ref().and_then(|v| v.as_str()),
+        header.as_deref(),
+        "the body names the request of the header: {body}"
+    );
+    body.to_string()
+}
+
 /// One server-sent event.
 #[derive(Debug)]
 pub struct Sse {

@@ -15,6 +15,7 @@ mod health;
 mod keys;
 mod offline;
 mod push;
+mod request_log;
 mod roles;
 mod tokens;
 mod wipes;

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::harness::shared;
+use crate::harness::{error_body_without_request_id, shared};
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -137,7 +137,7 @@ fn forged_expired_and_misdirected_tokens_are_all_refused_alike() {
                 r#"Bearer realm="desk-server", error="invalid_token""#,
                 "{name}"
             );
-            bodies.insert(r.text().await.unwrap());
+            bodies.insert(error_body_without_request_id(r).await);
         }
         assert_eq!(bodies.len(), 1, "every refusal reads the same: {bodies:?}");
     });
