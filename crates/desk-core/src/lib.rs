@@ -38,7 +38,7 @@ macro_rules! name_conversions {
 /// (desk-app's error codes) with it too; they need `serde` as a dependency.
 #[macro_export]
 macro_rules! closed_names {
-    ($(#[$meta:meta])* $name:ident, $kind:literal { $($variant:ident = $text:literal, $doc:literal;)* }) => {
+    ($(#[$meta:meta])* $name:ident, $kind:literal { $($variant:ident = $text:tt, $doc:literal;)* }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize)]
         pub enum $name {

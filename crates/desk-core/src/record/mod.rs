@@ -96,7 +96,7 @@ impl Shape {
 }
 
 macro_rules! fields {
-    ($($variant:ident = $name:literal, $kind:ident, $class:ident, $shape:ident, $doc:literal;)*) => {
+    ($($variant:ident = $name:tt, $kind:ident, $class:ident, $shape:ident, $doc:literal;)*) => {
         /// A field of a record, named `kind.field` in policies.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         pub enum Field {
