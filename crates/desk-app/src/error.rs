@@ -7,6 +7,7 @@ use desk_core::signed::PolicyError;
 
 desk_core::closed_names! {
     /// A stable, machine-readable error kind. Front ends branch on this, never on message text.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     ErrorCode, "error code" {
         Config = "config", "The configuration file or a `DESK_` variable is malformed or incomplete.";
         KeychainUnavailable = "keychain_unavailable", "There is no keychain (no Secret Service); nothing is stored without one.";

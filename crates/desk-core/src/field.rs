@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// How sensitive a customer field is. Ordered from least to most sensitive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum FieldClass {
     /// Safe to show anyone who may see the record at all (a ticket's status).
@@ -39,6 +40,7 @@ impl FieldClass {
 
 /// What happens to a field's value before a role sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Redaction {
     /// The value is shown as it is.

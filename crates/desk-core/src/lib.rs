@@ -36,6 +36,12 @@ macro_rules! name_conversions {
 /// Declares a closed set of names: an enum with `ALL`, `as_str`, serde under those names, and
 /// `Display`/`FromStr` through [`name_conversions!`]. Other crates declare their closed sets
 /// (desk-app's error codes) with it too; they need `serde` as a dependency.
+///
+/// The TypeScript derive is not written here but passed in by each caller with its attributes
+/// (`#[cfg_attr(feature = "ts", derive(ts_rs::TS))]`): a `cfg` in a macro's output is read
+/// against the features of the crate that calls the macro, so a `feature = "ts"` written here
+/// would silently follow desk-app's features for its error codes (and be an unknown feature in
+/// any crate without one). Passed in, each crate's use names its own feature and dependency.
 #[macro_export]
 macro_rules! closed_names {
     ($(#[$meta:meta])* $name:ident, $kind:literal { $($variant:ident = $text:tt, $doc:literal;)* }) => {
@@ -94,5 +100,60 @@ impl UnknownName {
     pub fn new(kind: &'static str, value: &str) -> Self {
         let value = value.chars().take(64).collect();
         Self { kind, value }
+    }
+}
+
+#[cfg(all(test, feature = "ts"))]
+mod ts {
+    //! The TypeScript types derived with the `ts` feature are the names the JSON carries: the
+    //! window's unions cannot drift from `as_str` and serde's renames.
+
+    use super::*;
+
+    /// The quoted names of a union of string literals, `"a" | "b"`, in order.
+    fn union_names<T: ts_rs::TS>() -> Vec<String> {
+        let inline = T::inline(&ts_rs::Config::new());
+        inline
+            .split(" | ")
+            .map(|part| {
+                let name = part
+                    .trim()
+                    .strip_prefix('"')
+                    .and_then(|p| p.strip_suffix('"'));
+                name.unwrap_or_else(|| panic!("`{part}` of `{inline}` is not a string literal"))
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// `T`'s union lists `all`'s names, in order.
+    fn assert_union<T: ts_rs::TS + Copy>(all: &[T], as_str: fn(T) -> &'static str) {
+        let names: Vec<_> = all.iter().map(|&v| as_str(v).to_owned()).collect();
+        assert_eq!(
+            union_names::<T>(),
+            names,
+            "{}",
+            T::name(&ts_rs::Config::new())
+        );
+    }
+
+    #[test]
+    fn each_typescript_union_is_the_names_of_its_closed_set() {
+        assert_union(Page::ALL, Page::as_str);
+        assert_union(Widget::ALL, Widget::as_str);
+        assert_union(Action::ALL, Action::as_str);
+        assert_union(SearchKey::ALL, SearchKey::as_str);
+        assert_union(AuditAction::ALL, AuditAction::as_str);
+        assert_union(Field::ALL, Field::as_str);
+        assert_union(&RecordKind::ALL, RecordKind::as_str);
+        assert_union(&Role::ALL, Role::as_str);
+        assert_union(&FieldClass::ALL, FieldClass::as_str);
+        assert_union(&Redaction::ALL, Redaction::as_str);
+    }
+
+    #[test]
+    fn a_union_that_is_not_of_names_is_refused() {
+        let refused = std::panic::catch_unwind(union_names::<u8>);
+        assert!(refused.is_err(), "a number is not a union of names");
     }
 }

@@ -18,6 +18,7 @@ use crate::scrub::{self, Keep, Own, OwnKind};
 
 closed_names! {
     /// A page of the app.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     Page, "page" {
         Search = "search", "Finding a customer.";
         Customer = "customer", "One customer: summary, contact, accounts, recent activity.";
@@ -31,6 +32,7 @@ closed_names! {
 
 closed_names! {
     /// Something a role may do beyond reading.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     Action, "action" {
         TicketReply = "ticket.reply", "Answer a customer on a ticket.";
         AuditRead = "audit.read", "Read the audit trail.";
@@ -44,6 +46,7 @@ closed_names! {
     /// What customers may be searched by. A role searches only by the keys its definition
     /// grants, and only by a key whose field it sees at least masked: a search by a value is a
     /// way of learning who holds it.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     SearchKey, "search key" {
         Name = "name", "Words that start words of the customer's name.";
         Email = "email", "A whole e-mail address.";
@@ -77,6 +80,7 @@ pub enum Needs {
 
 closed_names! {
     /// A widget: one block of a page, rendered only when the policy grants it.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     Widget, "widget" {
         SearchBox = "search.box", "The search field.";
         SearchResults = "search.results", "The list of matching customers.";
@@ -602,7 +606,13 @@ mod tests {
     fn names_round_trip() {
         for &w in Widget::ALL {
             assert_eq!(w.as_str().parse::<Widget>(), Ok(w));
-            assert!(w.as_str().starts_with(w.page().as_str()) || w == Widget::TicketInternalNotes);
+            // A widget is named `page.widget` after its page: the window's types find a page's
+            // widgets by that prefix (`WidgetOf<'ticket'>` in ui/src/layout.ts).
+            let prefix = format!("{}.", w.page());
+            assert!(
+                w.as_str().starts_with(&prefix),
+                "{w} is not named after its page"
+            );
         }
         for &a in Action::ALL {
             assert_eq!(a.as_str().parse::<Action>(), Ok(a));

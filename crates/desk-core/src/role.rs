@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A role an agent can hold in Support Desk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// First-line agent: finds customers, sees masked personal data, answers tickets.

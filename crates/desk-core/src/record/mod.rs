@@ -21,6 +21,7 @@ pub use visit::{
 
 /// The kinds of record the product shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     /// A person or business the company serves.
@@ -99,6 +100,7 @@ macro_rules! fields {
     ($($variant:ident = $name:tt, $kind:ident, $class:ident, $shape:ident, $doc:literal;)*) => {
         /// A field of a record, named `kind.field` in policies.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         pub enum Field {
             $(
                 #[doc = $doc]
