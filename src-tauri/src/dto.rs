@@ -1,13 +1,20 @@
 //! What crosses the IPC boundary, and nothing more. The TypeScript types in
-//! `ui/src/generated/` are generated from these (`cargo test -p support-desk` writes them).
+//! `ui/src/generated/` are generated from these (`cargo test -p support-desk` writes them, into
+//! the folder `.cargo/config.toml` names), together with the vocabulary they are typed with:
+//! desk-core's pages, widgets, fields, redactions, actions, roles and search keys, and desk-app's
+//! error codes and sources. So a name renamed in Rust is a type error in the window.
 
+use std::collections::BTreeMap;
+
+use desk_app::{ErrorCode, Page, Role, Source, Widget};
+use desk_core::{Action, Field, Redaction, SearchKey};
 use serde::Serialize;
 use ts_rs::TS;
 
 /// The status the sign-in screen opens with.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../../ui/src/generated/")]
+#[ts(export)]
 pub struct AppStatusDto {
     /// This build's version.
     pub version: String,
@@ -29,7 +36,7 @@ impl From<desk_app::Status> for AppStatusDto {
 
 /// The signed-in agent, as the window shows them. No token, ever.
 #[derive(Debug, Clone, Serialize, TS)]
-#[ts(export, export_to = "../../ui/src/generated/")]
+#[ts(export)]
 pub struct AgentDto {
     /// The provider's stable id for the agent.
     pub subject: String,
@@ -54,10 +61,10 @@ impl From<desk_app::Identity> for AgentDto {
 
 /// An error as the window sees it: a stable code to branch on, a sentence to show.
 #[derive(Debug, Clone, Serialize, TS)]
-#[ts(export, export_to = "../../ui/src/generated/")]
+#[ts(export)]
 pub struct ErrorDto {
     /// A stable code, such as `config`.
-    pub code: String,
+    pub code: ErrorCode,
     /// A sentence meant for the agent.
     pub message: String,
 }
@@ -71,7 +78,7 @@ impl From<desk_app::AppError> for ErrorDto {
 impl From<&desk_app::AppError> for ErrorDto {
     fn from(e: &desk_app::AppError) -> Self {
         Self {
-            code: e.code().as_str().to_owned(),
+            code: e.code(),
             message: e.to_string(),
         }
     }
@@ -82,13 +89,13 @@ impl From<&desk_app::AppError> for ErrorDto {
 /// itself never crosses IPC.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../../ui/src/generated/")]
+#[ts(export)]
 pub struct PolicyDto {
     /// The policy's version; it only grows.
     #[ts(type = "number")]
     pub version: u64,
     /// The agent's product roles.
-    pub roles: Vec<String>,
+    pub roles: Vec<Role>,
     /// When the policy expires, seconds since the epoch.
     #[ts(type = "number")]
     pub expires_at: i64,
@@ -96,64 +103,41 @@ pub struct PolicyDto {
     pub pages: Vec<PageDto>,
     /// How each visible field is shown (`full`, `mask_email`, `last4`, …), so the window can say
     /// why a value looks redacted. Fields not listed are hidden.
-    pub fields: std::collections::BTreeMap<String, String>,
+    pub fields: BTreeMap<Field, Redaction>,
     /// The actions the agent may take, such as `ticket.reply`.
-    pub actions: Vec<String>,
+    pub actions: Vec<Action>,
     /// What the agent may search customers by (`name`, `email`, `phone`, `account`), so the
     /// search field can say what it accepts; the server refuses any other.
-    pub search_by: Vec<String>,
+    pub search_by: Vec<SearchKey>,
 }
 
 /// One page of the layout.
 #[derive(Debug, Clone, Serialize, TS)]
-#[ts(export, export_to = "../../ui/src/generated/")]
+#[ts(export)]
 pub struct PageDto {
     /// The page's id, such as `customer`.
-    pub page: String,
+    pub page: Page,
     /// Its widgets' ids, in order.
-    pub widgets: Vec<String>,
+    pub widgets: Vec<Widget>,
 }
 
 impl From<&desk_app::EffectivePolicy> for PolicyDto {
     fn from(p: &desk_app::EffectivePolicy) -> Self {
-        let pages = desk_app::Page::ALL
+        let pages = Page::ALL
             .iter()
-            .filter_map(|page| {
-                let widgets = p.layout.pages.get(page)?;
-                Some(PageDto {
-                    page: page.as_str().to_owned(),
-                    widgets: widgets.iter().map(|w| w.as_str().to_owned()).collect(),
-                })
+            .filter_map(|&page| {
+                let widgets = p.layout.pages.get(&page)?.clone();
+                Some(PageDto { page, widgets })
             })
             .collect();
         Self {
             version: p.version,
-            roles: p
-                .policy
-                .roles
-                .iter()
-                .map(|r| r.as_str().to_owned())
-                .collect(),
+            roles: p.policy.roles.iter().copied().collect(),
             expires_at: p.expires_at,
             pages,
-            fields: p
-                .policy
-                .fields
-                .iter()
-                .map(|(f, r)| (f.as_str().to_owned(), r.as_str().to_owned()))
-                .collect(),
-            actions: p
-                .policy
-                .actions
-                .iter()
-                .map(|a| a.as_str().to_owned())
-                .collect(),
-            search_by: p
-                .policy
-                .search_by
-                .iter()
-                .map(|k| k.as_str().to_owned())
-                .collect(),
+            fields: p.policy.fields.clone(),
+            actions: p.policy.actions.iter().copied().collect(),
+            search_by: p.policy.search_by.iter().copied().collect(),
         }
     }
 }
@@ -161,10 +145,10 @@ impl From<&desk_app::EffectivePolicy> for PolicyDto {
 /// Where a record shown in the window came from, and as of when.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../../ui/src/generated/")]
+#[ts(export)]
 pub struct SourcedDto<T: TS> {
     /// `server` (just now) or `cache` (offline: the server could not be reached).
-    pub source: String,
+    pub source: Source,
     /// When the server gave it, seconds since the epoch.
     #[ts(type = "number")]
     pub as_of: i64,
@@ -176,11 +160,7 @@ impl<T: TS> SourcedDto<T> {
     /// Converts `sourced`'s value with `into`.
     pub fn from<V>(sourced: desk_app::Sourced<V>, into: impl FnOnce(V) -> T) -> Self {
         Self {
-            source: match sourced.source {
-                desk_app::Source::Server => "server",
-                desk_app::Source::Cache => "cache",
-            }
-            .to_owned(),
+            source: sourced.source,
             as_of: sourced.as_of,
             value: into(sourced.value),
         }
@@ -190,7 +170,7 @@ impl<T: TS> SourcedDto<T> {
 /// A page of items and where the next one starts.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../../ui/src/generated/")]
+#[ts(export)]
 pub struct PageOf<T: TS> {
     /// The items.
     pub items: Vec<T>,
@@ -211,7 +191,7 @@ impl<T: TS> PageOf<T> {
 /// A customer as the agent may see them: a field absent here was never sent by the server.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../../ui/src/generated/")]
+#[ts(export)]
 pub struct CustomerDto {
     #[ts(type = "number")]
     pub id: i64,
@@ -230,7 +210,7 @@ pub struct CustomerDto {
 /// An account.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../../ui/src/generated/")]
+#[ts(export)]
 pub struct AccountDto {
     #[ts(type = "number")]
     pub id: i64,
@@ -248,7 +228,7 @@ pub struct AccountDto {
 /// A payment card.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../../ui/src/generated/")]
+#[ts(export)]
 pub struct CardDto {
     #[ts(type = "number")]
     pub id: i64,
@@ -261,7 +241,7 @@ pub struct CardDto {
 /// A transaction.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../../ui/src/generated/")]
+#[ts(export)]
 pub struct TransactionDto {
     #[ts(type = "number")]
     pub id: i64,
@@ -282,7 +262,7 @@ pub struct TransactionDto {
 /// A ticket, with its messages when one ticket was opened.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../../ui/src/generated/")]
+#[ts(export)]
 pub struct TicketDto {
     #[ts(type = "number")]
     pub id: i64,
@@ -299,7 +279,7 @@ pub struct TicketDto {
 /// A message on a ticket; server text, shown as text only.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "../../ui/src/generated/")]
+#[ts(export)]
 pub struct MessageDto {
     #[ts(type = "number")]
     pub id: i64,

@@ -4,6 +4,7 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 
 import type { AgentDto } from './generated/AgentDto';
 import type { AppStatusDto } from './generated/AppStatusDto';
+import type { ErrorCode } from './generated/ErrorCode';
 import type { ErrorDto } from './generated/ErrorDto';
 import type { CustomerDto } from './generated/CustomerDto';
 import type { MessageDto } from './generated/MessageDto';
@@ -17,6 +18,7 @@ export type {
   AgentDto,
   AppStatusDto,
   CustomerDto,
+  ErrorCode,
   ErrorDto,
   MessageDto,
   PageOf,
@@ -35,9 +37,9 @@ export type TransactionQuery = {
   cursor?: string;
 };
 
-/** A command's failure as the window shows it. */
+/** A command's failure as the window shows it: desk-app's error code and its sentence. */
 export class CommandError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(readonly code: ErrorCode, message: string) {
     super(message);
   }
 }
@@ -52,7 +54,8 @@ function asSentence(text: string): string {
 
 /**
  * What went wrong, as a sentence a person can act on: the common cases in the agent's words, the
- * others as the app phrased them.
+ * others as the app phrased them. It branches on desk-app's `ErrorCode` (generated), so a code
+ * renamed or removed there is a type error here.
  */
 export function explain(err: unknown): string {
   if (!(err instanceof CommandError)) return 'Something unexpected went wrong; try again.';
@@ -82,7 +85,8 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
     return await invoke<T>(command, args);
   } catch (err) {
     if (isErrorDto(err)) throw new CommandError(err.code, err.message);
-    throw new CommandError('ipc', `The app did not answer: ${String(err)}`);
+    // The IPC itself failed: something on this machine, which is what `internal` means.
+    throw new CommandError('internal', `The app did not answer: ${String(err)}`);
   }
 }
 

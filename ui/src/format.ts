@@ -1,8 +1,16 @@
 // How values look: amounts by currency, dates, redacted values that say why they are redacted,
 // and record text with its invisible characters shown rather than obeyed.
+import type { Field } from './generated/Field';
+import type { PolicyDto } from './generated/PolicyDto';
+import type { Redaction } from './generated/Redaction';
 
-/** Why a value looks the way it does, by the redaction the agent's policy gives its field. */
-export const REDACTION_NOTES: Record<string, string> = {
+/**
+ * Why a value looks the way it does, by the redaction the agent's policy gives its field (every
+ * redaction of desk-core: `null` for those that leave nothing to explain).
+ */
+export const REDACTION_NOTES: Record<Redaction, string | null> = {
+  full: null,
+  hidden: null,
   mask_email: 'E-mail address masked for your role',
   mask_phone: 'Phone number masked for your role: only the last two digits are shown',
   last4: 'Only the last four characters are shown to your role',
@@ -38,11 +46,7 @@ export function formatTime(iso: string | null): string {
  * shown as markers (`showText`), and the value isolated (`dir="auto"`), so a right-to-left
  * value does not reorder what stands beside it.
  */
-export function fieldValue(
-  field: string,
-  value: string | null,
-  redactions: Record<string, string>,
-): HTMLElement {
+export function fieldValue(field: Field, value: string | null, redactions: PolicyDto['fields']): HTMLElement {
   const span = document.createElement('span');
   span.dir = 'auto';
   span.append(showText(value ?? ''));

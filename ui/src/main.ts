@@ -1,4 +1,5 @@
+// The window's entry point: starts the app's screens in `#app` with the real commands.
 import { api } from './api';
-import { start } from './signin';
+import { start } from './app';
 
 void start(document.getElementById('app')!, api);

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 
 import type { PolicyDto } from './generated/PolicyDto';
+import type { Widget } from './generated/Widget';
 import { renderPolicyProblem, renderWorkspace } from './workspace';
 
 let root: HTMLElement;
@@ -9,7 +10,7 @@ beforeEach(() => {
   root = document.getElementById('ws')!;
 });
 
-const policy = (version: number, customer: string[]): PolicyDto => ({
+const policy = (version: number, customer: Widget[]): PolicyDto => ({
   version,
   roles: ['agent_l1'],
   expiresAt: 1_900_000_000,
@@ -48,7 +49,8 @@ describe('workspace', () => {
   });
 
   it('shows names as text, never as markup', () => {
-    renderWorkspace(root, policy(1, ['<img src=x onerror=alert(1)>']));
+    // A name the window does not know (the types allow none; a hostile app might send one).
+    renderWorkspace(root, policy(1, ['<img src=x onerror=alert(1)>' as Widget]));
     expect(root.querySelector('img')).toBeNull();
     expect(root.textContent).toContain('<img src=x onerror=alert(1)>');
   });

@@ -1,76 +1,39 @@
 // A summary of the agent's verified policy: role, validity, and each page's widgets in layout
-// order (as `data-layout-widget`; the widgets themselves are rendered by `pages.ts`). The app
+// order (as `data-layout-widget`; the widgets themselves are rendered by `pages/`). The app
 // verifies every policy before it reaches the window; a pushed one replaces what is shown at once.
+import { el } from './dom';
 import { showText } from './format';
 import type { PolicyDto } from './generated/PolicyDto';
+import { PAGE_LABELS, WIDGET_LABELS } from './layout';
 
-/** Names of pages as agents read them. */
-export const PAGE_LABELS: Record<string, string> = {
-  search: 'Search',
-  customer: 'Customer',
-  transactions: 'Transactions',
-  tickets: 'Tickets',
-  ticket: 'Ticket',
-  audit: 'Audit trail',
-  admin: 'Administration',
-};
-
-/** Names of widgets as agents read them. */
-export const WIDGET_LABELS: Record<string, string> = {
-  'search.box': 'Search field',
-  'search.results': 'Matching customers',
-  'customer.summary': 'Summary',
-  'customer.contact': 'Contact details',
-  'customer.accounts': 'Accounts',
-  'customer.cards': 'Payment cards',
-  'customer.recent_transactions': 'Recent transactions',
-  'customer.open_tickets': 'Open tickets',
-  'transactions.table': 'All transactions',
-  'tickets.list': 'All tickets',
-  'ticket.messages': 'Conversation',
-  'ticket.internal_notes': 'Internal notes',
-  'ticket.reply': 'Reply',
-  'audit.log': 'Audit trail',
-  'admin.layouts': 'Role layouts',
-  'admin.roles': 'Role definitions',
-};
-
+/** A name as agents read it; one the window has no label for is shown as it is (as text). */
 const label = (labels: Record<string, string>, id: string) => labels[id] ?? id;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.append(showText(text));
-  return node;
-}
 
 /** Renders `policy` into `container`, replacing what was there. */
 export function renderWorkspace(container: HTMLElement, policy: PolicyDto): void {
-  const heading = el('h2', 'Your workspace');
-  heading.id = 'workspace-title';
+  const heading = el('h2', { text: 'Your workspace', id: 'workspace-title' });
   const roles = policy.roles.length ? policy.roles.join(', ') : 'none';
   const until = new Date(policy.expiresAt * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  const meta = el('p', `Role: ${roles} · permissions valid until ${until}`);
-  meta.className = 'muted';
-  meta.dataset.testid = 'policy-version';
+  const meta = el('p', {
+    text: `Role: ${roles} · permissions valid until ${until}`,
+    className: 'muted',
+    testId: 'policy-version',
+  });
   meta.dataset.version = String(policy.version);
   meta.title = `Permissions version ${policy.version}`;
   const children: Node[] = [heading, meta];
   const pages = policy.pages.filter((p) => p.widgets.length > 0);
   if (pages.length === 0) {
-    const none = el('p', 'Your role gives you no pages yet. Ask an administrator for access.');
-    none.dataset.testid = 'no-pages';
-    children.push(none);
+    children.push(el('p', { text: 'Your role gives you no pages yet. Ask an administrator for access.', testId: 'no-pages' }));
   }
   for (const page of pages) {
-    const section = el('section');
-    section.className = 'page';
+    const section = el('section', { className: 'page' });
     section.dataset.page = page.page;
-    const title = el('h3', label(PAGE_LABELS, page.page));
-    title.id = `page-${page.page}`;
+    const title = el('h3', { text: label(PAGE_LABELS, page.page), id: `page-${page.page}` });
     section.setAttribute('aria-labelledby', title.id);
     const list = el('ol');
     for (const widget of page.widgets) {
-      const item = el('li', label(WIDGET_LABELS, widget));
+      const item = el('li', { text: label(WIDGET_LABELS, widget) });
       item.dataset.layoutWidget = widget;
       list.append(item);
     }
@@ -85,9 +48,7 @@ export function renderWorkspace(container: HTMLElement, policy: PolicyDto): void
 export function renderPolicyProblem(container: HTMLElement, text: string): void {
   let note = container.querySelector<HTMLElement>('[data-testid="policy-problem"]');
   if (!note) {
-    note = el('p');
-    note.className = 'warning';
-    note.dataset.testid = 'policy-problem';
+    note = el('p', { className: 'warning', testId: 'policy-problem' });
     note.setAttribute('role', 'alert');
     container.append(note);
   }

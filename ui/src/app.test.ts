@@ -1,0 +1,175 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { CommandError, type PolicyDto } from './api';
+import { renderFatal, start } from './app';
+import { agent, byTestId, customer, fakeApi, flush, policy } from './fixtures';
+import type { Source } from './generated/Source';
+
+let root: HTMLElement;
+beforeEach(() => {
+  document.body.innerHTML = '<main id="app"></main>';
+  root = document.getElementById('app')!;
+});
+
+const q = (id: string) => byTestId(root, id);
+
+describe('screens', () => {
+  it('signs in from the sign-in screen and shows the agent', async () => {
+    await start(root, fakeApi());
+    expect(q('sign-in-screen')).not.toBeNull();
+    q('sign-in-button')!.click();
+    await flush();
+    expect(q('agent-name')?.textContent).toBe('Signed in as Sam Tier-Two');
+    expect(q('agent-roles')?.textContent).toContain('support-tier2');
+  });
+
+  it('opens signed in when the keychain holds a session, and signs out', async () => {
+    const api = fakeApi({ currentAgent: vi.fn(async () => agent) });
+    await start(root, api);
+    expect(q('agent-name')?.textContent).toContain('Sam Tier-Two');
+    (q('sign-out-button') as HTMLButtonElement).click();
+    await flush();
+    expect(api.signOut).toHaveBeenCalledOnce();
+    expect(q('sign-in-screen')).not.toBeNull();
+  });
+
+  it('renders hostile text as text, never as HTML', async () => {
+    const hostile = '<img src=x onerror="window.pwned=1">';
+    await start(root, fakeApi({ currentAgent: vi.fn(async () => ({ ...agent, name: hostile, roles: [hostile] })) }));
+    expect(root.querySelector('img')).toBeNull();
+    expect(q('agent-name')?.textContent).toContain(hostile);
+    renderFatal(root, hostile);
+    expect(root.querySelector('img')).toBeNull();
+    expect(q('fatal-error')?.textContent).toContain(hostile);
+  });
+
+  it("shows invisible characters in the agent's name as markers", async () => {
+    await start(root, fakeApi({ currentAgent: vi.fn(async () => ({ ...agent, name: 'Sam\u202E\u200B' })) }));
+    expect(q('agent-name')?.textContent).toBe('Signed in as Sam⟨U+202E⟩⟨U+200B⟩');
+  });
+
+  it('says so when the app cannot start', async () => {
+    await start(root, fakeApi({ appStatus: vi.fn(async () => {
+      throw new CommandError('config', 'the configuration is not valid: no issuer');
+    }) }));
+    expect(q('fatal-error')?.textContent).toContain('The configuration is not valid: no issuer.');
+  });
+});
+
+describe('signed-in workspace', () => {
+  const widgets = () =>
+    [...root.querySelectorAll<HTMLElement>('[data-layout-widget]')].map((w) => w.dataset.layoutWidget);
+
+  it('shows the verified policy and re-renders on every pushed one', async () => {
+    let push!: (p: PolicyDto) => void;
+    const api = fakeApi({
+      currentAgent: vi.fn(async () => agent),
+      watchPolicy: vi.fn((onPolicy) => {
+        push = onPolicy;
+        return new Promise<void>(() => {});
+      }),
+    });
+    await start(root, api);
+    await flush();
+    expect(widgets()).toEqual(['customer.summary', 'customer.cards']);
+    push(policy(4, ['customer.summary']));
+    expect(widgets()).toEqual(['customer.summary']);
+    expect(q('policy-version')?.dataset.version).toBe('4');
+  });
+
+  it('says why when the policy cannot be verified, and when live updates stop', async () => {
+    const api = fakeApi({
+      currentAgent: vi.fn(async () => agent),
+      currentPolicy: vi.fn(async () => {
+        throw new CommandError('policy_refused', 'the policy is for another agent');
+      }),
+      watchPolicy: vi.fn(async () => {
+        throw new CommandError('session_ended', 'sign in again');
+      }),
+    });
+    await start(root, api);
+    await flush();
+    await flush();
+    expect(widgets()).toEqual([]);
+    expect(q('policy-problem')?.textContent).toBe('Live updates stopped. Your session has ended. Sign out, then sign in again.');
+  });
+});
+
+describe('moving around', () => {
+  const pagesPolicy: PolicyDto = {
+    ...policy(3, ['customer.summary']),
+    pages: [
+      { page: 'search', widgets: ['search.box', 'search.results'] },
+      { page: 'customer', widgets: ['customer.summary'] },
+    ],
+  };
+  const found = (source: Source) => ({ source, asOf: 1_800_000_000, value: { items: [customer(7)], nextCursor: null } });
+  const key = (init: KeyboardEventInit) => document.dispatchEvent(new KeyboardEvent('keydown', { ...init, cancelable: true }));
+
+  it('goes back with Alt+Left and to the search with Ctrl+K', async () => {
+    const api = fakeApi({
+      currentAgent: vi.fn(async () => agent),
+      currentPolicy: vi.fn(async () => pagesPolicy),
+      searchCustomers: vi.fn(async () => found('server')),
+    });
+    await start(root, api);
+    await flush();
+    const input = () => root.querySelector<HTMLInputElement>('[data-testid="search-input"]');
+    input()!.value = 'ada';
+    input()!.dispatchEvent(new Event('input'));
+    await new Promise((r) => setTimeout(r, 200));
+    root.querySelector<HTMLElement>('[data-customer="7"]')!.click();
+    await flush();
+    const onCustomer = () => root.querySelector('[data-widget="customer.summary"]') !== null;
+    expect(onCustomer()).toBe(true);
+    expect(input()).toBeNull();
+    key({ key: 'k', ctrlKey: true });
+    expect(document.activeElement).toBe(input());
+    expect(q('nav-back')).not.toBeNull();
+    key({ key: 'ArrowLeft', altKey: true });
+    await flush();
+    expect(onCustomer()).toBe(true);
+    key({ key: 'ArrowLeft', altKey: true });
+    expect(input()).not.toBeNull();
+    expect(q('nav-back')).toBeNull();
+    q('sign-out-button')!.click();
+    await flush();
+    expect(key({ key: 'ArrowLeft', altKey: true })).toBe(true); // nothing listens after sign-out
+  });
+
+  it('shows the offline banner for cached data and refreshes quietly once the server is back', async () => {
+    vi.useFakeTimers();
+    try {
+      const searchCustomers = vi.fn().mockResolvedValueOnce(found('cache')).mockResolvedValue(found('server'));
+      const serverReachable = vi.fn().mockResolvedValueOnce(false).mockResolvedValue(true);
+      const api = fakeApi({
+        currentAgent: vi.fn(async () => agent),
+        currentPolicy: vi.fn(async () => pagesPolicy),
+        searchCustomers,
+        serverReachable,
+      });
+      await start(root, api);
+      await vi.advanceTimersByTimeAsync(0);
+      const input = root.querySelector<HTMLInputElement>('[data-testid="search-input"]')!;
+      input.value = 'ada';
+      input.dispatchEvent(new Event('input'));
+      await vi.advanceTimersByTimeAsync(200);
+      expect(q('offline-banner')!.hidden).toBe(false);
+      expect(q('offline-banner')!.textContent).toMatch(/offline.*as of/);
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(serverReachable).toHaveBeenCalledTimes(1);
+      expect(q('offline-banner')!.hidden).toBe(false);
+      await vi.advanceTimersByTimeAsync(5_000 + 200);
+      expect(serverReachable).toHaveBeenCalledTimes(2);
+      expect(searchCustomers).toHaveBeenLastCalledWith('ada');
+      expect(searchCustomers).toHaveBeenCalledTimes(2);
+      expect(q('offline-banner')!.hidden).toBe(true);
+      // Online, nobody asks again.
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(serverReachable).toHaveBeenCalledTimes(2);
+      expect(root.querySelector<HTMLInputElement>('[data-testid="search-input"]')!.value).toBe('ada');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

@@ -1,0 +1,58 @@
+// The window's screens and the moves between them: it opens on the sign-in screen, or signed in
+// when the keychain holds a session; a sign-in opens the shell, a sign-out the sign-in screen
+// again, and an error the app cannot get past a screen that says so.
+import type { AgentDto, Api, AppStatusDto } from './api';
+import { explain } from './api';
+import { el } from './dom';
+import { renderSignedIn } from './shell';
+import { renderSignIn } from './signin';
+
+/**
+ * Ends what the screen on show keeps running (the shell's shortcuts and reconnection probe).
+ * The window has one screen at a time, so this is the document's, not a screen's.
+ */
+let stopScreen = () => {};
+
+function showSignIn(root: HTMLElement, status: AppStatusDto, api: Api): void {
+  stopScreen();
+  stopScreen = () => {};
+  renderSignIn(root, status, api, (agent) => showSignedIn(root, status, agent, api));
+}
+
+function showSignedIn(root: HTMLElement, status: AppStatusDto, agent: AgentDto, api: Api): void {
+  stopScreen();
+  stopScreen = renderSignedIn(root, agent, api, () => showSignIn(root, status, api));
+}
+
+/** Renders an error the app could not get past, as a sentence. */
+export function renderFatal(root: HTMLElement, text: string): void {
+  stopScreen();
+  stopScreen = () => {};
+  root.replaceChildren(
+    el(
+      'section',
+      { className: 'card', testId: 'fatal-error' },
+      el('h1', { text: 'Support Desk cannot start' }),
+      el('p', { className: 'warning', text }),
+    ),
+  );
+}
+
+/** Opens on the sign-in screen, or on the signed-in view when the keychain holds a session. */
+export async function start(root: HTMLElement, api: Api): Promise<void> {
+  let status: AppStatusDto;
+  try {
+    status = await api.appStatus();
+  } catch (err) {
+    renderFatal(root, explain(err));
+    return;
+  }
+  showSignIn(root, status, api);
+  if (!status.issuer) return;
+  try {
+    const agent = await api.currentAgent();
+    if (agent) showSignedIn(root, status, agent, api);
+  } catch {
+    // The sign-in screen stays; signing in again reports any real problem.
+  }
+}

@@ -1,0 +1,57 @@
+// Test doubles of the app's commands for the window's tests: a status, an agent, a customer, a
+// policy with the given customer layout, and an `Api` answering from memory.
+import { vi } from 'vitest';
+
+import { type Api, CommandError, type PolicyDto } from './api';
+import type { Widget } from './generated/Widget';
+
+export const status = { version: '0.1.0', issuer: 'https://login.example.com/oauth2/default', signedIn: false };
+export const agent = { subject: 'agent2', name: 'Sam Tier-Two', email: null, roles: ['support-tier2'] };
+export const customer = (id: number) => ({
+  id,
+  name: 'Ada Lovelace',
+  email: 'a•••@example.com',
+  phone: null,
+  dateOfBirth: null,
+  address: null,
+  tier: 'plus',
+  status: 'active',
+  createdAt: null,
+  accounts: null,
+});
+export const policy = (version: number, customer: Widget[]): PolicyDto => ({
+  version,
+  roles: ['agent_l2'],
+  expiresAt: 1_900_000_000,
+  pages: [{ page: 'customer', widgets: customer }],
+  fields: { 'customer.email': 'mask_email' },
+  actions: [],
+  searchBy: ['name', 'email', 'phone', 'account'],
+});
+
+export function fakeApi(overrides: Partial<Api> = {}): Api {
+  return {
+    appStatus: vi.fn(async () => status),
+    currentAgent: vi.fn(async () => null),
+    signIn: vi.fn(async () => agent),
+    signOut: vi.fn(async () => undefined),
+    currentPolicy: vi.fn(async () => policy(3, ['customer.summary', 'customer.cards'])),
+    watchPolicy: vi.fn(() => new Promise<void>(() => {})),
+    searchCustomers: vi.fn(async () => ({ source: 'server' as const, asOf: 0, value: { items: [], nextCursor: null } })),
+    openCustomer: vi.fn(async (id: number) => ({ source: 'server' as const, asOf: 0, value: customer(id) })),
+    listTransactions: vi.fn(async () => ({ source: 'server' as const, asOf: 0, value: { items: [], nextCursor: null } })),
+    listTickets: vi.fn(async () => ({ source: 'server' as const, asOf: 0, value: { items: [], nextCursor: null } })),
+    openTicket: vi.fn(async () => {
+      throw new CommandError('not_cached', 'not in the cache');
+    }),
+    replyToTicket: vi.fn(async () => {
+      throw new CommandError('server_unreachable', 'offline');
+    }),
+    serverReachable: vi.fn(async () => false),
+    ...overrides,
+  };
+}
+
+/** The element with test id `id` in `root`. */
+export const byTestId = (root: HTMLElement, id: string) => root.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+export const flush = () => new Promise((r) => setTimeout(r, 0));

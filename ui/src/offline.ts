@@ -1,0 +1,53 @@
+// The offline banner and the reconnection probe. Each answer says where it came from; while what
+// is on screen came from the cache, the banner says so and the server is asked every
+// `RECONNECT_MS` whether it is back (`server_reachable`, a health check that reads and audits no
+// record); once it answers, the page is fetched again.
+import type { Api, SourcedDto } from './api';
+import { formatTime } from './format';
+
+/** How often the window asks whether the server is back while it shows cached data. */
+export const RECONNECT_MS = 5_000;
+
+export type OfflineWatch = {
+  /** Reports where an answer came from: shows or hides the banner, and starts the probe. */
+  sourced: (answer: SourcedDto<unknown>) => void;
+  /** Ends the probe (sign-out). */
+  stop: () => void;
+};
+
+/** Watches the answers shown in `banner`'s window; calls `refresh` once the server is back. */
+export function watchOffline(banner: HTMLElement, api: Pick<Api, 'serverReachable'>, refresh: () => void): OfflineWatch {
+  let probe: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const reconnect = () => {
+    clearTimeout(probe);
+    probe = setTimeout(async () => {
+      if (stopped || banner.hidden) return;
+      let back = false;
+      try {
+        back = await api.serverReachable();
+      } catch {
+        // The app itself did not answer; try again later.
+      }
+      if (stopped) return;
+      if (back) refresh();
+      else reconnect();
+    }, RECONNECT_MS);
+  };
+  return {
+    sourced: (answer) => {
+      const offline = answer.source === 'cache';
+      banner.hidden = !offline;
+      banner.textContent = offline
+        ? `You are offline. Showing what was saved on this device as of ${formatTime(
+            new Date(answer.asOf * 1000).toISOString(),
+          )}. The page refreshes when the server is back.`
+        : '';
+      if (offline) reconnect();
+    },
+    stop: () => {
+      stopped = true;
+      clearTimeout(probe);
+    },
+  };
+}
