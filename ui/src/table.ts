@@ -63,30 +63,13 @@ export function windowedTable<T>(options: TableOptions<T>): WindowedTable<T> {
   /** The row the keyboard is on (-1: none yet). */
   let active = -1;
 
-  const rowElement = (row: T, index: number): HTMLElement => {
-    const element = el('div', { className: 'table-row', id: `${options.rowIdPrefix}-${index}` });
-    element.setAttribute('role', 'row');
-    element.setAttribute('aria-rowindex', String(index + 1));
-    if (index === active) {
-      element.setAttribute('aria-selected', 'true');
-      element.classList.add('active');
-    }
-    element.style.top = `${index * ROW_HEIGHT}px`;
-    for (const column of options.columns) {
-      const value = column.cell(row);
-      const cell = el('span', { className: cellClass(column) }, typeof value === 'string' ? showText(value) : value);
-      cell.setAttribute('role', 'gridcell');
-      element.append(cell);
-    }
-    return element;
-  };
-
   const draw = () => {
     spacer.style.height = `${rows.length * ROW_HEIGHT}px`;
     viewport.setAttribute('aria-rowcount', String(rows.length));
     const first = Math.max(0, Math.floor(viewport.scrollTop / ROW_HEIGHT) - MARGIN);
     const visible = Math.ceil((viewport.clientHeight || 600) / ROW_HEIGHT) + 2 * MARGIN;
-    spacer.replaceChildren(...rows.slice(first, first + visible).map((row, i) => rowElement(row, first + i)));
+    const shown = rows.slice(first, first + visible);
+    spacer.replaceChildren(...shown.map((row, i) => rowElement(options, row, first + i, first + i === active)));
     if (active >= 0) viewport.setAttribute('aria-activedescendant', `${options.rowIdPrefix}-${active}`);
   };
 
@@ -123,6 +106,25 @@ export function windowedTable<T>(options: TableOptions<T>): WindowedTable<T> {
       return rows.length;
     },
   };
+}
+
+/** Row `index`, holding `row`, placed at its height in the spacer; `active` when the keyboard is on it. */
+function rowElement<T>(options: TableOptions<T>, row: T, index: number, active: boolean): HTMLElement {
+  const element = el('div', { className: 'table-row', id: `${options.rowIdPrefix}-${index}` });
+  element.setAttribute('role', 'row');
+  element.setAttribute('aria-rowindex', String(index + 1));
+  if (active) {
+    element.setAttribute('aria-selected', 'true');
+    element.classList.add('active');
+  }
+  element.style.top = `${index * ROW_HEIGHT}px`;
+  for (const column of options.columns) {
+    const value = column.cell(row);
+    const cell = el('span', { className: cellClass(column) }, typeof value === 'string' ? showText(value) : value);
+    cell.setAttribute('role', 'gridcell');
+    element.append(cell);
+  }
+  return element;
 }
 
 function cellClass(column: { className?: string }): string {
