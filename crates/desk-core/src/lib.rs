@@ -57,6 +57,11 @@ macro_rules! closed_names {
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $text),* }
             }
+
+            /// What the value means, in one sentence (its doc comment).
+            pub fn doc(self) -> &'static str {
+                match self { $(Self::$variant => $doc),* }
+            }
         }
 
         $crate::name_conversions!($name, $kind);
@@ -66,6 +71,8 @@ macro_rules! closed_names {
 pub mod audit;
 pub mod claims;
 pub mod field;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod policy;
 pub mod record;
 pub mod redact;
