@@ -18,6 +18,8 @@ mod sse;
 mod versions;
 
 pub use config::Config;
+/// The wire bodies front ends receive as they are.
+pub use desk_api::{StoredLayout, WipeOrdered};
 pub use desk_auth::Identity;
 pub use desk_cache::Offline;
 /// The policy and layout types front ends render.
@@ -25,8 +27,8 @@ pub use desk_core::signed::{Layout, PolicyError};
 pub use desk_core::{Page, Policy, Role, Widget};
 pub use doctor::{Check, Doctor};
 pub use error::{AppError, ErrorCode};
-pub use offline::{CacheReport, WipeOrder};
-pub use policy::{EffectivePolicy, PublishedLayout, parse_layout};
+pub use offline::CacheReport;
+pub use policy::{EffectivePolicy, parse_layout};
 pub use records::{Page as RecordPage, Source, Sourced, TransactionQuery};
 pub use versions::FILE_NAME as POLICY_VERSIONS_FILE;
 

@@ -19,6 +19,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use desk_api::{MyWipes, OfflineUpload, OfflineUploadResult, OfflineView, WipeOrdered};
 use desk_auth::{Keychain, KeychainError, SecretString};
 use desk_cache::{Cache, CacheError, CacheKey, Cached, Offline, Records};
 use desk_core::signed::PolicyClaims;
@@ -71,17 +72,6 @@ fn rfc3339(secs: i64) -> String {
     chrono::DateTime::from_timestamp(secs, 0)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default()
-}
-
-/// A wipe the server accepted.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct WipeOrder {
-    /// Its id; devices remember the last one they carried out.
-    pub wipe_id: u64,
-    /// Whose devices.
-    pub subject: String,
-    /// When it was ordered.
-    pub ordered_at: String,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -278,37 +268,21 @@ impl App {
         if pending.is_empty() {
             return Ok(());
         }
-        #[derive(Serialize)]
-        struct View<'a> {
-            key: &'a str,
-            time: String,
-            action: &'a str,
-            resource: &'a str,
-        }
-        #[derive(Serialize)]
-        struct Upload<'a> {
-            views: Vec<View<'a>>,
-        }
-        #[derive(Deserialize)]
-        struct Uploaded {
-            recorded: u64,
-            duplicates: u64,
-        }
         let session = self.session().await?;
         let api = self.server_api().await?;
         for chunk in pending.chunks(500) {
-            let body = Upload {
+            let body = OfflineUpload {
                 views: chunk
                     .iter()
-                    .map(|v| View {
-                        key: &v.idempotency_key,
+                    .map(|v| OfflineView {
+                        key: v.idempotency_key.clone(),
                         time: rfc3339(v.time),
-                        action: &v.action,
-                        resource: &v.resource,
+                        action: v.action.clone(),
+                        resource: v.resource.clone(),
                     })
                     .collect(),
             };
-            let done: Uploaded = self
+            let done: OfflineUploadResult = self
                 .with_token(&session, |token| {
                     let api = api.clone();
                     let body = &body;
@@ -392,14 +366,6 @@ impl App {
     /// Carries out wipes ordered for this agent since the last one done here: the cache is
     /// shredded before anything is shown. Called before every online read.
     pub(crate) async fn check_wipes(&self, subject: &str) -> Result<(), AppError> {
-        #[derive(Deserialize)]
-        struct Wipes {
-            wipes: Vec<Wipe>,
-        }
-        #[derive(Deserialize)]
-        struct Wipe {
-            wipe_id: u64,
-        }
         let issuer = self.config.issuer.clone().unwrap_or_default();
         let state_key = format!("{issuer} {subject}");
         let file = self.config.data_dir.join("wipes.json");
@@ -411,14 +377,19 @@ impl App {
         let session = self.session().await?;
         let api = self.server_api().await?;
         let path = format!("/v1/me/wipes?after={after}");
-        let wipes: Wipes = self
+        let wipes: MyWipes = self
             .with_token(&session, |token| {
                 let api = api.clone();
                 let path = path.clone();
                 async move { api.get_json(&path, token).await }
             })
             .await?;
-        let Some(last) = wipes.wipes.iter().map(|w| w.wipe_id).max() else {
+        let Some(last) = wipes
+            .wipes
+            .iter()
+            .filter_map(|w| u64::try_from(w.wipe_id).ok())
+            .max()
+        else {
             return Ok(());
         };
         self.shred_cache(&issuer, subject).await?;
@@ -436,7 +407,7 @@ impl App {
     }
 
     /// Orders every device of `subject` to shred its cache (an administrator's action).
-    pub async fn wipe(&self, subject: &str) -> Result<WipeOrder, AppError> {
+    pub async fn wipe(&self, subject: &str) -> Result<WipeOrdered, AppError> {
         let session = self.session().await?;
         let api = self.server_api().await?;
         let path = format!(

@@ -18,6 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use desk_api::{MyPolicy, StoredLayout};
 use desk_auth::{Identity, SecretString, Session};
 use desk_core::signed::{self, Expect, Layout, PolicyClaims, PolicyError, PublicKey};
 use desk_core::{Policy, Role};
@@ -73,21 +74,6 @@ impl From<PolicyClaims> for EffectivePolicy {
             layout: c.layout,
         }
     }
-}
-
-/// A layout as the server stored it after publishing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PublishedLayout {
-    /// The role it is for.
-    pub role: Role,
-    /// The layout.
-    pub layout: Layout,
-    /// The role's layout version: one more with every publication for this role.
-    pub version: u64,
-    /// When it was published, as the server wrote it.
-    pub updated_at: String,
-    /// Who published it (their subject).
-    pub updated_by: String,
 }
 
 /// The policy in force in this process, with the provider issuer of the agent it belongs to.
@@ -193,10 +179,6 @@ impl App {
         let keys = pinned_keys(self.config.policy_keys_file.as_deref())?;
         let server = self.server_api().await?;
         let session = self.session().await?;
-        #[derive(Deserialize)]
-        struct MyPolicy {
-            signed: String,
-        }
         let mine: MyPolicy = self
             .with_token(&session, |token| {
                 server.get_json::<MyPolicy>("/v1/me/policy", token)
@@ -248,7 +230,7 @@ impl App {
         &self,
         role: Role,
         layout: &Layout,
-    ) -> Result<PublishedLayout, AppError> {
+    ) -> Result<StoredLayout, AppError> {
         let server = self.server_api().await?;
         let session = self.session().await?;
         let path = format!("/v1/admin/layouts/{role}");

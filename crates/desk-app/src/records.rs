@@ -13,7 +13,7 @@ use std::sync::Arc;
 use desk_cache::{Cache, CacheError, Cached, Records};
 use desk_core::AuditAction;
 use desk_core::record::{Customer, Ticket, Transaction};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::policy::now;
 use crate::{App, AppError, ErrorCode};
@@ -41,15 +41,8 @@ pub struct Sourced<T> {
     pub value: T,
 }
 
-/// A page of items and where the next one starts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Page<T> {
-    /// The items.
-    pub items: Vec<T>,
-    /// Pass back to get the next page; absent on the last.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<String>,
-}
+/// A page of items and where the next one starts, as the server sends it.
+pub use desk_api::Page;
 
 /// Which transactions to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -303,7 +296,10 @@ impl App {
         let session = self.session().await?;
         let api = self.server_api().await?;
         let path = format!("/v1/tickets/{id}/messages");
-        let body = serde_json::json!({ "body": body, "internal": internal });
+        let body = desk_api::Reply {
+            body: body.to_owned(),
+            internal,
+        };
         self.with_token(&session, |token| {
             let api = api.clone();
             let path = path.clone();

@@ -215,26 +215,15 @@ async fn check_status(url: &str, response: Response) -> Result<Response, AppErro
             &format!("redirected the request ({status}), which is never followed"),
         ));
     }
-    #[derive(serde::Deserialize)]
-    struct Body {
-        error: Detail,
-    }
-    #[derive(serde::Deserialize)]
-    struct Detail {
-        code: String,
-        message: String,
-        #[serde(default)]
-        request_id: Option<String>,
-    }
     let header_id = response
         .headers()
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let body = read_limited(url, response, 64 * 1024).await.ok();
-    let detail = body.and_then(|b| serde_json::from_slice::<Body>(&b).ok());
+    let detail = body.and_then(|b| serde_json::from_slice::<desk_api::ErrorBody>(&b).ok());
     let (code, message, body_id) = match detail {
-        Some(Body { error }) => (
+        Some(desk_api::ErrorBody { error }) => (
             clean(&error.code, 64),
             clean(&error.message, MAX_MESSAGE),
             error.request_id,

@@ -5,6 +5,7 @@
 closed_names! {
     /// What an audit entry records.
     #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     AuditAction, "audit action" {
         SignIn = "sign_in", "The first request of an access token.";
         CustomerSearch = "customer.search", "A customer search (its detail: the key, a keyed hash and a masked form of the query).";

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum FieldClass {
     /// Safe to show anyone who may see the record at all (a ticket's status).
     Public,
@@ -38,51 +39,21 @@ impl FieldClass {
     }
 }
 
-/// What happens to a field's value before a role sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum Redaction {
-    /// The value is shown as it is.
-    Full,
-    /// `jane.doe@example.com` becomes `j•••@example.com`.
-    MaskEmail,
-    /// Only the last two digits of a phone number stay visible.
-    MaskPhone,
-    /// Only the last four characters stay visible (card numbers, account numbers).
-    Last4,
-    /// A date keeps only its year.
-    YearOnly,
-    /// The field is absent from what the role receives.
-    Hidden,
-}
-
-impl Redaction {
-    /// Every redaction, from showing the most to showing nothing.
-    pub const ALL: [Redaction; 6] = [
-        Self::Full,
-        Self::MaskEmail,
-        Self::MaskPhone,
-        Self::Last4,
-        Self::YearOnly,
-        Self::Hidden,
-    ];
-
-    /// The redaction's name as it appears in policies and configuration.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Full => "full",
-            Self::MaskEmail => "mask_email",
-            Self::MaskPhone => "mask_phone",
-            Self::Last4 => "last4",
-            Self::YearOnly => "year_only",
-            Self::Hidden => "hidden",
-        }
+closed_names! {
+    /// What happens to a field's value before a role sees it.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    Redaction, "redaction" {
+        Full = "full", "The value is shown as it is (never allowed for restricted fields).";
+        MaskEmail = "mask_email", "`jane.doe@example.com` becomes `j•••@example.com` (e-mail fields only).";
+        MaskPhone = "mask_phone", "Only the last two digits of a phone number stay visible: `•••23` (phone fields only).";
+        Last4 = "last4", "Only the last four characters stay visible: `•••• 1234` (card and account numbers only).";
+        YearOnly = "year_only", "A date keeps only its year: `1985` (date fields only).";
+        Hidden = "hidden", "The field is absent from what the role receives.";
     }
 }
 
 name_conversions!(FieldClass, "field class");
-name_conversions!(Redaction, "redaction");
 
 #[cfg(test)]
 mod tests {
@@ -95,7 +66,7 @@ mod tests {
             let json = serde_json::to_string(&class).unwrap();
             assert_eq!(json, format!("\"{class}\""));
         }
-        for redaction in Redaction::ALL {
+        for &redaction in Redaction::ALL {
             assert_eq!(redaction.as_str().parse::<Redaction>(), Ok(redaction));
             let json = serde_json::to_string(&redaction).unwrap();
             assert_eq!(serde_json::from_str::<Redaction>(&json).unwrap(), redaction);

@@ -63,6 +63,11 @@ macro_rules! closed_names {
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $text),* }
             }
+
+            /// What the value means, in one sentence (its doc comment).
+            pub fn doc(self) -> &'static str {
+                match self { $(Self::$variant => $doc),* }
+            }
         }
 
         $crate::name_conversions!($name, $kind);
@@ -72,6 +77,8 @@ macro_rules! closed_names {
 pub mod audit;
 pub mod claims;
 pub mod field;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod policy;
 pub mod record;
 pub mod redact;
@@ -146,9 +153,9 @@ mod ts {
         assert_union(AuditAction::ALL, AuditAction::as_str);
         assert_union(Field::ALL, Field::as_str);
         assert_union(&RecordKind::ALL, RecordKind::as_str);
-        assert_union(&Role::ALL, Role::as_str);
+        assert_union(Role::ALL, Role::as_str);
         assert_union(&FieldClass::ALL, FieldClass::as_str);
-        assert_union(&Redaction::ALL, Redaction::as_str);
+        assert_union(Redaction::ALL, Redaction::as_str);
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::scrub::{self, Keep, Own, OwnKind};
 closed_names! {
     /// A page of the app.
     #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     Page, "page" {
         Search = "search", "Finding a customer.";
         Customer = "customer", "One customer: summary, contact, accounts, recent activity.";
@@ -33,20 +34,25 @@ closed_names! {
 closed_names! {
     /// Something a role may do beyond reading.
     #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     Action, "action" {
-        TicketReply = "ticket.reply", "Answer a customer on a ticket.";
-        AuditRead = "audit.read", "Read the audit trail.";
-        LayoutPublish = "layout.publish", "Publish a role's layout.";
-        RoleEdit = "role.edit", "Change a role's definition.";
-        DeviceWipe = "device.wipe", "Order a signed-in device to shred its cache.";
+        TicketReply = "ticket.reply", "Answer a customer on a ticket (`POST /v1/tickets/{id}/messages`).";
+        AuditRead = "audit.read", "Read the audit trail (`GET /v1/audit`).";
+        LayoutPublish = "layout.publish", "Publish a role's layout (`GET /v1/admin/layouts`, `PUT /v1/admin/layouts/{role}`).";
+        RoleEdit = "role.edit", "Change a role's definition (`GET /v1/admin/roles`, `PUT /v1/admin/roles/{role}`).";
+        DeviceWipe = "device.wipe", "Order every device of an agent to shred its cache (`POST /v1/admin/wipe/{subject}`).";
     }
 }
 
 closed_names! {
-    /// What customers may be searched by. A role searches only by the keys its definition
-    /// grants, and only by a key whose field it sees at least masked: a search by a value is a
-    /// way of learning who holds it.
+    /// What customers may be searched by: `name` (words that start words of the name), `email`
+    /// (a whole address), `phone` (any notation, matched on the last nine digits), `account` (an
+    /// IBAN). Each key searches a field (`customer.name`, `customer.email`, `customer.phone`,
+    /// `account.number`) that a role granting it must see at least masked. A role searches only
+    /// by the keys its definition grants, and a search by a value is a way of learning who holds
+    /// it.
     #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     SearchKey, "search key" {
         Name = "name", "Words that start words of the customer's name.";
         Email = "email", "A whole e-mail address.";
@@ -79,8 +85,10 @@ pub enum Needs {
 }
 
 closed_names! {
-    /// A widget: one block of a page, rendered only when the policy grants it.
+    /// A widget: one block of a page, rendered only when the policy grants it. A role
+    /// definition may grant a widget only together with its page and what it needs.
     #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     Widget, "widget" {
         SearchBox = "search.box", "The search field.";
         SearchResults = "search.results", "The list of matching customers.";
@@ -144,12 +152,16 @@ impl Widget {
     }
 }
 
-/// What a role may keep in the local encrypted cache, and for how long.
+/// What a role may keep in the client's local encrypted cache, and for how long. Restricted
+/// fields are never cached, whatever these say.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CacheRules {
-    /// Record kinds that may be cached, each with its time to live in seconds.
+    /// Record kinds that may be cached, each with its time to live in seconds (1 to 604800). A
+    /// kind not listed is not cached; a role may cache only kinds it can read.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::TtlSecs))]
     pub ttl_secs: BTreeMap<RecordKind, u64>,
     /// How long after the policy expires cached records may still be read offline, in seconds.
     #[serde(default)]
@@ -159,9 +171,19 @@ pub struct CacheRules {
 /// The most a cache rule may allow: a week, for both a record's life and the offline grace.
 pub const MAX_CACHE_SECS: u64 = 7 * 24 * 3600;
 
-/// What a role may see and do. Administrators change these; the server validates every change.
+/// What a role may see and do. Only `role` is required in a request; every other member
+/// defaults to empty (no pages, widgets, fields, actions or caching), and responses always carry
+/// every member. Unknown members are refused (`invalid_body`). A definition must be coherent or it
+/// is refused with `invalid_definition`: each field's redaction must fit the field (see
+/// `FieldRedactions`); each widget's page must be in `pages` and the role must hold what the
+/// widget needs (see `Widget`); each search key's field must be visible to the role (see
+/// `SearchKey`); each cacheable kind must be readable by the role, with a time to live of 1 to
+/// 604800 s; and `offline_grace_secs` may not exceed 604800.
+///
+/// Administrators change these; the server validates every change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoleDefinition {
     /// The role this defines.
     pub role: Role,
@@ -176,14 +198,16 @@ pub struct RoleDefinition {
     pub widgets: BTreeSet<Widget>,
     /// The redaction of each field; a field not listed is hidden.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::FieldRedactions))]
     pub fields: BTreeMap<Field, Redaction>,
     /// Actions the role may take.
     #[serde(default)]
     pub actions: BTreeSet<Action>,
-    /// What the role may search customers by; nothing when not listed.
+    /// What the role may search customers by; each key's field must be visible to the role, at
+    /// least masked. Nothing when not listed.
     #[serde(default)]
     pub search_by: BTreeSet<SearchKey>,
-    /// What the role may cache.
+    /// What the role may cache; defaults to nothing.
     #[serde(default)]
     pub cache: CacheRules,
 }
@@ -353,17 +377,23 @@ fn placeholder(field: Field) -> &'static str {
     }
 }
 
-/// What one agent may see and do: the union of their roles' definitions.
+/// What one agent may see and do: the union of the definitions of every role their groups map
+/// to. It shows the most any of the roles shows, every page, widget and action any of them
+/// grants, and the longest cache times any of them allows. An agent with no mapped role gets the
+/// empty policy (every member empty), which permits nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Policy {
-    /// The roles this policy combines; empty for a user with no mapped role.
+    /// The roles this policy combines; empty for an agent with no mapped role.
     pub roles: BTreeSet<Role>,
     /// Pages the agent may open.
     pub pages: BTreeSet<Page>,
     /// Widgets the agent may see.
     pub widgets: BTreeSet<Widget>,
-    /// Fields the agent may see, with their redaction; every other field is hidden.
+    /// The fields the agent may see, with their redaction; only visible fields are listed (never
+    /// `hidden`), and every field not listed is hidden.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::FieldRedactions))]
     pub fields: BTreeMap<Field, Redaction>,
     /// Actions the agent may take.
     pub actions: BTreeSet<Action>,
@@ -858,7 +888,7 @@ mod tests {
             if field.class() != FieldClass::Restricted {
                 continue;
             }
-            for redaction in Redaction::ALL {
+            for &redaction in Redaction::ALL {
                 let policy = policy_showing(&[(field, redaction)]);
                 assert_eq!(
                     policy.cache_redaction(field),
@@ -932,7 +962,7 @@ mod tests {
         // For every field and every redaction a definition may give it, the cached form is the
         // shown form, a stricter one, or nothing.
         for &field in Field::ALL {
-            for shown in Redaction::ALL.into_iter().filter(|r| field.allows(*r)) {
+            for shown in Redaction::ALL.iter().copied().filter(|r| field.allows(*r)) {
                 let cached = policy_showing(&[(field, shown)]).cache_redaction(field);
                 assert!(
                     cached == shown || cached == Redaction::Hidden || shown == Redaction::Full,

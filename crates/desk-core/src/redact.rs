@@ -425,7 +425,7 @@ mod tests {
     #[test]
     fn every_mask_is_total_on_hostile_input() {
         for value in hostile_values() {
-            for redaction in Redaction::ALL {
+            for &redaction in Redaction::ALL {
                 let out = apply(redaction, &value);
                 if redaction == Redaction::Full {
                     assert_eq!(out.as_deref(), Some(value.as_str()));
@@ -447,7 +447,7 @@ mod tests {
     #[test]
     fn what_a_mask_produces_is_recognised_as_redacted() {
         for value in hostile_values() {
-            for redaction in Redaction::ALL {
+            for &redaction in Redaction::ALL {
                 if let Some(out) = apply(redaction, &value) {
                     let shown: String = out.chars().take(40).collect();
                     assert!(is_redacted_as(redaction, &out), "{redaction}: {shown:?}");
@@ -524,7 +524,7 @@ mod tests {
             (Redaction::YearOnly, "1985"),
         ];
         for (own, shape) in shapes {
-            for redaction in Redaction::ALL {
+            for &redaction in Redaction::ALL {
                 let expected = redaction == own || redaction == Redaction::Full;
                 assert_eq!(
                     is_redacted_as(redaction, shape),

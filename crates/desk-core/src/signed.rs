@@ -24,11 +24,16 @@ pub const TYP: &str = "desk-policy+jwt";
 /// Signed policies larger than this are refused before parsing.
 pub const MAX_BYTES: usize = 256 * 1024;
 
-/// For each page, the widgets it shows, in order.
+/// For each page, the widgets it shows, in order. Every widget belongs to one page (see
+/// `Widget`) and may be listed only under it, once. A published layout may show only pages and
+/// widgets its role's definition grants; the layout in a signed policy shows only what that
+/// policy grants. Unknown members, pages or widgets are refused (`invalid_body`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Layout {
-    /// Page → ordered widgets.
+    /// Page → its widgets, in display order. A page not listed shows nothing.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::PageWidgets))]
     pub pages: BTreeMap<Page, Vec<Widget>>,
 }
 
@@ -121,25 +126,36 @@ impl Layout {
     }
 }
 
-/// What a signed policy says.
+/// The payload of a signed policy (`MyPolicy.signed`, and the `data` of a `policy` event), as
+/// base64url JSON. Unknown members are refused by clients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PolicyClaims {
-    /// Who issued it: the server's identifier.
+    /// Who issued it: always `desk-server`.
     pub iss: String,
-    /// The agent it is for: their subject at the identity provider.
+    /// The agent it is for: their subject (`sub`) at the identity provider. Clients refuse a
+    /// policy for another subject.
+    #[cfg_attr(feature = "openapi", schema(examples("agent1")))]
     pub sub: String,
-    /// The client it is for.
+    /// The client it is for: the app's client id (`support-desk` unless the server is configured
+    /// otherwise). Clients refuse a policy for another audience.
+    #[cfg_attr(feature = "openapi", schema(examples("support-desk")))]
     pub aud: String,
-    /// Issued at, seconds since the epoch.
+    /// Issued at, seconds since the epoch. Clients refuse a policy dated in the future.
     pub iat: i64,
-    /// Expires at, seconds since the epoch. Offline reading is bounded by it.
+    /// Expires at, seconds since the epoch: `iat` plus the server's policy lifetime (3600 s
+    /// unless configured, 60 to 604800). Clients refuse an expired policy, and offline reading of
+    /// cached records ends this long after it, plus the role's `offline_grace_secs`.
     pub exp: i64,
-    /// Grows with every change to role definitions or layouts; a client never goes back.
+    /// Grows with every change to a role definition or layout, and never goes back (it starts
+    /// from the clock, in milliseconds, when the server's database is created). Clients refuse a
+    /// version lower than the last one they accepted (rollback).
     pub version: u64,
     /// What the agent may see and do.
     pub policy: Policy,
-    /// How the agent's pages are laid out.
+    /// How the agent's pages are laid out: the published layouts of the agent's roles (or their
+    /// defaults) merged in role order, keeping only what `policy` grants.
     pub layout: Layout,
 }
 

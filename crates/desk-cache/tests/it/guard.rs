@@ -379,7 +379,7 @@ fn assert_cacheable(p: &Policy, kind: RecordKind, record: &serde_json::Value, ro
 
 /// A policy that reads and caches every kind and shows every field as openly as it allows.
 fn everything() -> Policy {
-    let mut p = policy(&Role::ALL);
+    let mut p = policy(Role::ALL);
     p.fields = Field::ALL
         .iter()
         .map(|&f| (f, f.widest_redaction()))

@@ -19,10 +19,11 @@ pub use visit::{
     AsValue, Fields, FromValue, Record, SetError, Value, filled, fits, sample, walked,
 };
 
-/// The kinds of record the product shows.
+/// A kind of record. A role may read a kind when some field of that kind is visible to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RecordKind {
     /// A person or business the company serves.
     Customer,
@@ -98,9 +99,14 @@ impl Shape {
 
 macro_rules! fields {
     ($($variant:ident = $name:tt, $kind:ident, $class:ident, $shape:ident, $doc:literal;)*) => {
-        /// A field of a record, named `kind.field` in policies.
+        /// A field of a record, named `kind.field`. Each field has a class saying how sensitive it
+        /// is: `public` (safe for anyone who may see the record), `internal` (business data that
+        /// is not personal), `pii` (personal data: shown to roles that need it, otherwise masked)
+        /// or `restricted` (never leaves the server unmasked and is never cached: card numbers,
+        /// IBANs).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum Field {
             $(
                 #[doc = $doc]
@@ -126,6 +132,11 @@ macro_rules! fields {
             /// How sensitive the field is.
             pub fn class(self) -> FieldClass {
                 match self { $(Self::$variant => FieldClass::$class),* }
+            }
+
+            /// What the field holds, in one sentence (its doc comment).
+            pub fn doc(self) -> &'static str {
+                match self { $(Self::$variant => $doc),* }
             }
 
             /// What the field's values look like.
@@ -226,7 +237,8 @@ mod tests {
             }
             if field.shape() == Shape::FreeText {
                 let allowed: Vec<_> = Redaction::ALL
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .filter(|r| field.allows(*r))
                     .collect();
                 assert_eq!(allowed, [Redaction::Full, Redaction::Hidden], "{field}");

@@ -193,6 +193,19 @@ macro_rules! impl_fields {
     };
 }
 
+/// `None`, or the field a member holds instead when its flag is set (`record!`'s `or … when`).
+#[cfg(feature = "openapi")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! record_alt {
+    () => {
+        None
+    };
+    ($alt:ident) => {
+        Some($crate::record::Field::$alt)
+    };
+}
+
 /// Declares a record type: its keys, its catalogue fields (each `member: Type => Field`, held as
 /// `Option<Type>` and absent from JSON when `None`), and its nested lists; and implements
 /// [`Fields`] and [`Record`] for it.
@@ -201,7 +214,7 @@ macro_rules! record {
         $(#[$meta:meta])*
         pub struct $name:ident: $kind:ident {
             keys { $($(#[$kmeta:meta])* $key:ident: $kty:ty,)* }
-            fields { $($(#[$fmeta:meta])* $member:ident: $fty:ty => $field:ident
+            fields { $($(#[doc = $fdoc:literal])* $member:ident: $fty:ty => $field:ident
                 $(or $alt:ident when $flag:ident)?,)* }
             nested { $($(#[$nmeta:meta])* $nested:ident: $nty:ty,)* }
         }
@@ -209,24 +222,39 @@ macro_rules! record {
         $(#[$meta])*
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
         #[serde(deny_unknown_fields)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub struct $name {
             $($(#[$kmeta])* pub $key: $kty,)*
             $(
                 #[doc = concat!("See [`Field::", stringify!($field), "`]",
                     $(" (or [`Field::", stringify!($alt), "`] when `", stringify!($flag), "`)",)?
                     ".")]
-                $(#[$fmeta])*
+                $(#[doc = $fdoc])*
                 #[serde(default, skip_serializing_if = "Option::is_none")]
+                #[cfg_attr(feature = "openapi", schema(value_type = $fty, required = false))]
                 pub $member: Option<$fty>,
             )*
             $(
                 $(#[$nmeta])*
                 #[serde(default, skip_serializing_if = "Option::is_none")]
+                #[cfg_attr(feature = "openapi", schema(value_type = Vec<$nty>, required = false))]
                 pub $nested: Option<Vec<$nty>>,
             )*
         }
 
         $crate::impl_fields!($name { $($member => $field $(or $alt when $flag)?),* });
+
+        #[cfg(feature = "openapi")]
+        impl $crate::openapi::Members for $name {
+            const MEMBERS: &'static [$crate::openapi::Member] = &[$(
+                $crate::openapi::Member {
+                    name: stringify!($member),
+                    field: Field::$field,
+                    alt: $crate::record_alt!($($alt)?),
+                    doc: concat!($($fdoc, "\n"),*),
+                },
+            )*];
+        }
 
         impl Record for $name {
             const KIND: RecordKind = RecordKind::$kind;

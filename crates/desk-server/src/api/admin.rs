@@ -3,25 +3,36 @@
 use axum::Json;
 use axum::extract::State as StateOf;
 use axum::extract::rejection::PathRejection;
+use desk_api::{ApiCode, MyPolicy, Page, StoredLayout};
 use desk_core::AuditAction;
 use desk_core::signed::Layout;
 use desk_core::{Action, Policy, Role, RoleDefinition};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::error::{ApiJson, ApiQuery};
-use super::{Agent, ApiError, Page, State, decode_cursor, encode_cursor, limit};
+use super::{Agent, ApiError, State, decode_cursor, encode_cursor, limit};
 use crate::audit::{AuditEntry, AuditEvent, Outcome};
-use crate::store::{StoredLayout, StoredRole};
+use crate::store::StoredRole;
 
-/// The body of `GET /v1/me/policy`.
-#[derive(Debug, Serialize)]
-pub struct MyPolicy {
-    /// The agent's effective policy and layout, signed by the server (compact JWS, EdDSA).
-    pub signed: String,
-}
-
-/// `GET /v1/me/policy`: open to every signed-in agent, roles or not (an agent without roles
-/// gets the empty policy).
+/// The caller's signed effective policy and layout
+///
+/// Open to every signed-in agent, with roles or without (an agent whose groups map to no role gets
+/// the empty policy). The answer is the caller's effective policy and page layout, signed by the
+/// server: a compact JWS whose payload is base64url JSON of `PolicyClaims` (see `MyPolicy`). The
+/// client verifies it with keys pinned in its own configuration before laying out its pages and
+/// widgets from it. Audited as `policy.view`, with the policy's version.
+#[utoipa::path(
+    get,
+    path = "/v1/me/policy",
+    tag = "me",
+    operation_id = "getMyPolicy",
+    responses(
+        (status = 200, description = "The caller's signed policy.", body = MyPolicy,
+            examples(
+                ("signed" = (summary = "An agent_l1 policy (illustrative: the signature verifies with no real key)", value = json!({"signed": "eyJhbGciOiJFZERTQSIsImtpZCI6InBvbGljeS0zZjlhMWMyYjdkNGUiLCJ0eXAiOiJkZXNrLXBvbGljeStqd3QifQ.eyJpc3MiOiJkZXNrLXNlcnZlciIsInN1YiI6ImFnZW50MSIsImF1ZCI6InN1cHBvcnQtZGVzayIsImlhdCI6MTc5NTk0NjQ2MCwiZXhwIjoxNzk1OTUwMDYwLCJ2ZXJzaW9uIjoxNzk1OTQ2NDAwMTIzLCJwb2xpY3kiOnsicm9sZXMiOlsiYWdlbnRfbDEiXSwicGFnZXMiOlsic2VhcmNoIiwiY3VzdG9tZXIiLCJ0aWNrZXQiXSwid2lkZ2V0cyI6WyJzZWFyY2guYm94Iiwic2VhcmNoLnJlc3VsdHMiLCJjdXN0b21lci5zdW1tYXJ5IiwiY3VzdG9tZXIuY29udGFjdCIsInRpY2tldC5tZXNzYWdlcyIsInRpY2tldC5yZXBseSJdLCJmaWVsZHMiOnsiY3VzdG9tZXIubmFtZSI6ImZ1bGwiLCJjdXN0b21lci5lbWFpbCI6Im1hc2tfZW1haWwiLCJjdXN0b21lci5waG9uZSI6Im1hc2tfcGhvbmUiLCJjdXN0b21lci5zdGF0dXMiOiJmdWxsIiwibWVzc2FnZS5hdXRob3IiOiJmdWxsIiwibWVzc2FnZS50aW1lIjoiZnVsbCIsIm1lc3NhZ2UuYm9keSI6ImZ1bGwifSwiYWN0aW9ucyI6WyJ0aWNrZXQucmVwbHkiXSwiY2FjaGUiOnsidHRsX3NlY3MiOnsiY3VzdG9tZXIiOjI4ODAwLCJtZXNzYWdlIjoyODgwMH0sIm9mZmxpbmVfZ3JhY2Vfc2VjcyI6MTQ0MDB9fSwibGF5b3V0Ijp7InBhZ2VzIjp7InNlYXJjaCI6WyJzZWFyY2guYm94Iiwic2VhcmNoLnJlc3VsdHMiXSwiY3VzdG9tZXIiOlsiY3VzdG9tZXIuc3VtbWFyeSIsImN1c3RvbWVyLmNvbnRhY3QiXSwidGlja2V0IjpbInRpY2tldC5tZXNzYWdlcyIsInRpY2tldC5yZXBseSJdfX19.DF0lBaSDZh3_uEUSMGX91h7fFB4-JVmP9YgSlxXeaR3anbCj4zpfnnHNpU7d6wVKhivp898VDQpQCTLqJBZEuA"}))),
+            )),
+    )
+)]
 pub(super) async fn my_policy(
     StateOf(server): StateOf<State>,
     agent: Agent,
@@ -36,14 +47,34 @@ pub(super) async fn my_policy(
     Ok(Json(MyPolicy { signed }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct AuditParams {
+    /// Page size, 1 to 1000 (default 100). 0 or a number above 1000 is `invalid_limit`; a value
+    /// that is not an unsigned whole number is `invalid_parameters`.
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: Option<u32>,
+    /// Where the page starts: the `next_cursor` of the previous page (`Cursor`).
     cursor: Option<String>,
 }
 
-/// `GET /v1/audit`: newest first.
+/// The audit trail
+///
+/// Needs the `audit.read` action. Entries as recorded, newest first. Reading the trail is itself
+/// audited (`audit.read`).
+#[utoipa::path(
+    get,
+    path = "/v1/audit",
+    tag = "admin",
+    operation_id = "listAudit",
+    params(AuditParams),
+    responses(
+        (status = 200, description = "A page of audit entries.", body = Page<AuditEntry>),
+        (status = 400, description = "`invalid_parameters` (an unknown parameter or a malformed value), `invalid_limit` or `invalid_cursor`."),
+        (status = 403, description = "The role lacks the `audit.read` action."),
+    )
+)]
 pub(super) async fn audit(
     StateOf(server): StateOf<State>,
     agent: Agent,
@@ -74,7 +105,20 @@ pub(super) async fn audit(
     }))
 }
 
-/// `GET /v1/admin/roles`
+/// Every role's definition
+///
+/// Needs the `role.edit` action. Every role's stored definition, in the order `agent_l1`,
+/// `agent_l2`, `supervisor`, `admin`. Audited as `role.list`.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/roles",
+    tag = "admin",
+    operation_id = "listRoles",
+    responses(
+        (status = 200, description = "The stored role definitions.", body = Vec<StoredRole>),
+        (status = 403, description = "The role lacks the `role.edit` action."),
+    )
+)]
 pub(super) async fn roles(
     StateOf(server): StateOf<State>,
     agent: Agent,
@@ -94,7 +138,29 @@ pub(super) async fn roles(
     Ok(Json(views))
 }
 
-/// `PUT /v1/admin/roles/{role}`: replaces a role's definition after validating it.
+/// Replace a role's definition
+///
+/// Needs the `role.edit` action. Validates the definition, stores it with the next version, and
+/// applies it to every request from then on. The policy version grows, and agents holding the role
+/// are pushed their new signed policy on `GET /v1/events`. The `role.update` audit entry (with the
+/// definition's and the policy's new versions) is written in the same transaction as the change.
+#[utoipa::path(
+    put,
+    path = "/v1/admin/roles/{role}",
+    tag = "admin",
+    operation_id = "putRole",
+    params(
+        ("role" = String, Path),
+    ),
+    request_body(
+        content = RoleDefinition,
+    ),
+    responses(
+        (status = 200, description = "The definition as now stored.", body = StoredRole),
+        (status = 400, description = "`unknown_role` (the path names no role), `malformed_json` (not JSON), `invalid_body` (an unknown member, name or type), or `invalid_definition` (the body defines another role, or the definition is incoherent)."),
+        (status = 403, description = "The role lacks the `role.edit` action."),
+    )
+)]
 pub(super) async fn put_role(
     StateOf(server): StateOf<State>,
     agent: Agent,
@@ -104,7 +170,7 @@ pub(super) async fn put_role(
     let name = path.map(|p| p.0).unwrap_or_default();
     let role: Role = name
         .parse()
-        .map_err(|e: desk_core::UnknownName| ApiError::bad("unknown_role", e.to_string()))?;
+        .map_err(|e: desk_core::UnknownName| ApiError::bad(ApiCode::UnknownRole, e.to_string()))?;
     let resource = format!("role:{role}");
     agent
         .require_action(
@@ -117,13 +183,13 @@ pub(super) async fn put_role(
     let ApiJson(definition) = body?;
     if definition.role != role {
         return Err(ApiError::bad(
-            "invalid_definition",
+            ApiCode::InvalidDefinition,
             format!("The body defines `{}`, not `{role}`.", definition.role),
         ));
     }
     definition
         .validate()
-        .map_err(|e| ApiError::bad("invalid_definition", e.to_string()))?;
+        .map_err(|e| ApiError::bad(ApiCode::InvalidDefinition, e.to_string()))?;
     let event = AuditEvent::new(
         &agent.subject,
         AuditAction::RoleUpdate,
@@ -143,7 +209,22 @@ pub(super) async fn put_role(
     Ok(Json(stored))
 }
 
-/// `GET /v1/admin/layouts`: every published layout.
+/// Every published layout
+///
+/// Needs the `layout.publish` action. Every layout an administrator has published, one per role,
+/// ordered by role name. A role with no published layout is absent: its agents get the default
+/// layout (the widgets its definition grants, page by page, in the order `Widget` lists them).
+/// Audited as `layout.list`.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/layouts",
+    tag = "admin",
+    operation_id = "listLayouts",
+    responses(
+        (status = 200, description = "The published layouts.", body = Vec<StoredLayout>),
+        (status = 403, description = "The role lacks the `layout.publish` action."),
+    )
+)]
 pub(super) async fn layouts(
     StateOf(server): StateOf<State>,
     agent: Agent,
@@ -168,8 +249,38 @@ pub(super) async fn layouts(
     Ok(Json(layouts))
 }
 
-/// `PUT /v1/admin/layouts/{role}`: publishes a role's layout and pushes the new policy to the
-/// role's connected agents.
+/// Publish a role's layout
+///
+/// Needs the `layout.publish` action. Checks the layout against the role's stored definition: every
+/// widget must be listed under its own page (see `Widget`), at most once on that page, and be
+/// granted by the definition, and a page listing widgets must be granted too; otherwise
+/// `invalid_layout`. Stores it with the next version for the role, the policy version grows, and
+/// the `layout.publish` audit entry (with the layout's and the policy's new versions) is written in
+/// the same transaction. Agents holding the role are pushed their new signed policy on `GET
+/// /v1/events`. An agent with several roles gets their layouts merged in role order (`agent_l1`,
+/// `agent_l2`, `supervisor`, `admin`): each page lists the first role's widgets, then the next
+/// role's not yet listed, and only what the agent's policy grants is kept, also when a definition
+/// changes after its layout was published.
+#[utoipa::path(
+    put,
+    path = "/v1/admin/layouts/{role}",
+    tag = "admin",
+    operation_id = "putLayout",
+    params(
+        ("role" = String, Path),
+    ),
+    request_body(
+        content = Layout,
+        examples(
+            ("agent_l1" = (value = json!({"pages": {"search": ["search.box", "search.results"], "customer": ["customer.contact", "customer.summary"], "ticket": ["ticket.reply", "ticket.messages"]}}))),
+        ),
+    ),
+    responses(
+        (status = 200, description = "The layout as now published.", body = StoredLayout),
+        (status = 400, description = "`unknown_role` (the path names no role, or the role has no definition), `malformed_json` (not JSON), `invalid_body` (a missing `pages`, an unknown member, page or widget name, or a wrong type), or `invalid_layout` (a widget on another page than its own, listed twice, or not granted by the role's definition, or widgets on a page the definition does not grant)."),
+        (status = 403, description = "The role lacks the `layout.publish` action."),
+    )
+)]
 pub(super) async fn put_layout(
     StateOf(server): StateOf<State>,
     agent: Agent,
@@ -179,7 +290,7 @@ pub(super) async fn put_layout(
     let name = path.map(|p| p.0).unwrap_or_default();
     let role: Role = name
         .parse()
-        .map_err(|e: desk_core::UnknownName| ApiError::bad("unknown_role", e.to_string()))?;
+        .map_err(|e: desk_core::UnknownName| ApiError::bad(ApiCode::UnknownRole, e.to_string()))?;
     let resource = format!("layout:{role}");
     agent
         .require_action(
@@ -192,14 +303,14 @@ pub(super) async fn put_layout(
     let ApiJson(layout) = body?;
     let granted = {
         let roles = server.roles.read().await;
-        let definition = roles
-            .get(&role)
-            .ok_or_else(|| ApiError::bad("unknown_role", format!("`{role}` has no definition.")))?;
+        let definition = roles.get(&role).ok_or_else(|| {
+            ApiError::bad(ApiCode::UnknownRole, format!("`{role}` has no definition."))
+        })?;
         Policy::of([&definition.definition])
     };
     layout
         .check_granted(&granted)
-        .map_err(|e| ApiError::bad("invalid_layout", format!("{e} for `{role}`.")))?;
+        .map_err(|e| ApiError::bad(ApiCode::InvalidLayout, format!("{e} for `{role}`.")))?;
     let event = AuditEvent::new(
         &agent.subject,
         AuditAction::LayoutPublish,

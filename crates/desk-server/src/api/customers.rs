@@ -2,13 +2,14 @@
 
 use axum::Json;
 use axum::extract::State as StateOf;
+use desk_api::{ApiCode, Page};
 use desk_core::AuditAction;
 use desk_core::RecordKind;
 use desk_core::record::{Customer, Transaction};
 use serde::Deserialize;
 
 use super::error::{ApiQuery, Id, check_printable};
-use super::{Agent, ApiError, Page, State, decode_cursor, limit, page_of, views};
+use super::{Agent, ApiError, State, decode_cursor, limit, page_of, views};
 use crate::audit::{AuditEvent, Outcome};
 use crate::store::{RecordReach, SearchQuery, TransactionFilter};
 
@@ -19,12 +20,24 @@ pub const MAX_QUERY_CHARS: usize = 200;
 /// definitions grant.
 pub use desk_core::SearchKey as SearchBy;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct SearchParams {
+    /// The search text: part of a name, an e-mail address, a phone number or an account number
+    /// (IBAN). At most 200 characters (`query_too_long`), no control characters
+    /// (`invalid_query`); leading and trailing whitespace is ignored. Text with no letters or
+    /// digits to search for is `empty_query`.
+    #[param(max_length = 200, example = "Jane Doe")]
     q: String,
+    /// How to read `q`, instead of detecting it (one of the role's `search_by` keys). Text that
+    /// is not of the kind asked for is `invalid_query`.
     by: Option<SearchBy>,
+    /// Page size, 1 to 100 (default 25). 0 or a number above 100 is `invalid_limit`; a value
+    /// that is not an unsigned whole number is `invalid_parameters`.
+    #[param(minimum = 1, maximum = 100, default = 25)]
     limit: Option<u32>,
+    /// Where the page starts: the `next_cursor` of the previous page (`Cursor`).
     cursor: Option<String>,
 }
 
@@ -49,11 +62,11 @@ fn looks_like_phone(s: &str) -> bool {
 pub fn parse_query(q: &str, by: Option<SearchBy>) -> Result<(SearchBy, SearchQuery), ApiError> {
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(ApiError::bad(
-            "query_too_long",
+            ApiCode::QueryTooLong,
             format!("Search text is limited to {MAX_QUERY_CHARS} characters."),
         ));
     }
-    check_printable(q, false, "invalid_query")?;
+    check_printable(q, false, ApiCode::InvalidQuery)?;
     let q = q.trim();
     let by = by.unwrap_or(if q.contains('@') {
         SearchBy::Email
@@ -68,7 +81,7 @@ pub fn parse_query(q: &str, by: Option<SearchBy>) -> Result<(SearchBy, SearchQue
         SearchBy::Email => {
             if !q.contains('@') || q.len() > 254 || q.contains(char::is_whitespace) {
                 return Err(ApiError::bad(
-                    "invalid_query",
+                    ApiCode::InvalidQuery,
                     "That is not an e-mail address.",
                 ));
             }
@@ -77,7 +90,7 @@ pub fn parse_query(q: &str, by: Option<SearchBy>) -> Result<(SearchBy, SearchQue
         SearchBy::Account => {
             if !looks_like_iban(q) {
                 return Err(ApiError::bad(
-                    "invalid_query",
+                    ApiCode::InvalidQuery,
                     "That is not an account number (IBAN).",
                 ));
             }
@@ -86,7 +99,7 @@ pub fn parse_query(q: &str, by: Option<SearchBy>) -> Result<(SearchBy, SearchQue
         SearchBy::Phone => {
             if !looks_like_phone(q) {
                 return Err(ApiError::bad(
-                    "invalid_query",
+                    ApiCode::InvalidQuery,
                     "A phone number needs at least six digits.",
                 ));
             }
@@ -101,7 +114,7 @@ pub fn parse_query(q: &str, by: Option<SearchBy>) -> Result<(SearchBy, SearchQue
                 .collect();
             if words.is_empty() {
                 return Err(ApiError::bad(
-                    "empty_query",
+                    ApiCode::EmptyQuery,
                     "Type part of a name, an e-mail address, a phone or an account number.",
                 ));
             }
@@ -111,7 +124,34 @@ pub fn parse_query(q: &str, by: Option<SearchBy>) -> Result<(SearchBy, SearchQue
     Ok((by, query))
 }
 
-/// `GET /v1/customers?q=…`
+/// Find customers
+///
+/// Needs a role that may read customers, and searches only by the keys the role's definition grants
+/// (`search_by`): a search read as a key the role lacks is refused with 403
+/// `search_key_not_granted` before anything is looked up, and audited as a denial with the kind
+/// only. The search text is read as an e-mail address when it contains `@`; else as an account
+/// number when, without spaces, it is 15 to 34 letters and digits starting with two letters and two
+/// digits (an IBAN); else as a phone number when it holds only digits, spaces and `+-().` with at
+/// least six digits; else as a name. `by` overrides the detection. An e-mail address matches whole,
+/// ignoring case; an IBAN matches ignoring case and spaces; a phone number matches on its last nine
+/// digits, whatever the notation; a name matches customers whose name has words starting with each
+/// of the text's words, ignoring case and accents (the first eight words, split at anything that is
+/// not a letter or digit). Results are customer summaries (`id`, `name`, `email`, `phone`, `tier`,
+/// `status`, as the role may see them), ordered by name. Audited as `customer.search` with the
+/// kind, a keyed hash and a masked form of the search text (never the text) and the number of
+/// results.
+#[utoipa::path(
+    get,
+    path = "/v1/customers",
+    tag = "customers",
+    operation_id = "searchCustomers",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "A page of matching customers.", body = Page<Customer>),
+        (status = 400, description = "`invalid_parameters` (a missing `q`, an unknown parameter or a malformed value), `query_too_long`, `invalid_query`, `empty_query`, `invalid_limit` or `invalid_cursor`."),
+        (status = 403, description = "`forbidden`: the role may not read customers. `search_key_not_granted`: the text was read as (or `by` asked for) a key the role may not search by, e.g. `Your role may not search customers by account; it searches by name only.`"),
+    )
+)]
 pub(super) async fn search(
     StateOf(server): StateOf<State>,
     agent: Agent,
@@ -168,7 +208,26 @@ pub(super) async fn search(
     Ok(Json(page))
 }
 
-/// `GET /v1/customers/{id}`
+/// One customer, with accounts and cards
+///
+/// Needs a role that may read customers. The whole record as the role may see it; `accounts` is
+/// present when the role may read accounts, and each account's `cards` when it may read cards.
+/// Audited as `customer.view`.
+#[utoipa::path(
+    get,
+    path = "/v1/customers/{id}",
+    tag = "customers",
+    operation_id = "getCustomer",
+    params(
+        ("id" = i64, Path),
+    ),
+    responses(
+        (status = 200, description = "The customer.", body = Customer),
+        (status = 400, description = "`invalid_id`."),
+        (status = 403, description = "The role may not read customers."),
+        (status = 404, description = "No customer has this id."),
+    )
+)]
 pub(super) async fn customer(
     StateOf(server): StateOf<State>,
     agent: Agent,
@@ -233,14 +292,50 @@ pub(super) async fn customer(
 pub const TRANSACTION_STATUSES: [&str; 5] =
     ["pending", "settled", "declined", "refunded", "disputed"];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct TransactionParams {
+    /// Only payments at or after this time: a date (`2026-03-14`, meaning its midnight UTC) or an
+    /// RFC 3339 time, at most 40 characters. Anything else is `invalid_date`.
+    #[param(value_type = Option<FromTime>, inline)]
     from: Option<String>,
+    /// Only payments before this time (exclusive): a date (midnight UTC) or an RFC 3339 time, at
+    /// most 40 characters. Anything else is `invalid_date`.
+    #[param(value_type = Option<ToTime>, inline)]
     to: Option<String>,
+    /// Only payments with this status. Any other value is `invalid_status`.
+    #[param(value_type = Option<TransactionStatus>, inline)]
     status: Option<String>,
+    /// Page size, 1 to 200 (default 50). 0 or a number above 200 is `invalid_limit`; a value
+    /// that is not an unsigned whole number is `invalid_parameters`.
+    #[param(minimum = 1, maximum = 200, default = 50)]
     limit: Option<u32>,
+    /// Where the page starts: the `next_cursor` of the previous page (`Cursor`).
     cursor: Option<String>,
+}
+
+desk_core::schema_type! {
+    /// The start of a time filter.
+    FromTime => serde_json::json!({
+        "type": "string", "maxLength": 40,
+        "anyOf": [{"format": "date"}, {"format": "date-time"}],
+        "examples": ["2026-03-14", "2026-03-14T10:00:00+02:00"],
+    })
+}
+
+desk_core::schema_type! {
+    /// The end of a time filter.
+    ToTime => serde_json::json!({
+        "type": "string", "maxLength": 40,
+        "anyOf": [{"format": "date"}, {"format": "date-time"}],
+        "examples": ["2026-07-01"],
+    })
+}
+
+desk_core::schema_type! {
+    /// The statuses a transaction can have ([`TRANSACTION_STATUSES`]).
+    TransactionStatus => serde_json::json!({"type": "string", "enum": TRANSACTION_STATUSES})
 }
 
 /// An ISO date (`2026-03-14`, meaning its midnight UTC) or an RFC 3339 time, as stored times
@@ -248,7 +343,7 @@ pub(super) struct TransactionParams {
 fn parse_time(name: &str, value: &str) -> Result<String, ApiError> {
     let bad = || {
         ApiError::bad(
-            "invalid_date",
+            ApiCode::InvalidDate,
             format!("`{name}` must be a date (2026-03-14) or an RFC 3339 time."),
         )
     };
@@ -264,7 +359,27 @@ fn parse_time(name: &str, value: &str) -> Result<String, ApiError> {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
-/// `GET /v1/customers/{id}/transactions`
+/// A customer's transactions
+///
+/// Needs a role that may read transactions. The customer's payments on all their accounts, newest
+/// first, optionally filtered by time and status. Audited as `transactions.view`, with the filter
+/// and the number of results.
+#[utoipa::path(
+    get,
+    path = "/v1/customers/{id}/transactions",
+    tag = "customers",
+    operation_id = "listCustomerTransactions",
+    params(
+        ("id" = i64, Path),
+        TransactionParams,
+    ),
+    responses(
+        (status = 200, description = "A page of transactions.", body = Page<Transaction>),
+        (status = 400, description = "`invalid_id`, `invalid_parameters` (an unknown parameter or a malformed value), `invalid_date`, `invalid_status`, `invalid_limit` or `invalid_cursor`."),
+        (status = 403, description = "The role may not read transactions."),
+        (status = 404, description = "No customer has this id."),
+    )
+)]
 pub(super) async fn transactions(
     StateOf(server): StateOf<State>,
     agent: Agent,
@@ -295,7 +410,7 @@ pub(super) async fn transactions(
             Some(s) if TRANSACTION_STATUSES.contains(&s.as_str()) => Some(s),
             Some(_) => {
                 return Err(ApiError::bad(
-                    "invalid_status",
+                    ApiCode::InvalidStatus,
                     format!("status must be one of {}.", TRANSACTION_STATUSES.join(", ")),
                 ));
             }

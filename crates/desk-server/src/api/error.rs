@@ -11,7 +11,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use desk_api::{ApiCode, ErrorBody};
 use serde::de::DeserializeOwned;
 
 use crate::store::StoreError;
@@ -38,7 +38,7 @@ pub enum ApiError {
     /// The request is malformed or out of bounds.
     BadRequest {
         /// Stable code.
-        code: &'static str,
+        code: ApiCode,
         /// What to fix.
         message: String,
     },
@@ -54,7 +54,7 @@ pub enum ApiError {
 
 impl ApiError {
     /// A 400 with `code` and `message`.
-    pub fn bad(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad(code: ApiCode, message: impl Into<String>) -> Self {
         Self::BadRequest {
             code,
             message: message.into(),
@@ -63,22 +63,29 @@ impl ApiError {
 
     /// The status and stable code.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
-        match self {
-            Self::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
-            Self::SearchKeyNotGranted { .. } => (StatusCode::FORBIDDEN, "search_key_not_granted"),
-            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
-            Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
-            Self::UnsupportedMediaType => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+        let (status, code) = match self {
+            Self::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, ApiCode::Unauthorized),
+            Self::Forbidden => (StatusCode::FORBIDDEN, ApiCode::Forbidden),
+            Self::SearchKeyNotGranted { .. } => {
+                (StatusCode::FORBIDDEN, ApiCode::SearchKeyNotGranted)
             }
-            Self::ProviderUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "provider_unavailable"),
-            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
-        }
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, ApiCode::NotFound),
+            Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, *code),
+            Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ApiCode::BodyTooLarge),
+            Self::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ApiCode::UnsupportedMediaType,
+            ),
+            Self::ProviderUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ApiCode::ProviderUnavailable,
+            ),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ApiCode::Internal),
+        };
+        (status, code.as_str())
     }
 
-    fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         match self {
             Self::Unauthorized { .. } => "A valid access token is required.".into(),
             Self::Forbidden => "Your role does not allow this.".into(),
@@ -102,20 +109,6 @@ impl ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Detail<'a>,
-}
-
-#[derive(Serialize)]
-struct Detail<'a> {
-    code: &'a str,
-    message: &'a str,
-    /// The request's id, as in the answer's `x-request-id` (see `request_log`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    request_id: Option<&'a str>,
-}
-
 /// An error answer's code and sentence, left on the response (an extension) so that the request
 /// log can write the body again with the request's id in it.
 #[derive(Debug, Clone)]
@@ -127,11 +120,11 @@ pub(crate) struct ErrorDetail {
 impl ErrorDetail {
     /// The JSON body: `{"error": {"code", "message", "request_id"}}`, the id when there is one.
     pub(crate) fn body(&self, request_id: Option<&str>) -> Vec<u8> {
-        serde_json::to_vec(&Body {
-            error: Detail {
-                code: self.code,
-                message: &self.message,
-                request_id,
+        serde_json::to_vec(&ErrorBody {
+            error: desk_api::ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message.clone(),
+                request_id: request_id.map(str::to_owned),
             },
         })
         .expect("an error body serializes")
@@ -179,11 +172,7 @@ impl From<StoreError> for ApiError {
 
 /// Input text must be printable: control characters (except newline and tab in free text) are
 /// refused rather than stored or searched for.
-pub fn check_printable(
-    text: &str,
-    allow_newlines: bool,
-    code: &'static str,
-) -> Result<(), ApiError> {
+pub fn check_printable(text: &str, allow_newlines: bool, code: ApiCode) -> Result<(), ApiError> {
     let bad = text
         .chars()
         .any(|c| c.is_control() && !(allow_newlines && (c == '\n' || c == '\t' || c == '\r')));
@@ -207,13 +196,15 @@ where
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(match rejection {
-                JsonRejection::JsonDataError(e) => ApiError::bad("invalid_body", e.body_text()),
+                JsonRejection::JsonDataError(e) => {
+                    ApiError::bad(ApiCode::InvalidBody, e.body_text())
+                }
                 JsonRejection::JsonSyntaxError(_) => {
-                    ApiError::bad("malformed_json", "The body is not valid JSON.")
+                    ApiError::bad(ApiCode::MalformedJson, "The body is not valid JSON.")
                 }
                 JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
                 other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
-                other => ApiError::bad("invalid_body", other.body_text()),
+                other => ApiError::bad(ApiCode::InvalidBody, other.body_text()),
             }),
         }
     }
@@ -234,7 +225,7 @@ where
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Self(q.0))
-            .map_err(|e: QueryRejection| ApiError::bad("invalid_parameters", e.body_text()))
+            .map_err(|e: QueryRejection| ApiError::bad(ApiCode::InvalidParameters, e.body_text()))
     }
 }
 
@@ -248,6 +239,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
         axum::extract::Path::<i64>::from_request_parts(parts, state)
             .await
             .map(|p| Self(p.0))
-            .map_err(|_: PathRejection| ApiError::bad("invalid_id", "Ids are whole numbers."))
+            .map_err(|_: PathRejection| ApiError::bad(ApiCode::InvalidId, "Ids are whole numbers."))
     }
 }

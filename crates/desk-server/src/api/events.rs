@@ -35,7 +35,10 @@ use futures_util::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
 
-use super::wipes::{WIPES_PAGE, Wipe};
+use desk_api::{ApiCode, Wipe};
+use serde_json::json;
+
+use super::wipes::WIPES_PAGE;
 use super::{Agent, ApiError, Change, State};
 use crate::audit::{AuditEvent, Outcome};
 use crate::store::StoreError;
@@ -157,7 +160,71 @@ impl Watch {
     }
 }
 
-/// `GET /v1/events`
+desk_core::schema_type! {
+    /// The body of an event stream.
+    EventStream => json!({
+        "type": "string",
+        "description": "Events as the Server-Sent Events format defines them, each ended by a blank \
+            line. A `policy` event is `event: policy`, `id: <policy version>` and `data: <compact \
+            JWS>`; a `wipe` event is `event: wipe` and `data: <JSON of Wipe>`, without an `id` \
+            line; lines starting with `:` are keep-alive comments.",
+    })
+}
+
+/// Server-sent events for the caller
+///
+/// Open to every signed-in agent. A `text/event-stream` (Server-Sent Events) for the caller. Each
+/// event names its kind in `event`; clients ignore kinds they do not know. Two kinds today:
+///
+/// - `policy`: `id` is the policy version and `data` is the signed policy (a compact JWS, as
+/// `signed` in `GET /v1/me/policy`), to be verified like it.
+/// - `wipe`: an administrator ordered every device of the caller to shred its cache. `data` is the
+/// JSON of `Wipe`, `{"wipe_id": 17, "ordered_at": "2026-11-29T10:00:00.123Z"}`. It has no `id`
+/// line, so it leaves the stream's last event id (and so the `Last-Event-ID` of the next
+/// connection) at the policy version: that id always means the policy the client holds. Wipes
+/// resume on their own cursor, `Desk-Last-Wipe`.
+///
+/// On connect the caller first gets every wipe ordered for it after `Desk-Last-Wipe` (all of them
+/// when the header is absent), oldest first, then its current signed policy unless `Last-Event-ID`
+/// is at least the current policy version. After that: a `wipe` event at once whenever one is
+/// ordered for the caller, and a new signed policy whenever the definition or published layout of a
+/// role the caller held at connect changes (an agent with no role gets none). Since policy event
+/// ids are policy versions, a client that reconnects with the last id it saw misses no policy and
+/// receives none twice; a client that reconnects with the last wipe it acted on misses no wipe. A
+/// comment line (`:`) is sent every 15 s to keep an idle connection open. The stream ends when the
+/// caller's access token expires (the client reconnects with a fresh token, so an agent whose
+/// access was revoked stops receiving), or if stored wipes cannot be read (rather than skip one).
+/// Audited as `events.connect`, with the `Last-Event-ID` and `Desk-Last-Wipe` received.
+#[utoipa::path(
+    get,
+    path = "/v1/events",
+    tag = "events",
+    operation_id = "streamEvents",
+    params(
+        (
+            "Last-Event-ID" = Option<i64>, Header, minimum = 0, example = 1795946400123_i64,
+            description = "The id of the last event received, which `EventSource` sends by itself \
+                on reconnecting. When it is at least the current policy version, the current \
+                policy is not sent again on connect. A value that is not a whole number is \
+                ignored, as if absent."
+        ),
+        (
+            "Desk-Last-Wipe" = Option<i64>, Header, minimum = 0, example = 17,
+            description = "The `wipe_id` of the last wipe this device acted on; absent means 0 \
+                (none). On connect, every wipe ordered for the caller with a larger id is sent \
+                first, oldest first, before the policy. A value that is not a whole number of 0 \
+                or more is `invalid_header` (400)."
+        ),
+    ),
+    responses(
+        (status = 200, description = "The event stream, sent with `Cache-Control: no-cache`; it stays open until the access token expires.", body = EventStream, content_type = "text/event-stream",
+            examples(
+                ("policy" = (summary = "The current policy on connect, then a keep-alive comment (illustrative signature)", value = json!("event: policy\nid: 1795946400123\ndata: eyJhbGciOiJFZERTQSIsImtpZCI6InBvbGljeS0zZjlhMWMyYjdkNGUiLCJ0eXAiOiJkZXNrLXBvbGljeStqd3QifQ.eyJpc3MiOiJkZXNrLXNlcnZlciIsInN1YiI6ImFnZW50MSIsImF1ZCI6InN1cHBvcnQtZGVzayIsImlhdCI6MTc5NTk0NjQ2MCwiZXhwIjoxNzk1OTUwMDYwLCJ2ZXJzaW9uIjoxNzk1OTQ2NDAwMTIzLCJwb2xpY3kiOnsicm9sZXMiOlsiYWdlbnRfbDEiXSwicGFnZXMiOlsic2VhcmNoIiwiY3VzdG9tZXIiLCJ0aWNrZXQiXSwid2lkZ2V0cyI6WyJzZWFyY2guYm94Iiwic2VhcmNoLnJlc3VsdHMiLCJjdXN0b21lci5zdW1tYXJ5IiwiY3VzdG9tZXIuY29udGFjdCIsInRpY2tldC5tZXNzYWdlcyIsInRpY2tldC5yZXBseSJdLCJmaWVsZHMiOnsiY3VzdG9tZXIubmFtZSI6ImZ1bGwiLCJjdXN0b21lci5lbWFpbCI6Im1hc2tfZW1haWwiLCJjdXN0b21lci5waG9uZSI6Im1hc2tfcGhvbmUiLCJjdXN0b21lci5zdGF0dXMiOiJmdWxsIiwibWVzc2FnZS5hdXRob3IiOiJmdWxsIiwibWVzc2FnZS50aW1lIjoiZnVsbCIsIm1lc3NhZ2UuYm9keSI6ImZ1bGwifSwiYWN0aW9ucyI6WyJ0aWNrZXQucmVwbHkiXSwiY2FjaGUiOnsidHRsX3NlY3MiOnsiY3VzdG9tZXIiOjI4ODAwLCJtZXNzYWdlIjoyODgwMH0sIm9mZmxpbmVfZ3JhY2Vfc2VjcyI6MTQ0MDB9fSwibGF5b3V0Ijp7InBhZ2VzIjp7InNlYXJjaCI6WyJzZWFyY2guYm94Iiwic2VhcmNoLnJlc3VsdHMiXSwiY3VzdG9tZXIiOlsiY3VzdG9tZXIuc3VtbWFyeSIsImN1c3RvbWVyLmNvbnRhY3QiXSwidGlja2V0IjpbInRpY2tldC5tZXNzYWdlcyIsInRpY2tldC5yZXBseSJdfX19.DF0lBaSDZh3_uEUSMGX91h7fFB4-JVmP9YgSlxXeaR3anbCj4zpfnnHNpU7d6wVKhivp898VDQpQCTLqJBZEuA\n\n:\n\n"))),
+                ("wipe" = (summary = "A device that missed a wipe connects with `Desk-Last-Wipe: 16`: the wipe comes before the policy (signature shortened)", value = json!("event: wipe\ndata: {\"wipe_id\":17,\"ordered_at\":\"2026-11-29T10:00:00.123Z\"}\n\nevent: policy\nid: 1795946400123\ndata: eyJhbGciOiJFZERTQSIsImtpZCI6InBvbGljeS0zZjlhMWMyYjdkNGUiLCJ0eXAiOiJkZXNrLXBvbGljeStqd3QifQ.eyJzdWIiOiJhZ2VudDEifQ.DF0lBaSDZh3_uEUSMGX91h7fFB4\n\n"))),
+            )),
+        (status = 400, description = "`invalid_header`: `Desk-Last-Wipe` is not a whole number of 0 or more."),
+    )
+)]
 pub(super) async fn events(
     StateOf(server): StateOf<State>,
     agent: Agent,
@@ -176,7 +243,7 @@ pub(super) async fn events(
             .filter(|n| *n >= 0)
             .ok_or_else(|| {
                 ApiError::bad(
-                    "invalid_header",
+                    ApiCode::InvalidHeader,
                     "Desk-Last-Wipe must be a wipe id (0 or more).",
                 )
             })?,

@@ -10,16 +10,16 @@
 use axum::Json;
 use axum::extract::State as StateOf;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use desk_api::{ApiCode, OfflineUpload, OfflineUploadResult, OfflineView as View};
 use desk_core::AuditAction;
-use serde::Deserialize;
 
 use super::error::ApiJson;
 use super::{Agent, ApiError, State};
 use crate::audit::{AuditEvent, Outcome};
-use crate::store::{OfflineUpload, OfflineView};
+use crate::store::OfflineView;
 
 /// Most views in one upload.
-pub const MAX_VIEWS: usize = 500;
+pub const MAX_VIEWS: usize = desk_api::MAX_OFFLINE_VIEWS;
 
 /// Body limit of an upload: room for [`MAX_VIEWS`] views at their longest (about 200 bytes
 /// each), whatever the server's ordinary limit.
@@ -30,21 +30,6 @@ pub const MAX_AGE_DAYS: i64 = 30;
 
 /// Shortest and longest idempotency key.
 const KEY_CHARS: std::ops::RangeInclusive<usize> = 16..=64;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct Upload {
-    views: Vec<View>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct View {
-    key: String,
-    time: String,
-    action: String,
-    resource: String,
-}
 
 /// What a resource of an offline view names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,16 +122,48 @@ fn check(
     })
 }
 
-/// `POST /v1/audit/offline`: open to every signed-in agent, for their own views.
+/// Record the views made offline, once each
+///
+/// Open to every signed-in agent, for their own views: the actor of every entry is the caller (the
+/// token's subject), never something the body says. Each view whose `key` is not recorded yet
+/// becomes one audit entry: action `offline.` + the view's action, the view's resource, outcome
+/// `ok`, detail `{"viewed_at": <time in UTC>, "key": <key>}`; the entry's own `time` is when it was
+/// recorded. A key recorded before (a retry after a lost answer) or earlier in the same upload is
+/// skipped and counted in `duplicates`, so an upload may be repeated safely until it is answered.
+/// One invalid view refuses the whole upload (nothing recorded). The views, their keys and an
+/// `audit.upload` entry for the upload itself (resource `offline_views`, detail `recorded` and
+/// `duplicates`) are written in one transaction: if any entry cannot be written, nothing is
+/// recorded. Bodies up to 256 KiB are accepted here (or the server's `max_body_bytes`, when
+/// larger).
+#[utoipa::path(
+    post,
+    path = "/v1/audit/offline",
+    tag = "me",
+    operation_id = "uploadOfflineViews",
+    request_body(
+        content = OfflineUpload,
+        examples(
+            ("queue" = (value = json!({"views": [{"key": "q7Zk2c9fYw1xR4bN", "time": "2026-11-29T09:14:03.250+01:00", "action": "customer.view", "resource": "customer:42"}, {"key": "Hc3Jd0-_aX81mQ2p", "time": "2026-11-29T08:15:40Z", "action": "ticket.view", "resource": "ticket:7"}, {"key": "p0Lk4sW9eT2uV6yZ", "time": "2026-11-29T08:16:02Z", "action": "customer.search", "resource": "customers"}]}))),
+        ),
+    ),
+    responses(
+        (status = 200, description = "The views are on the audit trail: remove every view sent from the queue.", body = OfflineUploadResult,
+            examples(
+                ("first" = (value = json!({"recorded": 3, "duplicates": 0}))),
+                ("retry" = (value = json!({"recorded": 0, "duplicates": 3}))),
+            )),
+        (status = 400, description = "`malformed_json` (not JSON), `invalid_body` (a missing or unknown member, such as an `actor`, or a wrong type), `too_many_views` (more than 500), or `invalid_view` (a key, time, action or resource that breaks the rules of `OfflineView`; the message starts with the view's index, `views[3]: …`). Nothing is recorded."),
+    )
+)]
 pub(super) async fn upload(
     StateOf(server): StateOf<State>,
     agent: Agent,
-    body: Result<ApiJson<Upload>, ApiError>,
-) -> Result<Json<OfflineUpload>, ApiError> {
+    body: Result<ApiJson<OfflineUpload>, ApiError>,
+) -> Result<Json<OfflineUploadResult>, ApiError> {
     let ApiJson(upload) = body?;
     if upload.views.len() > MAX_VIEWS {
         return Err(ApiError::bad(
-            "too_many_views",
+            ApiCode::TooManyViews,
             format!("Upload at most {MAX_VIEWS} views at a time."),
         ));
     }
@@ -158,7 +175,7 @@ pub(super) async fn upload(
         .enumerate()
         .map(|(i, view)| {
             check(view, &agent.subject, now, skew)
-                .map_err(|why| ApiError::bad("invalid_view", format!("views[{i}]: {why}.")))
+                .map_err(|why| ApiError::bad(ApiCode::InvalidView, format!("views[{i}]: {why}.")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let summary = AuditEvent::new(

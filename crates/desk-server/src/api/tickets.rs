@@ -3,27 +3,52 @@
 use axum::Json;
 use axum::extract::State as StateOf;
 use axum::http::StatusCode;
+use desk_api::{ApiCode, Page, Reply};
 use desk_core::AuditAction;
 use desk_core::record::{Message, Ticket};
 use desk_core::{Action, Field, RecordKind};
 use serde::Deserialize;
 
 use super::error::{ApiJson, ApiQuery, Id, check_printable};
-use super::{Agent, ApiError, Page, State, decode_cursor, limit, page_of, views};
+use super::{Agent, ApiError, State, decode_cursor, limit, page_of, views};
 use crate::audit::{AuditEvent, Outcome};
 use crate::store::NewMessage;
 
 /// Longest reply accepted, in characters.
 pub const MAX_REPLY_CHARS: usize = 10_000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ListParams {
+    /// Page size, 1 to 200 (default 50). 0 or a number above 200 is `invalid_limit`; a value
+    /// that is not an unsigned whole number is `invalid_parameters`.
+    #[param(minimum = 1, maximum = 200, default = 50)]
     limit: Option<u32>,
+    /// Where the page starts: the `next_cursor` of the previous page (`Cursor`).
     cursor: Option<String>,
 }
 
-/// `GET /v1/customers/{id}/tickets`
+/// A customer's tickets
+///
+/// Needs a role that may read tickets. The customer's tickets without their messages, most recently
+/// updated first. Audited as `tickets.view`.
+#[utoipa::path(
+    get,
+    path = "/v1/customers/{id}/tickets",
+    tag = "tickets",
+    operation_id = "listCustomerTickets",
+    params(
+        ("id" = i64, Path),
+        ListParams,
+    ),
+    responses(
+        (status = 200, description = "A page of tickets.", body = Page<Ticket>),
+        (status = 400, description = "`invalid_id`, `invalid_parameters` (an unknown parameter or a malformed value), `invalid_limit` or `invalid_cursor`."),
+        (status = 403, description = "The role may not read tickets."),
+        (status = 404, description = "No customer has this id."),
+    )
+)]
 pub(super) async fn of_customer(
     StateOf(server): StateOf<State>,
     agent: Agent,
@@ -65,7 +90,26 @@ pub(super) async fn of_customer(
     Ok(Json(page))
 }
 
-/// `GET /v1/tickets/{id}`
+/// One ticket, with its conversation
+///
+/// Needs a role that may read tickets. `messages` is present, oldest first, when the role may read
+/// messages; internal notes are included only for roles that see `message.internal_notes`. Audited
+/// as `ticket.view`.
+#[utoipa::path(
+    get,
+    path = "/v1/tickets/{id}",
+    tag = "tickets",
+    operation_id = "getTicket",
+    params(
+        ("id" = i64, Path),
+    ),
+    responses(
+        (status = 200, description = "The ticket.", body = Ticket),
+        (status = 400, description = "`invalid_id`."),
+        (status = 403, description = "The role may not read tickets."),
+        (status = 404, description = "No ticket has this id."),
+    )
+)]
 pub(super) async fn ticket(
     StateOf(server): StateOf<State>,
     agent: Agent,
@@ -110,15 +154,35 @@ pub(super) async fn ticket(
     Ok(Json(view))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct Reply {
-    body: String,
-    #[serde(default)]
-    internal: bool,
-}
-
-/// `POST /v1/tickets/{id}/messages`: a reply to the customer, or an internal note.
+/// Reply to the customer, or add an internal note
+///
+/// Needs the `ticket.reply` action; an internal note (`internal: true`) also needs a role that sees
+/// `message.internal_notes`. The message is stored with the caller as author and the trimmed body,
+/// the ticket's `updated_at` moves to now, and the `ticket.reply` audit entry is written in the
+/// same transaction: if it cannot be written, nothing is stored. The answer is the new message as
+/// the caller's role may see it.
+#[utoipa::path(
+    post,
+    path = "/v1/tickets/{id}/messages",
+    tag = "tickets",
+    operation_id = "replyToTicket",
+    params(
+        ("id" = i64, Path),
+    ),
+    request_body(
+        content = Reply,
+        examples(
+            ("reply" = (value = json!({"body": "We have refunded you."}))),
+            ("note" = (value = json!({"body": "Escalated to payments.", "internal": true}))),
+        ),
+    ),
+    responses(
+        (status = 201, description = "The message was added.", body = Message),
+        (status = 400, description = "`invalid_id`, `malformed_json` (not JSON), `invalid_body` (a missing `body`, an unknown member, a wrong type, or control characters in the text), `empty_body` or `body_too_long`."),
+        (status = 403, description = "The role lacks the `ticket.reply` action, or asks for an internal note without seeing `message.internal_notes`."),
+        (status = 404, description = "No ticket has this id."),
+    )
+)]
 pub(super) async fn reply(
     StateOf(server): StateOf<State>,
     agent: Agent,
@@ -142,15 +206,15 @@ pub(super) async fn reply(
     }
     let body = reply.body.trim();
     if body.is_empty() {
-        return Err(ApiError::bad("empty_body", "The reply is empty."));
+        return Err(ApiError::bad(ApiCode::EmptyBody, "The reply is empty."));
     }
     if body.chars().count() > MAX_REPLY_CHARS {
         return Err(ApiError::bad(
-            "body_too_long",
+            ApiCode::BodyTooLong,
             format!("A reply is limited to {MAX_REPLY_CHARS} characters."),
         ));
     }
-    check_printable(body, true, "invalid_body")?;
+    check_printable(body, true, ApiCode::InvalidBody)?;
     let message = NewMessage {
         ticket_id: id,
         internal: reply.internal,

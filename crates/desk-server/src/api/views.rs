@@ -235,8 +235,8 @@ mod tests {
         let definitions =
             super::super::parse_role_definitions(super::super::DEFAULT_ROLES).unwrap();
         let mut policies: Vec<(String, Policy)> = Role::ALL
-            .into_iter()
-            .map(|role| {
+            .iter()
+            .map(|&role| {
                 let policy = Policy::of(definitions.iter().filter(|d| d.role == role));
                 (role.as_str().to_owned(), policy)
             })

@@ -10,9 +10,10 @@ use axum::Json;
 use axum::extract::State as StateOf;
 use axum::extract::rejection::PathRejection;
 use axum::http::StatusCode;
+use desk_api::{ApiCode, MyWipes, Wipe, WipeOrdered};
 use desk_core::Action;
 use desk_core::AuditAction;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::error::{ApiQuery, check_printable};
 use super::{Agent, ApiError, Change, State};
@@ -24,16 +25,7 @@ use crate::store::StoredWipe;
 pub const MAX_SUBJECT_CHARS: usize = 255;
 
 /// Most wipes in one answer of `GET /v1/me/wipes`, and per read when an event stream starts.
-pub const WIPES_PAGE: u32 = 100;
-
-/// A wipe as its agent's devices see it: in `GET /v1/me/wipes` and as a `wipe` event's data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Wipe {
-    /// The order's id; acknowledge it by sending it back (`Desk-Last-Wipe`, `after`).
-    pub wipe_id: i64,
-    /// When it was ordered (RFC 3339, UTC, milliseconds).
-    pub ordered_at: String,
-}
+pub use desk_api::WIPES_PAGE;
 
 impl From<&StoredWipe> for Wipe {
     fn from(w: &StoredWipe) -> Self {
@@ -44,19 +36,31 @@ impl From<&StoredWipe> for Wipe {
     }
 }
 
-/// The answer of `POST /v1/admin/wipe/{subject}`.
-#[derive(Debug, Serialize)]
-pub struct WipeOrdered {
-    /// The order's id.
-    pub wipe_id: i64,
-    /// The agent whose devices are to shred their caches.
-    pub subject: String,
-    /// When it was ordered.
-    pub ordered_at: String,
-}
-
-/// `POST /v1/admin/wipe/{subject}`: needs `device.wipe`. The subject is the provider's, so an
-/// unknown one is accepted: the order waits until that agent connects.
+/// Order every device of an agent to shred its cache
+///
+/// Needs the `device.wipe` action. No body. Stores a wipe for the subject and writes the
+/// `device.wipe` audit entry (resource `subject:{subject}`, detail `wipe_id`) in the same
+/// transaction; a refusal is audited too (outcome `denied`). The agent's open event streams get a
+/// `wipe` event at once; devices not connected get it first thing on their next connection to `GET
+/// /v1/events`, or from `GET /v1/me/wipes`. Each call is a new order with a new id. It does not
+/// revoke the agent's tokens or sign them out at the provider.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/wipe/{subject}",
+    tag = "admin",
+    operation_id = "orderWipe",
+    params(
+        ("subject" = String, Path),
+    ),
+    responses(
+        (status = 201, description = "The wipe is ordered.", body = WipeOrdered,
+            examples(
+                ("ordered" = (value = json!({"wipe_id": 17, "subject": "agent1", "ordered_at": "2026-11-29T10:00:00.123Z"}))),
+            )),
+        (status = 400, description = "`invalid_subject`: empty, longer than 255 characters, or with control characters."),
+        (status = 403, description = "The role lacks the `device.wipe` action."),
+    )
+)]
 pub(super) async fn order(
     StateOf(server): StateOf<State>,
     agent: Agent,
@@ -65,11 +69,11 @@ pub(super) async fn order(
     let subject = path.map(|p| p.0).unwrap_or_default();
     if subject.is_empty() || subject.chars().count() > MAX_SUBJECT_CHARS {
         return Err(ApiError::bad(
-            "invalid_subject",
+            ApiCode::InvalidSubject,
             format!("A subject is 1 to {MAX_SUBJECT_CHARS} characters."),
         ));
     }
-    check_printable(&subject, false, "invalid_subject")?;
+    check_printable(&subject, false, ApiCode::InvalidSubject)?;
     let resource = format!("subject:{subject}");
     agent
         .require_action(
@@ -105,20 +109,37 @@ pub(super) async fn order(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct MineParams {
+    /// The `wipe_id` of the last wipe this device acted on (default 0: every wipe). A negative
+    /// or non-numeric value, or any other parameter, is `invalid_parameters`.
+    #[param(minimum = 0, default = 0)]
     after: Option<i64>,
 }
 
-/// The body of `GET /v1/me/wipes`.
-#[derive(Debug, Serialize)]
-pub struct MyWipes {
-    /// Orders after the one asked about, oldest first, at most [`WIPES_PAGE`].
-    pub wipes: Vec<Wipe>,
-}
-
-/// `GET /v1/me/wipes?after=N`: open to every signed-in agent, for their own devices.
+/// Wipes ordered for the caller's devices
+///
+/// Open to every signed-in agent. The wipes ordered for the caller after the one named by `after`,
+/// oldest first: a client that does not hold an event stream (the CLI) asks before it shows
+/// anything from its cache, shreds the cache when the list is not empty, and remembers the last
+/// `wipe_id`. Audited as `wipes.check`, with `after` and the number of wipes returned.
+#[utoipa::path(
+    get,
+    path = "/v1/me/wipes",
+    tag = "me",
+    operation_id = "listMyWipes",
+    params(MineParams),
+    responses(
+        (status = 200, description = "The pending wipes.", body = MyWipes,
+            examples(
+                ("one" = (value = json!({"wipes": [{"wipe_id": 17, "ordered_at": "2026-11-29T10:00:00.123Z"}]}))),
+                ("none" = (value = json!({"wipes": []}))),
+            )),
+        (status = 400, description = "`invalid_parameters`."),
+    )
+)]
 pub(super) async fn mine(
     StateOf(server): StateOf<State>,
     agent: Agent,
@@ -127,7 +148,7 @@ pub(super) async fn mine(
     let after = params.after.unwrap_or(0);
     if after < 0 {
         return Err(ApiError::bad(
-            "invalid_parameters",
+            ApiCode::InvalidParameters,
             "after must be a wipe id (0 or more).",
         ));
     }

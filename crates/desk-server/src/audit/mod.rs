@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// How an audited attempt ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// It happened.
@@ -83,26 +83,56 @@ impl AuditEvent {
     }
 }
 
-/// A stored entry of the chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+/// An entry of the append-only audit trail. Each entry is hash-chained to the one before it:
+/// `hash` is SHA-256 over `prev_hash`, a newline, and the JSON array `[seq, time, actor, action,
+/// resource, outcome, detail]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AuditEntry {
     /// Position in the chain, from 1.
+    #[schema(minimum = 1)]
     pub seq: i64,
-    /// When it was recorded (RFC 3339, UTC, milliseconds).
+    /// When it was recorded: RFC 3339, UTC, milliseconds.
+    #[schema(format = DateTime, examples("2026-11-29T10:00:00.123Z"))]
     pub time: String,
-    /// Who.
+    /// The agent's subject at the identity provider, or `desk-server` for the server's own acts.
     pub actor: String,
-    /// What.
+    /// What was done: one of `AuditAction`. Read as text, so that an entry written by a newer
+    /// server still reads.
+    #[schema(value_type = desk_core::AuditAction, examples("customer.view"))]
     pub action: String,
-    /// To what.
+    /// What it was done to: `customer:42`, `ticket:7`, `role:agent_l1`, `layout:agent_l1`,
+    /// `subject:agent1` (a wipe order), `customers`, `session`, `me`, `audit`, `roles`,
+    /// `layouts`, `events`, `offline_views`.
+    #[schema(examples("customer:42"))]
     pub resource: String,
-    /// How it ended.
+    /// How it ended: it happened, the policy refused it, or the record does not exist.
+    #[schema(value_type = Outcome)]
     pub outcome: String,
-    /// More, as JSON text.
+    /// Anything else worth keeping, as JSON text (`null` when there is nothing); never a
+    /// customer value in the clear: a search's kind (`by`), a keyed hash of what was searched
+    /// (`q_hmac`, HMAC-SHA256 with a server secret kept outside the database; `desk-server audit
+    /// find` names the searches for a value), a form of it masked by kind (`q_masked`) and the
+    /// result count, the roles and groups at sign-in, whether a reply was an internal note, the
+    /// version of a policy viewed, the new versions after a definition or layout change
+    /// (`version`, `policy_version`), the `Last-Event-ID` and `Desk-Last-Wipe` of an events
+    /// connection (`last_event_id`, `last_wipe`), the id of a wipe ordered (`wipe_id`), the time
+    /// and idempotency key of a view made offline (`viewed_at`, RFC 3339 UTC with milliseconds,
+    /// and `key`), the counts of an upload (`recorded`, `duplicates`).
+    #[schema(
+        content_media_type = "application/json",
+        examples(
+            "null",
+            r#"{"by":"email","q_hmac":"5f0c…","q_masked":"j•••@example.com","results":1}"#,
+            r#"{"key":"q7Zk2c9fYw1xR4bN","viewed_at":"2026-11-29T08:14:03.250Z"}"#
+        )
+    )]
     pub detail: String,
-    /// The previous entry's hash ([`GENESIS`] for the first).
+    /// The previous entry's hash (64 zeros for the first entry).
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub prev_hash: String,
     /// This entry's hash.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub hash: String,
 }
 

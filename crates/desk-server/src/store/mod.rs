@@ -13,6 +13,7 @@ mod sqlite_import;
 pub(crate) use sqlite_import::{normalize_iban, phone_tail};
 
 use async_trait::async_trait;
+pub use desk_api::{OfflineUploadResult, StoredLayout};
 use desk_core::RoleDefinition;
 
 use crate::audit::{AuditEntry, AuditEvent};
@@ -269,30 +270,20 @@ pub struct NewMessage {
 }
 
 /// A role definition as stored, with its version.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StoredRole {
     /// The definition.
     pub definition: RoleDefinition,
-    /// Grows by one with every change.
+    /// Grows by one with every change; 1 for the shipped definition.
+    #[schema(minimum = 1)]
     pub version: i64,
-    /// When it last changed.
+    /// When it last changed: RFC 3339, UTC, milliseconds.
+    #[schema(format = DateTime, examples("2026-11-29T10:00:00.123Z"))]
     pub updated_at: String,
-    /// Who last changed it (`defaults` for the shipped definition).
-    pub updated_by: String,
-}
-
-/// A role's layout as published, with its version.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct StoredLayout {
-    /// The role.
-    pub role: desk_core::Role,
-    /// The layout.
-    pub layout: desk_core::signed::Layout,
-    /// Grows by one with every publication for this role.
-    pub version: i64,
-    /// When it was published.
-    pub updated_at: String,
-    /// Who published it.
+    /// The subject of the administrator who last changed it, or `defaults` for the definition
+    /// the server started with.
+    #[schema(examples("defaults"))]
     pub updated_by: String,
 }
 
@@ -303,15 +294,6 @@ pub struct OfflineView {
     pub key: String,
     /// The entry that records the view (its actor is the uploading agent).
     pub audit: AuditEvent,
-}
-
-/// What an upload of offline views did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct OfflineUpload {
-    /// Views recorded now.
-    pub recorded: u32,
-    /// Views skipped because their key was already recorded (earlier, or earlier in the upload).
-    pub duplicates: u32,
 }
 
 /// A wipe ordered for every device of an agent.
@@ -466,7 +448,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         views: Vec<OfflineView>,
         summary: AuditEvent,
-    ) -> Result<OfflineUpload, StoreError>;
+    ) -> Result<OfflineUploadResult, StoreError>;
 
     /// Stores a wipe of every device of `subject`, ordered by `by`, and appends `audit` (with
     /// the wipe's id added to its detail), in one transaction.

@@ -20,9 +20,9 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{
-    AccountRow, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage, OfflineUpload,
-    OfflineView, RecordReach, SearchQuery, Store, StoreError, StoredLayout, StoredRole, StoredWipe,
-    TicketRow, TransactionFilter, TransactionRow, sqlite_import,
+    AccountRow, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage,
+    OfflineUploadResult, OfflineView, RecordReach, SearchQuery, Store, StoreError, StoredLayout,
+    StoredRole, StoredWipe, TicketRow, TransactionFilter, TransactionRow, sqlite_import,
 };
 use crate::audit::{AuditEntry, AuditEvent};
 
@@ -688,10 +688,10 @@ impl Store for SqliteStore {
         &self,
         views: Vec<OfflineView>,
         summary: AuditEvent,
-    ) -> Result<OfflineUpload, StoreError> {
+    ) -> Result<OfflineUploadResult, StoreError> {
         let _chain = self.chain.lock().await;
         let mut tx = begin_write(&self.pool).await?;
-        let mut done = OfflineUpload {
+        let mut done = OfflineUploadResult {
             recorded: 0,
             duplicates: 0,
         };

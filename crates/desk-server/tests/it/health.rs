@@ -56,3 +56,46 @@ fn every_documented_path_exists_and_every_api_path_needs_a_token() {
         }
     });
 }
+
+#[test]
+fn the_served_document_is_the_generated_one_and_names_every_method_the_router_answers() {
+    let h = shared();
+    h.block_on(async {
+        let served = reqwest::get(format!("{}/v1/openapi.json", h.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(served, desk_server::api::openapi::generated());
+        let doc: serde_json::Value = serde_json::from_str(&served).unwrap();
+        let methods = ["get", "put", "post", "delete", "patch"];
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            let concrete = path
+                .replace("{id}", "1")
+                .replace("{role}", "agent_l1")
+                .replace("{subject}", "agent1");
+            let documented = item.as_object().unwrap();
+            for method in methods {
+                let r = h
+                    .http
+                    .request(
+                        reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                        format!("{}{concrete}", h.base),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+                if documented.contains_key(method) {
+                    assert!(
+                        r.status() != 404 && r.status() != 405,
+                        "{method} {path} is documented but not routed: {}",
+                        r.status()
+                    );
+                } else {
+                    assert_eq!(r.status(), 405, "{method} {path} is answered undocumented");
+                }
+            }
+        }
+    });
+}

@@ -1,0 +1,348 @@
+//! The wire contract of desk-server's API v1: every request and response body that desk-server
+//! writes and desk-app reads (or the other way round), declared once and used by both sides.
+//!
+//! Records, policies and layouts are desk-core's own types; what lives here is what only the
+//! wire has: pages, the signed policy's envelope, offline uploads, wipes, replies, stored layouts
+//! and error bodies, with the stable error codes. With `feature = "openapi"` every body derives
+//! its schema, and its doc comments are the descriptions in the server's OpenAPI document.
+//!
+//! Request bodies refuse unknown members (the server says what it did not understand); response
+//! bodies accept them, so that a client keeps reading what a newer server sends.
+
+use desk_core::signed::Layout;
+use desk_core::{AuditAction, Role};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+pub mod schemas;
+
+/// A page of items and where the next one starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Opaque cursor for the next page; absent on the last page. Pass it back unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, required = false, examples("djE6NDI"))
+    )]
+    pub next_cursor: Option<String>,
+}
+
+/// The body of `GET /v1/me/policy`: the caller's effective policy and layout, signed by the
+/// server. `signed` is a compact JWS (RFC 7515): three base64url parts (no padding) joined by
+/// dots. The first is the JSON header `{"alg": "EdDSA", "kid": <the signing key's id>, "typ":
+/// "desk-policy+jwt"}`; the second, the payload, is base64url JSON of the `PolicyClaims` schema,
+/// with its `Policy` and `Layout`; the third is the Ed25519 signature over the first two parts
+/// and the dot between them. Clients accept it only after checking it: `alg` EdDSA and that
+/// `typ`, a `kid` they pin in their own configuration (never a key offered by the server), the
+/// signature, `sub` is the signed-in agent, `aud` is the client, the times (`iat`, `exp`, with
+/// some clock skew), `version` is not lower than the last version accepted, and the layout names
+/// only widgets the policy grants, each on its own page. A refused policy leaves the previous one
+/// in force. Clients refuse signed policies larger than 256 KiB.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MyPolicy {
+    /// The signed policy: a compact JWS whose payload, once base64url-decoded, is the JSON of
+    /// `PolicyClaims` (the `contentSchema`). Its header is `{"alg": "EdDSA", "kid": …, "typ":
+    /// "desk-policy+jwt"}`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            content_media_type = "application/jwt",
+            pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+        )
+    )]
+    pub signed: String,
+}
+
+/// A reply to the customer, or an agents' internal note. Unknown members are refused
+/// (`invalid_body`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reply {
+    /// What to say. Leading and trailing whitespace is trimmed; the rest must be 1 to 10000
+    /// characters (`empty_body`, `body_too_long`) with no control characters except newline,
+    /// carriage return and tab (`invalid_body`).
+    #[cfg_attr(feature = "openapi", schema(examples("We have refunded you.")))]
+    pub body: String,
+    /// Write an internal note instead of a reply; needs a role that sees
+    /// `message.internal_notes`.
+    #[serde(default)]
+    pub internal: bool,
+}
+
+/// The body of `POST /v1/audit/offline`. Unknown members are refused (`invalid_body`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OfflineUpload {
+    /// The queued views, at most 500 (more is `too_many_views`); send a longer queue in several
+    /// uploads. An empty list is accepted and records nothing but the upload itself.
+    #[cfg_attr(feature = "openapi", schema(max_items = 500))]
+    pub views: Vec<OfflineView>,
+}
+
+/// Most views in one upload.
+pub const MAX_OFFLINE_VIEWS: usize = 500;
+
+/// One view the agent made from its cache while offline. Unknown members (an `actor`, say) are
+/// refused (`invalid_body`): the actor is always the caller. A view that breaks any rule below
+/// refuses the whole upload with `invalid_view`, whose message starts with the view's index
+/// (`views[3]: …`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OfflineView {
+    /// The client's idempotency key for this view, made once when the view is queued and sent
+    /// unchanged on every retry. A key the server has recorded before (by anyone) or earlier in
+    /// the same upload is skipped and counted in `duplicates`. Make it random (at least 16
+    /// random base64url characters, 96 bits).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 16,
+            max_length = 64,
+            pattern = "^[A-Za-z0-9_-]{16,64}$",
+            examples("q7Zk2c9fYw1xR4bN")
+        )
+    )]
+    pub key: String,
+    /// When the agent looked, RFC 3339 with an offset. Not later than the server's clock plus
+    /// its allowed clock skew (`clock_skew_secs`, 60 s unless configured), not more than 30 days
+    /// ago. Recorded in UTC with milliseconds, like audit times.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(format = DateTime, examples("2026-11-29T09:14:03.25+01:00"))
+    )]
+    pub time: String,
+    /// What the agent looked at, named as the online request would be audited. Recorded as
+    /// `offline.` followed by it.
+    ///
+    /// Text rather than an [`AuditAction`], so that the server can say which actions a view may
+    /// name when a client sends another.
+    #[cfg_attr(feature = "openapi", schema(value_type = schemas::OfflineActions, inline))]
+    pub action: String,
+    /// What it was about, and it must fit the action: `customer:{id}` for `customer.view`,
+    /// `transactions.view` and `tickets.view`; `ticket:{id}` for `ticket.view`; `customers` for
+    /// `customer.search`. Ids are positive whole numbers without sign or leading zeros. The
+    /// record need not exist any more.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^(customer:[1-9][0-9]*|ticket:[1-9][0-9]*|customers)$",
+            examples("customer:42")
+        )
+    )]
+    pub resource: String,
+}
+
+impl OfflineView {
+    /// A view of `action` (one of [`AuditAction::OFFLINE_VIEWS`]) about `resource`.
+    pub fn new(key: String, time: String, action: AuditAction, resource: String) -> Self {
+        Self {
+            key,
+            time,
+            action: action.as_str().to_owned(),
+            resource,
+        }
+    }
+}
+
+/// What an upload did. `recorded + duplicates` is the number of views sent. Both mean the view
+/// is on the audit trail now, so the client removes every view it sent from its queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OfflineUploadResult {
+    /// Views recorded by this request.
+    pub recorded: u32,
+    /// Views skipped because their key was recorded before, or earlier in this upload.
+    pub duplicates: u32,
+}
+
+/// A wipe ordered for every device of the caller: in `GET /v1/me/wipes`, and as the `data` of a
+/// `wipe` event on `GET /v1/events`. A device that receives one deletes its cache key and cache
+/// file, and then remembers `wipe_id` as the last wipe it acted on (sent back as
+/// `Desk-Last-Wipe` and `after`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Wipe {
+    /// The order's id. Ids grow with every order (for any agent) and are never reused, so
+    /// acting on a wipe also covers every earlier one.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub wipe_id: i64,
+    /// When it was ordered: RFC 3339, UTC, milliseconds.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(format = DateTime, examples("2026-11-29T10:00:00.123Z"))
+    )]
+    pub ordered_at: String,
+}
+
+/// Most wipes in one answer of `GET /v1/me/wipes`.
+pub const WIPES_PAGE: u32 = 100;
+
+/// The body of `GET /v1/me/wipes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MyWipes {
+    /// Wipes ordered for the caller after `after`, oldest first, at most 100: when 100 come
+    /// back, ask again with the last `wipe_id`. Empty when there is nothing to do.
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
+    pub wipes: Vec<Wipe>,
+}
+
+/// The answer of `POST /v1/admin/wipe/{subject}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WipeOrdered {
+    /// The order's id.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub wipe_id: i64,
+    /// The agent whose devices are to shred their caches.
+    pub subject: String,
+    /// When it was ordered: RFC 3339, UTC, milliseconds.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub ordered_at: String,
+}
+
+/// A role's layout as published, with its version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StoredLayout {
+    /// The role.
+    pub role: Role,
+    /// The layout.
+    pub layout: Layout,
+    /// Grows by one with every publication for this role; 1 for the first.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub version: i64,
+    /// When it was published: RFC 3339, UTC, milliseconds.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(format = DateTime, examples("2026-11-29T10:00:00.123Z"))
+    )]
+    pub updated_at: String,
+    /// The subject of the administrator who published it.
+    #[cfg_attr(feature = "openapi", schema(examples("admin1")))]
+    pub updated_by: String,
+}
+
+desk_core::closed_names! {
+    /// The stable code of an error answer: clients match on it, never on the message.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    ApiCode, "error code" {
+        Unauthorized = "unauthorized", "401: no bearer token, or one that failed a check.";
+        Forbidden = "forbidden", "403: the role may not do or see this.";
+        SearchKeyNotGranted = "search_key_not_granted", "403: the role may not search customers by this key.";
+        NotFound = "not_found", "404: no such record.";
+        InvalidParameters = "invalid_parameters", "400: a missing, unknown or malformed query parameter.";
+        InvalidId = "invalid_id", "400: an id that is not a whole number fitting in 64 bits.";
+        InvalidCursor = "invalid_cursor", "400: a cursor this server did not make.";
+        InvalidLimit = "invalid_limit", "400: a page size out of bounds.";
+        QueryTooLong = "query_too_long", "400: search text longer than 200 characters.";
+        InvalidQuery = "invalid_query", "400: search text with control characters, or not of the kind asked for.";
+        EmptyQuery = "empty_query", "400: search text with nothing to search for.";
+        InvalidDate = "invalid_date", "400: a time that is neither a date nor an RFC 3339 time.";
+        InvalidStatus = "invalid_status", "400: a transaction status that does not exist.";
+        InvalidHeader = "invalid_header", "400: a request header the server reads holds something unusable.";
+        EmptyBody = "empty_body", "400: an empty reply.";
+        BodyTooLong = "body_too_long", "400: a reply longer than 10000 characters.";
+        InvalidBody = "invalid_body", "400: a body of the wrong shape (a missing or unknown member, a wrong type, control characters).";
+        MalformedJson = "malformed_json", "400: a body that is not JSON.";
+        UnknownRole = "unknown_role", "400: a role name that does not exist, or a role with no definition.";
+        InvalidDefinition = "invalid_definition", "400: a role definition that contradicts itself.";
+        InvalidLayout = "invalid_layout", "400: a layout that shows what its role is not granted.";
+        InvalidSubject = "invalid_subject", "400: a subject that is empty, too long or holds control characters.";
+        InvalidView = "invalid_view", "400: an offline view that breaks a rule.";
+        TooManyViews = "too_many_views", "400: more offline views than one upload may hold.";
+        BodyTooLarge = "body_too_large", "413: a body larger than the server's limit.";
+        UnsupportedMediaType = "unsupported_media_type", "415: a body not sent as `application/json`.";
+        ProviderUnavailable = "provider_unavailable", "503: the identity provider could not be reached to check the token.";
+        Internal = "internal", "500: something failed on the server; the cause is in its log.";
+    }
+}
+
+/// How the API says no: a stable `code` that clients match on, and a sentence for a person that
+/// clients should not parse. Internal failures are logged with their cause and answered with a
+/// generic message. `request_id` names the request in the server's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Error))]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// An error answer's code, sentence and request id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    /// Stable code: one of `ApiCode`. A client meets codes newer than itself as text, so it
+    /// reads this as text and matches on the codes it knows.
+    #[cfg_attr(feature = "openapi", schema(value_type = ApiCode))]
+    pub code: String,
+    /// What went wrong or what to fix, for a person.
+    pub message: String,
+    /// The request's id, the same as the answer's `x-request-id` header: the server's log line
+    /// for this request carries it (`request{… id=…}`), so a person holding the error a client
+    /// showed can find what the server logged. The server makes it for every request (a
+    /// client's own `x-request-id` is replaced). Present on every error answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            value_type = String,
+            required = false,
+            examples("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d")
+        )
+    )]
+    pub request_id: Option<String>,
+}
+
+/// The body of `GET /v1/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Health {
+    /// Always `ok` when the server answers at all.
+    pub status: String,
+    /// The server's version.
+    #[cfg_attr(feature = "openapi", schema(examples("0.1.0")))]
+    pub version: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_offline_view_names_its_action_as_the_audit_vocabulary_does() {
+        let view = OfflineView::new(
+            "k".repeat(16),
+            "2026-11-29T10:00:00Z".into(),
+            AuditAction::TicketView,
+            "ticket:1".into(),
+        );
+        let json = serde_json::to_value(&view).unwrap();
+        assert_eq!(json["action"], "ticket.view");
+    }
+
+    #[test]
+    fn error_bodies_round_trip_and_a_missing_request_id_is_absent() {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: ApiCode::Forbidden.as_str().into(),
+                message: "Your role does not allow this.".into(),
+                request_id: None,
+            },
+        };
+        let text = serde_json::to_string(&body).unwrap();
+        assert_eq!(
+            text,
+            r#"{"error":{"code":"forbidden","message":"Your role does not allow this."}}"#
+        );
+        assert_eq!(serde_json::from_str::<ErrorBody>(&text).unwrap(), body);
+    }
+}

@@ -1,0 +1,309 @@
+//! The server's shared state: role definitions and layouts in force, the signing and audit keys,
+//! the policy version, and the channel on which changes reach connected clients.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use desk_core::signed::{Layout, PolicyClaims, PolicyKey};
+use desk_core::{Policy, Role, RoleDefinition};
+use tokio::sync::{Mutex, RwLock, broadcast};
+
+use super::ApiError;
+use crate::audit::AuditEvent;
+use crate::audit::key::AuditKey;
+use crate::config::Config;
+use crate::store::{Store, StoreError, StoredLayout, StoredRole};
+use crate::token::Verifier;
+
+/// The role definitions shipped with the server.
+pub const DEFAULT_ROLES: &str = include_str!("../../defaults/roles.json");
+
+/// Parses and validates a JSON list of role definitions.
+pub fn parse_role_definitions(json: &str) -> Result<Vec<RoleDefinition>, String> {
+    let definitions: Vec<RoleDefinition> =
+        serde_json::from_str(json).map_err(|e| format!("role definitions: {e}"))?;
+    let mut seen = BTreeSet::new();
+    for d in &definitions {
+        d.validate()
+            .map_err(|e| format!("role `{}`: {e}", d.role))?;
+        if !seen.insert(d.role) {
+            return Err(format!("role `{}` is defined twice", d.role));
+        }
+    }
+    Ok(definitions)
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration cannot be used.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The database cannot be used.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The initial role definitions are invalid.
+    #[error("role definitions: {0}")]
+    Roles(String),
+    /// The policy signing key cannot be loaded or made.
+    #[error(transparent)]
+    Key(#[from] crate::policy_key::KeyError),
+    /// The audit search key cannot be loaded or made.
+    #[error(transparent)]
+    AuditKey(#[from] crate::audit::key::KeyError),
+}
+
+/// Something that changed for connected clients. The events channel turns each into the events
+/// of the agents it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The definitions or layouts of these roles changed: their holders get a new policy.
+    Policy {
+        /// The roles concerned.
+        roles: BTreeSet<Role>,
+        /// The policy version after the change.
+        version: u64,
+    },
+    /// An administrator ordered every device of this agent to shred its cache.
+    Wipe {
+        /// The agent concerned.
+        subject: String,
+        /// The stored order's id.
+        wipe_id: i64,
+    },
+}
+
+/// What every handler shares.
+pub struct Server {
+    pub(super) config: Config,
+    pub(super) store: Arc<dyn Store>,
+    pub(super) verifier: Verifier,
+    pub(super) roles: RwLock<BTreeMap<Role, StoredRole>>,
+    /// Token ids seen, with their expiry: the first request of a token is a sign-in.
+    pub(super) seen_tokens: Mutex<HashMap<String, i64>>,
+    pub(super) policy_key: PolicyKey,
+    pub(super) public_keys_file: PathBuf,
+    /// Keys the hashes of search text in the audit trail (`audit::searched`).
+    pub(super) audit_key: AuditKey,
+    pub(super) layouts: RwLock<BTreeMap<Role, StoredLayout>>,
+    pub(super) policy_version: AtomicU64,
+    pub(super) changes: broadcast::Sender<Change>,
+    /// Becomes `true` when the server stops: event streams end at once.
+    pub(super) stopping: tokio::sync::watch::Sender<bool>,
+}
+
+/// Shared state of the router.
+pub type State = Arc<Server>;
+
+/// Bound on remembered token ids; expired ones are dropped when it is reached.
+const SEEN_TOKENS_MAX: usize = 100_000;
+
+impl Server {
+    /// Loads role definitions (storing the shipped or configured ones on first start) and
+    /// prepares token validation.
+    pub async fn new(config: Config, store: Arc<dyn Store>) -> Result<State, StartError> {
+        let verifier = Verifier::new(&config)?;
+        let initial = match &config.roles_file {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| StartError::Roles(format!("{}: {e}", path.display())))?,
+            None => DEFAULT_ROLES.to_owned(),
+        };
+        let initial = parse_role_definitions(&initial).map_err(StartError::Roles)?;
+        store.seed_role_definitions(&initial).await?;
+        let roles = store
+            .role_definitions()
+            .await?
+            .into_iter()
+            .map(|r| (r.definition.role, r))
+            .collect();
+        let layouts = store
+            .layouts()
+            .await?
+            .into_iter()
+            .map(|l| (l.role, l))
+            .collect();
+        let policy_version = store.policy_version().await?;
+        let key = crate::policy_key::load_or_create(&config.policy_key_path())?;
+        if key.created {
+            tracing::warn!(
+                file = %config.policy_key_path().display(),
+                public = %key.public_file.display(),
+                "made a new policy signing key; clients must pin its public key"
+            );
+        }
+        let (audit_key, created) = AuditKey::load_or_create(&config.audit_key_path())?;
+        if created {
+            tracing::warn!(
+                file = %config.audit_key_path().display(),
+                "made a new audit search key; back it up, apart from the database: without it, \
+                 `audit find` cannot name the searches for a value"
+            );
+        }
+        let (changes, _) = broadcast::channel(256);
+        Ok(Arc::new(Self {
+            config,
+            store,
+            verifier,
+            roles: RwLock::new(roles),
+            seen_tokens: Mutex::new(HashMap::new()),
+            policy_key: key.key,
+            public_keys_file: key.public_file,
+            audit_key,
+            layouts: RwLock::new(layouts),
+            policy_version: AtomicU64::new(policy_version),
+            changes,
+            stopping: tokio::sync::watch::Sender::new(false),
+        }))
+    }
+
+    /// Ends every open event stream; called when the server stops.
+    pub fn shut_down(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// The JWKS file with the public key clients pin.
+    pub fn public_keys_file(&self) -> &Path {
+        &self.public_keys_file
+    }
+
+    /// The public half of the policy signing key, for clients to pin.
+    pub fn policy_public_key(&self) -> desk_core::signed::PublicKey {
+        self.policy_key.public()
+    }
+
+    /// The version of policies issued now.
+    pub fn policy_version(&self) -> u64 {
+        self.policy_version.load(Ordering::SeqCst)
+    }
+
+    /// Records that these roles' policies changed, and tells connected clients.
+    pub(super) async fn changed(&self, roles: BTreeSet<Role>) -> Result<(), ApiError> {
+        let version = self.store.policy_version().await?;
+        self.policy_version.fetch_max(version, Ordering::SeqCst);
+        // Nobody listening is fine.
+        let _ = self.changes.send(Change::Policy { roles, version });
+        Ok(())
+    }
+
+    /// The signed effective policy of `subject` holding `roles`, and its version.
+    pub(super) async fn signed_policy(
+        &self,
+        subject: &str,
+        roles: &BTreeSet<Role>,
+    ) -> (String, u64) {
+        // Read the version first: a change landing meanwhile makes this policy newer than the
+        // version it carries, never older, and its own event follows.
+        let version = self.policy_version();
+        let policy = self.policy_for(roles).await;
+        let layouts = self.layouts.read().await;
+        let definitions = self.roles.read().await;
+        let per_role: Vec<Layout> = roles
+            .iter()
+            .map(|role| match layouts.get(role) {
+                Some(stored) => stored.layout.clone(),
+                None => definitions
+                    .get(role)
+                    .map(|d| Layout::default_for(&Policy::of([&d.definition])))
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let layout = Layout::merged(&per_role, &policy);
+        let now = chrono::Utc::now().timestamp();
+        let claims = PolicyClaims {
+            iss: "desk-server".into(),
+            sub: subject.to_owned(),
+            aud: self.config.policy_audience.clone(),
+            iat: now,
+            exp: now + self.config.policy_ttl_secs as i64,
+            version,
+            policy,
+            layout,
+        };
+        (self.policy_key.sign(&claims), version)
+    }
+
+    /// The product roles the provider's groups map to.
+    pub(super) fn roles_for(&self, groups: &[String]) -> BTreeSet<Role> {
+        groups
+            .iter()
+            .filter_map(|g| self.config.role_map.get(g))
+            .flatten()
+            .copied()
+            .collect()
+    }
+
+    pub(super) async fn policy_for(&self, roles: &BTreeSet<Role>) -> Policy {
+        let definitions = self.roles.read().await;
+        Policy::of(
+            roles
+                .iter()
+                .filter_map(|r| definitions.get(r))
+                .map(|s| &s.definition),
+        )
+    }
+
+    /// Records `event`; a failure fails the request.
+    pub(super) async fn audit(&self, event: AuditEvent) -> Result<(), ApiError> {
+        self.store.append_audit(event).await?;
+        Ok(())
+    }
+
+    /// Whether this token id is new; remembers it until it expires.
+    pub(super) async fn first_use(&self, token_id: &str, expires_at: i64) -> bool {
+        let mut seen = self.seen_tokens.lock().await;
+        if seen.contains_key(token_id) {
+            return false;
+        }
+        if seen.len() >= SEEN_TOKENS_MAX {
+            let now = chrono::Utc::now().timestamp();
+            seen.retain(|_, exp| *exp > now);
+        }
+        seen.insert(token_id.to_owned(), expires_at);
+        true
+    }
+
+    /// Forgets that a token was seen (its sign-in could not be recorded).
+    pub(super) async fn forget_use(&self, token_id: &str) {
+        self.seen_tokens.lock().await.remove(token_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use desk_core::Field;
+    use desk_core::{Action, RecordKind};
+
+    #[test]
+    fn shipped_role_definitions_are_valid_and_cover_every_role() {
+        let definitions = parse_role_definitions(DEFAULT_ROLES).unwrap();
+        let roles: BTreeSet<Role> = definitions.iter().map(|d| d.role).collect();
+        assert_eq!(roles, Role::ALL.iter().copied().collect());
+        let of = |role: Role| Policy::of(definitions.iter().filter(|d| d.role == role));
+        // The promises the defaults make, in brief.
+        assert!(!of(Role::AgentL1).shows(Field::MessageInternalNotes));
+        assert!(of(Role::Supervisor).may(Action::AuditRead));
+        assert!(!of(Role::Admin).can_read(RecordKind::Transaction));
+        for &role in Role::ALL {
+            assert!(
+                !of(role).shows(Field::CardNumber)
+                    || of(role).redaction(Field::CardNumber) == desk_core::Redaction::Last4
+            );
+        }
+    }
+
+    #[test]
+    fn duplicate_or_invalid_definitions_are_refused() {
+        let one = r#"{"role": "agent_l1"}"#;
+        assert!(parse_role_definitions(&format!("[{one}, {one}]")).is_err());
+        let bad = r#"[{"role": "agent_l1", "fields": {"card.number": "full"}}]"#;
+        assert!(
+            parse_role_definitions(bad)
+                .unwrap_err()
+                .contains("card.number")
+        );
+        assert!(parse_role_definitions(r#"[{"role": "root"}]"#).is_err());
+    }
+}
