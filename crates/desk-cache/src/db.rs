@@ -40,6 +40,14 @@ pub(crate) async fn open_plaintext(path: &Path) -> Result<SqlitePool, CacheError
 /// Connects with `options` (the file, and the key when there is one) and the settings every
 /// connection of the cache has.
 async fn connect(options: SqliteConnectOptions) -> Result<SqlitePool, CacheError> {
+    // OpenSSL (SQLCipher's, vendored) initialized before SQLCipher first uses it, and without
+    // its exit-time cleanup (`OPENSSL_INIT_NO_ATEXIT`, which `openssl_sys::init` asks for): with
+    // that cleanup, a process exiting while sqlx's worker thread was still closing a connection
+    // had OpenSSL free its state under that thread, and it aborted with "double free or
+    // corruption" after everything else had succeeded (OpenSSL issue 6214). The first
+    // initialization in a process decides, and SQLCipher's is at its first keyed connection,
+    // so this comes before every connection; after the first call it does nothing.
+    openssl_sys::init();
     let options = options
         // Temporary tables and indices stay in memory, never in an unencrypted temporary file.
         .pragma("temp_store", "MEMORY")
