@@ -196,7 +196,8 @@ fn starts_like_a_card(run: &Run<'_>, i: usize) -> bool {
 
 /// Dates written year first, with a time if one follows (`2025-03-14 10:30:15`,
 /// `2025/03/14`, `2025.03.14 10:30`), and eight-digit dates standing alone (`20250314`), years
-/// 1900 to 2099: claimed as they are, before cards.
+/// 1900 to 2099: claimed as they are, before cards. An eight-digit date that a card begun in an
+/// earlier group runs through is part of that card, not a date.
 pub(crate) fn dates_in_run(run: &Run<'_>) -> Vec<(usize, usize, Hit)> {
     kept_in_run(run, |i| date_at(run, i))
 }
@@ -244,7 +245,9 @@ fn date_at(run: &Run<'_>, i: usize) -> Option<usize> {
                 digits[6..].parse().unwrap_or(0),
             )
             // `19850314-1234` is a Swedish personal number, not a date.
-            && !(i + 1 < n && run.len(i + 1) == 4);
+            && !(i + 1 < n && run.len(i + 1) == 4)
+            // Nor is it one inside a card that an earlier group starts (`51000 0 19001001 04`).
+            && !(0..i).any(|k| card_at(run, k).is_some_and(|j| j >= i));
         compact.then_some(i)
     }
 }

@@ -191,6 +191,11 @@ fn card_groups_look_like_card_groups() {
     let card = "4000 0012-3456 7899";
     assert!(luhn_valid(card));
     assert_eq!(scrub(card, BOTH), "[card •••• 7899]");
+    // An eight-digit group that reads as a date (1900-10-01) inside a card is the card's.
+    let card = "51000 0 19001001 04";
+    assert!(luhn_valid(card));
+    assert_eq!(scrub(card, BOTH), "[card •••• 0104]");
+    assert_eq!(scrub("order 19001001", BOTH), "order 19001001");
     // More than 19 digits in one piece is some other number.
     let long = with_check_digit("4000001234567899123");
     assert_eq!(long.len(), 20);
