@@ -295,6 +295,44 @@ impl PolicyKey {
     }
 }
 
+impl PolicyKey {
+    /// Signs `checkpoint` as a compact JWS typed [`CHECKPOINT_TYP`], so that it can never be
+    /// taken for a policy (nor a policy for it).
+    pub fn sign_checkpoint(&self, checkpoint: &Checkpoint) -> String {
+        let header = Header {
+            alg: "EdDSA".into(),
+            kid: self.kid.clone(),
+            typ: CHECKPOINT_TYP.into(),
+        };
+        let input = format!("{}.{}", b64_json(&header), b64_json(checkpoint));
+        let signature = self.key.sign(input.as_bytes());
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+    }
+}
+
+/// The JWS `typ` of a signed audit checkpoint.
+pub const CHECKPOINT_TYP: &str = "desk-audit-checkpoint+jwt";
+
+/// What the server signs about its audit trail: the chain held this entry, with this link, at
+/// this time. Kept outside the server's database, a signed checkpoint shows later whether the
+/// chain still holds that head (not rewritten, not cut short).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checkpoint {
+    /// The position of the chain's last entry (0 for an empty chain).
+    pub seq: i64,
+    /// That entry's link (64 zeros for an empty chain).
+    pub hash: String,
+    /// When the checkpoint was made (RFC 3339, UTC, milliseconds).
+    pub time: String,
+}
+
+/// Checks a signed checkpoint against `keys` and returns what it says.
+pub fn verify_checkpoint(jws: &str, keys: &[PublicKey]) -> Result<Checkpoint, PolicyError> {
+    let payload = open_jws(jws, keys, CHECKPOINT_TYP)?;
+    serde_json::from_slice(&payload).map_err(|e| PolicyError::Malformed(format!("checkpoint: {e}")))
+}
+
 /// `value` as base64url JSON; our own types always serialize.
 fn b64_json<T: Serialize>(value: &T) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap_or_default())
@@ -364,6 +402,15 @@ pub fn verify(
     keys: &[PublicKey],
     expect: &Expect<'_>,
 ) -> Result<PolicyClaims, PolicyError> {
+    let payload = open_jws(jws, keys, TYP)?;
+    let claims: PolicyClaims = serde_json::from_slice(&payload)
+        .map_err(|e| PolicyError::Malformed(format!("claims: {e}")))?;
+    check_claims(claims, expect)
+}
+
+/// The payload of `jws` once its header (EdDSA, typed `typ`, a pinned `kid`) and its signature
+/// check out.
+fn open_jws(jws: &str, keys: &[PublicKey], typ: &str) -> Result<Vec<u8>, PolicyError> {
     let malformed = |what: &str| PolicyError::Malformed(what.to_owned());
     if jws.len() > MAX_BYTES {
         return Err(malformed("too large"));
@@ -386,8 +433,12 @@ pub fn verify(
             header.alg.chars().take(16).collect(),
         ));
     }
-    if header.typ != TYP {
-        return Err(malformed("not typed as a policy"));
+    if header.typ != typ {
+        return Err(malformed(if typ == TYP {
+            "not typed as a policy"
+        } else {
+            "not typed as an audit checkpoint"
+        }));
     }
     let key = keys
         .iter()
@@ -398,8 +449,11 @@ pub fn verify(
     let input = &jws.as_bytes()[..h.len() + 1 + c.len()];
     key.verify_strict(input, &signature)
         .map_err(|_| PolicyError::Signature)?;
-    let claims: PolicyClaims = serde_json::from_slice(&decode(c)?)
-        .map_err(|e| PolicyError::Malformed(format!("claims: {e}")))?;
+    decode(c)
+}
+
+/// The checks of a policy's claims beyond its signature.
+fn check_claims(claims: PolicyClaims, expect: &Expect<'_>) -> Result<PolicyClaims, PolicyError> {
     if claims.sub != expect.subject {
         return Err(PolicyError::Subject);
     }

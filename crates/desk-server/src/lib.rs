@@ -4,7 +4,7 @@
 //! the provider's keys ([`token`]), the token's groups are mapped to product roles and the roles'
 //! definitions to one policy ([`api`]), and every response is built field by field through that
 //! policy before it is serialized ([`api`]'s views). Every search, view, action, sign-in and
-//! admin change is appended to a hash chain ([`audit`]) in the same transaction as the change
+//! admin change is appended to a keyed chain ([`audit`]) in the same transaction as the change
 //! it records, and a failed audit write fails the request. Storage sits behind
 //! [`store::Store`]; SQLite is the embedded default.
 //!
@@ -23,26 +23,76 @@ pub use api::{Server, State, router};
 
 use tokio::net::TcpListener;
 
-/// Serves [`router`] on `listener` until ctrl-c or SIGTERM.
+/// How often, at the longest, the server signs a checkpoint of a growing audit chain.
+pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Serves [`router`] on `listener` until ctrl-c or SIGTERM, signing a checkpoint of the audit
+/// chain every [`CHECKPOINT_EVERY`] in which it grew, and one when it stops.
 ///
 /// On the signal, open event streams are ended first (they would otherwise hold the graceful
 /// shutdown open until their tokens expire); requests in flight then finish.
 pub async fn serve(listener: TcpListener, server: State) -> std::io::Result<()> {
     let stopping = server.clone();
-    axum::serve(listener, router(server))
+    let checkpoints = tokio::spawn(checkpoint_while_serving(server.clone()));
+    let served = axum::serve(listener, router(server.clone()))
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             stopping.shut_down();
         })
-        .await
+        .await;
+    checkpoints.abort();
+    if let Err(e) = server.checkpoint().await {
+        tracing::error!(error = %e, "could not sign the audit checkpoint on shutdown");
+    }
+    served
 }
 
-/// Checks the whole audit chain, a page at a time.
+/// Signs a checkpoint whenever the chain has grown since the last one, at most a minute apart.
+async fn checkpoint_while_serving(server: State) {
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last = None;
+    loop {
+        every.tick().await;
+        let head = match server.audit_head().await {
+            Ok(head) => head,
+            Err(e) => {
+                tracing::error!(error = %e, "could not read the audit chain's head");
+                continue;
+            }
+        };
+        if last.as_ref() == Some(&head) {
+            continue;
+        }
+        match server.checkpoint().await {
+            Ok(_) => last = Some(head),
+            Err(e) => tracing::error!(error = %e, "could not sign an audit checkpoint"),
+        }
+    }
+}
+
+/// The audit key named by `config` (`audit_key_file`), made on first start (and said so: it must
+/// be backed up apart from the database).
+pub fn audit_key(config: &config::Config) -> Result<audit::key::AuditKey, audit::key::KeyError> {
+    let path = config.audit_key_path();
+    let (key, created) = audit::key::AuditKey::load_or_create(&path)?;
+    if created {
+        tracing::warn!(
+            file = %path.display(),
+            "made a new audit key; back it up, apart from the database: without it the audit \
+             chain cannot be verified and `audit find` cannot name the searches for a value"
+        );
+    }
+    Ok(key)
+}
+
+/// Checks the whole audit chain under `key`, a page at a time.
 pub async fn verify_audit(
     store: &dyn store::Store,
+    key: &audit::key::AuditKey,
 ) -> Result<audit::Verification, store::StoreError> {
     const PAGE: u32 = 10_000;
-    let mut verifier = audit::Verifier::default();
+    let mut verifier = audit::Verifier::new(key);
     let mut from = 1;
     loop {
         let entries = store.audit_from(from, PAGE).await?;

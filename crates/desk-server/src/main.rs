@@ -1,12 +1,13 @@
 //! `desk-server`: run the Support Desk gateway, make demo data, check the audit chain, find the
 //! searches for a value in it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use desk_server::api::{ApiError, SearchBy};
+use desk_server::audit::checkpoint::CheckpointLine;
 use desk_server::audit::key::AuditKey;
 use desk_server::audit::searched;
 use desk_server::config::Config;
@@ -54,12 +55,21 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain; exits 1 and names the first broken entry if it is broken.
+    /// Check the chain under the audit key (`audit_key_file`, which it needs); exits 1 and names
+    /// the first broken entry if it is broken.
     Verify {
+        /// Also check that the chain still holds the heads signed in FILE: one checkpoint per
+        /// line, as `audit checkpoint` and the server's log print them (`-` reads standard
+        /// input). Exits 1 when it does not (rewritten, cut short, an entry removed or inserted).
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
     },
+    /// Verify the chain and print its head signed with the policy key, as one JSON line, to keep
+    /// outside the server (works with the server stopped). Exits 1 on a broken chain.
+    Checkpoint,
     /// Name every search for a value: when, by whom, read as what, and how many it found.
     /// Needs the audit search key (`audit_key_file`).
     Find {
@@ -118,9 +128,12 @@ async fn main() -> anyhow::Result<()> {
             if let Some(listen) = listen {
                 config.listen = listen;
             }
-            let store = SqliteStore::open(&config.data_dir).await.with_context(|| {
-                format!("opening the database in {}", config.data_dir.display())
-            })?;
+            let key = desk_server::audit_key(&config)?;
+            let store = SqliteStore::open(&config.data_dir, key)
+                .await
+                .with_context(|| {
+                    format!("opening the database in {}", config.data_dir.display())
+                })?;
             let listener = TcpListener::bind(&config.listen)
                 .await
                 .with_context(|| format!("listening on {}", config.listen))?;
@@ -140,7 +153,8 @@ async fn main() -> anyhow::Result<()> {
             desk_server::serve(listener, server).await?;
         }
         Command::DemoData { customers, seed } => {
-            let store = SqliteStore::open(&config.data_dir).await?;
+            let key = desk_server::audit_key(&config)?;
+            let store = SqliteStore::open(&config.data_dir, key).await?;
             let options = desk_server::demo::DemoOptions { customers, seed };
             let started = std::time::Instant::now();
             let summary = desk_server::demo::generate(&store, &options, |p| {
@@ -162,30 +176,113 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         Command::Audit {
-            command: AuditCommand::Verify { json },
+            command: AuditCommand::Verify { checkpoint, json },
+        } => verify(&config, checkpoint.as_deref(), json).await?,
+        Command::Audit {
+            command: AuditCommand::Checkpoint,
         } => {
-            let store = SqliteStore::open(&config.data_dir).await?;
-            let result = desk_server::verify_audit(&store).await?;
-            if json {
-                println!("{}", serde_json::to_string(&result)?);
-            } else if let Some(broken) = &result.broken {
-                println!(
-                    "audit chain BROKEN at entry {}: {} ({} entries verified before it)",
-                    broken.seq, broken.reason, result.entries
+            let key = AuditKey::load(&config.audit_key_path())?;
+            let signer = desk_server::policy_key::load(&config.policy_key_path())?;
+            let store = open_existing(&config, key.clone()).await?;
+            let result = desk_server::verify_audit(&store, &key).await?;
+            if let Some(broken) = &result.broken {
+                eprintln!(
+                    "audit chain BROKEN at entry {}: {}; no checkpoint is signed for it",
+                    broken.seq, broken.reason
                 );
-            } else {
-                println!(
-                    "audit chain intact: {} entries, head {}",
-                    result.entries, result.head
-                );
-            }
-            if result.broken.is_some() {
                 std::process::exit(1);
             }
+            let line = desk_server::audit::checkpoint::current(&store, &signer).await?;
+            println!("{}", serde_json::to_string(&line)?);
         }
         Command::Audit {
             command: AuditCommand::Find { searched, by, json },
         } => find_searches(&config, &searched, by.map(SearchBy::from), json).await?,
+    }
+    Ok(())
+}
+
+/// Opens the database for a tool, with the audit key it already loaded.
+async fn open_existing(config: &Config, key: AuditKey) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(&config.data_dir, key)
+        .await
+        .with_context(|| format!("opening the database in {}", config.data_dir.display()))
+}
+
+/// `audit verify`: the chain under the key, then each checkpoint of `checkpoints` against it.
+async fn verify(config: &Config, checkpoints: Option<&Path>, json: bool) -> anyhow::Result<()> {
+    let key = AuditKey::load(&config.audit_key_path())?;
+    let held = match checkpoints {
+        Some(file) => {
+            let public = desk_server::policy_key::load(&config.policy_key_path())?.public();
+            let text = if file == Path::new("-") {
+                std::io::read_to_string(std::io::stdin()).context("reading standard input")?
+            } else {
+                std::fs::read_to_string(file)
+                    .with_context(|| format!("reading {}", file.display()))?
+            };
+            let mut held = Vec::new();
+            for (n, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                let checkpoint = CheckpointLine::verify(line.trim(), std::slice::from_ref(&public))
+                    .map_err(|e| anyhow::anyhow!("checkpoint on line {}: {e}", n + 1))?;
+                held.push(checkpoint);
+            }
+            anyhow::ensure!(!held.is_empty(), "no checkpoint in the file");
+            held
+        }
+        None => Vec::new(),
+    };
+    let store = open_existing(config, key.clone()).await?;
+    let result = desk_server::verify_audit(&store, &key).await?;
+    let mut refused = Vec::new();
+    for checkpoint in &held {
+        if let Err(why) = desk_server::audit::checkpoint::held(&store, checkpoint).await? {
+            refused.push(why);
+        }
+    }
+    if json {
+        let answer = serde_json::json!({
+            "entries": result.entries,
+            "unkeyed": result.unkeyed,
+            "head": result.head,
+            "broken": result.broken,
+            "checkpoints": held.len(),
+            "checkpoints_not_held": refused,
+        });
+        println!("{answer}");
+    } else {
+        match &result.broken {
+            Some(broken) => println!(
+                "audit chain BROKEN at entry {}: {} ({} entries verified before it)",
+                broken.seq, broken.reason, result.entries
+            ),
+            None => println!(
+                "audit chain intact: {} entries, head {}{}",
+                result.entries,
+                result.head,
+                if result.unkeyed > 0 {
+                    format!(
+                        " (the first {} written before links were keyed, held by the first keyed one)",
+                        result.unkeyed
+                    )
+                } else {
+                    String::new()
+                }
+            ),
+        }
+        for why in &refused {
+            println!("checkpoint NOT HELD: {why}");
+        }
+        if !held.is_empty() && refused.is_empty() {
+            println!("all {} checkpoints held", held.len());
+        }
+    }
+    if result.broken.is_some() || !refused.is_empty() {
+        std::process::exit(1);
     }
     Ok(())
 }
@@ -213,9 +310,7 @@ async fn find_searches(
         other => anyhow::anyhow!("--searched: {other:?}"),
     })?;
     let hash = searched::q_hmac(&key, by, &query);
-    let store = SqliteStore::open(&config.data_dir)
-        .await
-        .with_context(|| format!("opening the database in {}", config.data_dir.display()))?;
+    let store = open_existing(config, key).await?;
     let found = searched::find(&store, &hash).await?;
     if json {
         let answer = serde_json::json!({

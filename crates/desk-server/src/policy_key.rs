@@ -63,6 +63,27 @@ pub fn load_or_create(path: &Path) -> Result<LoadedKey, KeyError> {
     })
 }
 
+/// Loads the key at `path`; a missing file is an error. For tools, which must never make a key
+/// of their own (nothing would trust it).
+pub fn load(path: &Path) -> Result<PolicyKey, KeyError> {
+    let fail = |reason: String| KeyError {
+        path: path.to_owned(),
+        reason,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let text = Zeroizing::new(text);
+            PolicyKey::from_jwk(&text).map_err(|e| fail(e.to_string()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(fail(
+            "no such file (the server makes it on first start; set `policy_key_file` or \
+             DESK_SERVER_POLICY_KEY_FILE if it is elsewhere)"
+                .into(),
+        )),
+        Err(e) => Err(fail(e.to_string())),
+    }
+}
+
 fn create(path: &Path) -> std::io::Result<PolicyKey> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;

@@ -52,7 +52,8 @@ impl Gateway {
             .unwrap();
         let addr = self.addr;
         self.addr = runtime.block_on(async move {
-            let store = Arc::new(SqliteStore::open(&config.data_dir).await.unwrap());
+            let key = desk_server::audit_key(&config).unwrap();
+            let store = Arc::new(SqliteStore::open(&config.data_dir, key).await.unwrap());
             if seed {
                 let options = desk_server::demo::DemoOptions {
                     customers: 10,
@@ -101,7 +102,9 @@ impl Gateway {
             .build()
             .unwrap();
         runtime.block_on(async {
-            let store = SqliteStore::open_file(&path).await.unwrap();
+            let store = SqliteStore::open_file(&path, self.audit_key())
+                .await
+                .unwrap();
             sqlx::query_as("SELECT actor, action, resource FROM audit ORDER BY seq")
                 .fetch_all(store.pool())
                 .await
@@ -150,9 +153,17 @@ impl Gateway {
             .build()
             .unwrap();
         runtime.block_on(async {
-            let store = SqliteStore::open_file(&path).await.unwrap();
+            let store = SqliteStore::open_file(&path, self.audit_key())
+                .await
+                .unwrap();
             work(store).await
         })
+    }
+
+    /// The audit key the server made in its data folder.
+    fn audit_key(&self) -> desk_server::audit::key::AuditKey {
+        let file = self.data.path().join(desk_server::audit::key::FILE_NAME);
+        desk_server::audit::key::AuditKey::load(&file).unwrap()
     }
 
     /// The JWKS a client pins: the server's public policy keys.

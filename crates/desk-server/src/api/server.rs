@@ -12,6 +12,7 @@ use tokio::sync::{Mutex, RwLock, broadcast};
 
 use super::ApiError;
 use crate::audit::AuditEvent;
+use crate::audit::checkpoint::CheckpointLine;
 use crate::audit::key::AuditKey;
 use crate::config::Config;
 use crate::store::{Store, StoreError, StoredLayout, StoredRole};
@@ -133,14 +134,7 @@ impl Server {
                 "made a new policy signing key; clients must pin its public key"
             );
         }
-        let (audit_key, created) = AuditKey::load_or_create(&config.audit_key_path())?;
-        if created {
-            tracing::warn!(
-                file = %config.audit_key_path().display(),
-                "made a new audit search key; back it up, apart from the database: without it, \
-                 `audit find` cannot name the searches for a value"
-            );
-        }
+        let audit_key = crate::audit_key(&config)?;
         let (changes, _) = broadcast::channel(256);
         Ok(Arc::new(Self {
             config,
@@ -156,6 +150,23 @@ impl Server {
             changes,
             stopping: tokio::sync::watch::Sender::new(false),
         }))
+    }
+
+    /// Signs the audit chain's head now, keeps the checkpoint and logs it (the log line leaves
+    /// the database with it: see [`crate::audit::checkpoint`]).
+    pub async fn checkpoint(&self) -> Result<CheckpointLine, StoreError> {
+        let line = crate::audit::checkpoint::current(self.store.as_ref(), &self.policy_key).await?;
+        self.store.record_checkpoint(&line).await?;
+        tracing::info!(
+            checkpoint = %serde_json::to_string(&line).unwrap_or_default(),
+            "audit checkpoint"
+        );
+        Ok(line)
+    }
+
+    /// The audit chain's head now: its position and link.
+    pub async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
+        self.store.audit_head().await
     }
 
     /// Ends every open event stream; called when the server stops.

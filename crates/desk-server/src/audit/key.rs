@@ -1,5 +1,8 @@
-//! The key of the search hashes in the audit trail: 32 random bytes in a file of their own,
-//! outside the database.
+//! The audit key: 32 random bytes in a file of their own, outside the database. It keys the
+//! chain's links ([`AuditKey::link_hex`], see [`super`]) and the search hashes in the trail.
+//!
+//! Without it nobody can link an entry, so a chain rewritten by someone who can only write the
+//! database no longer verifies.
 //!
 //! A search entry keeps HMAC-SHA256 of what was searched under this key ([`super::searched`]).
 //! An IBAN, a phone number or an e-mail address of a known customer is easy to guess, so a plain
@@ -28,16 +31,20 @@ pub const FILE_NAME: &str = "audit-search-key";
 /// The key's length in bytes.
 const KEY_BYTES: usize = 32;
 
+/// What every link's message starts with.
+pub const LINK_DOMAIN: &[u8] = b"desk-audit-link\0";
+
 /// Why the key could not be loaded or made. It never holds any part of the key.
 #[derive(Debug, thiserror::Error)]
-#[error("audit search key {path}: {reason}")]
+#[error("audit key {path}: {reason}")]
 pub struct KeyError {
     path: PathBuf,
     reason: String,
 }
 
-/// The secret search hashes are keyed with. `Debug` shows none of it, it cannot be serialized,
-/// and it is zeroized when dropped.
+/// The secret links and search hashes are keyed with. `Debug` shows none of it, it cannot be
+/// serialized, and every copy is zeroized when dropped.
+#[derive(Clone)]
 pub struct AuditKey(Zeroizing<[u8; KEY_BYTES]>);
 
 impl fmt::Debug for AuditKey {
@@ -71,9 +78,22 @@ impl AuditKey {
 
     /// HMAC-SHA256 of `message` under this key, in lower-case hex.
     pub fn hmac_hex(&self, message: &[u8]) -> String {
+        self.mac_hex(&[message])
+    }
+
+    /// The chain link over `linked` (see [`super::AuditEntry::link`]): HMAC-SHA256 of
+    /// [`LINK_DOMAIN`] and `linked`. The domain keeps links and search hashes apart: a search
+    /// hash's message starts with its kind (`name`, `email`, …), never with it.
+    pub fn link_hex(&self, linked: &[u8]) -> String {
+        self.mac_hex(&[LINK_DOMAIN, linked])
+    }
+
+    fn mac_hex(&self, parts: &[&[u8]]) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(self.0.as_ref())
             .expect("HMAC accepts a key of any length");
-        mac.update(message);
+        for part in parts {
+            mac.update(part);
+        }
         hex::encode(mac.finalize().into_bytes())
     }
 }
@@ -178,10 +198,9 @@ fn create(path: &Path) -> std::io::Result<AuditKey> {
     Ok(AuditKey(key))
 }
 
-#[cfg(test)]
 impl AuditKey {
-    /// A key with these bytes, for tests of what is keyed with it.
-    pub(crate) fn from_bytes(bytes: [u8; KEY_BYTES]) -> Self {
+    /// A key with these bytes: for tests, and tools that read a key another way.
+    pub fn from_bytes(bytes: [u8; KEY_BYTES]) -> Self {
         Self(Zeroizing::new(bytes))
     }
 }

@@ -1,21 +1,32 @@
-//! The audit trail: append-only, each entry hash-chained to the one before it.
+//! The audit trail: append-only, each entry linked to the one before it under a key.
 //!
-//! An entry's hash is SHA-256 over the previous entry's hash and the entry's own fields encoded
-//! as a JSON array (so no field can bleed into the next, whatever characters it holds). Changing,
-//! removing or inserting an entry anywhere breaks the chain at that entry, and [`verify`] names
-//! it. Removing entries from the end leaves a shorter chain that still verifies: compare
-//! [`Verification::head`] with a copy kept elsewhere to catch that.
+//! An entry's link (`hash`) is HMAC-SHA256, under the audit key ([`key`], a file outside the
+//! database), of the previous entry's link and the entry's own fields encoded as a JSON array (so
+//! no field can bleed into the next, whatever characters it holds). Changing, removing or
+//! inserting an entry anywhere breaks the chain at that entry, and [`Verifier`] names it; without
+//! the key nobody can compute the links again after such a change, so a chain whose later links
+//! were recomputed by someone who can write the database (and has read this code) still breaks.
+//! Someone holding the key could relink a rewritten chain, and removing entries from the end
+//! leaves a shorter chain that still verifies: signed checkpoints of the head, kept outside the
+//! database ([`checkpoint`]), catch both.
+//!
+//! Entries written before links were keyed hold plain SHA-256 over the same input. They are
+//! accepted only as the chain's beginning, before its first keyed entry (whose link holds the
+//! last of them in place); a chain with no keyed entry at all proves nothing and does not verify.
 //!
 //! No entry holds a customer's value in the clear: a search is kept as a keyed hash and a masked
 //! form ([`searched`]), with the key outside the database ([`key`]), so the trail can be read by
 //! roles that may not see those values and still answer "who searched for this IBAN?".
 
+pub mod checkpoint;
 pub mod key;
 pub mod searched;
 
 use desk_core::AuditAction;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use key::AuditKey;
 
 /// The hash the first entry chains to.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -137,8 +148,14 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    /// The entry that follows `prev` (seq and hash of the chain's head) for `event` at `time`.
-    pub fn next(prev: Option<(i64, &str)>, event: &AuditEvent, time: String) -> Self {
+    /// The entry that follows `prev` (seq and hash of the chain's head) for `event` at `time`,
+    /// linked under `key`.
+    pub fn next(
+        key: &AuditKey,
+        prev: Option<(i64, &str)>,
+        event: &AuditEvent,
+        time: String,
+    ) -> Self {
         let (prev_seq, prev_hash) = prev.unwrap_or((0, GENESIS));
         let mut entry = AuditEntry {
             seq: prev_seq + 1,
@@ -151,12 +168,22 @@ impl AuditEntry {
             prev_hash: prev_hash.to_owned(),
             hash: String::new(),
         };
-        entry.hash = entry.compute_hash();
+        entry.hash = entry.link(key);
         entry
     }
 
-    /// The hash this entry's fields and `prev_hash` give.
-    pub fn compute_hash(&self) -> String {
+    /// The link this entry's fields and `prev_hash` give under `key`.
+    pub fn link(&self, key: &AuditKey) -> String {
+        key.link_hex(self.linked_text().as_bytes())
+    }
+
+    /// The plain SHA-256 link of an entry written before links were keyed.
+    pub fn legacy_link(&self) -> String {
+        hex::encode(Sha256::digest(self.linked_text().as_bytes()))
+    }
+
+    /// What a link covers: the previous link, a newline, and the fields as a JSON array.
+    fn linked_text(&self) -> String {
         let fields = serde_json::json!([
             self.seq,
             self.time,
@@ -166,11 +193,7 @@ impl AuditEntry {
             self.outcome,
             self.detail,
         ]);
-        let mut hasher = Sha256::new();
-        hasher.update(self.prev_hash.as_bytes());
-        hasher.update(b"\n");
-        hasher.update(fields.to_string().as_bytes());
-        hex::encode(hasher.finalize())
+        format!("{}\n{fields}", self.prev_hash)
     }
 }
 
@@ -179,6 +202,8 @@ impl AuditEntry {
 pub struct Verification {
     /// Entries checked.
     pub entries: i64,
+    /// How many of them, at the beginning, were written before links were keyed.
+    pub unkeyed: i64,
     /// The last good entry's hash ([`GENESIS`] for an empty chain).
     pub head: String,
     /// The first entry that breaks the chain, if any.
@@ -198,23 +223,28 @@ pub struct Broken {
 /// Checks entries in chain order, a page at a time: feed every page to [`Verifier::check`],
 /// then call [`Verifier::finish`].
 #[derive(Debug)]
-pub struct Verifier {
+pub struct Verifier<'k> {
+    key: &'k AuditKey,
     expected_seq: i64,
     head: String,
+    unkeyed: i64,
+    keyed_seen: bool,
     broken: Option<Broken>,
 }
 
-impl Default for Verifier {
-    fn default() -> Self {
+impl<'k> Verifier<'k> {
+    /// A verifier of links made under `key`.
+    pub fn new(key: &'k AuditKey) -> Self {
         Self {
+            key,
             expected_seq: 1,
             head: GENESIS.to_owned(),
+            unkeyed: 0,
+            keyed_seen: false,
             broken: None,
         }
     }
-}
 
-impl Verifier {
     /// Checks the next entries. Returns `false` once the chain is broken (no need to read on).
     pub fn check<'a>(&mut self, entries: impl IntoIterator<Item = &'a AuditEntry>) -> bool {
         for entry in entries {
@@ -228,10 +258,18 @@ impl Verifier {
                 ))
             } else if entry.prev_hash != self.head {
                 Some("its previous-hash does not match the entry before it".to_owned())
-            } else if entry.compute_hash() != entry.hash {
-                Some("its contents do not match its hash (the entry was altered)".to_owned())
-            } else {
+            } else if entry.link(self.key) == entry.hash {
+                self.keyed_seen = true;
                 None
+            } else if !self.keyed_seen && entry.legacy_link() == entry.hash {
+                self.unkeyed += 1;
+                None
+            } else {
+                Some(
+                    "its contents do not match its link (the entry was altered, or linked \
+                     without the audit key)"
+                        .to_owned(),
+                )
             };
             match reason {
                 Some(reason) => {
@@ -249,12 +287,23 @@ impl Verifier {
         self.broken.is_none()
     }
 
-    /// The verdict.
+    /// The verdict. A chain of entries none of which is keyed does not verify: anyone could
+    /// have written it.
     pub fn finish(self) -> Verification {
+        let entries = self.expected_seq - 1;
+        let broken = self.broken.or_else(|| {
+            (entries > 0 && !self.keyed_seen).then(|| Broken {
+                seq: 1,
+                reason: "no entry is linked under the audit key, so nothing proves the chain \
+                         (it predates keyed links, or was rewritten without the key)"
+                    .to_owned(),
+            })
+        });
         Verification {
-            entries: self.expected_seq - 1,
+            entries,
+            unkeyed: self.unkeyed,
             head: self.head,
-            broken: self.broken,
+            broken,
         }
     }
 }
@@ -275,6 +324,7 @@ mod tests {
             .with_detail(serde_json::json!({"i": i}));
             let prev = entries.last().map(|e| (e.seq, e.hash.as_str()));
             entries.push(AuditEntry::next(
+                &key(),
                 prev,
                 &event,
                 format!("2026-11-29T10:00:0{i}Z"),
@@ -283,8 +333,13 @@ mod tests {
         entries
     }
 
+    fn key() -> AuditKey {
+        AuditKey::from_bytes([3; 32])
+    }
+
     fn verify(entries: &[AuditEntry]) -> Verification {
-        let mut v = Verifier::default();
+        let key = key();
+        let mut v = Verifier::new(&key);
         v.check(entries);
         v.finish()
     }
@@ -322,7 +377,7 @@ mod tests {
     fn a_rehashed_entry_breaks_the_next_link() {
         let mut entries = chain(5);
         entries[1].actor = "forger".into();
-        entries[1].hash = entries[1].compute_hash();
+        entries[1].hash = entries[1].link(&key());
         let broken = verify(&entries).broken.unwrap();
         assert_eq!(broken.seq, 3);
     }
@@ -340,13 +395,64 @@ mod tests {
     }
 
     #[test]
+    fn a_chain_relinked_without_the_key_breaks_where_it_was_changed() {
+        // What someone who can write the database (and read this code) can do without the key:
+        // change an entry and compute every later link again, as plain SHA-256 or under a
+        // key of their own.
+        for forged_key in [None, Some(AuditKey::from_bytes([9; 32]))] {
+            let mut entries = chain(5);
+            entries[2].resource = "customer:999".into();
+            for i in 2..entries.len() {
+                if i > 2 {
+                    entries[i].prev_hash = entries[i - 1].hash.clone();
+                }
+                entries[i].hash = match &forged_key {
+                    None => entries[i].legacy_link(),
+                    Some(k) => entries[i].link(k),
+                };
+            }
+            let broken = verify(&entries).broken.expect("relinked without the key");
+            assert_eq!(broken.seq, 3, "{broken:?}");
+        }
+    }
+
+    #[test]
+    fn unkeyed_entries_are_held_only_as_the_beginning_of_a_keyed_chain() {
+        // A chain from before keyed links: plain SHA-256 links, then keyed ones after it.
+        let mut entries = chain(5);
+        for i in 0..3 {
+            if i > 0 {
+                entries[i].prev_hash = entries[i - 1].hash.clone();
+            }
+            entries[i].hash = entries[i].legacy_link();
+        }
+        for i in 3..5 {
+            entries[i].prev_hash = entries[i - 1].hash.clone();
+            entries[i].hash = entries[i].link(&key());
+        }
+        let result = verify(&entries);
+        assert_eq!(result.broken, None);
+        assert_eq!((result.entries, result.unkeyed), (5, 3));
+        // An unkeyed entry after a keyed one is a forgery.
+        let mut forged = entries.clone();
+        forged[4].hash = forged[4].legacy_link();
+        assert_eq!(verify(&forged).broken.unwrap().seq, 5);
+        // A chain with no keyed entry at all (every keyed one removed, the rest forged) proves
+        // nothing.
+        let broken = verify(&entries[..3]).broken.expect("nothing keyed");
+        assert!(broken.reason.contains("audit key"), "{broken:?}");
+    }
+
+    #[test]
     fn fields_cannot_bleed_into_each_other() {
         let a = AuditEntry::next(
+            &key(),
             None,
             &AuditEvent::new("a\",\"b", AuditAction::SignIn, "r", Outcome::Ok),
             "t".into(),
         );
         let b = AuditEntry::next(
+            &key(),
             None,
             &AuditEvent::new("a", AuditAction::SignIn, "r", Outcome::Ok),
             "t".into(),

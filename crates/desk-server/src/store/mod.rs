@@ -402,6 +402,15 @@ pub trait Store: Send + Sync + 'static {
     /// Audit entries in chain order from `from_seq` on, at most `limit`, for verification.
     async fn audit_from(&self, from_seq: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
 
+    /// The chain's last entry: its position and link; `None` for an empty chain.
+    async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError>;
+
+    /// Keeps a signed checkpoint the server made.
+    async fn record_checkpoint(
+        &self,
+        checkpoint: &crate::audit::checkpoint::CheckpointLine,
+    ) -> Result<(), StoreError>;
+
     /// Audit entries of `action`, in chain order, with `seq` above `after`, at most `limit`: a
     /// page at a time, so a tool can go through a long trail without holding all of it.
     async fn audit_of_action(

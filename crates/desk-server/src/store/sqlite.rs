@@ -24,6 +24,7 @@ use super::{
     OfflineUploadResult, OfflineView, RecordReach, SearchQuery, Store, StoreError, StoredLayout,
     StoredRole, StoredWipe, TicketRow, TransactionFilter, TransactionRow, sqlite_import,
 };
+use crate::audit::key::AuditKey;
 use crate::audit::{AuditEntry, AuditEvent};
 
 /// The database file's name inside the data directory.
@@ -32,7 +33,7 @@ pub const FILE_NAME: &str = "desk-server.sqlite3";
 /// [`Store`] on SQLite.
 pub struct SqliteStore {
     pool: SqlitePool,
-    chain: Arc<Mutex<()>>,
+    chain: Arc<Mutex<AuditKey>>,
     /// To the audit writer task (see the module's documentation); it ends with the store.
     audit: mpsc::UnboundedSender<PendingAudit>,
 }
@@ -51,7 +52,7 @@ struct PendingAudit {
 /// cannot be written (a trigger, a constraint) fails only its own request.
 async fn audit_writer(
     pool: SqlitePool,
-    chain: Arc<Mutex<()>>,
+    chain: Arc<Mutex<AuditKey>>,
     mut queue: mpsc::UnboundedReceiver<PendingAudit>,
 ) {
     let mut batch = Vec::with_capacity(AUDIT_BATCH);
@@ -84,12 +85,12 @@ async fn audit_writer(
 /// Appends `events` in one transaction, under the chain's lock.
 async fn write_audit(
     pool: &SqlitePool,
-    chain: &Mutex<()>,
+    chain: &Mutex<AuditKey>,
     events: &[&AuditEvent],
 ) -> Result<Vec<AuditEntry>, StoreError> {
-    let _chain = chain.lock().await;
+    let key = chain.lock().await;
     let mut tx = begin_write(pool).await?;
-    match SqliteStore::append_all_in(&mut tx, events).await {
+    match SqliteStore::append_all_in(&key, &mut tx, events).await {
         Ok(entries) => {
             tx.commit().await?;
             Ok(entries)
@@ -116,16 +117,19 @@ fn now() -> String {
 }
 
 impl SqliteStore {
-    /// Opens (creating when missing) the database in `data_dir` and applies migrations.
-    pub async fn open(data_dir: &Path) -> Result<Self, StoreError> {
+    /// Opens (creating when missing) the database in `data_dir` and applies migrations. Entries
+    /// it appends to the audit trail are linked under `key` (the audit key, which never goes
+    /// into the database).
+    pub async fn open(data_dir: &Path, key: AuditKey) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StoreError::Corrupt(format!("cannot create {}: {e}", data_dir.display()))
         })?;
-        Self::open_file(&data_dir.join(FILE_NAME)).await
+        Self::open_file(&data_dir.join(FILE_NAME), key).await
     }
 
-    /// Opens (creating when missing) the database file at `path` and applies migrations.
-    pub async fn open_file(path: &Path) -> Result<Self, StoreError> {
+    /// Opens (creating when missing) the database file at `path` and applies migrations; audit
+    /// entries are linked under `key`.
+    pub async fn open_file(path: &Path, key: AuditKey) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
             .create_if_missing(true)
@@ -141,7 +145,8 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        let chain = Arc::new(Mutex::new(()));
+        // The key lives under the chain's lock: nothing appends without holding both.
+        let chain = Arc::new(Mutex::new(key));
         let (audit, queue) = mpsc::unbounded_channel();
         tokio::spawn(audit_writer(pool.clone(), chain.clone(), queue));
         Ok(Self { pool, chain, audit })
@@ -156,6 +161,7 @@ impl SqliteStore {
     /// transaction sees it: one read of the head and one statement for all of them. The caller
     /// holds the chain lock.
     async fn append_all_in(
+        key: &AuditKey,
         tx: &mut Transaction<'_, Sqlite>,
         events: &[&AuditEvent],
     ) -> Result<Vec<AuditEntry>, StoreError> {
@@ -165,8 +171,8 @@ impl SqliteStore {
                 .await?;
         let mut entries = Vec::with_capacity(events.len());
         for event in events {
-            let entry =
-                AuditEntry::next(head.as_ref().map(|(s, h)| (*s, h.as_str())), event, now());
+            let prev = head.as_ref().map(|(s, h)| (*s, h.as_str()));
+            let entry = AuditEntry::next(key, prev, event, now());
             head = Some((entry.seq, entry.hash.clone()));
             entries.push(entry);
         }
@@ -194,10 +200,11 @@ impl SqliteStore {
     /// Appends `event` inside `tx`, chained to the head as this transaction sees it. The caller
     /// holds the chain lock.
     async fn append_in(
+        key: &AuditKey,
         tx: &mut Transaction<'_, Sqlite>,
         event: &AuditEvent,
     ) -> Result<AuditEntry, StoreError> {
-        let mut entries = Self::append_all_in(tx, &[event]).await?;
+        let mut entries = Self::append_all_in(key, tx, &[event]).await?;
         Ok(entries.remove(0))
     }
 }
@@ -245,7 +252,7 @@ impl SqliteStore {
         by: &str,
         mut audit: AuditEvent,
     ) -> Result<(i64, String, AuditEntry), StoreError> {
-        let _chain = self.chain.lock().await;
+        let key = self.chain.lock().await;
         let mut tx = begin_write(&self.pool).await?;
         let time = now();
         let version: i64 = sqlx::query_scalar(kind.upsert())
@@ -260,7 +267,7 @@ impl SqliteStore {
             detail.insert("version".into(), version.into());
             detail.insert("policy_version".into(), policy_version.into());
         }
-        let entry = Self::append_in(&mut tx, &audit).await?;
+        let entry = Self::append_in(&key, &mut tx, &audit).await?;
         tx.commit().await?;
         Ok((version, time, entry))
     }
@@ -489,7 +496,7 @@ impl Store for SqliteStore {
         message: NewMessage,
         audit: AuditEvent,
     ) -> Result<(MessageRow, AuditEntry), StoreError> {
-        let _chain = self.chain.lock().await;
+        let key = self.chain.lock().await;
         let mut tx = begin_write(&self.pool).await?;
         let time = now();
         let updated = sqlx::query("UPDATE tickets SET updated_at = ? WHERE id = ?")
@@ -516,7 +523,7 @@ impl Store for SqliteStore {
         if let serde_json::Value::Object(detail) = &mut audit.detail {
             detail.insert("message".into(), id.into());
         }
-        let entry = Self::append_in(&mut tx, &audit).await?;
+        let entry = Self::append_in(&key, &mut tx, &audit).await?;
         tx.commit().await?;
         let row = MessageRow {
             id,
@@ -563,6 +570,28 @@ impl Store for SqliteStore {
                 .fetch_all(&self.pool)
                 .await?,
         )
+    }
+
+    async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn record_checkpoint(
+        &self,
+        checkpoint: &crate::audit::checkpoint::CheckpointLine,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO audit_checkpoints (seq, hash, time, signed) VALUES (?, ?, ?, ?)")
+            .bind(checkpoint.seq)
+            .bind(&checkpoint.hash)
+            .bind(&checkpoint.time)
+            .bind(&checkpoint.signed)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn audit_of_action(
@@ -689,7 +718,7 @@ impl Store for SqliteStore {
         views: Vec<OfflineView>,
         summary: AuditEvent,
     ) -> Result<OfflineUploadResult, StoreError> {
-        let _chain = self.chain.lock().await;
+        let key = self.chain.lock().await;
         let mut tx = begin_write(&self.pool).await?;
         let mut done = OfflineUploadResult {
             recorded: 0,
@@ -706,7 +735,7 @@ impl Store for SqliteStore {
                 done.duplicates += 1;
                 continue;
             }
-            let entry = Self::append_in(&mut tx, &view.audit).await?;
+            let entry = Self::append_in(&key, &mut tx, &view.audit).await?;
             sqlx::query("INSERT INTO offline_views (key, actor, recorded_seq) VALUES (?, ?, ?)")
                 .bind(&view.key)
                 .bind(&view.audit.actor)
@@ -720,7 +749,7 @@ impl Store for SqliteStore {
             detail.insert("recorded".into(), done.recorded.into());
             detail.insert("duplicates".into(), done.duplicates.into());
         }
-        Self::append_in(&mut tx, &summary).await?;
+        Self::append_in(&key, &mut tx, &summary).await?;
         tx.commit().await?;
         Ok(done)
     }
@@ -731,7 +760,7 @@ impl Store for SqliteStore {
         by: &str,
         audit: AuditEvent,
     ) -> Result<(StoredWipe, AuditEntry), StoreError> {
-        let _chain = self.chain.lock().await;
+        let key = self.chain.lock().await;
         let mut tx = begin_write(&self.pool).await?;
         let time = now();
         let id: i64 = sqlx::query_scalar(
@@ -746,7 +775,7 @@ impl Store for SqliteStore {
         if let serde_json::Value::Object(detail) = &mut audit.detail {
             detail.insert("wipe_id".into(), id.into());
         }
-        let entry = Self::append_in(&mut tx, &audit).await?;
+        let entry = Self::append_in(&key, &mut tx, &audit).await?;
         tx.commit().await?;
         let wipe = StoredWipe {
             id,

@@ -653,7 +653,9 @@ fn the_server_refuses_to_start_with_a_damaged_audit_key() {
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let result = runtime.block_on(async {
-        let store = SqliteStore::open(dir.path()).await.unwrap();
+        // The store opens with a key of its own; the server must still refuse the file's.
+        let key = desk_server::audit::key::AuditKey::from_bytes([1; 32]);
+        let store = SqliteStore::open(dir.path(), key).await.unwrap();
         desk_server::Server::new(config, std::sync::Arc::new(store)).await
     });
     let err = result.err().expect("refused").to_string();

@@ -54,7 +54,8 @@ impl Harness {
             .build()
             .unwrap();
         let (store, base) = runtime.block_on(async {
-            let store = Arc::new(SqliteStore::open(&config.data_dir).await.unwrap());
+            let key = desk_server::audit_key(&config).unwrap();
+            let store = Arc::new(SqliteStore::open(&config.data_dir, key).await.unwrap());
             let options = DemoOptions {
                 customers: 50,
                 seed: 7,
@@ -178,8 +179,15 @@ impl Harness {
 
     /// The audit chain's verdict, read straight from the database.
     pub fn verify(&self) -> desk_server::audit::Verification {
-        self.block_on(desk_server::verify_audit(&*self.store))
+        let key = self.audit_key();
+        self.block_on(desk_server::verify_audit(&*self.store, &key))
             .unwrap()
+    }
+
+    /// The audit key the server made in its data folder.
+    pub fn audit_key(&self) -> desk_server::audit::key::AuditKey {
+        let file = self.dir.path().join(desk_server::audit::key::FILE_NAME);
+        desk_server::audit::key::AuditKey::load(&file).unwrap()
     }
 
     /// Runs one SQL statement on the database file directly (an attacker with file access).

@@ -92,7 +92,9 @@ fn the_log_at_trace_finds_a_request_by_its_id_and_holds_no_query_or_token() {
     let data = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let store = Arc::new(SqliteStore::open(data.path()).await.unwrap());
+        let key_file = data.path().join(desk_server::audit::key::FILE_NAME);
+        let (key, _) = desk_server::audit::key::AuditKey::load_or_create(&key_file).unwrap();
+        let store = Arc::new(SqliteStore::open(data.path(), key).await.unwrap());
         let options = desk_server::demo::DemoOptions {
             customers: 5,
             seed: 7,

@@ -1,0 +1,282 @@
+//! The audit chain against an insider with the database file: links keyed with the audit key,
+//! and signed checkpoints kept outside the server, through `desk-server audit verify` and
+//! `audit checkpoint` as an administrator runs them.
+
+use std::process::Command;
+
+use desk_server::audit::AuditEntry;
+use desk_server::audit::key::AuditKey;
+
+use crate::harness::Harness;
+
+/// `desk-server audit ARGS` on the harness's data folder: exit code, stdout, stderr.
+fn audit_cli(h: &Harness, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_desk-server"))
+        .arg("audit")
+        .args(args)
+        .env("DESK_SERVER_DATA_DIR", h.dir.path())
+        .env_remove("DESK_SERVER_CONFIG")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Some audited reads, so the chain has entries.
+fn reads(h: &Harness, customers: std::ops::RangeInclusive<i64>) {
+    h.block_on(async {
+        for id in customers {
+            h.get_ok("agent2", &format!("/v1/customers/{id}")).await;
+        }
+    });
+}
+
+/// The chain as the file holds it.
+fn entries(h: &Harness) -> Vec<AuditEntry> {
+    h.block_on(async {
+        sqlx::query_as("SELECT * FROM audit ORDER BY seq")
+            .fetch_all(h.store.pool())
+            .await
+            .unwrap()
+    })
+}
+
+/// Writes `chain` over the table, as an insider would: every row replaced, each linked to the
+/// one before it with `link`.
+fn rewrite(h: &Harness, mut chain: Vec<AuditEntry>, link: impl Fn(&AuditEntry) -> String) {
+    let mut prev = desk_server::audit::GENESIS.to_owned();
+    for (i, entry) in chain.iter_mut().enumerate() {
+        entry.seq = i as i64 + 1;
+        entry.prev_hash = prev.clone();
+        entry.hash = link(entry);
+        prev = entry.hash.clone();
+    }
+    h.block_on(async {
+        let mut tx = h.store.pool().begin().await.unwrap();
+        sqlx::query("DELETE FROM audit")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        for e in &chain {
+            sqlx::query("INSERT INTO audit (seq, time, actor, action, resource, outcome, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .bind(e.seq).bind(&e.time).bind(&e.actor).bind(&e.action).bind(&e.resource)
+                .bind(&e.outcome).bind(&e.detail).bind(&e.prev_hash).bind(&e.hash)
+                .execute(&mut *tx).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+    });
+}
+
+/// A checkpoint of the chain now, from `audit checkpoint`, kept in a file outside the server.
+fn checkpoint(h: &Harness, keep: &tempfile::TempDir) -> std::path::PathBuf {
+    let (code, out, err) = audit_cli(h, &["checkpoint"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let line: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert!(
+        line["signed"].as_str().unwrap().split('.').count() == 3,
+        "{line}"
+    );
+    let file = keep.path().join("checkpoints.jsonl");
+    let mut text = std::fs::read_to_string(&file).unwrap_or_default();
+    text.push_str(&out);
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+fn verify_with(h: &Harness, file: &std::path::Path) -> (i32, String) {
+    let (code, out, err) = audit_cli(h, &["verify", "--checkpoint", file.to_str().unwrap()]);
+    (code, format!("{out}{err}"))
+}
+
+#[test]
+fn a_chain_edited_and_relinked_without_the_key_does_not_verify() {
+    let h = Harness::start();
+    reads(&h, 1..=5);
+    let (code, out, _) = audit_cli(&h, &["verify"]);
+    assert_eq!(code, 0, "{out}");
+    // Hide that agent2 opened customer 3, and link every entry again as the code does, with
+    // plain SHA-256 and with a key of the insider's own: neither is the audit key.
+    let mut chain = entries(&h);
+    let hidden = chain
+        .iter()
+        .position(|e| e.resource == "customer:3")
+        .unwrap();
+    chain[hidden].resource = "customer:4".into();
+    let seq = chain[hidden].seq;
+    rewrite(&h, chain.clone(), AuditEntry::legacy_link);
+    let (code, out, _) = audit_cli(&h, &["verify"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("BROKEN at entry 1"), "{out}");
+    let own = AuditKey::from_bytes([0x42; 32]);
+    rewrite(&h, chain, |e| e.link(&own));
+    let (code, out, _) = audit_cli(&h, &["verify"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("BROKEN at entry 1") || out.contains(&format!("entry {seq}")),
+        "{out}"
+    );
+}
+
+#[test]
+fn verify_needs_the_audit_key_and_never_passes_without_it() {
+    let h = Harness::start();
+    reads(&h, 1..=2);
+    let key = h.dir.path().join(desk_server::audit::key::FILE_NAME);
+    let away = h.dir.path().join("elsewhere");
+    std::fs::rename(&key, &away).unwrap();
+    let (code, out, err) = audit_cli(&h, &["verify"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(!out.contains("intact"), "{out}");
+    assert!(
+        err.contains("audit key") && err.contains("no such file"),
+        "{err}"
+    );
+    std::fs::rename(&away, &key).unwrap();
+    assert_eq!(audit_cli(&h, &["verify"]).0, 0);
+}
+
+#[test]
+fn a_checkpoint_is_held_by_a_chain_that_grew_and_by_no_rewritten_or_shortened_one() {
+    let h = Harness::start();
+    let keep = tempfile::tempdir().unwrap();
+    reads(&h, 1..=6);
+    let file = checkpoint(&h, &keep);
+    // Grown since: still held.
+    reads(&h, 7..=8);
+    let (code, out) = verify_with(&h, &file);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("all 1 checkpoints held"), "{out}");
+    let original = entries(&h);
+    let at = serde_json::from_str::<serde_json::Value>(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap()["seq"]
+        .as_i64()
+        .unwrap() as usize;
+    let key = h.audit_key();
+
+    // Rewritten by someone who holds the audit key too: the links verify, the checkpoint does not.
+    let mut edited = original.clone();
+    edited[2].resource = "customer:99".into();
+    rewrite(&h, edited, |e| e.link(&key));
+    assert_eq!(audit_cli(&h, &["verify"]).0, 0, "relinked with the key");
+    let (code, out) = verify_with(&h, &file);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("rewritten"), "{out}");
+
+    // An entry removed before the checkpointed one, and the rest renumbered and relinked.
+    let mut removed = original.clone();
+    removed.remove(1);
+    rewrite(&h, removed, |e| e.link(&key));
+    assert_eq!(verify_with(&h, &file).0, 1);
+
+    // An entry inserted.
+    let mut inserted = original.clone();
+    inserted.insert(1, original[0].clone());
+    rewrite(&h, inserted, |e| e.link(&key));
+    assert_eq!(verify_with(&h, &file).0, 1);
+
+    // Cut short before the checkpointed entry: what is left verifies, and the checkpoint says no.
+    rewrite(&h, original[..at - 2].to_vec(), |e| e.link(&key));
+    assert_eq!(audit_cli(&h, &["verify"]).0, 0);
+    let (code, out) = verify_with(&h, &file);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("removed"), "{out}");
+
+    // Put back as it was: held again.
+    rewrite(&h, original, |e| e.link(&key));
+    assert_eq!(verify_with(&h, &file).0, 0);
+}
+
+#[test]
+fn a_forged_or_foreign_checkpoint_is_refused() {
+    let h = Harness::start();
+    let keep = tempfile::tempdir().unwrap();
+    reads(&h, 1..=2);
+    let file = checkpoint(&h, &keep);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    line["seq"] = serde_json::json!(1);
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    let (code, out) = verify_with(&h, &file);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("differ"), "{out}");
+    std::fs::write(&file, "not json\n").unwrap();
+    assert_ne!(verify_with(&h, &file).0, 0);
+}
+
+#[test]
+fn the_server_signs_a_checkpoint_when_it_starts_and_when_it_stops() {
+    let idp = desk_testkit::TestIdp::start();
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_desk-server"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("DESK_SERVER_ISSUER", idp.issuer())
+        .env(
+            "DESK_SERVER_AUDIENCES",
+            format!("[\"{}\"]", idp.api_audience()),
+        )
+        .env("DESK_SERVER_DATA_DIR", data.path())
+        .env("RUST_LOG", "desk_server=info")
+        .env_remove("DESK_SERVER_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let base = serde_json::from_str::<serde_json::Value>(&line).unwrap()["listening"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = idp.tokens("agent1").access_token;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let r = reqwest::Client::new()
+            .get(format!("{base}/v1/me/policy"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    });
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    // The log lines carry the checkpoints out of the database; the last one is the head the
+    // server stopped with (a sign-in and a policy view: entry 2), and it verifies.
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("audit checkpoint"))
+        .collect();
+    assert!(lines.len() >= 2, "one at start, one at the end: {log}");
+    let last = lines.last().unwrap();
+    let json = last[last.find("checkpoint=").unwrap() + "checkpoint=".len()..].trim();
+    // Checked as anyone holding the public key checks it: the JWKS the server wrote for clients.
+    let jwks: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data.path().join(desk_server::policy_key::PUBLIC_FILE)).unwrap(),
+    )
+    .unwrap();
+    let keys: Vec<desk_core::signed::PublicKey> =
+        serde_json::from_value(jwks["keys"].clone()).unwrap();
+    let checkpoint = desk_server::audit::checkpoint::CheckpointLine::verify(json, &keys)
+        .unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert_eq!(checkpoint.seq, 2, "{log}");
+}
