@@ -3,6 +3,12 @@
 //! the folder `.cargo/config.toml` names), together with the vocabulary they are typed with:
 //! desk-core's pages, widgets, fields, redactions, actions, roles and search keys, and desk-app's
 //! error codes and sources. So a name renamed in Rust is a type error in the window.
+//!
+//! Records cross as desk-core's own types ([`desk_core::record`]: `Customer`, `Account`, `Card`,
+//! `Transaction`, `Ticket`, `Message`), inside [`SourcedDto`] and [`PageOf`], with no copy of
+//! their own here: what desk-app returns is already the agent's redacted view (the server's
+//! answer, or the cache's guarded copy of one), and the window's types of them are derived from
+//! the same declaration (desk-core's `ts` feature; [`tests`] writes them).
 
 use std::collections::BTreeMap;
 
@@ -156,13 +162,12 @@ pub struct SourcedDto<T: TS> {
     pub value: T,
 }
 
-impl<T: TS> SourcedDto<T> {
-    /// Converts `sourced`'s value with `into`.
-    pub fn from<V>(sourced: desk_app::Sourced<V>, into: impl FnOnce(V) -> T) -> Self {
+impl<T: TS, V: Into<T>> From<desk_app::Sourced<V>> for SourcedDto<T> {
+    fn from(sourced: desk_app::Sourced<V>) -> Self {
         Self {
             source: sourced.source,
             as_of: sourced.as_of,
-            value: into(sourced.value),
+            value: sourced.value.into(),
         }
     }
 }
@@ -178,205 +183,32 @@ pub struct PageOf<T: TS> {
     pub next_cursor: Option<String>,
 }
 
-impl<T: TS> PageOf<T> {
-    /// Converts a page of records.
-    pub fn from<V>(page: desk_app::RecordPage<V>, into: impl Fn(V) -> T) -> Self {
+impl<T: TS> From<desk_app::RecordPage<T>> for PageOf<T> {
+    fn from(page: desk_app::RecordPage<T>) -> Self {
         Self {
-            items: page.items.into_iter().map(into).collect(),
+            items: page.items,
             next_cursor: page.next_cursor,
         }
     }
 }
 
-/// A customer as the agent may see them: a field absent here was never sent by the server.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct CustomerDto {
-    #[ts(type = "number")]
-    pub id: i64,
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub date_of_birth: Option<String>,
-    pub address: Option<String>,
-    pub tier: Option<String>,
-    pub status: Option<String>,
-    pub created_at: Option<String>,
-    /// `null` when the agent may not see accounts.
-    pub accounts: Option<Vec<AccountDto>>,
-}
+#[cfg(test)]
+mod tests {
+    //! The window's types of the records, written beside the DTOs' when `cargo test -p
+    //! support-desk` runs (the DTOs' own are written by `#[ts(export)]`).
 
-/// An account.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct AccountDto {
-    #[ts(type = "number")]
-    pub id: i64,
-    pub number: Option<String>,
-    pub currency: Option<String>,
-    /// Minor units.
-    #[ts(type = "number | null")]
-    pub balance: Option<i64>,
-    pub status: Option<String>,
-    pub opened_at: Option<String>,
-    /// `null` when the agent may not see cards.
-    pub cards: Option<Vec<CardDto>>,
-}
+    use desk_core::record::{Customer, Message, Ticket, Transaction};
+    use ts_rs::{Config, TS};
 
-/// A payment card.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct CardDto {
-    #[ts(type = "number")]
-    pub id: i64,
-    pub number: Option<String>,
-    pub brand: Option<String>,
-    pub expiry: Option<String>,
-    pub status: Option<String>,
-}
-
-/// A transaction.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct TransactionDto {
-    #[ts(type = "number")]
-    pub id: i64,
-    #[ts(type = "number")]
-    pub account_id: i64,
-    pub time: Option<String>,
-    /// Minor units; negative when money left the account.
-    #[ts(type = "number | null")]
-    pub amount: Option<i64>,
-    pub currency: Option<String>,
-    pub merchant: Option<String>,
-    pub status: Option<String>,
-    pub card_number: Option<String>,
-    pub ip_address: Option<String>,
-    pub description: Option<String>,
-}
-
-/// A ticket, with its messages when one ticket was opened.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct TicketDto {
-    #[ts(type = "number")]
-    pub id: i64,
-    #[ts(type = "number")]
-    pub customer_id: i64,
-    pub subject: Option<String>,
-    pub status: Option<String>,
-    pub priority: Option<String>,
-    pub created_at: Option<String>,
-    pub updated_at: Option<String>,
-    pub messages: Option<Vec<MessageDto>>,
-}
-
-/// A message on a ticket; server text, shown as text only.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct MessageDto {
-    #[ts(type = "number")]
-    pub id: i64,
-    /// An agents' internal note.
-    pub internal: bool,
-    pub author: Option<String>,
-    pub time: Option<String>,
-    pub body: Option<String>,
-}
-
-impl From<desk_core::record::Customer> for CustomerDto {
-    fn from(c: desk_core::record::Customer) -> Self {
-        Self {
-            id: c.id,
-            name: c.name,
-            email: c.email,
-            phone: c.phone,
-            date_of_birth: c.date_of_birth,
-            address: c.address,
-            tier: c.tier,
-            status: c.status,
-            created_at: c.created_at,
-            accounts: c
-                .accounts
-                .map(|a| a.into_iter().map(AccountDto::from).collect()),
-        }
-    }
-}
-
-impl From<desk_core::record::Account> for AccountDto {
-    fn from(a: desk_core::record::Account) -> Self {
-        Self {
-            id: a.id,
-            number: a.number,
-            currency: a.currency,
-            balance: a.balance,
-            status: a.status,
-            opened_at: a.opened_at,
-            cards: a.cards.map(|c| c.into_iter().map(CardDto::from).collect()),
-        }
-    }
-}
-
-impl From<desk_core::record::Card> for CardDto {
-    fn from(c: desk_core::record::Card) -> Self {
-        Self {
-            id: c.id,
-            number: c.number,
-            brand: c.brand,
-            expiry: c.expiry,
-            status: c.status,
-        }
-    }
-}
-
-impl From<desk_core::record::Transaction> for TransactionDto {
-    fn from(t: desk_core::record::Transaction) -> Self {
-        Self {
-            id: t.id,
-            account_id: t.account_id,
-            time: t.time,
-            amount: t.amount,
-            currency: t.currency,
-            merchant: t.merchant,
-            status: t.status,
-            card_number: t.card_number,
-            ip_address: t.ip_address,
-            description: t.description,
-        }
-    }
-}
-
-impl From<desk_core::record::Ticket> for TicketDto {
-    fn from(t: desk_core::record::Ticket) -> Self {
-        Self {
-            id: t.id,
-            customer_id: t.customer_id,
-            subject: t.subject,
-            status: t.status,
-            priority: t.priority,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-            messages: t
-                .messages
-                .map(|m| m.into_iter().map(MessageDto::from).collect()),
-        }
-    }
-}
-
-impl From<desk_core::record::Message> for MessageDto {
-    fn from(m: desk_core::record::Message) -> Self {
-        Self {
-            id: m.id,
-            internal: m.internal,
-            author: m.author,
-            time: m.time,
-            body: m.body,
-        }
+    /// Writes `Customer.ts`, `Transaction.ts`, `Ticket.ts`, `Message.ts` and the records they
+    /// hold (`Account.ts`, `Card.ts`) into `TS_RS_EXPORT_DIR`, as `#[ts(export)]` would: the
+    /// records are declared in desk-core, which exports nothing itself.
+    #[test]
+    fn export_bindings_records() {
+        let cfg = Config::from_env();
+        Customer::export_all(&cfg).expect("Customer.ts");
+        Transaction::export_all(&cfg).expect("Transaction.ts");
+        Ticket::export_all(&cfg).expect("Ticket.ts");
+        Message::export_all(&cfg).expect("Message.ts");
     }
 }

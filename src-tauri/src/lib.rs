@@ -1,16 +1,15 @@
 //! The Support Desk window: a thin shell over `desk-app`.
 //!
 //! Each command extracts state, calls one `desk-app` function, and converts the result into a DTO
-//! of [`dto`]; nothing else happens here. Only this crate knows the IPC format. No command returns
-//! a token, a key or an unredacted record.
+//! of [`dto`]; nothing else happens here. Only this crate knows the IPC format. Records cross as
+//! desk-core's redacted types, as desk-app returns them: the server's view for the agent's role,
+//! or the cache's guarded copy of one. No command returns a token, a key or an unredacted record.
 
 pub mod dto;
 
 use desk_app::App;
-use dto::{
-    AgentDto, AppStatusDto, CustomerDto, ErrorDto, PageOf, PolicyDto, SourcedDto, TicketDto,
-    TransactionDto,
-};
+use desk_core::record::{Customer, Message, Ticket, Transaction};
+use dto::{AgentDto, AppStatusDto, ErrorDto, PageOf, PolicyDto, SourcedDto};
 use tauri::Manager;
 use tauri::ipc::Channel;
 use tokio::sync::Notify;
@@ -99,12 +98,9 @@ async fn search_customers(
     shell: tauri::State<'_, Shell>,
     text: String,
     cursor: Option<String>,
-) -> Result<SourcedDto<PageOf<CustomerDto>>, ErrorDto> {
+) -> Result<SourcedDto<PageOf<Customer>>, ErrorDto> {
     let app = shell.app.as_ref().map_err(Clone::clone)?;
-    let found = app.search(&text, cursor.as_deref()).await?;
-    Ok(SourcedDto::from(found, |p| {
-        PageOf::from(p, CustomerDto::from)
-    }))
+    Ok(app.search(&text, cursor.as_deref()).await?.into())
 }
 
 /// One customer with the accounts and cards the agent may see.
@@ -113,9 +109,9 @@ async fn search_customers(
 async fn open_customer(
     shell: tauri::State<'_, Shell>,
     id: i64,
-) -> Result<SourcedDto<CustomerDto>, ErrorDto> {
+) -> Result<SourcedDto<Customer>, ErrorDto> {
     let app = shell.app.as_ref().map_err(Clone::clone)?;
-    Ok(SourcedDto::from(app.customer(id).await?, CustomerDto::from))
+    Ok(app.customer(id).await?.into())
 }
 
 /// A page of a customer's transactions, newest first.
@@ -130,7 +126,7 @@ async fn list_transactions(
     status: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
-) -> Result<SourcedDto<PageOf<TransactionDto>>, ErrorDto> {
+) -> Result<SourcedDto<PageOf<Transaction>>, ErrorDto> {
     let app = shell.app.as_ref().map_err(Clone::clone)?;
     let query = desk_app::TransactionQuery {
         from,
@@ -139,10 +135,7 @@ async fn list_transactions(
         limit,
         cursor,
     };
-    let page = app.transactions(customer_id, &query).await?;
-    Ok(SourcedDto::from(page, |p| {
-        PageOf::from(p, TransactionDto::from)
-    }))
+    Ok(app.transactions(customer_id, &query).await?.into())
 }
 
 /// A page of a customer's tickets, most recently updated first.
@@ -152,10 +145,9 @@ async fn list_tickets(
     shell: tauri::State<'_, Shell>,
     customer_id: i64,
     cursor: Option<String>,
-) -> Result<SourcedDto<PageOf<TicketDto>>, ErrorDto> {
+) -> Result<SourcedDto<PageOf<Ticket>>, ErrorDto> {
     let app = shell.app.as_ref().map_err(Clone::clone)?;
-    let page = app.tickets(customer_id, cursor.as_deref()).await?;
-    Ok(SourcedDto::from(page, |p| PageOf::from(p, TicketDto::from)))
+    Ok(app.tickets(customer_id, cursor.as_deref()).await?.into())
 }
 
 /// One ticket with the messages the agent may see.
@@ -164,9 +156,9 @@ async fn list_tickets(
 async fn open_ticket(
     shell: tauri::State<'_, Shell>,
     id: i64,
-) -> Result<SourcedDto<TicketDto>, ErrorDto> {
+) -> Result<SourcedDto<Ticket>, ErrorDto> {
     let app = shell.app.as_ref().map_err(Clone::clone)?;
-    Ok(SourcedDto::from(app.ticket(id).await?, TicketDto::from))
+    Ok(app.ticket(id).await?.into())
 }
 
 /// Sends a reply (or, with `internal`, an agents' note) on ticket `id`.
@@ -177,9 +169,9 @@ async fn reply_to_ticket(
     id: i64,
     body: String,
     internal: bool,
-) -> Result<dto::MessageDto, ErrorDto> {
+) -> Result<Message, ErrorDto> {
     let app = shell.app.as_ref().map_err(Clone::clone)?;
-    Ok(app.reply(id, &body, internal).await?.into())
+    Ok(app.reply(id, &body, internal).await?)
 }
 
 /// Whether desk-server answers; the window asks while it shows cached data, to refresh once

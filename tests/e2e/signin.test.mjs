@@ -144,7 +144,7 @@ describe('the app window', () => {
     const customer = answer.value.value;
     assert.equal(customer.id, 1);
     assert.match(customer.email, /@example\./, 'agent_l2 sees the e-mail address whole');
-    assert.match(customer.dateOfBirth, /^\d{4}$/, 'and only the year of birth');
+    assert.match(customer.date_of_birth, /^\d{4}$/, 'and only the year of birth');
     for (const card of customer.accounts.flatMap((a) => a.cards ?? [])) {
       assert.match(card.number, /^•••• \d{4}$/, 'never a whole card number');
     }

@@ -2,30 +2,37 @@
 // never talks to the network itself.
 import { Channel, invoke } from '@tauri-apps/api/core';
 
+import type { Account } from './generated/Account';
 import type { AgentDto } from './generated/AgentDto';
 import type { AppStatusDto } from './generated/AppStatusDto';
+import type { Card } from './generated/Card';
+import type { Customer } from './generated/Customer';
 import type { ErrorCode } from './generated/ErrorCode';
 import type { ErrorDto } from './generated/ErrorDto';
-import type { CustomerDto } from './generated/CustomerDto';
-import type { MessageDto } from './generated/MessageDto';
+import type { Message } from './generated/Message';
 import type { PageOf } from './generated/PageOf';
 import type { PolicyDto } from './generated/PolicyDto';
 import type { SourcedDto } from './generated/SourcedDto';
-import type { TicketDto } from './generated/TicketDto';
-import type { TransactionDto } from './generated/TransactionDto';
+import type { Ticket } from './generated/Ticket';
+import type { Transaction } from './generated/Transaction';
 
+// The records are desk-core's own types, as the server redacted them for the agent's role (or as
+// the cache kept them): members named as in the JSON (`date_of_birth`), a field the role may not
+// see absent (`undefined`), never `null`.
 export type {
+  Account,
   AgentDto,
   AppStatusDto,
-  CustomerDto,
+  Card,
+  Customer,
   ErrorCode,
   ErrorDto,
-  MessageDto,
+  Message,
   PageOf,
   PolicyDto,
   SourcedDto,
-  TicketDto,
-  TransactionDto,
+  Ticket,
+  Transaction,
 };
 
 /** Which transactions to list. */
@@ -108,12 +115,12 @@ export const api = {
   },
   /** Customers matching `text`; offline, the cached ones (`source` says which). */
   searchCustomers: (text: string, cursor?: string) =>
-    call<SourcedDto<PageOf<CustomerDto>>>('search_customers', { text, cursor: cursor ?? null }),
+    call<SourcedDto<PageOf<Customer>>>('search_customers', { text, cursor: cursor ?? null }),
   /** One customer as the agent may see them. */
-  openCustomer: (id: number) => call<SourcedDto<CustomerDto>>('open_customer', { id }),
+  openCustomer: (id: number) => call<SourcedDto<Customer>>('open_customer', { id }),
   /** A page of a customer's transactions, newest first. */
   listTransactions: (customerId: number, query: TransactionQuery = {}) =>
-    call<SourcedDto<PageOf<TransactionDto>>>('list_transactions', {
+    call<SourcedDto<PageOf<Transaction>>>('list_transactions', {
       customerId,
       from: query.from ?? null,
       to: query.to ?? null,
@@ -123,12 +130,12 @@ export const api = {
     }),
   /** A page of a customer's tickets, most recently updated first. */
   listTickets: (customerId: number, cursor?: string) =>
-    call<SourcedDto<PageOf<TicketDto>>>('list_tickets', { customerId, cursor: cursor ?? null }),
+    call<SourcedDto<PageOf<Ticket>>>('list_tickets', { customerId, cursor: cursor ?? null }),
   /** One ticket with the messages the agent may see. */
-  openTicket: (id: number) => call<SourcedDto<TicketDto>>('open_ticket', { id }),
+  openTicket: (id: number) => call<SourcedDto<Ticket>>('open_ticket', { id }),
   /** Replies to the customer (or adds an internal note) on a ticket; needs the server. */
   replyToTicket: (id: number, body: string, internal: boolean) =>
-    call<MessageDto>('reply_to_ticket', { id, body, internal }),
+    call<Message>('reply_to_ticket', { id, body, internal }),
   /** Whether the server answers; asked while the window shows cached data. Reads no record. */
   serverReachable: () => call<boolean>('server_reachable'),
 };

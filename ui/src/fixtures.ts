@@ -2,22 +2,18 @@
 // policy with the given customer layout, and an `Api` answering from memory.
 import { vi } from 'vitest';
 
-import { type Api, CommandError, type PolicyDto } from './api';
+import { type Api, CommandError, type Customer, type PolicyDto } from './api';
 import type { Widget } from './generated/Widget';
 
 export const status = { version: '0.1.0', issuer: 'https://login.example.com/oauth2/default', signedIn: false };
 export const agent = { subject: 'agent2', name: 'Sam Tier-Two', email: null, roles: ['support-tier2'] };
-export const customer = (id: number) => ({
+// A search result: what the role does not see, or the search does not carry, is absent.
+export const customer = (id: number): Customer => ({
   id,
   name: 'Ada Lovelace',
   email: 'a•••@example.com',
-  phone: null,
-  dateOfBirth: null,
-  address: null,
   tier: 'plus',
   status: 'active',
-  createdAt: null,
-  accounts: null,
 });
 export const policy = (version: number, customer: Widget[]): PolicyDto => ({
   version,

@@ -18,8 +18,8 @@ export const REDACTION_NOTES: Record<Redaction, string | null> = {
 };
 
 /** `minor` units of `currency` as a person reads them (`−€12.50`). */
-export function formatAmount(minor: number | null, currency: string | null): string {
-  if (minor === null) return '';
+export function formatAmount(minor: number | undefined, currency: string | undefined): string {
+  if (minor === undefined) return '';
   const value = minor / 100;
   if (!currency) return value.toFixed(2);
   try {
@@ -30,7 +30,7 @@ export function formatAmount(minor: number | null, currency: string | null): str
 }
 
 /** An ISO date or time as a short local date (and time when there is one). */
-export function formatTime(iso: string | null): string {
+export function formatTime(iso: string | undefined): string {
   if (!iso) return '';
   if (/^\d{4}$/.test(iso)) return iso;
   const date = new Date(iso);
@@ -46,7 +46,7 @@ export function formatTime(iso: string | null): string {
  * shown as markers (`showText`), and the value isolated (`dir="auto"`), so a right-to-left
  * value does not reorder what stands beside it.
  */
-export function fieldValue(field: Field, value: string | null, redactions: PolicyDto['fields']): HTMLElement {
+export function fieldValue(field: Field, value: string | undefined, redactions: PolicyDto['fields']): HTMLElement {
   const span = document.createElement('span');
   span.dir = 'auto';
   span.append(showText(value ?? ''));

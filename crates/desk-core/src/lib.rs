@@ -158,6 +158,75 @@ mod ts {
         assert_union(Redaction::ALL, Redaction::as_str);
     }
 
+    /// The members of a TypeScript object type `{ a: T, b?: U, }`, each with whether it is
+    /// optional and its type; doc comments left out.
+    fn object_members(inline: &str) -> Vec<(String, bool, String)> {
+        let mut text = String::new();
+        let mut rest = inline;
+        while let Some(start) = rest.find("/**") {
+            text.push_str(&rest[..start]);
+            let end = rest[start..].find("*/").expect("a closed comment");
+            rest = &rest[start + end + 2..];
+        }
+        text.push_str(rest);
+        let body = text
+            .trim()
+            .strip_prefix('{')
+            .and_then(|b| b.strip_suffix('}'));
+        let body = body.unwrap_or_else(|| panic!("`{inline}` is not an object type"));
+        body.split(',')
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(|member| {
+                let (name, ty) = member.split_once(':').expect("`name: type`");
+                let (name, optional) = match name.trim().strip_suffix('?') {
+                    Some(name) => (name, true),
+                    None => (name.trim(), false),
+                };
+                (name.to_owned(), optional, ty.trim().to_owned())
+            })
+            .collect()
+    }
+
+    /// `R`'s TypeScript type has the members its JSON has: the keys required, every catalogue
+    /// field and nested list optional and never `null` (absent fields are left out of the JSON),
+    /// integers as `number` (what JSON gives the window; `TS_RS_LARGE_INT` in
+    /// `.cargo/config.toml`, which cargo sets for the tests too).
+    fn assert_record<R: record::Record + ts_rs::TS + serde::Serialize>() {
+        let cfg = ts_rs::Config::from_env();
+        let members = object_members(&R::inline(&cfg));
+        let filled: R = record::filled(|f| record::sample(f, "x")).expect("every field");
+        let json = serde_json::to_value(&filled).unwrap();
+        let mut expected: Vec<String> = json.as_object().unwrap().keys().cloned().collect();
+        expected.extend(R::NESTED.iter().map(|n| n.to_string()));
+        let mut names: Vec<String> = members.iter().map(|(n, _, _)| n.clone()).collect();
+        expected.sort();
+        names.sort();
+        assert_eq!(names, expected, "{}", R::KIND);
+        for (name, optional, ty) in &members {
+            let key = R::KEYS.contains(&name.as_str());
+            assert_eq!(*optional, !key, "{}.{name}: `{ty}`", R::KIND);
+            assert!(!ty.contains("null"), "{}.{name}: `{ty}`", R::KIND);
+            assert!(!ty.contains("bigint"), "{}.{name}: `{ty}`", R::KIND);
+        }
+    }
+
+    #[test]
+    fn each_record_type_has_its_keys_required_and_its_fields_optional() {
+        assert_record::<record::Customer>();
+        assert_record::<record::Account>();
+        assert_record::<record::Card>();
+        assert_record::<record::Transaction>();
+        assert_record::<record::Ticket>();
+        assert_record::<record::Message>();
+        let amount = object_members(&<record::Transaction as ts_rs::TS>::inline(
+            &ts_rs::Config::from_env(),
+        ))
+        .into_iter()
+        .find(|(name, _, _)| name == "amount");
+        assert_eq!(amount, Some(("amount".into(), true, "number".into())));
+    }
+
     #[test]
     fn a_union_that_is_not_of_names_is_refused() {
         let refused = std::panic::catch_unwind(union_names::<u8>);

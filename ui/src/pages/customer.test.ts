@@ -24,6 +24,22 @@ describe('customer page', () => {
     expect(root.querySelector('img')).toBeNull();
   });
 
+  it('leaves out the members the record does not carry, rather than showing them empty', async () => {
+    // Absent, as the server leaves out what the role may not see: no date of birth, no address,
+    // no balance.
+    const { customer } = await import('./fixtures');
+    const { balance: _, ...account } = customer.accounts![0]!;
+    const ctx = context(policy([], ['customer.contact', 'customer.accounts']), {
+      openCustomer: vi.fn(async () => ({ source: 'server' as const, asOf: 0, value: { ...customer, accounts: [account] } })),
+    });
+    await renderCustomer(root, 7, ctx);
+    const terms = [...root.querySelectorAll('[data-widget="customer.contact"] dt')].map((t) => t.textContent);
+    expect(terms).toEqual(['E-mail', 'Phone']);
+    const item = root.querySelector('[data-widget="customer.accounts"] li')!;
+    expect(item.textContent).toBe('•••• 1234 · open');
+    expect(root.textContent).not.toMatch(/NaN|undefined|null/);
+  });
+
   it('fetches transactions and tickets when their widgets are granted', async () => {
     const ctx = context(policy([], ['customer.recent_transactions', 'customer.open_tickets']));
     await renderCustomer(root, 7, ctx);

@@ -2,14 +2,14 @@
 // order, through `CUSTOMER_WIDGETS`, a registry with one renderer for every customer widget of
 // desk-core (a widget added or renamed there is a type error here). Transactions and tickets are
 // fetched only when their widget is in the layout.
-import type { CustomerDto } from '../api';
+import type { Customer } from '../api';
 import { el } from '../dom';
 import { fieldValue, formatAmount, formatTime, showText } from '../format';
 import type { Field } from '../generated/Field';
 import { type WidgetOf, widgetsOf } from '../layout';
 import { busy, link, note, type PageContext, problem, widgetFrame } from './context';
 
-type CustomerWidget = (section: HTMLElement, customer: CustomerDto, ctx: PageContext) => void | Promise<void>;
+type CustomerWidget = (section: HTMLElement, customer: Customer, ctx: PageContext) => void | Promise<void>;
 
 /** A term and its value in a description list. */
 function row(label: string, value: Node): HTMLElement {
@@ -31,14 +31,14 @@ export const CUSTOMER_WIDGETS: Record<WidgetOf<'customer'>, CustomerWidget> = {
   },
   'customer.contact': (section, c, ctx) => {
     const dl = el('dl');
-    const fields: [string, Field, string | null][] = [
+    const fields: [string, Field, string | undefined][] = [
       ['E-mail', 'customer.email', c.email],
       ['Phone', 'customer.phone', c.phone],
-      ['Born', 'customer.date_of_birth', c.dateOfBirth],
+      ['Born', 'customer.date_of_birth', c.date_of_birth],
       ['Address', 'customer.address', c.address],
     ];
     for (const [label, field, value] of fields) {
-      if (value !== null) dl.append(row(label, fieldValue(field, value, ctx.policy.fields)));
+      if (value !== undefined) dl.append(row(label, fieldValue(field, value, ctx.policy.fields)));
     }
     section.append(dl);
   },
@@ -47,7 +47,7 @@ export const CUSTOMER_WIDGETS: Record<WidgetOf<'customer'>, CustomerWidget> = {
       const item = el('li');
       // Restricted values such as the account number are never kept offline.
       item.append(a.number ? fieldValue('account.number', a.number, ctx.policy.fields) : 'Account');
-      if (a.balance !== null) item.append(' · ', showText(formatAmount(a.balance, a.currency)));
+      if (a.balance !== undefined) item.append(' · ', showText(formatAmount(a.balance, a.currency)));
       if (a.status) item.append(showText(` · ${a.status}`));
       return item;
     });
@@ -67,7 +67,7 @@ export const CUSTOMER_WIDGETS: Record<WidgetOf<'customer'>, CustomerWidget> = {
 };
 
 /** The latest ten transactions, and a link to all of them when the layout has that page. */
-async function recentTransactions(section: HTMLElement, c: CustomerDto, ctx: PageContext): Promise<void> {
+async function recentTransactions(section: HTMLElement, c: Customer, ctx: PageContext): Promise<void> {
   const answer = await ctx.api.listTransactions(c.id, { limit: 10 });
   ctx.sourced(answer);
   const table = el('table');
@@ -93,7 +93,7 @@ async function recentTransactions(section: HTMLElement, c: CustomerDto, ctx: Pag
 }
 
 /** The tickets not closed, and a link to all of them when the layout has that page. */
-async function openTickets(section: HTMLElement, c: CustomerDto, ctx: PageContext): Promise<void> {
+async function openTickets(section: HTMLElement, c: Customer, ctx: PageContext): Promise<void> {
   const answer = await ctx.api.listTickets(c.id);
   ctx.sourced(answer);
   const open = answer.value.items.filter((t) => t.status !== 'closed');
@@ -116,7 +116,7 @@ export async function renderCustomer(root: HTMLElement, id: number, ctx: PageCon
     root.replaceChildren(note('Your role shows nothing of a customer.'));
     return;
   }
-  let customer: CustomerDto;
+  let customer: Customer;
   try {
     const answer = await busy(root, ctx.api.openCustomer(id));
     ctx.sourced(answer);

@@ -2,20 +2,18 @@
 // context whose commands answer from memory.
 import { vi } from 'vitest';
 
-import type { Api, CustomerDto, PolicyDto } from '../api';
+import type { Api, Customer, PolicyDto } from '../api';
 import type { Widget } from '../generated/Widget';
 import type { PageContext } from './context';
 
-export const customer: CustomerDto = {
+// The date of birth, address and opening dates are absent: the role does not see them.
+export const customer: Customer = {
   id: 7,
   name: 'Ada <img src=x onerror=alert(1)>',
   email: 'a•••@example.com',
   phone: '•••23',
-  dateOfBirth: null,
-  address: null,
   tier: 'plus',
   status: 'active',
-  createdAt: null,
   accounts: [
     {
       id: 71,
@@ -23,8 +21,7 @@ export const customer: CustomerDto = {
       currency: 'EUR',
       balance: -1250,
       status: 'open',
-      openedAt: null,
-      cards: [{ id: 711, number: '•••• 9999', brand: 'Visa', expiry: null, status: 'active' }],
+      cards: [{ id: 711, number: '•••• 9999', brand: 'Visa', status: 'active' }],
     },
   ],
 };

@@ -1,5 +1,6 @@
 // The search page: the search field (as-you-type, keyboard first) and the matching customers,
 // each as the layout grants them.
+import type { Customer } from '../api';
 import { el } from '../dom';
 import { fieldValue } from '../format';
 import type { SearchKey } from '../generated/SearchKey';
@@ -50,7 +51,7 @@ export function renderSearch(root: HTMLElement, ctx: PageContext): void {
 }
 
 /** One customer of the results, opened on click. */
-function resultItem(c: { id: number; name: string | null; email: string | null }, ctx: PageContext): HTMLElement {
+function resultItem(c: Pick<Customer, 'id' | 'name' | 'email'>, ctx: PageContext): HTMLElement {
   const item = el(
     'li',
     {},

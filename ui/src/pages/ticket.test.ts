@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-import type { Api, PolicyDto } from '../api';
+import type { Api, PolicyDto, Ticket } from '../api';
 import type { Widget } from '../generated/Widget';
 import { context, policy, wait } from './fixtures';
 import { forgetDrafts } from './reply';
@@ -13,17 +13,16 @@ beforeEach(() => {
 });
 
 describe('ticket page', () => {
-  const ticket = {
+  const ticket: Ticket = {
     id: 11,
-    customerId: 7,
+    customer_id: 7,
     subject: 'Card charged twice',
     status: 'open',
     priority: 'high',
-    createdAt: '2026-10-01T10:00:00Z',
-    updatedAt: null,
+    created_at: '2026-10-01T10:00:00Z',
     messages: [
-      { id: 1, internal: false, author: 'Ada', time: null, body: '<img src=x onerror=alert(1)>' },
-      { id: 2, internal: true, author: 'agent-2', time: null, body: 'Checked with fraud team' },
+      { id: 1, internal: false, author: 'Ada', body: '<img src=x onerror=alert(1)>' },
+      { id: 2, internal: true, author: 'agent-2', body: 'Checked with fraud team' },
     ],
   };
   const ticketPolicy = (widgets: Widget[]): PolicyDto => ({
@@ -47,8 +46,8 @@ describe('ticket page', () => {
       ...ticket,
       subject: 'Refund\u200B please',
       messages: [
-        { id: 3, internal: false, author: 'Ada\u2067', time: null, body: 'See invoice\u202Efdp.exe\nthanks\uFEFF' },
-        { id: 4, internal: false, author: 'Ada', time: null, body: 'مرحبا، أريد استرداد المبلغ' },
+        { id: 3, internal: false, author: 'Ada\u2067', body: 'See invoice\u202Efdp.exe\nthanks\uFEFF' },
+        { id: 4, internal: false, author: 'Ada', body: 'مرحبا، أريد استرداد المبلغ' },
       ],
     };
     const ctx = context(ticketPolicy(['ticket.messages']), {
@@ -71,7 +70,7 @@ describe('ticket page', () => {
   });
 
   it('offers the reply box when granted, with internal notes only when those are', async () => {
-    const replyToTicket = vi.fn(async () => ticket.messages[0]);
+    const replyToTicket = vi.fn(async () => ticket.messages?.[0]);
     const ctx = context(ticketPolicy(['ticket.messages', 'ticket.internal_notes', 'ticket.reply']), {
       openTicket: vi.fn(async () => ({ source: 'server', asOf: 0, value: ticket })),
       replyToTicket,
@@ -87,7 +86,7 @@ describe('ticket page', () => {
   });
 
   it('keeps an unsent reply when the page is drawn again, and forgets it once sent', async () => {
-    const replyToTicket = vi.fn(async () => ticket.messages[0]);
+    const replyToTicket = vi.fn(async () => ticket.messages?.[0]);
     const ctx = context(ticketPolicy(['ticket.messages', 'ticket.internal_notes', 'ticket.reply']), {
       openTicket: vi.fn(async (id: number) => ({ source: 'server', asOf: 0, value: { ...ticket, id } })),
       replyToTicket,

@@ -2,16 +2,16 @@
 // as the layout grants it, through `TICKET_WIDGETS`, a registry with one renderer for every
 // ticket widget of desk-core. Message bodies are server text: shown as text only, each isolated
 // in its own direction.
-import type { MessageDto, TicketDto } from '../api';
+import type { Message, Ticket } from '../api';
 import { el } from '../dom';
 import { formatTime } from '../format';
 import { type WidgetOf, widgetsOf } from '../layout';
 import { busy, link, note, type PageContext, problem, widgetFrame } from './context';
 import { replyBox } from './reply';
 
-type TicketWidget = (section: HTMLElement, ticket: TicketDto, widgets: readonly WidgetOf<'ticket'>[], ctx: PageContext) => void;
+type TicketWidget = (section: HTMLElement, ticket: Ticket, widgets: readonly WidgetOf<'ticket'>[], ctx: PageContext) => void;
 
-function messageItem(m: MessageDto): HTMLElement {
+function messageItem(m: Message): HTMLElement {
   const meta = el('p', {
     text: `${m.internal ? 'Internal note · ' : ''}${m.author ?? ''} · ${formatTime(m.time)}`,
     className: 'muted',
@@ -26,7 +26,7 @@ function messageItem(m: MessageDto): HTMLElement {
 }
 
 /** The ticket's messages, the customer's conversation or the internal notes. */
-function messages(ticket: TicketDto, internal: boolean): HTMLElement {
+function messages(ticket: Ticket, internal: boolean): HTMLElement {
   const shown = (ticket.messages ?? []).filter((m) => m.internal === internal);
   return el('ol', { className: 'messages' }, ...shown.map(messageItem));
 }
@@ -49,7 +49,7 @@ export const TICKET_WIDGETS: Record<WidgetOf<'ticket'>, TicketWidget> = {
 export async function renderTicket(root: HTMLElement, id: number, ctx: PageContext): Promise<void> {
   const widgets = widgetsOf(ctx.policy, 'ticket').filter((w) => w in TICKET_WIDGETS);
   root.replaceChildren(note('Loading the ticket…'));
-  let ticket: TicketDto;
+  let ticket: Ticket;
   try {
     const answer = await busy(root, ctx.api.openTicket(id));
     ctx.sourced(answer);
@@ -60,13 +60,13 @@ export async function renderTicket(root: HTMLElement, id: number, ctx: PageConte
   }
   const heading = el('h2', { text: ticket.subject ?? `Ticket ${ticket.id}` });
   heading.tabIndex = -1;
-  const meta = note(`${ticket.status ?? ''} · ${ticket.priority ?? ''} · opened ${formatTime(ticket.createdAt)}`);
+  const meta = note(`${ticket.status ?? ''} · ${ticket.priority ?? ''} · opened ${formatTime(ticket.created_at)}`);
   const sections = widgets.map((w) => {
     const section = widgetFrame(w);
     TICKET_WIDGETS[w](section, ticket, widgets, ctx);
     return section;
   });
-  const customer = link('Customer page', () => ctx.openCustomer(ticket.customerId), 'ticket-customer');
+  const customer = link('Customer page', () => ctx.openCustomer(ticket.customer_id), 'ticket-customer');
   root.replaceChildren(heading, meta, customer, ...sections);
   if (!root.contains(document.activeElement)) heading.focus({ preventScroll: true });
 }

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-import type { Api, PolicyDto } from '../api';
+import type { Api, PolicyDto, Ticket } from '../api';
 import type { Widget } from '../generated/Widget';
 import { renderCustomer } from './customer';
 import { context, policy, wait } from './fixtures';
@@ -13,15 +13,14 @@ beforeEach(() => {
 });
 
 describe('tickets page', () => {
-  const ticket = (id: number, status: string) => ({
+  const ticket = (id: number, status: string): Ticket => ({
     id,
-    customerId: 7,
+    customer_id: 7,
     subject: `Subject ${id} <b>bold</b>`,
     status,
     priority: 'normal',
-    createdAt: '2026-10-01T10:00:00Z',
-    updatedAt: '2026-10-02T10:00:00Z',
-    messages: null,
+    created_at: '2026-10-01T10:00:00Z',
+    updated_at: '2026-10-02T10:00:00Z',
   });
   const ticketsPolicy = (widgets: Widget[]): PolicyDto => ({
     ...policy([], []),

@@ -1,13 +1,13 @@
 // The tickets page: every ticket of a customer (`tickets.list`), most recently updated first,
 // with a status filter and, when the customer has more than a page of tickets, a button for the
 // next page (by cursor).
-import type { TicketDto } from '../api';
+import type { Ticket } from '../api';
 import { el } from '../dom';
 import { formatTime } from '../format';
 import { widgetsOf } from '../layout';
 import { busy, link, note, type PageContext, problem, widgetFrame } from './context';
 
-const TICKET_FILTERS: [string, string, (status: string | null) => boolean][] = [
+const TICKET_FILTERS: [string, string, (status: string | undefined) => boolean][] = [
   ['open', 'Not closed', (st) => st !== 'closed'],
   ['closed', 'Closed', (st) => st === 'closed'],
   ['all', 'All', () => true],
@@ -24,7 +24,7 @@ function filterSelect(): HTMLSelectElement {
   return filter;
 }
 
-function ticketRow(t: TicketDto, ctx: PageContext): HTMLElement {
+function ticketRow(t: Ticket, ctx: PageContext): HTMLElement {
   const subject = link(t.subject ?? `Ticket ${t.id}`, () => ctx.openTicket(t.id));
   subject.dataset.ticket = String(t.id);
   return el(
@@ -33,8 +33,8 @@ function ticketRow(t: TicketDto, ctx: PageContext): HTMLElement {
     el('td', {}, subject),
     el('td', { text: t.status ?? '' }),
     el('td', { text: t.priority ?? '' }),
-    el('td', { text: formatTime(t.createdAt) }),
-    el('td', { text: formatTime(t.updatedAt) }),
+    el('td', { text: formatTime(t.created_at) }),
+    el('td', { text: formatTime(t.updated_at) }),
   );
 }
 
@@ -61,7 +61,7 @@ export async function renderTickets(root: HTMLElement, customerId: number, ctx: 
   section.append(filter, status, table, more);
   root.replaceChildren(link('Customer page', () => ctx.openCustomer(customerId), 'tickets-customer'), section);
 
-  let tickets: TicketDto[] = [];
+  let tickets: Ticket[] = [];
   let cursor: string | null = null;
   const draw = () => {
     const keep = TICKET_FILTERS.find(([value]) => value === filter.value)?.[2] ?? (() => true);

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-import type { Api, PolicyDto } from '../api';
+import type { Api, PolicyDto, Transaction } from '../api';
 import { ROW_HEIGHT } from '../table';
 import { context, policy, wait } from './fixtures';
 import { renderTransactions } from './transactions';
@@ -12,17 +12,15 @@ beforeEach(() => {
 });
 
 describe('transactions page', () => {
-  const tx = (i: number) => ({
+  const tx = (i: number): Transaction => ({
     id: i,
-    accountId: 71,
+    account_id: 71,
     time: '2026-10-01T10:00:00Z',
     amount: -1250,
     currency: 'EUR',
     merchant: `Shop ${i}`,
     status: 'settled',
-    cardNumber: '•••• 9999',
-    ipAddress: null,
-    description: null,
+    card_number: '•••• 9999',
   });
   const page = (from: number, n: number, next: string | null) => ({
     source: 'server',

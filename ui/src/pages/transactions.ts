@@ -1,7 +1,7 @@
 // The transactions page: a customer's transactions (`transactions.table`), filtered by date
 // range and status, in the windowed table, the next page fetched (by cursor) as the agent nears
 // the end.
-import type { TransactionDto } from '../api';
+import type { Transaction } from '../api';
 import { el } from '../dom';
 import { fieldValue, formatAmount, formatTime } from '../format';
 import { widgetsOf } from '../layout';
@@ -30,7 +30,7 @@ function filters() {
   return { form, from, to, status };
 }
 
-function columns(ctx: PageContext): Column<TransactionDto>[] {
+function columns(ctx: PageContext): Column<Transaction>[] {
   return [
     { title: 'When', cell: (t) => formatTime(t.time) },
     { title: 'Amount', className: 'amount', cell: (t) => formatAmount(t.amount, t.currency) },
@@ -38,7 +38,7 @@ function columns(ctx: PageContext): Column<TransactionDto>[] {
     { title: 'Status', cell: (t) => t.status ?? '' },
     {
       title: 'Card',
-      cell: (t) => (t.cardNumber ? fieldValue('transaction.card_number', t.cardNumber, ctx.policy.fields) : ''),
+      cell: (t) => (t.card_number ? fieldValue('transaction.card_number', t.card_number, ctx.policy.fields) : ''),
     },
     { title: 'Description', cell: (t) => t.description ?? '' },
   ];
@@ -60,7 +60,7 @@ export async function renderTransactions(root: HTMLElement, customerId: number, 
   let cursor: string | null = null;
   let loading = false;
   let generation = 0;
-  const table = windowedTable<TransactionDto>({
+  const table = windowedTable<Transaction>({
     label: 'Transactions',
     testId: 'transactions-table',
     rowIdPrefix: 'transaction-row',

@@ -209,6 +209,12 @@ macro_rules! record_alt {
 /// Declares a record type: its keys, its catalogue fields (each `member: Type => Field`, held as
 /// `Option<Type>` and absent from JSON when `None`), and its nested lists; and implements
 /// [`Fields`] and [`Record`] for it.
+///
+/// With the `ts` feature the type derives `ts_rs::TS`, the window's type of the record: members
+/// named as the JSON names them, the keys required and every other member optional (`name?:
+/// string`, never `null`: an absent field is left out of the JSON, not sent as `null`), and the
+/// docs written here as its comments. Integers are `number` through `TS_RS_LARGE_INT` in
+/// `.cargo/config.toml` (a macro cannot pick `#[ts(type = "number")]` by a member's type).
 macro_rules! record {
     (
         $(#[$meta:meta])*
@@ -223,21 +229,24 @@ macro_rules! record {
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
         #[serde(deny_unknown_fields)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         pub struct $name {
             $($(#[$kmeta])* pub $key: $kty,)*
             $(
-                #[doc = concat!("See [`Field::", stringify!($field), "`]",
+                #[doc = concat!(" See [`Field::", stringify!($field), "`]",
                     $(" (or [`Field::", stringify!($alt), "`] when `", stringify!($flag), "`)",)?
                     ".")]
                 $(#[doc = $fdoc])*
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 #[cfg_attr(feature = "openapi", schema(value_type = $fty, required = false))]
+                #[cfg_attr(feature = "ts", ts(optional))]
                 pub $member: Option<$fty>,
             )*
             $(
                 $(#[$nmeta])*
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 #[cfg_attr(feature = "openapi", schema(value_type = Vec<$nty>, required = false))]
+                #[cfg_attr(feature = "ts", ts(optional))]
                 pub $nested: Option<Vec<$nty>>,
             )*
         }
