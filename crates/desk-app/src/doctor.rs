@@ -7,7 +7,7 @@ use crate::Config;
 /// The outcome of one check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
-    /// What was checked: `keychain`, `encrypted_storage` or `provider`.
+    /// What was checked: `keychain`, `encrypted_storage`, `provider` or `audit_witness`.
     pub name: &'static str,
     /// Whether it answered as needed.
     pub ok: bool,
@@ -33,7 +33,49 @@ pub(crate) async fn run(config: &Config) -> Doctor {
     let (keychain, storage, provider) =
         tokio::join!(keychain(config), encrypted_storage(), provider(config));
     Doctor {
-        checks: vec![keychain, storage, provider],
+        checks: vec![keychain, storage, provider, audit_witness(config)],
+    }
+}
+
+/// What this client witnessed of the server's audit trail: the newest signed checkpoint its
+/// policies carried, as a line `desk-server audit verify --checkpoint` takes, or what was wrong
+/// with a later one (the trail went back or changed).
+fn audit_witness(config: &Config) -> Check {
+    let check = |ok, detail: String| Check {
+        name: "audit_witness",
+        ok,
+        detail,
+    };
+    let versions = crate::versions::Versions::new(&config.data_dir);
+    let entries = match versions.all_witnessed() {
+        Ok(entries) => entries,
+        Err(e) => return check(false, e.to_string()),
+    };
+    if let Some((_, subject, w)) = entries.iter().find(|(_, _, w)| w.behind.is_some()) {
+        let what = w.behind.as_deref().unwrap_or_default();
+        return check(false, format!("seen while {subject} was signed in: {what}"));
+    }
+    let keys = crate::policy::pinned_keys(config.policy_keys_file.as_deref()).unwrap_or_default();
+    let newest = entries
+        .iter()
+        .filter_map(|(_, _, w)| w.checkpoint.as_deref())
+        .filter_map(|jws| Some((desk_core::signed::verify_checkpoint(jws, &keys).ok()?, jws)))
+        .max_by_key(|(c, _)| c.seq);
+    match newest {
+        None => check(true, "no audit checkpoint seen yet".into()),
+        Some((c, jws)) => {
+            let line = serde_json::json!({
+                "seq": c.seq, "hash": c.hash, "time": c.time, "signed": jws,
+            });
+            check(
+                true,
+                format!(
+                    "the server's audit trail held entry {} at {}; to check it still does, give \
+                     this line to `desk-server audit verify --checkpoint`: {line}",
+                    c.seq, c.time
+                ),
+            )
+        }
     }
 }
 

@@ -222,6 +222,7 @@ impl App {
                 version: policy.version,
                 policy: policy.policy.clone(),
                 layout: policy.layout.clone(),
+                audit_checkpoint: None,
             };
             cache
                 .store_policy(jws, &claims, now())

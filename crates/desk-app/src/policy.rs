@@ -76,6 +76,57 @@ impl From<PolicyClaims> for EffectivePolicy {
     }
 }
 
+/// Compares the audit checkpoint a policy carried with the newest one this client holds for the
+/// agent, and keeps the newer: the client as a witness of the server's trail. A checkpoint behind
+/// the one held (the trail was cut short or rolled back) or unlike it at the same entry (the trail
+/// was rewritten) is logged as an error and recorded, and the one held is kept; the policy itself
+/// is accepted all the same, as its own checks passed and agents must go on working. An auditor
+/// reads what was recorded with `desk doctor` and checks the held checkpoint against the server
+/// with `desk-server audit verify --checkpoint`.
+fn witness(
+    versions: &Versions,
+    identity: &Identity,
+    offered: &str,
+    keys: &[PublicKey],
+) -> Result<(), AppError> {
+    let offered_checkpoint = match signed::verify_checkpoint(offered, keys) {
+        Ok(checkpoint) => checkpoint,
+        Err(e) => {
+            tracing::warn!(error = %e, "the policy's audit checkpoint does not verify; ignored");
+            return Ok(());
+        }
+    };
+    let held = versions.witnessed(&identity.issuer, &identity.subject)?;
+    let held_checkpoint = held
+        .checkpoint
+        .as_deref()
+        .and_then(|jws| signed::verify_checkpoint(jws, keys).ok());
+    let behind = held_checkpoint.as_ref().and_then(|h| {
+        if offered_checkpoint.seq < h.seq {
+            Some(format!(
+                "the server's audit trail went back from entry {} (checkpointed {}) to entry {} \
+                 (checkpointed {}): entries were removed or the trail restored from an older copy",
+                h.seq, h.time, offered_checkpoint.seq, offered_checkpoint.time
+            ))
+        } else if offered_checkpoint.seq == h.seq && offered_checkpoint.hash != h.hash {
+            Some(format!(
+                "the server's audit entry {} changed between the checkpoints of {} and {}: the \
+                 trail was rewritten",
+                h.seq, h.time, offered_checkpoint.time
+            ))
+        } else {
+            None
+        }
+    });
+    match &behind {
+        Some(what) => {
+            tracing::error!(what = %what, "audit trail witness");
+            versions.witness(&identity.issuer, &identity.subject, None, Some(what))
+        }
+        None => versions.witness(&identity.issuer, &identity.subject, Some(offered), None),
+    }
+}
+
 /// The policy in force in this process, with the provider issuer of the agent it belongs to.
 pub(crate) struct Held {
     provider_issuer: String,
@@ -344,6 +395,9 @@ impl App {
             refusal(reason, self.config.policy_keys_file.as_deref(), &versions)
         })?;
         versions.raise(&identity.issuer, &identity.subject, claims.version)?;
+        if let Some(checkpoint) = &claims.audit_checkpoint {
+            witness(&versions, identity, checkpoint, keys)?;
+        }
         let policy = EffectivePolicy::from(claims);
         let changed = mine.is_none_or(|p| {
             p.version != policy.version || p.policy != policy.policy || p.layout != policy.layout
@@ -613,6 +667,7 @@ mod tests {
                 layout: Layout {
                     pages: [(Page::Customer, widgets.to_vec())].into(),
                 },
+                audit_checkpoint: None,
             }
         }
 

@@ -1,5 +1,7 @@
 //! The last policy version accepted for each agent, kept on disk so that a rollback is refused
-//! after a restart too.
+//! after a restart too; and, beside it, the newest audit checkpoint the server's policies carried
+//! (`checkpoint`, a signed JWS) and what the client found wrong with a later one (`behind`): the
+//! client as a witness of the server's audit trail (see `policy::App::witness`).
 //!
 //! One small JSON file in the data folder, `policy-versions.json`:
 //! `{"accepted": [{"issuer": …, "subject": …, "version": N}]}`, keyed by the identity provider's
@@ -34,6 +36,21 @@ struct Entry {
     issuer: String,
     subject: String,
     version: u64,
+    /// The newest signed audit checkpoint seen in this agent's policies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    checkpoint: Option<String>,
+    /// The first time a policy carried a checkpoint behind or unlike it: what was seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    behind: Option<String>,
+}
+
+/// What one agent's entry witnessed of the server's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Witnessed {
+    /// The newest signed checkpoint seen.
+    pub checkpoint: Option<String>,
+    /// What was found wrong with a later one, if anything.
+    pub behind: Option<String>,
 }
 
 /// The versions file of one data folder.
@@ -77,9 +94,73 @@ impl Versions {
                 issuer: issuer.to_owned(),
                 subject: subject.to_owned(),
                 version,
+                checkpoint: None,
+                behind: None,
             }),
         }
-        let mut text = serde_json::to_string_pretty(&file).map_err(|e| self.error(e))?;
+        self.write(&file)
+    }
+
+    /// What this agent's entry witnessed; nothing when the agent has none yet.
+    pub(crate) fn witnessed(&self, issuer: &str, subject: &str) -> Result<Witnessed, AppError> {
+        let file = self.read()?;
+        let entry = file
+            .accepted
+            .iter()
+            .find(|e| e.issuer == issuer && e.subject == subject);
+        Ok(Witnessed {
+            checkpoint: entry.and_then(|e| e.checkpoint.clone()),
+            behind: entry.and_then(|e| e.behind.clone()),
+        })
+    }
+
+    /// Every entry's witness, for `doctor`: (issuer, subject, what it witnessed).
+    pub(crate) fn all_witnessed(&self) -> Result<Vec<(String, String, Witnessed)>, AppError> {
+        Ok(self
+            .read()?
+            .accepted
+            .into_iter()
+            .map(|e| {
+                let witnessed = Witnessed {
+                    checkpoint: e.checkpoint,
+                    behind: e.behind,
+                };
+                (e.issuer, e.subject, witnessed)
+            })
+            .collect())
+    }
+
+    /// Keeps `checkpoint` as the newest for this agent, or, with `behind`, records (once) what was
+    /// wrong with an offered one and keeps the one held. The agent's entry must exist (`raise`
+    /// comes first).
+    pub(crate) fn witness(
+        &self,
+        issuer: &str,
+        subject: &str,
+        checkpoint: Option<&str>,
+        behind: Option<&str>,
+    ) -> Result<(), AppError> {
+        let mut file = self.read()?;
+        let Some(entry) = file
+            .accepted
+            .iter_mut()
+            .find(|e| e.issuer == issuer && e.subject == subject)
+        else {
+            return Ok(());
+        };
+        if let Some(checkpoint) = checkpoint {
+            entry.checkpoint = Some(checkpoint.to_owned());
+        }
+        if let Some(behind) = behind
+            && entry.behind.is_none()
+        {
+            entry.behind = Some(behind.to_owned());
+        }
+        self.write(&file)
+    }
+
+    fn write(&self, file: &File) -> Result<(), AppError> {
+        let mut text = serde_json::to_string_pretty(file).map_err(|e| self.error(e))?;
         text.push('\n');
         self.replace(text.as_bytes())
     }

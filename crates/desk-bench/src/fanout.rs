@@ -495,6 +495,7 @@ mod tests {
             version: 1,
             policy,
             layout: Layout::default(),
+            audit_checkpoint: None,
         };
         let jws = desk_core::signed::PolicyKey::from_seed("k", &[7; 32]).sign(&claims);
         assert!(grants_role(&jws, Role::AgentL1));

@@ -70,6 +70,7 @@ mod tests {
             version: 1,
             policy,
             layout: Layout::default(),
+            audit_checkpoint: None,
         }
     }
 

@@ -157,6 +157,14 @@ pub struct PolicyClaims {
     /// How the agent's pages are laid out: the published layouts of the agent's roles (or their
     /// defaults) merged in role order, keeping only what `policy` grants.
     pub layout: Layout,
+    /// The server's audit trail as it stood when the policy was issued: a signed checkpoint of
+    /// its head (a compact JWS typed `desk-audit-checkpoint+jwt`, by the same key). Clients keep
+    /// the newest one they have seen, and flag a server whose trail is later behind it or
+    /// different at the same entry: a witness of the trail outside the server. Absent when the
+    /// server could not read its trail's head.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = false))]
+    pub audit_checkpoint: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -513,6 +521,7 @@ mod tests {
             version: 7,
             layout: Layout::default_for(&policy),
             policy,
+            audit_checkpoint: None,
         }
     }
 

@@ -450,6 +450,7 @@ fn claims(policy: desk_core::Policy) -> PolicyClaims {
         version: 42,
         layout: Layout::default_for(&policy),
         policy,
+        audit_checkpoint: None,
     }
 }
 

@@ -457,3 +457,67 @@ fn a_rollback_is_refused_and_the_recorded_version_is_kept() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "{\"accepted\": [");
     sign_out(dir, &idp);
 }
+
+#[test]
+fn a_server_whose_audit_trail_went_back_is_caught_by_the_client_that_saw_it_further() {
+    let (idp, dir) = start();
+    let gateway = Gateway::start(&idp);
+    let dir = dir.path();
+    signed_in(dir, idp.issuer(), "agent1");
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    for _ in 0..3 {
+        let out = run(dir, &env, &["policy", "--json"]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let out = run(dir, &env, &["--json", "doctor"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let witness = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "audit_witness")
+        .unwrap()
+        .clone();
+    assert_eq!(witness["ok"], true, "{witness}");
+    let detail = witness["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("desk-server audit verify --checkpoint"),
+        "{detail}"
+    );
+    assert!(!detail.contains("went back"), "{detail}");
+
+    // The server's trail is put back to an older state (its last entries removed, as restoring
+    // an old copy of the database would), and the server goes on signing its head.
+    gateway.write(
+        "DELETE FROM audit WHERE seq > (SELECT MAX(seq) - 4 FROM audit)",
+        &[],
+    );
+    let out = run(dir, &env, &["policy", "--json"]);
+    assert!(
+        out.status.success(),
+        "the agent goes on working: {}",
+        text(&out)
+    );
+    let out = run(dir, &env, &["--json", "doctor"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let witness = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "audit_witness")
+        .unwrap()
+        .clone();
+    assert_eq!(witness["ok"], false, "{witness}");
+    assert!(
+        witness["detail"]
+            .as_str()
+            .unwrap()
+            .contains("went back from entry"),
+        "{witness}"
+    );
+    // The newest head seen is kept, not replaced by the older one.
+    let file = std::fs::read_to_string(versions_file(dir)).unwrap();
+    assert!(file.contains("\"behind\""), "{file}");
+    sign_out(dir, &idp);
+}

@@ -221,6 +221,15 @@ impl Server {
             })
             .collect();
         let layout = Layout::merged(&per_role, &policy);
+        drop((layouts, definitions));
+        let audit_checkpoint =
+            match crate::audit::checkpoint::current(self.store.as_ref(), &self.policy_key).await {
+                Ok(line) => Some(line.signed),
+                Err(e) => {
+                    tracing::warn!(error = %e, "a policy goes out without the audit checkpoint");
+                    None
+                }
+            };
         let now = chrono::Utc::now().timestamp();
         let claims = PolicyClaims {
             iss: "desk-server".into(),
@@ -231,6 +240,7 @@ impl Server {
             version,
             policy,
             layout,
+            audit_checkpoint,
         };
         (self.policy_key.sign(&claims), version)
     }

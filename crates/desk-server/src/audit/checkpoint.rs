@@ -154,6 +154,7 @@ mod tests {
             version: 1,
             policy: desk_core::Policy::default(),
             layout: desk_core::signed::Layout::default(),
+            audit_checkpoint: None,
         });
         assert!(verify_checkpoint(&policy, &[key().public()]).is_err());
     }
