@@ -21,9 +21,10 @@ closed_names! {
         AuditRead = "audit.read", "A page of the audit trail read.";
         AuditUpload = "audit.upload", "A batch of offline views uploaded (the summary entry).";
         RoleList = "role.list", "The role definitions read.";
-        RoleUpdate = "role.update", "A role definition changed.";
+        RoleUpdate = "role.update", "A role definition changed (its detail: what changed, member by member).";
+        RoleHistory = "role.history", "A role definition's earlier versions read.";
         LayoutList = "layout.list", "The published layouts read.";
-        LayoutPublish = "layout.publish", "A role's layout published.";
+        LayoutPublish = "layout.publish", "A role's layout published (its detail: the pages that changed).";
         OfflineCustomerSearch = "offline.customer.search", "A search of the local cache, recorded when the client next reached the server.";
         OfflineCustomerView = "offline.customer.view", "A customer read from the local cache.";
         OfflineTransactionsView = "offline.transactions.view", "Transactions read from the local cache.";

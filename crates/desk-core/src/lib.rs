@@ -75,6 +75,7 @@ macro_rules! closed_names {
 }
 
 pub mod audit;
+pub mod changes;
 pub mod claims;
 pub mod field;
 #[cfg(feature = "openapi")]

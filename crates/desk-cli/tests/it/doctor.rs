@@ -30,7 +30,10 @@ fn every_real_part_answers_with_the_test_provider() {
     );
     let checks = checks(&out.stdout);
     let names: Vec<_> = checks.iter().map(|c| c.0.as_str()).collect();
-    assert_eq!(names, ["keychain", "encrypted_storage", "provider"]);
+    assert_eq!(
+        names,
+        ["keychain", "encrypted_storage", "provider", "audit_witness"]
+    );
     assert!(checks[0].1, "{checks:?}");
     assert!(
         checks[1].1 && checks[1].2.starts_with("SQLCipher 4"),
@@ -38,6 +41,11 @@ fn every_real_part_answers_with_the_test_provider() {
     );
     assert!(
         checks[2].1 && checks[2].2.contains(idp.issuer()),
+        "{checks:?}"
+    );
+    // Nothing was signed in on this computer: no checkpoint witnessed, nothing wrong.
+    assert!(
+        checks[3].1 && checks[3].2.contains("no audit checkpoint seen yet"),
         "{checks:?}"
     );
     assert!(

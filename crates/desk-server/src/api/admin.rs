@@ -6,7 +6,7 @@ use axum::extract::rejection::PathRejection;
 use desk_api::{ApiCode, MyPolicy, Page, StoredLayout};
 use desk_core::AuditAction;
 use desk_core::signed::Layout;
-use desk_core::{Action, Policy, Role, RoleDefinition};
+use desk_core::{Action, Policy, Role, RoleDefinition, changes};
 use serde::Deserialize;
 
 use super::error::{ApiJson, ApiQuery};
@@ -190,15 +190,16 @@ pub(super) async fn put_role(
     definition
         .validate()
         .map_err(|e| ApiError::bad(ApiCode::InvalidDefinition, e.to_string()))?;
+    // Hold the write lock across the store so two edits land in the order they are versioned.
+    let mut roles = server.roles.write().await;
+    let changes = changes::definition_changes(&before_of(&roles, role), &definition);
     let event = AuditEvent::new(
         &agent.subject,
         AuditAction::RoleUpdate,
         &resource,
         Outcome::Ok,
     )
-    .with_detail(serde_json::json!({}));
-    // Hold the write lock across the store so two edits land in the order they are versioned.
-    let mut roles = server.roles.write().await;
+    .with_detail(serde_json::json!({ "changes": changes }));
     let (stored, _) = server
         .store
         .put_role_definition(&definition, &agent.subject, event)
@@ -207,6 +208,75 @@ pub(super) async fn put_role(
     drop(roles);
     server.changed([role].into()).await?;
     Ok(Json(stored))
+}
+
+/// The definition `role` has now: the stored one, or none at all (every member empty) for a role
+/// never defined.
+fn before_of(roles: &std::collections::BTreeMap<Role, StoredRole>, role: Role) -> RoleDefinition {
+    roles
+        .get(&role)
+        .map(|stored| stored.definition.clone())
+        .unwrap_or_else(|| RoleDefinition {
+            role,
+            description: String::new(),
+            pages: Default::default(),
+            widgets: Default::default(),
+            fields: Default::default(),
+            actions: Default::default(),
+            search_by: Default::default(),
+            cache: Default::default(),
+        })
+}
+
+/// A role definition's earlier versions
+///
+/// Needs the `role.edit` action. Every version the role's definition has had, newest first (at
+/// most 100), as stored: what it granted, when, and who changed it. Audited as `role.history`.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/roles/{role}/history",
+    tag = "admin",
+    operation_id = "listRoleHistory",
+    params(
+        ("role" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "The definition's versions, newest first.", body = Vec<StoredRole>),
+        (status = 400, description = "`unknown_role` (the path names no role)."),
+        (status = 403, description = "The role lacks the `role.edit` action."),
+    )
+)]
+pub(super) async fn role_history(
+    StateOf(server): StateOf<State>,
+    agent: Agent,
+    path: Result<axum::extract::Path<String>, PathRejection>,
+) -> Result<Json<Vec<StoredRole>>, ApiError> {
+    let name = path.map(|p| p.0).unwrap_or_default();
+    let role: Role = name
+        .parse()
+        .map_err(|e: desk_core::UnknownName| ApiError::bad(ApiCode::UnknownRole, e.to_string()))?;
+    let resource = format!("role:{role}");
+    agent
+        .require_action(
+            &server,
+            Action::RoleEdit,
+            AuditAction::RoleHistory,
+            &resource,
+        )
+        .await?;
+    let history = server.store.role_history(role, 100).await?;
+    server
+        .audit(
+            AuditEvent::new(
+                &agent.subject,
+                AuditAction::RoleHistory,
+                &resource,
+                Outcome::Ok,
+            )
+            .with_detail(serde_json::json!({ "versions": history.len() })),
+        )
+        .await?;
+    Ok(Json(history))
 }
 
 /// Every published layout
@@ -311,14 +381,18 @@ pub(super) async fn put_layout(
     layout
         .check_granted(&granted)
         .map_err(|e| ApiError::bad(ApiCode::InvalidLayout, format!("{e} for `{role}`.")))?;
+    let mut layouts = server.layouts.write().await;
+    let before = layouts
+        .get(&role)
+        .map(|stored| stored.layout.clone())
+        .unwrap_or_else(|| Layout::default_for(&granted));
     let event = AuditEvent::new(
         &agent.subject,
         AuditAction::LayoutPublish,
         &resource,
         Outcome::Ok,
     )
-    .with_detail(serde_json::json!({}));
-    let mut layouts = server.layouts.write().await;
+    .with_detail(serde_json::json!({ "changes": changes::layout_changes(&before, &layout) }));
     let (stored, _) = server
         .store
         .put_layout(role, &layout, &agent.subject, event)

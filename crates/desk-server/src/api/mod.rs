@@ -54,6 +54,7 @@ pub fn routes(max_body: usize) -> OpenApiRouter<State> {
         .routes(routes!(admin::audit))
         .routes(routes!(admin::roles))
         .routes(routes!(admin::put_role))
+        .routes(routes!(admin::role_history))
         .routes(routes!(admin::layouts))
         .routes(routes!(admin::put_layout))
         .routes(routes!(wipes::order))

@@ -490,7 +490,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(ids.len(), 18);
+        assert_eq!(ids.len(), 19);
     }
 
     #[test]

@@ -126,7 +126,9 @@ pub struct AuditEntry {
     /// find` names the searches for a value), a form of it masked by kind (`q_masked`) and the
     /// result count, the roles and groups at sign-in, whether a reply was an internal note, the
     /// version of a policy viewed, the new versions after a definition or layout change
-    /// (`version`, `policy_version`), the `Last-Event-ID` and `Desk-Last-Wipe` of an events
+    /// (`version`, `policy_version`) and what it changed (`changes`: each member of a definition
+    /// that differs, a field's redaction before and after, the pages of a layout whose widgets
+    /// differ), the `Last-Event-ID` and `Desk-Last-Wipe` of an events
     /// connection (`last_event_id`, `last_wipe`), the id of a wipe ordered (`wipe_id`), the time
     /// and idempotency key of a view made offline (`viewed_at`, RFC 3339 UTC with milliseconds,
     /// and `key`), the counts of an upload (`recorded`, `duplicates`).

@@ -14,7 +14,7 @@ pub(crate) use sqlite_import::{normalize_iban, phone_tail};
 
 use async_trait::async_trait;
 pub use desk_api::{OfflineUploadResult, StoredLayout};
-use desk_core::RoleDefinition;
+use desk_core::{Role, RoleDefinition};
 
 use crate::audit::{AuditEntry, AuditEvent};
 
@@ -422,6 +422,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every stored role definition.
     async fn role_definitions(&self) -> Result<Vec<StoredRole>, StoreError>;
+
+    /// Every version `role`'s definition has had, newest first, at most `limit`.
+    async fn role_history(&self, role: Role, limit: u32) -> Result<Vec<StoredRole>, StoreError>;
 
     /// Stores a role definition with the next version, bumps the policy version and appends
     /// `audit`, in one transaction.

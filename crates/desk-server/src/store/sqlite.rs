@@ -287,6 +287,22 @@ async fn bump_policy_version(tx: &mut Transaction<'_, Sqlite>) -> Result<u64, St
     Ok(version as u64)
 }
 
+/// Stored role rows (role, definition, version, updated_at, updated_by) as [`StoredRole`]s.
+fn stored_roles(
+    rows: Vec<(String, String, i64, String, String)>,
+) -> Result<Vec<StoredRole>, StoreError> {
+    rows.into_iter()
+        .map(|(role, json, version, updated_at, updated_by)| {
+            Ok(StoredRole {
+                definition: parse_definition(&role, &json)?,
+                version,
+                updated_at,
+                updated_by,
+            })
+        })
+        .collect()
+}
+
 fn parse_definition(role: &str, json: &str) -> Result<RoleDefinition, StoreError> {
     let definition: RoleDefinition = serde_json::from_str(json)
         .map_err(|e| StoreError::Corrupt(format!("role definition `{role}`: {e}")))?;
@@ -618,16 +634,19 @@ impl Store for SqliteStore {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|(role, json, version, updated_at, updated_by)| {
-                Ok(StoredRole {
-                    definition: parse_definition(&role, &json)?,
-                    version,
-                    updated_at,
-                    updated_by,
-                })
-            })
-            .collect()
+        stored_roles(rows)
+    }
+
+    async fn role_history(&self, role: Role, limit: u32) -> Result<Vec<StoredRole>, StoreError> {
+        let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
+            "SELECT role, definition, version, updated_at, updated_by FROM role_definition_history
+             WHERE role = ? ORDER BY version DESC LIMIT ?",
+        )
+        .bind(role.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        stored_roles(rows)
     }
 
     async fn put_role_definition(

@@ -139,3 +139,96 @@ fn a_search_key_taken_from_a_role_is_refused_at_the_next_request() {
         assert!(!policy.policy.may_search_by(desk_core::SearchKey::Email));
     });
 }
+
+#[test]
+fn a_change_says_what_changed_and_every_version_is_kept() {
+    let h = Harness::start();
+    h.block_on(async {
+        let mut l1 = h.role_definition("agent_l1").await;
+        let original = l1.clone();
+        l1["fields"]["customer.email"] = "full".into();
+        l1["description"] = "First-line agents, with e-mail addresses whole.".into();
+        let token = h.token("admin");
+        let r = h
+            .http
+            .put(format!("{}/v1/admin/roles/agent_l1", h.base))
+            .bearer_auth(&token)
+            .json(&l1)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+
+        // The entry says what was granted, field by field, and nothing that stayed the same.
+        let (_, audit) = h.get_ok("admin", "/v1/audit?limit=20").await;
+        let update = audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "role.update" && e["outcome"] == "ok")
+            .unwrap()
+            .clone();
+        let detail: serde_json::Value =
+            serde_json::from_str(update["detail"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            detail["changes"]["fields"],
+            serde_json::json!({"customer.email": {"before": "mask_email", "after": "full"}}),
+            "{detail}"
+        );
+        assert_eq!(
+            detail["changes"]["description"]["after"],
+            "First-line agents, with e-mail addresses whole.",
+            "{detail}"
+        );
+        assert!(detail["changes"].get("pages").is_none(), "{detail}");
+        assert_eq!(detail["version"], 2, "{detail}");
+
+        // Every version is kept, newest first, for administrators only.
+        let (_, history) = h.get_ok("admin", "/v1/admin/roles/agent_l1/history").await;
+        let history = history.as_array().unwrap();
+        assert_eq!(history.len(), 2, "{history:?}");
+        assert_eq!(history[0]["version"], 2);
+        assert_eq!(history[0]["definition"], l1);
+        assert_eq!(history[1]["version"], 1);
+        assert_eq!(history[1]["definition"], original);
+        assert_eq!(history[1]["updated_by"], "defaults");
+        let r = h.get("agent1", "/v1/admin/roles/agent_l1/history").await;
+        assert_eq!(r.status(), 403);
+        let r = h.get("admin", "/v1/admin/roles/root/history").await;
+        assert_eq!(error_code(r).await.1, "unknown_role");
+
+        // A layout's entry names the pages that changed.
+        let layout = serde_json::json!({"pages": {"search": ["search.results", "search.box"]}});
+        let r = h
+            .http
+            .put(format!("{}/v1/admin/layouts/agent_l1", h.base))
+            .bearer_auth(&token)
+            .json(&layout)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let (_, audit) = h.get_ok("admin", "/v1/audit?limit=5").await;
+        let publish = audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "layout.publish")
+            .unwrap()
+            .clone();
+        let detail: serde_json::Value =
+            serde_json::from_str(publish["detail"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            detail["changes"]["search"]["after"],
+            serde_json::json!(["search.results", "search.box"]),
+            "{detail}"
+        );
+    });
+    // The history is the table's own: an insider's direct edit of a definition lands there too.
+    h.sql("UPDATE role_definitions SET version = version + 1 WHERE role = 'agent_l1'");
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM role_definition_history WHERE role = 'agent_l1'"),
+        3
+    );
+    assert_eq!(h.verify().broken, None);
+}
