@@ -10,6 +10,7 @@ import type { CustomerDto } from './generated/CustomerDto';
 import type { MessageDto } from './generated/MessageDto';
 import type { PageOf } from './generated/PageOf';
 import type { PolicyDto } from './generated/PolicyDto';
+import type { SignOutDto } from './generated/SignOutDto';
 import type { SourcedDto } from './generated/SourcedDto';
 import type { TicketDto } from './generated/TicketDto';
 import type { TransactionDto } from './generated/TransactionDto';
@@ -23,6 +24,7 @@ export type {
   MessageDto,
   PageOf,
   PolicyDto,
+  SignOutDto,
   SourcedDto,
   TicketDto,
   TransactionDto,
@@ -94,7 +96,8 @@ export const api = {
   appStatus: () => call<AppStatusDto>('app_status'),
   currentAgent: () => call<AgentDto | null>('current_agent'),
   signIn: () => call<AgentDto>('sign_in'),
-  signOut: () => call<void>('sign_out'),
+  /** Signs out; says how many offline views wait for the next sign-in (the server did not answer). */
+  signOut: () => call<SignOutDto>('sign_out'),
   /** The agent's policy, verified by the app against its pinned keys. */
   currentPolicy: () => call<PolicyDto>('current_policy'),
   /**

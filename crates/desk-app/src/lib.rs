@@ -48,6 +48,8 @@ pub struct App {
     server: OnceCell<Arc<server::ServerApi>>,
     cache: Mutex<Option<offline::OpenCache>>,
     queue: Mutex<Option<queue::OpenQueue>>,
+    /// Held while the queue is uploaded, so that reads made at once upload it once.
+    uploading: Mutex<()>,
     /// Whether this process has carried out the wipes ordered for its agent.
     wipes_checked: std::sync::atomic::AtomicBool,
     session: Mutex<Option<Arc<Session>>>,
@@ -98,6 +100,7 @@ impl App {
             server: OnceCell::new(),
             cache: Mutex::new(None),
             queue: Mutex::new(None),
+            uploading: Mutex::new(()),
             wipes_checked: std::sync::atomic::AtomicBool::new(false),
             session: Mutex::new(None),
             policy: std::sync::Mutex::new(None),

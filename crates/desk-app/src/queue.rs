@@ -123,6 +123,9 @@ impl App {
         let Some(queue) = self.queue_of(&issuer, &subject, false).await? else {
             return Ok(());
         };
+        // One upload at a time: the reads of one page finish together, and the ones after the
+        // first find the queue already empty.
+        let _uploading = self.uploading.lock().await;
         let pending = queue.pending().await.map_err(cache_error)?;
         if pending.is_empty() {
             return Ok(());
