@@ -28,6 +28,10 @@ pub struct AppStatusDto {
     pub issuer: Option<String>,
     /// Whether an agent is signed in.
     pub signed_in: bool,
+    /// Offline views of the agent the keychain holds, not yet uploaded to the audit trail;
+    /// `null` when they could not be counted (no keychain).
+    #[ts(type = "number | null")]
+    pub pending_views: Option<usize>,
 }
 
 impl From<desk_app::Status> for AppStatusDto {
@@ -36,6 +40,26 @@ impl From<desk_app::Status> for AppStatusDto {
             version: s.version.to_owned(),
             issuer: s.issuer,
             signed_in: s.signed_in,
+            pending_views: s.pending_views,
+        }
+    }
+}
+
+/// What signing out did, as far as the window tells the agent.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SignOutDto {
+    /// Offline views the server did not acknowledge (it did not answer): kept on this machine
+    /// and uploaded at the agent's next sign-in.
+    #[ts(type = "number")]
+    pub pending_views: usize,
+}
+
+impl From<desk_app::SignOut> for SignOutDto {
+    fn from(s: desk_app::SignOut) -> Self {
+        Self {
+            pending_views: s.pending_views,
         }
     }
 }

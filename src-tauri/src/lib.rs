@@ -9,7 +9,7 @@ pub mod dto;
 
 use desk_app::App;
 use desk_core::record::{Customer, Message, Ticket, Transaction};
-use dto::{AgentDto, AppStatusDto, ErrorDto, PageOf, PolicyDto, SourcedDto};
+use dto::{AgentDto, AppStatusDto, ErrorDto, PageOf, PolicyDto, SignOutDto, SourcedDto};
 use tauri::Manager;
 use tauri::ipc::Channel;
 use tokio::sync::Notify;
@@ -50,14 +50,14 @@ async fn sign_in(shell: tauri::State<'_, Shell>) -> Result<AgentDto, ErrorDto> {
     Ok(app.sign_in().await?.into())
 }
 
-/// Signs out: ends the policy watch, revokes and deletes the refresh token.
+/// Signs out: ends the policy watch, uploads the queued offline views when the server answers,
+/// revokes and deletes the refresh token; says how many views wait for the next sign-in.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-async fn sign_out(shell: tauri::State<'_, Shell>) -> Result<(), ErrorDto> {
+async fn sign_out(shell: tauri::State<'_, Shell>) -> Result<SignOutDto, ErrorDto> {
     let app = shell.app.as_ref().map_err(Clone::clone)?;
     shell.stop_watch.notify_waiters();
-    app.sign_out().await?;
-    Ok(())
+    Ok(app.sign_out().await?.into())
 }
 
 /// The agent's policy, fetched from the server and verified against the pinned keys.

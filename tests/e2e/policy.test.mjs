@@ -261,6 +261,8 @@ describe('a layout pushed to an open window', () => {
     await session.type(input, '\uE007');
     assert.match(await textOf('[data-widget="customer.summary"]', 15_000), new RegExp(surname));
     assert.match(await textOf('[data-testid="offline-banner"]'), /as of/);
+    // Each read from the cache waits in the audit queue until the server has recorded it.
+    assert.match(await textOf('[data-testid="pending-views"]'), /records? you opened offline waits? to be recorded/);
     await saveScreenshot(session, 'offline');
   });
 
@@ -277,5 +279,27 @@ describe('a layout pushed to an open window', () => {
     // The same customer, read from the server again.
     await session.find('[data-widget="customer.summary"]');
     assert.equal((await session.findAll('[data-widget="customer.summary"] [role="alert"]')).length, 0);
+  });
+
+  it('signs out with the server away, says how many views wait, and records them at the next sign-in', async () => {
+    await server.halt();
+    const answer = await session.executeAsync(
+      `const done = arguments[0];
+       window.__TAURI_INTERNALS__.invoke('open_customer', { id: 1 }).then(done, (e) => done(e));`,
+    );
+    assert.equal(answer.source, 'cache', JSON.stringify(answer));
+    await session.click(await session.find('[data-testid="sign-out-button"]'));
+    const note = await textOf('[data-testid="sign-out-note"]', 30_000);
+    assert.match(note, /the server did not answer\. \d+ records? you opened offline waits? to be recorded/);
+    assert.match(note, /sent when you next sign in/);
+    await saveScreenshot(session, 'signed-out-views-pending');
+
+    await server.restart();
+    await session.click(await session.find('[data-testid="sign-in-button"]'));
+    await session.find('[data-testid="policy-version"]', { timeoutMs: 30_000 });
+    // The queue empties only on the server's acknowledgement; `desk` reads it beside the window.
+    const agentEnv = appEnv({ home, name: 'agent', idp, server, user: 'agent1' });
+    const status = JSON.parse(await desk(['--json', 'cache', 'status'], agentEnv));
+    assert.equal(status.pending_views, 0, JSON.stringify(status));
   });
 });

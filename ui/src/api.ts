@@ -12,6 +12,7 @@ import type { ErrorDto } from './generated/ErrorDto';
 import type { Message } from './generated/Message';
 import type { PageOf } from './generated/PageOf';
 import type { PolicyDto } from './generated/PolicyDto';
+import type { SignOutDto } from './generated/SignOutDto';
 import type { SourcedDto } from './generated/SourcedDto';
 import type { Ticket } from './generated/Ticket';
 import type { Transaction } from './generated/Transaction';
@@ -30,6 +31,7 @@ export type {
   Message,
   PageOf,
   PolicyDto,
+  SignOutDto,
   SourcedDto,
   Ticket,
   Transaction,
@@ -101,7 +103,8 @@ export const api = {
   appStatus: () => call<AppStatusDto>('app_status'),
   currentAgent: () => call<AgentDto | null>('current_agent'),
   signIn: () => call<AgentDto>('sign_in'),
-  signOut: () => call<void>('sign_out'),
+  /** Signs out; says how many offline views wait for the next sign-in (the server did not answer). */
+  signOut: () => call<SignOutDto>('sign_out'),
   /** The agent's policy, verified by the app against its pinned keys. */
   currentPolicy: () => call<PolicyDto>('current_policy'),
   /**

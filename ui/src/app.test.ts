@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { CommandError, type PolicyDto } from './api';
 import { renderFatal, start } from './app';
-import { agent, byTestId, customer, fakeApi, flush, policy } from './fixtures';
+import { agent, byTestId, customer, fakeApi, flush, policy, status } from './fixtures';
 import type { Source } from './generated/Source';
 
 let root: HTMLElement;
@@ -31,6 +31,29 @@ describe('screens', () => {
     await flush();
     expect(api.signOut).toHaveBeenCalledOnce();
     expect(q('sign-in-screen')).not.toBeNull();
+  });
+
+  it('says after a sign-out how many views made offline wait for the next sign-in', async () => {
+    const api = fakeApi({
+      currentAgent: vi.fn(async () => agent),
+      signOut: vi.fn(async () => ({ pendingViews: 3 })),
+    });
+    await start(root, api);
+    (q('sign-out-button') as HTMLButtonElement).click();
+    await flush();
+    expect(q('sign-in-screen')).not.toBeNull();
+    expect(q('sign-out-note')?.textContent).toBe(
+      'Signed out, but the server did not answer. 3 records you opened offline wait to be recorded in the ' +
+        'audit trail. They stay on this device and are sent when you next sign in.',
+    );
+  });
+
+  it('says nothing more after a sign-out that left nothing pending', async () => {
+    await start(root, fakeApi({ currentAgent: vi.fn(async () => agent) }));
+    (q('sign-out-button') as HTMLButtonElement).click();
+    await flush();
+    expect(q('sign-in-screen')).not.toBeNull();
+    expect(q('sign-out-note')).toBeNull();
   });
 
   it('renders hostile text as text, never as HTML', async () => {
@@ -147,6 +170,7 @@ describe('moving around', () => {
         currentPolicy: vi.fn(async () => pagesPolicy),
         searchCustomers,
         serverReachable,
+        appStatus: vi.fn(async () => ({ ...status, pendingViews: 2 })),
       });
       await start(root, api);
       await vi.advanceTimersByTimeAsync(0);
@@ -156,6 +180,9 @@ describe('moving around', () => {
       await vi.advanceTimersByTimeAsync(200);
       expect(q('offline-banner')!.hidden).toBe(false);
       expect(q('offline-banner')!.textContent).toMatch(/offline.*as of/);
+      expect(q('pending-views')?.textContent).toBe(
+        ' 2 records you opened offline wait to be recorded in the audit trail.',
+      );
       await vi.advanceTimersByTimeAsync(5_000);
       expect(serverReachable).toHaveBeenCalledTimes(1);
       expect(q('offline-banner')!.hidden).toBe(false);

@@ -1,9 +1,11 @@
 // The window's screens and the moves between them: it opens on the sign-in screen, or signed in
 // when the keychain holds a session; a sign-in opens the shell, a sign-out the sign-in screen
-// again, and an error the app cannot get past a screen that says so.
-import type { AgentDto, Api, AppStatusDto } from './api';
+// again (saying when views made offline wait for the next sign-in), and an error the app cannot
+// get past a screen that says so.
+import type { AgentDto, Api, AppStatusDto, SignOutDto } from './api';
 import { explain } from './api';
 import { el } from './dom';
+import { pendingViewsText } from './offline';
 import { renderSignedIn } from './shell';
 import { renderSignIn } from './signin';
 
@@ -13,15 +15,23 @@ import { renderSignIn } from './signin';
  */
 let stopScreen = () => {};
 
-function showSignIn(root: HTMLElement, status: AppStatusDto, api: Api): void {
+function showSignIn(root: HTMLElement, status: AppStatusDto, api: Api, notice?: string): void {
   stopScreen();
   stopScreen = () => {};
-  renderSignIn(root, status, api, (agent) => showSignedIn(root, status, agent, api));
+  renderSignIn(root, status, api, (agent) => showSignedIn(root, status, agent, api), notice);
 }
 
 function showSignedIn(root: HTMLElement, status: AppStatusDto, agent: AgentDto, api: Api): void {
   stopScreen();
-  stopScreen = renderSignedIn(root, agent, api, () => showSignIn(root, status, api));
+  stopScreen = renderSignedIn(root, agent, api, (result) =>
+    showSignIn(root, status, api, signedOutNotice(result)),
+  );
+}
+
+/** What the sign-in screen says after a sign-out that left views made offline unrecorded. */
+export function signedOutNotice(result: SignOutDto): string | undefined {
+  if (!result.pendingViews) return undefined;
+  return `Signed out, but the server did not answer. ${pendingViewsText(result.pendingViews)} They stay on this device and are sent when you next sign in.`;
 }
 
 /** Renders an error the app could not get past, as a sentence. */

@@ -5,7 +5,12 @@ import { vi } from 'vitest';
 import { type Api, CommandError, type Customer, type PolicyDto } from './api';
 import type { Widget } from './generated/Widget';
 
-export const status = { version: '0.1.0', issuer: 'https://login.example.com/oauth2/default', signedIn: false };
+export const status = {
+  version: '0.1.0',
+  issuer: 'https://login.example.com/oauth2/default',
+  signedIn: false,
+  pendingViews: 0 as number | null,
+};
 export const agent = { subject: 'agent2', name: 'Sam Tier-Two', email: null, roles: ['support-tier2'] };
 // A search result: what the role does not see, or the search does not carry, is absent.
 export const customer = (id: number): Customer => ({
@@ -30,7 +35,7 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
     appStatus: vi.fn(async () => status),
     currentAgent: vi.fn(async () => null),
     signIn: vi.fn(async () => agent),
-    signOut: vi.fn(async () => undefined),
+    signOut: vi.fn(async () => ({ pendingViews: 0 })),
     currentPolicy: vi.fn(async () => policy(3, ['customer.summary', 'customer.cards'])),
     watchPolicy: vi.fn(() => new Promise<void>(() => {})),
     searchCustomers: vi.fn(async () => ({ source: 'server' as const, asOf: 0, value: { items: [], nextCursor: null } })),

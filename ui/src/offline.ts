@@ -1,12 +1,21 @@
 // The offline banner and the reconnection probe. Each answer says where it came from; while what
 // is on screen came from the cache, the banner says so and the server is asked every
 // `RECONNECT_MS` whether it is back (`server_reachable`, a health check that reads and audits no
-// record); once it answers, the page is fetched again.
+// record); once it answers, the page is fetched again. The banner also says how many views made
+// offline wait to be recorded on the audit trail (they are sent once the server answers).
 import type { Api, SourcedDto } from './api';
+import { el } from './dom';
 import { formatTime } from './format';
 
 /** How often the window asks whether the server is back while it shows cached data. */
 export const RECONNECT_MS = 5_000;
+
+/** What the window says of `n` views made offline that the server has not recorded yet. */
+export function pendingViewsText(n: number): string {
+  return n === 1
+    ? '1 record you opened offline waits to be recorded in the audit trail.'
+    : `${n} records you opened offline wait to be recorded in the audit trail.`;
+}
 
 export type OfflineWatch = {
   /** Reports where an answer came from: shows or hides the banner, and starts the probe. */
@@ -16,9 +25,25 @@ export type OfflineWatch = {
 };
 
 /** Watches the answers shown in `banner`'s window; calls `refresh` once the server is back. */
-export function watchOffline(banner: HTMLElement, api: Pick<Api, 'serverReachable'>, refresh: () => void): OfflineWatch {
+export function watchOffline(
+  banner: HTMLElement,
+  api: Pick<Api, 'serverReachable' | 'appStatus'>,
+  refresh: () => void,
+): OfflineWatch {
   let probe: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  /** Counts the answers shown, so that a count asked for an earlier one is not shown. */
+  let shown = 0;
+  const showPending = async (mine: number) => {
+    let pending: number | null = null;
+    try {
+      pending = (await api.appStatus()).pendingViews;
+    } catch {
+      return; // The banner stands without the count.
+    }
+    if (stopped || mine !== shown || banner.hidden || !pending) return;
+    banner.append(el('span', { testId: 'pending-views', text: ` ${pendingViewsText(pending)}` }));
+  };
   const reconnect = () => {
     clearTimeout(probe);
     probe = setTimeout(async () => {
@@ -43,7 +68,11 @@ export function watchOffline(banner: HTMLElement, api: Pick<Api, 'serverReachabl
             new Date(answer.asOf * 1000).toISOString(),
           )}. The page refreshes when the server is back.`
         : '';
-      if (offline) reconnect();
+      shown += 1;
+      if (offline) {
+        reconnect();
+        void showPending(shown);
+      }
     },
     stop: () => {
       stopped = true;

@@ -2,7 +2,7 @@
 // offline banner, and the workspace summary beside them on wide windows. It holds the verified
 // policy: loaded once, then replaced by every policy the server pushes, which re-renders the open
 // page only when what it shows (pages, fields, actions) changed.
-import type { AgentDto, Api, PolicyDto } from './api';
+import type { AgentDto, Api, PolicyDto, SignOutDto } from './api';
 import { explain } from './api';
 import { button, el } from './dom';
 import { showText } from './format';
@@ -21,25 +21,31 @@ import { renderPolicyProblem, renderWorkspace } from './workspace';
 type Regions = { nav: HTMLElement; page: HTMLElement; banner: HTMLElement; workspace: HTMLElement };
 
 /**
- * Renders the signed-in agent, with a way to sign out (then `signedOut` is called), and starts
- * on their pages. Returns what ends everything the shell keeps running.
+ * Renders the signed-in agent, with a way to sign out (then `signedOut` is called with what the
+ * sign-out did), and starts on their pages. Returns what ends everything the shell keeps running.
  */
-export function renderSignedIn(root: HTMLElement, agent: AgentDto, api: Api, signedOut: () => void): () => void {
+export function renderSignedIn(
+  root: HTMLElement,
+  agent: AgentDto,
+  api: Api,
+  signedOut: (result: SignOutDto) => void,
+): () => void {
   const note = el('p', { className: 'muted', testId: 'signed-in-note' });
   note.setAttribute('role', 'status');
   const signOut = button({ text: 'Sign out', testId: 'sign-out-button', className: 'secondary' });
   const regions = shellRegions();
   signOut.addEventListener('click', async () => {
     signOut.disabled = true;
+    let result: SignOutDto;
     try {
-      await api.signOut();
+      result = await api.signOut();
     } catch (err) {
       note.className = 'warning';
       note.replaceChildren(showText(explain(err)));
       signOut.disabled = false;
       return;
     }
-    signedOut();
+    signedOut(result);
   });
   const roles = agent.roles.length ? agent.roles.join(', ') : 'none';
   root.replaceChildren(

@@ -16,13 +16,15 @@ export function providerLabel(issuer: string): string {
 
 /**
  * Renders the sign-in screen for `status` into `root`, replacing what was there; calls
- * `signedIn` with the agent once a sign-in succeeds.
+ * `signedIn` with the agent once a sign-in succeeds. `notice` is what the last sign-out has to
+ * say (views made offline that wait for the next sign-in).
  */
 export function renderSignIn(
   root: HTMLElement,
   status: AppStatusDto,
   api: Api,
   signedIn: (agent: AgentDto) => void,
+  notice?: string,
 ): void {
   const provider = status.issuer
     ? el('p', { testId: 'provider', text: `Your company account at ${providerLabel(status.issuer)}` })
@@ -62,8 +64,15 @@ export function renderSignIn(
     provider,
     signIn,
     note,
+    ...(notice ? [signOutNote(notice)] : []),
     el('p', { className: 'version', text: `Version ${status.version}` }),
   );
   card.setAttribute('aria-labelledby', title.id);
   root.replaceChildren(card);
+}
+
+function signOutNote(text: string): HTMLElement {
+  const note = el('p', { className: 'warning', testId: 'sign-out-note', text });
+  note.setAttribute('role', 'status');
+  return note;
 }

@@ -12,6 +12,7 @@ mod error;
 pub mod logging;
 mod offline;
 pub mod policy;
+mod queue;
 pub mod records;
 mod server;
 mod sse;
@@ -27,7 +28,7 @@ pub use desk_core::signed::{Layout, PolicyError};
 pub use desk_core::{Page, Policy, Role, Widget};
 pub use doctor::{Check, Doctor};
 pub use error::{AppError, ErrorCode};
-pub use offline::CacheReport;
+pub use offline::{CacheReport, CacheState};
 pub use policy::{EffectivePolicy, parse_layout};
 pub use records::{Page as RecordPage, Source, Sourced, TransactionQuery};
 pub use versions::FILE_NAME as POLICY_VERSIONS_FILE;
@@ -46,6 +47,9 @@ pub struct App {
     provider: OnceCell<Arc<Provider>>,
     server: OnceCell<Arc<server::ServerApi>>,
     cache: Mutex<Option<offline::OpenCache>>,
+    queue: Mutex<Option<queue::OpenQueue>>,
+    /// Held while the queue is uploaded, so that reads made at once upload it once.
+    uploading: Mutex<()>,
     /// Whether this process has carried out the wipes ordered for its agent.
     wipes_checked: std::sync::atomic::AtomicBool,
     session: Mutex<Option<Arc<Session>>>,
@@ -68,6 +72,9 @@ pub struct SignOut {
     pub revoked: bool,
     /// Where the browser can end the provider's own session, when the provider offers that.
     pub end_session_url: Option<String>,
+    /// Offline views the server has not acknowledged (it did not answer): they stay queued on
+    /// this machine, with their key, and are uploaded when this agent is next connected.
+    pub pending_views: usize,
 }
 
 /// What a front end shows before anything else: who would sign in where.
@@ -79,6 +86,9 @@ pub struct Status {
     pub issuer: Option<String>,
     /// Whether an agent is signed in.
     pub signed_in: bool,
+    /// Offline views of the agent the keychain holds, waiting to be uploaded (0 when nobody is
+    /// signed in); `None` when the keychain or the queue could not be read.
+    pub pending_views: Option<usize>,
 }
 
 impl App {
@@ -89,6 +99,8 @@ impl App {
             provider: OnceCell::new(),
             server: OnceCell::new(),
             cache: Mutex::new(None),
+            queue: Mutex::new(None),
+            uploading: Mutex::new(()),
             wipes_checked: std::sync::atomic::AtomicBool::new(false),
             session: Mutex::new(None),
             policy: std::sync::Mutex::new(None),
@@ -105,12 +117,23 @@ impl App {
         &self.config
     }
 
-    /// The status a front end opens with: who is signed in in this process, if anyone.
+    /// The status a front end opens with: who is signed in in this process, if anyone, and how
+    /// many offline views wait to be uploaded.
     pub async fn status(&self) -> Status {
+        let pending_views = async {
+            match self.stored_agent().await? {
+                Some((issuer, subject)) => self.pending_views(&issuer, &subject).await,
+                None => Ok(0),
+            }
+        }
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "the offline views could not be counted"))
+        .ok();
         Status {
             version: env!("CARGO_PKG_VERSION"),
             issuer: self.config.issuer.clone(),
             signed_in: self.session.lock().await.is_some(),
+            pending_views,
         }
     }
 
@@ -147,20 +170,26 @@ impl App {
         Ok(session)
     }
 
-    /// Signs out: revokes the refresh token where the provider offers it and deletes the keychain
-    /// entries whatever the provider answers. With an unreachable provider the local sign-out
-    /// still happens.
+    /// Signs out: uploads the offline views still queued when the server answers, shreds the
+    /// cache, revokes the refresh token where the provider offers it and deletes the keychain
+    /// entries whatever the provider answers. With an unreachable provider or server the local
+    /// sign-out still happens, and [`SignOut::pending_views`] says how many views wait, in the
+    /// audit queue that sign-out keeps (with its key) for this agent's next connection.
     pub async fn sign_out(&self) -> Result<SignOut, AppError> {
         let issuer = self.issuer()?.to_owned();
         let provider = self.provider().await.ok();
         // A session still shared elsewhere is left to its holders; the keychain path below
         // signs out all the same.
-        // The cache goes first: key, then file. Without a keychain to delete the key from, the
-        // sign-out stops here rather than leave a readable cache behind a signed-out app.
+        // The queue is uploaded while a token can still be had; then the cache goes: key, then
+        // file. Without a keychain to delete the key from, the sign-out stops here rather than
+        // leave a readable cache behind a signed-out app.
         let keychain = self.keychain();
+        let mut pending_views = 0;
         if let Some(subject) = desk_auth::stored_subject(&keychain, &issuer).await? {
+            pending_views = self.upload_before_sign_out(&issuer, &subject).await?;
             self.shred_cache(&issuer, &subject).await?;
         }
+        self.close_queue().await;
         let held = self.session.lock().await.take();
         *self.held_policy() = None;
         if let Some(Ok(session)) = held.map(Arc::try_unwrap) {
@@ -169,6 +198,7 @@ impl App {
                 was_signed_in: true,
                 revoked: out.revoked,
                 end_session_url: out.end_session_url,
+                pending_views,
             });
         }
         let forgotten =
@@ -177,6 +207,7 @@ impl App {
             was_signed_in: forgotten.is_some(),
             revoked: forgotten.unwrap_or(false),
             end_session_url: provider.and_then(|p| p.end_session_url()),
+            pending_views,
         })
     }
 

@@ -9,19 +9,20 @@
 //!   (redacted, scrubbed), and the cache's guard checks every value again before writing;
 //! - offline reads go through the cached policy: permitted records only, while
 //!   now < policy expiry + offline grace; then the cache is locked; past the hard limit it is
-//!   shredded. Each offline view is queued with an idempotency key and its time, and uploaded once
-//!   when the server answers again;
+//!   shredded. Each offline view is queued with an idempotency key and its time in the agent's
+//!   audit queue (`queue`), apart from the cache, and uploaded once when the server answers again;
+//!   no offline read is shown unless its view could be queued;
 //! - shredding (sign-out, a policy that removes access, an administrator's wipe) deletes the key
-//!   first, then the files.
+//!   first, then the files; the audit queue is not touched.
 
 use desk_core::AuditAction;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use desk_api::{MyWipes, OfflineUpload, OfflineUploadResult, OfflineView, WipeOrdered};
+use desk_api::{MyWipes, WipeOrdered};
 use desk_auth::{Keychain, KeychainError, SecretString};
-use desk_cache::{Cache, CacheError, CacheKey, Cached, Offline, Records};
+use desk_cache::{Cache, CacheError, CacheKey, Cached, Offline, QueuedView, Records};
 use desk_core::signed::PolicyClaims;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -38,9 +39,20 @@ pub(crate) struct OpenCache {
     cache: Arc<Cache>,
 }
 
-/// What `desk cache status` shows.
+/// What `desk cache status` shows: the cache, when there is one, and the offline views waiting
+/// in the audit queue, which outlive it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CacheReport {
+    /// The cache; absent when there is none (nothing cached yet, or shredded).
+    #[serde(flatten)]
+    pub cache: Option<CacheState>,
+    /// Offline views not yet uploaded.
+    pub pending_views: usize,
+}
+
+/// The cache file and what it holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct CacheState {
     /// The file.
     pub path: PathBuf,
     /// What it holds.
@@ -48,8 +60,6 @@ pub struct CacheReport {
     pub status: desk_cache::CacheStatus,
     /// Until when it may be read offline, or that it is locked.
     pub offline: Option<Offline>,
-    /// Offline views not yet uploaded.
-    pub pending_views: usize,
 }
 
 fn key_entry(issuer: &str, subject: &str) -> String {
@@ -64,11 +74,11 @@ fn idempotency_key() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn cache_error(e: CacheError) -> AppError {
+pub(crate) fn cache_error(e: CacheError) -> AppError {
     AppError::Cache(e.to_string())
 }
 
-fn rfc3339(secs: i64) -> String {
+pub(crate) fn rfc3339(secs: i64) -> String {
     chrono::DateTime::from_timestamp(secs, 0)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default()
@@ -81,15 +91,20 @@ struct WipeState {
 }
 
 impl App {
-    fn cache_path(&self, issuer: &str, subject: &str) -> PathBuf {
+    /// The file of `issuer`/`subject` in `folder` of the data folder, named by a hash of both.
+    pub(crate) fn agent_file(&self, folder: &str, issuer: &str, subject: &str) -> PathBuf {
         let digest = sha2::Sha256::digest(format!("{issuer}\n{subject}").as_bytes());
         self.config
             .data_dir
-            .join("cache")
+            .join(folder)
             .join(format!("{}.sqlite3", &hex::encode(digest)[..32]))
     }
 
-    async fn keychain_call<T: Send + 'static>(
+    fn cache_path(&self, issuer: &str, subject: &str) -> PathBuf {
+        self.agent_file("cache", issuer, subject)
+    }
+
+    pub(crate) async fn keychain_call<T: Send + 'static>(
         &self,
         f: impl FnOnce(Keychain) -> Result<T, KeychainError> + Send + 'static,
     ) -> Result<T, AppError> {
@@ -147,6 +162,7 @@ impl App {
         if recreated {
             tracing::warn!(path = %path.display(), "the cache file was unreadable; made anew");
         }
+        self.adopt_legacy_views(issuer, subject, &cache).await;
         let cache = Arc::new(cache);
         *open = Some(OpenCache {
             owner: (issuer.to_owned(), subject.to_owned()),
@@ -235,8 +251,8 @@ impl App {
         }
     }
 
-    /// Writes what the server just sent into the cache, redacted for it, and uploads offline
-    /// views waiting for the server. Failures are logged: the answer stands without the cache.
+    /// Writes what the server just sent into the cache, redacted for it. Failures are logged:
+    /// the answer stands without the cache.
     pub(crate) async fn remember(&self, subject: &str, records: Records) {
         let result = async {
             let policy = match self.current_policy() {
@@ -254,8 +270,7 @@ impl App {
             cache
                 .store(&prepared, &policy.policy, now())
                 .await
-                .map_err(cache_error)?;
-            self.upload_views(&cache).await
+                .map_err(cache_error)
         }
         .await;
         if let Err(e) = result {
@@ -263,49 +278,9 @@ impl App {
         }
     }
 
-    /// Uploads queued offline views; each is recorded once by the server.
-    async fn upload_views(&self, cache: &Cache) -> Result<(), AppError> {
-        let pending = cache.pending_views().await.map_err(cache_error)?;
-        if pending.is_empty() {
-            return Ok(());
-        }
-        let session = self.session().await?;
-        let api = self.server_api().await?;
-        for chunk in pending.chunks(500) {
-            let body = OfflineUpload {
-                views: chunk
-                    .iter()
-                    .map(|v| OfflineView {
-                        key: v.idempotency_key.clone(),
-                        time: rfc3339(v.time),
-                        action: v.action.clone(),
-                        resource: v.resource.clone(),
-                    })
-                    .collect(),
-            };
-            let done: OfflineUploadResult = self
-                .with_token(&session, |token| {
-                    let api = api.clone();
-                    let body = &body;
-                    async move { api.post_json("/v1/audit/offline", token, body).await }
-                })
-                .await?;
-            let keys: Vec<&str> = chunk.iter().map(|v| v.idempotency_key.as_str()).collect();
-            cache
-                .mark_uploaded(&keys, now())
-                .await
-                .map_err(cache_error)?;
-            tracing::info!(
-                recorded = done.recorded,
-                duplicates = done.duplicates,
-                "uploaded offline views"
-            );
-        }
-        Ok(())
-    }
-
     /// Reads from the cache because the server cannot be reached: through the cached policy,
-    /// inside its offline window, queueing the view for the audit trail.
+    /// inside its offline window, queueing the view in the audit queue (made first, so that
+    /// nothing is shown whose view could not be queued).
     pub(crate) async fn offline_read<T, F, Fut>(
         &self,
         action: AuditAction,
@@ -334,6 +309,10 @@ impl App {
             .await
             .map_err(cache_error)?
             .ok_or(AppError::NotCached)?;
+        let queue = self
+            .queue_of(&issuer, &subject, true)
+            .await?
+            .ok_or_else(|| AppError::Internal("no audit queue was made".into()))?;
         let now = now();
         match desk_cache::offline_state(&claims, now) {
             Offline::Allowed { .. } => {}
@@ -353,8 +332,13 @@ impl App {
             .await
             .map_err(cache_error)?
             .ok_or(AppError::NotCached)?;
-        cache
-            .queue_view(&idempotency_key(), now, action.as_str(), resource)
+        queue
+            .queue(&QueuedView {
+                idempotency_key: idempotency_key(),
+                time: now,
+                action: action.as_str().to_owned(),
+                resource: resource.to_owned(),
+            })
             .await
             .map_err(cache_error)?;
         Ok(Sourced {
@@ -431,46 +415,55 @@ impl App {
         .await
     }
 
-    /// What the cache holds.
+    /// What the signed-in agent's cache holds and how many offline views wait to be uploaded;
+    /// `None` when nobody is signed in.
     pub async fn cache_status(&self) -> Result<Option<CacheReport>, AppError> {
-        let Some((issuer, subject, cache)) = self.stored_cache().await? else {
+        let Some((issuer, subject)) = self.stored_agent().await? else {
             return Ok(None);
         };
-        let now = now();
-        let status = cache.status(now).await.map_err(cache_error)?;
-        let offline = cache
-            .policy()
-            .await
-            .map_err(cache_error)?
-            .map(|(_, claims)| desk_cache::offline_state(&claims, now));
-        let pending_views = cache.pending_views().await.map_err(cache_error)?.len();
+        let cache = match self.cache_of(&issuer, &subject, false).await? {
+            Some(cache) => {
+                let now = now();
+                let status = cache.status(now).await.map_err(cache_error)?;
+                let offline = cache
+                    .policy()
+                    .await
+                    .map_err(cache_error)?
+                    .map(|(_, claims)| desk_cache::offline_state(&claims, now));
+                Some(CacheState {
+                    path: self.cache_path(&issuer, &subject),
+                    status,
+                    offline,
+                })
+            }
+            None => None,
+        };
         Ok(Some(CacheReport {
-            path: self.cache_path(&issuer, &subject),
-            status,
-            offline,
-            pending_views,
+            cache,
+            pending_views: self.pending_views(&issuer, &subject).await?,
         }))
     }
 
-    /// Deletes every cached record (queued offline views stay until uploaded).
+    /// Deletes every cached record (queued offline views are elsewhere, and stay until
+    /// uploaded).
     pub async fn cache_purge(&self) -> Result<u64, AppError> {
-        let Some((_, _, cache)) = self.stored_cache().await? else {
+        let Some((issuer, subject)) = self.stored_agent().await? else {
+            return Ok(0);
+        };
+        let Some(cache) = self.cache_of(&issuer, &subject, false).await? else {
             return Ok(0);
         };
         cache.purge().await.map_err(cache_error)
     }
 
-    async fn stored_cache(&self) -> Result<Option<(String, String, Arc<Cache>)>, AppError> {
+    /// The issuer and the subject the keychain says are signed in, if anyone.
+    pub(crate) async fn stored_agent(&self) -> Result<Option<(String, String)>, AppError> {
         let Some(issuer) = self.config.issuer.clone() else {
             return Ok(None);
         };
         let keychain = Keychain::new(self.config.keyring_service.clone());
-        let Some(subject) = desk_auth::stored_subject(&keychain, &issuer).await? else {
-            return Ok(None);
-        };
-        Ok(self
-            .cache_of(&issuer, &subject, false)
+        Ok(desk_auth::stored_subject(&keychain, &issuer)
             .await?
-            .map(|cache| (issuer, subject, cache)))
+            .map(|subject| (issuer, subject)))
     }
 }

@@ -237,6 +237,10 @@ impl App {
             .await?;
         let (policy, _) = self.accept(&mine.signed, &session.identity(), &keys)?;
         self.cache_policy(&mine.signed, &policy).await;
+        // The server answers (the window's first request after a sign-in): queued offline views.
+        self.upload_views(&session)
+            .await
+            .unwrap_or_else(|e| tracing::warn!(error = %e, "the offline views stay queued"));
         Ok(policy)
     }
 

@@ -145,6 +145,8 @@ impl App {
                 if let Some(records) = keep(&value) {
                     self.remember(&subject, records).await;
                 }
+                // The server answers: the moment for views queued while it did not.
+                self.upload_views_quietly().await;
                 Ok(Sourced {
                     source: Source::Server,
                     as_of: now(),

@@ -64,7 +64,8 @@ pub struct CacheStatus {
     pub next_expiry: Option<i64>,
 }
 
-/// A view of a record made offline, waiting to be uploaded to the server's audit trail.
+/// A view of a record made offline, waiting to be uploaded to the server's audit trail: what the
+/// [`crate::AuditQueue`] holds, and nothing more.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct QueuedView {
     /// Chosen by the app when the view happened; the server accepts each key once.
@@ -73,7 +74,7 @@ pub struct QueuedView {
     pub time: i64,
     /// What was done, as the audit trail names it.
     pub action: String,
-    /// What it was done to (`customer/17`).
+    /// What it was done to, as an id only (`customer:17`, `ticket:9`, `customers`).
     pub resource: String,
 }
 
@@ -359,9 +360,9 @@ impl Cache {
 
     /// Deletes every record and the search index, and returns how many records there were.
     ///
-    /// The kept policy and the audit queue stay: views not yet uploaded must still reach the
-    /// audit trail, and the policy still bounds them. To remove everything, [`crate::shred`] the
-    /// cache instead. Deleted rows are unreachable but, until SQLite reuses their pages, still in
+    /// The kept policy stays. (Offline views are not in the cache at all but in the
+    /// [`crate::AuditQueue`], which no purge or shred touches.) To remove everything,
+    /// [`crate::shred`] the cache instead. Deleted rows are unreachable but, until SQLite reuses their pages, still in
     /// the file, encrypted under the same key; only shredding destroys the key.
     pub async fn purge(&self) -> Result<u64, CacheError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -395,32 +396,10 @@ impl Cache {
         Ok(deleted)
     }
 
-    /// Queues a view made offline. Queueing the same `idempotency_key` again changes nothing;
-    /// the answer says whether this call queued it.
-    pub async fn queue_view(
-        &self,
-        idempotency_key: &str,
-        time: i64,
-        action: &str,
-        resource: &str,
-    ) -> Result<bool, CacheError> {
-        let queued = sqlx::query(
-            "INSERT INTO audit_queue (idempotency_key, time, action, resource)
-             VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (idempotency_key) DO NOTHING",
-        )
-        .bind(idempotency_key)
-        .bind(time)
-        .bind(action)
-        .bind(resource)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(queued == 1)
-    }
-
-    /// The queued views not yet uploaded, oldest first.
-    pub async fn pending_views(&self) -> Result<Vec<QueuedView>, CacheError> {
+    /// Views queued in the cache itself by versions before the [`crate::AuditQueue`], not yet
+    /// uploaded, oldest first: the app moves them into the queue and then forgets them here
+    /// ([`Cache::forget_legacy_views`]). Nothing queues in the cache any more.
+    pub async fn legacy_views(&self) -> Result<Vec<QueuedView>, CacheError> {
         let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
             "SELECT idempotency_key, time, action, resource FROM audit_queue
              WHERE uploaded_at IS NULL ORDER BY time, idempotency_key",
@@ -438,30 +417,20 @@ impl Cache {
             .collect())
     }
 
-    /// Marks the views with these keys uploaded at `uploaded_at`, in one transaction, and returns
-    /// how many were pending. Keys already marked or never queued are passed over, so marking
-    /// twice is harmless. Uploaded views are kept, so a view queued again under the same key
-    /// is not uploaded twice.
-    pub async fn mark_uploaded<S: AsRef<str>>(
-        &self,
-        keys: &[S],
-        uploaded_at: i64,
-    ) -> Result<u64, CacheError> {
+    /// Deletes the legacy views with these keys (once they are safe in the audit queue) and
+    /// returns how many there were.
+    pub async fn forget_legacy_views<S: AsRef<str>>(&self, keys: &[S]) -> Result<u64, CacheError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut marked = 0;
+        let mut removed = 0;
         for key in keys {
-            marked += sqlx::query(
-                "UPDATE audit_queue SET uploaded_at = ?2
-                 WHERE idempotency_key = ?1 AND uploaded_at IS NULL",
-            )
-            .bind(key.as_ref())
-            .bind(uploaded_at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            removed += sqlx::query("DELETE FROM audit_queue WHERE idempotency_key = ?1")
+                .bind(key.as_ref())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         }
         tx.commit().await?;
-        Ok(marked)
+        Ok(removed)
     }
 
     /// Moves what the write-ahead log holds into the database file, then closes every

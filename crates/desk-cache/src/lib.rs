@@ -23,8 +23,11 @@
 //!   kept signed policy, whether the cache may be read offline, is locked, or is to be shredded.
 //! - **Safe search.** [`Cache::search`] matches words of the cached (already masked) name, e-mail
 //!   and phone; what the agent types is never read as query syntax.
-//! - **Audited offline.** Views made offline queue in the cache ([`Cache::queue_view`]) under an
-//!   idempotency key and are marked once uploaded, so each reaches the audit trail once.
+//! - **Audited offline, and not erasable.** Views made offline queue in an [`AuditQueue`]: a
+//!   SQLCipher file of its own with its own key, apart from the cache, holding only the
+//!   idempotency key, time, action and record id of each view (never record content). Nothing
+//!   that shreds or purges the cache touches it; a view leaves it only when the server has
+//!   acknowledged it ([`AuditQueue::acknowledge`]).
 //! - **Shredded key first.** [`shred`] deletes the key before the files, and keeps the files
 //!   when the key could not be deleted.
 #![deny(missing_docs)]
@@ -35,6 +38,7 @@ pub mod guard;
 mod key;
 mod offline;
 pub mod prepare;
+mod queue;
 mod search;
 mod shred;
 
@@ -43,6 +47,7 @@ pub use db::{cipher_version, open};
 pub use guard::{GuardError, GuardReason};
 pub use key::CacheKey;
 pub use offline::{HARD_LIMIT_SECS, Offline, offline_state};
+pub use queue::{AuditQueue, NotAView};
 pub use shred::shred;
 
 /// What can go wrong with the cache.
@@ -70,6 +75,10 @@ pub enum CacheError {
     /// The keychain did not delete the cache key, so the files were kept.
     #[error("the cache key could not be deleted, so the cache file was kept: {0}")]
     KeyNotDeleted(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A view the audit queue may not hold (it would carry more than a record id); nothing was
+    /// written.
+    #[error("refused by the audit queue: {0}")]
+    NotAView(#[from] NotAView),
     /// A file could not be read or deleted.
     #[error("cache file error: {0}")]
     Io(#[from] std::io::Error),

@@ -15,4 +15,9 @@ issuer: string | null,
 /**
  * Whether an agent is signed in.
  */
-signedIn: boolean, };
+signedIn: boolean, 
+/**
+ * Offline views of the agent the keychain holds, not yet uploaded to the audit trail;
+ * `null` when they could not be counted (no keychain).
+ */
+pendingViews: number | null, };

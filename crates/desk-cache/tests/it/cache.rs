@@ -397,14 +397,10 @@ async fn status_counts_what_is_served() {
 }
 
 #[tokio::test]
-async fn purge_deletes_the_records_and_keeps_the_policy_and_the_queue() {
+async fn purge_deletes_the_records_and_keeps_the_policy() {
     let (t, person, records, p) = cached_realistic().await;
     t.cache
         .store_policy("a.b.c", &claims(p.clone()), FETCHED_AT)
-        .await
-        .unwrap();
-    t.cache
-        .queue_view("k1", FETCHED_AT, "customer.view", "customer/1")
         .await
         .unwrap();
 
@@ -437,7 +433,6 @@ async fn purge_deletes_the_records_and_keeps_the_policy_and_the_queue() {
             .is_empty()
     );
     assert!(t.cache.policy().await.unwrap().is_some());
-    assert_eq!(t.cache.pending_views().await.unwrap().len(), 1);
 }
 
 fn claims(policy: desk_core::Policy) -> PolicyClaims {
@@ -490,64 +485,30 @@ async fn the_kept_policy_survives_reopening_and_bounds_offline_reading() {
 }
 
 #[tokio::test]
-async fn offline_views_are_queued_once_and_uploaded_once() {
+async fn views_queued_in_the_cache_by_earlier_versions_are_read_and_forgotten() {
     let t = support::cache().await;
-    assert!(
-        t.cache
-            .queue_view("k1", 20, "customer.view", "customer/1")
-            .await
-            .unwrap()
-    );
-    assert!(
-        t.cache
-            .queue_view("k2", 10, "ticket.view", "ticket/9")
-            .await
-            .unwrap()
-    );
-    assert!(
-        !t.cache
-            .queue_view("k1", 30, "customer.view", "customer/2")
-            .await
-            .unwrap(),
-        "a key is queued once"
-    );
-    let pending = t.cache.pending_views().await.unwrap();
-    let keys: Vec<&str> = pending.iter().map(|v| v.idempotency_key.as_str()).collect();
-    assert_eq!(keys, ["k2", "k1"], "oldest first");
-    assert_eq!(
-        pending[1].resource, "customer/1",
-        "the first queueing stands"
-    );
-
-    assert_eq!(
-        t.cache.mark_uploaded(&["k1", "unknown"], 40).await.unwrap(),
-        1
-    );
-    assert_eq!(
-        t.cache.mark_uploaded(&["k1"], 41).await.unwrap(),
-        0,
-        "idempotent"
-    );
-    assert!(
-        !t.cache
-            .queue_view("k1", 50, "customer.view", "customer/1")
-            .await
-            .unwrap()
-    );
     t.cache.close().await;
+    // What an earlier version wrote into the cache's own queue: one pending, one uploaded.
+    let pool = desk_cache::open(&t.path, &t.key).await.unwrap();
+    sqlx::query(
+        "INSERT INTO audit_queue (idempotency_key, time, action, resource, uploaded_at)
+         VALUES ('k1', 20, 'customer.view', 'customer:1', NULL),
+                ('k0', 10, 'ticket.view', 'ticket:9', 15)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
 
     let cache = Cache::open(&t.path, &t.key).await.unwrap();
-    let pending = cache.pending_views().await.unwrap();
-    assert_eq!(pending.len(), 1);
-    assert_eq!(pending[0].idempotency_key, "k2");
+    let legacy = cache.legacy_views().await.unwrap();
+    let keys: Vec<&str> = legacy.iter().map(|v| v.idempotency_key.as_str()).collect();
+    assert_eq!(keys, ["k1"], "only what was never uploaded");
     assert_eq!(
-        cache
-            .mark_uploaded(&[String::from("k2")], 60)
-            .await
-            .unwrap(),
+        cache.forget_legacy_views(&["k1", "unknown"]).await.unwrap(),
         1
     );
-    assert!(cache.pending_views().await.unwrap().is_empty());
+    assert!(cache.legacy_views().await.unwrap().is_empty());
 }
 
 #[tokio::test]

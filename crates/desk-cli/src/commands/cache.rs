@@ -3,16 +3,18 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use desk_app::{App, CacheReport, Offline};
+use desk_app::{App, CacheState, Offline};
 
 use super::print_json;
 use crate::terminal::line;
 
 #[derive(Subcommand)]
 pub enum CacheCommand {
-    /// Size, records per kind, oldest record, next expiry, and until when it may be read offline.
+    /// Size, records per kind, oldest record, next expiry, until when it may be read offline,
+    /// and the offline views not yet uploaded.
     Status,
-    /// Delete every cached record (the key and the file stay; signing out shreds both).
+    /// Delete every cached record (the key and the file stay; signing out shreds both; offline
+    /// views not yet uploaded stay in their own queue).
     Purge,
 }
 
@@ -34,13 +36,19 @@ async fn status(app: &App, json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     match report {
-        Some(report) => print_status(&report),
-        None => println!("no local cache (nobody signed in, or nothing cached yet)"),
+        Some(report) => {
+            match &report.cache {
+                Some(cache) => print_cache(cache),
+                None => println!("no local cache (nothing cached yet, or shredded)"),
+            }
+            println!("  unsent views  {}", report.pending_views);
+        }
+        None => println!("no local cache (nobody signed in)"),
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_status(report: &CacheReport) {
+fn print_cache(report: &CacheState) {
     println!("cache {}", line(&report.path.display().to_string()));
     println!("  size          {} bytes", report.status.file_bytes);
     for (kind, n) in &report.status.per_kind {
@@ -60,7 +68,6 @@ fn print_status(report: &CacheReport) {
         None => "no policy cached".to_owned(),
     };
     println!("  offline       {offline}");
-    println!("  unsent views  {}", report.pending_views);
 }
 
 /// Seconds since the epoch as RFC 3339, or `-`.

@@ -74,6 +74,13 @@ async fn logout(app: &App, json: bool, end_provider_session: bool) -> anyhow::Re
     } else {
         println!("Signed out on this machine; the provider did not confirm revocation.");
     }
+    if !json && out.pending_views > 0 {
+        println!(
+            "{} not uploaded: the server did not answer. They stay queued on this machine and \
+             are uploaded at your next sign-in.",
+            views(out.pending_views)
+        );
+    }
     if end_provider_session {
         match &out.end_session_url {
             Some(url) => desk_app::open_in_browser(url)?,
@@ -100,7 +107,21 @@ async fn status(app: &App, json: bool) -> anyhow::Result<ExitCode> {
         status.version,
         line(issuer)
     );
+    match status.pending_views {
+        Some(0) => {}
+        Some(n) => println!("{} waiting to be uploaded", views(n)),
+        None => println!("offline views waiting: unknown (the keychain did not answer)"),
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// "1 offline view", "3 offline views".
+pub fn views(n: usize) -> String {
+    if n == 1 {
+        "1 offline view".to_owned()
+    } else {
+        format!("{n} offline views")
+    }
 }
 
 fn config(app: &App, json: bool) -> anyhow::Result<ExitCode> {

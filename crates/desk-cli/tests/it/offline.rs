@@ -1,5 +1,7 @@
 //! The encrypted cache through `desk`: records opened online are read offline, with the source
-//! said; offline views reach the audit trail once; wipes and sign-out shred the cache.
+//! said; offline views reach the audit trail once, whatever shreds the cache before (sign-out
+//! with the server away, a wipe, the hard limit, a policy that stops caching); wipes and sign-out
+//! shred the cache and keep the audit queue.
 
 use std::path::{Path, PathBuf};
 
@@ -18,14 +20,32 @@ fn cache_files(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-/// Whether the keychain holds a cache key for `subject`.
-fn has_cache_key(dir: &Path, issuer: &str, subject: &str) -> bool {
+/// Every file of the agent's audit queue folder.
+fn queue_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("data/audit-queue"))
+        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+fn has_key(dir: &Path, entry: &str) -> bool {
     let keychain = Keychain::new(keyring_service(dir));
-    match keychain.get(&format!("cache-key@{issuer}#{subject}")) {
+    match keychain.get(entry) {
         Ok(_) => true,
         Err(KeychainError::Missing(_)) => false,
         Err(e) => panic!("keychain: {e}"),
     }
+}
+
+/// Whether the keychain holds a cache key for `subject`.
+fn has_cache_key(dir: &Path, issuer: &str, subject: &str) -> bool {
+    has_key(dir, &format!("cache-key@{issuer}#{subject}"))
+}
+
+/// Whether the keychain holds an audit-queue key for `subject`.
+fn has_queue_key(dir: &Path, issuer: &str, subject: &str) -> bool {
+    has_key(dir, &format!("audit-queue-key@{issuer}#{subject}"))
 }
 
 fn offline_views(gateway: &Gateway, actor: &str) -> Vec<(String, String)> {
@@ -179,6 +199,7 @@ fn without_the_keychain_an_offline_read_is_refused_and_the_cache_is_left_whole()
             "{args:?}: the cache is untouched"
         );
     }
+    assert!(queue_files(d).is_empty(), "no queue without a keychain");
 
     // With the keychain back, the same cache reads, and only that read waits to be audited.
     let offline = json(&run(d, &c.env, &["--json", "customer", "1"]));
@@ -186,9 +207,24 @@ fn without_the_keychain_an_offline_read_is_refused_and_the_cache_is_left_whole()
     assert_eq!(offline["name"], name.as_str());
     let status = json(&run(d, &c.env, &["--json", "cache", "status"]));
     assert_eq!(status["pending_views"], 1, "{status}");
+
+    // Without the keychain, sign-out is refused: it could neither shred the cache nor keep the
+    // queue's key, and the queue file is left as it is.
+    let queue = queue_files(d);
+    let queued: Vec<Vec<u8>> = queue.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    let refused = failure(&run(d, &no_keychain, &["logout"]));
+    assert!(refused.contains("keychain_unavailable"), "{refused}");
+    assert_eq!(queue_files(d), queue);
+    let after: Vec<Vec<u8>> = queue.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    assert!(after == queued, "the queue is untouched");
+
     c.gateway.restart();
     let out = run(d, &c.env, &["logout"]);
     assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        offline_views(&c.gateway, "agent1"),
+        [("offline.customer.view".into(), "customer:1".into())]
+    );
 }
 
 #[test]
@@ -272,7 +308,7 @@ fn age_cached_policy(dir: &Path, issuer: &str, subject: &str, ago: i64) {
 }
 
 #[test]
-fn past_the_offline_grace_the_cache_is_locked_and_past_the_hard_limit_shredded() {
+fn past_the_offline_grace_the_cache_is_locked_and_past_the_hard_limit_shredded_but_not_its_views() {
     let mut c = cached_customer_one();
     let d = c.dir.path();
     c.gateway.stop();
@@ -296,13 +332,36 @@ fn past_the_offline_grace_the_cache_is_locked_and_past_the_hard_limit_shredded()
     assert!(shredded.contains("offline_locked"), "{shredded}");
     assert!(!has_cache_key(d, c.idp.issuer(), "agent1"));
     assert_eq!(cache_files(d), Vec::<PathBuf>::new());
+
+    // The view read before the shred waits in its queue, and reaches the server once it answers.
+    let status = json(&run(d, &c.env, &["--json", "cache", "status"]));
+    assert_eq!(status["pending_views"], 1, "{status}");
+    let status = run(d, &c.env, &["cache", "status"]);
+    assert!(
+        text(&status).contains("unsent views  1"),
+        "{}",
+        text(&status)
+    );
+    c.gateway.restart();
+    assert_eq!(
+        json(&run(d, &c.env, &["--json", "customer", "1"]))["source"],
+        "server"
+    );
+    let views = offline_views(&c.gateway, "agent1");
+    assert_eq!(
+        views,
+        [("offline.customer.view".into(), "customer:1".into())]
+    );
 }
 
 #[test]
-fn a_policy_that_allows_no_caching_shreds_the_cache() {
-    let c = cached_customer_one();
+fn a_policy_that_allows_no_caching_shreds_the_cache_and_not_the_views() {
+    let mut c = cached_customer_one();
     let d = c.dir.path();
     assert!(has_cache_key(d, c.idp.issuer(), "agent1"));
+    c.gateway.stop();
+    json(&run(d, &c.env, &["--json", "customer", "1"]));
+    c.gateway.restart();
 
     // An administrator takes caching away from agent_l1.
     let admin = c.idp.tokens("admin").access_token;
@@ -339,7 +398,141 @@ fn a_policy_that_allows_no_caching_shreds_the_cache() {
     json(&run(d, &c.env, &["--json", "policy"]));
     assert!(!has_cache_key(d, c.idp.issuer(), "agent1"));
     assert_eq!(cache_files(d), Vec::<PathBuf>::new());
+    assert_eq!(
+        offline_views(&c.gateway, "agent1"),
+        [("offline.customer.view".into(), "customer:1".into())],
+        "uploaded by the same policy fetch"
+    );
     // And nothing is cached again under that policy.
     json(&run(d, &c.env, &["--json", "customer", "1"]));
     assert_eq!(cache_files(d), Vec::<PathBuf>::new());
+}
+
+/// The offline views of agent1 as the server recorded them (action, resource).
+fn offline_views_of(c: &Cached) -> Vec<(String, String)> {
+    offline_views(&c.gateway, "agent1")
+}
+
+#[test]
+fn an_agent_who_reads_offline_and_signs_out_cannot_erase_the_views() {
+    let mut c = cached_customer_one();
+    let d = c.dir.path();
+    let name = c.online["name"].as_str().unwrap().to_owned();
+    let email = c.online["email"].as_str().unwrap().to_owned();
+    json(&run(d, &c.env, &["--json", "transactions", "1"]));
+    c.gateway.stop();
+    // The insider reads customers from the cache with the server away …
+    assert_eq!(
+        json(&run(d, &c.env, &["--json", "customer", "1"]))["source"],
+        "cache"
+    );
+    json(&run(d, &c.env, &["--json", "transactions", "1"]));
+    search_by_surname(d, &c.env, &name, 1);
+    let status = json(&run(d, &c.env, &["--json", "cache", "status"]));
+    assert_eq!(status["pending_views"], 3, "{status}");
+
+    // … and the queue holds nothing of what was read, and nothing readable at all.
+    let files = queue_files(d);
+    assert!(!files.is_empty(), "an audit queue was made");
+    for file in &files {
+        let bytes = String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned();
+        for needle in [
+            name.as_str(),
+            email.as_str(),
+            "SQLite format 3",
+            "customer:1",
+            "customer.view",
+        ] {
+            assert!(!bytes.contains(needle), "{} holds {needle}", file.display());
+        }
+    }
+
+    // … then signs out while the server is still away: signed out, and told what waits.
+    let out = run(d, &c.env, &["logout"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("3 offline views not uploaded"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !has_cache_key(d, c.idp.issuer(), "agent1"),
+        "the cache is shredded"
+    );
+    assert_eq!(cache_files(d), Vec::<PathBuf>::new());
+    assert!(
+        has_queue_key(d, c.idp.issuer(), "agent1"),
+        "the queue's key stays"
+    );
+    assert!(!queue_files(d).is_empty(), "the queue stays");
+    assert!(offline_views_of(&c).is_empty());
+
+    // The next sign-in of the same agent, once the server answers, records every view.
+    c.gateway.restart();
+    signed_in(d, c.idp.issuer(), "agent1");
+    json(&run(d, &c.env, &["--json", "policy"]));
+    let views = offline_views_of(&c);
+    assert_eq!(views.len(), 3, "{views:?}");
+    assert!(views.contains(&("offline.customer.view".into(), "customer:1".into())));
+    assert!(views.contains(&("offline.transactions.view".into(), "customer:1".into())));
+    assert!(views.contains(&("offline.customer.search".into(), "customers".into())));
+    let status = json(&run(d, &c.env, &["--json", "cache", "status"]));
+    assert_eq!(status["pending_views"], 0, "{status}");
+    json(&run(d, &c.env, &["--json", "customer", "1"]));
+    assert_eq!(offline_views_of(&c).len(), 3, "not twice");
+
+    // Signing out with the server there says nothing is pending.
+    let out = json(&run(d, &c.env, &["--json", "logout"]));
+    assert_eq!(out["pending_views"], 0, "{out}");
+}
+
+#[test]
+fn sign_out_uploads_the_queue_first_when_the_server_answers() {
+    let mut c = cached_customer_one();
+    let d = c.dir.path();
+    c.gateway.stop();
+    json(&run(d, &c.env, &["--json", "customer", "1"]));
+    let name = c.online["name"].as_str().unwrap().to_owned();
+    search_by_surname(d, &c.env, &name, 1);
+    c.gateway.restart();
+    // Nothing else reached the server before the sign-out.
+    let out = json(&run(d, &c.env, &["--json", "logout"]));
+    assert_eq!(out["pending_views"], 0, "{out}");
+    assert_eq!(out["revoked"], true, "{out}");
+    let views = offline_views_of(&c);
+    assert_eq!(views.len(), 2, "{views:?}");
+    assert!(views.contains(&("offline.customer.search".into(), "customers".into())));
+}
+
+#[test]
+fn a_wipe_shreds_the_cache_and_the_views_queued_before_still_reach_the_server() {
+    let mut c = cached_customer_one();
+    let d = c.dir.path();
+    let admin = tempfile::tempdir().unwrap();
+    signed_in(admin.path(), c.idp.issuer(), "admin");
+    json(&run(d, &c.env, &["--json", "transactions", "1"]));
+    c.gateway.stop();
+    json(&run(d, &c.env, &["--json", "customer", "1"]));
+    json(&run(d, &c.env, &["--json", "transactions", "1"]));
+    c.gateway.restart();
+    json(&run(
+        admin.path(),
+        &c.env,
+        &["--json", "admin", "wipe", "agent1"],
+    ));
+
+    // The next command that reaches the server carries out the wipe before anything else …
+    json(&run(
+        d,
+        &c.env,
+        &["--json", "search", "nobody-by-this-name"],
+    ));
+    assert!(!has_cache_key(d, c.idp.issuer(), "agent1"));
+    assert_eq!(cache_files(d), Vec::<PathBuf>::new());
+    // … and the views read before it are on the trail all the same.
+    let views = offline_views_of(&c);
+    assert_eq!(views.len(), 2, "{views:?}");
+    let status = json(&run(d, &c.env, &["--json", "cache", "status"]));
+    assert_eq!(status["pending_views"], 0, "{status}");
+    assert!(status.get("path").is_none(), "no cache: {status}");
 }
