@@ -21,8 +21,9 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{
     AccountRow, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage,
-    OfflineUploadResult, OfflineView, RecordReach, SearchQuery, Store, StoreError, StoredLayout,
-    StoredRole, StoredWipe, TicketRow, TransactionFilter, TransactionRow, sqlite_import,
+    OfflineUploadResult, OfflineView, OfflineWindow, RecordReach, SearchQuery, Store, StoreError,
+    StoredLayout, StoredRole, StoredWipe, TicketRow, TransactionFilter, TransactionRow,
+    sqlite_import,
 };
 use crate::audit::key::AuditKey;
 use crate::audit::{AuditEntry, AuditEvent};
@@ -727,7 +728,8 @@ impl Store for SqliteStore {
         for view in views {
             // Keys recorded earlier in this transaction are seen here too.
             let known: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM offline_views WHERE key = ?")
+                sqlx::query_scalar("SELECT 1 FROM offline_views WHERE actor = ? AND key = ?")
+                    .bind(&view.audit.actor)
                     .bind(&view.key)
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -752,6 +754,64 @@ impl Store for SqliteStore {
         Self::append_in(&key, &mut tx, &summary).await?;
         tx.commit().await?;
         Ok(done)
+    }
+
+    async fn extend_offline_window(
+        &self,
+        actor: &str,
+        window: OfflineWindow,
+    ) -> Result<(), StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
+        let latest: Option<OfflineWindow> = sqlx::query_as(
+            "SELECT opens_at, closes_at FROM offline_windows WHERE actor = ? \
+             ORDER BY opens_at DESC LIMIT 1",
+        )
+        .bind(actor)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match latest {
+            Some(last) if window.opens_at <= last.closes_at && window.opens_at >= last.opens_at => {
+                sqlx::query(
+                    "UPDATE offline_windows SET closes_at = MAX(closes_at, ?) \
+                     WHERE actor = ? AND opens_at = ?",
+                )
+                .bind(window.closes_at)
+                .bind(actor)
+                .bind(last.opens_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            _ => {
+                // A clock set back can open a window before the latest one: kept as its own.
+                sqlx::query(
+                    "INSERT INTO offline_windows (actor, opens_at, closes_at) VALUES (?, ?, ?) \
+                     ON CONFLICT (actor, opens_at) DO UPDATE \
+                     SET closes_at = MAX(closes_at, excluded.closes_at)",
+                )
+                .bind(actor)
+                .bind(window.opens_at)
+                .bind(window.closes_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn offline_windows(
+        &self,
+        actor: &str,
+        since: i64,
+    ) -> Result<Vec<OfflineWindow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT opens_at, closes_at FROM offline_windows WHERE actor = ? AND closes_at >= ? \
+             ORDER BY opens_at",
+        )
+        .bind(actor)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn order_wipe(
