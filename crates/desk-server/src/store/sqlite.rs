@@ -895,3 +895,105 @@ impl Store for SqliteStore {
         sqlite_import::clear_records(&self.pool).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file at the schema before offline views were keyed per agent, holding two agents' keys.
+    async fn file_before_per_agent_keys(path: &Path) {
+        let pool = SqlitePoolOptions::new()
+            .connect_with(
+                SqliteConnectOptions::from_str("sqlite:")
+                    .unwrap()
+                    .filename(path)
+                    .create_if_missing(true),
+            )
+            .await
+            .unwrap();
+        let mut migrator = sqlx::migrate!("./migrations");
+        let before: Vec<_> = migrator
+            .migrations
+            .iter()
+            .filter(|m| m.version < 5)
+            .cloned()
+            .collect();
+        migrator.migrations = before.into();
+        migrator.run(&pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO offline_views (key, actor, recorded_seq) VALUES \
+             ('k-of-agent1-0000001', 'agent1', 3), ('k-of-agent2-0000001', 'agent2', 4)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+
+    #[tokio::test]
+    async fn keying_offline_views_per_agent_keeps_every_recorded_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        file_before_per_agent_keys(&path).await;
+        let store = SqliteStore::open_file(&path, AuditKey::from_bytes([7; 32]))
+            .await
+            .unwrap();
+        let rows: Vec<(String, String, i64)> =
+            sqlx::query_as("SELECT actor, key, recorded_seq FROM offline_views ORDER BY actor")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(
+            rows,
+            [
+                ("agent1".into(), "k-of-agent1-0000001".into(), 3),
+                ("agent2".into(), "k-of-agent2-0000001".into(), 4),
+            ]
+        );
+        // The same key from another agent is another view now; from its own, a duplicate.
+        sqlx::query("INSERT INTO offline_views (actor, key, recorded_seq) VALUES (?, ?, 9)")
+            .bind("agent2")
+            .bind("k-of-agent1-0000001")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let again =
+            sqlx::query("INSERT INTO offline_views (actor, key, recorded_seq) VALUES (?, ?, 9)")
+                .bind("agent1")
+                .bind("k-of-agent1-0000001")
+                .execute(store.pool())
+                .await;
+        assert!(again.is_err(), "a key is recorded once per agent");
+    }
+
+    #[tokio::test]
+    async fn offline_windows_that_meet_are_one_and_a_gap_starts_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path(), AuditKey::from_bytes([7; 32]))
+            .await
+            .unwrap();
+        let w = |opens_at, closes_at| OfflineWindow {
+            opens_at,
+            closes_at,
+        };
+        for window in [
+            w(100, 200),
+            w(150, 250),
+            w(250, 260),
+            w(400, 500),
+            w(420, 450),
+        ] {
+            store.extend_offline_window("a", window).await.unwrap();
+        }
+        store.extend_offline_window("b", w(0, 1000)).await.unwrap();
+        assert_eq!(
+            store.offline_windows("a", 0).await.unwrap(),
+            [w(100, 260), w(400, 500)]
+        );
+        assert_eq!(
+            store.offline_windows("a", 300).await.unwrap(),
+            [w(400, 500)]
+        );
+        assert_eq!(store.offline_windows("c", 0).await.unwrap(), []);
+    }
+}
