@@ -98,9 +98,10 @@ pub const MAX_OFFLINE_VIEWS: usize = 500;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OfflineView {
     /// The client's idempotency key for this view, made once when the view is queued and sent
-    /// unchanged on every retry. A key the server has recorded before (by anyone) or earlier in
-    /// the same upload is skipped and counted in `duplicates`. Make it random (at least 16
-    /// random base64url characters, 96 bits).
+    /// unchanged on every retry. Keys are the caller's own: a key the server has recorded
+    /// before for the same agent, or earlier in the same upload, is skipped and counted in
+    /// `duplicates`; the same key from another agent is another view. Make it random (at least
+    /// 16 random base64url characters, 96 bits).
     #[cfg_attr(
         feature = "openapi",
         schema(
@@ -112,8 +113,11 @@ pub struct OfflineView {
     )]
     pub key: String,
     /// When the agent looked, RFC 3339 with an offset. Not later than the server's clock plus
-    /// its allowed clock skew (`clock_skew_secs`, 60 s unless configured), not more than 30 days
-    /// ago. Recorded in UTC with milliseconds, like audit times.
+    /// its allowed clock skew (`clock_skew_secs`, 60 s unless configured), and inside the
+    /// agent's offline window as the server knows it: from the issue time of a policy the
+    /// server signed for this agent that allowed caching, to that policy's expiry plus its
+    /// offline grace (with the clock skew on both ends). Recorded in UTC with milliseconds, like
+    /// audit times.
     #[cfg_attr(
         feature = "openapi",
         schema(format = DateTime, examples("2026-11-29T09:14:03.25+01:00"))
@@ -259,6 +263,7 @@ desk_core::closed_names! {
         InvalidSubject = "invalid_subject", "400: a subject that is empty, too long or holds control characters.";
         InvalidView = "invalid_view", "400: an offline view that breaks a rule.";
         TooManyViews = "too_many_views", "400: more offline views than one upload may hold.";
+        TooManyUploads = "too_many_uploads", "429: more offline views than the agent may upload in this while; try again after `Retry-After` seconds.";
         BodyTooLarge = "body_too_large", "413: a body larger than the server's limit.";
         UnsupportedMediaType = "unsupported_media_type", "415: a body not sent as `application/json`.";
         ProviderUnavailable = "provider_unavailable", "503: the identity provider could not be reached to check the token.";

@@ -432,6 +432,32 @@ mod tests {
         assert!(!err.to_string().contains(id), "not in the sentence: {err}");
     }
 
+    /// An upload over the server's rate is an error, never an answer: `upload_views` returns
+    /// before `mark_uploaded`, so the queue is kept for the next upload.
+    #[tokio::test]
+    async fn an_upload_over_the_rate_is_refused_not_taken_as_recorded() {
+        let server = ServerApi::new(Some(
+            &refusing("429 Too Many Requests", "too_many_uploads").await,
+        ))
+        .unwrap();
+        let body = desk_api::OfflineUpload { views: vec![] };
+        let err = server
+            .post_json::<_, desk_api::OfflineUploadResult>(
+                "/v1/audit/offline",
+                SecretString::from("not-a-token".to_owned()),
+                &body,
+            )
+            .await
+            .unwrap_err();
+        match &err {
+            AppError::ServerRefused { status, code, .. } => {
+                assert_eq!((*status, code.as_str()), (429, "too_many_uploads"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!is_unauthorized(&err), "no sign-in again for a 429");
+    }
+
     #[test]
     fn only_plain_short_request_ids_are_kept() {
         assert!(looks_like_a_request_id(

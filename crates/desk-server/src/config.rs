@@ -63,10 +63,18 @@ pub struct Config {
     pub policy_ttl_secs: u64,
     /// The `aud` of signed policies: the app's client id (`DESK_SERVER_POLICY_AUDIENCE`).
     pub policy_audience: String,
+    /// How many offline views each agent may upload per minute, on average
+    /// (`DESK_SERVER_OFFLINE_UPLOAD_VIEWS_PER_MINUTE`), 1 to 60000. An upload beyond it is
+    /// refused with 429 and `Retry-After`, and records nothing.
+    pub offline_upload_views_per_minute: u32,
+    /// How many offline views an agent may upload at once before the per-minute rate applies
+    /// (`DESK_SERVER_OFFLINE_UPLOAD_BURST`): at least 500, one full upload, so that every
+    /// upload the API accepts can pass after a wait; at most 100000.
+    pub offline_upload_burst: u32,
 }
 
 /// The environment variables read, without their `DESK_SERVER_` prefix.
-const ENV_KEYS: [&str; 16] = [
+const ENV_KEYS: [&str; 18] = [
     "listen",
     "data_dir",
     "issuer",
@@ -83,6 +91,8 @@ const ENV_KEYS: [&str; 16] = [
     "audit_key_file",
     "policy_ttl_secs",
     "policy_audience",
+    "offline_upload_views_per_minute",
+    "offline_upload_burst",
 ];
 
 /// The audience the test provider and the demo use for the API.
@@ -120,6 +130,8 @@ impl Default for Config {
             audit_key_file: None,
             policy_ttl_secs: 3600,
             policy_audience: "support-desk".into(),
+            offline_upload_views_per_minute: 600,
+            offline_upload_burst: 1000,
         }
     }
 }
@@ -167,6 +179,19 @@ impl Config {
             return Err(ConfigError(format!(
                 "policy_ttl_secs is {}; allowed is 60 to 604800",
                 self.policy_ttl_secs
+            )));
+        }
+        if !(1..=60_000).contains(&self.offline_upload_views_per_minute) {
+            return Err(ConfigError(format!(
+                "offline_upload_views_per_minute is {}; allowed is 1 to 60000",
+                self.offline_upload_views_per_minute
+            )));
+        }
+        let full = desk_api::MAX_OFFLINE_VIEWS as u32;
+        if !(full..=100_000).contains(&self.offline_upload_burst) {
+            return Err(ConfigError(format!(
+                "offline_upload_burst is {}; allowed is {full} (one full upload) to 100000",
+                self.offline_upload_burst
             )));
         }
         if self.max_body_bytes == 0 {
@@ -247,6 +272,18 @@ mod tests {
 
             jail.create_file("d.toml", "clock_skew_secs = 3600")?;
             assert!(Config::load(Some(Path::new("d.toml"))).is_err());
+
+            // A burst smaller than one full upload would refuse that upload for ever.
+            jail.create_file("e.toml", "offline_upload_burst = 499")?;
+            let err = Config::load(Some(Path::new("e.toml"))).unwrap_err();
+            assert!(err.to_string().contains("offline_upload_burst"), "{err}");
+            jail.create_file("f.toml", "offline_upload_views_per_minute = 0")?;
+            assert!(Config::load(Some(Path::new("f.toml"))).is_err());
+            jail.set_env("DESK_SERVER_OFFLINE_UPLOAD_VIEWS_PER_MINUTE", "30");
+            assert_eq!(
+                Config::load(None).unwrap().offline_upload_views_per_minute,
+                30
+            );
 
             assert!(Config::load(Some(Path::new("missing.toml"))).is_err());
             Ok(())

@@ -37,7 +37,7 @@ pub(super) async fn my_policy(
     StateOf(server): StateOf<State>,
     agent: Agent,
 ) -> Result<Json<MyPolicy>, ApiError> {
-    let (signed, version) = server.signed_policy(&agent.subject, &agent.roles).await;
+    let (signed, version) = server.signed_policy(&agent.subject, &agent.roles).await?;
     server
         .audit(
             AuditEvent::new(&agent.subject, AuditAction::PolicyView, "me", Outcome::Ok)

@@ -42,6 +42,11 @@ pub enum ApiError {
         /// What to fix.
         message: String,
     },
+    /// The agent uploaded more offline views than its rate allows just now.
+    TooManyUploads {
+        /// Whole seconds until the same upload will be taken (`Retry-After`).
+        retry_after_secs: u64,
+    },
     /// The body is larger than the limit.
     TooLarge,
     /// The body is not JSON.
@@ -71,6 +76,7 @@ impl ApiError {
             }
             Self::NotFound(_) => (StatusCode::NOT_FOUND, ApiCode::NotFound),
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, *code),
+            Self::TooManyUploads { .. } => (StatusCode::TOO_MANY_REQUESTS, ApiCode::TooManyUploads),
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ApiCode::BodyTooLarge),
             Self::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -99,6 +105,10 @@ impl ApiError {
             }
             Self::NotFound(what) => format!("No such {what}."),
             Self::BadRequest { message, .. } => message.clone(),
+            Self::TooManyUploads { retry_after_secs } => format!(
+                "Too many offline views uploaded just now; nothing was recorded. Send the same \
+                 upload again in {retry_after_secs} s."
+            ),
             Self::TooLarge => "The request body is too large.".into(),
             Self::UnsupportedMediaType => "Send the body as application/json.".into(),
             Self::ProviderUnavailable => {
@@ -145,6 +155,11 @@ impl IntoResponse for ApiError {
         let mut response =
             (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
         response.extensions_mut().insert(detail);
+        if let Self::TooManyUploads { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
         if let Self::Unauthorized { invalid } = self {
             // RFC 6750 §3: no error code when no token was sent.
             let challenge = if invalid {

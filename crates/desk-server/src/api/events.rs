@@ -72,7 +72,14 @@ impl Watch {
         if self.holds.is_some_and(|held| held >= at_least) {
             return;
         }
-        let (signed, version) = self.server.signed_policy(&self.subject, &self.roles).await;
+        let (signed, version) = match self.server.signed_policy(&self.subject, &self.roles).await {
+            Ok(signed) => signed,
+            Err(e) => {
+                // Sent later, with the next change or connection.
+                tracing::warn!(error = %e, "a policy could not be issued on the event stream");
+                return;
+            }
+        };
         if self.holds.is_some_and(|held| held >= version) {
             return;
         }

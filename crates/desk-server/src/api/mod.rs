@@ -22,6 +22,7 @@ mod paging;
 pub mod request_log;
 mod server;
 mod tickets;
+mod upload_rate;
 mod views;
 mod wipes;
 

@@ -3,20 +3,29 @@
 //! The client queues one event per offline view, each with an idempotency key, and uploads the
 //! queue when the server answers again. The actor is always the token's subject (the body has no
 //! say in it), the action the online action with `offline.` in front, and the detail keeps the
-//! time of the view and its key. A key already recorded is skipped, so an upload repeated after
-//! a lost answer records nothing twice. A request is all or nothing: one invalid view refuses the
+//! time of the view and its key. A key the same agent recorded before is skipped, so an upload
+//! repeated after a lost answer records nothing twice; keys are per agent, so nobody can make
+//! another agent's view be skipped. A request is all or nothing: one invalid view refuses the
 //! whole upload, and the recorded views commit with their audit entries in one transaction.
+//!
+//! Uploads are bounded, because each one appends to the chain under its lock: only an agent whose
+//! policy lets it read offline may upload (403, audited); at most [`MAX_VIEWS`] views at a time;
+//! each view's time must lie in one of the agent's offline windows, which the server stores as it
+//! signs policies that allow caching (from the policy's issue time to its expiry plus offline
+//! grace, see `Server::signed_policy`); and each agent uploads at most its rate
+//! (`upload_rate`, 429 with `Retry-After`). A refused upload records nothing.
 
 use axum::Json;
 use axum::extract::State as StateOf;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use desk_api::{ApiCode, OfflineUpload, OfflineUploadResult, OfflineView as View};
+use desk_api::{ApiCode, ErrorBody, OfflineUpload, OfflineUploadResult, OfflineView as View};
 use desk_core::AuditAction;
 
 use super::error::ApiJson;
+use super::server::WINDOW_SLACK_SECS;
 use super::{Agent, ApiError, State};
 use crate::audit::{AuditEvent, Outcome};
-use crate::store::OfflineView;
+use crate::store::{OfflineView, OfflineWindow};
 
 /// Most views in one upload.
 pub const MAX_VIEWS: usize = desk_api::MAX_OFFLINE_VIEWS;
@@ -24,9 +33,6 @@ pub const MAX_VIEWS: usize = desk_api::MAX_OFFLINE_VIEWS;
 /// Body limit of an upload: room for [`MAX_VIEWS`] views at their longest (about 200 bytes
 /// each), whatever the server's ordinary limit.
 pub const MAX_UPLOAD_BYTES: usize = 256 * 1024;
-
-/// How old an offline view may be: older ones were made past any offline grace a policy grants.
-pub const MAX_AGE_DAYS: i64 = 30;
 
 /// Shortest and longest idempotency key.
 const KEY_CHARS: std::ops::RangeInclusive<usize> = 16..=64;
@@ -110,9 +116,6 @@ fn check(
     if time > now + skew {
         return Err("time is in the future".into());
     }
-    if time < now - Duration::days(MAX_AGE_DAYS) {
-        return Err(format!("time is more than {MAX_AGE_DAYS} days ago"));
-    }
     let viewed_at = time.to_rfc3339_opts(SecondsFormat::Millis, true);
     let audit = AuditEvent::new(actor, action, view.resource, Outcome::Ok)
         .with_detail(serde_json::json!({ "viewed_at": viewed_at, "key": view.key }));
@@ -122,15 +125,38 @@ fn check(
     })
 }
 
+/// When the view recorded by `audit` was made (its detail's `viewed_at`), in seconds.
+fn viewed_at(view: &OfflineView) -> i64 {
+    view.audit.detail["viewed_at"]
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map_or(i64::MIN, |t| t.timestamp())
+}
+
+/// Whether a view made at `time` (seconds) lies inside one of `windows`, allowing `skew`
+/// seconds on both ends and [`WINDOW_SLACK_SECS`] more at the close (a stored close may be
+/// that much earlier than the last policy's).
+fn inside(windows: &[OfflineWindow], time: i64, skew: i64) -> bool {
+    windows
+        .iter()
+        .any(|w| w.opens_at - skew <= time && time <= w.closes_at + WINDOW_SLACK_SECS + skew)
+}
+
 /// Record the views made offline, once each
 ///
-/// Open to every signed-in agent, for their own views: the actor of every entry is the caller (the
-/// token's subject), never something the body says. Each view whose `key` is not recorded yet
-/// becomes one audit entry: action `offline.` + the view's action, the view's resource, outcome
-/// `ok`, detail `{"viewed_at": <time in UTC>, "key": <key>}`; the entry's own `time` is when it was
-/// recorded. A key recorded before (a retry after a lost answer) or earlier in the same upload is
-/// skipped and counted in `duplicates`, so an upload may be repeated safely until it is answered.
-/// One invalid view refuses the whole upload (nothing recorded). The views, their keys and an
+/// Open to agents whose policy lets them read offline (it may cache some kind of record), for
+/// their own views: the actor of every entry is the caller (the token's subject), never something
+/// the body says. Each view whose `key` the caller has not recorded yet becomes one audit entry:
+/// action `offline.` + the view's action, the view's resource, outcome `ok`, detail
+/// `{"viewed_at": <time in UTC>, "key": <key>}`; the entry's own `time` is when it was recorded.
+/// A key the caller recorded before (a retry after a lost answer) or earlier in the same upload is
+/// skipped and counted in `duplicates`, so an upload may be repeated safely until it is answered;
+/// keys are per agent, so another agent's key never skips a view. Each view's time must lie in
+/// the caller's offline window as the server knows it: between the issue time of a policy this
+/// server signed for the caller that allowed caching and that policy's expiry plus its offline
+/// grace. Each agent may upload `offline_upload_burst` views at once (1000 unless configured)
+/// and `offline_upload_views_per_minute` on average (600); an empty upload counts as one view.
+/// Every refusal records nothing: one invalid view refuses the whole upload. The views, their keys and an
 /// `audit.upload` entry for the upload itself (resource `offline_views`, detail `recorded` and
 /// `duplicates`) are written in one transaction: if any entry cannot be written, nothing is
 /// recorded. Bodies up to 256 KiB are accepted here (or the server's `max_body_bytes`, when
@@ -152,7 +178,11 @@ fn check(
                 ("first" = (value = json!({"recorded": 3, "duplicates": 0}))),
                 ("retry" = (value = json!({"recorded": 0, "duplicates": 3}))),
             )),
-        (status = 400, description = "`malformed_json` (not JSON), `invalid_body` (a missing or unknown member, such as an `actor`, or a wrong type), `too_many_views` (more than 500), or `invalid_view` (a key, time, action or resource that breaks the rules of `OfflineView`; the message starts with the view's index, `views[3]: …`). Nothing is recorded."),
+        (status = 400, description = "`malformed_json` (not JSON), `invalid_body` (a missing or unknown member, such as an `actor`, or a wrong type), `too_many_views` (more than 500), or `invalid_view` (a key, time, action or resource that breaks the rules of `OfflineView`, such as a time in the future or outside the caller's offline window; the message starts with the view's index, `views[3]: …`). Nothing is recorded: fix or drop the view named and send the rest again."),
+        (status = 403, description = "`forbidden`: the caller's policy lets it cache nothing, so it has no offline views to upload. The refusal is audited (`audit.upload`, outcome `denied`); nothing else is recorded."),
+        (status = 429, description = "`too_many_uploads`: the caller has uploaded more views than its rate allows just now. Nothing is recorded; keep the queue and send the same upload again after the `Retry-After` header's seconds.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Whole seconds after which the same upload will be taken.")),
+            example = json!({"error": {"code": "too_many_uploads", "message": "Too many offline views uploaded just now; nothing was recorded. Send the same upload again in 12 s.", "request_id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}})),
     )
 )]
 pub(super) async fn upload(
@@ -160,6 +190,9 @@ pub(super) async fn upload(
     agent: Agent,
     body: Result<ApiJson<OfflineUpload>, ApiError>,
 ) -> Result<Json<OfflineUploadResult>, ApiError> {
+    agent
+        .require_offline_reading(&server, AuditAction::AuditUpload, "offline_views")
+        .await?;
     let ApiJson(upload) = body?;
     if upload.views.len() > MAX_VIEWS {
         return Err(ApiError::bad(
@@ -178,6 +211,32 @@ pub(super) async fn upload(
                 .map_err(|why| ApiError::bad(ApiCode::InvalidView, format!("views[{i}]: {why}.")))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let times: Vec<i64> = views.iter().map(viewed_at).collect();
+    if let Some(&earliest) = times.iter().min() {
+        let skew = skew.num_seconds();
+        let windows = server
+            .store
+            .offline_windows(&agent.subject, earliest - skew - WINDOW_SLACK_SECS)
+            .await?;
+        if let Some(i) = times.iter().position(|&t| !inside(&windows, t, skew)) {
+            return Err(ApiError::bad(
+                ApiCode::InvalidView,
+                format!(
+                    "views[{i}]: time is outside your offline window: no policy this server \
+                     signed for you allowed reading offline then."
+                ),
+            ));
+        }
+    }
+    if let Err(wait) =
+        server
+            .upload_rate
+            .take(&agent.subject, views.len(), std::time::Instant::now())
+    {
+        return Err(ApiError::TooManyUploads {
+            retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
+        });
+    }
     let summary = AuditEvent::new(
         &agent.subject,
         AuditAction::AuditUpload,
@@ -298,7 +357,50 @@ mod tests {
     }
 
     #[test]
-    fn times_beyond_the_skew_or_older_than_thirty_days_are_refused() {
+    fn a_time_is_inside_a_window_with_the_skew_on_both_ends_and_the_slack_at_the_close() {
+        let windows = [
+            OfflineWindow {
+                opens_at: 1000,
+                closes_at: 2000,
+            },
+            OfflineWindow {
+                opens_at: 5000,
+                closes_at: 6000,
+            },
+        ];
+        let late = 2000 + WINDOW_SLACK_SECS + 60;
+        for t in [940, 1500, late, 4940, 6000] {
+            assert!(inside(&windows, t, 60), "{t}");
+        }
+        for t in [
+            939,
+            late + 1,
+            3000,
+            4939,
+            6000 + WINDOW_SLACK_SECS + 61,
+            i64::MIN,
+        ] {
+            assert!(!inside(&windows, t, 60), "{t}");
+        }
+        assert!(!inside(&[], 1500, 60), "no window, no offline view");
+    }
+
+    #[test]
+    fn the_time_of_a_checked_view_is_read_back_in_seconds() {
+        let done = checked(view(
+            KEY,
+            "2026-11-29T11:30:00.5+01:00",
+            "customer.view",
+            "customer:1",
+        ))
+        .unwrap();
+        assert_eq!(viewed_at(&done), at("2026-11-29T10:30:00Z").timestamp());
+    }
+
+    #[test]
+    fn times_beyond_the_skew_are_refused() {
+        // How old a view may be is the agent's offline window's business (`inside`), not a
+        // fixed age.
         let ok = [
             "2026-11-29T12:01:00Z",
             "2026-10-30T12:00:00Z",
@@ -312,7 +414,6 @@ mod tests {
         }
         let bad = [
             "2026-11-29T12:01:01Z",
-            "2026-10-30T11:59:59Z",
             "2026-11-29 12:00:00",
             "yesterday",
             "",

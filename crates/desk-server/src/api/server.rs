@@ -15,7 +15,7 @@ use crate::audit::AuditEvent;
 use crate::audit::checkpoint::CheckpointLine;
 use crate::audit::key::AuditKey;
 use crate::config::Config;
-use crate::store::{Store, StoreError, StoredLayout, StoredRole};
+use crate::store::{OfflineWindow, Store, StoreError, StoredLayout, StoredRole};
 use crate::token::Verifier;
 
 /// The role definitions shipped with the server.
@@ -93,7 +93,20 @@ pub struct Server {
     pub(super) changes: broadcast::Sender<Change>,
     /// Becomes `true` when the server stops: event streams end at once.
     pub(super) stopping: tokio::sync::watch::Sender<bool>,
+    /// How fast each agent may upload offline views.
+    pub(super) upload_rate: super::upload_rate::UploadRate,
+    /// The close of each agent's offline window as last stored by this process, so that
+    /// policies signed in quick succession (a push to many streams) write nothing more.
+    pub(super) windows_stored: Mutex<HashMap<String, i64>>,
 }
+
+/// How much earlier than the truth the stored close of an offline window may be: a policy whose
+/// window closes less than this after the stored close writes nothing, and uploads allow it on
+/// top of the stored close.
+pub(super) const WINDOW_SLACK_SECS: i64 = 60;
+
+/// Bound on remembered window closes; cleared when reached (they are only a shortcut).
+const WINDOWS_STORED_MAX: usize = 100_000;
 
 /// Shared state of the router.
 pub type State = Arc<Server>;
@@ -136,6 +149,10 @@ impl Server {
         }
         let audit_key = crate::audit_key(&config)?;
         let (changes, _) = broadcast::channel(256);
+        let upload_rate = super::upload_rate::UploadRate::new(
+            config.offline_upload_views_per_minute,
+            config.offline_upload_burst,
+        );
         Ok(Arc::new(Self {
             config,
             store,
@@ -149,6 +166,8 @@ impl Server {
             policy_version: AtomicU64::new(policy_version),
             changes,
             stopping: tokio::sync::watch::Sender::new(false),
+            upload_rate,
+            windows_stored: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -198,12 +217,14 @@ impl Server {
         Ok(())
     }
 
-    /// The signed effective policy of `subject` holding `roles`, and its version.
+    /// The signed effective policy of `subject` holding `roles`, and its version. A policy that
+    /// allows caching opens (or extends) the agent's offline window first, so that views the
+    /// agent makes under it can be uploaded; when that cannot be stored, no policy is signed.
     pub(super) async fn signed_policy(
         &self,
         subject: &str,
         roles: &BTreeSet<Role>,
-    ) -> (String, u64) {
+    ) -> Result<(String, u64), StoreError> {
         // Read the version first: a change landing meanwhile makes this policy newer than the
         // version it carries, never older, and its own event follows.
         let version = self.policy_version();
@@ -242,7 +263,33 @@ impl Server {
             layout,
             audit_checkpoint,
         };
-        (self.policy_key.sign(&claims), version)
+        if !claims.policy.cache.ttl_secs.is_empty() {
+            let window = OfflineWindow {
+                opens_at: claims.iat,
+                closes_at: claims.exp + claims.policy.cache.offline_grace_secs as i64,
+            };
+            self.store_window(subject, window).await?;
+        }
+        Ok((self.policy_key.sign(&claims), version))
+    }
+
+    /// Stores `window` for `subject`, unless this process stored one closing at most
+    /// [`WINDOW_SLACK_SECS`] earlier.
+    async fn store_window(&self, subject: &str, window: OfflineWindow) -> Result<(), StoreError> {
+        let mut stored = self.windows_stored.lock().await;
+        if stored
+            .get(subject)
+            .is_some_and(|&close| close + WINDOW_SLACK_SECS >= window.closes_at)
+        {
+            return Ok(());
+        }
+        // Held across the write, so that two policies for one agent store in order.
+        self.store.extend_offline_window(subject, window).await?;
+        if stored.len() >= WINDOWS_STORED_MAX {
+            stored.clear();
+        }
+        stored.insert(subject.to_owned(), window.closes_at);
+        Ok(())
     }
 
     /// The product roles the provider's groups map to.

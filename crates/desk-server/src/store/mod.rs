@@ -296,6 +296,17 @@ pub struct OfflineView {
     pub audit: AuditEvent,
 }
 
+/// A stretch of time in which an agent could read offline, as the server knows it: from the
+/// issue time of a policy it signed for the agent that allowed caching to the expiry plus offline
+/// grace of the last policy of that stretch. Seconds since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct OfflineWindow {
+    /// When the first policy of the stretch was issued.
+    pub opens_at: i64,
+    /// When the offline reading that the stretch's policies allow ends.
+    pub closes_at: i64,
+}
+
 /// A wipe ordered for every device of an agent.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredWipe {
@@ -453,14 +464,31 @@ pub trait Store: Send + Sync + 'static {
     /// database created anew.
     async fn policy_version(&self) -> Result<u64, StoreError>;
 
-    /// Records offline views in one transaction: each view whose key is not recorded yet (nor
-    /// earlier in `views`) gets its audit entry and its key remembered; the others are counted
-    /// as duplicates. `summary` is appended last, with the counts added to its detail.
+    /// Records offline views in one transaction: each view whose key is not recorded yet for
+    /// its actor (nor earlier in `views`) gets its audit entry and its key remembered; the
+    /// others are counted as duplicates. Keys are per actor: another actor's key never makes a
+    /// view a duplicate. `summary` is appended last, with the counts added to its detail.
     async fn record_offline_views(
         &self,
         views: Vec<OfflineView>,
         summary: AuditEvent,
     ) -> Result<OfflineUploadResult, StoreError>;
+
+    /// Remembers that a policy allowing offline reading was signed for `actor`: the window from
+    /// `opens_at` to `closes_at` joins the agent's latest window when the two meet or overlap
+    /// (extending it), and is a window of its own otherwise.
+    async fn extend_offline_window(
+        &self,
+        actor: &str,
+        window: OfflineWindow,
+    ) -> Result<(), StoreError>;
+
+    /// `actor`'s offline windows that close at or after `since`, oldest first.
+    async fn offline_windows(
+        &self,
+        actor: &str,
+        since: i64,
+    ) -> Result<Vec<OfflineWindow>, StoreError>;
 
     /// Stores a wipe of every device of `subject`, ordered by `by`, and appends `audit` (with
     /// the wipe's id added to its detail), in one transaction.

@@ -21,8 +21,9 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{
     AccountRow, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage,
-    OfflineUploadResult, OfflineView, RecordReach, SearchQuery, Store, StoreError, StoredLayout,
-    StoredRole, StoredWipe, TicketRow, TransactionFilter, TransactionRow, sqlite_import,
+    OfflineUploadResult, OfflineView, OfflineWindow, RecordReach, SearchQuery, Store, StoreError,
+    StoredLayout, StoredRole, StoredWipe, TicketRow, TransactionFilter, TransactionRow,
+    sqlite_import,
 };
 use crate::audit::key::AuditKey;
 use crate::audit::{AuditEntry, AuditEvent};
@@ -746,7 +747,8 @@ impl Store for SqliteStore {
         for view in views {
             // Keys recorded earlier in this transaction are seen here too.
             let known: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM offline_views WHERE key = ?")
+                sqlx::query_scalar("SELECT 1 FROM offline_views WHERE actor = ? AND key = ?")
+                    .bind(&view.audit.actor)
                     .bind(&view.key)
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -771,6 +773,64 @@ impl Store for SqliteStore {
         Self::append_in(&key, &mut tx, &summary).await?;
         tx.commit().await?;
         Ok(done)
+    }
+
+    async fn extend_offline_window(
+        &self,
+        actor: &str,
+        window: OfflineWindow,
+    ) -> Result<(), StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
+        let latest: Option<OfflineWindow> = sqlx::query_as(
+            "SELECT opens_at, closes_at FROM offline_windows WHERE actor = ? \
+             ORDER BY opens_at DESC LIMIT 1",
+        )
+        .bind(actor)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match latest {
+            Some(last) if window.opens_at <= last.closes_at && window.opens_at >= last.opens_at => {
+                sqlx::query(
+                    "UPDATE offline_windows SET closes_at = MAX(closes_at, ?) \
+                     WHERE actor = ? AND opens_at = ?",
+                )
+                .bind(window.closes_at)
+                .bind(actor)
+                .bind(last.opens_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            _ => {
+                // A clock set back can open a window before the latest one: kept as its own.
+                sqlx::query(
+                    "INSERT INTO offline_windows (actor, opens_at, closes_at) VALUES (?, ?, ?) \
+                     ON CONFLICT (actor, opens_at) DO UPDATE \
+                     SET closes_at = MAX(closes_at, excluded.closes_at)",
+                )
+                .bind(actor)
+                .bind(window.opens_at)
+                .bind(window.closes_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn offline_windows(
+        &self,
+        actor: &str,
+        since: i64,
+    ) -> Result<Vec<OfflineWindow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT opens_at, closes_at FROM offline_windows WHERE actor = ? AND closes_at >= ? \
+             ORDER BY opens_at",
+        )
+        .bind(actor)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn order_wipe(
@@ -852,5 +912,107 @@ impl Store for SqliteStore {
 
     async fn clear_records(&self) -> Result<(), StoreError> {
         sqlite_import::clear_records(&self.pool).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file at the schema before offline views were keyed per agent, holding two agents' keys.
+    async fn file_before_per_agent_keys(path: &Path) {
+        let pool = SqlitePoolOptions::new()
+            .connect_with(
+                SqliteConnectOptions::from_str("sqlite:")
+                    .unwrap()
+                    .filename(path)
+                    .create_if_missing(true),
+            )
+            .await
+            .unwrap();
+        let mut migrator = sqlx::migrate!("./migrations");
+        let before: Vec<_> = migrator
+            .migrations
+            .iter()
+            .filter(|m| m.version < 5)
+            .cloned()
+            .collect();
+        migrator.migrations = before.into();
+        migrator.run(&pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO offline_views (key, actor, recorded_seq) VALUES \
+             ('k-of-agent1-0000001', 'agent1', 3), ('k-of-agent2-0000001', 'agent2', 4)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+
+    #[tokio::test]
+    async fn keying_offline_views_per_agent_keeps_every_recorded_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        file_before_per_agent_keys(&path).await;
+        let store = SqliteStore::open_file(&path, AuditKey::from_bytes([7; 32]))
+            .await
+            .unwrap();
+        let rows: Vec<(String, String, i64)> =
+            sqlx::query_as("SELECT actor, key, recorded_seq FROM offline_views ORDER BY actor")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(
+            rows,
+            [
+                ("agent1".into(), "k-of-agent1-0000001".into(), 3),
+                ("agent2".into(), "k-of-agent2-0000001".into(), 4),
+            ]
+        );
+        // The same key from another agent is another view now; from its own, a duplicate.
+        sqlx::query("INSERT INTO offline_views (actor, key, recorded_seq) VALUES (?, ?, 9)")
+            .bind("agent2")
+            .bind("k-of-agent1-0000001")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let again =
+            sqlx::query("INSERT INTO offline_views (actor, key, recorded_seq) VALUES (?, ?, 9)")
+                .bind("agent1")
+                .bind("k-of-agent1-0000001")
+                .execute(store.pool())
+                .await;
+        assert!(again.is_err(), "a key is recorded once per agent");
+    }
+
+    #[tokio::test]
+    async fn offline_windows_that_meet_are_one_and_a_gap_starts_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path(), AuditKey::from_bytes([7; 32]))
+            .await
+            .unwrap();
+        let w = |opens_at, closes_at| OfflineWindow {
+            opens_at,
+            closes_at,
+        };
+        for window in [
+            w(100, 200),
+            w(150, 250),
+            w(250, 260),
+            w(400, 500),
+            w(420, 450),
+        ] {
+            store.extend_offline_window("a", window).await.unwrap();
+        }
+        store.extend_offline_window("b", w(0, 1000)).await.unwrap();
+        assert_eq!(
+            store.offline_windows("a", 0).await.unwrap(),
+            [w(100, 260), w(400, 500)]
+        );
+        assert_eq!(
+            store.offline_windows("a", 300).await.unwrap(),
+            [w(400, 500)]
+        );
+        assert_eq!(store.offline_windows("c", 0).await.unwrap(), []);
     }
 }

@@ -1,5 +1,6 @@
 //! Offline views uploaded by the client: recorded once each, for the token's subject, with the
-//! time the agent looked, and all or nothing per upload.
+//! time the agent looked, and all or nothing per upload; bounded to agents that may read
+//! offline, to their offline windows, to a batch size and to a per-agent rate.
 
 use chrono::{Duration, SecondsFormat, Utc};
 use serde_json::{Value, json};
@@ -28,6 +29,17 @@ async fn offline_entries(h: &Harness) -> Vec<Value> {
         .collect();
     entries.reverse();
     entries
+}
+
+/// Stands for a policy allowing caching signed for `user` `hours_ago` hours ago, whose window
+/// closes `hours_open` hours later: what the server stores when it signs one (the server's clock
+/// cannot be moved back in a test, so the row is written as it would have been).
+fn window_from(h: &Harness, user: &str, hours_ago: i64, hours_open: i64) {
+    let opens = Utc::now().timestamp() - hours_ago * 3600;
+    h.sql(&format!(
+        "INSERT INTO offline_windows (actor, opens_at, closes_at) VALUES ('{user}', {opens}, {})",
+        opens + hours_open * 3600
+    ));
 }
 
 async fn upload(h: &Harness, user: &str, body: &Value) -> (u16, Value) {
@@ -74,6 +86,8 @@ fn offline_views_are_recorded_once_for_the_uploader_with_their_own_times() {
             .map(|(k, t, a, r)| view(k, t, a, r))
             .collect::<Vec<_>>()
     });
+    window_from(&h, "agent1", 10, 10);
+    window_from(&h, "agent2", 10, 10);
     h.block_on(async {
         let (status, answer) = upload(&h, "agent1", &body).await;
         assert_eq!(status, 200, "{answer}");
@@ -203,11 +217,13 @@ fn forged_or_invalid_uploads_are_refused_whole_and_record_nothing() {
         (with("time", json!(future)), "invalid_view"),
         (with("time", json!(old)), "invalid_view"),
         (with("time", json!("yesterday")), "invalid_view"),
+        (with("time", json!(ago(11 * 60))), "invalid_view"),
         (with("action", json!("customer.delete")), "invalid_view"),
         (with("action", json!("sign_in")), "invalid_view"),
         (with("resource", json!("ticket:1")), "invalid_view"),
         (with("resource", json!("customer:1 OR 1=1")), "invalid_view"),
     ];
+    window_from(&h, "agent1", 10, 10);
     h.block_on(async {
         for (body, code) in &cases {
             let r = h.post_json("agent1", UPLOAD, body).await;
@@ -267,6 +283,7 @@ fn a_full_upload_of_five_hundred_views_is_taken_in_one_request() {
     let body = json!({ "views": views });
     // Larger than the ordinary body limit (64 KiB): the upload has its own.
     assert!(body.to_string().len() > 64 * 1024);
+    window_from(&h, "agent2", 10, 10);
     h.block_on(async {
         let (status, answer) = upload(&h, "agent2", &body).await;
         assert_eq!(status, 200, "{answer}");
@@ -277,4 +294,277 @@ fn a_full_upload_of_five_hundred_views_is_taken_in_one_request() {
         500
     );
     assert_eq!(h.verify().broken, None);
+}
+
+/// The audit entries of `action`, as (actor, resource, outcome), read from the file.
+fn entries_of(h: &Harness, action: &str) -> Vec<(String, String, String)> {
+    h.block_on(
+        sqlx::query_as::<_, (String, String, String)>(
+            "SELECT actor, resource, outcome FROM audit WHERE action = ? ORDER BY seq",
+        )
+        .bind(action)
+        .fetch_all(h.store.pool()),
+    )
+    .unwrap()
+}
+
+#[test]
+fn an_agent_whose_policy_caches_nothing_may_not_upload_and_the_refusal_is_audited() {
+    let h = Harness::start();
+    // The admin role caches nothing; `norole` holds no role at all.
+    let body =
+        json!({"views": [view("offline-admin-00000001", &ago(1), "customer.view", "customer:1")]});
+    window_from(&h, "admin", 10, 10);
+    h.block_on(async {
+        for user in ["admin", "norole"] {
+            let policy = h.policy(user).await;
+            assert!(policy.policy.cache.ttl_secs.is_empty(), "{user}");
+            let (status, answer) = upload(&h, user, &body).await;
+            assert_eq!(
+                (status, answer["error"]["code"].as_str().unwrap()),
+                (403, "forbidden"),
+                "{user}: {answer}"
+            );
+        }
+        // Not even an empty upload, which would still append its own entry.
+        let (status, _) = upload(&h, "admin", &json!({"views": []})).await;
+        assert_eq!(status, 403);
+    });
+    assert_eq!(
+        entries_of(&h, "audit.upload"),
+        [
+            ("admin".into(), "offline_views".into(), "denied".into()),
+            ("norole".into(), "offline_views".into(), "denied".into()),
+            ("admin".into(), "offline_views".into(), "denied".into()),
+        ]
+    );
+    assert_eq!(h.count("SELECT COUNT(*) FROM offline_views"), 0);
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM audit WHERE action LIKE 'offline.%'"),
+        0
+    );
+    // A policy that caches nothing opens no offline window either.
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM offline_windows WHERE actor IN ('norole')"),
+        0
+    );
+    assert_eq!(h.verify().broken, None);
+}
+
+#[test]
+fn a_view_must_lie_in_an_offline_window_of_a_policy_the_server_signed_for_the_agent() {
+    let h = Harness::start();
+    let one =
+        |key: &str, time: &str| json!({"views": [view(key, time, "customer.view", "customer:2")]});
+    let at = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
+    h.block_on(async {
+        // No policy signed yet: the agent cannot have read anything offline.
+        let (status, answer) = upload(&h, "agent1", &one("offline-win-000000001", &ago(0))).await;
+        assert_eq!(
+            (status, answer["error"]["code"].as_str().unwrap()),
+            (400, "invalid_view")
+        );
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("views[0]: time is outside your offline window"),
+            "{message}"
+        );
+    });
+    assert_eq!(h.count("SELECT COUNT(*) FROM offline_windows"), 0);
+
+    // The agent fetches its policy: its window opens at the policy's issue time and closes at
+    // its expiry plus the role's grace (agent_l1: 3600 s and 14400 s).
+    let claims = h.block_on(h.policy("agent1"));
+    let (opens, closes): (i64, i64) = h
+        .block_on(
+            sqlx::query_as(
+                "SELECT opens_at, closes_at FROM offline_windows WHERE actor = 'agent1'",
+            )
+            .fetch_one(h.store.pool()),
+        )
+        .unwrap();
+    assert_eq!(opens, claims.iat);
+    assert_eq!(
+        closes,
+        claims.exp + claims.policy.cache.offline_grace_secs as i64
+    );
+    assert_eq!(closes - opens, 3600 + 14400);
+    // Fetching again at once extends the same window; it opens no second one.
+    h.block_on(h.policy("agent1"));
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM offline_windows WHERE actor = 'agent1'"),
+        1
+    );
+
+    // An earlier stretch of policies, ten to twenty hours ago (the agent then went offline).
+    window_from(&h, "agent1", 20, 10);
+    let issued = chrono::DateTime::from_timestamp(claims.iat, 0).unwrap();
+    let hours = |n: i64| Utc::now() - Duration::hours(n);
+    // agent2's first request is its sign-in, an entry of its own: made before counting.
+    h.block_on(h.policy("agent2"));
+    let before = h.count("SELECT COUNT(*) FROM audit");
+    h.block_on(async {
+        let refused = [
+            // Backdated before any policy the agent was given.
+            ("offline-win-000000002", at(hours(21))),
+            // Between the two windows: the earlier one had closed (its grace ended).
+            ("offline-win-000000003", at(hours(9))),
+            ("offline-win-000000004", at(issued - Duration::minutes(5))),
+            // In the future, though inside the open window.
+            (
+                "offline-win-000000005",
+                at(Utc::now() + Duration::minutes(10)),
+            ),
+            // Thirty days back, which was once allowed.
+            ("offline-win-000000006", at(Utc::now() - Duration::days(29))),
+        ];
+        for (key, time) in &refused {
+            let (status, answer) = upload(&h, "agent1", &one(key, time)).await;
+            assert_eq!(
+                (status, answer["error"]["code"].as_str().unwrap()),
+                (400, "invalid_view"),
+                "{time}: {answer}"
+            );
+        }
+        // Another agent's window is not this one's.
+        let (status, _) = upload(&h, "agent2", &one("offline-win-000000007", &at(hours(15)))).await;
+        assert_eq!(status, 400);
+    });
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM audit"),
+        before,
+        "refusals record nothing"
+    );
+    assert_eq!(h.count("SELECT COUNT(*) FROM offline_views"), 0);
+
+    h.block_on(async {
+        // Inside either window, including one uploaded long after it closed.
+        let body = json!({"views": [
+            view("offline-win-000000010", &at(hours(15)), "customer.view", "customer:2"),
+            view("offline-win-000000011", &at(issued), "customer.view", "customer:2"),
+            view("offline-win-000000012", &ago(0), "ticket.view", "ticket:3"),
+        ]});
+        let (status, answer) = upload(&h, "agent1", &body).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer, json!({"recorded": 3, "duplicates": 0}));
+    });
+    assert_eq!(h.verify().broken, None);
+}
+
+#[test]
+fn over_its_rate_an_agent_is_told_to_retry_later_and_nothing_is_recorded_until_then() {
+    // Ten views a second, 500 at once: the smallest burst, so the test need not send more.
+    let h = Harness::start_with(|config| {
+        config.offline_upload_views_per_minute = 600;
+        config.offline_upload_burst = 500;
+    });
+    window_from(&h, "agent1", 10, 10);
+    window_from(&h, "agent2", 10, 10);
+    let batch = |tag: &str, n: usize| {
+        json!({"views": (0..n)
+            .map(|i| view(&format!("offline-rate-{tag}-{i:06}"), &ago(5), "customer.view", "customer:4"))
+            .collect::<Vec<_>>()})
+    };
+    let full = batch("full", 500);
+    let more = batch("more", 30);
+    let recorded = |h: &Harness| {
+        h.count(
+            "SELECT COUNT(*) FROM audit WHERE action LIKE 'offline.%' OR action = 'audit.upload'",
+        )
+    };
+    let (first, _) = h.block_on(upload(&h, "agent1", &full));
+    assert_eq!(first, 200);
+    let before = recorded(&h);
+    let wait = h.block_on(async {
+        let r = h.post_json("agent1", UPLOAD, &more).await;
+        assert_eq!(r.status().as_u16(), 429);
+        let retry: u64 = r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let answer: Value = r.json().await.unwrap();
+        assert_eq!(answer["error"]["code"], "too_many_uploads", "{answer}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains(&format!("{retry} s")), "{message}");
+        // Thirty views at ten a second: about three seconds.
+        assert!((1..=4).contains(&retry), "{retry}");
+        // Another agent has its own rate.
+        let (status, _) = upload(&h, "agent2", &batch("other", 500)).await;
+        assert_eq!(status, 200);
+        retry
+    });
+    assert_eq!(
+        recorded(&h),
+        before + 501,
+        "only agent2's upload was recorded"
+    );
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM offline_views WHERE actor = 'agent1'"),
+        500
+    );
+
+    // After the wait the same upload is taken whole.
+    std::thread::sleep(std::time::Duration::from_secs(wait));
+    let (status, answer) = h.block_on(upload(&h, "agent1", &more));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer, json!({"recorded": 30, "duplicates": 0}));
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM offline_views WHERE actor = 'agent1'"),
+        530
+    );
+    assert_eq!(h.verify().broken, None);
+}
+
+#[test]
+fn keys_are_per_agent_so_nobody_can_make_another_agents_pending_view_be_skipped() {
+    let h = Harness::start();
+    window_from(&h, "agent1", 10, 10);
+    window_from(&h, "agent2", 10, 10);
+    // agent1's queue holds a view under this key; agent2 learns the key (a shared laptop, a
+    // log) and uploads it first, hoping the real view is then skipped as a duplicate.
+    let key = "victim-key-0000000001";
+    let real = json!({"views": [view(key, &ago(30), "customer.view", "customer:5")]});
+    let decoy = json!({"views": [view(key, &ago(30), "customer.search", "customers")]});
+    h.block_on(async {
+        let (_, answer) = upload(&h, "agent2", &decoy).await;
+        assert_eq!(answer, json!({"recorded": 1, "duplicates": 0}));
+        let (_, answer) = upload(&h, "agent1", &real).await;
+        assert_eq!(
+            answer,
+            json!({"recorded": 1, "duplicates": 0}),
+            "agent1's view is recorded"
+        );
+        // agent1's own retry is still a duplicate.
+        let (_, answer) = upload(&h, "agent1", &real).await;
+        assert_eq!(answer, json!({"recorded": 0, "duplicates": 1}));
+    });
+    let entries = offline_entries_of(&h);
+    assert_eq!(
+        entries,
+        [
+            (
+                "agent2".into(),
+                "offline.customer.search".into(),
+                "customers".into()
+            ),
+            (
+                "agent1".into(),
+                "offline.customer.view".into(),
+                "customer:5".into()
+            ),
+        ]
+    );
+    assert_eq!(h.count("SELECT COUNT(*) FROM offline_views"), 2);
+    assert_eq!(h.verify().broken, None);
+}
+
+fn offline_entries_of(h: &Harness) -> Vec<(String, String, String)> {
+    h.block_on(
+        sqlx::query_as::<_, (String, String, String)>(
+            "SELECT actor, action, resource FROM audit WHERE action LIKE 'offline.%' ORDER BY seq",
+        )
+        .fetch_all(h.store.pool()),
+    )
+    .unwrap()
 }
