@@ -17,7 +17,7 @@ function page(res, status, title, body) {
 }
 
 function loginForm(uid, error) {
-  return `<p>Support Desk test provider. Users: agent1, agent2, supervisor, admin, norole.</p>
+  return `<p>Support Desk test provider. Users: agent1, agent2, supervisor, admin, admin2, norole.</p>
 ${error ? `<p role="alert" id="error">${escape(error)}</p>` : ''}
 <form method="post" action="/interaction/${escape(uid)}/login">
 <label>User <input name="login" autocomplete="username" required autofocus></label>

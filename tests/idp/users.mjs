@@ -13,6 +13,8 @@ export const USERS = {
     groups: ['support-supervisors'],
   },
   admin: { name: 'Kim Admin', email: 'admin@support-desk.test', groups: ['support-admins'] },
+  // A second administrator: approves what the first proposes (changes that widen a role).
+  admin2: { name: 'Jo Admin-Two', email: 'admin2@support-desk.test', groups: ['support-admins'] },
   norole: { name: 'Pat No-Role', email: 'norole@support-desk.test', groups: [] },
 };
 

@@ -235,6 +235,42 @@ pub struct StoredLayout {
     pub updated_by: String,
 }
 
+/// A change to a role definition that widens what the role sees of personal or restricted data,
+/// proposed by one administrator and waiting for another: approved, it is applied as the new
+/// definition; rejected (or withdrawn by its author), nothing changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoleChange {
+    /// The change's id.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub id: i64,
+    /// The role it changes.
+    pub role: Role,
+    /// The definition it would put in force.
+    pub definition: desk_core::RoleDefinition,
+    /// What it changes from the definition in force when it was proposed, member by member.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub changes: serde_json::Value,
+    /// The personal and restricted fields it shows more of: why it waits for approval.
+    pub widened: Vec<desk_core::Field>,
+    /// The administrator who proposed it.
+    pub proposed_by: String,
+    /// When (RFC 3339, UTC, milliseconds).
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub proposed_at: String,
+    /// `pending`, `approved` or `rejected`.
+    #[cfg_attr(feature = "openapi", schema(examples("pending")))]
+    pub status: String,
+    /// Who decided it, once decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = false))]
+    pub decided_by: Option<String>,
+    /// When it was decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = false, format = DateTime))]
+    pub decided_at: Option<String>,
+}
+
 desk_core::closed_names! {
     /// The stable code of an error answer: clients match on it, never on the message.
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -262,6 +298,8 @@ desk_core::closed_names! {
         InvalidLayout = "invalid_layout", "400: a layout that shows what its role is not granted.";
         InvalidSubject = "invalid_subject", "400: a subject that is empty, too long or holds control characters.";
         InvalidView = "invalid_view", "400: an offline view that breaks a rule.";
+        OwnChange = "own_change", "403: a role change is approved by an administrator other than the one who proposed it.";
+        ChangeDecided = "change_decided", "409: the role change was approved or rejected already.";
         TooManyViews = "too_many_views", "400: more offline views than one upload may hold.";
         TooManyUploads = "too_many_uploads", "429: more offline views than the agent may upload in this while; try again after `Retry-After` seconds.";
         BodyTooLarge = "body_too_large", "413: a body larger than the server's limit.";

@@ -23,6 +23,10 @@ closed_names! {
         RoleList = "role.list", "The role definitions read.";
         RoleUpdate = "role.update", "A role definition changed (its detail: what changed, member by member).";
         RoleHistory = "role.history", "A role definition's earlier versions read.";
+        RolePropose = "role.propose", "A role change that widens what the role sees of personal or restricted data, waiting for a second administrator (its detail: what would change).";
+        RoleApprove = "role.approve", "A proposed role change approved by another administrator, and applied.";
+        RoleReject = "role.reject", "A proposed role change rejected or withdrawn.";
+        RoleChanges = "role.changes", "The proposed role changes read.";
         LayoutList = "layout.list", "The published layouts read.";
         LayoutPublish = "layout.publish", "A role's layout published (its detail: the pages that changed).";
         OfflineCustomerSearch = "offline.customer.search", "A search of the local cache, recorded when the client next reached the server.";

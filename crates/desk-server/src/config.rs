@@ -71,10 +71,14 @@ pub struct Config {
     /// (`DESK_SERVER_OFFLINE_UPLOAD_BURST`): at least 500, one full upload, so that every
     /// upload the API accepts can pass after a wait; at most 100000.
     pub offline_upload_burst: u32,
+    /// Whether a role change that widens what the role sees of personal or restricted data waits
+    /// for a second administrator's approval (`DESK_SERVER_ROLE_CHANGE_APPROVAL`; on unless set
+    /// to `false`, for an installation with one administrator).
+    pub role_change_approval: bool,
 }
 
 /// The environment variables read, without their `DESK_SERVER_` prefix.
-const ENV_KEYS: [&str; 18] = [
+const ENV_KEYS: [&str; 19] = [
     "listen",
     "data_dir",
     "issuer",
@@ -93,6 +97,7 @@ const ENV_KEYS: [&str; 18] = [
     "policy_audience",
     "offline_upload_views_per_minute",
     "offline_upload_burst",
+    "role_change_approval",
 ];
 
 /// The audience the test provider and the demo use for the API.
@@ -132,6 +137,7 @@ impl Default for Config {
             policy_audience: "support-desk".into(),
             offline_upload_views_per_minute: 600,
             offline_upload_burst: 1000,
+            role_change_approval: true,
         }
     }
 }

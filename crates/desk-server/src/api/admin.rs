@@ -3,16 +3,18 @@
 use axum::Json;
 use axum::extract::State as StateOf;
 use axum::extract::rejection::PathRejection;
-use desk_api::{ApiCode, MyPolicy, Page, StoredLayout};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use desk_api::{ApiCode, MyPolicy, Page, RoleChange, StoredLayout};
 use desk_core::AuditAction;
 use desk_core::signed::Layout;
 use desk_core::{Action, Policy, Role, RoleDefinition, changes};
 use serde::Deserialize;
 
-use super::error::{ApiJson, ApiQuery};
+use super::error::{ApiJson, ApiQuery, Id};
 use super::{Agent, ApiError, State, decode_cursor, encode_cursor, limit};
 use crate::audit::{AuditEntry, AuditEvent, Outcome};
-use crate::store::StoredRole;
+use crate::store::{NewRoleChange, StoredRole};
 
 /// The caller's signed effective policy and layout
 ///
@@ -143,7 +145,12 @@ pub(super) async fn roles(
 /// Needs the `role.edit` action. Validates the definition, stores it with the next version, and
 /// applies it to every request from then on. The policy version grows, and agents holding the role
 /// are pushed their new signed policy on `GET /v1/events`. The `role.update` audit entry (with the
-/// definition's and the policy's new versions) is written in the same transaction as the change.
+/// definition's and the policy's new versions, and what changed) is written in the same
+/// transaction as the change. A definition that shows the role more of a personal or restricted
+/// field (a field newly shown, or a mask lifted) is not applied: it is kept as a proposed change
+/// (202, audited as `role.propose`) until another administrator approves it
+/// (`POST /v1/admin/role-changes/{id}/approve`), unless the server is configured without
+/// approvals (`role_change_approval = false`).
 #[utoipa::path(
     put,
     path = "/v1/admin/roles/{role}",
@@ -157,6 +164,7 @@ pub(super) async fn roles(
     ),
     responses(
         (status = 200, description = "The definition as now stored.", body = StoredRole),
+        (status = 202, description = "The definition widens what the role sees of personal or restricted data: it waits for another administrator's approval, and nothing changed yet.", body = RoleChange),
         (status = 400, description = "`unknown_role` (the path names no role), `malformed_json` (not JSON), `invalid_body` (an unknown member, name or type), or `invalid_definition` (the body defines another role, or the definition is incoherent)."),
         (status = 403, description = "The role lacks the `role.edit` action."),
     )
@@ -166,7 +174,7 @@ pub(super) async fn put_role(
     agent: Agent,
     path: Result<axum::extract::Path<String>, PathRejection>,
     body: Result<ApiJson<RoleDefinition>, ApiError>,
-) -> Result<Json<StoredRole>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let name = path.map(|p| p.0).unwrap_or_default();
     let role: Role = name
         .parse()
@@ -192,7 +200,27 @@ pub(super) async fn put_role(
         .map_err(|e| ApiError::bad(ApiCode::InvalidDefinition, e.to_string()))?;
     // Hold the write lock across the store so two edits land in the order they are versioned.
     let mut roles = server.roles.write().await;
-    let changes = changes::definition_changes(&before_of(&roles, role), &definition);
+    let before = before_of(&roles, role);
+    let changes = changes::definition_changes(&before, &definition);
+    let widened = changes::widened_sensitive(&before, &definition);
+    if server.config.role_change_approval && !widened.is_empty() {
+        drop(roles);
+        let event = AuditEvent::new(
+            &agent.subject,
+            AuditAction::RolePropose,
+            &resource,
+            Outcome::Ok,
+        )
+        .with_detail(serde_json::json!({ "changes": changes, "widened": widened }));
+        let proposed = NewRoleChange {
+            definition,
+            changes,
+            widened,
+            by: agent.subject.clone(),
+        };
+        let (change, _) = server.store.propose_role_change(&proposed, event).await?;
+        return Ok((StatusCode::ACCEPTED, Json(change)).into_response());
+    }
     let event = AuditEvent::new(
         &agent.subject,
         AuditAction::RoleUpdate,
@@ -207,7 +235,174 @@ pub(super) async fn put_role(
     roles.insert(role, stored.clone());
     drop(roles);
     server.changed([role].into()).await?;
+    Ok(Json(stored).into_response())
+}
+
+/// Proposed role changes
+///
+/// Needs the `role.edit` action. The role changes waiting for a second administrator, newest
+/// first (at most 100). Audited as `role.changes`.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/role-changes",
+    tag = "admin",
+    operation_id = "listRoleChanges",
+    responses(
+        (status = 200, description = "The pending changes.", body = Vec<RoleChange>),
+        (status = 403, description = "The role lacks the `role.edit` action."),
+    )
+)]
+pub(super) async fn role_changes(
+    StateOf(server): StateOf<State>,
+    agent: Agent,
+) -> Result<Json<Vec<RoleChange>>, ApiError> {
+    agent
+        .require_action(
+            &server,
+            Action::RoleEdit,
+            AuditAction::RoleChanges,
+            "role_changes",
+        )
+        .await?;
+    let pending = server.store.role_changes(true, 100).await?;
+    server
+        .audit(AuditEvent::new(
+            &agent.subject,
+            AuditAction::RoleChanges,
+            "role_changes",
+            Outcome::Ok,
+        ))
+        .await?;
+    Ok(Json(pending))
+}
+
+/// Approve a proposed role change
+///
+/// Needs the `role.edit` action, and another administrator than the one who proposed the change
+/// (`own_change`). Applies the proposed definition as `PUT /v1/admin/roles/{role}` would, in the
+/// same transaction as the decision and its `role.approve` audit entry (with the change's id, what
+/// it changes, and the definition's and the policy's new versions); agents holding the role are
+/// pushed their new policy.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/role-changes/{id}/approve",
+    tag = "admin",
+    operation_id = "approveRoleChange",
+    params(
+        ("id" = i64, Path),
+    ),
+    responses(
+        (status = 200, description = "The definition as now stored.", body = StoredRole),
+        (status = 400, description = "`invalid_id`."),
+        (status = 403, description = "The role lacks the `role.edit` action, or `own_change`: the caller proposed it."),
+        (status = 404, description = "No role change has this id."),
+        (status = 409, description = "`change_decided`: it was approved or rejected already."),
+    )
+)]
+pub(super) async fn approve_role_change(
+    StateOf(server): StateOf<State>,
+    agent: Agent,
+    Id(id): Id,
+) -> Result<Json<StoredRole>, ApiError> {
+    let resource = format!("role_change:{id}");
+    agent
+        .require_action(
+            &server,
+            Action::RoleEdit,
+            AuditAction::RoleApprove,
+            &resource,
+        )
+        .await?;
+    let Some(proposed) = server.store.role_change(id).await? else {
+        return Err(agent
+            .not_found(&server, AuditAction::RoleApprove, &resource, "role change")
+            .await);
+    };
+    if proposed.proposed_by == agent.subject {
+        // Audited as a denial like any other refusal; answered with why.
+        return match agent
+            .denied(&server, AuditAction::RoleApprove, &resource)
+            .await
+        {
+            Err(ApiError::Forbidden) | Ok(()) => Err(ApiError::OwnChange),
+            Err(e) => Err(e),
+        };
+    }
+    let role = proposed.role;
+    let event = AuditEvent::new(
+        &agent.subject,
+        AuditAction::RoleApprove,
+        &resource,
+        Outcome::Ok,
+    )
+    .with_detail(serde_json::json!({ "changes": proposed.changes, "role": role }));
+    let mut roles = server.roles.write().await;
+    let decided = server
+        .store
+        .decide_role_change(id, true, &agent.subject, event)
+        .await?;
+    let Some((_, Some(stored))) = decided else {
+        return Err(ApiError::Internal(
+            "an approved change stored no definition".into(),
+        ));
+    };
+    roles.insert(role, stored.clone());
+    drop(roles);
+    server.changed([role].into()).await?;
     Ok(Json(stored))
+}
+
+/// Reject a proposed role change
+///
+/// Needs the `role.edit` action; its author may withdraw it this way too. Nothing else changes.
+/// Audited as `role.reject`, with the change's id.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/role-changes/{id}/reject",
+    tag = "admin",
+    operation_id = "rejectRoleChange",
+    params(
+        ("id" = i64, Path),
+    ),
+    responses(
+        (status = 200, description = "The change, rejected.", body = RoleChange),
+        (status = 400, description = "`invalid_id`."),
+        (status = 403, description = "The role lacks the `role.edit` action."),
+        (status = 404, description = "No role change has this id."),
+        (status = 409, description = "`change_decided`: it was approved or rejected already."),
+    )
+)]
+pub(super) async fn reject_role_change(
+    StateOf(server): StateOf<State>,
+    agent: Agent,
+    Id(id): Id,
+) -> Result<Json<RoleChange>, ApiError> {
+    let resource = format!("role_change:{id}");
+    agent
+        .require_action(
+            &server,
+            Action::RoleEdit,
+            AuditAction::RoleReject,
+            &resource,
+        )
+        .await?;
+    let event = AuditEvent::new(
+        &agent.subject,
+        AuditAction::RoleReject,
+        &resource,
+        Outcome::Ok,
+    )
+    .with_detail(serde_json::json!({}));
+    match server
+        .store
+        .decide_role_change(id, false, &agent.subject, event)
+        .await?
+    {
+        Some((change, _)) => Ok(Json(change)),
+        None => Err(agent
+            .not_found(&server, AuditAction::RoleReject, &resource, "role change")
+            .await),
+    }
 }
 
 /// The definition `role` has now: the stored one, or none at all (every member empty) for a role

@@ -53,20 +53,6 @@ impl Agent {
         self.denied(server, action, resource).await
     }
 
-    /// Refuses (and audits the refusal) unless the agent's policy lets it read offline: it may
-    /// cache some kind of record.
-    pub(super) async fn require_offline_reading(
-        &self,
-        server: &Server,
-        action: AuditAction,
-        resource: &str,
-    ) -> Result<(), ApiError> {
-        if !self.policy.cache.ttl_secs.is_empty() {
-            return Ok(());
-        }
-        self.denied(server, action, resource).await
-    }
-
     pub(super) async fn denied(
         &self,
         server: &Server,

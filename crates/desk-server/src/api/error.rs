@@ -47,6 +47,10 @@ pub enum ApiError {
         /// Whole seconds until the same upload will be taken (`Retry-After`).
         retry_after_secs: u64,
     },
+    /// An administrator tried to approve their own role change.
+    OwnChange,
+    /// The role change was approved or rejected already.
+    ChangeDecided,
     /// The body is larger than the limit.
     TooLarge,
     /// The body is not JSON.
@@ -75,6 +79,8 @@ impl ApiError {
                 (StatusCode::FORBIDDEN, ApiCode::SearchKeyNotGranted)
             }
             Self::NotFound(_) => (StatusCode::NOT_FOUND, ApiCode::NotFound),
+            Self::OwnChange => (StatusCode::FORBIDDEN, ApiCode::OwnChange),
+            Self::ChangeDecided => (StatusCode::CONFLICT, ApiCode::ChangeDecided),
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, *code),
             Self::TooManyUploads { .. } => (StatusCode::TOO_MANY_REQUESTS, ApiCode::TooManyUploads),
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ApiCode::BodyTooLarge),
@@ -104,6 +110,10 @@ impl ApiError {
                 format!("Your role may not search customers by {by}; it searches {allowed}.")
             }
             Self::NotFound(what) => format!("No such {what}."),
+            Self::OwnChange => "A change that widens what a role sees is approved by another \
+                                administrator than the one who proposed it."
+                .into(),
+            Self::ChangeDecided => "This role change was approved or rejected already.".into(),
             Self::BadRequest { message, .. } => message.clone(),
             Self::TooManyUploads { retry_after_secs } => format!(
                 "Too many offline views uploaded just now; nothing was recorded. Send the same \
@@ -180,6 +190,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => Self::NotFound(what),
+            StoreError::Conflict(_) => Self::ChangeDecided,
             other => Self::Internal(other.to_string()),
         }
     }

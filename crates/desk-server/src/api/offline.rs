@@ -144,8 +144,9 @@ fn inside(windows: &[OfflineWindow], time: i64, skew: i64) -> bool {
 
 /// Record the views made offline, once each
 ///
-/// Open to agents whose policy lets them read offline (it may cache some kind of record), for
-/// their own views: the actor of every entry is the caller (the token's subject), never something
+/// Open to agents whose policy lets them read offline (it may cache some kind of record), or did:
+/// an agent whose role no longer caches still uploads the views it made while it did, inside the
+/// windows of the policies that allowed it. For their own views: the actor of every entry is the caller (the token's subject), never something
 /// the body says. Each view whose `key` the caller has not recorded yet becomes one audit entry:
 /// action `offline.` + the view's action, the view's resource, outcome `ok`, detail
 /// `{"viewed_at": <time in UTC>, "key": <key>}`; the entry's own `time` is when it was recorded.
@@ -179,7 +180,7 @@ fn inside(windows: &[OfflineWindow], time: i64, skew: i64) -> bool {
                 ("retry" = (value = json!({"recorded": 0, "duplicates": 3}))),
             )),
         (status = 400, description = "`malformed_json` (not JSON), `invalid_body` (a missing or unknown member, such as an `actor`, or a wrong type), `too_many_views` (more than 500), or `invalid_view` (a key, time, action or resource that breaks the rules of `OfflineView`, such as a time in the future or outside the caller's offline window; the message starts with the view's index, `views[3]: …`). Nothing is recorded: fix or drop the view named and send the rest again."),
-        (status = 403, description = "`forbidden`: the caller's policy lets it cache nothing, so it has no offline views to upload. The refusal is audited (`audit.upload`, outcome `denied`); nothing else is recorded."),
+        (status = 403, description = "`forbidden`: no policy this server signed for the caller ever let it cache anything, so it has no offline views to upload. The refusal is audited (`audit.upload`, outcome `denied`); nothing else is recorded."),
         (status = 429, description = "`too_many_uploads`: the caller has uploaded more views than its rate allows just now. Nothing is recorded; keep the queue and send the same upload again after the `Retry-After` header's seconds.", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Whole seconds after which the same upload will be taken.")),
             example = json!({"error": {"code": "too_many_uploads", "message": "Too many offline views uploaded just now; nothing was recorded. Send the same upload again in 12 s.", "request_id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}})),
@@ -190,9 +191,18 @@ pub(super) async fn upload(
     agent: Agent,
     body: Result<ApiJson<OfflineUpload>, ApiError>,
 ) -> Result<Json<OfflineUploadResult>, ApiError> {
-    agent
-        .require_offline_reading(&server, AuditAction::AuditUpload, "offline_views")
-        .await?;
+    // Allowed to read offline now, or once: the windows stored when its policies were signed.
+    if agent.policy.cache.ttl_secs.is_empty()
+        && server
+            .store
+            .offline_windows(&agent.subject, i64::MIN)
+            .await?
+            .is_empty()
+    {
+        agent
+            .denied(&server, AuditAction::AuditUpload, "offline_views")
+            .await?;
+    }
     let ApiJson(upload) = body?;
     if upload.views.len() > MAX_VIEWS {
         return Err(ApiError::bad(

@@ -490,7 +490,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(ids.len(), 19);
+        assert_eq!(ids.len(), 22);
     }
 
     #[test]

@@ -269,6 +269,20 @@ pub struct NewMessage {
     pub body: String,
 }
 
+/// A role change to propose: the definition it would put in force, what it changes and which
+/// sensitive fields it widens, and who proposes it.
+#[derive(Debug, Clone)]
+pub struct NewRoleChange {
+    /// The definition.
+    pub definition: RoleDefinition,
+    /// What it changes (`desk_core::changes::definition_changes`).
+    pub changes: serde_json::Value,
+    /// The personal and restricted fields it shows more of.
+    pub widened: Vec<desk_core::Field>,
+    /// The proposing administrator's subject.
+    pub by: String,
+}
+
 /// A role definition as stored, with its version.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -336,6 +350,9 @@ pub enum StoreError {
     /// A record a write refers to does not exist.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The write conflicts with the row's state (a role change decided already).
+    #[error("{0}")]
+    Conflict(&'static str),
     /// The transaction that was to append this audit entry (with others) failed.
     #[error("the audit entry could not be written: {0}")]
     Audit(String),
@@ -433,6 +450,37 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every stored role definition.
     async fn role_definitions(&self) -> Result<Vec<StoredRole>, StoreError>;
+
+    /// Stores a proposed role change (pending) and appends `audit` (its detail gains the
+    /// change's `change_id`), in one transaction.
+    async fn propose_role_change(
+        &self,
+        change: &NewRoleChange,
+        audit: AuditEvent,
+    ) -> Result<(desk_api::RoleChange, AuditEntry), StoreError>;
+
+    /// Proposed role changes, newest first: the pending ones only, or all, at most `limit`.
+    async fn role_changes(
+        &self,
+        pending_only: bool,
+        limit: u32,
+    ) -> Result<Vec<desk_api::RoleChange>, StoreError>;
+
+    /// The proposed role change `id`, whatever its status.
+    async fn role_change(&self, id: i64) -> Result<Option<desk_api::RoleChange>, StoreError>;
+
+    /// Decides the pending change `id` as `by`: approved, its definition is stored with the next
+    /// version and the policy version bumped; rejected, nothing else changes. `audit` is appended
+    /// (its detail gains `version` and `policy_version` when approved), all in one transaction.
+    /// `Ok(None)` when no change has this id; a change decided already is
+    /// [`StoreError::Conflict`].
+    async fn decide_role_change(
+        &self,
+        id: i64,
+        approve: bool,
+        by: &str,
+        audit: AuditEvent,
+    ) -> Result<Option<(desk_api::RoleChange, Option<StoredRole>)>, StoreError>;
 
     /// Every version `role`'s definition has had, newest first, at most `limit`.
     async fn role_history(&self, role: Role, limit: u32) -> Result<Vec<StoredRole>, StoreError>;

@@ -20,7 +20,7 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{
-    AccountRow, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage,
+    AccountRow, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage, NewRoleChange,
     OfflineUploadResult, OfflineView, OfflineWindow, RecordReach, SearchQuery, Store, StoreError,
     StoredLayout, StoredRole, StoredWipe, TicketRow, TransactionFilter, TransactionRow,
     sqlite_import,
@@ -286,6 +286,42 @@ async fn bump_policy_version(tx: &mut Transaction<'_, Sqlite>) -> Result<u64, St
     .fetch_one(&mut **tx)
     .await?;
     Ok(version as u64)
+}
+
+/// A row of `role_changes`.
+#[derive(sqlx::FromRow)]
+struct RoleChangeRow {
+    id: i64,
+    role: String,
+    definition: String,
+    changes: String,
+    widened: String,
+    proposed_by: String,
+    proposed_at: String,
+    status: String,
+    decided_by: Option<String>,
+    decided_at: Option<String>,
+}
+
+impl RoleChangeRow {
+    fn parse(self) -> Result<desk_api::RoleChange, StoreError> {
+        let corrupt = |e: String| StoreError::Corrupt(format!("role change {}: {e}", self.id));
+        Ok(desk_api::RoleChange {
+            id: self.id,
+            role: self
+                .role
+                .parse()
+                .map_err(|e: desk_core::UnknownName| corrupt(e.to_string()))?,
+            definition: parse_definition(&self.role, &self.definition)?,
+            changes: serde_json::from_str(&self.changes).map_err(|e| corrupt(e.to_string()))?,
+            widened: serde_json::from_str(&self.widened).map_err(|e| corrupt(e.to_string()))?,
+            proposed_by: self.proposed_by,
+            proposed_at: self.proposed_at,
+            status: self.status,
+            decided_by: self.decided_by,
+            decided_at: self.decided_at,
+        })
+    }
 }
 
 /// Stored role rows (role, definition, version, updated_at, updated_by) as [`StoredRole`]s.
@@ -636,6 +672,135 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         stored_roles(rows)
+    }
+
+    async fn propose_role_change(
+        &self,
+        change: &NewRoleChange,
+        mut audit: AuditEvent,
+    ) -> Result<(desk_api::RoleChange, AuditEntry), StoreError> {
+        let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("role change: {e}"));
+        let definition = serde_json::to_string(&change.definition).map_err(corrupt)?;
+        let widened = serde_json::to_string(&change.widened).map_err(corrupt)?;
+        let key = self.chain.lock().await;
+        let mut tx = begin_write(&self.pool).await?;
+        let time = now();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO role_changes (role, definition, changes, widened, proposed_by, proposed_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(change.definition.role.as_str())
+        .bind(&definition)
+        .bind(change.changes.to_string())
+        .bind(&widened)
+        .bind(&change.by)
+        .bind(&time)
+        .fetch_one(&mut *tx)
+        .await?;
+        if let serde_json::Value::Object(detail) = &mut audit.detail {
+            detail.insert("change_id".into(), id.into());
+        }
+        let entry = Self::append_in(&key, &mut tx, &audit).await?;
+        tx.commit().await?;
+        let stored = desk_api::RoleChange {
+            id,
+            role: change.definition.role,
+            definition: change.definition.clone(),
+            changes: change.changes.clone(),
+            widened: change.widened.clone(),
+            proposed_by: change.by.clone(),
+            proposed_at: time,
+            status: "pending".into(),
+            decided_by: None,
+            decided_at: None,
+        };
+        Ok((stored, entry))
+    }
+
+    async fn role_changes(
+        &self,
+        pending_only: bool,
+        limit: u32,
+    ) -> Result<Vec<desk_api::RoleChange>, StoreError> {
+        let rows: Vec<RoleChangeRow> = sqlx::query_as(
+            "SELECT * FROM role_changes WHERE (? = 0 OR status = 'pending') ORDER BY id DESC LIMIT ?",
+        )
+        .bind(pending_only)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(RoleChangeRow::parse).collect()
+    }
+
+    async fn role_change(&self, id: i64) -> Result<Option<desk_api::RoleChange>, StoreError> {
+        let row: Option<RoleChangeRow> = sqlx::query_as("SELECT * FROM role_changes WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(RoleChangeRow::parse).transpose()
+    }
+
+    async fn decide_role_change(
+        &self,
+        id: i64,
+        approve: bool,
+        by: &str,
+        mut audit: AuditEvent,
+    ) -> Result<Option<(desk_api::RoleChange, Option<StoredRole>)>, StoreError> {
+        let key = self.chain.lock().await;
+        let mut tx = begin_write(&self.pool).await?;
+        let row: Option<RoleChangeRow> = sqlx::query_as("SELECT * FROM role_changes WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        if row.status != "pending" {
+            return Err(StoreError::Conflict("the role change was decided already"));
+        }
+        let time = now();
+        let status = if approve { "approved" } else { "rejected" };
+        sqlx::query(
+            "UPDATE role_changes SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?",
+        )
+        .bind(status)
+        .bind(by)
+        .bind(&time)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let mut change = row.parse()?;
+        change.status = status.into();
+        change.decided_by = Some(by.to_owned());
+        change.decided_at = Some(time.clone());
+        let stored = if approve {
+            let json = serde_json::to_string(&change.definition)
+                .map_err(|e| StoreError::Corrupt(format!("role definition: {e}")))?;
+            let version: i64 = sqlx::query_scalar(Versioned::RoleDefinition.upsert())
+                .bind(change.role.as_str())
+                .bind(&json)
+                .bind(&time)
+                .bind(by)
+                .fetch_one(&mut *tx)
+                .await?;
+            let policy_version = bump_policy_version(&mut tx).await?;
+            if let serde_json::Value::Object(detail) = &mut audit.detail {
+                detail.insert("version".into(), version.into());
+                detail.insert("policy_version".into(), policy_version.into());
+            }
+            Some(StoredRole {
+                definition: change.definition.clone(),
+                version,
+                updated_at: time,
+                updated_by: by.to_owned(),
+            })
+        } else {
+            None
+        };
+        Self::append_in(&key, &mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(Some((change, stored)))
     }
 
     async fn role_history(&self, role: Role, limit: u32) -> Result<Vec<StoredRole>, StoreError> {

@@ -311,10 +311,10 @@ fn entries_of(h: &Harness, action: &str) -> Vec<(String, String, String)> {
 #[test]
 fn an_agent_whose_policy_caches_nothing_may_not_upload_and_the_refusal_is_audited() {
     let h = Harness::start();
-    // The admin role caches nothing; `norole` holds no role at all.
+    // The admin role caches nothing; `norole` holds no role at all; neither was ever given a
+    // policy that did.
     let body =
         json!({"views": [view("offline-admin-00000001", &ago(1), "customer.view", "customer:1")]});
-    window_from(&h, "admin", 10, 10);
     h.block_on(async {
         for user in ["admin", "norole"] {
             let policy = h.policy(user).await;
@@ -343,6 +343,14 @@ fn an_agent_whose_policy_caches_nothing_may_not_upload_and_the_refusal_is_audite
         h.count("SELECT COUNT(*) FROM audit WHERE action LIKE 'offline.%'"),
         0
     );
+    // A role that caches nothing now but did when the view was made (a policy this server
+    // signed opened the window) still reports it: its views are not erased with its caching.
+    window_from(&h, "admin", 10, 10);
+    h.block_on(async {
+        let (status, answer) = upload(&h, "admin", &body).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["recorded"], 1, "{answer}");
+    });
     // A policy that caches nothing opens no offline window either.
     assert_eq!(
         h.count("SELECT COUNT(*) FROM offline_windows WHERE actor IN ('norole')"),

@@ -25,11 +25,48 @@ fn an_admin_changes_a_role_and_agents_see_the_difference_at_once() {
         let r = put("agent1", l1.clone()).await.unwrap();
         assert_eq!(r.status(), 403, "agents cannot widen their own role");
 
+        // Unmasking e-mail addresses widens what the role sees of personal data: it waits for a
+        // second administrator, and nothing changes meanwhile.
         let r = put("admin", l1.clone()).await.unwrap();
+        assert_eq!(r.status(), 202);
+        let change: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(change["status"], "pending");
+        assert_eq!(change["widened"], serde_json::json!(["customer.email"]));
+        assert_eq!(change["proposed_by"], "admin");
+        let (_, still) = h.get_ok("agent1", "/v1/customers/1").await;
+        assert!(still["email"].as_str().unwrap().contains('•'), "{still}");
+        let (_, pending) = h.get_ok("admin2", "/v1/admin/role-changes").await;
+        assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
+        let approve = |user: &'static str, id: i64| {
+            let token = h.token(user);
+            h.http
+                .post(format!("{}/v1/admin/role-changes/{id}/approve", h.base))
+                .bearer_auth(token)
+                .send()
+        };
+        let id = change["id"].as_i64().unwrap();
+        let (status, code) = error_code(approve("admin", id).await.unwrap()).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (403, "own_change"),
+            "not by its author"
+        );
+        assert_eq!(approve("agent1", id).await.unwrap().status(), 403);
+        let r = approve("admin2", id).await.unwrap();
         assert_eq!(r.status(), 200);
         let stored: serde_json::Value = r.json().await.unwrap();
         assert_eq!(stored["version"], 2);
-        assert_eq!(stored["updated_by"], "admin");
+        assert_eq!(stored["updated_by"], "admin2");
+        let (status, code) = error_code(approve("admin2", id).await.unwrap()).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (409, "change_decided"),
+            "decided once"
+        );
+        assert_eq!(
+            error_code(approve("admin2", 9999).await.unwrap()).await.0,
+            404
+        );
 
         let (_, after) = h.get_ok("agent1", "/v1/customers/1").await;
         assert!(!after["email"].as_str().unwrap().contains('•'), "{after}");
@@ -82,17 +119,35 @@ fn an_admin_changes_a_role_and_agents_see_the_difference_at_once() {
         );
 
         let (_, audit) = h.get_ok("admin", "/v1/audit?limit=50").await;
-        let updates: Vec<_> = audit["items"]
+        let acts: Vec<_> = audit["items"]
             .as_array()
             .unwrap()
             .iter()
-            .filter(|e| e["action"] == "role.update")
-            .map(|e| (e["actor"].clone(), e["outcome"].clone()))
+            .filter(|e| e["action"].as_str().unwrap().starts_with("role."))
+            .map(|e| {
+                (
+                    e["actor"].clone(),
+                    e["action"].clone(),
+                    e["outcome"].clone(),
+                )
+            })
             .collect();
-        assert!(
-            updates.contains(&("admin".into(), "ok".into())),
-            "{updates:?}"
-        );
+        for (actor, action, outcome) in [
+            ("admin", "role.propose", "ok"),
+            ("admin", "role.approve", "denied"),
+            ("admin2", "role.approve", "ok"),
+            ("agent1", "role.update", "denied"),
+        ] {
+            assert!(
+                acts.contains(&(actor.into(), action.into(), outcome.into())),
+                "{actor} {action} {outcome}: {acts:?}"
+            );
+        }
+        let updates: Vec<_> = acts
+            .iter()
+            .filter(|(_, action, _)| action == "role.update")
+            .map(|(actor, _, outcome)| (actor.clone(), outcome.clone()))
+            .collect();
         assert!(
             updates.contains(&("agent1".into(), "denied".into())),
             "{updates:?}"
@@ -142,7 +197,8 @@ fn a_search_key_taken_from_a_role_is_refused_at_the_next_request() {
 
 #[test]
 fn a_change_says_what_changed_and_every_version_is_kept() {
-    let h = Harness::start();
+    // One administrator, changes applied at once (what a one-person installation configures).
+    let h = Harness::start_with(|config| config.role_change_approval = false);
     h.block_on(async {
         let mut l1 = h.role_definition("agent_l1").await;
         let original = l1.clone();
@@ -230,5 +286,53 @@ fn a_change_says_what_changed_and_every_version_is_kept() {
         h.count("SELECT COUNT(*) FROM role_definition_history WHERE role = 'agent_l1'"),
         3
     );
+    assert_eq!(h.verify().broken, None);
+}
+
+#[test]
+fn a_widening_change_rejected_changes_nothing_and_narrowing_needs_no_approval() {
+    let h = Harness::start();
+    h.block_on(async {
+        let mut l1 = h.role_definition("agent_l1").await;
+        let original = l1.clone();
+        l1["fields"]["customer.phone"] = "full".into();
+        let put = |user: &'static str, body: serde_json::Value| {
+            let token = h.token(user);
+            h.http
+                .put(format!("{}/v1/admin/roles/agent_l1", h.base))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+        };
+        let r = put("admin", l1.clone()).await.unwrap();
+        assert_eq!(r.status(), 202);
+        let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        // Its author withdraws it.
+        let r = h
+            .http
+            .post(format!("{}/v1/admin/role-changes/{id}/reject", h.base))
+            .bearer_auth(h.token("admin"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let rejected: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(rejected["status"], "rejected");
+        assert_eq!(h.role_definition("agent_l1").await, original);
+        let (_, pending) = h.get_ok("admin2", "/v1/admin/role-changes").await;
+        assert_eq!(pending, serde_json::json!([]));
+
+        // Hiding a restricted field shows less: applied at once, no approval.
+        let mut narrower = original.clone();
+        narrower["fields"]
+            .as_object_mut()
+            .unwrap()
+            .remove("transaction.card_number");
+        let r = put("admin", narrower.clone()).await.unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        assert_eq!(h.role_definition("agent_l1").await, narrower);
+    });
     assert_eq!(h.verify().broken, None);
 }
