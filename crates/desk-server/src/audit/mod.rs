@@ -19,6 +19,7 @@
 //! roles that may not see those values and still answer "who searched for this IBAN?".
 
 pub mod checkpoint;
+pub mod export;
 pub mod key;
 pub mod searched;
 

@@ -411,6 +411,14 @@ pub trait Store: Send + Sync + 'static {
         checkpoint: &crate::audit::checkpoint::CheckpointLine,
     ) -> Result<(), StoreError>;
 
+    /// The kept checkpoints of the entries `from_seq` to `to_seq`, by position and then in the
+    /// order they were made.
+    async fn audit_checkpoints(
+        &self,
+        from_seq: i64,
+        to_seq: i64,
+    ) -> Result<Vec<crate::audit::checkpoint::CheckpointLine>, StoreError>;
+
     /// Audit entries of `action`, in chain order, with `seq` above `after`, at most `limit`: a
     /// page at a time, so a tool can go through a long trail without holding all of it.
     async fn audit_of_action(

@@ -594,6 +594,32 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn audit_checkpoints(
+        &self,
+        from_seq: i64,
+        to_seq: i64,
+    ) -> Result<Vec<crate::audit::checkpoint::CheckpointLine>, StoreError> {
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT seq, hash, time, signed FROM audit_checkpoints
+             WHERE seq BETWEEN ? AND ? ORDER BY seq, id",
+        )
+        .bind(from_seq)
+        .bind(to_seq)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(seq, hash, time, signed)| crate::audit::checkpoint::CheckpointLine {
+                    seq,
+                    hash,
+                    time,
+                    signed,
+                },
+            )
+            .collect())
+    }
+
     async fn audit_of_action(
         &self,
         action: &str,
