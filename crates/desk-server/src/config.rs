@@ -63,10 +63,15 @@ pub struct Config {
     pub policy_ttl_secs: u64,
     /// The `aud` of signed policies: the app's client id (`DESK_SERVER_POLICY_AUDIENCE`).
     pub policy_audience: String,
+    /// Where `serve` delivers every audit entry as it is committed (`DESK_SERVER_AUDIT_SINK`):
+    /// `file:PATH`, `stdout` or `syslog` (`syslog:SOCKET` for another socket than `/dev/log`);
+    /// off when not set. Delivery is at least once, in chain order, resuming after a restart
+    /// from a cursor file in the data directory (see `audit::sink`).
+    pub audit_sink: Option<String>,
 }
 
 /// The environment variables read, without their `DESK_SERVER_` prefix.
-const ENV_KEYS: [&str; 16] = [
+const ENV_KEYS: [&str; 17] = [
     "listen",
     "data_dir",
     "issuer",
@@ -83,6 +88,7 @@ const ENV_KEYS: [&str; 16] = [
     "audit_key_file",
     "policy_ttl_secs",
     "policy_audience",
+    "audit_sink",
 ];
 
 /// The audience the test provider and the demo use for the API.
@@ -120,6 +126,7 @@ impl Default for Config {
             audit_key_file: None,
             policy_ttl_secs: 3600,
             policy_audience: "support-desk".into(),
+            audit_sink: None,
         }
     }
 }
@@ -172,6 +179,7 @@ impl Config {
         if self.max_body_bytes == 0 {
             return Err(ConfigError("max_body_bytes must be above 0".into()));
         }
+        self.audit_sink().map_err(ConfigError)?;
         Ok(())
     }
 
@@ -180,6 +188,11 @@ impl Config {
         self.policy_key_file
             .clone()
             .unwrap_or_else(|| self.data_dir.join("policy-key.jwk"))
+    }
+
+    /// The audit sink `audit_sink` names, if any.
+    pub fn audit_sink(&self) -> Result<Option<crate::audit::sink::Target>, String> {
+        self.audit_sink.as_deref().map(str::parse).transpose()
     }
 
     /// Where the audit search key is.

@@ -124,6 +124,11 @@ pub async fn export(
     Ok(exported)
 }
 
+/// One entry as its `jsonl` line (without the newline), as the live sink delivers it too.
+pub fn jsonl_entry(entry: &AuditEntry) -> serde_json::Result<String> {
+    serde_json::to_string(&Line::Entry(entry))
+}
+
 fn write_entry(out: &mut dyn Write, format: Format, entry: &AuditEntry) -> std::io::Result<()> {
     match format {
         Format::Jsonl => serde_json::to_writer(&mut *out, &Line::Entry(entry))?,

@@ -20,7 +20,7 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{
-    AccountRow, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage,
+    AccountRow, AuditFilter, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage,
     OfflineUploadResult, OfflineView, RecordReach, SearchQuery, Store, StoreError, StoredLayout,
     StoredRole, StoredWipe, TicketRow, TransactionFilter, TransactionRow, sqlite_import,
 };
@@ -551,15 +551,28 @@ impl Store for SqliteStore {
     async fn audit_page(
         &self,
         before: Option<i64>,
+        filter: &AuditFilter,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT * FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?")
-                .bind(before.unwrap_or(i64::MAX))
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?,
-        )
+        // Our own SQL text; every value is bound.
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT * FROM audit WHERE seq < ");
+        query.push_bind(before.unwrap_or(i64::MAX));
+        if let Some(actor) = &filter.actor {
+            query.push(" AND actor = ").push_bind(actor.as_str());
+        }
+        if let Some(action) = filter.action {
+            query.push(" AND action = ").push_bind(action.as_str());
+        }
+        if let Some(since) = &filter.since {
+            query.push(" AND time >= ").push_bind(since.as_str());
+        }
+        if let Some(until) = &filter.until {
+            query.push(" AND time < ").push_bind(until.as_str());
+        }
+        query
+            .push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        Ok(query.build_query_as().fetch_all(&self.pool).await?)
     }
 
     async fn audit_from(&self, from_seq: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
