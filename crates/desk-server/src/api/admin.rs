@@ -111,13 +111,13 @@ impl AuditParams {
             .as_deref()
             .map(|v| audit_time("until", v))
             .transpose()?;
-        if let (Some(since), Some(until)) = (&since, &until) {
-            if since >= until {
-                return Err(ApiError::bad(
-                    ApiCode::InvalidParameters,
-                    "`until` must be after `since`.",
-                ));
-            }
+        if let (Some(since), Some(until)) = (&since, &until)
+            && since >= until
+        {
+            return Err(ApiError::bad(
+                ApiCode::InvalidParameters,
+                "`until` must be after `since`.",
+            ));
         }
         Ok(AuditFilter {
             actor,
