@@ -271,6 +271,32 @@ pub struct RoleChange {
     pub decided_at: Option<String>,
 }
 
+/// An entry of the audit trail as `GET /v1/audit` answers it, as a client reads it. The server
+/// writes its own type (`desk_server::audit::AuditEntry`, which also links and reads rows);
+/// `the_clients_audit_entry_reads_every_member_the_server_writes` holds the two together. `action`
+/// and `outcome` are text, so an entry written by a newer server still reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// When it was recorded: RFC 3339, UTC, milliseconds.
+    pub time: String,
+    /// The agent's subject at the identity provider, or `desk-server`.
+    pub actor: String,
+    /// What was done (an `AuditAction` name).
+    pub action: String,
+    /// What it was done to: `customer:42`, `role:agent_l1`, …
+    pub resource: String,
+    /// `ok`, `denied` or `not_found`.
+    pub outcome: String,
+    /// Anything else worth keeping, as JSON text; never a customer value in the clear.
+    pub detail: String,
+    /// The previous entry's link.
+    pub prev_hash: String,
+    /// This entry's link.
+    pub hash: String,
+}
+
 desk_core::closed_names! {
     /// The stable code of an error answer: clients match on it, never on the message.
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -6,6 +6,7 @@
 //! unredacted record; every error has a stable [`ErrorCode`] and a message meant for a person.
 #![deny(missing_docs)]
 
+mod audit;
 pub mod config;
 pub mod doctor;
 mod error;
@@ -18,9 +19,10 @@ mod server;
 mod sse;
 mod versions;
 
+pub use audit::AuditQuery;
 pub use config::Config;
 /// The wire bodies front ends receive as they are.
-pub use desk_api::{StoredLayout, WipeOrdered};
+pub use desk_api::{AuditRecord, StoredLayout, WipeOrdered};
 pub use desk_auth::Identity;
 pub use desk_cache::Offline;
 /// The policy and layout types front ends render.

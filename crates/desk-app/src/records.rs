@@ -60,7 +60,10 @@ pub struct TransactionQuery {
 }
 
 /// `path?key=value&…` with the values percent-encoded.
-fn with_query(path: &str, params: &[(&str, Option<String>)]) -> Result<String, AppError> {
+pub(crate) fn with_query(
+    path: &str,
+    params: &[(&str, Option<String>)],
+) -> Result<String, AppError> {
     let mut url = reqwest::Url::parse("http://desk.invalid")
         .map_err(|e| AppError::Internal(format!("URL: {e}")))?;
     url.set_path(path);

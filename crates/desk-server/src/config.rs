@@ -75,10 +75,15 @@ pub struct Config {
     /// for a second administrator's approval (`DESK_SERVER_ROLE_CHANGE_APPROVAL`; on unless set
     /// to `false`, for an installation with one administrator).
     pub role_change_approval: bool,
+    /// Where `serve` delivers every audit entry as it is committed (`DESK_SERVER_AUDIT_SINK`):
+    /// `file:PATH`, `stdout` or `syslog` (`syslog:SOCKET` for another socket than `/dev/log`);
+    /// off when not set. Delivery is at least once, in chain order, resuming after a restart
+    /// from a cursor file in the data directory (see `audit::sink`).
+    pub audit_sink: Option<String>,
 }
 
 /// The environment variables read, without their `DESK_SERVER_` prefix.
-const ENV_KEYS: [&str; 19] = [
+const ENV_KEYS: [&str; 20] = [
     "listen",
     "data_dir",
     "issuer",
@@ -98,6 +103,7 @@ const ENV_KEYS: [&str; 19] = [
     "offline_upload_views_per_minute",
     "offline_upload_burst",
     "role_change_approval",
+    "audit_sink",
 ];
 
 /// The audience the test provider and the demo use for the API.
@@ -138,6 +144,7 @@ impl Default for Config {
             offline_upload_views_per_minute: 600,
             offline_upload_burst: 1000,
             role_change_approval: true,
+            audit_sink: None,
         }
     }
 }
@@ -203,6 +210,7 @@ impl Config {
         if self.max_body_bytes == 0 {
             return Err(ConfigError("max_body_bytes must be above 0".into()));
         }
+        self.audit_sink().map_err(ConfigError)?;
         Ok(())
     }
 
@@ -211,6 +219,11 @@ impl Config {
         self.policy_key_file
             .clone()
             .unwrap_or_else(|| self.data_dir.join("policy-key.jwk"))
+    }
+
+    /// The audit sink `audit_sink` names, if any.
+    pub fn audit_sink(&self) -> Result<Option<crate::audit::sink::Target>, String> {
+        self.audit_sink.as_deref().map(str::parse).transpose()
     }
 
     /// Where the audit search key is.

@@ -34,6 +34,10 @@ pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs
 pub async fn serve(listener: TcpListener, server: State) -> std::io::Result<()> {
     let stopping = server.clone();
     let checkpoints = tokio::spawn(checkpoint_while_serving(server.clone()));
+    let sink = server.audit_sink();
+    let delivering = sink
+        .clone()
+        .map(|sink| tokio::spawn(audit::sink::run(sink, server.store.clone())));
     let served = axum::serve(listener, router(server.clone()))
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
@@ -43,6 +47,22 @@ pub async fn serve(listener: TcpListener, server: State) -> std::io::Result<()> 
     checkpoints.abort();
     if let Err(e) = server.checkpoint().await {
         tracing::error!(error = %e, "could not sign the audit checkpoint on shutdown");
+    }
+    // What the last requests committed goes out before the process ends; what cannot, in a
+    // few seconds, waits in the database for the next start.
+    if let (Some(task), Some(sink)) = (delivering, sink) {
+        task.abort();
+        let _ = task.await;
+        match tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            sink.deliver(server.store.as_ref()),
+        )
+        .await
+        {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "the audit sink failed on shutdown"),
+            Err(_) => tracing::warn!("the audit sink did not catch up on shutdown"),
+        }
     }
     served
 }

@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use desk_server::api::{ApiError, SearchBy};
 use desk_server::audit::checkpoint::CheckpointLine;
+use desk_server::audit::export;
 use desk_server::audit::key::AuditKey;
 use desk_server::audit::searched;
 use desk_server::config::Config;
@@ -70,6 +71,22 @@ enum AuditCommand {
     /// Verify the chain and print its head signed with the policy key, as one JSON line, to keep
     /// outside the server (works with the server stopped). Exits 1 on a broken chain.
     Checkpoint,
+    /// Write the trail for a SIEM: every entry with its hashes, in chain order, each kept
+    /// checkpoint after the entry it signs, and last a checkpoint of the last entry written,
+    /// signed now (works with the server stopped or running). Verifies the whole chain first;
+    /// on a broken one the entries are still written, without the final checkpoint, and it
+    /// exits 1.
+    Export {
+        /// `jsonl`: one JSON object a line, `type` telling entries and checkpoints apart;
+        /// `ocsf`: one OCSF event a line (docs/audit-export.md has the mapping).
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        /// Only the entries after this one (the `last_seq` a previous export reported; 0,
+        /// the default, writes them all).
+        #[arg(long, value_name = "SEQ", default_value_t = 0,
+              value_parser = clap::value_parser!(i64).range(0..))]
+        since: i64,
+    },
     /// Name every search for a value: when, by whom, read as what, and how many it found.
     /// Needs the audit search key (`audit_key_file`).
     Find {
@@ -86,6 +103,22 @@ enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The export formats, as `--format` takes them.
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Jsonl,
+    Ocsf,
+}
+
+impl From<ExportFormat> for export::Format {
+    fn from(format: ExportFormat) -> Self {
+        match format {
+            ExportFormat::Jsonl => Self::Jsonl,
+            ExportFormat::Ocsf => Self::Ocsf,
+        }
+    }
 }
 
 /// The kinds of search, as `--by` takes them.
@@ -196,6 +229,9 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string(&line)?);
         }
         Command::Audit {
+            command: AuditCommand::Export { format, since },
+        } => export_trail(&config, format.into(), since).await?,
+        Command::Audit {
             command: AuditCommand::Find { searched, by, json },
         } => find_searches(&config, &searched, by.map(SearchBy::from), json).await?,
     }
@@ -227,9 +263,17 @@ async fn verify(config: &Config, checkpoints: Option<&Path>, json: bool) -> anyh
                 .enumerate()
                 .filter(|(_, l)| !l.trim().is_empty())
             {
-                let checkpoint = CheckpointLine::verify(line.trim(), std::slice::from_ref(&public))
+                // A line of `audit export` (either format) holds an entry or a checkpoint.
+                let checkpoint = export::checkpoint_in(line.trim())
+                    .and_then(|found| {
+                        found
+                            .map(|text| {
+                                CheckpointLine::verify(&text, std::slice::from_ref(&public))
+                            })
+                            .transpose()
+                    })
                     .map_err(|e| anyhow::anyhow!("checkpoint on line {}: {e}", n + 1))?;
-                held.push(checkpoint);
+                held.extend(checkpoint);
             }
             anyhow::ensure!(!held.is_empty(), "no checkpoint in the file");
             held
@@ -282,6 +326,29 @@ async fn verify(config: &Config, checkpoints: Option<&Path>, json: bool) -> anyh
         }
     }
     if result.broken.is_some() || !refused.is_empty() {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// `audit export`: the whole chain verified, then the entries after `since` and the
+/// checkpoints written to standard output; a summary on standard error.
+async fn export_trail(config: &Config, format: export::Format, since: i64) -> anyhow::Result<()> {
+    let key = AuditKey::load(&config.audit_key_path())?;
+    let signer = desk_server::policy_key::load(&config.policy_key_path())?;
+    let store = open_existing(config, key.clone()).await?;
+    let verified = desk_server::verify_audit(&store, &key).await?;
+    let signer = verified.broken.is_none().then_some(&signer);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let exported = export::export(&store, since, format, signer, &mut out).await?;
+    drop(out);
+    eprintln!("{}", serde_json::to_string(&exported)?);
+    if let Some(broken) = &verified.broken {
+        eprintln!(
+            "audit chain BROKEN at entry {}: {}; exported without a final checkpoint",
+            broken.seq, broken.reason
+        );
         std::process::exit(1);
     }
     Ok(())

@@ -1,10 +1,11 @@
-//! `desk admin layout push ROLE FILE | admin wipe SUBJECT`: what an administrator's role allows.
+//! `desk admin layout push ROLE FILE | admin wipe SUBJECT | admin audit [filters]`: what an
+//! administrator's role allows.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use desk_app::{App, AppError, Role};
+use desk_app::{App, AppError, AuditQuery, Role};
 
 use super::print_json;
 use crate::terminal::line;
@@ -21,6 +22,28 @@ pub enum AdminCommand {
     Wipe {
         /// The agent's subject at the identity provider.
         subject: String,
+    },
+    /// List the audit trail, newest first (needs a role with `audit.read`); the filters
+    /// combine. Prints one entry a line; `--json` prints the page as the server answers it.
+    Audit {
+        /// Only this agent's entries (their subject), or `desk-server`'s.
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only this action's (`customer.view`, `sign_in`, `role.update`, …).
+        #[arg(long)]
+        action: Option<String>,
+        /// Recorded at or after this date (2026-11-29) or RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        /// Recorded before this date or time.
+        #[arg(long)]
+        until: Option<String>,
+        /// How many entries, 1 to 1000 (the server's default is 100).
+        #[arg(long)]
+        limit: Option<u32>,
+        /// Continue after a previous page: the cursor it printed.
+        #[arg(long)]
+        cursor: Option<String>,
     },
 }
 
@@ -39,6 +62,24 @@ pub enum LayoutCommand {
 pub async fn run(command: &AdminCommand, app: &App, json: bool) -> anyhow::Result<ExitCode> {
     match command {
         AdminCommand::Wipe { subject } => wipe(app, json, subject).await,
+        AdminCommand::Audit {
+            actor,
+            action,
+            since,
+            until,
+            limit,
+            cursor,
+        } => {
+            let query = AuditQuery {
+                actor: actor.clone(),
+                action: action.clone(),
+                since: since.clone(),
+                until: until.clone(),
+                limit: *limit,
+                cursor: cursor.clone(),
+            };
+            audit(app, json, &query).await
+        }
         AdminCommand::Layout {
             command: LayoutCommand::Push { role, file },
         } => push_layout(app, json, *role, file).await,
@@ -57,6 +98,37 @@ async fn wipe(app: &App, json: bool, subject: &str) -> anyhow::Result<ExitCode> 
             line(&order.subject),
             line(&order.ordered_at)
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn audit(app: &App, json: bool, query: &AuditQuery) -> anyhow::Result<ExitCode> {
+    let page = app.audit(query).await?;
+    if json {
+        print_json(&page)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if page.items.is_empty() {
+        println!("No audit entry matches");
+    }
+    for entry in &page.items {
+        let detail = if entry.detail == "null" {
+            String::new()
+        } else {
+            format!("  {}", line(&entry.detail))
+        };
+        println!(
+            "{}  {}  {}  {}  {}  {}{detail}",
+            entry.seq,
+            line(&entry.time),
+            line(&entry.actor),
+            line(&entry.action),
+            line(&entry.resource),
+            line(&entry.outcome),
+        );
+    }
+    if let Some(cursor) = &page.next_cursor {
+        eprintln!("More entries: add --cursor {}", line(cursor));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,12 +1,13 @@
 //! The `desk` binary, run as a person or a script would run it.
 //!
 //! Where a new test goes: one module per command family (`login` for login, whoami and logout,
-//! `doctor`, `policy`, `records` for the record reads, `offline` for the cache), `terminal` for
+//! `doctor`, `policy`, `records` for the record reads, `offline` for the cache, `admin` for the administrator's commands), `terminal` for
 //! what output may hold, `leaks` for the attacker's free text end to end; `gateway` runs the
 //! real server for them. `login::start()` gives a test the test provider and a folder whose
 //! keychain namespace (`keyring_service`) the session's Secret Service is proven to accept; a
 //! missing real part fails the test through desk-testkit, naming what to run, and a test never
 //! returns early for one.
+mod admin;
 mod doctor;
 mod gateway;
 mod leaks;

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::error::{ApiJson, ApiQuery, Id};
 use super::{Agent, ApiError, State, decode_cursor, encode_cursor, limit};
 use crate::audit::{AuditEntry, AuditEvent, Outcome};
-use crate::store::{NewRoleChange, StoredRole};
+use crate::store::{AuditFilter, NewRoleChange, StoredRole};
 
 /// The caller's signed effective policy and layout
 ///
@@ -59,12 +59,104 @@ pub(super) struct AuditParams {
     limit: Option<u32>,
     /// Where the page starts: the `next_cursor` of the previous page (`Cursor`).
     cursor: Option<String>,
+    /// Only the entries of this actor: an agent's subject at the identity provider, or
+    /// `desk-server`. Empty, longer than 255 characters or holding control characters is
+    /// `invalid_parameters`.
+    #[param(max_length = 255, example = "agent1")]
+    actor: Option<String>,
+    /// Only the entries of this action (one of `AuditAction`); another name is
+    /// `invalid_parameters`.
+    #[param(value_type = Option<AuditAction>, example = "customer.view")]
+    action: Option<String>,
+    /// Only the entries recorded at or after this time: an ISO date (its midnight UTC) or an
+    /// RFC 3339 time; anything else is `invalid_date`.
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-29T10:00:00Z")]
+    since: Option<String>,
+    /// Only the entries recorded before this time, written as `since` is; not after `since`
+    /// is `invalid_parameters`.
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-30T00:00:00Z")]
+    until: Option<String>,
+}
+
+impl AuditParams {
+    /// The filter the parameters ask for, checked.
+    fn filter(&self) -> Result<AuditFilter, ApiError> {
+        let actor = match self.actor.as_deref() {
+            Some(actor)
+                if actor.is_empty()
+                    || actor.chars().count() > 255
+                    || actor.chars().any(char::is_control) =>
+            {
+                return Err(ApiError::bad(
+                    ApiCode::InvalidParameters,
+                    "`actor` must be a subject of 1 to 255 characters, without control characters.",
+                ));
+            }
+            actor => actor.map(str::to_owned),
+        };
+        let action = match self.action.as_deref() {
+            Some(action) => Some(action.parse::<AuditAction>().map_err(|_| {
+                ApiError::bad(
+                    ApiCode::InvalidParameters,
+                    "`action` must be an audit action (`customer.view`, `sign_in`, …: see AuditAction).",
+                )
+            })?),
+            None => None,
+        };
+        let since = self
+            .since
+            .as_deref()
+            .map(|v| audit_time("since", v))
+            .transpose()?;
+        let until = self
+            .until
+            .as_deref()
+            .map(|v| audit_time("until", v))
+            .transpose()?;
+        if let (Some(since), Some(until)) = (&since, &until)
+            && since >= until
+        {
+            return Err(ApiError::bad(
+                ApiCode::InvalidParameters,
+                "`until` must be after `since`.",
+            ));
+        }
+        Ok(AuditFilter {
+            actor,
+            action,
+            since,
+            until,
+        })
+    }
+}
+
+/// An ISO date (its midnight UTC) or an RFC 3339 time, as the trail's times are stored and
+/// compare: `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+fn audit_time(name: &str, value: &str) -> Result<String, ApiError> {
+    let bad = || {
+        ApiError::bad(
+            ApiCode::InvalidDate,
+            format!("`{name}` must be a date (2026-11-29) or an RFC 3339 time."),
+        )
+    };
+    if value.len() > 40 {
+        return Err(bad());
+    }
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        return Ok(format!("{date}T00:00:00.000Z"));
+    }
+    let time = chrono::DateTime::parse_from_rfc3339(value).map_err(|_| bad())?;
+    Ok(time
+        .with_timezone(&chrono::Utc)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
 
 /// The audit trail
 ///
-/// Needs the `audit.read` action. Entries as recorded, newest first. Reading the trail is itself
-/// audited (`audit.read`).
+/// Needs the `audit.read` action. Entries as recorded, newest first, optionally only those of an
+/// actor, of an action, or recorded in a time range (the filters combine). A role without
+/// `audit.read` is refused before any filter is read or any entry looked up. Reading the trail is
+/// itself audited (`audit.read`, with the filters given in its detail).
 #[utoipa::path(
     get,
     path = "/v1/audit",
@@ -73,7 +165,7 @@ pub(super) struct AuditParams {
     params(AuditParams),
     responses(
         (status = 200, description = "A page of audit entries.", body = Page<AuditEntry>),
-        (status = 400, description = "`invalid_parameters` (an unknown parameter or a malformed value), `invalid_limit` or `invalid_cursor`."),
+        (status = 400, description = "`invalid_parameters` (an unknown parameter, a malformed value, an unknown action, an unusable actor, `until` not after `since`), `invalid_date`, `invalid_limit` or `invalid_cursor`."),
         (status = 403, description = "The role lacks the `audit.read` action."),
     )
 )]
@@ -87,19 +179,18 @@ pub(super) async fn audit(
         .await?;
     let limit = limit(params.limit, 100, 1000)?;
     let before = decode_cursor(params.cursor.as_deref())?;
-    let mut entries = server.store.audit_page(before, limit + 1).await?;
+    let filter = params.filter()?;
+    let mut entries = server.store.audit_page(before, &filter, limit + 1).await?;
     let more = entries.len() > limit as usize;
     entries.truncate(limit as usize);
     let next_cursor = more
         .then(|| entries.last().map(|e| encode_cursor(e.seq)))
         .flatten();
     server
-        .audit(AuditEvent::new(
-            &agent.subject,
-            AuditAction::AuditRead,
-            "audit",
-            Outcome::Ok,
-        ))
+        .audit(
+            AuditEvent::new(&agent.subject, AuditAction::AuditRead, "audit", Outcome::Ok)
+                .with_detail(filter.detail()),
+        )
         .await?;
     Ok(Json(Page {
         items: entries,

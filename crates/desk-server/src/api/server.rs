@@ -79,7 +79,7 @@ pub enum Change {
 /// What every handler shares.
 pub struct Server {
     pub(super) config: Config,
-    pub(super) store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     pub(super) verifier: Verifier,
     pub(super) roles: RwLock<BTreeMap<Role, StoredRole>>,
     /// Token ids seen, with their expiry: the first request of a token is a sign-in.
@@ -169,6 +169,12 @@ impl Server {
             upload_rate,
             windows_stored: Mutex::new(HashMap::new()),
         }))
+    }
+
+    /// The live audit sink the configuration names (checked when it was loaded).
+    pub fn audit_sink(&self) -> Option<crate::audit::sink::Sink> {
+        let target = self.config.audit_sink().ok().flatten()?;
+        Some(crate::audit::sink::Sink::new(target, &self.config.data_dir))
     }
 
     /// Signs the audit chain's head now, keeps the checkpoint and logs it (the log line leaves

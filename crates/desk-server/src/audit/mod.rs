@@ -19,8 +19,10 @@
 //! roles that may not see those values and still answer "who searched for this IBAN?".
 
 pub mod checkpoint;
+pub mod export;
 pub mod key;
 pub mod searched;
+pub mod sink;
 
 use desk_core::AuditAction;
 use serde::{Deserialize, Serialize};
@@ -131,7 +133,8 @@ pub struct AuditEntry {
     /// differ), the `Last-Event-ID` and `Desk-Last-Wipe` of an events
     /// connection (`last_event_id`, `last_wipe`), the id of a wipe ordered (`wipe_id`), the time
     /// and idempotency key of a view made offline (`viewed_at`, RFC 3339 UTC with milliseconds,
-    /// and `key`), the counts of an upload (`recorded`, `duplicates`).
+    /// and `key`), the counts of an upload (`recorded`, `duplicates`), the filters of a read of
+    /// the trail (`actor`, `action`, `since`, `until`).
     #[schema(
         content_media_type = "application/json",
         examples(
@@ -443,6 +446,14 @@ mod tests {
         // nothing.
         let broken = verify(&entries[..3]).broken.expect("nothing keyed");
         assert!(broken.reason.contains("audit key"), "{broken:?}");
+    }
+
+    #[test]
+    fn the_clients_audit_entry_reads_every_member_the_server_writes() {
+        let entry = chain(1).remove(0);
+        let written = serde_json::to_value(&entry).unwrap();
+        let read: desk_api::AuditRecord = serde_json::from_value(written.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&read).unwrap(), written);
     }
 
     #[test]

@@ -321,6 +321,43 @@ pub struct OfflineWindow {
     pub closes_at: i64,
 }
 
+/// Which audit entries a page of the trail holds; every part given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only this actor's.
+    pub actor: Option<String>,
+    /// Only this action's.
+    pub action: Option<desk_core::AuditAction>,
+    /// Recorded at or after this time (as stored: RFC 3339, UTC, milliseconds).
+    pub since: Option<String>,
+    /// Recorded before this time (as stored).
+    pub until: Option<String>,
+}
+
+impl AuditFilter {
+    /// The filter as an audit detail: the parts given (`null` for none).
+    pub fn detail(&self) -> serde_json::Value {
+        let mut detail = serde_json::Map::new();
+        if let Some(actor) = &self.actor {
+            detail.insert("actor".into(), actor.as_str().into());
+        }
+        if let Some(action) = self.action {
+            detail.insert("action".into(), action.as_str().into());
+        }
+        if let Some(since) = &self.since {
+            detail.insert("since".into(), since.as_str().into());
+        }
+        if let Some(until) = &self.until {
+            detail.insert("until".into(), until.as_str().into());
+        }
+        if detail.is_empty() {
+            serde_json::Value::Null
+        } else {
+            detail.into()
+        }
+    }
+}
+
 /// A wipe ordered for every device of an agent.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredWipe {
@@ -420,10 +457,12 @@ pub trait Store: Send + Sync + 'static {
     /// Appends one audit entry to the chain.
     async fn append_audit(&self, event: AuditEvent) -> Result<AuditEntry, StoreError>;
 
-    /// Audit entries, newest first, with `seq` below `before`, at most `limit`.
+    /// Audit entries that pass `filter`, newest first, with `seq` below `before`, at most
+    /// `limit`.
     async fn audit_page(
         &self,
         before: Option<i64>,
+        filter: &AuditFilter,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError>;
 
@@ -438,6 +477,14 @@ pub trait Store: Send + Sync + 'static {
         &self,
         checkpoint: &crate::audit::checkpoint::CheckpointLine,
     ) -> Result<(), StoreError>;
+
+    /// The kept checkpoints of the entries `from_seq` to `to_seq`, by position and then in the
+    /// order they were made.
+    async fn audit_checkpoints(
+        &self,
+        from_seq: i64,
+        to_seq: i64,
+    ) -> Result<Vec<crate::audit::checkpoint::CheckpointLine>, StoreError>;
 
     /// Audit entries of `action`, in chain order, with `seq` above `after`, at most `limit`: a
     /// page at a time, so a tool can go through a long trail without holding all of it.

@@ -20,10 +20,10 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{
-    AccountRow, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage, NewRoleChange,
-    OfflineUploadResult, OfflineView, OfflineWindow, RecordReach, SearchQuery, Store, StoreError,
-    StoredLayout, StoredRole, StoredWipe, TicketRow, TransactionFilter, TransactionRow,
-    sqlite_import,
+    AccountRow, AuditFilter, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage,
+    NewRoleChange, OfflineUploadResult, OfflineView, OfflineWindow, RecordReach, SearchQuery,
+    Store, StoreError, StoredLayout, StoredRole, StoredWipe, TicketRow, TransactionFilter,
+    TransactionRow, sqlite_import,
 };
 use crate::audit::key::AuditKey;
 use crate::audit::{AuditEntry, AuditEvent};
@@ -604,15 +604,28 @@ impl Store for SqliteStore {
     async fn audit_page(
         &self,
         before: Option<i64>,
+        filter: &AuditFilter,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT * FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?")
-                .bind(before.unwrap_or(i64::MAX))
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?,
-        )
+        // Our own SQL text; every value is bound.
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT * FROM audit WHERE seq < ");
+        query.push_bind(before.unwrap_or(i64::MAX));
+        if let Some(actor) = &filter.actor {
+            query.push(" AND actor = ").push_bind(actor.as_str());
+        }
+        if let Some(action) = filter.action {
+            query.push(" AND action = ").push_bind(action.as_str());
+        }
+        if let Some(since) = &filter.since {
+            query.push(" AND time >= ").push_bind(since.as_str());
+        }
+        if let Some(until) = &filter.until {
+            query.push(" AND time < ").push_bind(until.as_str());
+        }
+        query
+            .push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        Ok(query.build_query_as().fetch_all(&self.pool).await?)
     }
 
     async fn audit_from(&self, from_seq: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
@@ -645,6 +658,32 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn audit_checkpoints(
+        &self,
+        from_seq: i64,
+        to_seq: i64,
+    ) -> Result<Vec<crate::audit::checkpoint::CheckpointLine>, StoreError> {
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT seq, hash, time, signed FROM audit_checkpoints
+             WHERE seq BETWEEN ? AND ? ORDER BY seq, id",
+        )
+        .bind(from_seq)
+        .bind(to_seq)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(seq, hash, time, signed)| crate::audit::checkpoint::CheckpointLine {
+                    seq,
+                    hash,
+                    time,
+                    signed,
+                },
+            )
+            .collect())
     }
 
     async fn audit_of_action(

@@ -10,7 +10,7 @@ use desk_server::audit::key::AuditKey;
 use crate::harness::Harness;
 
 /// `desk-server audit ARGS` on the harness's data folder: exit code, stdout, stderr.
-fn audit_cli(h: &Harness, args: &[&str]) -> (i32, String, String) {
+pub(crate) fn audit_cli(h: &Harness, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_desk-server"))
         .arg("audit")
         .args(args)
@@ -26,7 +26,7 @@ fn audit_cli(h: &Harness, args: &[&str]) -> (i32, String, String) {
 }
 
 /// Some audited reads, so the chain has entries.
-fn reads(h: &Harness, customers: std::ops::RangeInclusive<i64>) {
+pub(crate) fn reads(h: &Harness, customers: std::ops::RangeInclusive<i64>) {
     h.block_on(async {
         for id in customers {
             h.get_ok("agent2", &format!("/v1/customers/{id}")).await;
