@@ -37,7 +37,9 @@ pub use agent::Agent;
 pub use customers::{SearchBy, parse_query};
 pub use error::ApiError;
 use paging::{decode_cursor, encode_cursor, limit, page_of};
-pub use server::{Change, DEFAULT_ROLES, Server, StartError, State, parse_role_definitions};
+pub use server::{
+    CHECKPOINT_REUSE, Change, DEFAULT_ROLES, Server, StartError, State, parse_role_definitions,
+};
 
 /// Every route, with its operation, taking ordinary bodies of at most `max_body` bytes.
 pub fn routes(max_body: usize) -> OpenApiRouter<State> {

@@ -98,6 +98,9 @@ pub struct Server {
     /// The close of each agent's offline window as last stored by this process, so that
     /// policies signed in quick succession (a push to many streams) write nothing more.
     pub(super) windows_stored: Mutex<HashMap<String, i64>>,
+    /// The signed checkpoint the last policies carried, and when it was signed: policies signed
+    /// within [`CHECKPOINT_REUSE`] of it (a push to many streams) carry the same one.
+    pub(super) policy_checkpoint: Mutex<Option<(std::time::Instant, String)>>,
 }
 
 /// How much earlier than the truth the stored close of an offline window may be: a policy whose
@@ -110,6 +113,10 @@ const WINDOWS_STORED_MAX: usize = 100_000;
 
 /// Shared state of the router.
 pub type State = Arc<Server>;
+
+/// How long the checkpoint in signed policies is reused: a push to many agents signs one, not one
+/// per agent. A client witnessing the trail sees a head at most this old.
+pub const CHECKPOINT_REUSE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Bound on remembered token ids; expired ones are dropped when it is reached.
 const SEEN_TOKENS_MAX: usize = 100_000;
@@ -167,6 +174,7 @@ impl Server {
             changes,
             stopping: tokio::sync::watch::Sender::new(false),
             upload_rate,
+            policy_checkpoint: Mutex::new(None),
             windows_stored: Mutex::new(HashMap::new()),
         }))
     }
@@ -187,6 +195,27 @@ impl Server {
             "audit checkpoint"
         );
         Ok(line)
+    }
+
+    /// The checkpoint a policy signed now carries: the one signed less than
+    /// [`CHECKPOINT_REUSE`] ago, or a new one of the head (`None` when the head cannot be read).
+    async fn policy_checkpoint(&self) -> Option<String> {
+        let mut held = self.policy_checkpoint.lock().await;
+        if let Some((signed_at, jws)) = held.as_ref()
+            && signed_at.elapsed() < CHECKPOINT_REUSE
+        {
+            return Some(jws.clone());
+        }
+        match crate::audit::checkpoint::current(self.store.as_ref(), &self.policy_key).await {
+            Ok(line) => {
+                *held = Some((std::time::Instant::now(), line.signed.clone()));
+                Some(line.signed)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a policy goes out without the audit checkpoint");
+                None
+            }
+        }
     }
 
     /// The audit chain's head now: its position and link.
@@ -249,14 +278,7 @@ impl Server {
             .collect();
         let layout = Layout::merged(&per_role, &policy);
         drop((layouts, definitions));
-        let audit_checkpoint =
-            match crate::audit::checkpoint::current(self.store.as_ref(), &self.policy_key).await {
-                Ok(line) => Some(line.signed),
-                Err(e) => {
-                    tracing::warn!(error = %e, "a policy goes out without the audit checkpoint");
-                    None
-                }
-            };
+        let audit_checkpoint = self.policy_checkpoint().await;
         let now = chrono::Utc::now().timestamp();
         let claims = PolicyClaims {
             iss: "desk-server".into(),
