@@ -216,30 +216,12 @@ fn a_forged_or_foreign_checkpoint_is_refused() {
 fn the_server_signs_a_checkpoint_when_it_starts_and_when_it_stops() {
     let idp = desk_testkit::TestIdp::start();
     let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_desk-server"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("DESK_SERVER_ISSUER", idp.issuer())
-        .env(
-            "DESK_SERVER_AUDIENCES",
-            format!("[\"{}\"]", idp.api_audience()),
-        )
-        .env("DESK_SERVER_DATA_DIR", data.path())
-        .env("RUST_LOG", "desk_server=info")
-        .env_remove("DESK_SERVER_CONFIG")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let base = serde_json::from_str::<serde_json::Value>(&line).unwrap()["listening"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (child, base) = crate::harness::serve_process(
+        &idp,
+        data.path(),
+        &[("RUST_LOG", "desk_server=info")],
+        std::process::Stdio::piped(),
+    );
     let token = idp.tokens("agent1").access_token;
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -251,13 +233,7 @@ fn the_server_signs_a_checkpoint_when_it_starts_and_when_it_stops() {
             .unwrap();
         assert_eq!(r.status(), 200);
     });
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
+    crate::harness::terminate(&child);
     let out = child.wait_with_output().unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
     // The log lines carry the checkpoints out of the database; the last one is the head the

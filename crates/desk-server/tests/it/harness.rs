@@ -323,3 +323,48 @@ impl Events {
         }
     }
 }
+
+/// `desk-server serve` as a process of its own on a free loopback port, against the test provider
+/// and the data folder `data`, with `env` set on top and its log to `stderr`: the child and the
+/// address it printed. For tests of what only the binary does (signals, restarts, its log).
+pub fn serve_process(
+    idp: &TestIdp,
+    data: &std::path::Path,
+    env: &[(&str, &str)],
+    stderr: std::process::Stdio,
+) -> (std::process::Child, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_desk-server"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("DESK_SERVER_ISSUER", idp.issuer())
+        .env(
+            "DESK_SERVER_AUDIENCES",
+            format!("[\"{}\"]", idp.api_audience()),
+        )
+        .env("DESK_SERVER_DATA_DIR", data)
+        .env_remove("DESK_SERVER_CONFIG")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let base = serde_json::from_str::<serde_json::Value>(&line).unwrap()["listening"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no listening address in {line:?}"))
+        .to_owned();
+    (child, base)
+}
+
+/// Sends the server process SIGTERM, as a service manager stops it.
+pub fn terminate(child: &std::process::Child) {
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+}

@@ -181,29 +181,8 @@ fn layouts_that_name_what_the_role_may_not_see_are_refused() {
 fn a_stopping_server_ends_open_event_streams_instead_of_waiting_for_them() {
     let idp = desk_testkit::TestIdp::start();
     let data = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_desk-server"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("DESK_SERVER_ISSUER", idp.issuer())
-        .env(
-            "DESK_SERVER_AUDIENCES",
-            format!("[\"{}\"]", idp.api_audience()),
-        )
-        .env("DESK_SERVER_DATA_DIR", data.path())
-        .env_remove("DESK_SERVER_CONFIG")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let base = serde_json::from_str::<serde_json::Value>(&line).unwrap()["listening"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (mut child, base) =
+        crate::harness::serve_process(&idp, data.path(), &[], std::process::Stdio::null());
     let token = idp.tokens("agent1").access_token;
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -218,12 +197,7 @@ fn a_stopping_server_ends_open_event_streams_instead_of_waiting_for_them() {
             stream.chunk().await.unwrap().is_some(),
             "the current policy"
         );
-        let pid = child.id().to_string();
-        let killed = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap();
-        assert!(killed.success());
+        crate::harness::terminate(&child);
         // The stream ends with the server, well before the token would expire.
         let ended = tokio::time::timeout(Duration::from_secs(10), async {
             while let Ok(Some(_)) = stream.chunk().await {}

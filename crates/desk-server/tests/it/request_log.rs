@@ -2,8 +2,6 @@
 //! and the server's log at `trace` finds that request without holding what was searched for or
 //! the bearer token.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use desk_server::store::sqlite::SqliteStore;
@@ -104,28 +102,12 @@ fn the_log_at_trace_finds_a_request_by_its_id_and_holds_no_query_or_token() {
             .unwrap();
     });
     let log_file = data.path().join("server.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_desk-server"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("DESK_SERVER_ISSUER", idp.issuer())
-        .env(
-            "DESK_SERVER_AUDIENCES",
-            format!("[\"{}\"]", idp.api_audience()),
-        )
-        .env("DESK_SERVER_DATA_DIR", data.path())
-        .env_remove("DESK_SERVER_CONFIG")
-        .env("RUST_LOG", "trace")
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log_file).unwrap())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = serde_json::from_str::<serde_json::Value>(&line).unwrap()["listening"]
-        .as_str()
-        .unwrap_or_else(|| panic!("desk-server did not start: {line}"))
-        .to_owned();
+    let (mut child, base) = crate::harness::serve_process(
+        &idp,
+        data.path(),
+        &[("RUST_LOG", "trace")],
+        std::fs::File::create(&log_file).unwrap().into(),
+    );
     let supervisor = idp.tokens("supervisor").access_token;
     let admin = idp.tokens("admin").access_token;
 
@@ -155,11 +137,7 @@ fn the_log_at_trace_finds_a_request_by_its_id_and_holds_no_query_or_token() {
             body["error"]["request_id"].as_str().unwrap().to_owned(),
         )
     });
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    crate::harness::terminate(&child);
     assert!(child.wait().unwrap().success());
 
     let log = std::fs::read_to_string(&log_file).unwrap();

@@ -1,49 +1,26 @@
 //! The live audit sink: `serve` with `audit_sink = file:PATH` delivers every committed entry in
 //! chain order, and a restart resumes after the last one delivered.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use desk_server::audit::AuditEntry;
 use desk_server::audit::Verifier;
 use desk_server::audit::key::AuditKey;
 
+use crate::harness::{serve_process, terminate};
+
 /// `desk-server serve` on `data` with the sink `sink`; returns the process and its address.
 fn serve(idp: &desk_testkit::TestIdp, data: &std::path::Path, sink: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_desk-server"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("DESK_SERVER_ISSUER", idp.issuer())
-        .env(
-            "DESK_SERVER_AUDIENCES",
-            format!("[\"{}\"]", idp.api_audience()),
-        )
-        .env("DESK_SERVER_DATA_DIR", data)
-        .env("DESK_SERVER_AUDIT_SINK", sink)
-        .env_remove("DESK_SERVER_CONFIG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
+    serve_process(
+        idp,
+        data,
+        &[("DESK_SERVER_AUDIT_SINK", sink)],
+        Stdio::null(),
     )
-    .unwrap();
-    let base = serde_json::from_str::<serde_json::Value>(&line).unwrap()["listening"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    (child, base)
 }
 
 fn stop(mut child: Child) {
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
+    terminate(&child);
     assert!(child.wait().unwrap().success());
 }
 
