@@ -35,9 +35,10 @@ pub async fn serve(listener: TcpListener, server: State) -> std::io::Result<()> 
     let stopping = server.clone();
     let checkpoints = tokio::spawn(checkpoint_while_serving(server.clone()));
     let sink = server.audit_sink();
+    let (stop_sink, sink_stopping) = tokio::sync::watch::channel(false);
     let delivering = sink
         .clone()
-        .map(|sink| tokio::spawn(audit::sink::run(sink, server.store.clone())));
+        .map(|sink| tokio::spawn(audit::sink::run(sink, server.store.clone(), sink_stopping)));
     let served = axum::serve(listener, router(server.clone()))
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
@@ -50,9 +51,16 @@ pub async fn serve(listener: TcpListener, server: State) -> std::io::Result<()> 
     }
     // What the last requests committed goes out before the process ends; what cannot, in a
     // few seconds, waits in the database for the next start.
-    if let (Some(task), Some(sink)) = (delivering, sink) {
-        task.abort();
-        let _ = task.await;
+    if let (Some(mut task), Some(sink)) = (delivering, sink) {
+        // Between deliveries, not inside one (a batch written and not yet in the cursor would go
+        // out twice); one stuck in a write is cut off after a few seconds.
+        let _ = stop_sink.send(true);
+        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+        }
         match tokio::time::timeout(
             std::time::Duration::from_secs(5),
             sink.deliver(server.store.as_ref()),

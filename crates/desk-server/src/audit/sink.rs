@@ -220,12 +220,14 @@ fn io(path: &Path, e: std::io::Error) -> SinkError {
     SinkError::Io(format!("{}: {e}", path.display()))
 }
 
-/// Delivers to `sink` until the task is stopped: every [`POLL`], and after a failure again
-/// with a growing pause (up to 30 s), logging the failure once until a delivery succeeds.
-pub async fn run(sink: Sink, store: Arc<dyn Store>) {
+/// Delivers to `sink` until `stop` turns `true`: every [`POLL`], and after a failure again
+/// with a growing pause (up to 30 s), logging the failure once until a delivery succeeds. It stops
+/// only between deliveries, never inside one: a batch written but not yet recorded in the cursor
+/// would be written again by the next delivery.
+pub async fn run(sink: Sink, store: Arc<dyn Store>, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut pause = POLL;
     let mut failing = false;
-    loop {
+    while !*stop.borrow() {
         match sink.deliver(store.as_ref()).await {
             Ok(_) => {
                 if failing {
@@ -243,7 +245,10 @@ pub async fn run(sink: Sink, store: Arc<dyn Store>) {
                 pause = (pause * 2).min(MAX_BACKOFF);
             }
         }
-        tokio::time::sleep(pause).await;
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.changed() => {}
+        }
     }
 }
 
