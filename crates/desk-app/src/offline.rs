@@ -104,6 +104,17 @@ impl App {
         self.agent_file("cache", issuer, subject)
     }
 
+    /// The hex key the keychain holds under `entry`, `None` when it holds none.
+    pub(crate) async fn stored_key(&self, entry: &str) -> Result<Option<SecretString>, AppError> {
+        let entry = entry.to_owned();
+        self.keychain_call(move |kc| match kc.get(&entry) {
+            Ok(hex) => Ok(Some(hex)),
+            Err(KeychainError::Missing(_)) => Ok(None),
+            Err(e) => Err(e),
+        })
+        .await
+    }
+
     pub(crate) async fn keychain_call<T: Send + 'static>(
         &self,
         f: impl FnOnce(Keychain) -> Result<T, KeychainError> + Send + 'static,
@@ -131,15 +142,7 @@ impl App {
             return Ok(Some(o.cache.clone()));
         }
         let entry = key_entry(issuer, subject);
-        let stored = {
-            let entry = entry.clone();
-            self.keychain_call(move |kc| match kc.get(&entry) {
-                Ok(hex) => Ok(Some(hex)),
-                Err(KeychainError::Missing(_)) => Ok(None),
-                Err(e) => Err(e),
-            })
-            .await?
-        };
+        let stored = self.stored_key(&entry).await?;
         let path = self.cache_path(issuer, subject);
         let key = match stored {
             Some(hex) => match CacheKey::from_hex(&hex) {

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use desk_api::{MAX_OFFLINE_VIEWS, OfflineUpload, OfflineUploadResult, OfflineView};
-use desk_auth::{KeychainError, SecretString, Session};
+use desk_auth::{SecretString, Session};
 use desk_cache::{AuditQueue, Cache, CacheError, CacheKey};
 
 use crate::offline::{cache_error, rfc3339};
@@ -56,15 +56,7 @@ impl App {
             return Ok(o.queue.clone());
         }
         let entry = key_entry(issuer, subject);
-        let stored = {
-            let entry = entry.clone();
-            self.keychain_call(move |kc| match kc.get(&entry) {
-                Ok(hex) => Ok(Some(hex)),
-                Err(KeychainError::Missing(_)) => Ok(None),
-                Err(e) => Err(e),
-            })
-            .await?
-        };
+        let stored = self.stored_key(&entry).await?;
         let path = self.queue_path(issuer, subject);
         let owner = (issuer.to_owned(), subject.to_owned());
         let key = match stored {
@@ -172,15 +164,16 @@ impl App {
         Ok(())
     }
 
+    /// Uploads the queue with the signed-in session.
+    async fn upload_views_now(&self) -> Result<(), AppError> {
+        let session = self.session().await?;
+        self.upload_views(&session).await
+    }
+
     /// Uploads the queue after something reached the server; a failure is logged, and the views
     /// wait for the next time.
     pub(crate) async fn upload_views_quietly(&self) {
-        let result = async {
-            let session = self.session().await?;
-            self.upload_views(&session).await
-        }
-        .await;
-        if let Err(e) = result {
+        if let Err(e) = self.upload_views_now().await {
             tracing::warn!(error = %e, "the offline views were not uploaded; they stay queued");
         }
     }
@@ -195,15 +188,10 @@ impl App {
         let Some(queue) = self.queue_of(issuer, subject, false).await? else {
             return Ok(0);
         };
-        if queue.pending_count().await.map_err(cache_error)? > 0 {
-            let uploaded = async {
-                let session = self.session().await?;
-                self.upload_views(&session).await
-            }
-            .await;
-            if let Err(e) = uploaded {
-                tracing::warn!(error = %e, "signing out with offline views not yet uploaded");
-            }
+        if queue.pending_count().await.map_err(cache_error)? > 0
+            && let Err(e) = self.upload_views_now().await
+        {
+            tracing::warn!(error = %e, "signing out with offline views not yet uploaded");
         }
         let pending = queue.pending_count().await.map_err(cache_error)?;
         Ok(usize::try_from(pending).unwrap_or(usize::MAX))

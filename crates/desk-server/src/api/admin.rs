@@ -266,10 +266,7 @@ pub(super) async fn put_role(
     path: Result<axum::extract::Path<String>, PathRejection>,
     body: Result<ApiJson<RoleDefinition>, ApiError>,
 ) -> Result<axum::response::Response, ApiError> {
-    let name = path.map(|p| p.0).unwrap_or_default();
-    let role: Role = name
-        .parse()
-        .map_err(|e: desk_core::UnknownName| ApiError::bad(ApiCode::UnknownRole, e.to_string()))?;
+    let role = role_in_path(path)?;
     let resource = format!("role:{role}");
     agent
         .require_action(
@@ -496,6 +493,16 @@ pub(super) async fn reject_role_change(
     }
 }
 
+/// The role a path names; any other name (or none) is `unknown_role`.
+fn role_in_path(
+    path: Result<axum::extract::Path<String>, PathRejection>,
+) -> Result<Role, ApiError> {
+    path.map(|p| p.0)
+        .unwrap_or_default()
+        .parse()
+        .map_err(|e: desk_core::UnknownName| ApiError::bad(ApiCode::UnknownRole, e.to_string()))
+}
+
 /// The definition `role` has now: the stored one, or none at all (every member empty) for a role
 /// never defined.
 fn before_of(roles: &std::collections::BTreeMap<Role, StoredRole>, role: Role) -> RoleDefinition {
@@ -537,10 +544,7 @@ pub(super) async fn role_history(
     agent: Agent,
     path: Result<axum::extract::Path<String>, PathRejection>,
 ) -> Result<Json<Vec<StoredRole>>, ApiError> {
-    let name = path.map(|p| p.0).unwrap_or_default();
-    let role: Role = name
-        .parse()
-        .map_err(|e: desk_core::UnknownName| ApiError::bad(ApiCode::UnknownRole, e.to_string()))?;
+    let role = role_in_path(path)?;
     let resource = format!("role:{role}");
     agent
         .require_action(
@@ -643,10 +647,7 @@ pub(super) async fn put_layout(
     path: Result<axum::extract::Path<String>, PathRejection>,
     body: Result<ApiJson<Layout>, ApiError>,
 ) -> Result<Json<StoredLayout>, ApiError> {
-    let name = path.map(|p| p.0).unwrap_or_default();
-    let role: Role = name
-        .parse()
-        .map_err(|e: desk_core::UnknownName| ApiError::bad(ApiCode::UnknownRole, e.to_string()))?;
+    let role = role_in_path(path)?;
     let resource = format!("layout:{role}");
     agent
         .require_action(
