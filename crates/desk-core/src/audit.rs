@@ -20,6 +20,7 @@ closed_names! {
         DeviceWipe = "device.wipe", "An administrator ordered an agent's devices to shred their cache.";
         AuditRead = "audit.read", "A page of the audit trail read.";
         AuditUpload = "audit.upload", "A batch of offline views uploaded (the summary entry).";
+        AuditArchive = "audit.archive", "The trail's oldest entries archived to a file and deleted, as `audit_retention_days` says (its detail: the last entry archived, its link, how many, the file).";
         RoleList = "role.list", "The role definitions read.";
         RoleUpdate = "role.update", "A role definition changed (its detail: what changed, member by member).";
         RoleHistory = "role.history", "A role definition's earlier versions read.";

@@ -80,10 +80,20 @@ pub struct Config {
     /// off when not set. Delivery is at least once, in chain order, resuming after a restart
     /// from a cursor file in the data directory (see `audit::sink`).
     pub audit_sink: Option<String>,
+    /// How many days audit entries stay in the database (`DESK_SERVER_AUDIT_RETENTION_DAYS`), 1 to
+    /// 36500; kept for ever when not set. Older ones are archived to a file in
+    /// `audit_archive_dir`, ending with a signed checkpoint, and then deleted (see
+    /// `audit::retention`), by `serve` at start and every six hours and by `audit archive`.
+    /// Entries the live sink has not delivered stay.
+    pub audit_retention_days: Option<u32>,
+    /// Where archives of old audit entries go (`DESK_SERVER_AUDIT_ARCHIVE_DIR`);
+    /// `audit-archive` in the data directory when not set. Back it up: the archived entries are
+    /// nowhere else.
+    pub audit_archive_dir: Option<PathBuf>,
 }
 
 /// The environment variables read, without their `DESK_SERVER_` prefix.
-const ENV_KEYS: [&str; 20] = [
+const ENV_KEYS: [&str; 22] = [
     "listen",
     "data_dir",
     "issuer",
@@ -104,6 +114,8 @@ const ENV_KEYS: [&str; 20] = [
     "offline_upload_burst",
     "role_change_approval",
     "audit_sink",
+    "audit_retention_days",
+    "audit_archive_dir",
 ];
 
 /// The audience the test provider and the demo use for the API.
@@ -145,6 +157,8 @@ impl Default for Config {
             offline_upload_burst: 1000,
             role_change_approval: true,
             audit_sink: None,
+            audit_retention_days: None,
+            audit_archive_dir: None,
         }
     }
 }
@@ -211,6 +225,14 @@ impl Config {
             return Err(ConfigError("max_body_bytes must be above 0".into()));
         }
         self.audit_sink().map_err(ConfigError)?;
+        if let Some(days) = self.audit_retention_days
+            && !(1..=36_500).contains(&days)
+        {
+            return Err(ConfigError(format!(
+                "audit_retention_days is {days}; allowed is 1 to 36500 (leave it unset to keep \
+                 every entry)"
+            )));
+        }
         Ok(())
     }
 
@@ -224,6 +246,19 @@ impl Config {
     /// The audit sink `audit_sink` names, if any.
     pub fn audit_sink(&self) -> Result<Option<crate::audit::sink::Target>, String> {
         self.audit_sink.as_deref().map(str::parse).transpose()
+    }
+
+    /// Where archives of old audit entries go.
+    pub fn audit_archive_path(&self) -> PathBuf {
+        self.audit_archive_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(crate::audit::retention::DIR_NAME))
+    }
+
+    /// The time before which entries are archived now, when retention is on.
+    pub fn audit_retention_cutoff(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.audit_retention_days
+            .map(|days| chrono::Utc::now() - chrono::Duration::days(i64::from(days)))
     }
 
     /// Where the audit search key is.
@@ -303,6 +338,17 @@ mod tests {
                 Config::load(None).unwrap().offline_upload_views_per_minute,
                 30
             );
+
+            // Retention of no day would archive the trail as it is written.
+            jail.create_file("g.toml", "audit_retention_days = 0")?;
+            let err = Config::load(Some(Path::new("g.toml"))).unwrap_err();
+            assert!(err.to_string().contains("audit_retention_days"), "{err}");
+            jail.set_env("DESK_SERVER_AUDIT_RETENTION_DAYS", "400");
+            let config = Config::load(None).unwrap();
+            assert_eq!(config.audit_retention_days, Some(400));
+            let cutoff = config.audit_retention_cutoff().unwrap();
+            let days = (chrono::Utc::now() - cutoff).num_days();
+            assert_eq!(days, 400);
 
             assert!(Config::load(Some(Path::new("missing.toml"))).is_err());
             Ok(())

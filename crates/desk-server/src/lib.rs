@@ -34,6 +34,7 @@ pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs
 pub async fn serve(listener: TcpListener, server: State) -> std::io::Result<()> {
     let stopping = server.clone();
     let checkpoints = tokio::spawn(checkpoint_while_serving(server.clone()));
+    let archiving = tokio::spawn(archive_while_serving(server.clone()));
     let sink = server.audit_sink();
     let (stop_sink, sink_stopping) = tokio::sync::watch::channel(false);
     let delivering = sink
@@ -46,6 +47,7 @@ pub async fn serve(listener: TcpListener, server: State) -> std::io::Result<()> 
         })
         .await;
     checkpoints.abort();
+    archiving.abort();
     if let Err(e) = server.checkpoint().await {
         tracing::error!(error = %e, "could not sign the audit checkpoint on shutdown");
     }
@@ -99,6 +101,19 @@ async fn checkpoint_while_serving(server: State) {
     }
 }
 
+/// Archives the audit entries older than the retention period at start and every
+/// [`audit::retention::EVERY`], when retention is on.
+async fn archive_while_serving(server: State) {
+    let mut every = tokio::time::interval(audit::retention::EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = server.archive_old_audit().await {
+            tracing::error!(error = %e, "could not archive old audit entries; they stay in the database");
+        }
+    }
+}
+
 /// The audit key named by `config` (`audit_key_file`), made on first start (and said so: it must
 /// be backed up apart from the database).
 pub fn audit_key(config: &config::Config) -> Result<audit::key::AuditKey, audit::key::KeyError> {
@@ -114,22 +129,22 @@ pub fn audit_key(config: &config::Config) -> Result<audit::key::AuditKey, audit:
     Ok(key)
 }
 
-/// Checks the whole audit chain under `key`, a page at a time.
+/// Checks the audit chain the database holds under `key`, a page at a time: from its first
+/// entry, or after its newest archive ([`audit::retention`]) when there is one.
 pub async fn verify_audit(
     store: &dyn store::Store,
     key: &audit::key::AuditKey,
 ) -> Result<audit::Verification, store::StoreError> {
-    const PAGE: u32 = 10_000;
-    let mut verifier = audit::Verifier::new(key);
-    let mut from = 1;
-    loop {
-        let entries = store.audit_from(from, PAGE).await?;
-        let Some(last) = entries.last() else { break };
-        from = last.seq + 1;
-        if !verifier.check(&entries) || entries.len() < PAGE as usize {
-            break;
+    let mut verifier = match store.audit_retained().await? {
+        Some(r) => {
+            let mut verifier = audit::Verifier::after(key, r.through_seq, &r.hash);
+            verifier.archived_through(r.through_seq, &r.hash);
+            verifier
         }
-    }
+        None => audit::Verifier::new(key),
+    };
+    let from = verifier.head().0 + 1;
+    audit::trail::check_store(store, &mut verifier, from).await?;
     Ok(verifier.finish())
 }
 

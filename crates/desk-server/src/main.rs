@@ -11,6 +11,7 @@ use desk_server::audit::checkpoint::CheckpointLine;
 use desk_server::audit::export;
 use desk_server::audit::key::AuditKey;
 use desk_server::audit::searched;
+use desk_server::audit::trail;
 use desk_server::config::Config;
 use desk_server::store::sqlite::SqliteStore;
 use tokio::net::TcpListener;
@@ -64,9 +65,26 @@ enum AuditCommand {
         /// input). Exits 1 when it does not (rewritten, cut short, an entry removed or inserted).
         #[arg(long, value_name = "FILE")]
         checkpoint: Option<PathBuf>,
+        /// Check these archive files too (repeat it, oldest first), as one chain with the
+        /// database's: the archives `audit_retention_days` made, in the archive folder. Without
+        /// them the check begins after the newest archive, and a checkpoint of an archived
+        /// entry is not held until they are named.
+        #[arg(long, value_name = "FILE")]
+        archive: Vec<PathBuf>,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Archive the entries older than `audit_retention_days` now, as `serve` does at start and
+    /// every six hours: written to a file in `audit_archive_dir` ending with a signed
+    /// checkpoint, then deleted from the database. Verifies the chain first and archives
+    /// nothing from a broken one. Prints what it archived as one JSON line (`null`: nothing
+    /// was old enough).
+    Archive {
+        /// Archive the entries recorded before this time (RFC 3339) instead of before the
+        /// retention period; needed when `audit_retention_days` is not set.
+        #[arg(long, value_name = "TIME")]
+        before: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Verify the chain and print its head signed with the policy key, as one JSON line, to keep
     /// outside the server (works with the server stopped). Exits 1 on a broken chain.
@@ -209,8 +227,16 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         Command::Audit {
-            command: AuditCommand::Verify { checkpoint, json },
-        } => verify(&config, checkpoint.as_deref(), json).await?,
+            command:
+                AuditCommand::Verify {
+                    checkpoint,
+                    archive,
+                    json,
+                },
+        } => verify(&config, checkpoint.as_deref(), &archive, json).await?,
+        Command::Audit {
+            command: AuditCommand::Archive { before },
+        } => archive_now(&config, before).await?,
         Command::Audit {
             command: AuditCommand::Checkpoint,
         } => {
@@ -245,89 +271,132 @@ async fn open_existing(config: &Config, key: AuditKey) -> anyhow::Result<SqliteS
         .with_context(|| format!("opening the database in {}", config.data_dir.display()))
 }
 
-/// `audit verify`: the chain under the key, then each checkpoint of `checkpoints` against it.
-async fn verify(config: &Config, checkpoints: Option<&Path>, json: bool) -> anyhow::Result<()> {
+/// `audit verify`: the archives and the chain under the key, then each checkpoint of
+/// `checkpoints` (and of the archives) against them.
+async fn verify(
+    config: &Config,
+    checkpoints: Option<&Path>,
+    archives: &[PathBuf],
+    json: bool,
+) -> anyhow::Result<()> {
     let key = AuditKey::load(&config.audit_key_path())?;
+    let public = if checkpoints.is_some() || !archives.is_empty() {
+        vec![desk_server::policy_key::load(&config.policy_key_path())?.public()]
+    } else {
+        Vec::new()
+    };
     let held = match checkpoints {
-        Some(file) => {
-            let public = desk_server::policy_key::load(&config.policy_key_path())?.public();
-            let text = if file == Path::new("-") {
-                std::io::read_to_string(std::io::stdin()).context("reading standard input")?
-            } else {
-                std::fs::read_to_string(file)
-                    .with_context(|| format!("reading {}", file.display()))?
-            };
-            let mut held = Vec::new();
-            for (n, line) in text
-                .lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-            {
-                // A line of `audit export` (either format) holds an entry or a checkpoint.
-                let checkpoint = export::checkpoint_in(line.trim())
-                    .and_then(|found| {
-                        found
-                            .map(|text| {
-                                CheckpointLine::verify(&text, std::slice::from_ref(&public))
-                            })
-                            .transpose()
-                    })
-                    .map_err(|e| anyhow::anyhow!("checkpoint on line {}: {e}", n + 1))?;
-                held.extend(checkpoint);
-            }
-            anyhow::ensure!(!held.is_empty(), "no checkpoint in the file");
-            held
-        }
+        Some(file) => read_checkpoints(file, &public)?,
         None => Vec::new(),
     };
     let store = open_existing(config, key.clone()).await?;
-    let result = desk_server::verify_audit(&store, &key).await?;
-    let mut refused = Vec::new();
-    for checkpoint in &held {
-        if let Err(why) = desk_server::audit::checkpoint::held(&store, checkpoint).await? {
-            refused.push(why);
-        }
-    }
+    let report = trail::verify(&store, &key, archives, &public, held).await?;
+    let result = &report.verification;
     if json {
         let answer = serde_json::json!({
+            "after": result.after,
             "entries": result.entries,
             "unkeyed": result.unkeyed,
             "head": result.head,
             "broken": result.broken,
-            "checkpoints": held.len(),
-            "checkpoints_not_held": refused,
+            "archived_through": report.archived_through,
+            "archive": report.archive,
+            "checkpoints": report.checkpoints,
+            "checkpoints_not_held": report.not_held,
         });
         println!("{answer}");
     } else {
-        match &result.broken {
-            Some(broken) => println!(
-                "audit chain BROKEN at entry {}: {} ({} entries verified before it)",
-                broken.seq, broken.reason, result.entries
-            ),
-            None => println!(
-                "audit chain intact: {} entries, head {}{}",
-                result.entries,
-                result.head,
-                if result.unkeyed > 0 {
-                    format!(
-                        " (the first {} written before links were keyed, held by the first keyed one)",
-                        result.unkeyed
-                    )
-                } else {
-                    String::new()
-                }
-            ),
-        }
-        for why in &refused {
-            println!("checkpoint NOT HELD: {why}");
-        }
-        if !held.is_empty() && refused.is_empty() {
-            println!("all {} checkpoints held", held.len());
-        }
+        print_verdict(&report);
     }
-    if result.broken.is_some() || !refused.is_empty() {
+    if result.broken.is_some() || !report.not_held.is_empty() {
         std::process::exit(1);
     }
+    Ok(())
+}
+
+/// The checkpoints in `file` (`-`: standard input), each line's signature checked: lines of
+/// `audit checkpoint`, the server's log's checkpoint, or an export of either format.
+fn read_checkpoints(
+    file: &Path,
+    public: &[desk_core::signed::PublicKey],
+) -> anyhow::Result<Vec<desk_core::signed::Checkpoint>> {
+    let text = if file == Path::new("-") {
+        std::io::read_to_string(std::io::stdin()).context("reading standard input")?
+    } else {
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?
+    };
+    let mut held = Vec::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        // A line of `audit export` (either format) holds an entry or a checkpoint.
+        let checkpoint = export::checkpoint_in(line.trim())
+            .and_then(|found| {
+                found
+                    .map(|text| CheckpointLine::verify(&text, public))
+                    .transpose()
+            })
+            .map_err(|e| anyhow::anyhow!("checkpoint on line {}: {e}", n + 1))?;
+        held.extend(checkpoint);
+    }
+    anyhow::ensure!(!held.is_empty(), "no checkpoint in the file");
+    Ok(held)
+}
+
+/// `audit verify`'s verdict for a person.
+fn print_verdict(report: &trail::Report) {
+    let result = &report.verification;
+    let from = match (result.after, &report.archive) {
+        (0, _) => String::new(),
+        (after, Some(archive)) if after == report.archived_through => {
+            format!(" after entry {after} (the entries up to it are archived in {archive})")
+        }
+        (after, _) => format!(" after entry {after}"),
+    };
+    match &result.broken {
+        Some(broken) => println!(
+            "audit chain BROKEN at entry {}: {} ({} entries verified before it)",
+            broken.seq, broken.reason, result.entries
+        ),
+        None => println!(
+            "audit chain intact: {} entries{from}, head {}{}",
+            result.entries,
+            result.head,
+            if result.unkeyed > 0 {
+                format!(
+                    " (the first {} written before links were keyed, held by the first keyed one)",
+                    result.unkeyed
+                )
+            } else {
+                String::new()
+            }
+        ),
+    }
+    for why in &report.not_held {
+        println!("checkpoint NOT HELD: {why}");
+    }
+    if report.checkpoints > 0 && report.not_held.is_empty() {
+        println!("all {} checkpoints held", report.checkpoints);
+    }
+}
+
+/// `audit archive`: what retention would archive now (or before `before`), archived.
+async fn archive_now(
+    config: &Config,
+    before: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
+    let before = before.or_else(|| config.audit_retention_cutoff()).context(
+        "audit_retention_days is not set: set it, or say which entries with --before TIME",
+    )?;
+    let key = AuditKey::load(&config.audit_key_path())?;
+    let signer = desk_server::policy_key::load(&config.policy_key_path())?;
+    let store = open_existing(config, key.clone()).await?;
+    let archived =
+        desk_server::audit::retention::archive_configured(config, &store, &key, &signer, before)
+            .await?;
+    println!("{}", serde_json::to_string(&archived)?);
     Ok(())
 }
 
@@ -339,9 +408,15 @@ async fn export_trail(config: &Config, format: export::Format, since: i64) -> an
     let store = open_existing(config, key.clone()).await?;
     let verified = desk_server::verify_audit(&store, &key).await?;
     let signer = verified.broken.is_none().then_some(&signer);
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let exported = export::export(&store, since, format, signer, &mut out).await?;
+    let mut out = std::io::BufWriter::new(std::io::stdout());
+    let exported = export::export(
+        &store,
+        export::Range::after(since),
+        format,
+        signer,
+        &mut out,
+    )
+    .await?;
     drop(out);
     eprintln!("{}", serde_json::to_string(&exported)?);
     if let Some(broken) = &verified.broken {

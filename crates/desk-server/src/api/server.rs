@@ -185,6 +185,26 @@ impl Server {
         Some(crate::audit::sink::Sink::new(target, &self.config.data_dir))
     }
 
+    /// Archives and deletes the audit entries older than `audit_retention_days`
+    /// ([`crate::audit::retention`]); nothing when retention is off or nothing is that old.
+    /// Entries the live sink has not delivered stay.
+    pub async fn archive_old_audit(
+        &self,
+    ) -> Result<Option<crate::audit::retention::Archived>, crate::audit::retention::RetentionError>
+    {
+        let Some(before) = self.config.audit_retention_cutoff() else {
+            return Ok(None);
+        };
+        crate::audit::retention::archive_configured(
+            &self.config,
+            self.store.as_ref(),
+            &self.audit_key,
+            &self.policy_key,
+            before,
+        )
+        .await
+    }
+
     /// Signs the audit chain's head now, keeps the checkpoint and logs it (the log line leaves
     /// the database with it: see [`crate::audit::checkpoint`]).
     pub async fn checkpoint(&self) -> Result<CheckpointLine, StoreError> {

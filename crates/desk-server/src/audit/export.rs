@@ -47,6 +47,9 @@ pub struct Exported {
     /// The last entry written (the `since` given when there was none): the `--since` of the
     /// next export.
     pub last_seq: i64,
+    /// The final checkpoint written, if one was.
+    #[serde(skip)]
+    pub final_checkpoint: Option<CheckpointLine>,
 }
 
 /// Why an export stopped.
@@ -68,25 +71,46 @@ enum Line<'a> {
     Checkpoint(&'a CheckpointLine),
 }
 
-/// Writes the entries after `since` (0: all of them) in chain order to `out`, page by page, each
-/// kept checkpoint after the entry it signs, and, when `signer` is given, a final checkpoint of
-/// the last entry written, signed now. Entries committed while it runs are written up to the
-/// head the final checkpoint signs, so that checkpoint is always of the stream's last entry.
+/// Which entries an export writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    /// Only the entries after this one (0: from the first kept).
+    pub since: i64,
+    /// Only up to this one; `None`: up to the head when the export ends.
+    pub until: Option<i64>,
+}
+
+impl Range {
+    /// The entries after `since`, up to the head.
+    pub fn after(since: i64) -> Self {
+        Self { since, until: None }
+    }
+}
+
+/// Writes the entries of `range` in chain order to `out`, page by page, each kept checkpoint
+/// after the entry it signs, and, when `signer` is given, a final checkpoint of the last entry
+/// written, signed now. Up to the head (`until` not given), entries committed while it runs are
+/// written up to the head the final checkpoint signs, so that checkpoint is always of the
+/// stream's last entry. When the first entry written follows an archive of older entries
+/// ([`super::retention`]), that archive's final checkpoint comes first: the stream says where
+/// it begins.
 pub async fn export(
     store: &dyn Store,
-    since: i64,
+    range: Range,
     format: Format,
     signer: Option<&PolicyKey>,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
 ) -> Result<Exported, ExportError> {
     let mut exported = Exported {
         entries: 0,
         checkpoints: 0,
-        last_seq: since,
+        last_seq: range.since,
+        final_checkpoint: None,
     };
-    let mut next = since + 1;
+    let mut next = range.since + 1;
+    let mut last_hash = None;
     let mut last_checkpoint: Option<CheckpointLine> = None;
-    let mut until = None;
+    let mut until = range.until;
     loop {
         let mut page = store.audit_from(next, PAGE).await?;
         if let Some(until) = until {
@@ -103,6 +127,9 @@ pub async fn export(
                 _ => break,
             }
         };
+        if exported.entries == 0 {
+            write_anchor(store, out, format, first, &mut exported).await?;
+        }
         let kept = store.audit_checkpoints(first.seq, last.seq).await?;
         let mut kept = kept.iter().peekable();
         for entry in &page {
@@ -114,19 +141,58 @@ pub async fn export(
             }
         }
         exported.last_seq = last.seq;
+        last_hash = Some(last.hash.clone());
         next = last.seq + 1;
+    }
+    // Up to a given entry, the final checkpoint signs that one.
+    if let (Some(signer), Some(_), None, Some(hash)) =
+        (signer, range.until, &last_checkpoint, &last_hash)
+    {
+        last_checkpoint = Some(CheckpointLine::sign(
+            signer,
+            exported.last_seq,
+            hash,
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        ));
     }
     if let Some(line) = &last_checkpoint {
         write_checkpoint(out, format, line)?;
         exported.checkpoints += 1;
     }
+    exported.final_checkpoint = last_checkpoint;
     out.flush()?;
     Ok(exported)
+}
+
+/// Before the first entry: the final checkpoint of the archive it follows, if it follows one.
+async fn write_anchor(
+    store: &dyn Store,
+    out: &mut (dyn Write + Send),
+    format: Format,
+    first: &AuditEntry,
+    exported: &mut Exported,
+) -> Result<(), ExportError> {
+    let Some(retained) = store.audit_retained().await? else {
+        return Ok(());
+    };
+    if retained.through_seq + 1 != first.seq {
+        return Ok(());
+    }
+    let line: CheckpointLine = serde_json::from_str(&retained.checkpoint)
+        .map_err(|e| StoreError::Corrupt(format!("an archive's checkpoint: {e}")))?;
+    write_checkpoint(out, format, &line)?;
+    exported.checkpoints += 1;
+    Ok(())
 }
 
 /// One entry as its `jsonl` line (without the newline), as the live sink delivers it too.
 pub fn jsonl_entry(entry: &AuditEntry) -> serde_json::Result<String> {
     serde_json::to_string(&Line::Entry(entry))
+}
+
+/// One checkpoint as its `jsonl` line (without the newline), as the live sink delivers it too.
+pub fn jsonl_checkpoint(line: &CheckpointLine) -> serde_json::Result<String> {
+    serde_json::to_string(&Line::Checkpoint(line))
 }
 
 fn write_entry(out: &mut dyn Write, format: Format, entry: &AuditEntry) -> std::io::Result<()> {
@@ -138,7 +204,7 @@ fn write_entry(out: &mut dyn Write, format: Format, entry: &AuditEntry) -> std::
 }
 
 fn write_checkpoint(
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
     format: Format,
     line: &CheckpointLine,
 ) -> std::io::Result<()> {
@@ -159,7 +225,8 @@ pub enum OcsfClass {
     AccountChange,
     /// Authentication (3002, Identity & Access Management): a sign-in.
     Authentication,
-    /// Event Log Activity (1008, System Activity): the log's own events (a checkpoint).
+    /// Event Log Activity (1008, System Activity): the log's own events (a checkpoint, an
+    /// archive).
     EventLogActivity,
 }
 
@@ -252,6 +319,11 @@ pub fn ocsf_activity(action: AuditAction) -> OcsfActivity {
         | A::OfflineTicketView => API_READ,
         A::TicketReply | A::AuditUpload | A::RolePropose => API_CREATE,
         A::RoleUpdate | A::RoleApprove | A::RoleReject | A::LayoutPublish => API_UPDATE,
+        A::AuditArchive => OcsfActivity {
+            class: OcsfClass::EventLogActivity,
+            id: 4,
+            name: "Archive",
+        },
     }
 }
 
@@ -430,7 +502,12 @@ mod tests {
     fn every_action_maps_to_one_of_the_classes_it_fits() {
         for &action in AuditAction::ALL {
             let activity = ocsf_activity(action);
-            assert_ne!(activity.class, OcsfClass::EventLogActivity, "{action}");
+            // Only the log's own acts are the log's activity.
+            assert_eq!(
+                activity.class == OcsfClass::EventLogActivity,
+                action == AuditAction::AuditArchive,
+                "{action}"
+            );
             if activity.class == OcsfClass::ApiActivity {
                 assert!([1, 2, 3].contains(&activity.id), "{action}");
             }

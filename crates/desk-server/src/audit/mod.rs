@@ -21,8 +21,10 @@
 pub mod checkpoint;
 pub mod export;
 pub mod key;
+pub mod retention;
 pub mod searched;
 pub mod sink;
+pub mod trail;
 
 use desk_core::AuditAction;
 use serde::{Deserialize, Serialize};
@@ -205,6 +207,9 @@ impl AuditEntry {
 /// The result of checking a chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verification {
+    /// The entry the check began after: 0 from the chain's beginning, else the last entry
+    /// archived (or the last one before an archive file that does not begin at entry 1).
+    pub after: i64,
     /// Entries checked.
     pub entries: i64,
     /// How many of them, at the beginning, were written before links were keyed.
@@ -227,27 +232,81 @@ pub struct Broken {
 
 /// Checks entries in chain order, a page at a time: feed every page to [`Verifier::check`],
 /// then call [`Verifier::finish`].
+///
+/// A chain whose oldest entries were archived ([`retention`]) is checked from the archive's
+/// last entry on ([`Verifier::after`]), and holds only if an `audit.archive` entry, linked
+/// under the key, records that archive ([`Verifier::archived_through`]): deleting the oldest
+/// entries and saying they were archived needs the key too.
 #[derive(Debug)]
 pub struct Verifier<'k> {
     key: &'k AuditKey,
+    after: i64,
     expected_seq: i64,
     head: String,
     unkeyed: i64,
     keyed_seen: bool,
+    /// The archive the chain must record, and whether an entry did.
+    archive: Option<((i64, String), bool)>,
+    /// Positions whose links are kept as they pass (for checkpoints of archived entries).
+    remember: std::collections::BTreeMap<i64, Option<String>>,
     broken: Option<Broken>,
 }
 
 impl<'k> Verifier<'k> {
-    /// A verifier of links made under `key`.
+    /// A verifier of links made under `key`, from the chain's first entry.
     pub fn new(key: &'k AuditKey) -> Self {
+        Self::after(key, 0, GENESIS)
+    }
+
+    /// A verifier of the entries after entry `seq`, whose link was `hash`.
+    pub fn after(key: &'k AuditKey, seq: i64, hash: &str) -> Self {
         Self {
             key,
-            expected_seq: 1,
-            head: GENESIS.to_owned(),
+            after: seq,
+            expected_seq: seq + 1,
+            head: hash.to_owned(),
             unkeyed: 0,
             keyed_seen: false,
+            archive: None,
+            remember: Default::default(),
             broken: None,
         }
+    }
+
+    /// Requires the chain to hold an `audit.archive` entry recording that the entries up to
+    /// `seq` (whose link was `hash`) were archived.
+    pub fn archived_through(&mut self, seq: i64, hash: &str) {
+        self.archive = Some(((seq, hash.to_owned()), false));
+    }
+
+    /// Keeps the links of the entries at `seqs` as they pass: [`Verifier::link_at`].
+    /// The position the check begins after counts as passed, with the link it begins from.
+    pub fn remember(&mut self, seqs: impl IntoIterator<Item = i64>) {
+        let (after, start) = (self.after, self.head.clone());
+        self.remember.extend(
+            seqs.into_iter()
+                .map(|s| (s, (s == after && s > 0).then(|| start.clone()))),
+        );
+    }
+
+    /// The link of a remembered entry that was checked and held, if it passed.
+    pub fn link_at(&self, seq: i64) -> Option<&str> {
+        self.remember.get(&seq)?.as_deref()
+    }
+
+    /// Breaks the chain at the next entry for `reason`, unless it broke already.
+    pub fn refuse(&mut self, reason: String) {
+        if self.broken.is_none() {
+            self.broken = Some(Broken {
+                seq: self.expected_seq,
+                reason,
+            });
+        }
+    }
+
+    /// The position and link of the last good entry so far.
+    pub fn head(&self) -> (i64, &str) {
+        (self.expected_seq - 1, &self.head)
     }
 
     /// Checks the next entries. Returns `false` once the chain is broken (no need to read on).
@@ -256,55 +315,83 @@ impl<'k> Verifier<'k> {
             if self.broken.is_some() {
                 return false;
             }
-            let reason = if entry.seq != self.expected_seq {
-                Some(format!(
-                    "expected entry {} here, found {} (entries removed or inserted)",
-                    self.expected_seq, entry.seq
-                ))
-            } else if entry.prev_hash != self.head {
-                Some("its previous-hash does not match the entry before it".to_owned())
-            } else if entry.link(self.key) == entry.hash {
-                self.keyed_seen = true;
-                None
-            } else if !self.keyed_seen && entry.legacy_link() == entry.hash {
-                self.unkeyed += 1;
-                None
-            } else {
-                Some(
-                    "its contents do not match its link (the entry was altered, or linked \
-                     without the audit key)"
-                        .to_owned(),
-                )
-            };
-            match reason {
+            match self.fault(entry) {
                 Some(reason) => {
                     self.broken = Some(Broken {
                         seq: self.expected_seq,
                         reason,
                     })
                 }
-                None => {
-                    self.expected_seq += 1;
-                    self.head = entry.hash.clone();
-                }
+                None => self.accept(entry),
             }
         }
         self.broken.is_none()
     }
 
+    /// What is wrong with `entry` in the next place, if anything.
+    fn fault(&mut self, entry: &AuditEntry) -> Option<String> {
+        if entry.seq != self.expected_seq {
+            Some(format!(
+                "expected entry {} here, found {} (entries removed or inserted)",
+                self.expected_seq, entry.seq
+            ))
+        } else if entry.prev_hash != self.head {
+            Some("its previous-hash does not match the entry before it".to_owned())
+        } else if entry.link(self.key) == entry.hash {
+            self.keyed_seen = true;
+            None
+        } else if !self.keyed_seen && entry.legacy_link() == entry.hash {
+            self.unkeyed += 1;
+            None
+        } else {
+            Some(
+                "its contents do not match its link (the entry was altered, or linked without \
+                 the audit key)"
+                    .to_owned(),
+            )
+        }
+    }
+
+    /// Takes `entry` as the chain's next.
+    fn accept(&mut self, entry: &AuditEntry) {
+        if let Some(((seq, hash), recorded)) = &mut self.archive {
+            // Only a keyed entry says so: an unkeyed one anybody could have written.
+            *recorded |= self.keyed_seen
+                && entry.action == AuditAction::AuditArchive.as_str()
+                && retention::records(entry, *seq, hash);
+        }
+        if let Some(link) = self.remember.get_mut(&entry.seq) {
+            *link = Some(entry.hash.clone());
+        }
+        self.expected_seq += 1;
+        self.head = entry.hash.clone();
+    }
+
     /// The verdict. A chain of entries none of which is keyed does not verify: anyone could
-    /// have written it.
+    /// have written it; nor does one that begins after an archive no keyed entry records.
     pub fn finish(self) -> Verification {
-        let entries = self.expected_seq - 1;
-        let broken = self.broken.or_else(|| {
+        let entries = self.expected_seq - 1 - self.after;
+        let unrecorded = match &self.archive {
+            Some(((seq, _), false)) => Some(Broken {
+                seq: seq + 1,
+                reason: format!(
+                    "the chain begins after entry {seq} as if the entries up to it were archived, \
+                     but no `audit.archive` entry linked under the key records that (entries \
+                     were deleted)"
+                ),
+            }),
+            _ => None,
+        };
+        let broken = self.broken.or(unrecorded).or_else(|| {
             (entries > 0 && !self.keyed_seen).then(|| Broken {
-                seq: 1,
+                seq: self.after + 1,
                 reason: "no entry is linked under the audit key, so nothing proves the chain \
                          (it predates keyed links, or was rewritten without the key)"
                     .to_owned(),
             })
         });
         Verification {
+            after: self.after,
             entries,
             unkeyed: self.unkeyed,
             head: self.head,
@@ -347,6 +434,75 @@ mod tests {
         let mut v = Verifier::new(&key);
         v.check(entries);
         v.finish()
+    }
+
+    /// `entries` with an `audit.archive` entry appended that records the archive through
+    /// `through`, linked under `key`.
+    fn with_archive_entry(
+        mut entries: Vec<AuditEntry>,
+        through: &AuditEntry,
+        key: &AuditKey,
+    ) -> Vec<AuditEntry> {
+        let detail = retention::ArchiveDetail {
+            through: through.seq,
+            hash: through.hash.clone(),
+            entries: through.seq,
+            archive: retention::file_name(1, through.seq),
+        };
+        let event = AuditEvent::new(
+            "desk-server",
+            AuditAction::AuditArchive,
+            "audit",
+            Outcome::Ok,
+        )
+        .with_detail(serde_json::to_value(detail).unwrap());
+        let prev = entries.last().map(|e| (e.seq, e.hash.as_str()));
+        let entry = AuditEntry::next(key, prev, &event, "2026-11-29T11:00:00.000Z".into());
+        entries.push(entry);
+        entries
+    }
+
+    #[test]
+    fn a_chain_after_an_archive_verifies_only_when_a_keyed_entry_records_the_archive() {
+        let key = key();
+        let all = with_archive_entry(chain(6), &chain(6)[2], &key);
+        let kept = &all[3..];
+        let check = |entries: &[AuditEntry], through: &AuditEntry| {
+            let mut v = Verifier::after(&key, through.seq, &through.hash);
+            v.archived_through(through.seq, &through.hash);
+            v.check(entries);
+            v.finish()
+        };
+        let result = check(kept, &all[2]);
+        assert_eq!(result.broken, None);
+        assert_eq!((result.after, result.entries), (3, 4));
+
+        // Deleting more than was archived, and claiming the archive went further: no keyed
+        // entry records that, so it is found.
+        let result = check(&all[4..], &all[3]);
+        let broken = result.broken.unwrap();
+        assert_eq!(broken.seq, 5);
+        assert!(broken.reason.contains("audit.archive"), "{}", broken.reason);
+
+        // The same record written without the key does not count.
+        let mut forged = all.clone();
+        let last = forged.last_mut().unwrap();
+        last.hash = last.legacy_link();
+        let result = check(&forged[3..], &all[2]);
+        assert_eq!(result.broken.unwrap().seq, 7);
+
+        // An archive entry for another position records nothing here.
+        let other = with_archive_entry(chain(6), &chain(6)[1], &key);
+        assert!(check(&other[3..], &other[2]).broken.is_some());
+
+        // Remembered links are those of entries that passed.
+        let mut v = Verifier::new(&key);
+        v.remember([2, 5, 40]);
+        v.check(&all);
+        assert_eq!(v.link_at(2), Some(all[1].hash.as_str()));
+        assert_eq!(v.link_at(5), Some(all[4].hash.as_str()));
+        assert_eq!(v.link_at(40), None);
+        assert_eq!(v.link_at(3), None, "not asked for");
     }
 
     #[test]

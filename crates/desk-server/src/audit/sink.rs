@@ -1,12 +1,15 @@
 //! The live sink: every committed audit entry delivered, in chain order, at least once, to a
-//! file, standard output or syslog (`audit_sink`), as the JSON lines of `audit export`.
+//! file, standard output or syslog (`audit_sink`), as the JSON lines of `audit export`, and every
+//! checkpoint the server keeps, after the entry it signs (a checkpoint of entries delivered
+//! earlier goes out when it is made).
 //!
 //! Delivery reads the chain from the database after what was last delivered, so it sees only
 //! committed entries, in order, and never stands in a request's way: requests commit their
 //! entries whether the sink keeps up or not, and a slow or failing sink only falls behind and
 //! catches up. After each batch is written (and, for a file, synced), the position of its last
-//! entry is stored in a cursor file beside the database (written whole, then renamed), so a
-//! restart resumes after it; a crash between the two delivers that batch again, never skips it.
+//! entry and the number of its last checkpoint are stored in a cursor file beside the database
+//! (written whole, then renamed), so a restart resumes after them; a crash between the two
+//! delivers that batch again, never skips it.
 //! The cursor names its sink: pointed at another one, delivery starts from the beginning.
 
 use std::io::Write;
@@ -17,6 +20,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::AuditEntry;
+use super::checkpoint::CheckpointLine;
 use super::export;
 use crate::store::{Store, StoreError};
 
@@ -87,6 +92,19 @@ pub enum SinkError {
 struct Cursor {
     sink: String,
     seq: i64,
+    /// The number of the last checkpoint delivered (a cursor written before checkpoints were
+    /// delivered has none: they all go out once).
+    #[serde(default)]
+    checkpoint: i64,
+}
+
+/// Where delivery stands: the last entry and the last checkpoint delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Position {
+    /// The last entry delivered (0: none).
+    pub seq: i64,
+    /// The number of the last kept checkpoint delivered (0: none).
+    pub checkpoint: i64,
 }
 
 /// A sink and its cursor.
@@ -105,26 +123,31 @@ impl Sink {
         }
     }
 
-    /// The last entry delivered to this sink (0 for none, or when the cursor is another sink's).
-    pub fn cursor(&self) -> Result<i64, SinkError> {
+    /// Where delivery to this sink stands (nothing delivered when the cursor is another
+    /// sink's).
+    pub fn cursor(&self) -> Result<Position, SinkError> {
         let text = match std::fs::read_to_string(&self.cursor_file) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Position::default()),
             Err(e) => return Err(io(&self.cursor_file, e)),
         };
         let cursor: Cursor = serde_json::from_str(&text)
             .map_err(|e| SinkError::Io(format!("{}: {e}", self.cursor_file.display())))?;
         Ok(if cursor.sink == self.target.to_string() {
-            cursor.seq
+            Position {
+                seq: cursor.seq,
+                checkpoint: cursor.checkpoint,
+            }
         } else {
-            0
+            Position::default()
         })
     }
 
-    fn store_cursor(&self, seq: i64) -> Result<(), SinkError> {
+    fn store_cursor(&self, at: Position) -> Result<(), SinkError> {
         let text = serde_json::to_string(&Cursor {
             sink: self.target.to_string(),
-            seq,
+            seq: at.seq,
+            checkpoint: at.checkpoint,
         })
         .map_err(|e| SinkError::Io(e.to_string()))?;
         let temporary = self.cursor_file.with_extension("cursor.tmp");
@@ -137,29 +160,31 @@ impl Sink {
         write().map_err(|e| io(&self.cursor_file, e))
     }
 
-    /// Delivers every entry after the cursor, a batch at a time, moving the cursor after each.
-    /// Returns how many were delivered.
+    /// Delivers every entry and kept checkpoint after the cursor, a batch at a time, moving the
+    /// cursor after each. Returns how many lines were delivered.
     pub async fn deliver(&self, store: &dyn Store) -> Result<u64, SinkError> {
         let mut delivered = 0;
-        let mut after = self.cursor()?;
+        let mut at = self.cursor()?;
         loop {
-            let entries = store.audit_from(after + 1, BATCH).await?;
-            let Some(last) = entries.last() else {
+            let entries = store.audit_from(at.seq + 1, BATCH).await?;
+            let to = entries.last().map_or(at.seq, |e| e.seq);
+            let checkpoints = store.checkpoints_after(at.checkpoint, to, BATCH).await?;
+            if entries.is_empty() && checkpoints.is_empty() {
                 return Ok(delivered);
-            };
-            let last = last.seq;
-            let lines = entries
-                .iter()
-                .map(export::jsonl_entry)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| SinkError::Io(e.to_string()))?;
+            }
+            let lines =
+                interleave(&entries, &checkpoints).map_err(|e| SinkError::Io(e.to_string()))?;
             let sink = self.clone();
+            let count = lines.len() as u64;
             tokio::task::spawn_blocking(move || sink.write(&lines))
                 .await
                 .map_err(|e| SinkError::Io(e.to_string()))??;
-            self.store_cursor(last)?;
-            delivered += entries.len() as u64;
-            after = last;
+            at = Position {
+                seq: to,
+                checkpoint: checkpoints.last().map_or(at.checkpoint, |(id, _)| *id),
+            };
+            self.store_cursor(at)?;
+            delivered += count;
         }
     }
 
@@ -218,6 +243,27 @@ fn syslog(socket: &Path, _lines: &[String]) -> Result<(), SinkError> {
 
 fn io(path: &Path, e: std::io::Error) -> SinkError {
     SinkError::Io(format!("{}: {e}", path.display()))
+}
+
+/// The lines of a batch: each checkpoint after the entry it signs, those of entries delivered
+/// before first.
+fn interleave(
+    entries: &[AuditEntry],
+    checkpoints: &[(i64, CheckpointLine)],
+) -> serde_json::Result<Vec<String>> {
+    let mut lines = Vec::with_capacity(entries.len() + checkpoints.len());
+    let mut checkpoints = checkpoints.iter().map(|(_, c)| c).peekable();
+    let first = entries.first().map_or(i64::MAX, |e| e.seq);
+    while let Some(line) = checkpoints.next_if(|c| c.seq < first) {
+        lines.push(export::jsonl_checkpoint(line)?);
+    }
+    for entry in entries {
+        lines.push(export::jsonl_entry(entry)?);
+        while let Some(line) = checkpoints.next_if(|c| c.seq <= entry.seq) {
+            lines.push(export::jsonl_checkpoint(line)?);
+        }
+    }
+    Ok(lines)
 }
 
 /// Delivers to `sink` until `stop` turns `true`: every [`POLL`], and after a failure again

@@ -321,6 +321,25 @@ pub struct OfflineWindow {
     pub closes_at: i64,
 }
 
+/// One archive of the trail's oldest entries (`audit_retention_days`, see
+/// [`crate::audit::retention`]): the entries up to `through_seq` were written to `archive` and
+/// deleted, and the chain in the store goes on after them.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Retained {
+    /// The last entry archived.
+    pub through_seq: i64,
+    /// Its link: the next entry's `prev_hash`.
+    pub hash: String,
+    /// How many entries this archive holds.
+    pub entries: i64,
+    /// The archive's file name, in the archive folder.
+    pub archive: String,
+    /// When it was made (RFC 3339, UTC, milliseconds).
+    pub archived_at: String,
+    /// The archive's final checkpoint line (of `through_seq`), as JSON text.
+    pub checkpoint: String,
+}
+
 /// Which audit entries a page of the trail holds; every part given must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {
@@ -471,6 +490,32 @@ pub trait Store: Send + Sync + 'static {
 
     /// The chain's last entry: its position and link; `None` for an empty chain.
     async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError>;
+
+    /// The newest archive of the trail's oldest entries: the chain in the store begins after its
+    /// `through_seq`. `None` when nothing was ever archived.
+    async fn audit_retained(&self) -> Result<Option<Retained>, StoreError>;
+
+    /// Appends `audit` (the `audit.archive` entry that records `retained`), keeps `retained`,
+    /// and deletes the entries up to its `through_seq` and their kept checkpoints (only those
+    /// numbered up to `checkpoints_through`, when given: the live sink's, so that none it has
+    /// not delivered goes), in one transaction under the chain lock. Refused with
+    /// [`StoreError::Conflict`], changing nothing, when the entry at `through_seq` is no longer
+    /// the one archived.
+    async fn retain_audit(
+        &self,
+        retained: &Retained,
+        audit: AuditEvent,
+        checkpoints_through: Option<i64>,
+    ) -> Result<AuditEntry, StoreError>;
+
+    /// Kept checkpoints made after the one numbered `after_id`, of entries up to `to_seq`, with
+    /// their numbers, in the order they were made; at most `limit`. The live sink delivers them.
+    async fn checkpoints_after(
+        &self,
+        after_id: i64,
+        to_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, crate::audit::checkpoint::CheckpointLine)>, StoreError>;
 
     /// Keeps a signed checkpoint the server made.
     async fn record_checkpoint(

@@ -21,9 +21,9 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{
     AccountRow, AuditFilter, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage,
-    NewRoleChange, OfflineUploadResult, OfflineView, OfflineWindow, RecordReach, SearchQuery,
-    Store, StoreError, StoredLayout, StoredRole, StoredWipe, TicketRow, TransactionFilter,
-    TransactionRow, sqlite_import,
+    NewRoleChange, OfflineUploadResult, OfflineView, OfflineWindow, RecordReach, Retained,
+    SearchQuery, Store, StoreError, StoredLayout, StoredRole, StoredWipe, TicketRow,
+    TransactionFilter, TransactionRow, sqlite_import,
 };
 use crate::audit::key::AuditKey;
 use crate::audit::{AuditEntry, AuditEvent};
@@ -644,6 +644,87 @@ impl Store for SqliteStore {
                 .fetch_optional(&self.pool)
                 .await?,
         )
+    }
+
+    async fn audit_retained(&self) -> Result<Option<Retained>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT * FROM audit_retained ORDER BY through_seq DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn retain_audit(
+        &self,
+        retained: &Retained,
+        audit: AuditEvent,
+        checkpoints_through: Option<i64>,
+    ) -> Result<AuditEntry, StoreError> {
+        let key = self.chain.lock().await;
+        let mut tx = begin_write(&self.pool).await?;
+        let archived: Option<String> = sqlx::query_scalar("SELECT hash FROM audit WHERE seq = ?")
+            .bind(retained.through_seq)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if archived.as_deref() != Some(retained.hash.as_str()) {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict(
+                "the entries to archive changed while they were archived",
+            ));
+        }
+        let entry = Self::append_in(&key, &mut tx, &audit).await?;
+        sqlx::query(
+            "INSERT INTO audit_retained (through_seq, hash, entries, archive, archived_at, checkpoint)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(retained.through_seq)
+        .bind(&retained.hash)
+        .bind(retained.entries)
+        .bind(&retained.archive)
+        .bind(&retained.archived_at)
+        .bind(&retained.checkpoint)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM audit WHERE seq <= ?")
+            .bind(retained.through_seq)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM audit_checkpoints WHERE seq <= ? AND id <= ?")
+            .bind(retained.through_seq)
+            .bind(checkpoints_through.unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+
+    async fn checkpoints_after(
+        &self,
+        after_id: i64,
+        to_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, crate::audit::checkpoint::CheckpointLine)>, StoreError> {
+        let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
+            "SELECT id, seq, hash, time, signed FROM audit_checkpoints
+             WHERE id > ? AND seq <= ? ORDER BY id LIMIT ?",
+        )
+        .bind(after_id)
+        .bind(to_seq)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, seq, hash, time, signed)| {
+                let line = crate::audit::checkpoint::CheckpointLine {
+                    seq,
+                    hash,
+                    time,
+                    signed,
+                };
+                (id, line)
+            })
+            .collect())
     }
 
     async fn record_checkpoint(

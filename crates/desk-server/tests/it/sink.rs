@@ -5,6 +5,7 @@ use std::process::{Child, Stdio};
 
 use desk_server::audit::AuditEntry;
 use desk_server::audit::Verifier;
+use desk_server::audit::checkpoint::CheckpointLine;
 use desk_server::audit::key::AuditKey;
 
 use crate::harness::{serve_process, terminate};
@@ -24,14 +25,23 @@ fn stop(mut child: Child) {
     assert!(child.wait().unwrap().success());
 }
 
-/// The entries the sink file holds, in the order delivered.
-fn delivered(file: &std::path::Path) -> Vec<AuditEntry> {
+/// The lines the sink file holds, in the order delivered.
+fn lines(file: &std::path::Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(file)
         .unwrap_or_default()
         .lines()
-        .map(|l| {
-            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
-            assert_eq!(v["type"], "entry", "{l}");
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The entries the sink file holds, in the order delivered (without the checkpoints among
+/// them).
+fn delivered(file: &std::path::Path) -> Vec<AuditEntry> {
+    lines(file)
+        .into_iter()
+        .filter(|l| l["type"] != "checkpoint")
+        .map(|mut v| {
+            assert_eq!(v["type"], "entry", "{v}");
             v.as_object_mut().unwrap().remove("type");
             serde_json::from_value(v).unwrap()
         })
@@ -111,6 +121,34 @@ fn a_file_sink_gets_every_entry_in_order_once_across_a_restart() {
     )
     .unwrap();
     assert_eq!(cursor["seq"], all.len() as i64);
+
+    // The checkpoints the server signed went out too, each after the entry it signs and
+    // verifying with the public key; the last line is the one it signed as it stopped.
+    let jwks: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data.path().join(desk_server::policy_key::PUBLIC_FILE)).unwrap(),
+    )
+    .unwrap();
+    let keys: Vec<desk_core::signed::PublicKey> =
+        serde_json::from_value(jwks["keys"].clone()).unwrap();
+    let sent = lines(&file);
+    let mut last_entry = 0;
+    let mut checkpoints = 0;
+    for line in &sent {
+        if line["type"] == "entry" {
+            last_entry = line["seq"].as_i64().unwrap();
+            continue;
+        }
+        let mut text = line.clone();
+        text.as_object_mut().unwrap().remove("type");
+        let signed = CheckpointLine::verify(&text.to_string(), &keys).unwrap();
+        assert!(signed.seq <= last_entry, "after the entry it signs: {line}");
+        checkpoints += 1;
+    }
+    // One at each start and one at each stop.
+    assert!(checkpoints >= 4, "{sent:?}");
+    let last = sent.last().unwrap();
+    assert_eq!(last["type"], "checkpoint");
+    assert_eq!(last["seq"], all.len() as i64);
 }
 
 #[test]
