@@ -98,9 +98,10 @@ impl AuditEvent {
     }
 }
 
-/// An entry of the append-only audit trail. Each entry is hash-chained to the one before it:
-/// `hash` is SHA-256 over `prev_hash`, a newline, and the JSON array `[seq, time, actor, action,
-/// resource, outcome, detail]`.
+/// An entry of the append-only audit trail. Each entry is chained to the one before it: `hash`
+/// is HMAC-SHA256, under the audit key, over `prev_hash`, a newline, and the JSON array `[seq,
+/// time, actor, action, resource, outcome, detail]` (plain SHA-256 for entries written before
+/// links were keyed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuditEntry {

@@ -369,3 +369,82 @@ fn retention_needs_a_period_and_keeps_what_the_sink_has_not_delivered() {
     );
     assert!(sent.iter().any(|l| l["action"] == "audit.archive"));
 }
+
+#[test]
+fn serve_archives_what_is_older_than_the_retention_period_when_it_starts() {
+    let idp = desk_testkit::TestIdp::start();
+    let data = tempfile::tempdir().unwrap();
+    // A trail begun three days ago: entries linked under the server's own key, with their times.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let old = runtime.block_on(async {
+        let path = data.path().join(desk_server::audit::key::FILE_NAME);
+        let (key, _) = desk_server::audit::key::AuditKey::load_or_create(&path).unwrap();
+        let store = desk_server::store::sqlite::SqliteStore::open(data.path(), key.clone())
+            .await
+            .unwrap();
+        let mut prev: Option<AuditEntry> = None;
+        for day in [3, 2] {
+            let event = desk_server::audit::AuditEvent::new(
+                "agent1",
+                desk_core::AuditAction::CustomerView,
+                format!("customer:{day}"),
+                desk_server::audit::Outcome::Ok,
+            );
+            let time = (chrono::Utc::now() - chrono::Duration::days(day))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let entry = AuditEntry::next(
+                &key,
+                prev.as_ref().map(|e| (e.seq, e.hash.as_str())),
+                &event,
+                time,
+            );
+            sqlx::query("INSERT INTO audit (seq, time, actor, action, resource, outcome, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .bind(entry.seq).bind(&entry.time).bind(&entry.actor).bind(&entry.action)
+                .bind(&entry.resource).bind(&entry.outcome).bind(&entry.detail)
+                .bind(&entry.prev_hash).bind(&entry.hash)
+                .execute(store.pool()).await.unwrap();
+            prev = Some(entry);
+        }
+        prev.unwrap()
+    });
+
+    let (child, _) = crate::harness::serve_process(
+        &idp,
+        data.path(),
+        &[("DESK_SERVER_AUDIT_RETENTION_DAYS", "1")],
+        std::process::Stdio::null(),
+    );
+    let file = data
+        .path()
+        .join("audit-archive")
+        .join(desk_server::audit::retention::file_name(1, old.seq));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !file.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    crate::harness::terminate(&child);
+    assert!(child.wait_with_output().unwrap().status.success());
+    assert!(file.exists(), "serve archived the two old entries at start");
+    let archived: Vec<AuditEntry> = lines(&file)
+        .iter()
+        .filter(|l| l["type"] == "entry")
+        .map(|l| serde_json::from_value(without_type(l)).unwrap())
+        .collect();
+    assert_eq!(archived.last(), Some(&old));
+    let (code, out, err) = Command::new(env!("CARGO_BIN_EXE_desk-server"))
+        .args(["audit", "verify", "--archive"])
+        .arg(&file)
+        .env("DESK_SERVER_DATA_DIR", data.path())
+        .env_remove("DESK_SERVER_CONFIG")
+        .output()
+        .map(|o| {
+            (
+                o.status.code(),
+                String::from_utf8_lossy(&o.stdout).into_owned(),
+                String::from_utf8_lossy(&o.stderr).into_owned(),
+            )
+        })
+        .unwrap();
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("intact"), "{out}");
+}
