@@ -90,10 +90,30 @@ pub struct Config {
     /// `audit-archive` in the data directory when not set. Back it up: the archived entries are
     /// nowhere else.
     pub audit_archive_dir: Option<PathBuf>,
+    /// Seconds from a connection opening (or a later request's first byte) until its request
+    /// head must be complete (`DESK_SERVER_HEADER_READ_TIMEOUT_SECS`), 1 to 60: a client that
+    /// trickles its head is closed.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection with no request in flight may sit without a byte moving before it
+    /// is closed (`DESK_SERVER_IDLE_TIMEOUT_SECS`), 1 to 3600.
+    pub idle_timeout_secs: u64,
+    /// Connections open at once, from all clients (`DESK_SERVER_MAX_CONNECTIONS`), at least 16.
+    /// Beyond it a new connection is closed at once.
+    pub max_connections: usize,
+    /// Connections open at once from one client address
+    /// (`DESK_SERVER_MAX_CONNECTIONS_PER_ADDRESS`), at least 4: room for the agents behind one
+    /// office's address, not for one client to take every socket.
+    pub max_connections_per_address: usize,
+    /// Event streams open at once per agent (`DESK_SERVER_MAX_EVENT_STREAMS_PER_AGENT`), 1 to
+    /// 100: opening one more closes the agent's oldest.
+    pub max_event_streams_per_agent: usize,
+    /// Event streams open at once in all (`DESK_SERVER_MAX_EVENT_STREAMS`), at least 1: beyond
+    /// it a new one is refused with 503 `too_many_streams` and `Retry-After`.
+    pub max_event_streams: usize,
 }
 
 /// The environment variables read, without their `DESK_SERVER_` prefix.
-const ENV_KEYS: [&str; 22] = [
+const ENV_KEYS: [&str; 28] = [
     "listen",
     "data_dir",
     "issuer",
@@ -116,6 +136,12 @@ const ENV_KEYS: [&str; 22] = [
     "audit_sink",
     "audit_retention_days",
     "audit_archive_dir",
+    "header_read_timeout_secs",
+    "idle_timeout_secs",
+    "max_connections",
+    "max_connections_per_address",
+    "max_event_streams_per_agent",
+    "max_event_streams",
 ];
 
 /// The audience the test provider and the demo use for the API.
@@ -159,6 +185,12 @@ impl Default for Config {
             audit_sink: None,
             audit_retention_days: None,
             audit_archive_dir: None,
+            header_read_timeout_secs: 5,
+            idle_timeout_secs: 60,
+            max_connections: 16_384,
+            max_connections_per_address: 1024,
+            max_event_streams_per_agent: 10,
+            max_event_streams: 10_000,
         }
     }
 }
@@ -233,7 +265,59 @@ impl Config {
                  every entry)"
             )));
         }
+        self.check_connections()
+    }
+
+    /// Refuses connection limits that would shut honest clients out or hold nothing back.
+    fn check_connections(&self) -> Result<(), ConfigError> {
+        let ranges: [(&str, u64, std::ops::RangeInclusive<u64>); 6] = [
+            (
+                "header_read_timeout_secs",
+                self.header_read_timeout_secs,
+                1..=60,
+            ),
+            ("idle_timeout_secs", self.idle_timeout_secs, 1..=3600),
+            (
+                "max_connections",
+                self.max_connections as u64,
+                16..=10_000_000,
+            ),
+            (
+                "max_connections_per_address",
+                self.max_connections_per_address as u64,
+                4..=10_000_000,
+            ),
+            (
+                "max_event_streams_per_agent",
+                self.max_event_streams_per_agent as u64,
+                1..=100,
+            ),
+            (
+                "max_event_streams",
+                self.max_event_streams as u64,
+                1..=10_000_000,
+            ),
+        ];
+        for (name, value, range) in ranges {
+            if !range.contains(&value) {
+                return Err(ConfigError(format!(
+                    "{name} is {value}; allowed is {} to {}",
+                    range.start(),
+                    range.end()
+                )));
+            }
+        }
         Ok(())
+    }
+
+    /// The limits the accept loop holds connections to.
+    pub fn connection_limits(&self) -> crate::connections::Limits {
+        crate::connections::Limits {
+            header_read_timeout: std::time::Duration::from_secs(self.header_read_timeout_secs),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout_secs),
+            max_connections: self.max_connections,
+            max_per_address: self.max_connections_per_address,
+        }
     }
 
     /// Where the policy signing key is.

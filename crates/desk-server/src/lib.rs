@@ -14,6 +14,7 @@
 pub mod api;
 pub mod audit;
 pub mod config;
+pub mod connections;
 pub mod demo;
 pub mod policy_key;
 pub mod store;
@@ -26,8 +27,9 @@ use tokio::net::TcpListener;
 /// How often, at the longest, the server signs a checkpoint of a growing audit chain.
 pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Serves [`router`] on `listener` until ctrl-c or SIGTERM, signing a checkpoint of the audit
-/// chain every [`CHECKPOINT_EVERY`] in which it grew, and one when it stops.
+/// Serves [`router`] on `listener` until ctrl-c or SIGTERM, through [`connections`]' accept
+/// loop and its limits, signing a checkpoint of the audit chain every [`CHECKPOINT_EVERY`] in
+/// which it grew, and one when it stops.
 ///
 /// On the signal, open event streams are ended first (they would otherwise hold the graceful
 /// shutdown open until their tokens expire); requests in flight then finish.
@@ -40,12 +42,12 @@ pub async fn serve(listener: TcpListener, server: State) -> std::io::Result<()> 
     let delivering = sink
         .clone()
         .map(|sink| tokio::spawn(audit::sink::run(sink, server.store.clone(), sink_stopping)));
-    let served = axum::serve(listener, router(server.clone()))
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            stopping.shut_down();
-        })
-        .await;
+    let limits = server.config().connection_limits();
+    let served = connections::serve(listener, router(server.clone()), limits, async move {
+        shutdown_signal().await;
+        stopping.shut_down();
+    })
+    .await;
     checkpoints.abort();
     archiving.abort();
     if let Err(e) = server.checkpoint().await {

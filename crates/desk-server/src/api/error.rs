@@ -47,6 +47,8 @@ pub enum ApiError {
         /// Whole seconds until the same upload will be taken (`Retry-After`).
         retry_after_secs: u64,
     },
+    /// The server holds as many event streams as it may.
+    TooManyStreams,
     /// An administrator tried to approve their own role change.
     OwnChange,
     /// The role change was approved or rejected already.
@@ -60,6 +62,9 @@ pub enum ApiError {
     /// Something failed on our side; the cause goes to the log only.
     Internal(String),
 }
+
+/// How long a client refused an event stream for the server's cap waits before it tries again.
+pub const STREAMS_RETRY_AFTER_SECS: u64 = 10;
 
 impl ApiError {
     /// A 400 with `code` and `message`.
@@ -92,6 +97,7 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 ApiCode::ProviderUnavailable,
             ),
+            Self::TooManyStreams => (StatusCode::SERVICE_UNAVAILABLE, ApiCode::TooManyStreams),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ApiCode::Internal),
         };
         (status, code.as_str())
@@ -124,6 +130,10 @@ impl ApiError {
             Self::ProviderUnavailable => {
                 "The identity provider cannot be reached; try again shortly.".into()
             }
+            Self::TooManyStreams => format!(
+                "The server holds as many event streams as it may; connect again in \
+                 {STREAMS_RETRY_AFTER_SECS} s."
+            ),
             Self::Internal(_) => "Something went wrong on the server; it has been logged.".into(),
         }
     }
@@ -165,10 +175,15 @@ impl IntoResponse for ApiError {
         let mut response =
             (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
         response.extensions_mut().insert(detail);
-        if let Self::TooManyUploads { retry_after_secs } = self {
+        let retry_after = match self {
+            Self::TooManyUploads { retry_after_secs } => Some(retry_after_secs),
+            Self::TooManyStreams => Some(STREAMS_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if let Self::Unauthorized { invalid } = self {
             // RFC 6750 §3: no error code when no token was sent.

@@ -17,8 +17,10 @@
 //! wipe ordered for it after that id, oldest first and before anything else, so a device that
 //! was offline when the order was given shreds its cache before it shows a new policy.
 //!
-//! Keep-alive comments flow every 15 s, and the stream ends when the agent's access token
-//! expires: the client reconnects with a fresh token, so a revoked agent stops receiving. Each
+//! An agent holds at most `max_event_streams_per_agent` streams (opening one more ends its
+//! oldest) and the server at most `max_event_streams` (beyond, 503 `too_many_streams`): see
+//! [`super::streams`]. Keep-alive comments flow every 15 s, and the stream ends when the agent's
+//! access token expires: the client reconnects with a fresh token, so a revoked agent stops receiving. Each
 //! [`Change`] on the server's channel is matched by kind and becomes the events of the agents it
 //! concerns; a client ignores kinds it does not know.
 
@@ -35,7 +37,7 @@ use futures_util::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
 
-use desk_api::{ApiCode, Wipe};
+use desk_api::{ApiCode, ErrorBody, Wipe};
 use serde_json::json;
 
 use super::wipes::WIPES_PAGE;
@@ -64,6 +66,8 @@ struct Watch {
     until: Instant,
     /// Turns `true` when the server stops.
     stopping: tokio::sync::watch::Receiver<bool>,
+    /// This stream's place among the agent's; it ends when a newer one takes it.
+    slot: super::streams::StreamSlot,
 }
 
 impl Watch {
@@ -138,12 +142,13 @@ impl Watch {
             if let Some(event) = self.ready.pop_front() {
                 return Some(event);
             }
-            if *self.stopping.borrow() {
+            if *self.stopping.borrow() || *self.slot.ended.borrow() {
                 return None;
             }
             let change = tokio::select! {
                 _ = tokio::time::sleep_until(self.until) => return None,
                 _ = self.stopping.changed() => return None,
+                _ = self.slot.ended.changed() => return None,
                 change = self.changes.recv() => change,
             };
             let done = match change {
@@ -197,7 +202,9 @@ desk_core::schema_type! {
 /// ordered for the caller, and a new signed policy whenever the definition or published layout of a
 /// role the caller held at connect changes (an agent with no role gets none). Since policy event
 /// ids are policy versions, a client that reconnects with the last id it saw misses no policy and
-/// receives none twice; a client that reconnects with the last wipe it acted on misses no wipe. A
+/// receives none twice; a client that reconnects with the last wipe it acted on misses no wipe. An
+/// agent holds at most `max_event_streams_per_agent` streams (10 unless configured): opening one
+/// more ends its oldest. A
 /// comment line (`:`) is sent every 15 s to keep an idle connection open. The stream ends when the
 /// caller's access token expires (the client reconnects with a fresh token, so an agent whose
 /// access was revoked stops receiving), or if stored wipes cannot be read (rather than skip one).
@@ -230,6 +237,8 @@ desk_core::schema_type! {
                 ("wipe" = (summary = "A device that missed a wipe connects with `Desk-Last-Wipe: 16`: the wipe comes before the policy (signature shortened)", value = json!("event: wipe\ndata: {\"wipe_id\":17,\"ordered_at\":\"2026-11-29T10:00:00.123Z\"}\n\nevent: policy\nid: 1795946400123\ndata: eyJhbGciOiJFZERTQSIsImtpZCI6InBvbGljeS0zZjlhMWMyYjdkNGUiLCJ0eXAiOiJkZXNrLXBvbGljeStqd3QifQ.eyJzdWIiOiJhZ2VudDEifQ.DF0lBaSDZh3_uEUSMGX91h7fFB4\n\n"))),
             )),
         (status = 400, description = "`invalid_header`: `Desk-Last-Wipe` is not a whole number of 0 or more."),
+        (status = 503, description = "`too_many_streams`: the server holds as many event streams as it may (`max_event_streams`). Audited as `events.connect` with outcome `denied`. Connect again after `Retry-After` seconds.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Whole seconds after which to connect again."))),
     )
 )]
 pub(super) async fn events(
@@ -255,17 +264,20 @@ pub(super) async fn events(
                 )
             })?,
     };
-    server
-        .audit(
-            AuditEvent::new(
-                &agent.subject,
-                AuditAction::EventsConnect,
-                "events",
-                Outcome::Ok,
-            )
-            .with_detail(serde_json::json!({ "last_event_id": holds, "last_wipe": wiped })),
+    let connect = |outcome| {
+        AuditEvent::new(
+            &agent.subject,
+            AuditAction::EventsConnect,
+            "events",
+            outcome,
         )
-        .await?;
+        .with_detail(serde_json::json!({ "last_event_id": holds, "last_wipe": wiped }))
+    };
+    let Some(slot) = server.streams.open(&agent.subject) else {
+        server.audit(connect(Outcome::Denied)).await?;
+        return Err(ApiError::TooManyStreams);
+    };
+    server.audit(connect(Outcome::Ok)).await?;
     let left = (agent.expires_at - chrono::Utc::now().timestamp()).max(0) as u64;
     // Subscribe before reading what is stored, so nothing ordered in between is missed.
     let mut watch = Watch {
@@ -278,6 +290,7 @@ pub(super) async fn events(
         wiped,
         ready: VecDeque::new(),
         until: Instant::now() + Duration::from_secs(left),
+        slot,
     };
     // Pending wipes first, before the policy: a device that missed an order shreds its cache
     // before it shows anything new.

@@ -21,6 +21,7 @@ pub mod openapi;
 mod paging;
 pub mod request_log;
 mod server;
+mod streams;
 mod tickets;
 mod upload_rate;
 mod views;

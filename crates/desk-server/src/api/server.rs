@@ -101,6 +101,8 @@ pub struct Server {
     /// The signed checkpoint the last policies carried, and when it was signed: policies signed
     /// within [`CHECKPOINT_REUSE`] of it (a push to many streams) carry the same one.
     pub(super) policy_checkpoint: Mutex<Option<(std::time::Instant, String)>>,
+    /// The event streams open, per agent and in all.
+    pub(super) streams: Arc<super::streams::Streams>,
 }
 
 /// How much earlier than the truth the stored close of an offline window may be: a policy whose
@@ -160,6 +162,10 @@ impl Server {
             config.offline_upload_views_per_minute,
             config.offline_upload_burst,
         );
+        let streams = super::streams::Streams::new(
+            config.max_event_streams_per_agent,
+            config.max_event_streams,
+        );
         Ok(Arc::new(Self {
             config,
             store,
@@ -175,6 +181,7 @@ impl Server {
             stopping: tokio::sync::watch::Sender::new(false),
             upload_rate,
             policy_checkpoint: Mutex::new(None),
+            streams,
             windows_stored: Mutex::new(HashMap::new()),
         }))
     }
@@ -246,6 +253,11 @@ impl Server {
     /// Ends every open event stream; called when the server stops.
     pub fn shut_down(&self) {
         self.stopping.send_replace(true);
+    }
+
+    /// The configuration it serves with.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// The JWKS file with the public key clients pin.

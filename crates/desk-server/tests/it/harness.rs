@@ -68,8 +68,11 @@ impl Harness {
                 .unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let base = format!("http://{}", listener.local_addr().unwrap());
+            // Through the server's own accept loop and its limits, as `serve` runs it.
+            let limits = server.config().connection_limits();
             tokio::spawn(async move {
-                axum::serve(listener, desk_server::router(server))
+                let app = desk_server::router(server);
+                desk_server::connections::serve(listener, app, limits, std::future::pending())
                     .await
                     .unwrap()
             });
@@ -287,6 +290,18 @@ impl Events {
         Self {
             response,
             buffer: String::new(),
+        }
+    }
+
+    /// Whether the server ends the stream within `wait` (what it sends meanwhile is dropped).
+    pub async fn ends_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Err(_) => return false,
+                Ok(Ok(None)) | Ok(Err(_)) => return true,
+                Ok(Ok(Some(_))) => {}
+            }
         }
     }
 
