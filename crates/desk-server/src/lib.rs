@@ -17,6 +17,7 @@ pub mod config;
 pub mod connections;
 pub mod demo;
 pub mod policy_key;
+pub mod private;
 pub mod store;
 pub mod token;
 
@@ -27,13 +28,18 @@ use tokio::net::TcpListener;
 /// How often, at the longest, the server signs a checkpoint of a growing audit chain.
 pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Serves [`router`] on `listener` until ctrl-c or SIGTERM, through [`connections`]' accept
+/// Serves [`router`] on `listener` until `shutdown` completes ([`shutdown_signal`]: ctrl-c or
+/// SIGTERM), through [`connections`]' accept
 /// loop and its limits, signing a checkpoint of the audit chain every [`CHECKPOINT_EVERY`] in
 /// which it grew, and one when it stops.
 ///
 /// On the signal, open event streams are ended first (they would otherwise hold the graceful
 /// shutdown open until their tokens expire); requests in flight then finish.
-pub async fn serve(listener: TcpListener, server: State) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    server: State,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> std::io::Result<()> {
     let stopping = server.clone();
     let checkpoints = tokio::spawn(checkpoint_while_serving(server.clone()));
     let archiving = tokio::spawn(archive_while_serving(server.clone()));
@@ -44,7 +50,7 @@ pub async fn serve(listener: TcpListener, server: State) -> std::io::Result<()> 
         .map(|sink| tokio::spawn(audit::sink::run(sink, server.store.clone(), sink_stopping)));
     let limits = server.config().connection_limits();
     let served = connections::serve(listener, router(server.clone()), limits, async move {
-        shutdown_signal().await;
+        shutdown.await;
         stopping.shut_down();
     })
     .await;
@@ -150,17 +156,20 @@ pub async fn verify_audit(
     Ok(verifier.finish())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// A future that completes on ctrl-c or SIGTERM, listening from the moment it is made: made
+/// before the server says it listens, a signal sent as soon as it does is not missed (it would
+/// otherwise end the process without its final checkpoint).
+pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send> {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM handler");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    Ok(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+    })
 }

@@ -171,6 +171,9 @@ async fn main() -> anyhow::Result<()> {
         // `id=…` and the other fields a person searches for.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    // Whatever it writes (archives, cursors, a file sink, a database or key made now) is its
+    // owner's only.
+    desk_server::private::owner_only_from_now_on();
     let cli = Cli::parse();
     let mut config = Config::load(cli.config.as_deref())?;
     match cli.command {
@@ -189,6 +192,7 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("listening on {}", config.listen))?;
             let server = desk_server::Server::new(config, Arc::new(store)).await?;
+            let shutdown = desk_server::shutdown_signal()?;
             let addr = listener.local_addr()?;
             // One line on stdout that scripts and tests read to find the server and the public
             // key its policies are signed with.
@@ -201,7 +205,7 @@ async fn main() -> anyhow::Result<()> {
                 })
             );
             tracing::info!(%addr, "desk-server listening");
-            desk_server::serve(listener, server).await?;
+            desk_server::serve(listener, server, shutdown).await?;
         }
         Command::DemoData { customers, seed } => {
             let key = desk_server::audit_key(&config)?;

@@ -40,18 +40,13 @@ pub fn load_or_create(path: &Path) -> Result<LoadedKey, KeyError> {
         path: path.to_owned(),
         reason,
     };
-    let (key, created) = match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let text = Zeroizing::new(text);
-            (
-                PolicyKey::from_jwk(&text).map_err(|e| fail(e.to_string()))?,
-                false,
-            )
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            (create(path).map_err(|e| fail(e.to_string()))?, true)
-        }
-        Err(e) => return Err(fail(e.to_string())),
+    let (key, created) = match read_private(path) {
+        Ok(text) => (
+            PolicyKey::from_jwk(&text).map_err(|e| fail(e.to_string()))?,
+            false,
+        ),
+        Err(Read::Missing) => (create(path).map_err(|e| fail(e.to_string()))?, true),
+        Err(Read::Other(reason)) => return Err(fail(reason)),
     };
     let public_file = path.parent().unwrap_or(Path::new(".")).join(PUBLIC_FILE);
     let jwks = serde_json::json!({ "keys": [key.public()] });
@@ -70,23 +65,39 @@ pub fn load(path: &Path) -> Result<PolicyKey, KeyError> {
         path: path.to_owned(),
         reason,
     };
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let text = Zeroizing::new(text);
-            PolicyKey::from_jwk(&text).map_err(|e| fail(e.to_string()))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(fail(
+    match read_private(path) {
+        Ok(text) => PolicyKey::from_jwk(&text).map_err(|e| fail(e.to_string())),
+        Err(Read::Missing) => Err(fail(
             "no such file (the server makes it on first start; set `policy_key_file` or \
              DESK_SERVER_POLICY_KEY_FILE if it is elsewhere)"
                 .into(),
         )),
-        Err(e) => Err(fail(e.to_string())),
+        Err(Read::Other(reason)) => Err(fail(reason)),
     }
+}
+
+enum Read {
+    Missing,
+    Other(String),
+}
+
+/// The key file's text, refused when others may read it.
+fn read_private(path: &Path) -> Result<Zeroizing<String>, Read> {
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Read::Missing),
+        Err(e) => return Err(Read::Other(e.to_string())),
+    };
+    let metadata = file.metadata().map_err(|e| Read::Other(e.to_string()))?;
+    crate::private::check_key_file(path, &metadata).map_err(Read::Other)?;
+    let mut text = Zeroizing::new(String::new());
+    std::io::Read::read_to_string(&mut file, &mut text).map_err(|e| Read::Other(e.to_string()))?;
+    Ok(text)
 }
 
 fn create(path: &Path) -> std::io::Result<PolicyKey> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        crate::private::dir(dir)?;
     }
     let mut seed = Zeroizing::new([0u8; 32]);
     rand::rngs::OsRng.fill_bytes(seed.as_mut());
@@ -96,11 +107,7 @@ fn create(path: &Path) -> std::io::Result<PolicyKey> {
         &hex::encode(sha2::Sha256::digest(public.x.as_bytes()))[..12]
     );
     let key = PolicyKey::from_seed(kid, &seed);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
+    let mut file = crate::private::create_new(path)?;
     file.write_all(key.to_private_jwk().as_bytes())?;
     file.sync_all()?;
     Ok(key)

@@ -139,18 +139,7 @@ fn read(path: &Path) -> Result<AuditKey, ReadError> {
     if !metadata.is_file() {
         return Err(ReadError::Other("not a regular file".into()));
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = metadata.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            tracing::warn!(
-                file = %path.display(),
-                mode = format!("{mode:o}"),
-                "the audit search key is readable by others than its owner; chmod 600 it"
-            );
-        }
-    }
+    crate::private::check_key_file(path, &metadata).map_err(ReadError::Other)?;
     // One byte more than the longest valid file, so a longer one is seen without reading it all.
     let mut text = Zeroizing::new(Vec::with_capacity(2 * KEY_BYTES + 2));
     file.take(2 * KEY_BYTES as u64 + 2)
@@ -182,17 +171,13 @@ fn parse(text: &[u8]) -> Result<AuditKey, String> {
 
 fn create(path: &Path) -> std::io::Result<AuditKey> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        crate::private::dir(dir)?;
     }
     let mut key = Zeroizing::new([0u8; KEY_BYTES]);
     rand::rngs::OsRng.fill_bytes(key.as_mut());
     let mut text = Zeroizing::new(hex::encode(key.as_ref()));
     text.push('\n');
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
+    let mut file = crate::private::create_new(path)?;
     file.write_all(text.as_bytes())?;
     file.sync_all()?;
     Ok(AuditKey(key))
@@ -258,7 +243,7 @@ mod tests {
         ];
         for (i, text) in bad.iter().enumerate() {
             let path = dir.path().join(format!("key{i}"));
-            std::fs::write(&path, text).unwrap();
+            write_private(&path, text);
             let err = AuditKey::load_or_create(&path).unwrap_err().to_string();
             assert!(
                 err.contains(&format!("key{i}")) && err.contains("64 lower-case hex digits"),
@@ -273,7 +258,8 @@ mod tests {
         }
         for text in [good.clone(), format!("{good}\n")] {
             let path = dir.path().join("good");
-            std::fs::write(&path, &text).unwrap();
+            let _ = std::fs::remove_file(&path);
+            write_private(&path, &text);
             let key = AuditKey::load(&path).unwrap();
             assert_eq!(hex::encode(key.0.as_ref()), good);
         }
@@ -281,6 +267,35 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("not a regular file"), "{err}");
+    }
+
+    /// Writes a key file as its owner keeps it: readable by the owner only.
+    fn write_private(path: &Path, text: &str) {
+        let mut file = crate::private::create_new(path).unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn a_key_others_may_read_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        AuditKey::load_or_create(&path).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+            for err in [
+                AuditKey::load(&path).unwrap_err().to_string(),
+                AuditKey::load_or_create(&path).unwrap_err().to_string(),
+            ] {
+                assert!(
+                    err.contains("mode 640") && err.contains("chmod 600"),
+                    "{err}"
+                );
+            }
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o640, "not changed behind the owner's back");
+        }
     }
 
     #[test]

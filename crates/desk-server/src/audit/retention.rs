@@ -181,11 +181,12 @@ impl Retention<'_> {
             let path = path.to_owned();
             move |error| RetentionError::Io { path, error }
         };
-        create_private_dir(self.dir).map_err(io(self.dir))?;
+        crate::private::dir(self.dir).map_err(io(self.dir))?;
         remove_unrecorded(self.dir, first);
         let file = self.dir.join(file_name(first, through));
         let partial = file.with_extension("jsonl.partial");
-        let mut out = std::io::BufWriter::new(create_private(&partial).map_err(io(&partial))?);
+        let mut out =
+            std::io::BufWriter::new(crate::private::create_new(&partial).map_err(io(&partial))?);
         let range = Range {
             since: first - 1,
             until: Some(through),
@@ -328,38 +329,6 @@ async fn last_before(
         }
     }
     Ok(found)
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
-}
-
-#[cfg(unix)]
-fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
 }
 
 /// What an archive file holds, read line by line.

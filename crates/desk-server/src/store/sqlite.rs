@@ -113,6 +113,35 @@ async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>, 
     Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
 }
 
+/// The database file (made when missing) and, once open, its WAL and shared-memory files,
+/// owner-only whatever the umask or an older version left.
+fn private_database(path: &Path, open: bool) -> Result<(), StoreError> {
+    let private = |file: &Path| {
+        crate::private::tighten(file).map_err(|e| {
+            StoreError::Corrupt(format!("cannot make {} private: {e}", file.display()))
+        })
+    };
+    if !open {
+        match crate::private::create_new(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => private(path)?,
+            Err(e) => {
+                return Err(StoreError::Corrupt(format!(
+                    "cannot create {}: {e}",
+                    path.display()
+                )));
+            }
+        }
+        return Ok(());
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        private(Path::new(&name))?;
+    }
+    Ok(())
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -122,8 +151,8 @@ impl SqliteStore {
     /// it appends to the audit trail are linked under `key` (the audit key, which never goes
     /// into the database).
     pub async fn open(data_dir: &Path, key: AuditKey) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            StoreError::Corrupt(format!("cannot create {}: {e}", data_dir.display()))
+        crate::private::dir(data_dir).map_err(|e| {
+            StoreError::Corrupt(format!("cannot make {} private: {e}", data_dir.display()))
         })?;
         Self::open_file(&data_dir.join(FILE_NAME), key).await
     }
@@ -138,6 +167,9 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // Made owner-only before SQLite opens it: SQLite gives its WAL and shared-memory files
+        // the database file's mode.
+        private_database(path, false)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             // A local file does not go stale like a network connection; pinging it on every
@@ -146,6 +178,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        private_database(path, true)?;
         // The key lives under the chain's lock: nothing appends without holding both.
         let chain = Arc::new(Mutex::new(key));
         let (audit, queue) = mpsc::unbounded_channel();

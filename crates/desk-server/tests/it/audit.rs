@@ -597,6 +597,20 @@ fn searched_values_stay_out_of_the_trail_and_the_file_but_can_be_found_with_the_
     assert_eq!(code, 0, "{out}");
 }
 
+/// Writes a key file as its owner keeps it, readable by the owner only (a looser one is refused
+/// for that before its contents are read).
+fn write_private(path: &std::path::Path, text: &str) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+}
+
 #[test]
 fn audit_find_needs_the_key_and_refuses_a_damaged_one() {
     let h = Harness::start();
@@ -623,7 +637,7 @@ fn audit_find_needs_the_key_and_refuses_a_damaged_one() {
     assert!(!missing.exists(), "a tool makes no key of its own");
 
     let damaged = h.dir.path().join("damaged-key");
-    std::fs::write(&damaged, "0123456789abcdef".repeat(4).to_uppercase()).unwrap();
+    write_private(&damaged, &"0123456789abcdef".repeat(4).to_uppercase());
     let (code, err) = run(&damaged);
     assert_ne!(code, 0, "{err}");
     assert!(err.contains("64 lower-case hex digits"), "{err}");
@@ -645,7 +659,7 @@ fn audit_find_needs_the_key_and_refuses_a_damaged_one() {
 fn the_server_refuses_to_start_with_a_damaged_audit_key() {
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("audit-search-key");
-    std::fs::write(&key_file, "not a key\n").unwrap();
+    write_private(&key_file, "not a key\n");
     let config = desk_server::config::Config {
         issuer: Some("http://127.0.0.1:9".into()),
         data_dir: dir.path().to_owned(),
