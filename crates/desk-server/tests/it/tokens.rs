@@ -150,11 +150,23 @@ fn base64_claims(claims: serde_json::Value) -> String {
 
 #[test]
 fn a_token_from_a_provider_that_is_down_cannot_be_checked_and_is_not_accepted() {
-    // A server whose provider is gone: no keys can be fetched, so nothing is accepted.
+    // A server whose provider is gone: no keys can be fetched, so nothing is accepted, not even
+    // a token with the provider's key that passes every other check.
+    let gone = "http://127.0.0.1:9";
     let h = crate::harness::Harness::start_with(|c| {
-        c.issuer = Some("http://127.0.0.1:9".into());
+        c.issuer = Some(gone.into());
     });
-    let token = h.token("agent1");
+    let token = h.idp.sign(
+        json!({}),
+        json!({
+            "iss": gone,
+            "sub": "agent1",
+            "aud": h.idp.api_audience(),
+            "iat": now(),
+            "exp": now() + 300,
+            "groups": ["support-tier1"],
+        }),
+    );
     h.block_on(async {
         let r = h.get_with_token(&token, "/v1/customers/1").await;
         assert_eq!(r.status(), 503);
