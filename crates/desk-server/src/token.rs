@@ -230,19 +230,16 @@ impl Keys {
         {
             let now = Instant::now();
             let mut state = self.lock();
+            if let Some(keys) = found(&state, &need, now) {
+                return Ok(keys);
+            }
             match need {
                 Need::Fresh => {
-                    if let Some(keys) = state.keys.as_ref().filter(|k| now < k.refresh_at) {
-                        return Ok(keys.clone());
-                    }
                     if !self.start_fetch(&mut state, now) {
                         return stale_or_unavailable(&state, now);
                     }
                 }
-                Need::Newer(seen) => {
-                    if let Some(keys) = state.keys.as_ref().filter(|k| !Arc::ptr_eq(k, seen)) {
-                        return Ok(keys.clone());
-                    }
+                Need::Newer(_) => {
                     let recent = state
                         .last_attempt
                         .is_some_and(|at| now.duration_since(at) < refetch_every);
@@ -257,22 +254,19 @@ impl Keys {
         }
         let deadline = tokio::time::Instant::from_std(deadline);
         loop {
-            let waited = tokio::time::timeout_at(deadline, done.changed()).await;
-            if waited.is_err() || !self.lock().in_flight {
-                break;
+            let woken = tokio::time::timeout_at(deadline, done.changed()).await;
+            let now = Instant::now();
+            let state = self.lock();
+            if let Some(keys) = found(&state, &need, now) {
+                return Ok(keys);
             }
-        }
-        let now = Instant::now();
-        let state = self.lock();
-        match need {
-            Need::Fresh => match state.keys.as_ref().filter(|k| now < k.refresh_at) {
-                Some(keys) => Ok(keys.clone()),
-                None => stale_or_unavailable(&state, now),
-            },
-            Need::Newer(seen) => match state.keys.as_ref().filter(|k| !Arc::ptr_eq(k, seen)) {
-                Some(keys) => Ok(keys.clone()),
-                None => Err(unavailable(&state)),
-            },
+            // Out of time, or the fetch ended without them: nothing more to wait for.
+            if !matches!(woken, Ok(Ok(()))) || !state.in_flight {
+                return match need {
+                    Need::Fresh => stale_or_unavailable(&state, now),
+                    Need::Newer(_) => Err(unavailable(&state)),
+                };
+            }
         }
     }
 
@@ -379,6 +373,16 @@ impl Keys {
             .ok_or_else(|| TokenError::Unavailable("discovery has no jwks_uri".into()))?;
         self.get_json("jwks_uri", jwks_uri).await
     }
+}
+
+/// The keys `need` asks for, if the state holds them.
+fn found(state: &FetchState, need: &Need<'_>, now: Instant) -> Option<Arc<KeySet>> {
+    let keys = state.keys.as_ref()?;
+    let fits = match need {
+        Need::Fresh => now < keys.refresh_at,
+        Need::Newer(seen) => !Arc::ptr_eq(keys, seen),
+    };
+    fits.then(|| keys.clone())
 }
 
 /// Known keys past their interval while the provider cannot be reached, within
