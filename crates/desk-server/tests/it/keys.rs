@@ -274,7 +274,7 @@ fn kid_of(token: &str) -> String {
 #[test]
 fn the_providers_cache_control_shortens_the_refresh_interval() {
     let host = KeyHost::start();
-    host.set_cache_control("public, max-age=1");
+    host.set_cache_control("public, max-age=2");
     // An hour of our own: only the provider's max-age can make the server look again this soon.
     let h = Harness::start_with(|c| {
         c.issuer = Some(host.base.clone());
@@ -289,7 +289,7 @@ fn the_providers_cache_control_shortens_the_refresh_interval() {
     assert_eq!(host.fetches(), 1, "the set is used while it is fresh");
 
     host.publish(&h.idp, "key-2");
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(status(&h, &token), 401, "the withdrawn key, after max-age");
     assert_eq!(host.fetches(), 2);
     assert_eq!(status(&h, &host.token(&h, "key-2")), 200);
