@@ -18,7 +18,7 @@
 //                                         as PEM (SPKI, `-----BEGIN PUBLIC KEY-----`, with its
 //                                         final newline): the classic key-confusion forgery
 import {
-  constants, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sign,
+  constants, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign,
 } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
@@ -28,7 +28,8 @@ const b64url = (data) => Buffer.from(data).toString('base64url');
 export function freshSigningKeys() {
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-  const stamp = Date.now().toString(36);
+  // Unique within a run, so keys made by a rotation never share a kid with the ones they replace.
+  const stamp = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   return [
     { ...rsa.export({ format: 'jwk' }), kid: `rsa-${stamp}`, use: 'sig', alg: 'RS256' },
     { ...ec.export({ format: 'jwk' }), kid: `ec-${stamp}`, use: 'sig', alg: 'ES256' },

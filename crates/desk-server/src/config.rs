@@ -20,6 +20,9 @@ pub struct Config {
     /// Where the database lives (`DESK_SERVER_DATA_DIR`).
     pub data_dir: PathBuf,
     /// Issuer URL of the company's OpenID provider (`DESK_SERVER_ISSUER`). Required to serve.
+    /// https, or plain http only for a provider on this machine (a loopback host: 127.0.0.0/8,
+    /// `::1`, `localhost`); no credentials, query or fragment. The `jwks_uri` its discovery
+    /// document names is held to the same rule when the keys are fetched.
     pub issuer: Option<String>,
     /// Accepted `aud` values of access tokens (`DESK_SERVER_AUDIENCES`): the API's audience at
     /// the provider, or the app's client id for providers that put it there.
@@ -34,8 +37,22 @@ pub struct Config {
     /// Clock skew allowed on token times, in seconds (`DESK_SERVER_CLOCK_SKEW_SECS`), at most 300.
     pub clock_skew_secs: u64,
     /// Least time between two fetches of the provider's keys for an unknown key id, in seconds
-    /// (`DESK_SERVER_JWKS_REFETCH_SECS`).
+    /// (`DESK_SERVER_JWKS_REFETCH_SECS`), so forged key ids cannot make the server hammer the
+    /// provider; also the shortest refresh interval a provider's `Cache-Control` can ask for
+    /// (never under 1 s).
     pub jwks_refetch_secs: u64,
+    /// How long a fetched key set is used before it is fetched again, in seconds
+    /// (`DESK_SERVER_JWKS_REFRESH_SECS`), 1 to 86400: a key the provider withdrew stops
+    /// verifying tokens within this. A `Cache-Control: max-age` (or `no-cache`, `no-store`) on
+    /// the provider's key set shortens it, down to `jwks_refetch_secs`; it never lengthens it.
+    /// While the provider cannot be reached, the last keys stay in use for at most an hour past
+    /// their interval (`token::STALE_GRACE`).
+    pub jwks_refresh_secs: u64,
+    /// The clients whose access tokens are accepted (`DESK_SERVER_ALLOWED_CLIENTS`): the app's
+    /// client id at the provider, and any other client meant to call the API. A token whose
+    /// `client_id` (RFC 9068) or `azp` names a client not listed is refused; a token naming
+    /// neither is checked on its audience alone. At least one.
+    pub allowed_clients: Vec<String>,
     /// The access-token claim that carries groups or roles (`DESK_SERVER_ROLES_CLAIM`); a dotted
     /// path reaches into objects (`realm_access.roles`).
     pub roles_claim: String,
@@ -113,7 +130,7 @@ pub struct Config {
 }
 
 /// The environment variables read, without their `DESK_SERVER_` prefix.
-const ENV_KEYS: [&str; 28] = [
+const ENV_KEYS: [&str; 30] = [
     "listen",
     "data_dir",
     "issuer",
@@ -122,6 +139,8 @@ const ENV_KEYS: [&str; 28] = [
     "token_types",
     "clock_skew_secs",
     "jwks_refetch_secs",
+    "jwks_refresh_secs",
+    "allowed_clients",
     "roles_claim",
     "role_map",
     "roles_file",
@@ -171,6 +190,8 @@ impl Default for Config {
             token_types: ["at+jwt", "application/at+jwt"].map(String::from).to_vec(),
             clock_skew_secs: 60,
             jwks_refetch_secs: 60,
+            jwks_refresh_secs: 300,
+            allowed_clients: vec!["support-desk".into()],
             roles_claim: "groups".into(),
             role_map,
             roles_file: None,
@@ -218,6 +239,22 @@ impl Config {
 
     /// Refuses settings that would weaken token checks.
     pub fn check(&self) -> Result<(), ConfigError> {
+        if let Some(issuer) = &self.issuer {
+            check_issuer(issuer)?;
+        }
+        if !(1..=86_400).contains(&self.jwks_refresh_secs) {
+            return Err(ConfigError(format!(
+                "jwks_refresh_secs is {}; allowed is 1 to 86400",
+                self.jwks_refresh_secs
+            )));
+        }
+        if self.allowed_clients.is_empty() || self.allowed_clients.iter().any(String::is_empty) {
+            return Err(ConfigError(
+                "allowed_clients must name at least one client (the app's client id at the \
+                 provider), and no empty one"
+                    .into(),
+            ));
+        }
         if self.clock_skew_secs > 300 {
             return Err(ConfigError(format!(
                 "clock_skew_secs is {}; at most 300 is allowed",
@@ -360,6 +397,52 @@ impl Config {
     }
 }
 
+/// Refuses an issuer URL that is not https (http only on a loopback host), or that carries
+/// credentials, a query or a fragment.
+pub fn check_issuer(issuer: &str) -> Result<(), ConfigError> {
+    let refuse = |reason: &str| {
+        ConfigError(format!(
+            "issuer `{}`: {reason}",
+            issuer.chars().take(200).collect::<String>()
+        ))
+    };
+    let url = check_provider_url(issuer).map_err(refuse)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(refuse("an issuer has no query or fragment"));
+    }
+    Ok(())
+}
+
+/// Whether the server may fetch the provider's discovery document or keys from `url`: https, or
+/// plain http to a loopback host (127.0.0.0/8, `::1`, `localhost`), without credentials. Says why
+/// not: keys fetched over plain http across a network are whatever the network says they are.
+pub fn check_provider_url(url: &str) -> Result<reqwest::Url, &'static str> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| "not an absolute URL")?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("it must not carry credentials");
+    }
+    match parsed.scheme() {
+        "https" => Ok(parsed),
+        "http" if is_loopback(&parsed) => Ok(parsed),
+        "http" => Err(
+            "plain http is allowed only for a provider on this machine (127.0.0.0/8, ::1, \
+             localhost); use https",
+        ),
+        _ => Err("the scheme must be https"),
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
 #[cfg(test)]
 // figment's Jail closures return figment's own (large) error type; that is its API, not ours.
 #[allow(clippy::result_large_err)]
@@ -454,6 +537,79 @@ mod tests {
             jail.set_env("DESK_SERVER_AUDIT_KEY_FILE", "/run/secrets/audit-key");
             let config = Config::load(Some(Path::new("k.toml"))).unwrap();
             assert_eq!(config.audit_key_path(), Path::new("/run/secrets/audit-key"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_plain_http_issuer_is_refused_unless_it_is_on_this_machine() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("DESK_SERVER_ISSUER", "http://idp.example.com/realms/desk");
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(
+                err.contains("http://idp.example.com/realms/desk")
+                    && err.contains("plain http is allowed only for a provider on this machine"),
+                "{err}"
+            );
+            jail.set_env("DESK_SERVER_ISSUER", "http://127.0.0.1:8080");
+            assert!(Config::load(None).is_ok());
+            Ok(())
+        });
+        for loopback in [
+            "https://login.example.com/tenant/v2.0",
+            "http://127.0.0.1:8080",
+            "http://127.9.8.7",
+            "http://[::1]:9000/realms/desk",
+            "http://localhost:3000",
+            "http://LocalHost",
+        ] {
+            assert!(check_issuer(loopback).is_ok(), "{loopback}");
+        }
+        for (refused, why) in [
+            ("http://10.0.0.5:8080", "plain http"),
+            ("http://127.0.0.1.example.com", "plain http"),
+            ("http://localhost.example.com", "plain http"),
+            ("http://[fe80::1]", "plain http"),
+            ("ftp://idp.example.com", "https"),
+            ("https://user:secret@idp.example.com", "credentials"),
+            ("https://idp.example.com/?tenant=x", "query"),
+            ("https://idp.example.com/#x", "fragment"),
+            ("idp.example.com", "absolute"),
+        ] {
+            let err = check_issuer(refused).unwrap_err().to_string();
+            assert!(err.contains(why), "{refused}: {err}");
+        }
+        // The same rule holds for the `jwks_uri` of the discovery document, which may have a
+        // query.
+        assert!(check_provider_url("https://keys.example.com/jwks?v=2").is_ok());
+        assert!(check_provider_url("http://[::1]:4000/jwks").is_ok());
+        assert!(check_provider_url("http://keys.example.com/jwks").is_err());
+    }
+
+    #[test]
+    fn key_refresh_and_allowed_clients_are_bounded() {
+        let config = Config::default();
+        assert_eq!(config.jwks_refresh_secs, 300);
+        assert_eq!(config.allowed_clients, ["support-desk"]);
+        figment::Jail::expect_with(|jail| {
+            for (file, body, setting) in [
+                ("r0.toml", "jwks_refresh_secs = 0", "jwks_refresh_secs"),
+                ("r1.toml", "jwks_refresh_secs = 86401", "jwks_refresh_secs"),
+                ("c0.toml", "allowed_clients = []", "allowed_clients"),
+                ("c1.toml", "allowed_clients = [\"\"]", "allowed_clients"),
+            ] {
+                jail.create_file(file, body)?;
+                let err = Config::load(Some(Path::new(file))).unwrap_err().to_string();
+                assert!(err.contains(setting), "{body}: {err}");
+            }
+            jail.set_env("DESK_SERVER_JWKS_REFRESH_SECS", "30");
+            jail.set_env(
+                "DESK_SERVER_ALLOWED_CLIENTS",
+                "[\"0oa1desk\", \"desk-cli\"]",
+            );
+            let config = Config::load(None).unwrap();
+            assert_eq!(config.jwks_refresh_secs, 30);
+            assert_eq!(config.allowed_clients, ["0oa1desk", "desk-cli"]);
             Ok(())
         });
     }

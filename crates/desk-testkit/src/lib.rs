@@ -2,8 +2,10 @@
 //! keychain entries and files apart so tests run in parallel and leave nothing behind.
 //!
 //! For tests of the API (desk-server), [`TestIdp`] also hands out real tokens for each test user
-//! ([`TestIdp::tokens`]: a JWT access token for [`TestIdp::api_audience`] with the user's `groups`)
-//! and forges tokens with the provider's own signing key ([`TestIdp::sign`]) for attack tests.
+//! ([`TestIdp::tokens`]: a JWT access token for [`TestIdp::api_audience`] with the user's `groups`;
+//! [`TestIdp::tokens_of_client`] the same for another application at the provider), forges
+//! tokens with the provider's own signing key ([`TestIdp::sign`]) for attack tests, and has the
+//! provider replace its signing keys while it runs ([`TestIdp::rotate_keys`]).
 //!
 //! Real parts are the rule, and a test that needs one never passes without it. A test that finds
 //! a part missing (Node.js, the provider's packages, a Secret Service, `dbus-run-session`: the
@@ -24,6 +26,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The client id the test provider registers for the app.
 pub const CLIENT_ID: &str = "support-desk";
+
+/// Another application the test provider registers, the same way as the app: its access tokens
+/// are for the same API and name it in `client_id`.
+pub const OTHER_CLIENT_ID: &str = "another-app";
 
 /// The repository's top folder: found from the package under test, which cargo names at run
 /// time, and only then from where this crate was compiled. A build shared by two checkouts (one
@@ -299,7 +305,7 @@ impl TestIdp {
         // provider shared by a whole test binary), the pipe closes and the provider goes too.
         let mut child = node_started(
             Command::new("node")
-                .args(["server.mjs", "--exit-with-stdin"])
+                .args(["server.mjs", "--exit-with-stdin", "--test-controls"])
                 .env("DESK_IDP_KEYS_FILE", keys.path())
                 .env("DESK_IDP_TOKEN_LOG", &token_log.0)
                 .current_dir(&dir)
@@ -363,11 +369,24 @@ impl TestIdp {
     /// consent pages, by `node tests/idp/tokens.mjs`. Each call is a new sign-in, with tokens of
     /// its own. Panics, with the provider's reason, for an unknown user.
     pub fn tokens(&self, user: &str) -> TestTokens {
-        let what = format!("tokens for {user}");
+        self.tokens_of_client(user, CLIENT_ID)
+    }
+
+    /// Like [`TestIdp::tokens`], signed in through the client `client_id` ([`CLIENT_ID`] or
+    /// [`OTHER_CLIENT_ID`]): the access token names it in `client_id`.
+    pub fn tokens_of_client(&self, user: &str, client_id: &str) -> TestTokens {
+        let what = format!("tokens for {user} through {client_id}");
         let line = run_node(
             &what,
             "tokens.mjs",
-            ["--issuer", &self.issuer, "--user", user],
+            [
+                "--issuer",
+                &self.issuer,
+                "--user",
+                user,
+                "--client-id",
+                client_id,
+            ],
             b"",
         );
         let answer: serde_json::Value = serde_json::from_str(&line)
@@ -383,6 +402,37 @@ impl TestIdp {
             refresh_token: field("refresh_token"),
             id_token: field("id_token"),
         }
+    }
+
+    /// Has the provider replace every signing key with fresh ones, at once (`POST
+    /// /test-controls/rotate-keys`): the old keys leave its published JWKS, the tokens it issues
+    /// from now on are signed with the new ones, and so are those [`TestIdp::sign`] makes.
+    /// Sessions and refresh tokens stay. A token signed before keeps the key it names, which the
+    /// provider no longer publishes: what a resource server must stop accepting.
+    pub fn rotate_keys(&self) {
+        let address = self
+            .issuer
+            .strip_prefix("http://")
+            .expect("the test provider's issuer is plain http on loopback");
+        let mut stream = std::net::TcpStream::connect(address)
+            .unwrap_or_else(|e| panic!("rotating the provider's keys: {address}: {e}"));
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("a read timeout");
+        write!(
+            stream,
+            "POST /test-controls/rotate-keys HTTP/1.1\r\nHost: {address}\r\n\
+             Content-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap_or_else(|e| panic!("rotating the provider's keys: {e}"));
+        let mut answer = String::new();
+        stream
+            .read_to_string(&mut answer)
+            .unwrap_or_else(|e| panic!("rotating the provider's keys: {e}"));
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "the provider did not rotate its keys: {answer}"
+        );
     }
 
     /// Every token the provider has issued so far, in order: one [`TestTokens`] per token

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { completeLogin } from '../login.mjs';
-import { API_AUDIENCE, CLIENT_ID, start } from '../server.mjs';
+import { API_AUDIENCE, CLIENT_ID, OTHER_CLIENT_ID, start } from '../server.mjs';
 import { freshSigningKeys, signToken } from '../sign.mjs';
 import { tokensFor } from '../tokens.mjs';
 import { USERS } from '../users.mjs';
@@ -165,6 +165,77 @@ describe('access tokens for the API', () => {
     assert.equal((await verifiedClaims(tokens.id_token)).sub, 'agent2');
     assert.ok(tokens.refresh_token);
     await assert.rejects(tokensFor({ issuer: idp.issuer, user: 'mallory' }), /login refused/);
+  });
+});
+
+describe('another application at the provider', () => {
+  it('gets access tokens for the same API that name it as their client', async () => {
+    const tokens = await tokensFor({ issuer: idp.issuer, user: 'agent1', clientId: OTHER_CLIENT_ID });
+    const { claims } = await verifiedJwt(tokens.access_token);
+    assert.equal(claims.aud, API_AUDIENCE);
+    assert.equal(claims.client_id, OTHER_CLIENT_ID);
+    assert.equal(claims.sub, 'agent1');
+  });
+});
+
+describe('a provider whose keys are rotated', () => {
+  let dir;
+  let file;
+  let rotating;
+  let rotatingMeta;
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'desk-idp-test-'));
+    file = path.join(dir, 'keys.json');
+    writeFileSync(file, JSON.stringify({ keys: freshSigningKeys() }), { mode: 0o600 });
+    process.env.DESK_IDP_KEYS_FILE = file;
+    try {
+      rotating = await start({ testControls: true });
+    } finally {
+      delete process.env.DESK_IDP_KEYS_FILE;
+    }
+    rotatingMeta = await (await fetch(`${rotating.issuer}/.well-known/openid-configuration`)).json();
+  });
+  after(async () => {
+    await rotating?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const kids = async () => (await (await fetch(rotatingMeta.jwks_uri)).json()).keys.map((k) => k.kid);
+  const kidOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url')).kid;
+
+  it('publishes and signs with new keys only, keeps sessions, and rewrites the keys file', async () => {
+    const before = await tokensFor({ issuer: rotating.issuer, user: 'agent2' });
+    const oldKids = await kids();
+    assert.ok(oldKids.includes(kidOf(before.access_token)));
+
+    const response = await fetch(`${rotating.issuer}/test-controls/rotate-keys`, { method: 'POST' });
+    assert.equal(response.status, 200);
+    const answer = await response.json();
+    assert.deepEqual(answer.withdrawn, oldKids);
+    assert.deepEqual(await kids(), answer.keys);
+    assert.ok(answer.keys.every((kid) => !oldKids.includes(kid)), 'no kid is reused');
+    const inFile = JSON.parse(readFileSync(file, 'utf8')).keys;
+    assert.deepEqual(inFile.map((k) => k.kid), answer.keys);
+    assert.ok(inFile.every((k) => k.d), 'the file holds the private keys to forge with');
+
+    const after = await tokensFor({ issuer: rotating.issuer, user: 'agent2' });
+    await verifiedJwt(after.access_token, rotatingMeta.jwks_uri);
+    assert.ok(answer.keys.includes(kidOf(after.access_token)));
+    // A refresh token from before the rotation still works, and its tokens use the new keys.
+    const refreshed = await fetch(rotatingMeta.token_endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: CLIENT_ID, grant_type: 'refresh_token', refresh_token: before.refresh_token }),
+    });
+    assert.equal(refreshed.status, 200);
+    const body = await refreshed.json();
+    assert.ok(answer.keys.includes(kidOf(body.access_token)));
+    assert.ok(answer.keys.includes(kidOf(body.id_token)));
+  });
+
+  it('offers no rotation without test controls', async () => {
+    const response = await fetch(`${idp.issuer}/test-controls/rotate-keys`, { method: 'POST' });
+    assert.equal(response.status, 404);
   });
 });
 

@@ -116,8 +116,10 @@ fn shared_responses() -> [(&'static str, u16, &'static str, ApiError); 8] {
         (
             "ProviderUnavailable",
             503,
-            "The identity provider's keys could not be fetched, so the token could not be \
-             checked at all; try again shortly.",
+            "The identity provider's keys could not be fetched in time (a request waits at \
+             most 2 s for them), so a token that passed every other check could not be \
+             checked; try again shortly. A token refused on its face is a 401 whatever the \
+             provider does.",
             ApiError::ProviderUnavailable,
         ),
     ]

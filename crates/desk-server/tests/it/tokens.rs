@@ -123,6 +123,20 @@ fn forged_expired_and_misdirected_tokens_are_all_refused_alike() {
             ),
         ),
         ("no typ", idp.sign(json!({"typ": null}), claims(json!({})))),
+        (
+            "issued to another client",
+            idp.sign(
+                at.clone(),
+                claims(json!({"client_id": desk_testkit::OTHER_CLIENT_ID})),
+            ),
+        ),
+        (
+            "authorized party another client",
+            idp.sign(
+                at.clone(),
+                claims(json!({"client_id": null, "azp": desk_testkit::OTHER_CLIENT_ID})),
+            ),
+        ),
         ("an ID token", id_token),
     ];
     h.block_on(async {
@@ -150,15 +164,99 @@ fn base64_claims(claims: serde_json::Value) -> String {
 
 #[test]
 fn a_token_from_a_provider_that_is_down_cannot_be_checked_and_is_not_accepted() {
-    // A server whose provider is gone: no keys can be fetched, so nothing is accepted.
+    // A server whose provider is gone: no keys can be fetched, so nothing is accepted, not even
+    // a token with the provider's key that passes every other check.
+    let gone = "http://127.0.0.1:9";
     let h = crate::harness::Harness::start_with(|c| {
-        c.issuer = Some("http://127.0.0.1:9".into());
+        c.issuer = Some(gone.into());
     });
-    let token = h.token("agent1");
+    let token = h.idp.sign(
+        json!({}),
+        json!({
+            "iss": gone,
+            "sub": "agent1",
+            "aud": h.idp.api_audience(),
+            "iat": now(),
+            "exp": now() + 300,
+            "groups": ["support-tier1"],
+        }),
+    );
     h.block_on(async {
         let r = h.get_with_token(&token, "/v1/customers/1").await;
         assert_eq!(r.status(), 503);
         let body = r.text().await.unwrap();
         assert!(!body.contains(&token));
+    });
+}
+
+#[test]
+fn tokens_issued_to_another_client_are_refused_and_tokens_naming_none_are_not() {
+    let h = shared();
+    let idp = &h.idp;
+    // A real sign-in through another application at the same provider: a token for the same API.
+    let other = idp
+        .tokens_of_client("agent1", desk_testkit::OTHER_CLIENT_ID)
+        .access_token;
+    let claims = |client: serde_json::Value| {
+        let mut c = json!({
+            "iss": idp.issuer(),
+            "sub": "agent1",
+            "aud": idp.api_audience(),
+            "iat": now(),
+            "exp": now() + 600,
+            "groups": ["support-tier1"],
+        });
+        for (k, v) in client.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        c
+    };
+    let at = json!({"typ": "at+jwt"});
+    let ours = desk_testkit::CLIENT_ID;
+    let theirs = desk_testkit::OTHER_CLIENT_ID;
+    let cases = [
+        ("another client's real token", other, 401),
+        (
+            "our client_id, another azp",
+            idp.sign(
+                at.clone(),
+                claims(json!({"client_id": ours, "azp": theirs})),
+            ),
+            401,
+        ),
+        ("our real token", h.token("agent1"), 200),
+        (
+            "our azp",
+            idp.sign(at.clone(), claims(json!({"azp": ours}))),
+            200,
+        ),
+        (
+            "no client named",
+            idp.sign(at.clone(), claims(json!({}))),
+            200,
+        ),
+    ];
+    h.block_on(async {
+        for (name, token, expected) in &cases {
+            let r = h.get_with_token(token, "/v1/me/policy").await;
+            assert_eq!(r.status().as_u16(), *expected, "{name}");
+        }
+    });
+}
+
+#[test]
+fn the_allowed_clients_are_the_configured_ones() {
+    let h = crate::harness::Harness::start_with(|c| {
+        c.allowed_clients = vec![desk_testkit::OTHER_CLIENT_ID.into()];
+    });
+    let theirs = h
+        .idp
+        .tokens_of_client("agent1", desk_testkit::OTHER_CLIENT_ID)
+        .access_token;
+    h.block_on(async {
+        let r = h.get_with_token(&theirs, "/v1/me/policy").await;
+        assert_eq!(r.status(), 200, "the client now allowed");
+        let r = h.get("agent1", "/v1/me/policy").await;
+        assert_eq!(r.status(), 401, "the app's client, no longer listed");
     });
 }
