@@ -1,7 +1,8 @@
 //! The encrypted cache through `desk`: records opened online are read offline, with the source
 //! said; offline views reach the audit trail once, whatever shreds the cache before (sign-out
-//! with the server away, a wipe, the hard limit, a policy that stops caching); wipes and sign-out
-//! shred the cache and keep the audit queue.
+//! with the server away, a wipe, the hard limit, a policy that stops caching); a view the server
+//! refuses for good is set aside and holds back no other; wipes and sign-out shred the cache and
+//! keep the audit queue.
 
 use std::path::{Path, PathBuf};
 
