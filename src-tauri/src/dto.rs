@@ -32,6 +32,10 @@ pub struct AppStatusDto {
     /// `null` when they could not be counted (no keychain).
     #[ts(type = "number | null")]
     pub pending_views: Option<usize>,
+    /// Offline views of that agent the server refused for good: kept on this machine, not on
+    /// the audit trail, and never sent again on their own; `null` as for `pendingViews`.
+    #[ts(type = "number | null")]
+    pub refused_views: Option<usize>,
 }
 
 impl From<desk_app::Status> for AppStatusDto {
@@ -41,6 +45,7 @@ impl From<desk_app::Status> for AppStatusDto {
             issuer: s.issuer,
             signed_in: s.signed_in,
             pending_views: s.pending_views,
+            refused_views: s.refused_views,
         }
     }
 }
@@ -54,12 +59,17 @@ pub struct SignOutDto {
     /// and uploaded at the agent's next sign-in.
     #[ts(type = "number")]
     pub pending_views: usize,
+    /// Offline views the server refused for good: kept on this machine, not on the audit
+    /// trail, and never sent again on their own.
+    #[ts(type = "number")]
+    pub refused_views: usize,
 }
 
 impl From<desk_app::SignOut> for SignOutDto {
     fn from(s: desk_app::SignOut) -> Self {
         Self {
             pending_views: s.pending_views,
+            refused_views: s.refused_views,
         }
     }
 }

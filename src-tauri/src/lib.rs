@@ -51,7 +51,8 @@ async fn sign_in(shell: tauri::State<'_, Shell>) -> Result<AgentDto, ErrorDto> {
 }
 
 /// Signs out: ends the policy watch, uploads the queued offline views when the server answers,
-/// revokes and deletes the refresh token; says how many views wait for the next sign-in.
+/// revokes and deletes the refresh token; says how many views wait for the next sign-in and how
+/// many the server refused (kept on this machine).
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 async fn sign_out(shell: tauri::State<'_, Shell>) -> Result<SignOutDto, ErrorDto> {

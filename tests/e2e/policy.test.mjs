@@ -301,5 +301,6 @@ describe('a layout pushed to an open window', () => {
     const agentEnv = appEnv({ home, name: 'agent', idp, server, user: 'agent1' });
     const status = JSON.parse(await desk(['--json', 'cache', 'status'], agentEnv));
     assert.equal(status.pending_views, 0, JSON.stringify(status));
+    assert.equal(status.refused_views, 0, JSON.stringify(status));
   });
 });

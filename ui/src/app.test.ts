@@ -36,7 +36,7 @@ describe('screens', () => {
   it('says after a sign-out how many views made offline wait for the next sign-in', async () => {
     const api = fakeApi({
       currentAgent: vi.fn(async () => agent),
-      signOut: vi.fn(async () => ({ pendingViews: 3 })),
+      signOut: vi.fn(async () => ({ pendingViews: 3, refusedViews: 0 })),
     });
     await start(root, api);
     (q('sign-out-button') as HTMLButtonElement).click();
@@ -45,6 +45,35 @@ describe('screens', () => {
     expect(q('sign-out-note')?.textContent).toBe(
       'Signed out, but the server did not answer. 3 records you opened offline wait to be recorded in the ' +
         'audit trail. They stay on this device and are sent when you next sign in.',
+    );
+  });
+
+  it('says after a sign-out how many views made offline the server refused, when none wait', async () => {
+    const api = fakeApi({
+      currentAgent: vi.fn(async () => agent),
+      signOut: vi.fn(async () => ({ pendingViews: 0, refusedViews: 1 })),
+    });
+    await start(root, api);
+    (q('sign-out-button') as HTMLButtonElement).click();
+    await flush();
+    expect(q('sign-out-note')?.textContent).toBe(
+      'Signed out. 1 record you opened offline was refused by the server and is not in the audit trail; ' +
+        'it is kept on this device.',
+    );
+  });
+
+  it('says both when views wait and others were refused', async () => {
+    const api = fakeApi({
+      currentAgent: vi.fn(async () => agent),
+      signOut: vi.fn(async () => ({ pendingViews: 2, refusedViews: 4 })),
+    });
+    await start(root, api);
+    (q('sign-out-button') as HTMLButtonElement).click();
+    await flush();
+    expect(q('sign-out-note')?.textContent).toBe(
+      'Signed out, but the server did not answer. 2 records you opened offline wait to be recorded in the ' +
+        'audit trail. They stay on this device and are sent when you next sign in. 4 records you opened ' +
+        'offline were refused by the server and are not in the audit trail; they are kept on this device.',
     );
   });
 
@@ -170,7 +199,7 @@ describe('moving around', () => {
         currentPolicy: vi.fn(async () => pagesPolicy),
         searchCustomers,
         serverReachable,
-        appStatus: vi.fn(async () => ({ ...status, pendingViews: 2 })),
+        appStatus: vi.fn(async () => ({ ...status, pendingViews: 2, refusedViews: 1 })),
       });
       await start(root, api);
       await vi.advanceTimersByTimeAsync(0);
@@ -182,6 +211,10 @@ describe('moving around', () => {
       expect(q('offline-banner')!.textContent).toMatch(/offline.*as of/);
       expect(q('pending-views')?.textContent).toBe(
         ' 2 records you opened offline wait to be recorded in the audit trail.',
+      );
+      expect(q('refused-views')?.textContent).toBe(
+        ' 1 record you opened offline was refused by the server and is not in the audit trail; it is kept on ' +
+          'this device.',
       );
       await vi.advanceTimersByTimeAsync(5_000);
       expect(serverReachable).toHaveBeenCalledTimes(1);

@@ -1,11 +1,11 @@
 // The window's screens and the moves between them: it opens on the sign-in screen, or signed in
 // when the keychain holds a session; a sign-in opens the shell, a sign-out the sign-in screen
-// again (saying when views made offline wait for the next sign-in), and an error the app cannot
-// get past a screen that says so.
+// again (saying when views made offline wait for the next sign-in, or were refused by the
+// server), and an error the app cannot get past a screen that says so.
 import type { AgentDto, Api, AppStatusDto, SignOutDto } from './api';
 import { explain } from './api';
 import { el } from './dom';
-import { pendingViewsText } from './offline';
+import { pendingViewsText, refusedViewsText } from './offline';
 import { renderSignedIn } from './shell';
 import { renderSignIn } from './signin';
 
@@ -28,10 +28,24 @@ function showSignedIn(root: HTMLElement, status: AppStatusDto, agent: AgentDto, 
   );
 }
 
-/** What the sign-in screen says after a sign-out that left views made offline unrecorded. */
+/**
+ * What the sign-in screen says after a sign-out that left views made offline unrecorded: those
+ * waiting for the next sign-in, and those the server refused (kept, never sent again).
+ */
 export function signedOutNotice(result: SignOutDto): string | undefined {
-  if (!result.pendingViews) return undefined;
-  return `Signed out, but the server did not answer. ${pendingViewsText(result.pendingViews)} They stay on this device and are sent when you next sign in.`;
+  const said: string[] = [];
+  if (result.pendingViews) {
+    said.push(
+      'Signed out, but the server did not answer.',
+      pendingViewsText(result.pendingViews),
+      'They stay on this device and are sent when you next sign in.',
+    );
+  }
+  if (result.refusedViews) {
+    if (!said.length) said.push('Signed out.');
+    said.push(refusedViewsText(result.refusedViews));
+  }
+  return said.length ? said.join(' ') : undefined;
 }
 
 /** Renders an error the app could not get past, as a sentence. */

@@ -10,6 +10,7 @@ export const status = {
   issuer: 'https://login.example.com/oauth2/default',
   signedIn: false,
   pendingViews: 0 as number | null,
+  refusedViews: 0 as number | null,
 };
 export const agent = { subject: 'agent2', name: 'Sam Tier-Two', email: null, roles: ['support-tier2'] };
 // A search result: what the role does not see, or the search does not carry, is absent.
@@ -35,7 +36,7 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
     appStatus: vi.fn(async () => status),
     currentAgent: vi.fn(async () => null),
     signIn: vi.fn(async () => agent),
-    signOut: vi.fn(async () => ({ pendingViews: 0 })),
+    signOut: vi.fn(async () => ({ pendingViews: 0, refusedViews: 0 })),
     currentPolicy: vi.fn(async () => policy(3, ['customer.summary', 'customer.cards'])),
     watchPolicy: vi.fn(() => new Promise<void>(() => {})),
     searchCustomers: vi.fn(async () => ({ source: 'server' as const, asOf: 0, value: { items: [], nextCursor: null } })),

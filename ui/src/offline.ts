@@ -2,7 +2,8 @@
 // is on screen came from the cache, the banner says so and the server is asked every
 // `RECONNECT_MS` whether it is back (`server_reachable`, a health check that reads and audits no
 // record); once it answers, the page is fetched again. The banner also says how many views made
-// offline wait to be recorded on the audit trail (they are sent once the server answers).
+// offline wait to be recorded on the audit trail (they are sent once the server answers), and how
+// many the server refused (kept on this device, never sent again).
 import type { Api, SourcedDto } from './api';
 import { el } from './dom';
 import { formatTime } from './format';
@@ -15,6 +16,13 @@ export function pendingViewsText(n: number): string {
   return n === 1
     ? '1 record you opened offline waits to be recorded in the audit trail.'
     : `${n} records you opened offline wait to be recorded in the audit trail.`;
+}
+
+/** What the window says of `n` views made offline that the server refused for good. */
+export function refusedViewsText(n: number): string {
+  return n === 1
+    ? '1 record you opened offline was refused by the server and is not in the audit trail; it is kept on this device.'
+    : `${n} records you opened offline were refused by the server and are not in the audit trail; they are kept on this device.`;
 }
 
 export type OfflineWatch = {
@@ -36,13 +44,15 @@ export function watchOffline(
   let shown = 0;
   const showPending = async (mine: number) => {
     let pending: number | null = null;
+    let refused: number | null = null;
     try {
-      pending = (await api.appStatus()).pendingViews;
+      ({ pendingViews: pending, refusedViews: refused } = await api.appStatus());
     } catch {
-      return; // The banner stands without the count.
+      return; // The banner stands without the counts.
     }
-    if (stopped || mine !== shown || banner.hidden || !pending) return;
-    banner.append(el('span', { testId: 'pending-views', text: ` ${pendingViewsText(pending)}` }));
+    if (stopped || mine !== shown || banner.hidden) return;
+    if (pending) banner.append(el('span', { testId: 'pending-views', text: ` ${pendingViewsText(pending)}` }));
+    if (refused) banner.append(el('span', { testId: 'refused-views', text: ` ${refusedViewsText(refused)}` }));
   };
   const reconnect = () => {
     clearTimeout(probe);

@@ -91,8 +91,9 @@ pub const MAX_OFFLINE_VIEWS: usize = 500;
 
 /// One view the agent made from its cache while offline. Unknown members (an `actor`, say) are
 /// refused (`invalid_body`): the actor is always the caller. A view that breaks any rule below
-/// refuses the whole upload with `invalid_view`, whose message starts with the view's index
-/// (`views[3]: …`).
+/// refuses the whole upload with `invalid_view`, which names every such view in
+/// `error.refused_views` (its index, its key, and why: a `ViewRefusal`); the message starts with
+/// the first one's index (`views[3]: …`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -297,6 +298,63 @@ pub struct AuditRecord {
     pub hash: String,
 }
 
+/// One view of an offline upload that the server refused, and why: an item of
+/// `error.refused_views` in an `invalid_view` answer. It names the view, never repeats what it
+/// held: its position and its key, nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefusedView {
+    /// Its position in the upload's `views`, from 0.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 499))]
+    pub index: u32,
+    /// Its idempotency key; absent when the key itself is what was refused (`invalid_key`), so
+    /// that nothing but a well-formed key is ever sent back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            value_type = String,
+            required = false,
+            pattern = "^[A-Za-z0-9_-]{16,64}$",
+            examples("q7Zk2c9fYw1xR4bN")
+        )
+    )]
+    pub key: Option<String>,
+    /// Why: one of `ViewRefusal`. A client meets reasons newer than itself as text, so it
+    /// reads this as text and treats a reason it does not know as one that may pass later.
+    #[cfg_attr(feature = "openapi", schema(value_type = ViewRefusal))]
+    pub reason: String,
+}
+
+desk_core::closed_names! {
+    /// Why the server refused one view of an offline upload (`RefusedView::reason`). Each
+    /// reason but `future_time` is final: the same view is refused again whenever it is sent.
+    /// A view refused for `future_time` may pass once the server's clock has caught up with
+    /// the client's.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    ViewRefusal, "view refusal" {
+        InvalidKey = "invalid_key", "The key is not 16 to 64 characters of A-Z, a-z, 0-9, `-` and `_`. Final.";
+        InvalidAction = "invalid_action", "The action is not one an offline view may name. Final.";
+        InvalidResource = "invalid_resource", "The resource is not the record id the action names. Final.";
+        InvalidTime = "invalid_time", "The time is not an RFC 3339 date-time with an offset. Final.";
+        FutureTime = "future_time", "The time is later than the server's clock plus its allowed skew: the client's clock runs ahead. Not final: the same view may be taken later.";
+        OutsideWindow = "outside_window", "The time lies in none of the caller's offline windows: no policy this server signed for the caller allowed reading offline then. Final.";
+    }
+}
+
+impl ViewRefusal {
+    /// Whether the same view is refused for this reason whenever it is sent again: a client
+    /// sets such a view aside rather than send it again.
+    pub fn is_final(self) -> bool {
+        !matches!(self, Self::FutureTime)
+    }
+}
+
+/// The largest error body the server sends: an `invalid_view` answer that names each of
+/// [`MAX_OFFLINE_VIEWS`] views with a key of 64 characters stays below it. Clients read error
+/// bodies up to this size.
+pub const MAX_ERROR_BYTES: usize = 128 * 1024;
+
 desk_core::closed_names! {
     /// The stable code of an error answer: clients match on it, never on the message.
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -323,7 +381,7 @@ desk_core::closed_names! {
         InvalidDefinition = "invalid_definition", "400: a role definition that contradicts itself.";
         InvalidLayout = "invalid_layout", "400: a layout that shows what its role is not granted.";
         InvalidSubject = "invalid_subject", "400: a subject that is empty, too long or holds control characters.";
-        InvalidView = "invalid_view", "400: an offline view that breaks a rule.";
+        InvalidView = "invalid_view", "400: offline views that break a rule, each named in `refused_views`; nothing was recorded.";
         OwnChange = "own_change", "403: a role change is approved by an administrator other than the one who proposed it.";
         ChangeDecided = "change_decided", "409: the role change was approved or rejected already.";
         TooManyViews = "too_many_views", "400: more offline views than one upload may hold.";
@@ -370,6 +428,12 @@ pub struct ErrorDetail {
         )
     )]
     pub request_id: Option<String>,
+    /// With `invalid_view` only: every view of the upload that the server refused, in the
+    /// order of the upload, each with why. The others broke no rule, but none was recorded:
+    /// send them again without these. At most 500; absent on every other error.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(required = false, max_items = 500))]
+    pub refused_views: Vec<RefusedView>,
 }
 
 /// The body of `GET /v1/health`.
@@ -406,6 +470,7 @@ mod tests {
                 code: ApiCode::Forbidden.as_str().into(),
                 message: "Your role does not allow this.".into(),
                 request_id: None,
+                refused_views: vec![],
             },
         };
         let text = serde_json::to_string(&body).unwrap();
@@ -414,5 +479,55 @@ mod tests {
             r#"{"error":{"code":"forbidden","message":"Your role does not allow this."}}"#
         );
         assert_eq!(serde_json::from_str::<ErrorBody>(&text).unwrap(), body);
+    }
+
+    #[test]
+    fn a_refusal_naming_every_view_of_a_full_upload_fits_the_error_limit() {
+        let longest_reason = ViewRefusal::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .max_by_key(|r| r.len())
+            .unwrap();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: ApiCode::InvalidView.as_str().into(),
+                message: "m".repeat(300),
+                request_id: Some("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d".into()),
+                refused_views: (0..MAX_OFFLINE_VIEWS as u32)
+                    .map(|index| RefusedView {
+                        index,
+                        key: Some("k".repeat(64)),
+                        reason: longest_reason.into(),
+                    })
+                    .collect(),
+            },
+        };
+        let size = serde_json::to_vec(&body).unwrap().len();
+        assert!(size < MAX_ERROR_BYTES, "{size}");
+        let text = serde_json::to_string(&body.error.refused_views[3]).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                r#"{{"index":3,"key":"{}","reason":"{longest_reason}"}}"#,
+                "k".repeat(64)
+            )
+        );
+    }
+
+    #[test]
+    fn only_a_time_ahead_of_the_servers_clock_may_pass_later() {
+        let later: Vec<ViewRefusal> = ViewRefusal::ALL
+            .iter()
+            .copied()
+            .filter(|r| !r.is_final())
+            .collect();
+        assert_eq!(later, [ViewRefusal::FutureTime]);
+        for &reason in ViewRefusal::ALL {
+            assert_eq!(
+                reason.doc().ends_with("Final."),
+                reason.is_final(),
+                "{reason}"
+            );
+        }
     }
 }

@@ -83,6 +83,10 @@ pub enum AppError {
         /// which its log has the request; not in the sentence. A server error (5xx, reported as
         /// [`AppError::ServerUnreachable`]) names it in its cause.
         request_id: Option<String>,
+        /// The views of an offline upload the server named as refused (`invalid_view`), each
+        /// with its index, key and reason as the server sent them; empty for every other
+        /// refusal.
+        refused_views: Vec<desk_api::RefusedView>,
     },
     /// Input given to the app is malformed.
     #[error("{0}")]
@@ -165,6 +169,7 @@ mod tests {
             code: "x".into(),
             message: "no".into(),
             request_id: None,
+            refused_views: vec![],
         };
         assert_eq!(refused(403).code(), ErrorCode::Forbidden);
         assert_eq!(refused(404).code(), ErrorCode::NotFound);

@@ -77,6 +77,9 @@ pub struct SignOut {
     /// Offline views the server has not acknowledged (it did not answer): they stay queued on
     /// this machine, with their key, and are uploaded when this agent is next connected.
     pub pending_views: usize,
+    /// Offline views the server refused for good (now or before): set aside in the queue on
+    /// this machine, kept, and never uploaded again on their own. Not on the audit trail.
+    pub refused_views: usize,
 }
 
 /// What a front end shows before anything else: who would sign in where.
@@ -91,6 +94,9 @@ pub struct Status {
     /// Offline views of the agent the keychain holds, waiting to be uploaded (0 when nobody is
     /// signed in); `None` when the keychain or the queue could not be read.
     pub pending_views: Option<usize>,
+    /// Offline views of that agent the server refused for good, set aside in the queue and kept
+    /// there, never uploaded again on their own; `None` as for `pending_views`.
+    pub refused_views: Option<usize>,
 }
 
 impl App {
@@ -119,13 +125,13 @@ impl App {
         &self.config
     }
 
-    /// The status a front end opens with: who is signed in in this process, if anyone, and how
-    /// many offline views wait to be uploaded.
+    /// The status a front end opens with: who is signed in in this process, if anyone, how
+    /// many offline views wait to be uploaded and how many the server refused.
     pub async fn status(&self) -> Status {
-        let pending_views = async {
+        let counts = async {
             match self.stored_agent().await? {
-                Some((issuer, subject)) => self.pending_views(&issuer, &subject).await,
-                None => Ok(0),
+                Some((issuer, subject)) => self.queued_views(&issuer, &subject).await,
+                None => Ok(queue::QueueCounts::default()),
             }
         }
         .await
@@ -135,7 +141,8 @@ impl App {
             version: env!("CARGO_PKG_VERSION"),
             issuer: self.config.issuer.clone(),
             signed_in: self.session.lock().await.is_some(),
-            pending_views,
+            pending_views: counts.map(|c| c.pending),
+            refused_views: counts.map(|c| c.refused),
         }
     }
 
@@ -176,7 +183,8 @@ impl App {
     /// cache, revokes the refresh token where the provider offers it and deletes the keychain
     /// entries whatever the provider answers. With an unreachable provider or server the local
     /// sign-out still happens, and [`SignOut::pending_views`] says how many views wait, in the
-    /// audit queue that sign-out keeps (with its key) for this agent's next connection.
+    /// audit queue that sign-out keeps (with its key) for this agent's next connection;
+    /// [`SignOut::refused_views`] how many the server refused, kept in that queue.
     pub async fn sign_out(&self) -> Result<SignOut, AppError> {
         let issuer = self.issuer()?.to_owned();
         let provider = self.provider().await.ok();
@@ -186,9 +194,9 @@ impl App {
         // file. Without a keychain to delete the key from, the sign-out stops here rather than
         // leave a readable cache behind a signed-out app.
         let keychain = self.keychain();
-        let mut pending_views = 0;
+        let mut queued = queue::QueueCounts::default();
         if let Some(subject) = desk_auth::stored_subject(&keychain, &issuer).await? {
-            pending_views = self.upload_before_sign_out(&issuer, &subject).await?;
+            queued = self.upload_before_sign_out(&issuer, &subject).await?;
             self.shred_cache(&issuer, &subject).await?;
         }
         self.close_queue().await;
@@ -200,7 +208,8 @@ impl App {
                 was_signed_in: true,
                 revoked: out.revoked,
                 end_session_url: out.end_session_url,
-                pending_views,
+                pending_views: queued.pending,
+                refused_views: queued.refused,
             });
         }
         let forgotten =
@@ -209,7 +218,8 @@ impl App {
             was_signed_in: forgotten.is_some(),
             revoked: forgotten.unwrap_or(false),
             end_session_url: provider.and_then(|p| p.end_session_url()),
-            pending_views,
+            pending_views: queued.pending,
+            refused_views: queued.refused,
         })
     }
 

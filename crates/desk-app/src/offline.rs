@@ -40,7 +40,7 @@ pub(crate) struct OpenCache {
 }
 
 /// What `desk cache status` shows: the cache, when there is one, and the offline views waiting
-/// in the audit queue, which outlive it.
+/// in the audit queue, or set aside there, which outlive it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CacheReport {
     /// The cache; absent when there is none (nothing cached yet, or shredded).
@@ -48,6 +48,9 @@ pub struct CacheReport {
     pub cache: Option<CacheState>,
     /// Offline views not yet uploaded.
     pub pending_views: usize,
+    /// Offline views the server refused for good: set aside in the queue, kept, not uploaded
+    /// again on their own.
+    pub refused_views: usize,
 }
 
 /// The cache file and what it holds.
@@ -418,8 +421,8 @@ impl App {
         .await
     }
 
-    /// What the signed-in agent's cache holds and how many offline views wait to be uploaded;
-    /// `None` when nobody is signed in.
+    /// What the signed-in agent's cache holds, how many offline views wait to be uploaded and
+    /// how many the server refused; `None` when nobody is signed in.
     pub async fn cache_status(&self) -> Result<Option<CacheReport>, AppError> {
         let Some((issuer, subject)) = self.stored_agent().await? else {
             return Ok(None);
@@ -441,9 +444,11 @@ impl App {
             }
             None => None,
         };
+        let queued = self.queued_views(&issuer, &subject).await?;
         Ok(Some(CacheReport {
             cache,
-            pending_views: self.pending_views(&issuer, &subject).await?,
+            pending_views: queued.pending,
+            refused_views: queued.refused,
         }))
     }
 

@@ -220,18 +220,23 @@ async fn check_status(url: &str, response: Response) -> Result<Response, AppErro
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let body = read_limited(url, response, 64 * 1024).await.ok();
+    // Room for a refusal that names every view of a full offline upload.
+    let body = read_limited(url, response, desk_api::MAX_ERROR_BYTES)
+        .await
+        .ok();
     let detail = body.and_then(|b| serde_json::from_slice::<desk_api::ErrorBody>(&b).ok());
-    let (code, message, body_id) = match detail {
+    let (code, message, body_id, refused_views) = match detail {
         Some(desk_api::ErrorBody { error }) => (
             clean(&error.code, 64),
             clean(&error.message, MAX_MESSAGE),
             error.request_id,
+            error.refused_views,
         ),
         None => (
             "unknown".to_owned(),
             status.canonical_reason().unwrap_or("").to_owned(),
             None,
+            Vec::new(),
         ),
     };
     let request_id = body_id
@@ -256,6 +261,7 @@ async fn check_status(url: &str, response: Response) -> Result<Response, AppErro
         code,
         message,
         request_id,
+        refused_views,
     })
 }
 
@@ -374,6 +380,15 @@ mod tests {
     /// A one-shot HTTP server on a free loopback port that answers every request with `status`,
     /// an `x-request-id` and a desk-server error body naming the same id.
     async fn refusing(status: &'static str, code: &'static str) -> String {
+        refusing_with(
+            status,
+            serde_json::json!({ "code": code, "message": "No." }),
+        )
+        .await
+    }
+
+    /// The same, with `error` (an `ErrorBody`'s member) as the body's error.
+    async fn refusing_with(status: &'static str, mut error: serde_json::Value) -> String {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -382,10 +397,8 @@ mod tests {
                 let mut request = [0u8; 1024];
                 let _ = socket.read(&mut request).await;
                 let id = "0f8c4a52-6a1e-4d3b-9f3e-2d1c0b9a8e7f";
-                let body = serde_json::json!({
-                    "error": { "code": code, "message": "No.", "request_id": id }
-                })
-                .to_string();
+                error["request_id"] = serde_json::json!(id);
+                let body = serde_json::json!({ "error": error }).to_string();
                 let reply = format!(
                     "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n\
                      x-request-id: {id}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -456,6 +469,48 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(!is_unauthorized(&err), "no sign-in again for a 429");
+    }
+
+    /// A refusal that names every view of a full upload (the largest error body the server
+    /// sends) comes through whole, each view as the server named it.
+    #[tokio::test]
+    async fn a_refusal_naming_every_view_of_a_full_upload_is_read_whole() {
+        let named: Vec<serde_json::Value> = (0..desk_api::MAX_OFFLINE_VIEWS)
+            .map(|i| {
+                serde_json::json!({"index": i, "key": format!("{i:04}{}", "k".repeat(60)), "reason": "outside_window"})
+            })
+            .collect();
+        let error = serde_json::json!({
+            "code": "invalid_view", "message": "views[0]: no.", "refused_views": named,
+        });
+        let server = ServerApi::new(Some(&refusing_with("400 Bad Request", error).await)).unwrap();
+        let err = server
+            .post_json::<_, desk_api::OfflineUploadResult>(
+                "/v1/audit/offline",
+                SecretString::from("not-a-token".to_owned()),
+                &desk_api::OfflineUpload { views: vec![] },
+            )
+            .await
+            .unwrap_err();
+        let AppError::ServerRefused {
+            status,
+            code,
+            refused_views,
+            ..
+        } = &err
+        else {
+            panic!("{err:?}");
+        };
+        assert_eq!((*status, code.as_str()), (400, "invalid_view"));
+        assert_eq!(refused_views.len(), desk_api::MAX_OFFLINE_VIEWS);
+        assert_eq!(
+            refused_views[499],
+            desk_api::RefusedView {
+                index: 499,
+                key: Some(format!("0499{}", "k".repeat(60))),
+                reason: "outside_window".into(),
+            }
+        );
     }
 
     #[test]

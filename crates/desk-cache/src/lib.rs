@@ -27,7 +27,8 @@
 //!   SQLCipher file of its own with its own key, apart from the cache, holding only the
 //!   idempotency key, time, action and record id of each view (never record content). Nothing
 //!   that shreds or purges the cache touches it; a view leaves it only when the server has
-//!   acknowledged it ([`AuditQueue::acknowledge`]).
+//!   acknowledged it ([`AuditQueue::acknowledge`]); one the server refused for good is set aside
+//!   in the same file ([`AuditQueue::set_aside_views`]), kept and no longer pending.
 //! - **Shredded key first.** [`shred`] deletes the key before the files, and keeps the files
 //!   when the key could not be deleted.
 #![deny(missing_docs)]
@@ -47,7 +48,7 @@ pub use db::{cipher_version, open};
 pub use guard::{GuardError, GuardReason};
 pub use key::CacheKey;
 pub use offline::{HARD_LIMIT_SECS, Offline, offline_state};
-pub use queue::{AuditQueue, NotAView};
+pub use queue::{AuditQueue, NotAView, SetAsideView};
 pub use shred::shred;
 
 /// What can go wrong with the cache.

@@ -7,7 +7,8 @@
 //! what the audit entry needs (the idempotency key, the time, the view's action and the
 //! record's id), never record content, and [`AuditQueue::queue`] refuses anything else. A view
 //! leaves the queue only through [`AuditQueue::acknowledge`], once the server has answered that
-//! it is recorded.
+//! it is recorded, or is set aside ([`AuditQueue::set_aside_views`]) when the server refused it
+//! for good: kept in the file with the server's reason, no longer pending, never deleted.
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +23,21 @@ static MIGRATOR: Migrator = sqlx::migrate!("./queue-migrations");
 
 /// Shortest and longest idempotency key (the server's rule, `desk_api::OfflineView::key`).
 const KEY_CHARS: std::ops::RangeInclusive<usize> = 16..=64;
+
+/// Longest reason a set-aside view may carry (the server's reasons are short names).
+const REASON_CHARS: std::ops::RangeInclusive<usize> = 1..=32;
+
+/// A view the server refused for good, set aside in the queue: kept, no longer pending.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SetAsideView {
+    /// The view as it was queued.
+    #[serde(flatten)]
+    pub view: QueuedView,
+    /// Why the server refused it (its short name, such as `outside_window`).
+    pub reason: String,
+    /// When it was set aside (seconds since the epoch).
+    pub set_aside_at: i64,
+}
 
 /// The encrypted queue of one agent's offline views.
 #[derive(Debug)]
@@ -42,6 +58,9 @@ pub enum NotAView {
     /// The resource is not `customer:{id}`, `ticket:{id}` or `customers` as the action needs.
     #[error("the resource is not the record id the action names")]
     Resource,
+    /// The reason a view is set aside for is not a short name of `a-z` and `_`.
+    #[error("the reason is not a short name")]
+    Reason,
 }
 
 impl AuditQueue {
@@ -92,12 +111,14 @@ impl AuditQueue {
     /// whether this call queued it. A view that is not one a client may report (an action
     /// outside `AuditAction::OFFLINE_VIEWS`, a resource that is not the id its action names, a
     /// key that is not base64url) is refused with [`CacheError::NotAView`] and nothing is
-    /// written, so no record content can reach the file through this door.
+    /// written, so no record content can reach the file through this door. A key set aside
+    /// before is not queued again.
     pub async fn queue(&self, view: &QueuedView) -> Result<bool, CacheError> {
         check(view)?;
         let queued = sqlx::query(
             "INSERT INTO views (idempotency_key, time, action, resource)
-             VALUES (?1, ?2, ?3, ?4)
+             SELECT ?1, ?2, ?3, ?4
+             WHERE NOT EXISTS (SELECT 1 FROM set_aside_views WHERE idempotency_key = ?1)
              ON CONFLICT (idempotency_key) DO NOTHING",
         )
         .bind(&view.idempotency_key)
@@ -152,6 +173,83 @@ impl AuditQueue {
         }
         tx.commit().await?;
         Ok(removed)
+    }
+
+    /// Sets aside the pending views with these keys, which the server refused for good, each
+    /// with the server's `reason`, in one transaction, and returns how many there were. They
+    /// stay in the file, are no longer [`AuditQueue::pending`], and nothing here uploads or
+    /// deletes them. Unknown keys are passed over. A reason that is not a short name of `a-z`
+    /// and `_` (at most 32) is refused with [`CacheError::NotAView`] and nothing is written.
+    pub async fn set_aside_views<K: AsRef<str>, R: AsRef<str>>(
+        &self,
+        refused: &[(K, R)],
+        now: i64,
+    ) -> Result<u64, CacheError> {
+        for (_, reason) in refused {
+            let reason = reason.as_ref();
+            let short_name = REASON_CHARS.contains(&reason.len())
+                && reason.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+            if !short_name {
+                return Err(CacheError::NotAView(NotAView::Reason));
+            }
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut moved = 0;
+        for (key, reason) in refused {
+            moved += sqlx::query(
+                "INSERT INTO set_aside_views
+                     (idempotency_key, time, action, resource, reason, set_aside_at)
+                 SELECT idempotency_key, time, action, resource, ?2, ?3
+                 FROM views WHERE idempotency_key = ?1
+                 ON CONFLICT (idempotency_key) DO UPDATE
+                     SET reason = excluded.reason, set_aside_at = excluded.set_aside_at",
+            )
+            .bind(key.as_ref())
+            .bind(reason.as_ref())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("DELETE FROM views WHERE idempotency_key = ?1")
+                .bind(key.as_ref())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(moved)
+    }
+
+    /// The views set aside, oldest first.
+    pub async fn set_aside_list(&self) -> Result<Vec<SetAsideView>, CacheError> {
+        let rows: Vec<(String, i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT idempotency_key, time, action, resource, reason, set_aside_at
+             FROM set_aside_views ORDER BY time, idempotency_key",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(idempotency_key, time, action, resource, reason, set_aside_at)| SetAsideView {
+                    view: QueuedView {
+                        idempotency_key,
+                        time,
+                        action,
+                        resource,
+                    },
+                    reason,
+                    set_aside_at,
+                },
+            )
+            .collect())
+    }
+
+    /// How many views are set aside.
+    pub async fn set_aside_count(&self) -> Result<u64, CacheError> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM set_aside_views")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     /// Moves the write-ahead log into the file and closes every connection.

@@ -20,4 +20,9 @@ signedIn: boolean,
  * Offline views of the agent the keychain holds, not yet uploaded to the audit trail;
  * `null` when they could not be counted (no keychain).
  */
-pendingViews: number | null, };
+pendingViews: number | null, 
+/**
+ * Offline views of that agent the server refused for good: kept on this machine, not on
+ * the audit trail, and never sent again on their own; `null` as for `pendingViews`.
+ */
+refusedViews: number | null, };

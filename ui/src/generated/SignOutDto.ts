@@ -8,4 +8,9 @@ export type SignOutDto = {
  * Offline views the server did not acknowledge (it did not answer): kept on this machine
  * and uploaded at the agent's next sign-in.
  */
-pendingViews: number, };
+pendingViews: number, 
+/**
+ * Offline views the server refused for good: kept on this machine, not on the audit
+ * trail, and never sent again on their own.
+ */
+refusedViews: number, };

@@ -11,7 +11,7 @@ use crate::terminal::line;
 #[derive(Subcommand)]
 pub enum CacheCommand {
     /// Size, records per kind, oldest record, next expiry, until when it may be read offline,
-    /// and the offline views not yet uploaded.
+    /// the offline views not yet uploaded, and those the server refused (kept on this machine).
     Status,
     /// Delete every cached record (the key and the file stay; signing out shreds both; offline
     /// views not yet uploaded stay in their own queue).
@@ -42,6 +42,15 @@ async fn status(app: &App, json: bool) -> anyhow::Result<ExitCode> {
                 None => println!("no local cache (nothing cached yet, or shredded)"),
             }
             println!("  unsent views  {}", report.pending_views);
+            println!(
+                "  refused views {}{}",
+                report.refused_views,
+                if report.refused_views > 0 {
+                    " (refused by the server; kept on this machine, not sent again)"
+                } else {
+                    ""
+                }
+            );
         }
         None => println!("no local cache (nobody signed in)"),
     }

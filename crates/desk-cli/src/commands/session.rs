@@ -76,9 +76,16 @@ async fn logout(app: &App, json: bool, end_provider_session: bool) -> anyhow::Re
     }
     if !json && out.pending_views > 0 {
         println!(
-            "{} not uploaded: the server did not answer. They stay queued on this machine and \
-             are uploaded at your next sign-in.",
+            "{} not uploaded: the server did not take them now. They stay queued on this \
+             machine and are uploaded at your next sign-in.",
             views(out.pending_views)
+        );
+    }
+    if !json && out.refused_views > 0 {
+        println!(
+            "{} refused by the server, so not on the audit trail: kept on this machine, and not \
+             sent again.",
+            views(out.refused_views)
         );
     }
     if end_provider_session {
@@ -111,6 +118,12 @@ async fn status(app: &App, json: bool) -> anyhow::Result<ExitCode> {
         Some(0) => {}
         Some(n) => println!("{} waiting to be uploaded", views(n)),
         None => println!("offline views waiting: unknown (the keychain did not answer)"),
+    }
+    if let Some(n @ 1..) = status.refused_views {
+        println!(
+            "{} refused by the server, kept on this machine and not sent again",
+            views(n)
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

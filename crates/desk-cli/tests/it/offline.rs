@@ -1,7 +1,8 @@
 //! The encrypted cache through `desk`: records opened online are read offline, with the source
 //! said; offline views reach the audit trail once, whatever shreds the cache before (sign-out
-//! with the server away, a wipe, the hard limit, a policy that stops caching); wipes and sign-out
-//! shred the cache and keep the audit queue.
+//! with the server away, a wipe, the hard limit, a policy that stops caching); a view the server
+//! refuses for good is set aside and holds back no other; wipes and sign-out shred the cache and
+//! keep the audit queue.
 
 use std::path::{Path, PathBuf};
 
@@ -535,4 +536,160 @@ fn a_wipe_shreds_the_cache_and_the_views_queued_before_still_reach_the_server() 
     let status = json(&run(d, &c.env, &["--json", "cache", "status"]));
     assert_eq!(status["pending_views"], 0, "{status}");
     assert!(status.get("path").is_none(), "no cache: {status}");
+}
+
+/// agent1's audit queue, opened with its key from the keychain, for `work` (with `desk` not
+/// running).
+fn with_queue<T>(
+    dir: &Path,
+    issuer: &str,
+    work: impl AsyncFnOnce(&desk_cache::AuditQueue) -> T,
+) -> T {
+    let hex = Keychain::new(keyring_service(dir))
+        .get(&format!("audit-queue-key@{issuer}#agent1"))
+        .unwrap();
+    let key = desk_cache::CacheKey::from_hex(&hex).unwrap();
+    let file = queue_files(dir)
+        .into_iter()
+        .find(|f| f.extension().is_some_and(|e| e == "sqlite3"))
+        .expect("a queue file");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let queue = desk_cache::AuditQueue::open(&file, &key).await.unwrap();
+        let out = work(&queue).await;
+        queue.close().await;
+        out
+    })
+}
+
+#[test]
+fn a_view_the_server_will_never_take_is_set_aside_and_every_other_view_reaches_the_trail() {
+    let mut c = cached_customer_one();
+    let d = c.dir.path();
+    json(&run(d, &c.env, &["--json", "transactions", "1"]));
+    c.gateway.stop();
+    json(&run(d, &c.env, &["--json", "customer", "1"]));
+    json(&run(d, &c.env, &["--json", "transactions", "1"]));
+    // Ahead of them in the queue, a view a month old: what a client queued before the server
+    // kept offline windows (or a device whose clock was wrong). No window of agent1 holds it,
+    // so the server refuses it whenever it is sent; before, it refused every upload with it.
+    let month_ago = chrono_now() - 30 * 24 * 3600;
+    let stuck_key = "older-client-view-0001";
+    with_queue(d, c.idp.issuer(), async |queue| {
+        let stuck = desk_cache::QueuedView {
+            idempotency_key: stuck_key.into(),
+            time: month_ago,
+            action: "customer.view".into(),
+            resource: "customer:2".into(),
+        };
+        assert!(queue.queue(&stuck).await.unwrap());
+    });
+    let status = json(&run(d, &c.env, &["--json", "cache", "status"]));
+    assert_eq!(
+        (&status["pending_views"], &status["refused_views"]),
+        (&3.into(), &0.into()),
+        "{status}"
+    );
+
+    // Back online: one read uploads the queue. The server names the old view as outside
+    // agent1's windows; it is set aside and the two others are recorded in the same sync.
+    c.gateway.restart();
+    assert_eq!(
+        json(&run(d, &c.env, &["--json", "customer", "1"]))["source"],
+        "server"
+    );
+    let mut views = offline_views_of(&c);
+    // Made in the same second, so in either order.
+    views.sort();
+    assert_eq!(
+        views,
+        [
+            ("offline.customer.view".into(), "customer:1".into()),
+            ("offline.transactions.view".into(), "customer:1".into()),
+        ]
+    );
+    let status = json(&run(d, &c.env, &["--json", "cache", "status"]));
+    assert_eq!(
+        (&status["pending_views"], &status["refused_views"]),
+        (&0.into(), &1.into()),
+        "{status}"
+    );
+    let shown = text(&run(d, &c.env, &["cache", "status"]));
+    assert!(shown.contains("unsent views  0"), "{shown}");
+    assert!(shown.contains("refused views 1"), "{shown}");
+    let shown = text(&run(d, &c.env, &["status"]));
+    assert!(
+        shown.contains("1 offline view refused by the server"),
+        "{shown}"
+    );
+
+    // It is not sent again: were it, the server would take it now, since a window that holds
+    // its time is stored (as an administrator restoring lost windows would).
+    c.gateway.write(
+        "INSERT INTO offline_windows (actor, opens_at, closes_at) VALUES ('agent1', ?1, ?2)",
+        &[&(month_ago - 60).to_string(), &(month_ago + 60).to_string()],
+    );
+    c.gateway.stop();
+    json(&run(d, &c.env, &["--json", "customer", "1"]));
+    c.gateway.restart();
+    json(&run(d, &c.env, &["--json", "customer", "1"]));
+    json(&run(d, &c.env, &["--json", "policy"]));
+    let views = offline_views_of(&c);
+    assert_eq!(
+        views.len(),
+        3,
+        "the new view, not the set-aside one: {views:?}"
+    );
+    assert!(!views.iter().any(|(_, r)| r == "customer:2"), "{views:?}");
+
+    // Signing out with the server there says nothing waits, and that one view was refused and
+    // kept; the queue keeps it, with the server's reason, after the sign-out.
+    let out = json(&run(d, &c.env, &["--json", "logout"]));
+    assert_eq!(
+        (&out["pending_views"], &out["refused_views"]),
+        (&0.into(), &1.into()),
+        "{out}"
+    );
+    let aside = with_queue(d, c.idp.issuer(), async |queue| {
+        queue.set_aside_list().await.unwrap()
+    });
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(aside[0].view.idempotency_key, stuck_key);
+    assert_eq!(aside[0].view.time, month_ago);
+    assert_eq!(aside[0].reason, "outside_window");
+}
+
+#[test]
+fn signing_out_names_the_views_the_server_refused() {
+    let mut c = cached_customer_one();
+    let d = c.dir.path();
+    c.gateway.stop();
+    json(&run(d, &c.env, &["--json", "customer", "1"]));
+    with_queue(d, c.idp.issuer(), async |queue| {
+        let stuck = desk_cache::QueuedView {
+            idempotency_key: "older-client-view-0002".into(),
+            time: chrono_now() - 30 * 24 * 3600,
+            action: "ticket.view".into(),
+            resource: "ticket:1".into(),
+        };
+        queue.queue(&stuck).await.unwrap();
+    });
+    c.gateway.restart();
+    // The sign-out is the first request: it uploads, sets the old view aside, and says so
+    // rather than that everything was uploaded.
+    let out = run(d, &c.env, &["logout"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("1 offline view refused by the server, so not on the audit trail"),
+        "{said}"
+    );
+    assert!(!said.contains("not uploaded"), "{said}");
+    assert_eq!(
+        offline_views_of(&c),
+        [("offline.customer.view".into(), "customer:1".into())]
+    );
 }

@@ -42,6 +42,14 @@ pub enum ApiError {
         /// What to fix.
         message: String,
     },
+    /// Views of an offline upload that break a rule (`invalid_view`): each one named, with
+    /// why, in the body's `refused_views`; nothing was recorded.
+    RefusedViews {
+        /// Every refused view, in the order of the upload.
+        views: Vec<desk_api::RefusedView>,
+        /// What is wrong with the first of them, for a person.
+        message: String,
+    },
     /// The agent uploaded more offline views than its rate allows just now.
     TooManyUploads {
         /// Whole seconds until the same upload will be taken (`Retry-After`).
@@ -87,6 +95,7 @@ impl ApiError {
             Self::OwnChange => (StatusCode::FORBIDDEN, ApiCode::OwnChange),
             Self::ChangeDecided => (StatusCode::CONFLICT, ApiCode::ChangeDecided),
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, *code),
+            Self::RefusedViews { .. } => (StatusCode::BAD_REQUEST, ApiCode::InvalidView),
             Self::TooManyUploads { .. } => (StatusCode::TOO_MANY_REQUESTS, ApiCode::TooManyUploads),
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ApiCode::BodyTooLarge),
             Self::UnsupportedMediaType => (
@@ -120,7 +129,9 @@ impl ApiError {
                                 administrator than the one who proposed it."
                 .into(),
             Self::ChangeDecided => "This role change was approved or rejected already.".into(),
-            Self::BadRequest { message, .. } => message.clone(),
+            Self::BadRequest { message, .. } | Self::RefusedViews { message, .. } => {
+                message.clone()
+            }
             Self::TooManyUploads { retry_after_secs } => format!(
                 "Too many offline views uploaded just now; nothing was recorded. Send the same \
                  upload again in {retry_after_secs} s."
@@ -145,16 +156,19 @@ impl ApiError {
 pub(crate) struct ErrorDetail {
     code: &'static str,
     message: String,
+    refused_views: Vec<desk_api::RefusedView>,
 }
 
 impl ErrorDetail {
-    /// The JSON body: `{"error": {"code", "message", "request_id"}}`, the id when there is one.
+    /// The JSON body: `{"error": {"code", "message", "request_id"}}`, the id when there is one,
+    /// and `refused_views` when there are any.
     pub(crate) fn body(&self, request_id: Option<&str>) -> Vec<u8> {
         serde_json::to_vec(&ErrorBody {
             error: desk_api::ErrorDetail {
                 code: self.code.to_owned(),
                 message: self.message.clone(),
                 request_id: request_id.map(str::to_owned),
+                refused_views: self.refused_views.clone(),
             },
         })
         .expect("an error body serializes")
@@ -167,9 +181,15 @@ impl IntoResponse for ApiError {
             tracing::error!(%cause, "request failed");
         }
         let (status, code) = self.status_and_code();
+        let message = self.message();
+        let refused_views = match &self {
+            Self::RefusedViews { views, .. } => views.clone(),
+            _ => Vec::new(),
+        };
         let detail = ErrorDetail {
             code,
-            message: self.message(),
+            message,
+            refused_views,
         };
         let body = detail.body(None);
         let mut response =

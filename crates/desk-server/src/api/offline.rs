@@ -6,7 +6,10 @@
 //! time of the view and its key. A key the same agent recorded before is skipped, so an upload
 //! repeated after a lost answer records nothing twice; keys are per agent, so nobody can make
 //! another agent's view be skipped. A request is all or nothing: one invalid view refuses the
-//! whole upload, and the recorded views commit with their audit entries in one transaction.
+//! whole upload, and the recorded views commit with their audit entries in one transaction. A
+//! refusal names every view it refuses (its index and key, and a [`ViewRefusal`]), so that a
+//! client can set those aside and send the rest again at once: a view the server will never take
+//! must not hold back every view queued after it.
 //!
 //! Uploads are bounded, because each one appends to the chain under its lock: only an agent whose
 //! policy lets it read offline may upload (403, audited); at most [`MAX_VIEWS`] views at a time;
@@ -18,7 +21,10 @@
 use axum::Json;
 use axum::extract::State as StateOf;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use desk_api::{ApiCode, ErrorBody, OfflineUpload, OfflineUploadResult, OfflineView as View};
+use desk_api::{
+    ApiCode, ErrorBody, OfflineUpload, OfflineUploadResult, OfflineView as View, RefusedView,
+    ViewRefusal,
+};
 use desk_core::AuditAction;
 
 use super::error::ApiJson;
@@ -75,23 +81,33 @@ fn resource_fits(target: Target, resource: &str) -> bool {
     }
 }
 
+/// Why one view was refused: the reason a client reads, and a phrase for a person that holds
+/// nothing of the view (never its key, action text or resource).
+type Refusal = (ViewRefusal, String);
+
+/// Whether `key` is an idempotency key the server takes.
+fn key_ok(key: &str) -> bool {
+    KEY_CHARS.contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Checks one view against `now` and the allowed skew, and makes its audit event.
 fn check(
     view: View,
     actor: &str,
     now: DateTime<Utc>,
     skew: Duration,
-) -> Result<OfflineView, String> {
-    let key_ok = KEY_CHARS.contains(&view.key.len())
-        && view
-            .key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !key_ok {
-        return Err(format!(
-            "key must be {} to {} characters of A-Z, a-z, 0-9, - and _",
-            KEY_CHARS.start(),
-            KEY_CHARS.end()
+) -> Result<OfflineView, Refusal> {
+    if !key_ok(&view.key) {
+        return Err((
+            ViewRefusal::InvalidKey,
+            format!(
+                "key must be {} to {} characters of A-Z, a-z, 0-9, - and _",
+                KEY_CHARS.start(),
+                KEY_CHARS.end()
+            ),
         ));
     }
     let reported = view.action.parse::<AuditAction>().ok();
@@ -100,7 +116,10 @@ fn check(
             .iter()
             .map(|a| a.as_str())
             .collect();
-        return Err(format!("action must be one of {}", names.join(", ")));
+        return Err((
+            ViewRefusal::InvalidAction,
+            format!("action must be one of {}", names.join(", ")),
+        ));
     };
     if !resource_fits(target, &view.resource) {
         let expected = match target {
@@ -108,13 +127,22 @@ fn check(
             Target::Ticket => "ticket:{id}",
             Target::Search => "customers",
         };
-        return Err(format!("resource of {} must be {expected}", view.action));
+        // The action is one of the known names here, so repeating it repeats nothing sent.
+        return Err((
+            ViewRefusal::InvalidResource,
+            format!("resource of {} must be {expected}", view.action),
+        ));
     }
     let time = DateTime::parse_from_rfc3339(&view.time)
-        .map_err(|_| "time must be an RFC 3339 date-time".to_owned())?
+        .map_err(|_| {
+            (
+                ViewRefusal::InvalidTime,
+                "time must be an RFC 3339 date-time".to_owned(),
+            )
+        })?
         .with_timezone(&Utc);
     if time > now + skew {
-        return Err("time is in the future".into());
+        return Err((ViewRefusal::FutureTime, "time is in the future".into()));
     }
     let viewed_at = time.to_rfc3339_opts(SecondsFormat::Millis, true);
     let audit = AuditEvent::new(actor, action, view.resource, Outcome::Ok)
@@ -157,7 +185,9 @@ fn inside(windows: &[OfflineWindow], time: i64, skew: i64) -> bool {
 /// server signed for the caller that allowed caching and that policy's expiry plus its offline
 /// grace. Each agent may upload `offline_upload_burst` views at once (1000 unless configured)
 /// and `offline_upload_views_per_minute` on average (600); an empty upload counts as one view.
-/// Every refusal records nothing: one invalid view refuses the whole upload. The views, their keys and an
+/// Every refusal records nothing: one invalid view refuses the whole upload, and the refusal
+/// names every invalid view in `error.refused_views` (index, key, reason), so that the client
+/// sets those aside and sends the others again. The views, their keys and an
 /// `audit.upload` entry for the upload itself (resource `offline_views`, detail `recorded` and
 /// `duplicates`) are written in one transaction: if any entry cannot be written, nothing is
 /// recorded. Bodies up to 256 KiB are accepted here (or the server's `max_body_bytes`, when
@@ -179,7 +209,8 @@ fn inside(windows: &[OfflineWindow], time: i64, skew: i64) -> bool {
                 ("first" = (value = json!({"recorded": 3, "duplicates": 0}))),
                 ("retry" = (value = json!({"recorded": 0, "duplicates": 3}))),
             )),
-        (status = 400, description = "`malformed_json` (not JSON), `invalid_body` (a missing or unknown member, such as an `actor`, or a wrong type), `too_many_views` (more than 500), or `invalid_view` (a key, time, action or resource that breaks the rules of `OfflineView`, such as a time in the future or outside the caller's offline window; the message starts with the view's index, `views[3]: …`). Nothing is recorded: fix or drop the view named and send the rest again."),
+        (status = 400, description = "`malformed_json` (not JSON), `invalid_body` (a missing or unknown member, such as an `actor`, or a wrong type), `too_many_views` (more than 500), or `invalid_view`: views whose key, time, action or resource break the rules of `OfflineView`, such as a time in the future or outside the caller's offline window. `error.refused_views` names each of them (its index in `views`, its key unless the key is what was refused, and a `ViewRefusal`), and the message starts with the first one's index (`views[3]: …`). Nothing is recorded, not even the views that broke no rule: send those again without the refused ones, at once. A view refused for a final reason is refused whenever it is sent; keep it aside rather than send it again (`future_time` alone may pass later).", body = ErrorBody,
+            example = json!({"error": {"code": "invalid_view", "message": "views[1]: time is outside your offline window: no policy this server signed for you allowed reading offline then. 2 views are refused in all (see refused_views); nothing was recorded.", "request_id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "refused_views": [{"index": 1, "key": "Hc3Jd0-_aX81mQ2p", "reason": "outside_window"}, {"index": 2, "reason": "invalid_key"}]}})),
         (status = 403, description = "`forbidden`: no policy this server signed for the caller ever let it cache anything, so it has no offline views to upload. The refusal is audited (`audit.upload`, outcome `denied`); nothing else is recorded."),
         (status = 429, description = "`too_many_uploads`: the caller has uploaded more views than its rate allows just now. Nothing is recorded; keep the queue and send the same upload again after the `Retry-After` header's seconds.", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Whole seconds after which the same upload will be taken.")),
@@ -212,32 +243,37 @@ pub(super) async fn upload(
     }
     let now = Utc::now();
     let skew = Duration::seconds(server.config.clock_skew_secs as i64);
-    let views = upload
-        .views
-        .into_iter()
-        .enumerate()
-        .map(|(i, view)| {
-            check(view, &agent.subject, now, skew)
-                .map_err(|why| ApiError::bad(ApiCode::InvalidView, format!("views[{i}]: {why}.")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let times: Vec<i64> = views.iter().map(viewed_at).collect();
-    if let Some(&earliest) = times.iter().min() {
+    let mut refused: Vec<(usize, Option<String>, Refusal)> = Vec::new();
+    let mut views = Vec::with_capacity(upload.views.len());
+    for (i, view) in upload.views.into_iter().enumerate() {
+        let key = key_ok(&view.key).then(|| view.key.clone());
+        match check(view, &agent.subject, now, skew) {
+            Ok(view) => views.push((i, view)),
+            Err(why) => refused.push((i, key, why)),
+        }
+    }
+    if let Some(earliest) = views.iter().map(|(_, v)| viewed_at(v)).min() {
         let skew = skew.num_seconds();
         let windows = server
             .store
             .offline_windows(&agent.subject, earliest - skew - WINDOW_SLACK_SECS)
             .await?;
-        if let Some(i) = times.iter().position(|&t| !inside(&windows, t, skew)) {
-            return Err(ApiError::bad(
-                ApiCode::InvalidView,
-                format!(
-                    "views[{i}]: time is outside your offline window: no policy this server \
-                     signed for you allowed reading offline then."
-                ),
-            ));
+        for (i, view) in &views {
+            if !inside(&windows, viewed_at(view), skew) {
+                let why = "time is outside your offline window: no policy this server signed \
+                           for you allowed reading offline then";
+                refused.push((
+                    *i,
+                    Some(view.key.clone()),
+                    (ViewRefusal::OutsideWindow, why.into()),
+                ));
+            }
         }
     }
+    if !refused.is_empty() {
+        return Err(refusal(refused));
+    }
+    let views: Vec<OfflineView> = views.into_iter().map(|(_, v)| v).collect();
     if let Err(wait) =
         server
             .upload_rate
@@ -256,6 +292,30 @@ pub(super) async fn upload(
     .with_detail(serde_json::json!({}));
     let done = server.store.record_offline_views(views, summary).await?;
     Ok(Json(done))
+}
+
+/// The answer to an upload with `refused` views (index, key when well-formed, why): every one
+/// named in `refused_views`, in the order of the upload; the message says what is wrong with
+/// the first and how many there are.
+fn refusal(mut refused: Vec<(usize, Option<String>, Refusal)>) -> ApiError {
+    refused.sort_by_key(|(i, _, _)| *i);
+    let (first, _, (_, why)) = &refused[0];
+    let mut message = format!("views[{first}]: {why}.");
+    if refused.len() > 1 {
+        message.push_str(&format!(
+            " {} views are refused in all (see refused_views); nothing was recorded.",
+            refused.len()
+        ));
+    }
+    let views = refused
+        .into_iter()
+        .map(|(i, key, (reason, _))| RefusedView {
+            index: u32::try_from(i).unwrap_or(u32::MAX),
+            key,
+            reason: reason.as_str().to_owned(),
+        })
+        .collect();
+    ApiError::RefusedViews { views, message }
 }
 
 #[cfg(test)]
@@ -288,8 +348,13 @@ mod tests {
     const KEY: &str = "k0123456789abcdef";
     const NOW: &str = "2026-11-29T12:00:00Z";
 
-    fn checked(v: View) -> Result<OfflineView, String> {
+    fn checked(v: View) -> Result<OfflineView, Refusal> {
         check(v, "agent1", at(NOW), Duration::seconds(60))
+    }
+
+    /// Why `v` is refused, or `None` when it passes.
+    fn reason(v: View) -> Option<ViewRefusal> {
+        checked(v).err().map(|(reason, _)| reason)
     }
 
     #[test]
@@ -325,23 +390,25 @@ mod tests {
                 "{action}"
             );
         }
+        use ViewRefusal::{InvalidAction, InvalidResource};
         let bad = [
-            ("customer.view", "ticket:1"),
-            ("ticket.view", "customer:1"),
-            ("customer.search", "customer:1"),
-            ("customer.view", "customer:0"),
-            ("customer.view", "customer:-3"),
-            ("customer.view", "customer:007"),
-            ("customer.view", "customer:+7"),
-            ("customer.view", "customer:1 OR 1=1"),
-            ("customer.view", "customer:"),
-            ("customer.delete", "customer:1"),
-            ("offline.customer.view", "customer:1"),
-            ("sign_in", "session"),
+            ("customer.view", "ticket:1", InvalidResource),
+            ("ticket.view", "customer:1", InvalidResource),
+            ("customer.search", "customer:1", InvalidResource),
+            ("customer.view", "customer:0", InvalidResource),
+            ("customer.view", "customer:-3", InvalidResource),
+            ("customer.view", "customer:007", InvalidResource),
+            ("customer.view", "customer:+7", InvalidResource),
+            ("customer.view", "customer:1 OR 1=1", InvalidResource),
+            ("customer.view", "customer:", InvalidResource),
+            ("customer.delete", "customer:1", InvalidAction),
+            ("offline.customer.view", "customer:1", InvalidAction),
+            ("sign_in", "session", InvalidAction),
         ];
-        for (action, resource) in bad {
-            assert!(
-                checked(view(KEY, NOW, action, resource)).is_err(),
+        for (action, resource, why) in bad {
+            assert_eq!(
+                reason(view(KEY, NOW, action, resource)),
+                Some(why),
                 "{action} {resource}"
             );
         }
@@ -359,8 +426,9 @@ mod tests {
             "abcdefghijklmnop ".into(),
             "äbcdefghijklmnop".into(),
         ] {
-            assert!(
-                checked(view(&key, NOW, "customer.view", "customer:1")).is_err(),
+            assert_eq!(
+                reason(view(&key, NOW, "customer.view", "customer:1")),
+                Some(ViewRefusal::InvalidKey),
                 "{key}"
             );
         }
@@ -423,16 +491,56 @@ mod tests {
             );
         }
         let bad = [
-            "2026-11-29T12:01:01Z",
-            "2026-11-29 12:00:00",
-            "yesterday",
-            "",
+            ("2026-11-29T12:01:01Z", ViewRefusal::FutureTime),
+            ("2026-11-29 12:00:00", ViewRefusal::InvalidTime),
+            ("yesterday", ViewRefusal::InvalidTime),
+            ("", ViewRefusal::InvalidTime),
         ];
-        for time in bad {
-            assert!(
-                checked(view(KEY, time, "customer.view", "customer:1")).is_err(),
+        for (time, why) in bad {
+            assert_eq!(
+                reason(view(KEY, time, "customer.view", "customer:1")),
+                Some(why),
                 "{time}"
             );
         }
+    }
+
+    #[test]
+    fn a_refusal_names_every_refused_view_in_upload_order_and_repeats_only_keys() {
+        let refused = vec![
+            (
+                4,
+                Some(KEY.to_owned()),
+                (ViewRefusal::OutsideWindow, "time is outside".into()),
+            ),
+            (1, None, (ViewRefusal::InvalidKey, "key must be".into())),
+        ];
+        let ApiError::RefusedViews { views, message } = refusal(refused) else {
+            panic!("not a refusal of views");
+        };
+        assert_eq!(
+            views,
+            [
+                RefusedView {
+                    index: 1,
+                    key: None,
+                    reason: "invalid_key".into()
+                },
+                RefusedView {
+                    index: 4,
+                    key: Some(KEY.into()),
+                    reason: "outside_window".into()
+                },
+            ]
+        );
+        assert!(message.starts_with("views[1]: key must be."), "{message}");
+        assert!(message.contains("2 views are refused in all"), "{message}");
+        let one = refusal(vec![(
+            0,
+            None,
+            (ViewRefusal::InvalidTime, "time must be".into()),
+        )]);
+        assert_eq!(one.message(), "views[0]: time must be.");
+        assert_eq!(one.status_and_code().1, "invalid_view");
     }
 }

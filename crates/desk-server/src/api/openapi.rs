@@ -356,6 +356,12 @@ fn finish_operation(operation: &mut Value) {
             && (matches!(status, 401 | 500 | 503) || (has_body && matches!(status, 413 | 415)));
         let reference = json!(format!("#/components/responses/{name}"));
         match responses.get_mut(&key) {
+            Some(answer) if answer.get("content").is_some() => {
+                // An answer with a body and example of its own (the refusal of an offline
+                // upload, which names its views) keeps them, with the header every answer has.
+                answer["headers"]["X-Request-Id"] =
+                    json!({"$ref": "#/components/headers/X-Request-Id"});
+            }
             Some(answer) => {
                 let description = answer["description"].take();
                 *answer = json!({"$ref": reference});

@@ -208,36 +208,47 @@ fn forged_or_invalid_uploads_are_refused_whole_and_record_nothing() {
         ),
         (json!({"views": "all"}), "invalid_body"),
         (json!({"views": too_many}), "too_many_views"),
-        (with("key", json!("short")), "invalid_view"),
+        (with("key", json!("short")), "invalid_key"),
         (
             with("key", json!("offline-bad-key-with space")),
-            "invalid_view",
+            "invalid_key",
         ),
-        (with("key", json!("k".repeat(65))), "invalid_view"),
-        (with("time", json!(future)), "invalid_view"),
-        (with("time", json!(old)), "invalid_view"),
-        (with("time", json!("yesterday")), "invalid_view"),
-        (with("time", json!(ago(11 * 60))), "invalid_view"),
-        (with("action", json!("customer.delete")), "invalid_view"),
-        (with("action", json!("sign_in")), "invalid_view"),
-        (with("resource", json!("ticket:1")), "invalid_view"),
-        (with("resource", json!("customer:1 OR 1=1")), "invalid_view"),
+        (with("key", json!("k".repeat(65))), "invalid_key"),
+        (with("time", json!(future)), "future_time"),
+        (with("time", json!(old)), "outside_window"),
+        (with("time", json!("yesterday")), "invalid_time"),
+        (with("time", json!(ago(11 * 60))), "outside_window"),
+        (with("action", json!("customer.delete")), "invalid_action"),
+        (with("action", json!("sign_in")), "invalid_action"),
+        (with("resource", json!("ticket:1")), "invalid_resource"),
+        (
+            with("resource", json!("customer:1 OR 1=1")),
+            "invalid_resource",
+        ),
     ];
     window_from(&h, "agent1", 10, 10);
     h.block_on(async {
-        for (body, code) in &cases {
+        for (body, expected) in &cases {
             let r = h.post_json("agent1", UPLOAD, body).await;
             let status = r.status().as_u16();
             let answer: Value = r.json().await.unwrap();
-            assert_eq!(
-                (status, answer["error"]["code"].as_str().unwrap()),
-                (400, *code),
-                "{body}"
-            );
-            if *code == "invalid_view" {
-                let message = answer["error"]["message"].as_str().unwrap();
-                assert!(message.starts_with("views[1]: "), "{message}");
+            let error = &answer["error"];
+            let code = error["code"].as_str().unwrap();
+            if expected.starts_with("invalid_body") || expected.starts_with("too_many") {
+                assert_eq!((status, code), (400, *expected), "{body}");
+                assert!(error.get("refused_views").is_none(), "{answer}");
+                continue;
             }
+            // One view refused, named by its index and why; the good one before it is not
+            // named, and a malformed key is not sent back.
+            assert_eq!((status, code), (400, "invalid_view"), "{body}");
+            let message = error["message"].as_str().unwrap();
+            assert!(message.starts_with("views[1]: "), "{message}");
+            let mut named = json!({"index": 1, "reason": expected});
+            if !expected.ends_with("_key") {
+                named["key"] = json!("offline-bad-000000001");
+            }
+            assert_eq!(error["refused_views"], json!([named]), "{body}");
         }
         let r = h
             .http
@@ -262,6 +273,98 @@ fn forged_or_invalid_uploads_are_refused_whole_and_record_nothing() {
             "SELECT COUNT(*) FROM audit WHERE action LIKE 'offline.%' OR action = 'audit.upload'"
         ),
         0
+    );
+    assert_eq!(h.verify().broken, None);
+}
+
+#[test]
+fn a_crafted_upload_with_bad_views_among_good_ones_records_nothing_and_names_each_bad_one() {
+    let h = Harness::start();
+    window_from(&h, "agent1", 10, 10);
+    let good = |n: u32| {
+        view(
+            &format!("offline-crafted-good-{n:04}"),
+            &ago(30),
+            "customer.view",
+            "customer:2",
+        )
+    };
+    // What an agent (or a stolen token) might send to learn what the server takes, or to get
+    // views recorded that it did not make: a view from before any window, one with a key of
+    // 200 KB of markup (which must not come back), one naming a search's text, one from a
+    // clock ahead of the server's, among views that break no rule.
+    let hostile_key = format!("<script>{}</script>", "x".repeat(200_000));
+    let body = json!({"views": [
+        good(0),
+        view("offline-crafted-old-0001", &ago(24 * 60), "customer.view", "customer:2"),
+        good(1),
+        view(&hostile_key, &ago(30), "customer.view", "customer:2"),
+        view("offline-crafted-text-001", &ago(30), "customer.search", "customers?q=jane@example.com"),
+        view(
+            "offline-crafted-soon-001",
+            &(Utc::now() + Duration::hours(1)).to_rfc3339(),
+            "ticket.view",
+            "ticket:1",
+        ),
+        good(2),
+    ]});
+    // The agent's first request is its sign-in, an entry of its own: made before counting.
+    h.block_on(h.policy("agent1"));
+    let before = h.count("SELECT COUNT(*) FROM audit");
+    h.block_on(async {
+        let r = h.post_json("agent1", UPLOAD, &body).await;
+        assert_eq!(r.status().as_u16(), 400);
+        let text = r.text().await.unwrap();
+        assert!(
+            text.len() < 2_000,
+            "the refusal stays small: {} bytes",
+            text.len()
+        );
+        for echoed in ["script", "xxxx", "jane", "example.com", "customers?q"] {
+            assert!(!text.contains(echoed), "{echoed} came back: {text}");
+        }
+        let answer: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(answer["error"]["code"], "invalid_view");
+        assert_eq!(
+            answer["error"]["refused_views"],
+            json!([
+                {"index": 1, "key": "offline-crafted-old-0001", "reason": "outside_window"},
+                {"index": 3, "reason": "invalid_key"},
+                {"index": 4, "key": "offline-crafted-text-001", "reason": "invalid_resource"},
+                {"index": 5, "key": "offline-crafted-soon-001", "reason": "future_time"},
+            ])
+        );
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("views[1]: time is outside your offline window"),
+            "{message}"
+        );
+        assert!(message.contains("4 views are refused in all"), "{message}");
+    });
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM audit"),
+        before,
+        "nothing recorded"
+    );
+    assert_eq!(h.count("SELECT COUNT(*) FROM offline_views"), 0);
+
+    // Without the views named, the rest is taken at once, each view once.
+    h.block_on(async {
+        let rest = json!({"views": [good(0), good(1), good(2)]});
+        let (status, answer) = upload(&h, "agent1", &rest).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer, json!({"recorded": 3, "duplicates": 0}));
+    });
+    assert_eq!(
+        offline_entries_of(&h),
+        vec![
+            (
+                "agent1".to_owned(),
+                "offline.customer.view".to_owned(),
+                "customer:2".to_owned()
+            );
+            3
+        ]
     );
     assert_eq!(h.verify().broken, None);
 }
