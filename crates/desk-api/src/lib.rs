@@ -386,6 +386,8 @@ desk_core::closed_names! {
         ChangeDecided = "change_decided", "409: the role change was approved or rejected already.";
         TooManyViews = "too_many_views", "400: more offline views than one upload may hold.";
         TooManyUploads = "too_many_uploads", "429: more offline views than the agent may upload in this while; try again after `Retry-After` seconds.";
+        TooManyReads = "too_many_reads", "429: more reads than the agent's read budget allows in this while; nothing was read; try again after `Retry-After` seconds.";
+        TooManyCustomers = "too_many_customers", "429: the read would show the agent more distinct customers within an hour than its read budget allows, and the budget blocks; customers read within the hour can still be read; try again after `Retry-After` seconds.";
         BodyTooLarge = "body_too_large", "413: a body larger than the server's limit.";
         UnsupportedMediaType = "unsupported_media_type", "415: a body not sent as `application/json`.";
         ProviderUnavailable = "provider_unavailable", "503: the identity provider could not be reached to check the token.";

@@ -658,6 +658,7 @@ mod tests {
                 actions: [Action::TicketReply].into(),
                 search_by: Default::default(),
                 cache: Default::default(),
+                read_budget: Default::default(),
             };
             let policy = Policy::of([&def]);
             PolicyClaims {

@@ -21,6 +21,8 @@ closed_names! {
         AuditRead = "audit.read", "A page of the audit trail read.";
         AuditUpload = "audit.upload", "A batch of offline views uploaded (the summary entry).";
         AuditArchive = "audit.archive", "The trail's oldest entries archived to a file and deleted, as `audit_retention_days` says (its detail: the last entry archived, its link, how many, the file).";
+        ReadLimit = "read.limit", "Reads refused for the agent's read budget: the first refusal in a minute, with the number refused since the previous such entry (its detail: which limit, the read, `Retry-After`, the budget, `refused_since`).";
+        ReadBulk = "read.bulk", "An agent was shown more distinct customers within an hour than its read budget's `bulk_customers_per_hour`: an alert, at most once an hour per agent (its detail: how many, the limit, the window, whether further customers are refused).";
         RoleList = "role.list", "The role definitions read.";
         RoleUpdate = "role.update", "A role definition changed (its detail: what changed, member by member).";
         RoleHistory = "role.history", "A role definition's earlier versions read.";

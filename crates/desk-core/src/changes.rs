@@ -31,6 +31,10 @@ fn redaction_of(definition: &RoleDefinition, field: Field) -> Redaction {
 
 /// The pii and restricted fields `after` shows more of than `before` does: newly shown, or shown
 /// with less redaction (a mask to the whole value).
+///
+/// A larger read budget is not among them: it lets the role read more records in a while, not
+/// more of any record, so it applies without a second administrator (its change is recorded
+/// like any other, and the agents who then read in bulk still are).
 pub fn widened_sensitive(before: &RoleDefinition, after: &RoleDefinition) -> Vec<Field> {
     Field::ALL
         .iter()
@@ -52,7 +56,8 @@ fn set_change<T: Ord + serde::Serialize>(
 
 /// What changes from `before` to `after`: each member that differs, as a set's additions and
 /// removals, a field's redaction before and after (`hidden` for a field not listed), a cache
-/// time before and after. Empty when nothing changes. It holds names and numbers only, never a
+/// time before and after, each member of the read budget before and after. Empty when nothing
+/// changes. It holds names and numbers only, never a
 /// customer's value.
 pub fn definition_changes(before: &RoleDefinition, after: &RoleDefinition) -> Value {
     let mut changes = Map::new();
@@ -113,6 +118,28 @@ pub fn definition_changes(before: &RoleDefinition, after: &RoleDefinition) -> Va
             }),
         );
     }
+    let (b, a) = (&before.read_budget, &after.read_budget);
+    let budget: Map<String, Value> = [
+        (
+            "reads_per_minute",
+            json!(b.reads_per_minute),
+            json!(a.reads_per_minute),
+        ),
+        ("burst", json!(b.burst), json!(a.burst)),
+        (
+            "bulk_customers_per_hour",
+            json!(b.bulk_customers_per_hour),
+            json!(a.bulk_customers_per_hour),
+        ),
+        ("block_bulk", json!(b.block_bulk), json!(a.block_bulk)),
+    ]
+    .into_iter()
+    .filter(|(_, b, a)| b != a)
+    .map(|(name, b, a)| (name.to_owned(), json!({"before": b, "after": a})))
+    .collect();
+    if !budget.is_empty() {
+        changes.insert("read_budget".into(), Value::Object(budget));
+    }
     Value::Object(changes)
 }
 
@@ -154,6 +181,7 @@ mod tests {
             actions: BTreeSet::new(),
             search_by: BTreeSet::new(),
             cache: Default::default(),
+            read_budget: Default::default(),
         }
     }
 
@@ -185,6 +213,8 @@ mod tests {
         after.fields.insert(Field::CustomerEmail, Redaction::Full);
         after.fields.remove(&Field::CardNumber);
         after.cache.offline_grace_secs = 60;
+        after.read_budget.burst = 5;
+        after.read_budget.block_bulk = true;
         assert_eq!(
             definition_changes(&before, &after),
             json!({
@@ -194,7 +224,24 @@ mod tests {
                     "customer.email": {"before": "mask_email", "after": "full"},
                 },
                 "offline_grace_secs": {"before": 0, "after": 60},
+                "read_budget": {
+                    "burst": {"before": 120, "after": 5},
+                    "block_bulk": {"before": false, "after": true},
+                },
             })
+        );
+    }
+
+    #[test]
+    fn a_larger_read_budget_widens_no_field() {
+        let before = agent();
+        let mut after = agent();
+        after.read_budget.reads_per_minute = 100_000;
+        after.read_budget.bulk_customers_per_hour = 100_000;
+        assert!(widened_sensitive(&before, &after).is_empty());
+        assert_eq!(
+            definition_changes(&before, &after)["read_budget"]["reads_per_minute"],
+            json!({"before": 120, "after": 100_000})
         );
     }
 

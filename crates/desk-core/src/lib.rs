@@ -89,7 +89,7 @@ pub mod signed;
 
 pub use audit::AuditAction;
 pub use field::{FieldClass, Redaction};
-pub use policy::{Action, Known, Page, Policy, RoleDefinition, SearchKey, Widget};
+pub use policy::{Action, Known, Page, Policy, ReadBudget, RoleDefinition, SearchKey, Widget};
 pub use record::{Field, RecordKind};
 pub use role::Role;
 

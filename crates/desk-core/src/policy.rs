@@ -171,6 +171,106 @@ pub struct CacheRules {
 /// The most a cache rule may allow: a week, for both a record's life and the offline grace.
 pub const MAX_CACHE_SECS: u64 = 7 * 24 * 3600;
 
+/// How much an agent holding the role may read, and how fast: the server refuses reads beyond
+/// it with 429 and `Retry-After`, and records in the audit trail an agent who reads many
+/// customers in a short time. Audited reads are the searches, customers, transactions, ticket
+/// lists and tickets. A member not given takes its default (120 reads a minute, a burst of
+/// 120, 1500 customers an hour, alert only). An agent with several roles gets the most generous
+/// of their budgets, member by member (and blocks only when every role blocks).
+///
+/// `reads_per_minute` is the average rate of audited reads, `burst` how many may come at once
+/// before that rate applies (a token bucket); over it, a read is refused with 429
+/// `too_many_reads` and nothing is read. `bulk_customers_per_hour` is how many distinct
+/// customers' data (a search's results included) may leave the server to the agent within a
+/// sliding hour: an agent who goes beyond it is recorded (`read.bulk`, once an hour), and with
+/// `block_bulk`, a read that would show a customer beyond it is refused with 429
+/// `too_many_customers` (customers read within the hour can still be read again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadBudget {
+    /// Audited reads a minute, on average: 1 to 10000000.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 1, maximum = 10_000_000, default = 120)
+    )]
+    pub reads_per_minute: u32,
+    /// Audited reads at once before the per-minute rate applies: 1 to 10000000.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 1, maximum = 10_000_000, default = 120)
+    )]
+    pub burst: u32,
+    /// Distinct customers whose data may leave the server to one agent within a sliding hour,
+    /// search results included: 1 to 100000. The server remembers at most this many customers
+    /// per agent.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 1, maximum = 100_000, default = 1500)
+    )]
+    pub bulk_customers_per_hour: u32,
+    /// Beyond `bulk_customers_per_hour`, refuse reads that would show further customers
+    /// (`true`), or only record the agent (`false`).
+    pub block_bulk: bool,
+}
+
+/// The most `ReadBudget::reads_per_minute` and `ReadBudget::burst` may be.
+pub const MAX_READS: u32 = 10_000_000;
+
+/// The most `ReadBudget::bulk_customers_per_hour` may be: also the most customers the server
+/// remembers per agent.
+pub const MAX_BULK_CUSTOMERS: u32 = 100_000;
+
+impl Default for ReadBudget {
+    /// A budget no person reading at a screen reaches: two reads a second on average, 120 at
+    /// once, 1500 customers an hour, alert only.
+    fn default() -> Self {
+        Self {
+            reads_per_minute: 120,
+            burst: 120,
+            bulk_customers_per_hour: 1500,
+            block_bulk: false,
+        }
+    }
+}
+
+impl ReadBudget {
+    /// The most generous of `budgets`, member by member: the highest rate, burst and number of
+    /// customers, blocking only when every one blocks. The default budget when there is none.
+    pub fn most_generous<'a>(budgets: impl IntoIterator<Item = &'a ReadBudget>) -> Self {
+        budgets
+            .into_iter()
+            .copied()
+            .reduce(|a, b| Self {
+                reads_per_minute: a.reads_per_minute.max(b.reads_per_minute),
+                burst: a.burst.max(b.burst),
+                bulk_customers_per_hour: a.bulk_customers_per_hour.max(b.bulk_customers_per_hour),
+                block_bulk: a.block_bulk && b.block_bulk,
+            })
+            .unwrap_or_default()
+    }
+
+    /// Refuses a member out of its bounds.
+    pub fn validate(&self) -> Result<(), DefinitionError> {
+        for (name, value, max) in [
+            ("reads_per_minute", self.reads_per_minute, MAX_READS),
+            ("burst", self.burst, MAX_READS),
+            (
+                "bulk_customers_per_hour",
+                self.bulk_customers_per_hour,
+                MAX_BULK_CUSTOMERS,
+            ),
+        ] {
+            if !(1..=max).contains(&value) {
+                return Err(DefinitionError::Budget(format!(
+                    "`{name}` is {value}; allowed is 1 to {max}"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What a role may see and do. Only `role` is required in a request; every other member
 /// defaults to empty (no pages, widgets, fields, actions or caching), and responses always carry
 /// every member. Unknown members are refused (`invalid_body`). A definition must be coherent or it
@@ -178,7 +278,8 @@ pub const MAX_CACHE_SECS: u64 = 7 * 24 * 3600;
 /// `FieldRedactions`); each widget's page must be in `pages` and the role must hold what the
 /// widget needs (see `Widget`); each search key's field must be visible to the role (see
 /// `SearchKey`); each cacheable kind must be readable by the role, with a time to live of 1 to
-/// 604800 s; and `offline_grace_secs` may not exceed 604800.
+/// 604800 s; `offline_grace_secs` may not exceed 604800; and the read budget's members must be
+/// within their bounds (see `ReadBudget`).
 ///
 /// Administrators change these; the server validates every change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,6 +311,10 @@ pub struct RoleDefinition {
     /// What the role may cache; defaults to nothing.
     #[serde(default)]
     pub cache: CacheRules,
+    /// How much an agent holding the role may read, and how fast; the default budget when not
+    /// given.
+    #[serde(default)]
+    pub read_budget: ReadBudget,
 }
 
 /// Why a role definition was refused. Each names the first problem found.
@@ -251,6 +356,9 @@ pub enum DefinitionError {
     /// A restricted kind, or one the role cannot read, is marked cacheable; or a time is too long.
     #[error("cache rule refused: {0}")]
     Cache(String),
+    /// A read budget's member is out of its bounds.
+    #[error("read budget refused: {0}")]
+    Budget(String),
 }
 
 impl RoleDefinition {
@@ -302,7 +410,7 @@ impl RoleDefinition {
                 self.cache.offline_grace_secs
             )));
         }
-        Ok(())
+        self.read_budget.validate()
     }
 }
 
@@ -629,6 +737,7 @@ mod tests {
                 ttl_secs: [(RecordKind::Customer, 3600)].into(),
                 offline_grace_secs: 600,
             },
+            read_budget: ReadBudget::default(),
         }
     }
 
@@ -705,6 +814,90 @@ mod tests {
             .ttl_secs
             .insert(RecordKind::Customer, MAX_CACHE_SECS + 1);
         assert!(matches!(d.validate(), Err(DefinitionError::Cache(_))));
+
+        for budget in [
+            ReadBudget {
+                reads_per_minute: 0,
+                ..ReadBudget::default()
+            },
+            ReadBudget {
+                burst: MAX_READS + 1,
+                ..ReadBudget::default()
+            },
+            ReadBudget {
+                bulk_customers_per_hour: 0,
+                ..ReadBudget::default()
+            },
+            ReadBudget {
+                bulk_customers_per_hour: MAX_BULK_CUSTOMERS + 1,
+                ..ReadBudget::default()
+            },
+        ] {
+            let mut d = definition(Role::AgentL1);
+            d.read_budget = budget;
+            assert!(
+                matches!(d.validate(), Err(DefinitionError::Budget(_))),
+                "{budget:?}"
+            );
+        }
+        let mut d = definition(Role::AgentL1);
+        d.read_budget = ReadBudget {
+            reads_per_minute: MAX_READS,
+            burst: 1,
+            bulk_customers_per_hour: MAX_BULK_CUSTOMERS,
+            block_bulk: true,
+        };
+        assert_eq!(d.validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_read_budget_not_given_is_the_default_and_one_given_in_part_is_completed() {
+        let d: RoleDefinition = serde_json::from_str(r#"{"role": "agent_l1"}"#).unwrap();
+        assert_eq!(d.read_budget, ReadBudget::default());
+        let d: RoleDefinition = serde_json::from_str(
+            r#"{"role": "agent_l1", "read_budget": {"burst": 5, "block_bulk": true}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            d.read_budget,
+            ReadBudget {
+                burst: 5,
+                block_bulk: true,
+                ..ReadBudget::default()
+            }
+        );
+        // Responses always carry every member.
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(json["read_budget"]["reads_per_minute"], 120);
+        let unknown = r#"{"role": "agent_l1", "read_budget": {"reads_per_hour": 5}}"#;
+        assert!(serde_json::from_str::<RoleDefinition>(unknown).is_err());
+    }
+
+    #[test]
+    fn several_roles_read_with_the_most_generous_budget_and_block_only_if_all_block() {
+        let low = ReadBudget {
+            reads_per_minute: 10,
+            burst: 50,
+            bulk_customers_per_hour: 100,
+            block_bulk: true,
+        };
+        let high = ReadBudget {
+            reads_per_minute: 60,
+            burst: 5,
+            bulk_customers_per_hour: 1000,
+            block_bulk: false,
+        };
+        assert_eq!(
+            ReadBudget::most_generous([&low, &high]),
+            ReadBudget {
+                reads_per_minute: 60,
+                burst: 50,
+                bulk_customers_per_hour: 1000,
+                block_bulk: false,
+            }
+        );
+        assert_eq!(ReadBudget::most_generous([&low, &low]), low);
+        assert_eq!(ReadBudget::most_generous([]), ReadBudget::default());
     }
 
     #[test]

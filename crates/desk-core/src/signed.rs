@@ -506,6 +506,7 @@ mod tests {
             actions: [Action::TicketReply].into(),
             search_by: Default::default(),
             cache: Default::default(),
+            read_budget: Default::default(),
         };
         Policy::of([&def])
     }

@@ -518,6 +518,7 @@ fn before_of(roles: &std::collections::BTreeMap<Role, StoredRole>, role: Role) -
             actions: Default::default(),
             search_by: Default::default(),
             cache: Default::default(),
+            read_budget: Default::default(),
         })
 }
 

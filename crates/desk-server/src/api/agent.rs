@@ -1,16 +1,24 @@
 //! Who is asking: the [`Agent`] extractor checks the bearer token, records a token's first use as
 //! a sign-in, and computes the agent's policy; its `require_*` methods refuse (and audit the
-//! refusal) what the policy does not allow.
+//! refusal) what the policy does not allow, and `require_kind`, which every audited read passes,
+//! also spends the agent's read budget; [`Agent::reveal`] holds the customers a read shows to it.
 
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use desk_core::{Action, AuditAction, Policy, RecordKind, Role};
 
+use super::budget::{Admit, Alert, Reveal, WINDOW};
 use super::{ApiError, Server, State};
 use crate::audit::{AuditEvent, Outcome};
+
+/// Whole seconds to wait, at least one.
+fn whole_secs(wait: Duration) -> u64 {
+    (wait.as_secs_f64().ceil() as u64).max(1)
+}
 
 /// The signed-in agent behind a request: who, and what their roles allow.
 pub struct Agent {
@@ -25,7 +33,9 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// Refuses (and audits the refusal) unless the agent may read `kind`.
+    /// Refuses (and audits the refusal) unless the agent may read `kind`, after taking the read
+    /// from the agent's read budget (a read beyond it is 429 `too_many_reads`, before anything is
+    /// read or refused for the policy).
     pub(super) async fn require_kind(
         &self,
         server: &Server,
@@ -33,10 +43,154 @@ impl Agent {
         action: AuditAction,
         resource: &str,
     ) -> Result<(), ApiError> {
+        self.spend_read(server, action, resource).await?;
         if self.policy.can_read(kind) {
             return Ok(());
         }
         self.denied(server, action, resource).await
+    }
+
+    /// Takes one read from the agent's budget, or refuses with 429; records the first refusal
+    /// of each minute, and the refusals not recorded since at the next read admitted after it.
+    async fn spend_read(
+        &self,
+        server: &Server,
+        action: AuditAction,
+        resource: &str,
+    ) -> Result<(), ApiError> {
+        let budget = server.budget_for(&self.roles).await;
+        match server.budgets.admit(&self.subject, &budget, Instant::now()) {
+            Admit::Yes { left_over: None } => Ok(()),
+            Admit::Yes {
+                left_over: Some(refused),
+            } => {
+                let event = AuditEvent::new(
+                    &self.subject,
+                    AuditAction::ReadLimit,
+                    "reads",
+                    Outcome::Denied,
+                )
+                .with_detail(serde_json::json!({
+                    "limit": "reads",
+                    "refused_since": refused,
+                }));
+                if let Err(e) = server.audit(event).await {
+                    server.budgets.unrecorded(&self.subject, false, refused);
+                    return Err(e);
+                }
+                Ok(())
+            }
+            Admit::No {
+                retry_after,
+                record,
+            } => {
+                let retry_after_secs = whole_secs(retry_after);
+                if let Some(refused) = record {
+                    let event = AuditEvent::new(
+                        &self.subject,
+                        AuditAction::ReadLimit,
+                        resource,
+                        Outcome::Denied,
+                    )
+                    .with_detail(serde_json::json!({
+                        "limit": "reads",
+                        "read": action,
+                        "retry_after_secs": retry_after_secs,
+                        "reads_per_minute": budget.reads_per_minute,
+                        "burst": budget.burst,
+                        "refused_since": refused,
+                    }));
+                    if let Err(e) = server.audit(event).await {
+                        server.budgets.unrecorded(&self.subject, false, refused + 1);
+                        return Err(e);
+                    }
+                }
+                Err(ApiError::TooManyReads { retry_after_secs })
+            }
+        }
+    }
+
+    /// Lets a read show `customers` to the agent, or refuses it with 429 `too_many_customers`
+    /// when that takes the agent beyond its budget's customers of an hour and the budget
+    /// blocks. Going beyond raises a `read.bulk` alert (at most once an hour); refusals are
+    /// recorded as `spend_read` records them. Called after the lookup, before the answer.
+    pub(super) async fn reveal(
+        &self,
+        server: &Server,
+        action: AuditAction,
+        resource: &str,
+        customers: &[i64],
+    ) -> Result<(), ApiError> {
+        let budget = server.budget_for(&self.roles).await;
+        let verdict = server
+            .budgets
+            .reveal(&self.subject, &budget, customers, Instant::now());
+        let (alert, left_over, refused) = match verdict {
+            Reveal::Yes { alert, left_over } => (alert, left_over, None),
+            Reveal::No {
+                retry_after,
+                alert,
+                record,
+            } => (alert, None, Some((whole_secs(retry_after), record))),
+        };
+        if let Some(Alert { distinct }) = alert {
+            let event = AuditEvent::new(
+                &self.subject,
+                AuditAction::ReadBulk,
+                "customers",
+                Outcome::Ok,
+            )
+            .with_detail(serde_json::json!({
+                "distinct_customers": distinct,
+                "bulk_customers_per_hour": budget.bulk_customers_per_hour,
+                "window_secs": WINDOW.as_secs(),
+                "blocking": budget.block_bulk,
+                "read": action,
+            }));
+            if let Err(e) = server.audit(event).await {
+                server.budgets.alert_unrecorded(&self.subject);
+                return Err(e);
+            }
+        }
+        if let Some(refused) = left_over {
+            let event = AuditEvent::new(
+                &self.subject,
+                AuditAction::ReadLimit,
+                "reads",
+                Outcome::Denied,
+            )
+            .with_detail(serde_json::json!({
+                "limit": "customers",
+                "refused_since": refused,
+            }));
+            if let Err(e) = server.audit(event).await {
+                server.budgets.unrecorded(&self.subject, true, refused);
+                return Err(e);
+            }
+        }
+        let Some((retry_after_secs, record)) = refused else {
+            return Ok(());
+        };
+        if let Some(refused) = record {
+            let event = AuditEvent::new(
+                &self.subject,
+                AuditAction::ReadLimit,
+                resource,
+                Outcome::Denied,
+            )
+            .with_detail(serde_json::json!({
+                "limit": "customers",
+                "read": action,
+                "retry_after_secs": retry_after_secs,
+                "bulk_customers_per_hour": budget.bulk_customers_per_hour,
+                "refused_since": refused,
+            }));
+            if let Err(e) = server.audit(event).await {
+                server.budgets.unrecorded(&self.subject, true, refused + 1);
+                return Err(e);
+            }
+        }
+        Err(ApiError::TooManyCustomers { retry_after_secs })
     }
 
     /// Refuses (and audits the refusal) unless the agent holds `needed`.

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State as StateOf;
-use desk_api::{ApiCode, Page};
+use desk_api::{ApiCode, ErrorBody, Page};
 use desk_core::AuditAction;
 use desk_core::RecordKind;
 use desk_core::record::{Customer, Transaction};
@@ -150,6 +150,8 @@ pub fn parse_query(q: &str, by: Option<SearchBy>) -> Result<(SearchBy, SearchQue
         (status = 200, description = "A page of matching customers.", body = Page<Customer>),
         (status = 400, description = "`invalid_parameters` (a missing `q`, an unknown parameter or a malformed value), `query_too_long`, `invalid_query`, `empty_query`, `invalid_limit` or `invalid_cursor`."),
         (status = 403, description = "`forbidden`: the role may not read customers. `search_key_not_granted`: the text was read as (or `by` asked for) a key the role may not search by, e.g. `Your role may not search customers by account; it searches by name only.`"),
+        (status = 429, description = "`too_many_reads`, or `too_many_customers`: the page would show customers not read in the last hour, beyond the budget's customers of an hour, and it blocks (see Read budgets in the introduction). Try again after `Retry-After` seconds.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Whole seconds to wait."))),
     )
 )]
 pub(super) async fn search(
@@ -194,6 +196,12 @@ pub(super) async fn search(
         |r| r.id,
         |r| views::customer_summary(&agent.policy, r),
     );
+    // A page of results shows its customers as much as opening them would: paging a short
+    // text through the whole base is how it is walked.
+    let shown: Vec<i64> = page.items.iter().map(|c| c.id).collect();
+    agent
+        .reveal(&server, AuditAction::CustomerSearch, "customers", &shown)
+        .await?;
     // The trail keeps a keyed hash and a masked form of what was searched, never the text.
     let detail =
         crate::audit::searched::SearchDetail::new(&server.audit_key, by, &query, page.items.len());
@@ -226,6 +234,8 @@ pub(super) async fn search(
         (status = 400, description = "`invalid_id`."),
         (status = 403, description = "The role may not read customers."),
         (status = 404, description = "No customer has this id."),
+        (status = 429, description = "`too_many_reads`, or `too_many_customers`: a customer not read in the last hour, beyond the budget's customers of an hour, and it blocks. Try again after `Retry-After` seconds.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Whole seconds to wait."))),
     )
 )]
 pub(super) async fn customer(
@@ -257,6 +267,9 @@ pub(super) async fn customer(
             .not_found(&server, AuditAction::CustomerView, &resource, "customer")
             .await);
     };
+    agent
+        .reveal(&server, AuditAction::CustomerView, &resource, &[id])
+        .await?;
     let mut view = views::customer(policy, &record.customer);
     if let Some(accounts) = &record.accounts {
         let cards = &record.cards;
@@ -378,6 +391,8 @@ fn parse_time(name: &str, value: &str) -> Result<String, ApiError> {
         (status = 400, description = "`invalid_id`, `invalid_parameters` (an unknown parameter or a malformed value), `invalid_date`, `invalid_status`, `invalid_limit` or `invalid_cursor`."),
         (status = 403, description = "The role may not read transactions."),
         (status = 404, description = "No customer has this id."),
+        (status = 429, description = "`too_many_reads`, or `too_many_customers`: a customer not read in the last hour, beyond the budget's customers of an hour, and it blocks. Try again after `Retry-After` seconds.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Whole seconds to wait."))),
     )
 )]
 pub(super) async fn transactions(
@@ -429,6 +444,9 @@ pub(super) async fn transactions(
             )
             .await);
     };
+    agent
+        .reveal(&server, AuditAction::TransactionsView, &resource, &[id])
+        .await?;
     let about = views::known(&customer);
     let rows = server
         .store

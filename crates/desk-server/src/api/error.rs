@@ -55,6 +55,17 @@ pub enum ApiError {
         /// Whole seconds until the same upload will be taken (`Retry-After`).
         retry_after_secs: u64,
     },
+    /// The agent read more than its read budget allows just now.
+    TooManyReads {
+        /// Whole seconds until a read will be admitted (`Retry-After`).
+        retry_after_secs: u64,
+    },
+    /// The read would show the agent more customers in an hour than its budget allows, and
+    /// the budget blocks.
+    TooManyCustomers {
+        /// Whole seconds until the customer shown longest ago leaves the hour (`Retry-After`).
+        retry_after_secs: u64,
+    },
     /// The server holds as many event streams as it may.
     TooManyStreams,
     /// An administrator tried to approve their own role change.
@@ -97,6 +108,10 @@ impl ApiError {
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, *code),
             Self::RefusedViews { .. } => (StatusCode::BAD_REQUEST, ApiCode::InvalidView),
             Self::TooManyUploads { .. } => (StatusCode::TOO_MANY_REQUESTS, ApiCode::TooManyUploads),
+            Self::TooManyReads { .. } => (StatusCode::TOO_MANY_REQUESTS, ApiCode::TooManyReads),
+            Self::TooManyCustomers { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, ApiCode::TooManyCustomers)
+            }
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ApiCode::BodyTooLarge),
             Self::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -135,6 +150,15 @@ impl ApiError {
             Self::TooManyUploads { retry_after_secs } => format!(
                 "Too many offline views uploaded just now; nothing was recorded. Send the same \
                  upload again in {retry_after_secs} s."
+            ),
+            Self::TooManyReads { retry_after_secs } => format!(
+                "You have read more than your role's read budget allows just now; nothing was \
+                 read. Try again in {retry_after_secs} s."
+            ),
+            Self::TooManyCustomers { retry_after_secs } => format!(
+                "You have been shown as many customers in the last hour as your role's read \
+                 budget allows; customers you read in that hour can still be opened. Others can \
+                 be read again in {retry_after_secs} s."
             ),
             Self::TooLarge => "The request body is too large.".into(),
             Self::UnsupportedMediaType => "Send the body as application/json.".into(),
@@ -196,7 +220,9 @@ impl IntoResponse for ApiError {
             (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
         response.extensions_mut().insert(detail);
         let retry_after = match self {
-            Self::TooManyUploads { retry_after_secs } => Some(retry_after_secs),
+            Self::TooManyUploads { retry_after_secs }
+            | Self::TooManyReads { retry_after_secs }
+            | Self::TooManyCustomers { retry_after_secs } => Some(retry_after_secs),
             Self::TooManyStreams => Some(STREAMS_RETRY_AFTER_SECS),
             _ => None,
         };

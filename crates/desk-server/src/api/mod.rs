@@ -2,9 +2,10 @@
 //!
 //! Every handler authorizes on its own and builds its answer through the agent's policy: the
 //! [`Agent`] extractor (`agent`) validates the bearer token and computes the agent's policy before
-//! a handler runs; a handler then checks what it needs (`require_kind`, `require_action`), reads
-//! rows, turns each into the role's view with `views`, appends the audit entry, and only then
-//! answers. An audit write that fails fails the request.
+//! a handler runs; a handler then checks what it needs (`require_kind`, `require_action`; the
+//! first also spends the agent's read budget, `budget`), reads rows, lets the customers they show
+//! pass the budget (`Agent::reveal`), turns each into the role's view with `views`, appends the
+//! audit entry, and only then answers. An audit write that fails fails the request.
 //!
 //! [`routes`] is the one list of handlers: `utoipa-axum` adds each to the router under the path
 //! and method its `#[utoipa::path]` declares, and to the OpenAPI document (`openapi`) with its
@@ -12,6 +13,7 @@
 
 mod admin;
 mod agent;
+mod budget;
 mod customers;
 pub mod error;
 mod events;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use desk_core::signed::{Layout, PolicyClaims, PolicyKey};
-use desk_core::{Policy, Role, RoleDefinition};
+use desk_core::{Policy, ReadBudget, Role, RoleDefinition};
 use tokio::sync::{Mutex, RwLock, broadcast};
 
 use super::ApiError;
@@ -95,6 +95,8 @@ pub struct Server {
     pub(super) stopping: tokio::sync::watch::Sender<bool>,
     /// How fast each agent may upload offline views.
     pub(super) upload_rate: super::upload_rate::UploadRate,
+    /// What each agent has read lately, against its read budget.
+    pub(super) budgets: super::budget::Budgets,
     /// The close of each agent's offline window as last stored by this process, so that
     /// policies signed in quick succession (a push to many streams) write nothing more.
     pub(super) windows_stored: Mutex<HashMap<String, i64>>,
@@ -180,6 +182,7 @@ impl Server {
             changes,
             stopping: tokio::sync::watch::Sender::new(false),
             upload_rate,
+            budgets: Default::default(),
             policy_checkpoint: Mutex::new(None),
             streams,
             windows_stored: Mutex::new(HashMap::new()),
@@ -372,6 +375,18 @@ impl Server {
         )
     }
 
+    /// The read budget of an agent holding `roles`: the most generous of theirs (the default
+    /// budget for an agent with none).
+    pub(super) async fn budget_for(&self, roles: &BTreeSet<Role>) -> ReadBudget {
+        let definitions = self.roles.read().await;
+        ReadBudget::most_generous(
+            roles
+                .iter()
+                .filter_map(|r| definitions.get(r))
+                .map(|s| &s.definition.read_budget),
+        )
+    }
+
     /// Records `event`; a failure fails the request.
     pub(super) async fn audit(&self, event: AuditEvent) -> Result<(), ApiError> {
         self.store.append_audit(event).await?;
@@ -419,7 +434,21 @@ mod tests {
                 !of(role).shows(Field::CardNumber)
                     || of(role).redaction(Field::CardNumber) == desk_core::Redaction::Last4
             );
+        } // Every role names its read budget, and first line reads less than supervisors.
+        let json: serde_json::Value = serde_json::from_str(DEFAULT_ROLES).unwrap();
+        for role in json.as_array().unwrap() {
+            assert!(role["read_budget"].is_object(), "{}", role["role"]);
         }
+        let budget = |role: Role| {
+            definitions
+                .iter()
+                .find(|d| d.role == role)
+                .unwrap()
+                .read_budget
+        };
+        let (l1, supervisor) = (budget(Role::AgentL1), budget(Role::Supervisor));
+        assert!(l1.reads_per_minute < supervisor.reads_per_minute);
+        assert!(l1.bulk_customers_per_hour < supervisor.bulk_customers_per_hour);
     }
 
     #[test]

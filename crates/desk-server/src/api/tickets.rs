@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State as StateOf;
 use axum::http::StatusCode;
-use desk_api::{ApiCode, Page, Reply};
+use desk_api::{ApiCode, ErrorBody, Page, Reply};
 use desk_core::AuditAction;
 use desk_core::record::{Message, Ticket};
 use desk_core::{Action, Field, RecordKind};
@@ -47,6 +47,8 @@ pub(super) struct ListParams {
         (status = 400, description = "`invalid_id`, `invalid_parameters` (an unknown parameter or a malformed value), `invalid_limit` or `invalid_cursor`."),
         (status = 403, description = "The role may not read tickets."),
         (status = 404, description = "No customer has this id."),
+        (status = 429, description = "`too_many_reads`, or `too_many_customers`: a customer not read in the last hour, beyond the budget's customers of an hour, and it blocks. Try again after `Retry-After` seconds.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Whole seconds to wait."))),
     )
 )]
 pub(super) async fn of_customer(
@@ -71,6 +73,9 @@ pub(super) async fn of_customer(
             .not_found(&server, AuditAction::TicketsView, &resource, "customer")
             .await);
     };
+    agent
+        .reveal(&server, AuditAction::TicketsView, &resource, &[id])
+        .await?;
     let about = views::known(&customer);
     let rows = server.store.tickets(id, after, limit + 1).await?;
     let page = page_of(
@@ -108,6 +113,8 @@ pub(super) async fn of_customer(
         (status = 400, description = "`invalid_id`."),
         (status = 403, description = "The role may not read tickets."),
         (status = 404, description = "No ticket has this id."),
+        (status = 429, description = "`too_many_reads`, or `too_many_customers`: the ticket's customer was not read in the last hour and is beyond the budget's customers of an hour, which blocks. Try again after `Retry-After` seconds.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Whole seconds to wait."))),
     )
 )]
 pub(super) async fn ticket(
@@ -129,6 +136,14 @@ pub(super) async fn ticket(
             .not_found(&server, AuditAction::TicketView, &resource, "ticket")
             .await);
     };
+    agent
+        .reveal(
+            &server,
+            AuditAction::TicketView,
+            &resource,
+            &[row.customer_id],
+        )
+        .await?;
     let policy = &agent.policy;
     let customer = server.store.customer(row.customer_id).await?;
     let about = customer.as_ref().map(views::known).unwrap_or_default();

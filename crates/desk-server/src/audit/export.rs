@@ -319,6 +319,9 @@ pub fn ocsf_activity(action: AuditAction) -> OcsfActivity {
         | A::OfflineTicketView => API_READ,
         A::TicketReply | A::AuditUpload | A::RolePropose => API_CREATE,
         A::RoleUpdate | A::RoleApprove | A::RoleReject | A::LayoutPublish => API_UPDATE,
+        // Not reads themselves: what the read budget refused, and the alert of reading in bulk.
+        A::ReadLimit => api(99, "Read limited"),
+        A::ReadBulk => api(99, "Bulk read"),
         A::AuditArchive => OcsfActivity {
             class: OcsfClass::EventLogActivity,
             id: 4,
@@ -509,7 +512,10 @@ mod tests {
                 "{action}"
             );
             if activity.class == OcsfClass::ApiActivity {
-                assert!([1, 2, 3].contains(&activity.id), "{action}");
+                // What the read budget refuses or notices is no call of its own: Other.
+                let other = [AuditAction::ReadLimit, AuditAction::ReadBulk].contains(&action);
+                let ids: &[u32] = if other { &[99] } else { &[1, 2, 3] };
+                assert!(ids.contains(&activity.id), "{action}");
             }
             // Offline views read like the views they were.
             if let Some(offline) = action.offline() {

@@ -213,6 +213,31 @@ impl Harness {
     }
 }
 
+/// A change to the configuration: the shipped role definitions with `budget` as every role's
+/// read budget, from a roles file in the data folder. For tests that read faster or more widely
+/// than a person would and are not about the budget.
+pub fn every_role_reads_with(budget: serde_json::Value) -> impl FnOnce(&mut Config) {
+    move |config| {
+        let mut roles: serde_json::Value =
+            serde_json::from_str(desk_server::api::DEFAULT_ROLES).unwrap();
+        for role in roles.as_array_mut().unwrap() {
+            role["read_budget"] = budget.clone();
+        }
+        let file = config.data_dir.join("roles.json");
+        std::fs::write(&file, roles.to_string()).unwrap();
+        config.roles_file = Some(file);
+    }
+}
+
+/// A read budget no test reaches.
+pub fn unlimited() -> serde_json::Value {
+    serde_json::json!({
+        "reads_per_minute": desk_core::policy::MAX_READS,
+        "burst": desk_core::policy::MAX_READS,
+        "bulk_customers_per_hour": desk_core::policy::MAX_BULK_CUSTOMERS,
+    })
+}
+
 /// One server shared by read-mostly tests, started by the first of them. Should its start
 /// fail (a missing real part), each test that asks fails the same way, as the cell stays empty.
 pub fn shared() -> &'static Harness {

@@ -2,7 +2,7 @@
 //! provider, and a real SQLite file of demo data.
 //!
 //! Where a new test goes: one module per concern of the API (`access` for what each role sees,
-//! `tokens` and `keys` for token checks, `roles`, `push`, `wipes`, `offline`, `audit`,
+//! `tokens` and `keys` for token checks, `roles`, `push`, `wipes`, `offline`, `budget` for read budgets, `audit`,
 //! `checkpoints` for the chain against an insider, `export` for what a SIEM reads, `sink` for the live audit sink, `retention` for archiving old entries, `bad_input`, `health`, `connections` for the accept loop's limits, `at_rest` for the files' modes). A read-only test uses the one server of `harness::shared()`; a test
 //! that changes role definitions or the database file starts its own with `Harness::start()`.
 //! Both start the real test provider through desk-testkit, which fails the test, naming what to
@@ -11,6 +11,7 @@ mod access;
 mod at_rest;
 mod audit;
 mod bad_input;
+mod budget;
 mod checkpoints;
 mod connections;
 mod export;
