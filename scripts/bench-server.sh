@@ -109,6 +109,16 @@ if grep -qa bulk_customers_per_hour "$server_bin"; then
     crates/desk-server/defaults/roles.json "$run_dir/bench-roles.json"
   export DESK_SERVER_ROLES_FILE="$run_dir/bench-roles.json"
 fi
+# The fan-out's thousand event streams are one agent's, from one address: past the per-agent
+# stream limit (10) and near the per-address connection limit (1,024) that hold a real agent back.
+# A build from before those limits ignores nothing: it refuses unknown settings, so they are set
+# only for a build that knows them.
+if grep -qa max_event_streams_per_agent "$server_bin"; then
+  export DESK_SERVER_MAX_EVENT_STREAMS_PER_AGENT=100000
+  export DESK_SERVER_MAX_CONNECTIONS_PER_ADDRESS=100000
+  export DESK_SERVER_MAX_CONNECTIONS=200000
+  export DESK_SERVER_MAX_EVENT_STREAMS=200000
+fi
 "$server_bin" demo-data --customers "$customers" >"$run_dir/demo.out" 2>"$run_dir/demo.err" ||
   fail_with_log "$run_dir/demo.err" "desk-server demo-data failed"
 

@@ -122,7 +122,8 @@ pub struct Config {
     /// office's address, not for one client to take every socket.
     pub max_connections_per_address: usize,
     /// Event streams open at once per agent (`DESK_SERVER_MAX_EVENT_STREAMS_PER_AGENT`), 1 to
-    /// 100: opening one more closes the agent's oldest.
+    /// 100000 (a person needs a few; a load test with one token needs many): opening one more
+    /// closes the agent's oldest.
     pub max_event_streams_per_agent: usize,
     /// Event streams open at once in all (`DESK_SERVER_MAX_EVENT_STREAMS`), at least 1: beyond
     /// it a new one is refused with 503 `too_many_streams` and `Retry-After`.
@@ -327,7 +328,7 @@ impl Config {
             (
                 "max_event_streams_per_agent",
                 self.max_event_streams_per_agent as u64,
-                1..=100,
+                1..=100_000,
             ),
             (
                 "max_event_streams",
