@@ -15,6 +15,8 @@ mod agent;
 mod customers;
 pub mod error;
 mod events;
+#[cfg(test)]
+mod fuzz;
 mod meta;
 mod offline;
 pub mod openapi;
