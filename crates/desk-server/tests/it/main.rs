@@ -3,7 +3,7 @@
 //!
 //! Where a new test goes: one module per concern of the API (`access` for what each role sees,
 //! `tokens` and `keys` for token checks, `roles`, `push`, `wipes`, `offline`, `audit`,
-//! `checkpoints` for the chain against an insider, `export` for what a SIEM reads, `sink` for the live audit sink, `retention` for archiving old entries, `bad_input`, `health`). A read-only test uses the one server of `harness::shared()`; a test
+//! `checkpoints` for the chain against an insider, `export` for what a SIEM reads, `sink` for the live audit sink, `retention` for archiving old entries, `bad_input`, `fuzz` for arbitrary input, `health`). A read-only test uses the one server of `harness::shared()`; a test
 //! that changes role definitions or the database file starts its own with `Harness::start()`.
 //! Both start the real test provider through desk-testkit, which fails the test, naming what to
 //! run, when Node.js or the provider's packages are missing; a test never returns early for one.
@@ -12,6 +12,7 @@ mod audit;
 mod bad_input;
 mod checkpoints;
 mod export;
+mod fuzz;
 mod harness;
 mod health;
 mod keys;
