@@ -124,7 +124,8 @@ proptest! {
         let (events, error) = run(&chunked(&bytes, &cuts), MAX_LINE, MAX_EVENT);
         for e in &events {
             prop_assert!(e.data.len() <= MAX_EVENT, "{} bytes", e.data.len());
-            prop_assert!(e.kind.len() <= MAX_LINE && e.id.as_ref().is_none_or(|i| i.len() <= MAX_LINE));
+            prop_assert!(e.kind.len() <= MAX_LINE);
+            prop_assert!(e.id.as_ref().is_none_or(|i| i.len() <= MAX_LINE));
         }
         let longest_line = bytes
             .split(|&b| b == b'\n' || b == b'\r')
@@ -138,7 +139,9 @@ proptest! {
         if let Some(e) = error {
             prop_assert!(matches!(
                 e,
-                SseError::LineTooLong(MAX_LINE) | SseError::EventTooLarge(MAX_EVENT) | SseError::NotUtf8
+                SseError::LineTooLong(MAX_LINE)
+                    | SseError::EventTooLarge(MAX_EVENT)
+                    | SseError::NotUtf8
             ));
         }
     }
