@@ -69,6 +69,102 @@ ensure_tauri_driver() {
   fi
 }
 
+# cargo-deny, at the version deny.toml is written for (its rust-version is the project's).
+DESK_CARGO_DENY_VERSION=0.20.2
+
+ensure_cargo_deny() {
+  export PATH="$HOME/.cargo/bin:$PATH"
+  if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $DESK_CARGO_DENY_VERSION" ]; then
+    say "installing cargo-deny $DESK_CARGO_DENY_VERSION"
+    cargo install cargo-deny --version "=$DESK_CARGO_DENY_VERSION" --locked --quiet
+  fi
+}
+
+# Set by a step that could not check what it is for (a database or a service out of reach), with
+# the reason: scripts/test then reports the step as skipped, never as passed. A step that checked
+# and found something fails as any other.
+DESK_STEP_SKIPPED=""
+
+# Every dependency is pinned by a committed lockfile: Cargo.lock current for every Cargo.toml
+# (cargo refuses to change it under --locked), each package-lock.json committed (npm ci installs
+# exactly it, and refuses one that does not match its package.json) and holding, for every package,
+# the sha512 of its registry tarball, which npm checks (no git, file or plain-http source).
+lockfiles_pinned() {
+  cargo metadata --locked --format-version 1 >/dev/null || return 1
+  if git rev-parse --git-dir >/dev/null 2>&1; then
+    git ls-files --error-unmatch Cargo.lock ui/package-lock.json tests/idp/package-lock.json >/dev/null || return 1
+  fi
+  local dir
+  for dir in ui tests/idp; do
+    node -e '
+      const file = process.argv[1];
+      const lock = JSON.parse(require("node:fs").readFileSync(file, "utf8"));
+      if (!(lock.lockfileVersion >= 2)) {
+        console.error(`${file}: lockfileVersion ${lock.lockfileVersion}: npm 7 or newer writes 2 or 3`);
+        process.exit(1);
+      }
+      const loose = Object.entries(lock.packages)
+        .filter(([path, p]) => path !== "" && !p.link)
+        .filter(([, p]) => !/^sha512-/.test(p.integrity ?? "") || !/^(https:\/\/|$)/.test(p.resolved ?? ""))
+        .map(([path]) => path);
+      if (loose.length > 0) {
+        console.error(`${file}: not pinned to a registry tarball by its sha512: ${loose.join(", ")}`);
+        process.exit(1);
+      }
+    ' "$PWD/$dir/package-lock.json" || return 1
+  done
+}
+
+# RustSec advisories (cargo deny check advisories) need the advisory database, which is fetched
+# from outside the package registries and so cannot be had on every machine. Fetching and checking
+# are two commands, so that a database out of reach (the step is skipped, saying so) can never pass
+# for an advisory found (the step fails).
+check_rust_advisories() {
+  local err; err=$(mktemp)
+  # Bounded: a network that drops packets instead of refusing must not hold the run.
+  if ! timeout 180 cargo deny fetch db >/dev/null 2>"$err"; then
+    DESK_STEP_SKIPPED="the RustSec advisory database could not be fetched ($(grep -m1 -iE 'fatal|error' "$err" | cut -c1-160)); run \`cargo deny check advisories\` where it can be"
+    rm -f "$err"
+    return 0
+  fi
+  rm -f "$err"
+  cargo deny --offline --locked check --show-stats advisories
+}
+
+# npm audit of what ships (--omit=dev: the window's bundle and the test provider's runtime), for
+# ui/ and tests/idp/. A registry whose audit service does not answer leaves that folder unaudited
+# (the step is skipped, saying which and why); an answer with any vulnerability fails the step.
+audit_npm() {
+  local dir verdict unaudited=() status=0
+  for dir in ui tests/idp; do
+    verdict=$(cd "$dir" && timeout 180 npm audit --omit=dev --json 2>/dev/null | node -e '
+      let text = "";
+      process.stdin.on("data", (d) => (text += d)).on("end", () => {
+        let report;
+        try { report = JSON.parse(text); } catch { report = {}; }
+        const counts = report.metadata?.vulnerabilities;
+        if (counts && typeof counts.total === "number") {
+          console.log(counts.total === 0 ? "clean" : `vulnerable ${JSON.stringify(counts)}`);
+        } else {
+          console.log(`unanswered ${String(report.message ?? report.error?.summary ?? "no report").slice(0, 160)}`);
+        }
+      });
+    ')
+    case "$verdict" in
+      clean) echo "    $dir: npm audit --omit=dev found no vulnerability" ;;
+      vulnerable*)
+        echo "    $dir: npm audit --omit=dev: ${verdict#vulnerable }"
+        (cd "$dir" && npm audit --omit=dev) || true
+        status=1 ;;
+      *) unaudited+=("$dir (${verdict#unanswered })") ;;
+    esac
+  done
+  if [ ${#unaudited[@]} -gt 0 ]; then
+    DESK_STEP_SKIPPED="the registry's audit service did not answer for ${unaudited[*]}"
+  fi
+  return "$status"
+}
+
 use_persistent_target_dir() {
   # Outside the clone, so a fresh clone on the same machine reuses earlier builds.
   export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/support-desk/target}"

@@ -10,6 +10,8 @@ mod audit;
 pub mod config;
 pub mod doctor;
 mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod logging;
 mod offline;
 pub mod policy;

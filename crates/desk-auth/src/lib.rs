@@ -13,6 +13,8 @@
 pub mod browser;
 pub mod discovery;
 mod error;
+#[cfg(test)]
+mod fuzz;
 mod http;
 pub mod id_token;
 pub mod keychain;

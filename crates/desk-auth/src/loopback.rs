@@ -99,14 +99,14 @@ impl Listener {
     }
 }
 
-enum Verdict {
+pub(crate) enum Verdict {
     /// Answer and keep waiting.
     Ignore(u16, &'static str),
     /// Answer and end the attempt with this result.
     Done(Result<Callback, AuthError>),
 }
 
-fn judge(target: &str, expect: &Expect<'_>) -> Verdict {
+pub(crate) fn judge(target: &str, expect: &Expect<'_>) -> Verdict {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     if path != "/callback" {
         return Verdict::Ignore(404, "Nothing here.");

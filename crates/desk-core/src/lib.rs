@@ -78,6 +78,8 @@ pub mod audit;
 pub mod changes;
 pub mod claims;
 pub mod field;
+#[cfg(test)]
+mod fuzz;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod policy;

@@ -131,8 +131,8 @@ impl AuditParams {
 }
 
 /// An ISO date (its midnight UTC) or an RFC 3339 time, as the trail's times are stored and
-/// compare: `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-fn audit_time(name: &str, value: &str) -> Result<String, ApiError> {
+/// compare: `YYYY-MM-DDTHH:MM:SS.mmmZ`, in the years 0000 to 9999 (`STORED_YEARS`).
+pub(super) fn audit_time(name: &str, value: &str) -> Result<String, ApiError> {
     let bad = || {
         ApiError::bad(
             ApiCode::InvalidDate,
@@ -143,12 +143,18 @@ fn audit_time(name: &str, value: &str) -> Result<String, ApiError> {
         return Err(bad());
     }
     if let Ok(date) = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        if !super::customers::STORED_YEARS.contains(&chrono::Datelike::year(&date)) {
+            return Err(bad());
+        }
         return Ok(format!("{date}T00:00:00.000Z"));
     }
-    let time = chrono::DateTime::parse_from_rfc3339(value).map_err(|_| bad())?;
-    Ok(time
-        .with_timezone(&chrono::Utc)
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+    let time = chrono::DateTime::parse_from_rfc3339(value)
+        .map_err(|_| bad())?
+        .with_timezone(&chrono::Utc);
+    if !super::customers::STORED_YEARS.contains(&chrono::Datelike::year(&time)) {
+        return Err(bad());
+    }
+    Ok(time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
 
 /// The audit trail

@@ -351,9 +351,15 @@ desk_core::schema_type! {
     TransactionStatus => serde_json::json!({"type": "string", "enum": TRANSACTION_STATUSES})
 }
 
+/// The years a time filter may name: written with a sign or a fifth digit (`+10000-01-01`, or
+/// `0000-01-01T00:00:00+01:00`, which is in the year -1 in UTC), a time would not compare with
+/// stored times as the time it is, so a filter "from the year 10000" matched everything. Found by
+/// `fuzz::time_filters_are_stored_times_or_invalid_dates`.
+pub(super) const STORED_YEARS: std::ops::RangeInclusive<i32> = 0..=9999;
+
 /// An ISO date (`2026-03-14`, meaning its midnight UTC) or an RFC 3339 time, as stored times
-/// compare: `YYYY-MM-DDTHH:MM:SSZ`.
-fn parse_time(name: &str, value: &str) -> Result<String, ApiError> {
+/// compare: `YYYY-MM-DDTHH:MM:SSZ`, in the years 0000 to 9999.
+pub(super) fn parse_time(name: &str, value: &str) -> Result<String, ApiError> {
     let bad = || {
         ApiError::bad(
             ApiCode::InvalidDate,
@@ -364,12 +370,18 @@ fn parse_time(name: &str, value: &str) -> Result<String, ApiError> {
         return Err(bad());
     }
     if let Ok(date) = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        if !STORED_YEARS.contains(&chrono::Datelike::year(&date)) {
+            return Err(bad());
+        }
         return Ok(format!("{date}T00:00:00Z"));
     }
-    let time = chrono::DateTime::parse_from_rfc3339(value).map_err(|_| bad())?;
-    Ok(time
-        .with_timezone(&chrono::Utc)
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    let time = chrono::DateTime::parse_from_rfc3339(value)
+        .map_err(|_| bad())?
+        .with_timezone(&chrono::Utc);
+    if !STORED_YEARS.contains(&chrono::Datelike::year(&time)) {
+        return Err(bad());
+    }
+    Ok(time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 /// A customer's transactions

@@ -17,6 +17,8 @@ mod budget;
 mod customers;
 pub mod error;
 mod events;
+#[cfg(test)]
+mod fuzz;
 mod meta;
 mod offline;
 pub mod openapi;

@@ -27,8 +27,11 @@ pub(super) fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, ApiErro
     }
     let text = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     let text = String::from_utf8(text).map_err(|_| bad())?;
+    // Only the very text `encode_cursor` writes: `i64::from_str` also reads `v1:+42` and
+    // `v1:042`, which this server never made.
     text.strip_prefix("v1:")
         .and_then(|id| id.parse::<i64>().ok())
+        .filter(|&id| encode_cursor(id) == cursor)
         .map(Some)
         .ok_or_else(bad)
 }
@@ -70,7 +73,16 @@ mod tests {
     fn cursors_round_trip_and_forgeries_are_refused() {
         assert_eq!(decode_cursor(Some(&encode_cursor(42))).unwrap(), Some(42));
         assert_eq!(decode_cursor(None).unwrap(), None);
-        for forged in ["42", "djE6", "v1:42", "' OR 1=1 --", &"A".repeat(100)] {
+        // `djE6KzQy` and `djE6MDQy` are `v1:+42` and `v1:042`: found by `fuzz`.
+        for forged in [
+            "42",
+            "djE6",
+            "v1:42",
+            "' OR 1=1 --",
+            &"A".repeat(100),
+            "djE6KzQy",
+            "djE6MDQy",
+        ] {
             assert!(decode_cursor(Some(forged)).is_err(), "{forged}");
         }
     }

@@ -2,8 +2,11 @@
 //! provider, and a real SQLite file of demo data.
 //!
 //! Where a new test goes: one module per concern of the API (`access` for what each role sees,
-//! `tokens` and `keys` for token checks, `roles`, `push`, `wipes`, `offline`, `budget` for read budgets, `audit`,
-//! `checkpoints` for the chain against an insider, `export` for what a SIEM reads, `sink` for the live audit sink, `retention` for archiving old entries, `bad_input`, `health`, `connections` for the accept loop's limits, `at_rest` for the files' modes). A read-only test uses the one server of `harness::shared()`; a test
+//! `tokens` and `keys` for token checks, `roles`, `push`, `wipes`, `offline`, `budget` for read
+//! budgets, `audit`, `checkpoints` for the chain against an insider, `export` for what a SIEM
+//! reads, `sink` for the live audit sink, `retention` for archiving old entries, `bad_input`,
+//! `fuzz` for arbitrary input, `health`, `connections` for the accept loop's limits, `at_rest` for
+//! the files' modes). A read-only test uses the one server of `harness::shared()`; a test
 //! that changes role definitions or the database file starts its own with `Harness::start()`.
 //! Both start the real test provider through desk-testkit, which fails the test, naming what to
 //! run, when Node.js or the provider's packages are missing; a test never returns early for one.
@@ -15,6 +18,7 @@ mod budget;
 mod checkpoints;
 mod connections;
 mod export;
+mod fuzz;
 mod harness;
 mod health;
 mod keys;
