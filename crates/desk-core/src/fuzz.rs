@@ -151,6 +151,7 @@ fn definition() -> impl Strategy<Value = RoleDefinition> {
                     ttl_secs: ttl,
                     offline_grace_secs: grace,
                 },
+                read_budget: Default::default(),
             },
         )
 }
