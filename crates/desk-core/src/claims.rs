@@ -6,7 +6,8 @@
 
 /// The values of the roles claim. `claim` is looked up as a whole name first (Auth0's
 /// namespaced claims contain dots), then as a dotted path (Keycloak's `realm_access.roles`).
-/// A string value is split on whitespace and commas; anything else yields no roles.
+/// A string value is split on whitespace and commas; anything else yields no roles. Empty names
+/// are dropped.
 pub fn roles_from(claims: &serde_json::Map<String, serde_json::Value>, claim: &str) -> Vec<String> {
     let value = claims.get(claim).or_else(|| {
         let mut parts = claim.split('.');
@@ -17,6 +18,9 @@ pub fn roles_from(claims: &serde_json::Map<String, serde_json::Value>, claim: &s
         Some(serde_json::Value::Array(items)) => items
             .iter()
             .filter_map(|v| v.as_str())
+            // An empty name is no group, in a list as in a string (found by
+            // `fuzz::roles_claims_of_any_shape_are_read`).
+            .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect(),
         Some(serde_json::Value::String(s)) => s

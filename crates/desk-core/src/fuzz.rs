@@ -348,6 +348,22 @@ fn jws_shaped() -> impl Strategy<Value = String> {
     })
 }
 
+/// Characters in which nothing can be found, drawn without rejecting many (the long run would
+/// exhaust proptest's rejects): the hostile ones but digits and `@`, and any other now and then.
+fn quiet_char() -> impl Strategy<Value = char> {
+    prop_oneof![
+        4 => prop::sample::select(
+            " -./:,+#()[]{}\"'\\\t\n\r_=abcdefxyzABCXYZ".chars().collect::<Vec<_>>()
+        ),
+        1 => prop::sample::select(vec![
+            '\u{200B}', '\u{2060}', '\u{AD}', '\u{202E}', '\u{FEFF}', '\u{A0}', '\u{2009}', '–',
+            '—', 'é', 'ß', 'İ', 'ﬁ', '\u{301}', '\u{0}', '\u{1B}', '\u{7F}', '\u{85}', '\u{2028}',
+            '😀', '\u{10FFFF}',
+        ]),
+        1 => any::<char>().prop_filter("nothing findable", |&c| !findable(c)),
+    ]
+}
+
 /// Whether a character is, or normalizes to, a digit or an `@`: what every detector needs.
 fn findable(c: char) -> bool {
     let is = |c: char| c.is_numeric() || c == '@';
@@ -526,11 +542,7 @@ proptest! {
     /// `@` — comes back as it was, borrowed.
     #[test]
     fn text_with_nothing_to_find_is_left_alone(
-        text in prop::collection::vec(
-            hostile_char().prop_filter("nothing findable", |&c| !findable(c)),
-            0..300,
-        )
-        .prop_map(String::from_iter)
+        text in prop::collection::vec(quiet_char(), 0..300).prop_map(String::from_iter)
     ) {
         prop_assume!(!findable_in(&text));
         prop_assert!(matches!(scrub(&text, Keep::NOTHING), Cow::Borrowed(_)), "{text:?}");
@@ -628,4 +640,13 @@ fn the_generators_reach_what_they_are_for() {
         signature(&jws).unwrap(),
         "the respelling is the same signature to a lenient decoder"
     );
+}
+
+/// Found by `roles_claims_of_any_shape_are_read` (in a long run): an empty string in a groups
+/// list was a role name of its own, where the same claim as a string drops empty names.
+#[test]
+fn an_empty_group_in_a_list_is_no_role() {
+    let claims = serde_json::json!({ "groups": ["", "support-tier1", ""] });
+    let roles = claims::roles_from(claims.as_object().unwrap(), "groups");
+    assert_eq!(roles, ["support-tier1"]);
 }

@@ -106,11 +106,20 @@ pub fn parse_query(q: &str, by: Option<SearchBy>) -> Result<(SearchBy, SearchQue
             SearchQuery::PhoneTail(crate::store::phone_tail(q))
         }
         SearchBy::Name => {
+            // Lower-casing can add what is not a letter or digit (`İ` becomes `i` and U+0307, a
+            // combining dot), and the store quotes words for FTS5 on the promise that they hold
+            // only letters and digits: those are dropped again. Found by
+            // `fuzz::search_text_is_a_query_or_a_clear_refusal`.
             let words: Vec<String> = q
                 .split(|c: char| !c.is_alphanumeric())
+                .map(|w| {
+                    w.to_lowercase()
+                        .chars()
+                        .filter(|c| c.is_alphanumeric())
+                        .collect::<String>()
+                })
                 .filter(|w| !w.is_empty())
                 .take(8)
-                .map(str::to_lowercase)
                 .collect();
             if words.is_empty() {
                 return Err(ApiError::bad(

@@ -472,3 +472,14 @@ fn years_outside_what_stored_times_can_hold_are_invalid_dates() {
         }
     }
 }
+
+/// Found by `search_text_is_a_query_or_a_clear_refusal` (in a long run): `İ` lower-cases to `i`
+/// and a combining dot, which is not a letter or digit, and the store quotes name words for FTS5
+/// on the promise that they hold only those. Kept as its case.
+#[test]
+fn name_words_hold_only_letters_and_digits_after_lower_casing() {
+    match parse_query("İlkay Ölçer", None) {
+        Ok((SearchBy::Name, SearchQuery::Name(words))) => assert_eq!(words, ["ilkay", "ölçer"]),
+        other => panic!("{:?}", other.map(|(by, _)| by).map_err(|e| refusal(&e))),
+    }
+}
