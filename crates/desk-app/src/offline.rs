@@ -69,6 +69,13 @@ fn key_entry(issuer: &str, subject: &str) -> String {
     format!("cache-key@{issuer}#{subject}")
 }
 
+/// The keychain entry naming the agent whose cache key was made last at `issuer`: kept apart
+/// from the session's entries, which desk-auth deletes when the provider ends a session, so that
+/// a cache is never left without anyone knowing whose it is (sign-out shreds it).
+fn owner_entry(issuer: &str) -> String {
+    format!("cache-owner@{issuer}")
+}
+
 /// A new idempotency key: 128 random bits, base64url.
 fn idempotency_key() -> String {
     let mut bytes = [0u8; 16];
@@ -152,10 +159,10 @@ impl App {
                 Ok(key) => key,
                 Err(_) => {
                     tracing::warn!("the cache key in the keychain is malformed; starting anew");
-                    self.new_cache_key(&entry, &path).await?
+                    self.new_cache_key(issuer, subject, &path).await?
                 }
             },
-            None if create => self.new_cache_key(&entry, &path).await?,
+            None if create => self.new_cache_key(issuer, subject, &path).await?,
             None => return Ok(None),
         };
         if let Some(dir) = path.parent() {
@@ -177,10 +184,12 @@ impl App {
         Ok(Some(cache))
     }
 
-    /// A fresh key in the keychain; a file made with a lost key is removed first.
+    /// A fresh key in the keychain, and its owner recorded; a file made with a lost key is
+    /// removed first.
     async fn new_cache_key(
         &self,
-        entry: &str,
+        issuer: &str,
+        subject: &str,
         path: &std::path::Path,
     ) -> Result<CacheKey, AppError> {
         desk_cache::shred(path, async { Ok::<(), std::io::Error>(()) })
@@ -188,9 +197,24 @@ impl App {
             .map_err(cache_error)?;
         let key = CacheKey::generate();
         let hex: SecretString = key.to_hex();
-        let entry = entry.to_owned();
-        self.keychain_call(move |kc| kc.set(&entry, &hex)).await?;
+        let entry = key_entry(issuer, subject);
+        let owner = owner_entry(issuer);
+        let subject = SecretString::from(subject.to_owned());
+        self.keychain_call(move |kc| {
+            // The owner first: a key is never in the keychain without it.
+            kc.set(&owner, &subject)?;
+            kc.set(&entry, &hex)
+        })
+        .await?;
         Ok(key)
+    }
+
+    /// The agent the keychain says the last cache made at `issuer` belongs to, if any.
+    pub(crate) async fn cache_owner(&self, issuer: &str) -> Result<Option<String>, AppError> {
+        Ok(self
+            .stored_key(&owner_entry(issuer))
+            .await?
+            .map(|s| desk_auth::ExposeSecret::expose_secret(&s).to_owned()))
     }
 
     /// Deletes the cache of `issuer`/`subject`: its key, then its files.
@@ -217,6 +241,14 @@ impl App {
         desk_cache::shred(&path, delete_key)
             .await
             .map_err(cache_error)?;
+        if self.cache_owner(issuer).await?.as_deref() == Some(subject) {
+            let owner = owner_entry(issuer);
+            self.keychain_call(move |kc| match kc.delete(&owner) {
+                Ok(()) | Err(KeychainError::Missing(_)) => Ok(()),
+                Err(e) => Err(e),
+            })
+            .await?;
+        }
         tracing::info!("shredded the local cache");
         Ok(())
     }

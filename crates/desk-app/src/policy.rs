@@ -423,11 +423,13 @@ impl App {
         F: Fn(SecretString) -> Fut,
         Fut: Future<Output = Result<T, AppError>>,
     {
-        match call(session.access_token().await?).await {
+        let token = self.token_of(session, session.access_token().await).await?;
+        match call(token).await {
             Err(e) if is_unauthorized(&e) => {
                 // The token may have expired on the way, or the server's clock runs ahead.
-                session.refresh().await?;
-                call(session.access_token().await?).await
+                self.token_of(session, session.refresh().await).await?;
+                let token = self.token_of(session, session.access_token().await).await?;
+                call(token).await
             }
             other => other,
         }

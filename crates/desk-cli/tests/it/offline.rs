@@ -693,3 +693,82 @@ fn signing_out_names_the_views_the_server_refused() {
         [("offline.customer.view".into(), "customer:1".into())]
     );
 }
+
+/// Revokes `subject`'s refresh token at the provider behind the app's back, as an administrator
+/// of the provider would; returns the token.
+fn revoke_at_provider(dir: &Path, issuer: &str, subject: &str) -> String {
+    let token = Keychain::new(keyring_service(dir))
+        .get(&format!("refresh-token@{issuer}#{subject}"))
+        .unwrap();
+    let token = desk_auth::ExposeSecret::expose_secret(&token).to_owned();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let response = reqwest::Client::new()
+            .post(format!("{issuer}/token/revocation"))
+            .form(&[
+                ("token", token.as_str()),
+                ("client_id", desk_testkit::CLIENT_ID),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    });
+    token
+}
+
+#[test]
+fn a_session_the_provider_ended_shreds_the_cache_and_keeps_the_views() {
+    let mut c = cached_customer_one();
+    let d = c.dir.path();
+    let issuer = c.idp.issuer().to_owned();
+    c.gateway.stop();
+    assert_eq!(
+        json(&run(d, &c.env, &["--json", "customer", "1"]))["source"],
+        "cache"
+    );
+    c.gateway.restart();
+    assert!(has_cache_key(d, &issuer, "agent1"));
+    revoke_at_provider(d, &issuer, "agent1");
+
+    let ended = failure(&run(d, &c.env, &["customer", "1"]));
+    assert!(ended.contains("session_ended"), "{ended}");
+    assert!(!has_cache_key(d, &issuer, "agent1"), "the key goes");
+    assert_eq!(cache_files(d), Vec::<PathBuf>::new(), "and the file");
+    assert!(has_queue_key(d, &issuer, "agent1"), "the queue stays");
+    assert!(!queue_files(d).is_empty());
+    // Offline, nothing is left to read.
+    c.gateway.stop();
+    let offline = failure(&run(d, &c.env, &["customer", "1"]));
+    assert!(!offline.contains("\"source\""), "{offline}");
+    c.gateway.restart();
+
+    // The view read before the session ended reaches the trail at the next sign-in.
+    signed_in(d, &issuer, "agent1");
+    json(&run(d, &c.env, &["--json", "customer", "1"]));
+    assert_eq!(
+        offline_views(&c.gateway, "agent1"),
+        [("offline.customer.view".into(), "customer:1".into())]
+    );
+}
+
+#[test]
+fn signing_out_shreds_a_cache_whose_session_is_already_gone() {
+    let c = cached_customer_one();
+    let d = c.dir.path();
+    let issuer = c.idp.issuer();
+    // What an older version left when the provider ended the session: no session entries, the
+    // cache and its key still there.
+    let keychain = Keychain::new(keyring_service(d));
+    keychain
+        .delete(&format!("refresh-token@{issuer}#agent1"))
+        .unwrap();
+    keychain.delete(&format!("account@{issuer}")).unwrap();
+    assert!(has_cache_key(d, issuer, "agent1"));
+    assert!(!cache_files(d).is_empty());
+
+    let out = run(d, &c.env, &["logout"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!has_cache_key(d, issuer, "agent1"));
+    assert_eq!(cache_files(d), Vec::<PathBuf>::new());
+}
