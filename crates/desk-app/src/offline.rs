@@ -281,7 +281,8 @@ impl App {
             cache
                 .store_policy(jws, &claims, now())
                 .await
-                .map_err(cache_error)
+                .map_err(cache_error)?;
+            cache.raise_newest_time(now()).await.map_err(cache_error)
         }
         .await;
         if let Err(e) = result {
@@ -351,7 +352,10 @@ impl App {
             .queue_of(&issuer, &subject, true)
             .await?
             .ok_or_else(|| AppError::Internal("no audit queue was made".into()))?;
-        let now = now();
+        let now = self.offline_now(&cache, &claims).await?;
+        // The floor rises with every offline read, refused ones too, so a clock set back after
+        // one gains nothing.
+        cache.raise_newest_time(now).await.map_err(cache_error)?;
         match desk_cache::offline_state(&claims, now) {
             Offline::Allowed { .. } => {}
             Offline::Locked { shred_at } => {
@@ -384,6 +388,20 @@ impl App {
             as_of: cached.fetched_at,
             value: cached.value,
         })
+    }
+
+    /// The time the offline window is measured at: this computer's clock, but never earlier
+    /// than the newest time this cache has seen, which is the signed `iat` of the policy it
+    /// holds (the server's clock, which a network attacker cannot forge) or the time of the
+    /// last offline read or write of it (a floor that only rises, kept in the encrypted cache).
+    /// So setting the clock back does not extend the window; setting it forward shortens it.
+    pub(crate) async fn offline_now(
+        &self,
+        cache: &Cache,
+        claims: &PolicyClaims,
+    ) -> Result<i64, AppError> {
+        let seen = cache.newest_time().await.map_err(cache_error)?;
+        Ok(now().max(claims.iat).max(seen.unwrap_or(i64::MIN)))
     }
 
     /// Carries out wipes ordered for this agent since the last one done here: the cache is
@@ -461,13 +479,14 @@ impl App {
         };
         let cache = match self.cache_of(&issuer, &subject, false).await? {
             Some(cache) => {
-                let now = now();
-                let status = cache.status(now).await.map_err(cache_error)?;
-                let offline = cache
-                    .policy()
-                    .await
-                    .map_err(cache_error)?
-                    .map(|(_, claims)| desk_cache::offline_state(&claims, now));
+                let status = cache.status(now()).await.map_err(cache_error)?;
+                let offline = match cache.policy().await.map_err(cache_error)? {
+                    Some((_, claims)) => {
+                        let now = self.offline_now(&cache, &claims).await?;
+                        Some(desk_cache::offline_state(&claims, now))
+                    }
+                    None => None,
+                };
                 Some(CacheState {
                     path: self.cache_path(&issuer, &subject),
                     status,

@@ -216,11 +216,22 @@ fn refusal(reason: PolicyError, keys_file: Option<&Path>, versions: &Versions) -
     }
 }
 
-/// Now, in seconds since the epoch.
+/// Now by this computer's clock, in seconds since the epoch, shifted by `DESK_CLOCK_OFFSET_SECS`
+/// (whole seconds, may be negative; tests set the clock back or forward with it, as an agent
+/// could set the computer's). What reads the offline window does not take this alone:
+/// [`App::offline_now`] floors it with the newest time seen.
 pub(crate) fn now() -> i64 {
+    static OFFSET: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    let offset = *OFFSET.get_or_init(|| {
+        std::env::var("DESK_CLOCK_OFFSET_SECS")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    });
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .saturating_add(offset)
 }
 
 impl App {

@@ -772,3 +772,46 @@ fn signing_out_shreds_a_cache_whose_session_is_already_gone() {
     assert!(!has_cache_key(d, issuer, "agent1"));
     assert_eq!(cache_files(d), Vec::<PathBuf>::new());
 }
+
+#[test]
+fn setting_the_clock_back_does_not_extend_the_offline_window() {
+    let mut c = cached_customer_one();
+    let d = c.dir.path();
+    c.gateway.stop();
+    let status = json(&run(d, &c.env, &["--json", "cache", "status"]));
+    assert_eq!(status["offline"]["state"], "allowed", "{status}");
+    let until = status["offline"]["until"].as_i64().unwrap();
+    let with_clock = |offset: i64| {
+        let mut env = c.env.clone();
+        env.push(("DESK_CLOCK_OFFSET_SECS", offset.to_string()));
+        env
+    };
+    // The clock set back a day before the window closed: the window is as it was.
+    let back = with_clock(-86_400);
+    assert_eq!(
+        json(&run(d, &back, &["--json", "customer", "1"]))["source"],
+        "cache"
+    );
+    let status = json(&run(d, &back, &["--json", "cache", "status"]));
+    assert_eq!(status["offline"]["until"], until, "{status}");
+
+    // Time passes beyond the window, and the cache is locked …
+    let later = with_clock(until - chrono_now() + 60);
+    let locked = failure(&run(d, &later, &["customer", "1"]));
+    assert!(locked.contains("offline_locked"), "{locked}");
+    // … and setting the clock back, to now or a day before, does not open it again.
+    for offset in [0, -86_400] {
+        let locked = failure(&run(d, &with_clock(offset), &["customer", "1"]));
+        assert!(locked.contains("offline_locked"), "{offset}: {locked}");
+        let status = json(&run(d, &with_clock(offset), &["--json", "cache", "status"]));
+        assert_eq!(status["offline"]["state"], "locked", "{offset}: {status}");
+    }
+
+    // The views read while the window was open reach the trail all the same.
+    c.gateway.restart();
+    json(&run(d, &c.env, &["--json", "customer", "1"]));
+    assert_eq!(
+        offline_views(&c.gateway, "agent1"),
+        [("offline.customer.view".into(), "customer:1".into())]
+    );
+}
