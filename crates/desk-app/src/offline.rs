@@ -20,12 +20,12 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use desk_api::{MyWipes, WipeOrdered};
+use desk_api::{DeviceAcknowledgement, MyWipes, WipeOrdered};
 use desk_auth::{Keychain, KeychainError, SecretString};
 use desk_cache::{Cache, CacheError, CacheKey, Cached, Offline, QueuedView, Records};
 use desk_core::signed::PolicyClaims;
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::Digest;
 
 use crate::policy::EffectivePolicy;
@@ -92,12 +92,6 @@ pub(crate) fn rfc3339(secs: i64) -> String {
     chrono::DateTime::from_timestamp(secs, 0)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default()
-}
-
-#[derive(Default, Serialize, Deserialize)]
-struct WipeState {
-    /// issuer + " " + subject → the last wipe carried out.
-    last: std::collections::BTreeMap<String, u64>,
 }
 
 impl App {
@@ -404,47 +398,83 @@ impl App {
         Ok(now().max(claims.iat).max(seen.unwrap_or(i64::MIN)))
     }
 
-    /// Carries out wipes ordered for this agent since the last one done here: the cache is
-    /// shredded before anything is shown. Called before every online read.
+    /// Carries out the wipes ordered for this agent that this device has not acknowledged, as
+    /// the server recorded it (the device is named in `Desk-Device` on every request): the cache
+    /// is shredded before anything is shown, each wipe acknowledged at the server, the views
+    /// queued before uploaded while a token can still be had, and the session ended (the refresh
+    /// token revoked, the keychain entries deleted), so the device does not cache again at once.
+    /// Then [`AppError::Wiped`]. Called before the first online read and on a `wipe` event.
     pub(crate) async fn check_wipes(&self, subject: &str) -> Result<(), AppError> {
         let issuer = self.config.issuer.clone().unwrap_or_default();
-        let state_key = format!("{issuer} {subject}");
-        let file = self.config.data_dir.join("wipes.json");
-        let mut state: WipeState = std::fs::read_to_string(&file)
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
-        let after = state.last.get(&state_key).copied().unwrap_or(0);
         let session = self.session().await?;
         let api = self.server_api().await?;
-        let path = format!("/v1/me/wipes?after={after}");
-        let wipes: MyWipes = self
-            .with_token(&session, |token| {
-                let api = api.clone();
-                let path = path.clone();
-                async move { api.get_json(&path, token).await }
-            })
-            .await?;
-        let Some(last) = wipes
-            .wipes
-            .iter()
-            .filter_map(|w| u64::try_from(w.wipe_id).ok())
-            .max()
-        else {
+        let mut wiped = None;
+        loop {
+            let wipes: MyWipes = self
+                .with_token(&session, |token| {
+                    let api = api.clone();
+                    async move { api.get_json("/v1/me/wipes", token).await }
+                })
+                .await?;
+            let Some(last) = wipes.wipes.iter().map(|w| w.wipe_id).max() else {
+                break;
+            };
+            if wiped.is_none() {
+                self.shred_cache(&issuer, subject).await?;
+                tracing::warn!(wipe = last, "an administrator wiped this device's cache");
+            }
+            wiped = Some(last);
+            let path = format!("/v1/me/wipes/{last}/acknowledge");
+            let _: DeviceAcknowledgement = self
+                .with_token(&session, |token| {
+                    let api = api.clone();
+                    let path = path.clone();
+                    async move { api.post_json(&path, token, &serde_json::json!({})).await }
+                })
+                .await?;
+        }
+        if wiped.is_none() {
             return Ok(());
-        };
-        self.shred_cache(&issuer, subject).await?;
-        tracing::warn!(wipe = last, "an administrator wiped this device's cache");
-        state.last.insert(state_key, last);
-        std::fs::create_dir_all(&self.config.data_dir)
-            .and_then(|()| {
-                std::fs::write(
-                    &file,
-                    serde_json::to_string(&state).unwrap_or_default().as_bytes(),
-                )
-            })
-            .map_err(|e| AppError::Internal(format!("{}: {e}", file.display())))?;
+        }
+        self.upload_views(&session)
+            .await
+            .unwrap_or_else(|e| tracing::warn!(error = %e, "the offline views stay queued"));
+        drop(session);
+        self.end_session(&issuer).await?;
+        Err(AppError::Wiped)
+    }
+
+    /// Ends the session after a wipe: revokes the refresh token where the provider offers it
+    /// and deletes the keychain entries whatever it answers; the queue's file and key stay.
+    async fn end_session(&self, issuer: &str) -> Result<(), AppError> {
+        self.close_queue().await;
+        let held = self.session.lock().await.take();
+        *self.held_policy() = None;
+        if let Some(Ok(session)) = held.map(Arc::try_unwrap) {
+            session.sign_out().await?;
+            return Ok(());
+        }
+        let provider = self.provider().await.ok();
+        desk_auth::forget_stored(provider.as_deref(), &self.keychain(), issuer).await?;
         Ok(())
+    }
+
+    /// This installation's device id: 128 random bits, base64url, made once and kept in the
+    /// data folder (`device-id`). Not a secret, so not in the keychain: it is the id the server
+    /// records this device's wipe acknowledgements under, and an id that is changed or lost
+    /// only makes this device a new one to the server, which has acknowledged no wipe.
+    pub(crate) fn device_id(&self) -> Result<String, AppError> {
+        let file = self.config.data_dir.join("device-id");
+        if let Ok(text) = std::fs::read_to_string(&file)
+            && desk_api::is_device_id(text.trim())
+        {
+            return Ok(text.trim().to_owned());
+        }
+        let id = idempotency_key();
+        std::fs::create_dir_all(&self.config.data_dir)
+            .and_then(|()| std::fs::write(&file, format!("{id}\n")))
+            .map_err(|e| AppError::Internal(format!("{}: {e}", file.display())))?;
+        Ok(id)
     }
 
     /// Orders every device of `subject` to shred its cache (an administrator's action).

@@ -449,7 +449,8 @@ impl App {
     pub(crate) async fn server_api(&self) -> Result<Arc<ServerApi>, AppError> {
         self.server
             .get_or_try_init(|| async {
-                ServerApi::new(self.config.server_url.as_deref()).map(Arc::new)
+                let device = self.device_id()?;
+                ServerApi::of_device(self.config.server_url.as_deref(), Some(&device)).map(Arc::new)
             })
             .await
             .cloned()

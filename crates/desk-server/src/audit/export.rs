@@ -318,6 +318,7 @@ pub fn ocsf_activity(action: AuditAction) -> OcsfActivity {
         | A::OfflineTicketsView
         | A::OfflineTicketView => API_READ,
         A::TicketReply | A::AuditUpload | A::RolePropose => API_CREATE,
+        A::WipeAcknowledge => API_UPDATE,
         A::RoleUpdate | A::RoleApprove | A::RoleReject | A::LayoutPublish => API_UPDATE,
         A::AuditArchive => OcsfActivity {
             class: OcsfClass::EventLogActivity,
