@@ -279,7 +279,7 @@ pub(super) async fn acknowledge(
     let event = AuditEvent::new(
         &agent.subject,
         AuditAction::WipeAcknowledge,
-        &format!("device:{device}"),
+        format!("device:{device}"),
         Outcome::Ok,
     )
     .with_detail(serde_json::json!({ "wipe_id": wipe_id }));
