@@ -200,6 +200,49 @@ pub struct MyWipes {
     pub wipes: Vec<Wipe>,
 }
 
+/// The request header naming the calling device: a random id its client made once per
+/// installation (16 to 64 characters of base64url). The server sends a device the wipes after
+/// the last one it acknowledged (`POST /v1/me/wipes/{wipe_id}/acknowledge`), as the server
+/// recorded it; a device it does not know has acknowledged none.
+pub const DEVICE_HEADER: &str = "desk-device";
+
+/// Whether `id` is a device id as [`DEVICE_HEADER`] carries it.
+pub fn is_device_id(id: &str) -> bool {
+    (16..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The answer of `POST /v1/me/wipes/{wipe_id}/acknowledge`, and one device of
+/// [`AgentWipes`]: the last wipe a device reported it carried out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceAcknowledgement {
+    /// The device, as its `Desk-Device` header named it.
+    pub device: String,
+    /// The last wipe it acted on; every earlier one is acknowledged with it.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub acknowledged: i64,
+    /// When it said so: RFC 3339, UTC, milliseconds.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub acknowledged_at: String,
+}
+
+/// The body of `GET /v1/admin/wipes/{subject}`: the wipes ordered for an agent, and what each of
+/// its devices acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgentWipes {
+    /// The agent.
+    pub subject: String,
+    /// The last wipes ordered for the agent, oldest first, at most 100.
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
+    pub wipes: Vec<Wipe>,
+    /// Each device that acknowledged a wipe, by device id. A device that has not is absent.
+    pub devices: Vec<DeviceAcknowledgement>,
+}
+
 /// The answer of `POST /v1/admin/wipe/{subject}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

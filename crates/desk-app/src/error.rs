@@ -62,6 +62,13 @@ pub enum AppError {
         /// What is wrong with it.
         cause: String,
     },
+    /// An administrator wiped this device: the cache is shredded and the session ended here
+    /// (the refresh token revoked, the keychain entries deleted). Reported as `session_ended`.
+    #[error(
+        "an administrator wiped this device: its cache is shredded and its session ended; sign in \
+         again"
+    )]
+    Wiped,
     /// The server could not be reached or answered something unusable.
     #[error("the server at {url} {cause}; check DESK_SERVER_URL and that desk-server is running")]
     ServerUnreachable {
@@ -143,6 +150,7 @@ impl AppError {
             Self::InvalidInput(_) => ErrorCode::InvalidInput,
             Self::Cache(_) => ErrorCode::Cache,
             Self::NotCached => ErrorCode::NotCached,
+            Self::Wiped => ErrorCode::SessionEnded,
             Self::OfflineLocked { .. } => ErrorCode::OfflineLocked,
             Self::Internal(_) => ErrorCode::Internal,
         }

@@ -173,9 +173,16 @@ impl App {
             return Ok(session.clone());
         }
         let provider = self.provider().await?;
-        let session = Session::restore(provider, self.keychain())
-            .await?
-            .ok_or(desk_auth::AuthError::NotSignedIn)?;
+        let issuer = self.issuer()?.to_owned();
+        let subject = desk_auth::stored_subject(&self.keychain(), &issuer).await?;
+        let restored = Session::restore(provider, self.keychain()).await;
+        let session = match (restored, subject) {
+            (Err(desk_auth::AuthError::SessionEnded), Some(subject)) => {
+                drop(held);
+                return Err(self.session_ended(&issuer, &subject).await);
+            }
+            (restored, _) => restored?.ok_or(desk_auth::AuthError::NotSignedIn)?,
+        };
         let session = Arc::new(session);
         *held = Some(session.clone());
         Ok(session)
@@ -201,6 +208,11 @@ impl App {
             queued = self.upload_before_sign_out(&issuer, &subject).await?;
             self.shred_cache(&issuer, &subject).await?;
         }
+        // A cache whose session is gone already (ended at the provider, by a wipe, or by an
+        // older version that left it behind) goes too.
+        if let Some(owner) = self.cache_owner(&issuer).await? {
+            self.shred_cache(&issuer, &owner).await?;
+        }
         self.close_queue().await;
         let held = self.session.lock().await.take();
         *self.held_policy() = None;
@@ -223,6 +235,42 @@ impl App {
             pending_views: queued.pending,
             refused_views: queued.refused,
         })
+    }
+
+    /// The provider refused `subject`'s session (`invalid_grant`: revoked, expired, or the
+    /// agent removed), and desk-auth has deleted its keychain entries: the cache and its key go
+    /// as at sign-out, the audit queue stays for the next sign-in, and nothing of the session is
+    /// held any longer. The one place a session that ended at the provider is handled, so that
+    /// whatever decides that a refusal ends the session decides it for the cache too. A shred
+    /// that fails is logged; the cache's owner stays recorded (`cache-owner@{issuer}`), so the
+    /// next sign-out shreds it. Returns the error to report, `session_ended`.
+    pub(crate) async fn session_ended(&self, issuer: &str, subject: &str) -> AppError {
+        tracing::warn!("the provider ended the session; shredding the local cache");
+        if let Err(e) = self.shred_cache(issuer, subject).await {
+            tracing::error!(error = %e, "the cache of an ended session could not be shredded");
+        }
+        self.close_queue().await;
+        *self.session.lock().await = None;
+        *self.held_policy() = None;
+        AppError::Auth(desk_auth::AuthError::SessionEnded)
+    }
+
+    /// `result` of asking `session` for a token, with a session the provider ended handled
+    /// through [`App::session_ended`].
+    pub(crate) async fn token_of<T>(
+        &self,
+        session: &Session,
+        result: Result<T, desk_auth::AuthError>,
+    ) -> Result<T, AppError> {
+        match result {
+            Err(desk_auth::AuthError::SessionEnded) => {
+                let identity = session.identity();
+                Err(self
+                    .session_ended(&identity.issuer, &identity.subject)
+                    .await)
+            }
+            other => Ok(other?),
+        }
     }
 
     fn issuer(&self) -> Result<&str, AppError> {

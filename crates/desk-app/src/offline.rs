@@ -20,12 +20,12 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use desk_api::{MyWipes, WipeOrdered};
+use desk_api::{DeviceAcknowledgement, MyWipes, WipeOrdered};
 use desk_auth::{Keychain, KeychainError, SecretString};
 use desk_cache::{Cache, CacheError, CacheKey, Cached, Offline, QueuedView, Records};
 use desk_core::signed::PolicyClaims;
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::Digest;
 
 use crate::policy::EffectivePolicy;
@@ -69,6 +69,13 @@ fn key_entry(issuer: &str, subject: &str) -> String {
     format!("cache-key@{issuer}#{subject}")
 }
 
+/// The keychain entry naming the agent whose cache key was made last at `issuer`: kept apart
+/// from the session's entries, which desk-auth deletes when the provider ends a session, so that
+/// a cache is never left without anyone knowing whose it is (sign-out shreds it).
+fn owner_entry(issuer: &str) -> String {
+    format!("cache-owner@{issuer}")
+}
+
 /// A new idempotency key: 128 random bits, base64url.
 fn idempotency_key() -> String {
     let mut bytes = [0u8; 16];
@@ -85,12 +92,6 @@ pub(crate) fn rfc3339(secs: i64) -> String {
     chrono::DateTime::from_timestamp(secs, 0)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default()
-}
-
-#[derive(Default, Serialize, Deserialize)]
-struct WipeState {
-    /// issuer + " " + subject → the last wipe carried out.
-    last: std::collections::BTreeMap<String, u64>,
 }
 
 impl App {
@@ -152,10 +153,10 @@ impl App {
                 Ok(key) => key,
                 Err(_) => {
                     tracing::warn!("the cache key in the keychain is malformed; starting anew");
-                    self.new_cache_key(&entry, &path).await?
+                    self.new_cache_key(issuer, subject, &path).await?
                 }
             },
-            None if create => self.new_cache_key(&entry, &path).await?,
+            None if create => self.new_cache_key(issuer, subject, &path).await?,
             None => return Ok(None),
         };
         if let Some(dir) = path.parent() {
@@ -177,10 +178,12 @@ impl App {
         Ok(Some(cache))
     }
 
-    /// A fresh key in the keychain; a file made with a lost key is removed first.
+    /// A fresh key in the keychain, and its owner recorded; a file made with a lost key is
+    /// removed first.
     async fn new_cache_key(
         &self,
-        entry: &str,
+        issuer: &str,
+        subject: &str,
         path: &std::path::Path,
     ) -> Result<CacheKey, AppError> {
         desk_cache::shred(path, async { Ok::<(), std::io::Error>(()) })
@@ -188,9 +191,24 @@ impl App {
             .map_err(cache_error)?;
         let key = CacheKey::generate();
         let hex: SecretString = key.to_hex();
-        let entry = entry.to_owned();
-        self.keychain_call(move |kc| kc.set(&entry, &hex)).await?;
+        let entry = key_entry(issuer, subject);
+        let owner = owner_entry(issuer);
+        let subject = SecretString::from(subject.to_owned());
+        self.keychain_call(move |kc| {
+            // The owner first: a key is never in the keychain without it.
+            kc.set(&owner, &subject)?;
+            kc.set(&entry, &hex)
+        })
+        .await?;
         Ok(key)
+    }
+
+    /// The agent the keychain says the last cache made at `issuer` belongs to, if any.
+    pub(crate) async fn cache_owner(&self, issuer: &str) -> Result<Option<String>, AppError> {
+        Ok(self
+            .stored_key(&owner_entry(issuer))
+            .await?
+            .map(|s| desk_auth::ExposeSecret::expose_secret(&s).to_owned()))
     }
 
     /// Deletes the cache of `issuer`/`subject`: its key, then its files.
@@ -217,6 +235,14 @@ impl App {
         desk_cache::shred(&path, delete_key)
             .await
             .map_err(cache_error)?;
+        if self.cache_owner(issuer).await?.as_deref() == Some(subject) {
+            let owner = owner_entry(issuer);
+            self.keychain_call(move |kc| match kc.delete(&owner) {
+                Ok(()) | Err(KeychainError::Missing(_)) => Ok(()),
+                Err(e) => Err(e),
+            })
+            .await?;
+        }
         tracing::info!("shredded the local cache");
         Ok(())
     }
@@ -249,7 +275,8 @@ impl App {
             cache
                 .store_policy(jws, &claims, now())
                 .await
-                .map_err(cache_error)
+                .map_err(cache_error)?;
+            cache.raise_newest_time(now()).await.map_err(cache_error)
         }
         .await;
         if let Err(e) = result {
@@ -319,7 +346,10 @@ impl App {
             .queue_of(&issuer, &subject, true)
             .await?
             .ok_or_else(|| AppError::Internal("no audit queue was made".into()))?;
-        let now = now();
+        let now = self.offline_now(&cache, &claims).await?;
+        // The floor rises with every offline read, refused ones too, so a clock set back after
+        // one gains nothing.
+        cache.raise_newest_time(now).await.map_err(cache_error)?;
         match desk_cache::offline_state(&claims, now) {
             Offline::Allowed { .. } => {}
             Offline::Locked { shred_at } => {
@@ -354,47 +384,97 @@ impl App {
         })
     }
 
-    /// Carries out wipes ordered for this agent since the last one done here: the cache is
-    /// shredded before anything is shown. Called before every online read.
+    /// The time the offline window is measured at: this computer's clock, but never earlier
+    /// than the newest time this cache has seen, which is the signed `iat` of the policy it
+    /// holds (the server's clock, which a network attacker cannot forge) or the time of the
+    /// last offline read or write of it (a floor that only rises, kept in the encrypted cache).
+    /// So setting the clock back does not extend the window; setting it forward shortens it.
+    pub(crate) async fn offline_now(
+        &self,
+        cache: &Cache,
+        claims: &PolicyClaims,
+    ) -> Result<i64, AppError> {
+        let seen = cache.newest_time().await.map_err(cache_error)?;
+        Ok(now().max(claims.iat).max(seen.unwrap_or(i64::MIN)))
+    }
+
+    /// Carries out the wipes ordered for this agent that this device has not acknowledged, as
+    /// the server recorded it (the device is named in `Desk-Device` on every request): the cache
+    /// is shredded before anything is shown, each wipe acknowledged at the server, the views
+    /// queued before uploaded while a token can still be had, and the session ended (the refresh
+    /// token revoked, the keychain entries deleted), so the device does not cache again at once.
+    /// Then [`AppError::Wiped`]. Called before the first online read and on a `wipe` event.
     pub(crate) async fn check_wipes(&self, subject: &str) -> Result<(), AppError> {
         let issuer = self.config.issuer.clone().unwrap_or_default();
-        let state_key = format!("{issuer} {subject}");
-        let file = self.config.data_dir.join("wipes.json");
-        let mut state: WipeState = std::fs::read_to_string(&file)
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
-        let after = state.last.get(&state_key).copied().unwrap_or(0);
         let session = self.session().await?;
         let api = self.server_api().await?;
-        let path = format!("/v1/me/wipes?after={after}");
-        let wipes: MyWipes = self
-            .with_token(&session, |token| {
-                let api = api.clone();
-                let path = path.clone();
-                async move { api.get_json(&path, token).await }
-            })
-            .await?;
-        let Some(last) = wipes
-            .wipes
-            .iter()
-            .filter_map(|w| u64::try_from(w.wipe_id).ok())
-            .max()
-        else {
+        let mut wiped = None;
+        loop {
+            let wipes: MyWipes = self
+                .with_token(&session, |token| {
+                    let api = api.clone();
+                    async move { api.get_json("/v1/me/wipes", token).await }
+                })
+                .await?;
+            let Some(last) = wipes.wipes.iter().map(|w| w.wipe_id).max() else {
+                break;
+            };
+            if wiped.is_none() {
+                self.shred_cache(&issuer, subject).await?;
+                tracing::warn!(wipe = last, "an administrator wiped this device's cache");
+            }
+            wiped = Some(last);
+            let path = format!("/v1/me/wipes/{last}/acknowledge");
+            let _: DeviceAcknowledgement = self
+                .with_token(&session, |token| {
+                    let api = api.clone();
+                    let path = path.clone();
+                    async move { api.post_json(&path, token, &serde_json::json!({})).await }
+                })
+                .await?;
+        }
+        if wiped.is_none() {
             return Ok(());
-        };
-        self.shred_cache(&issuer, subject).await?;
-        tracing::warn!(wipe = last, "an administrator wiped this device's cache");
-        state.last.insert(state_key, last);
-        std::fs::create_dir_all(&self.config.data_dir)
-            .and_then(|()| {
-                std::fs::write(
-                    &file,
-                    serde_json::to_string(&state).unwrap_or_default().as_bytes(),
-                )
-            })
-            .map_err(|e| AppError::Internal(format!("{}: {e}", file.display())))?;
+        }
+        self.upload_views(&session)
+            .await
+            .unwrap_or_else(|e| tracing::warn!(error = %e, "the offline views stay queued"));
+        drop(session);
+        self.end_session(&issuer).await?;
+        Err(AppError::Wiped)
+    }
+
+    /// Ends the session after a wipe: revokes the refresh token where the provider offers it
+    /// and deletes the keychain entries whatever it answers; the queue's file and key stay.
+    async fn end_session(&self, issuer: &str) -> Result<(), AppError> {
+        self.close_queue().await;
+        let held = self.session.lock().await.take();
+        *self.held_policy() = None;
+        if let Some(Ok(session)) = held.map(Arc::try_unwrap) {
+            session.sign_out().await?;
+            return Ok(());
+        }
+        let provider = self.provider().await.ok();
+        desk_auth::forget_stored(provider.as_deref(), &self.keychain(), issuer).await?;
         Ok(())
+    }
+
+    /// This installation's device id: 128 random bits, base64url, made once and kept in the
+    /// data folder (`device-id`). Not a secret, so not in the keychain: it is the id the server
+    /// records this device's wipe acknowledgements under, and an id that is changed or lost
+    /// only makes this device a new one to the server, which has acknowledged no wipe.
+    pub(crate) fn device_id(&self) -> Result<String, AppError> {
+        let file = self.config.data_dir.join("device-id");
+        if let Ok(text) = std::fs::read_to_string(&file)
+            && desk_api::is_device_id(text.trim())
+        {
+            return Ok(text.trim().to_owned());
+        }
+        let id = idempotency_key();
+        std::fs::create_dir_all(&self.config.data_dir)
+            .and_then(|()| std::fs::write(&file, format!("{id}\n")))
+            .map_err(|e| AppError::Internal(format!("{}: {e}", file.display())))?;
+        Ok(id)
     }
 
     /// Orders every device of `subject` to shred its cache (an administrator's action).
@@ -429,13 +509,14 @@ impl App {
         };
         let cache = match self.cache_of(&issuer, &subject, false).await? {
             Some(cache) => {
-                let now = now();
-                let status = cache.status(now).await.map_err(cache_error)?;
-                let offline = cache
-                    .policy()
-                    .await
-                    .map_err(cache_error)?
-                    .map(|(_, claims)| desk_cache::offline_state(&claims, now));
+                let status = cache.status(now()).await.map_err(cache_error)?;
+                let offline = match cache.policy().await.map_err(cache_error)? {
+                    Some((_, claims)) => {
+                        let now = self.offline_now(&cache, &claims).await?;
+                        Some(desk_cache::offline_state(&claims, now))
+                    }
+                    None => None,
+                };
                 Some(CacheState {
                     path: self.cache_path(&issuer, &subject),
                     status,

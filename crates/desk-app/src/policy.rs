@@ -216,11 +216,22 @@ fn refusal(reason: PolicyError, keys_file: Option<&Path>, versions: &Versions) -
     }
 }
 
-/// Now, in seconds since the epoch.
+/// Now by this computer's clock, in seconds since the epoch, shifted by `DESK_CLOCK_OFFSET_SECS`
+/// (whole seconds, may be negative; tests set the clock back or forward with it, as an agent
+/// could set the computer's). What reads the offline window does not take this alone:
+/// [`App::offline_now`] floors it with the newest time seen.
 pub(crate) fn now() -> i64 {
+    static OFFSET: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    let offset = *OFFSET.get_or_init(|| {
+        std::env::var("DESK_CLOCK_OFFSET_SECS")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    });
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .saturating_add(offset)
 }
 
 impl App {
@@ -423,11 +434,13 @@ impl App {
         F: Fn(SecretString) -> Fut,
         Fut: Future<Output = Result<T, AppError>>,
     {
-        match call(session.access_token().await?).await {
+        let token = self.token_of(session, session.access_token().await).await?;
+        match call(token).await {
             Err(e) if is_unauthorized(&e) => {
                 // The token may have expired on the way, or the server's clock runs ahead.
-                session.refresh().await?;
-                call(session.access_token().await?).await
+                self.token_of(session, session.refresh().await).await?;
+                let token = self.token_of(session, session.access_token().await).await?;
+                call(token).await
             }
             other => other,
         }
@@ -436,7 +449,8 @@ impl App {
     pub(crate) async fn server_api(&self) -> Result<Arc<ServerApi>, AppError> {
         self.server
             .get_or_try_init(|| async {
-                ServerApi::new(self.config.server_url.as_deref()).map(Arc::new)
+                let device = self.device_id()?;
+                ServerApi::of_device(self.config.server_url.as_deref(), Some(&device)).map(Arc::new)
             })
             .await
             .cloned()

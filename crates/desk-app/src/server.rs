@@ -40,10 +40,26 @@ pub(crate) struct ServerApi {
 
 impl ServerApi {
     /// Checks the configured URL and builds the clients.
+    #[cfg(test)]
     pub(crate) fn new(server_url: Option<&str>) -> Result<Self, AppError> {
+        Self::of_device(server_url, None)
+    }
+
+    /// Checks the configured URL and builds the clients, naming `device` in `Desk-Device` on every request.
+    pub(crate) fn of_device(
+        server_url: Option<&str>,
+        device: Option<&str>,
+    ) -> Result<Self, AppError> {
         let base = check_url(server_url)?;
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(device) = device {
+            let value = reqwest::header::HeaderValue::from_str(device)
+                .map_err(|_| AppError::Internal("the device id is not a header value".into()))?;
+            headers.insert(desk_api::DEVICE_HEADER, value);
+        }
         let build = |builder: reqwest::ClientBuilder| {
             builder
+                .default_headers(headers.clone())
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(CONNECT_TIMEOUT)
                 .build()

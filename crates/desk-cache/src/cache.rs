@@ -302,6 +302,35 @@ impl Cache {
         Ok(())
     }
 
+    /// The newest time this cache has been read or written at (seconds since the epoch), as
+    /// [`Cache::raise_newest_time`] kept it: a floor under the clock for the offline window, so
+    /// that a clock set back does not reopen it. Kept in the encrypted file, so changing it
+    /// takes the cache's key.
+    pub async fn newest_time(&self) -> Result<Option<i64>, CacheError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT value FROM meta WHERE key = 'newest_time'")
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(v,)| {
+            v.parse()
+                .map_err(|_| CacheError::Corrupt("newest_time is not a number".into()))
+        })
+        .transpose()
+    }
+
+    /// Raises the time [`Cache::newest_time`] answers to `time`; a smaller one changes nothing.
+    pub async fn raise_newest_time(&self, time: i64) -> Result<(), CacheError> {
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ('newest_time', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value
+             WHERE CAST(meta.value AS INTEGER) < CAST(excluded.value AS INTEGER)",
+        )
+        .bind(time.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// The policy kept by [`Cache::store_policy`], if any.
     pub async fn policy(&self) -> Result<Option<(String, PolicyClaims)>, CacheError> {
         let row: Option<(String, String)> =

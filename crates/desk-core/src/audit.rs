@@ -17,6 +17,7 @@ closed_names! {
         EventsConnect = "events.connect", "The policy and wipe event stream opened.";
         PolicyView = "policy.view", "The agent's signed policy fetched.";
         WipesCheck = "wipes.check", "The agent's pending wipe orders read.";
+        WipeAcknowledge = "wipe.acknowledge", "A device reported it carried out the agent's wipes up to one (its detail: the device and the wipe id).";
         DeviceWipe = "device.wipe", "An administrator ordered an agent's devices to shred their cache.";
         AuditRead = "audit.read", "A page of the audit trail read.";
         AuditUpload = "audit.upload", "A batch of offline views uploaded (the summary entry).";

@@ -252,24 +252,118 @@ fn an_administrators_wipe_shreds_the_cache_at_the_next_connection() {
     ));
     assert!(ordered["wipe_id"].as_u64().unwrap() > 0);
 
-    // The next command that reaches the server shreds first (a search caches nothing anew).
-    json(&run(d, &env, &["--json", "search", "nobody-by-this-name"]));
+    // The next command that reaches the server shreds first, and ends the session.
+    let wiped = failure(&run(d, &env, &["--json", "search", "nobody-by-this-name"]));
+    assert!(wiped.contains("session_ended"), "{wiped}");
+    assert!(wiped.contains("wiped this device"), "{wiped}");
     assert!(
         !has_cache_key(d, idp.issuer(), "agent1"),
         "the key goes first"
     );
     assert_eq!(cache_files(d), Vec::<PathBuf>::new());
-    let status = run(d, &env, &["cache", "status"]);
+    // The session is over at the provider too: the refresh token of that run is revoked …
+    let last = idp.issued().pop().unwrap().refresh_token;
     assert!(
-        text(&status).contains("no local cache"),
-        "{}",
-        text(&status)
+        !provider_accepts(idp.issuer(), &last),
+        "the refresh token is revoked"
+    );
+    // … and here: nobody is signed in, so nothing is cached again.
+    let whoami = failure(&run(d, &env, &["whoami"]));
+    assert!(whoami.contains("not_signed_in"), "{whoami}");
+    // The server recorded this device's acknowledgement, and audited it.
+    let device = std::fs::read_to_string(d.join("data/device-id")).unwrap();
+    let acks: Vec<(String, i64)> = gateway.rows(
+        "SELECT device, acknowledged FROM device_wipes WHERE subject = ?",
+        &["agent1"],
+    );
+    assert_eq!(
+        acks,
+        [(
+            device.trim().to_owned(),
+            ordered["wipe_id"].as_i64().unwrap()
+        )]
+    );
+    assert!(
+        gateway
+            .audit()
+            .iter()
+            .any(|(actor, action, resource)| actor == "agent1"
+                && action == "wipe.acknowledge"
+                && *resource == format!("device:{}", device.trim()))
     );
 
-    // The wipe is done once: the cache that comes back is kept.
+    // The wipe is done once: after signing in again the cache that comes back is kept.
+    signed_in(d, idp.issuer(), "agent1");
     json(&run(d, &env, &["--json", "customer", "1"]));
     json(&run(d, &env, &["--json", "customer", "1"]));
     assert!(has_cache_key(d, idp.issuer(), "agent1"));
+}
+
+/// Whether the provider still accepts `refresh_token` for a refresh.
+fn provider_accepts(issuer: &str, refresh_token: &str) -> bool {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{issuer}/token"))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+                ("client_id", desk_testkit::CLIENT_ID),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    })
+}
+
+#[test]
+fn a_device_that_claims_to_have_done_a_wipe_still_gets_it() {
+    let (idp, dir) = start();
+    let gateway = Gateway::start(&idp);
+    signed_in(dir.path(), idp.issuer(), "agent1");
+    let admin = tempfile::tempdir().unwrap();
+    signed_in(admin.path(), idp.issuer(), "admin");
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let d = dir.path();
+    json(&run(d, &env, &["--json", "customer", "1"]));
+    let ordered = json(&run(
+        admin.path(),
+        &env,
+        &["--json", "admin", "wipe", "agent1"],
+    ));
+    let wipe_id = ordered["wipe_id"].as_i64().unwrap();
+
+    // Asked directly with a claim far past it, in the query and the header: the wipe comes.
+    let token = idp.tokens("agent1").access_token;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mine: Value = rt.block_on(async {
+        reqwest::Client::new()
+            .get(format!("{}/v1/me/wipes?after=999999", gateway.url()))
+            .bearer_auth(&token)
+            .header("desk-device", "a-device-of-its-own-choosing")
+            .header("desk-last-wipe", "999999")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert_eq!(mine["wipes"][0]["wipe_id"], wipe_id, "{mine}");
+
+    // The client's own files say it did every wipe there is (what an earlier version kept):
+    // the device still carries it out.
+    std::fs::write(
+        d.join("data/wipes.json"),
+        format!(r#"{{"last":{{"{} agent1":999999}}}}"#, idp.issuer()),
+    )
+    .unwrap();
+    let wiped = failure(&run(d, &env, &["customer", "1"]));
+    assert!(wiped.contains("wiped this device"), "{wiped}");
+    assert!(!has_cache_key(d, idp.issuer(), "agent1"));
+    assert_eq!(cache_files(d), Vec::<PathBuf>::new());
 }
 
 fn chrono_now() -> i64 {
@@ -523,19 +617,20 @@ fn a_wipe_shreds_the_cache_and_the_views_queued_before_still_reach_the_server() 
     ));
 
     // The next command that reaches the server carries out the wipe before anything else …
-    json(&run(
+    let wiped = failure(&run(
         d,
         &c.env,
         &["--json", "search", "nobody-by-this-name"],
     ));
+    assert!(wiped.contains("wiped this device"), "{wiped}");
     assert!(!has_cache_key(d, c.idp.issuer(), "agent1"));
     assert_eq!(cache_files(d), Vec::<PathBuf>::new());
     // … and the views read before it are on the trail all the same.
     let views = offline_views_of(&c);
     assert_eq!(views.len(), 2, "{views:?}");
-    let status = json(&run(d, &c.env, &["--json", "cache", "status"]));
-    assert_eq!(status["pending_views"], 0, "{status}");
-    assert!(status.get("path").is_none(), "no cache: {status}");
+    // Signed out by the wipe: nobody's cache or views to report, and the queue kept.
+    assert!(has_queue_key(d, c.idp.issuer(), "agent1"));
+    assert!(!queue_files(d).is_empty());
 }
 
 /// agent1's audit queue, opened with its key from the keychain, for `work` (with `desk` not
@@ -690,6 +785,128 @@ fn signing_out_names_the_views_the_server_refused() {
     assert!(!said.contains("not uploaded"), "{said}");
     assert_eq!(
         offline_views_of(&c),
+        [("offline.customer.view".into(), "customer:1".into())]
+    );
+}
+
+/// Revokes `subject`'s refresh token at the provider behind the app's back, as an administrator
+/// of the provider would; returns the token.
+fn revoke_at_provider(dir: &Path, issuer: &str, subject: &str) -> String {
+    let token = Keychain::new(keyring_service(dir))
+        .get(&format!("refresh-token@{issuer}#{subject}"))
+        .unwrap();
+    let token = desk_auth::ExposeSecret::expose_secret(&token).to_owned();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let response = reqwest::Client::new()
+            .post(format!("{issuer}/token/revocation"))
+            .form(&[
+                ("token", token.as_str()),
+                ("client_id", desk_testkit::CLIENT_ID),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    });
+    token
+}
+
+#[test]
+fn a_session_the_provider_ended_shreds_the_cache_and_keeps_the_views() {
+    let mut c = cached_customer_one();
+    let d = c.dir.path();
+    let issuer = c.idp.issuer().to_owned();
+    c.gateway.stop();
+    assert_eq!(
+        json(&run(d, &c.env, &["--json", "customer", "1"]))["source"],
+        "cache"
+    );
+    c.gateway.restart();
+    assert!(has_cache_key(d, &issuer, "agent1"));
+    revoke_at_provider(d, &issuer, "agent1");
+
+    let ended = failure(&run(d, &c.env, &["customer", "1"]));
+    assert!(ended.contains("session_ended"), "{ended}");
+    assert!(!has_cache_key(d, &issuer, "agent1"), "the key goes");
+    assert_eq!(cache_files(d), Vec::<PathBuf>::new(), "and the file");
+    assert!(has_queue_key(d, &issuer, "agent1"), "the queue stays");
+    assert!(!queue_files(d).is_empty());
+    // Offline, nothing is left to read.
+    c.gateway.stop();
+    let offline = failure(&run(d, &c.env, &["customer", "1"]));
+    assert!(!offline.contains("\"source\""), "{offline}");
+    c.gateway.restart();
+
+    // The view read before the session ended reaches the trail at the next sign-in.
+    signed_in(d, &issuer, "agent1");
+    json(&run(d, &c.env, &["--json", "customer", "1"]));
+    assert_eq!(
+        offline_views(&c.gateway, "agent1"),
+        [("offline.customer.view".into(), "customer:1".into())]
+    );
+}
+
+#[test]
+fn signing_out_shreds_a_cache_whose_session_is_already_gone() {
+    let c = cached_customer_one();
+    let d = c.dir.path();
+    let issuer = c.idp.issuer();
+    // What an older version left when the provider ended the session: no session entries, the
+    // cache and its key still there.
+    let keychain = Keychain::new(keyring_service(d));
+    keychain
+        .delete(&format!("refresh-token@{issuer}#agent1"))
+        .unwrap();
+    keychain.delete(&format!("account@{issuer}")).unwrap();
+    assert!(has_cache_key(d, issuer, "agent1"));
+    assert!(!cache_files(d).is_empty());
+
+    let out = run(d, &c.env, &["logout"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!has_cache_key(d, issuer, "agent1"));
+    assert_eq!(cache_files(d), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn setting_the_clock_back_does_not_extend_the_offline_window() {
+    let mut c = cached_customer_one();
+    let d = c.dir.path();
+    c.gateway.stop();
+    let status = json(&run(d, &c.env, &["--json", "cache", "status"]));
+    assert_eq!(status["offline"]["state"], "allowed", "{status}");
+    let until = status["offline"]["until"].as_i64().unwrap();
+    let with_clock = |offset: i64| {
+        let mut env = c.env.clone();
+        env.push(("DESK_CLOCK_OFFSET_SECS", offset.to_string()));
+        env
+    };
+    // The clock set back a day before the window closed: the window is as it was.
+    let back = with_clock(-86_400);
+    assert_eq!(
+        json(&run(d, &back, &["--json", "customer", "1"]))["source"],
+        "cache"
+    );
+    let status = json(&run(d, &back, &["--json", "cache", "status"]));
+    assert_eq!(status["offline"]["until"], until, "{status}");
+
+    // Time passes beyond the window, and the cache is locked …
+    let later = with_clock(until - chrono_now() + 60);
+    let locked = failure(&run(d, &later, &["customer", "1"]));
+    assert!(locked.contains("offline_locked"), "{locked}");
+    // … and setting the clock back, to now or a day before, does not open it again.
+    for offset in [0, -86_400] {
+        let locked = failure(&run(d, &with_clock(offset), &["customer", "1"]));
+        assert!(locked.contains("offline_locked"), "{offset}: {locked}");
+        let status = json(&run(d, &with_clock(offset), &["--json", "cache", "status"]));
+        assert_eq!(status["offline"]["state"], "locked", "{offset}: {status}");
+    }
+
+    // The views read while the window was open reach the trail all the same.
+    c.gateway.restart();
+    json(&run(d, &c.env, &["--json", "customer", "1"]));
+    assert_eq!(
+        offline_views(&c.gateway, "agent1"),
         [("offline.customer.view".into(), "customer:1".into())]
     );
 }

@@ -12,10 +12,11 @@
 //! resumes with, and it already means "the policy version I hold". An event without an `id:`
 //! leaves the stream's last event id as it was (the format says so, and our client's parser
 //! follows it), so a client reconnecting after a wipe still sends its policy version and neither
-//! misses nor repeats a policy. Wipes resume on their own cursor instead: the client sends the
-//! last wipe id it acted on in `Desk-Last-Wipe` (absent means 0), and on connect it is sent every
-//! wipe ordered for it after that id, oldest first and before anything else, so a device that
-//! was offline when the order was given shreds its cache before it shows a new policy.
+//! misses nor repeats a policy. Wipes resume on their own cursor instead: the last wipe the
+//! device named in `Desk-Device` acknowledged, as the server recorded it (`api::wipes`), and on
+//! connect it is sent every wipe ordered for it after that, oldest first and before anything
+//! else, so a device that was offline when the order was given shreds its cache before it shows
+//! a new policy. `Desk-Last-Wipe`, what the device says it did, is read and no longer used.
 //!
 //! An agent holds at most `max_event_streams_per_agent` streams (opening one more ends its
 //! oldest) and the server at most `max_event_streams` (beyond, 503 `too_many_streams`): see
@@ -194,21 +195,23 @@ desk_core::schema_type! {
 /// JSON of `Wipe`, `{"wipe_id": 17, "ordered_at": "2026-11-29T10:00:00.123Z"}`. It has no `id`
 /// line, so it leaves the stream's last event id (and so the `Last-Event-ID` of the next
 /// connection) at the policy version: that id always means the policy the client holds. Wipes
-/// resume on their own cursor, `Desk-Last-Wipe`.
+/// resume on their own cursor: the last wipe the device (`Desk-Device`) acknowledged, as the
+/// server recorded it.
 ///
-/// On connect the caller first gets every wipe ordered for it after `Desk-Last-Wipe` (all of them
-/// when the header is absent), oldest first, then its current signed policy unless `Last-Event-ID`
+/// On connect the caller first gets every wipe ordered for it after the one its device
+/// acknowledged (all of them for a device the server does not know, or none named), oldest first, then its current signed policy unless `Last-Event-ID`
 /// is at least the current policy version. After that: a `wipe` event at once whenever one is
 /// ordered for the caller, and a new signed policy whenever the definition or published layout of a
 /// role the caller held at connect changes (an agent with no role gets none). Since policy event
 /// ids are policy versions, a client that reconnects with the last id it saw misses no policy and
-/// receives none twice; a client that reconnects with the last wipe it acted on misses no wipe. An
+/// receives none twice; a device misses no wipe it has not acknowledged. An
 /// agent holds at most `max_event_streams_per_agent` streams (10 unless configured): opening one
 /// more ends its oldest. A
 /// comment line (`:`) is sent every 15 s to keep an idle connection open. The stream ends when the
 /// caller's access token expires (the client reconnects with a fresh token, so an agent whose
 /// access was revoked stops receiving), or if stored wipes cannot be read (rather than skip one).
-/// Audited as `events.connect`, with the `Last-Event-ID` and `Desk-Last-Wipe` received.
+/// Audited as `events.connect`, with the `Last-Event-ID`, the device, its acknowledgement and the
+/// `Desk-Last-Wipe` received.
 #[utoipa::path(
     get,
     path = "/v1/events",
@@ -224,10 +227,15 @@ desk_core::schema_type! {
         ),
         (
             "Desk-Last-Wipe" = Option<i64>, Header, minimum = 0, example = 17,
-            description = "The `wipe_id` of the last wipe this device acted on; absent means 0 \
-                (none). On connect, every wipe ordered for the caller with a larger id is sent \
-                first, oldest first, before the policy. A value that is not a whole number of 0 \
-                or more is `invalid_header` (400)."
+            description = "Read and no longer used: the wipes sent follow the acknowledgement \
+                the server recorded for `Desk-Device`. A value that is not a whole number of 0 or \
+                more is `invalid_header` (400)."
+        ),
+        (
+            "Desk-Device" = Option<String>, Header,
+            description = "The calling device's id (16 to 64 characters of base64url), made once \
+                per installation. On connect, every wipe ordered for the caller after the last one \
+                this device acknowledged is sent first, oldest first, before the policy."
         ),
     ),
     responses(
@@ -236,7 +244,7 @@ desk_core::schema_type! {
                 ("policy" = (summary = "The current policy on connect, then a keep-alive comment (illustrative signature)", value = json!("event: policy\nid: 1795946400123\ndata: eyJhbGciOiJFZERTQSIsImtpZCI6InBvbGljeS0zZjlhMWMyYjdkNGUiLCJ0eXAiOiJkZXNrLXBvbGljeStqd3QifQ.eyJpc3MiOiJkZXNrLXNlcnZlciIsInN1YiI6ImFnZW50MSIsImF1ZCI6InN1cHBvcnQtZGVzayIsImlhdCI6MTc5NTk0NjQ2MCwiZXhwIjoxNzk1OTUwMDYwLCJ2ZXJzaW9uIjoxNzk1OTQ2NDAwMTIzLCJwb2xpY3kiOnsicm9sZXMiOlsiYWdlbnRfbDEiXSwicGFnZXMiOlsic2VhcmNoIiwiY3VzdG9tZXIiLCJ0aWNrZXQiXSwid2lkZ2V0cyI6WyJzZWFyY2guYm94Iiwic2VhcmNoLnJlc3VsdHMiLCJjdXN0b21lci5zdW1tYXJ5IiwiY3VzdG9tZXIuY29udGFjdCIsInRpY2tldC5tZXNzYWdlcyIsInRpY2tldC5yZXBseSJdLCJmaWVsZHMiOnsiY3VzdG9tZXIubmFtZSI6ImZ1bGwiLCJjdXN0b21lci5lbWFpbCI6Im1hc2tfZW1haWwiLCJjdXN0b21lci5waG9uZSI6Im1hc2tfcGhvbmUiLCJjdXN0b21lci5zdGF0dXMiOiJmdWxsIiwibWVzc2FnZS5hdXRob3IiOiJmdWxsIiwibWVzc2FnZS50aW1lIjoiZnVsbCIsIm1lc3NhZ2UuYm9keSI6ImZ1bGwifSwiYWN0aW9ucyI6WyJ0aWNrZXQucmVwbHkiXSwiY2FjaGUiOnsidHRsX3NlY3MiOnsiY3VzdG9tZXIiOjI4ODAwLCJtZXNzYWdlIjoyODgwMH0sIm9mZmxpbmVfZ3JhY2Vfc2VjcyI6MTQ0MDB9fSwibGF5b3V0Ijp7InBhZ2VzIjp7InNlYXJjaCI6WyJzZWFyY2guYm94Iiwic2VhcmNoLnJlc3VsdHMiXSwiY3VzdG9tZXIiOlsiY3VzdG9tZXIuc3VtbWFyeSIsImN1c3RvbWVyLmNvbnRhY3QiXSwidGlja2V0IjpbInRpY2tldC5tZXNzYWdlcyIsInRpY2tldC5yZXBseSJdfX19.DF0lBaSDZh3_uEUSMGX91h7fFB4-JVmP9YgSlxXeaR3anbCj4zpfnnHNpU7d6wVKhivp898VDQpQCTLqJBZEuA\n\n:\n\n"))),
                 ("wipe" = (summary = "A device that missed a wipe connects with `Desk-Last-Wipe: 16`: the wipe comes before the policy (signature shortened)", value = json!("event: wipe\ndata: {\"wipe_id\":17,\"ordered_at\":\"2026-11-29T10:00:00.123Z\"}\n\nevent: policy\nid: 1795946400123\ndata: eyJhbGciOiJFZERTQSIsImtpZCI6InBvbGljeS0zZjlhMWMyYjdkNGUiLCJ0eXAiOiJkZXNrLXBvbGljeStqd3QifQ.eyJzdWIiOiJhZ2VudDEifQ.DF0lBaSDZh3_uEUSMGX91h7fFB4\n\n"))),
             )),
-        (status = 400, description = "`invalid_header`: `Desk-Last-Wipe` is not a whole number of 0 or more."),
+        (status = 400, description = "`invalid_header`: `Desk-Last-Wipe` is not a whole number of 0 or more, or `Desk-Device` not a device id."),
         (status = 503, description = "`too_many_streams`: the server holds as many event streams as it may (`max_event_streams`). Audited as `events.connect` with outcome `denied`. Connect again after `Retry-After` seconds.", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Whole seconds after which to connect again."))),
     )
@@ -250,7 +258,9 @@ pub(super) async fn events(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let wiped = match headers.get(LAST_WIPE_HEADER) {
+    // Read so that a malformed one is still refused; what is sent follows the device's
+    // acknowledgement as recorded here, not this.
+    let claimed = match headers.get(LAST_WIPE_HEADER) {
         None => 0,
         Some(value) => value
             .to_str()
@@ -264,6 +274,8 @@ pub(super) async fn events(
                 )
             })?,
     };
+    let device = super::wipes::device_of(&headers)?;
+    let wiped = super::wipes::acknowledged(&server, &agent.subject, device.as_deref()).await?;
     let connect = |outcome| {
         AuditEvent::new(
             &agent.subject,
@@ -271,7 +283,12 @@ pub(super) async fn events(
             "events",
             outcome,
         )
-        .with_detail(serde_json::json!({ "last_event_id": holds, "last_wipe": wiped }))
+        .with_detail(serde_json::json!({
+            "last_event_id": holds,
+            "device": device,
+            "acknowledged": wiped,
+            "last_wipe": claimed,
+        }))
     };
     let Some(slot) = server.streams.open(&agent.subject) else {
         server.audit(connect(Outcome::Denied)).await?;

@@ -53,6 +53,7 @@ pub fn routes(max_body: usize) -> OpenApiRouter<State> {
         .routes(routes!(meta::openapi))
         .routes(routes!(admin::my_policy))
         .routes(routes!(wipes::mine))
+        .routes(routes!(wipes::acknowledge))
         .routes(routes!(customers::search))
         .routes(routes!(customers::customer))
         .routes(routes!(customers::transactions))
@@ -69,6 +70,7 @@ pub fn routes(max_body: usize) -> OpenApiRouter<State> {
         .routes(routes!(admin::layouts))
         .routes(routes!(admin::put_layout))
         .routes(routes!(wipes::order))
+        .routes(routes!(wipes::of_agent))
         .routes(routes!(events::events));
     // A full upload (500 views) is larger than an ordinary body.
     let upload = OpenApiRouter::new().routes(routes!(offline::upload));

@@ -498,7 +498,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(ids.len(), 22);
+        assert_eq!(ids.len(), 24);
     }
 
     #[test]

@@ -2,15 +2,18 @@
 //!
 //! An order is stored (so it waits for devices that are offline or not yet connected), audited
 //! in the same transaction, and pushed at once to the agent's connected event streams as a
-//! `wipe` event. A device learns of orders it missed when it connects to `GET /v1/events`
-//! (`Desk-Last-Wipe`) or asks `GET /v1/me/wipes`. Wipe ids only grow, so a device acknowledges
-//! every order up to an id by remembering that id.
+//! `wipe` event. A device learns of orders it missed when it connects to `GET /v1/events` or
+//! asks `GET /v1/me/wipes`. Wipe ids only grow, so a device acknowledges every order up to an id
+//! by acknowledging that id: `POST /v1/me/wipes/{wipe_id}/acknowledge`, recorded here per device
+//! (`Desk-Device`, table `device_wipes`) and audited. What a device is sent is what it has not
+//! acknowledged here, never what it says it did (`after`, `Desk-Last-Wipe`: read, no longer
+//! used), so a client whose files were edited still gets every wipe.
 
 use axum::Json;
 use axum::extract::State as StateOf;
 use axum::extract::rejection::PathRejection;
-use axum::http::StatusCode;
-use desk_api::{ApiCode, MyWipes, Wipe, WipeOrdered};
+use axum::http::{HeaderMap, StatusCode};
+use desk_api::{AgentWipes, ApiCode, DeviceAcknowledgement, MyWipes, Wipe, WipeOrdered};
 use desk_core::Action;
 use desk_core::AuditAction;
 use serde::Deserialize;
@@ -18,7 +21,49 @@ use serde::Deserialize;
 use super::error::{ApiQuery, check_printable};
 use super::{Agent, ApiError, Change, State};
 use crate::audit::{AuditEvent, Outcome};
-use crate::store::StoredWipe;
+use crate::store::{StoredAcknowledgement, StoredWipe};
+
+impl From<StoredAcknowledgement> for DeviceAcknowledgement {
+    fn from(a: StoredAcknowledgement) -> Self {
+        Self {
+            device: a.device,
+            acknowledged: a.acknowledged,
+            acknowledged_at: a.acknowledged_at,
+        }
+    }
+}
+
+/// The device the request names in `Desk-Device`; `Ok(None)` without the header. A header that
+/// is not a device id is `invalid_header`.
+pub(super) fn device_of(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(desk_api::DEVICE_HEADER) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .filter(|v| desk_api::is_device_id(v))
+        .map(|v| Some(v.to_owned()))
+        .ok_or_else(|| {
+            ApiError::bad(
+                ApiCode::InvalidHeader,
+                "Desk-Device must be 16 to 64 characters of base64url.",
+            )
+        })
+}
+
+/// The last wipe the server recorded `device` of `subject` acting on: 0 for a device it does
+/// not know, or a request naming none.
+pub(super) async fn acknowledged(
+    server: &State,
+    subject: &str,
+    device: Option<&str>,
+) -> Result<i64, ApiError> {
+    Ok(match device {
+        Some(device) => server.store.device_acknowledged(subject, device).await?,
+        None => 0,
+    })
+}
 
 /// Longest subject accepted, in characters (providers' subjects are at most 255 ASCII
 /// characters, as OpenID Connect Core says).
@@ -113,45 +158,53 @@ pub(super) async fn order(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(super) struct MineParams {
-    /// The `wipe_id` of the last wipe this device acted on (default 0: every wipe). A negative
-    /// or non-numeric value, or any other parameter, is `invalid_parameters`.
+    /// Read and no longer used: the wipes sent are those after the one the server recorded this
+    /// device (`Desk-Device`) acknowledging. A negative or non-numeric value, or any other
+    /// parameter, is `invalid_parameters`.
     #[param(minimum = 0, default = 0)]
     after: Option<i64>,
 }
 
 /// Wipes ordered for the caller's devices
 ///
-/// Open to every signed-in agent. The wipes ordered for the caller after the one named by `after`,
-/// oldest first: a client that does not hold an event stream (the CLI) asks before it shows
-/// anything from its cache, shreds the cache when the list is not empty, and remembers the last
-/// `wipe_id`. Audited as `wipes.check`, with `after` and the number of wipes returned.
+/// Open to every signed-in agent. The wipes ordered for the caller after the last one the device
+/// named in `Desk-Device` acknowledged (`POST /v1/me/wipes/{wipe_id}/acknowledge`), as the server
+/// recorded it, oldest first; every wipe for a device the server does not know or a request that
+/// names none. A client asks before it shows anything from its cache; when the list is not
+/// empty it shreds the cache, acknowledges the last `wipe_id` and ends its session. Audited as
+/// `wipes.check`, with the device, the acknowledgement used and the number of wipes returned.
 #[utoipa::path(
     get,
     path = "/v1/me/wipes",
     tag = "me",
     operation_id = "listMyWipes",
-    params(MineParams),
+    params(
+        MineParams,
+        ("Desk-Device" = Option<String>, Header, description = "The calling device's id (16 to 64 characters of base64url), made once per installation."),
+    ),
     responses(
         (status = 200, description = "The pending wipes.", body = MyWipes,
             examples(
                 ("one" = (value = json!({"wipes": [{"wipe_id": 17, "ordered_at": "2026-11-29T10:00:00.123Z"}]}))),
                 ("none" = (value = json!({"wipes": []}))),
             )),
-        (status = 400, description = "`invalid_parameters`."),
+        (status = 400, description = "`invalid_parameters`, or `invalid_header`: `Desk-Device` is not a device id."),
     )
 )]
 pub(super) async fn mine(
     StateOf(server): StateOf<State>,
     agent: Agent,
+    headers: HeaderMap,
     ApiQuery(params): ApiQuery<MineParams>,
 ) -> Result<Json<MyWipes>, ApiError> {
-    let after = params.after.unwrap_or(0);
-    if after < 0 {
+    let device = device_of(&headers)?;
+    if params.after.unwrap_or(0) < 0 {
         return Err(ApiError::bad(
             ApiCode::InvalidParameters,
             "after must be a wipe id (0 or more).",
         ));
     }
+    let after = acknowledged(&server, &agent.subject, device.as_deref()).await?;
     let wipes: Vec<Wipe> = server
         .store
         .wipes(&agent.subject, after, WIPES_PAGE)
@@ -162,8 +215,162 @@ pub(super) async fn mine(
     server
         .audit(
             AuditEvent::new(&agent.subject, AuditAction::WipesCheck, "me", Outcome::Ok)
-                .with_detail(serde_json::json!({ "after": after, "wipes": wipes.len() })),
+                .with_detail(serde_json::json!({
+                    "device": device,
+                    "after": after,
+                    "wipes": wipes.len(),
+                })),
         )
         .await?;
     Ok(Json(MyWipes { wipes }))
+}
+
+/// Acknowledge the caller's wipes up to one, for this device
+///
+/// Open to every signed-in agent, for its own wipes. The device named in `Desk-Device`
+/// (required) reports that it carried out the wipe `wipe_id` and every earlier one: it shredded
+/// its cache and is ending its session. The server records it per device (an acknowledgement
+/// never goes down) and sends that device only later wipes from then on. No body. Audited as
+/// `wipe.acknowledge` (resource `device:{device}`, detail `wipe_id`), in the same transaction.
+/// A wipe that was not ordered for the caller is `not_found`.
+#[utoipa::path(
+    post,
+    path = "/v1/me/wipes/{wipe_id}/acknowledge",
+    tag = "me",
+    operation_id = "acknowledgeWipe",
+    params(
+        ("wipe_id" = i64, Path, minimum = 1, description = "The last wipe this device carried out."),
+        ("Desk-Device" = String, Header, description = "The calling device's id (16 to 64 characters of base64url)."),
+    ),
+    responses(
+        (status = 200, description = "What is recorded for this device now.", body = DeviceAcknowledgement,
+            examples(
+                ("recorded" = (value = json!({"device": "Zx3kP0aQ1b2c3d4e5f6g7h", "acknowledged": 17, "acknowledged_at": "2026-11-29T10:05:00.456Z"}))),
+            )),
+        (status = 400, description = "`invalid_header`: no `Desk-Device`, or not a device id; `invalid_id`: not a wipe id."),
+        (status = 404, description = "`not_found`: no such wipe was ordered for the caller."),
+    )
+)]
+pub(super) async fn acknowledge(
+    StateOf(server): StateOf<State>,
+    agent: Agent,
+    headers: HeaderMap,
+    path: Result<axum::extract::Path<i64>, PathRejection>,
+) -> Result<Json<DeviceAcknowledgement>, ApiError> {
+    let wipe_id =
+        path.ok().map(|p| p.0).filter(|id| *id > 0).ok_or_else(|| {
+            ApiError::bad(ApiCode::InvalidId, "A wipe id is a whole number above 0.")
+        })?;
+    let device = device_of(&headers)?.ok_or_else(|| {
+        ApiError::bad(
+            ApiCode::InvalidHeader,
+            "Desk-Device names the device that carried out the wipe.",
+        )
+    })?;
+    let ordered = server
+        .store
+        .wipes(&agent.subject, wipe_id - 1, 1)
+        .await?
+        .into_iter()
+        .any(|w| w.id == wipe_id);
+    if !ordered {
+        return Err(ApiError::NotFound("wipe ordered for you"));
+    }
+    let event = AuditEvent::new(
+        &agent.subject,
+        AuditAction::WipeAcknowledge,
+        format!("device:{device}"),
+        Outcome::Ok,
+    )
+    .with_detail(serde_json::json!({ "wipe_id": wipe_id }));
+    let (recorded, _) = server
+        .store
+        .acknowledge_wipe(&agent.subject, &device, wipe_id, event)
+        .await?;
+    Ok(Json(recorded.into()))
+}
+
+/// An agent's wipes and what each of its devices acknowledged
+///
+/// Needs the `device.wipe` action. The last 100 wipes ordered for the subject, oldest first,
+/// and, per device that acknowledged one, the last wipe it reported carrying out and when: a
+/// wipe ordered after a device's acknowledgement is still pending on that device. A device that
+/// never acknowledged a wipe is not listed. Audited as `wipes.check` (resource
+/// `subject:{subject}`); a refusal is audited too (outcome `denied`).
+#[utoipa::path(
+    get,
+    path = "/v1/admin/wipes/{subject}",
+    tag = "admin",
+    operation_id = "listAgentWipes",
+    params(
+        ("subject" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "The agent's wipes and devices.", body = AgentWipes,
+            examples(
+                ("one device" = (value = json!({"subject": "agent1", "wipes": [{"wipe_id": 17, "ordered_at": "2026-11-29T10:00:00.123Z"}], "devices": [{"device": "Zx3kP0aQ1b2c3d4e5f6g7h", "acknowledged": 17, "acknowledged_at": "2026-11-29T10:05:00.456Z"}]}))),
+            )),
+        (status = 400, description = "`invalid_subject`."),
+        (status = 403, description = "The role lacks the `device.wipe` action."),
+    )
+)]
+pub(super) async fn of_agent(
+    StateOf(server): StateOf<State>,
+    agent: Agent,
+    path: Result<axum::extract::Path<String>, PathRejection>,
+) -> Result<Json<AgentWipes>, ApiError> {
+    let subject = path.map(|p| p.0).unwrap_or_default();
+    if subject.is_empty() || subject.chars().count() > MAX_SUBJECT_CHARS {
+        return Err(ApiError::bad(
+            ApiCode::InvalidSubject,
+            format!("A subject is 1 to {MAX_SUBJECT_CHARS} characters."),
+        ));
+    }
+    check_printable(&subject, false, ApiCode::InvalidSubject)?;
+    let resource = format!("subject:{subject}");
+    agent
+        .require_action(
+            &server,
+            Action::DeviceWipe,
+            AuditAction::WipesCheck,
+            &resource,
+        )
+        .await?;
+    let mut wipes = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = server.store.wipes(&subject, after, WIPES_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        let full = page.len() == WIPES_PAGE as usize;
+        wipes.extend(page.iter().map(Wipe::from));
+        if !full {
+            break;
+        }
+    }
+    let keep = wipes.len().saturating_sub(WIPES_PAGE as usize);
+    let wipes = wipes.split_off(keep);
+    let devices = server
+        .store
+        .device_acknowledgements(&subject)
+        .await?
+        .into_iter()
+        .map(DeviceAcknowledgement::from)
+        .collect();
+    server
+        .audit(
+            AuditEvent::new(
+                &agent.subject,
+                AuditAction::WipesCheck,
+                &resource,
+                Outcome::Ok,
+            )
+            .with_detail(serde_json::json!({ "wipes": wipes.len() })),
+        )
+        .await?;
+    Ok(Json(AgentWipes {
+        subject,
+        wipes,
+        devices,
+    }))
 }

@@ -318,6 +318,7 @@ pub fn ocsf_activity(action: AuditAction) -> OcsfActivity {
         | A::OfflineTicketsView
         | A::OfflineTicketView => API_READ,
         A::TicketReply | A::AuditUpload | A::RolePropose => API_CREATE,
+        A::WipeAcknowledge => API_UPDATE,
         A::RoleUpdate | A::RoleApprove | A::RoleReject | A::LayoutPublish => API_UPDATE,
         // Not reads themselves: what the read budget refused, and the alert of reading in bulk.
         A::ReadLimit => api(99, "Read limited"),

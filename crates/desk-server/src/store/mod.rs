@@ -390,6 +390,17 @@ pub struct StoredWipe {
     pub ordered_at: String,
 }
 
+/// The last wipe one device of an agent reported it carried out.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredAcknowledgement {
+    /// The device's id (random, made once per installation by the client).
+    pub device: String,
+    /// The last wipe it acted on (every earlier one with it).
+    pub acknowledged: i64,
+    /// When it said so (RFC 3339, UTC, milliseconds).
+    pub acknowledged_at: String,
+}
+
 /// A storage failure. Handlers log it and answer with a generic reason.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -646,6 +657,26 @@ pub trait Store: Send + Sync + 'static {
         after: i64,
         limit: u32,
     ) -> Result<Vec<StoredWipe>, StoreError>;
+
+    /// The last wipe `device` of `subject` acknowledged; 0 when it has acknowledged none.
+    async fn device_acknowledged(&self, subject: &str, device: &str) -> Result<i64, StoreError>;
+
+    /// Records that `device` of `subject` carried out every wipe up to `wipe_id` (an
+    /// acknowledgement never goes down) and appends `audit`, in one transaction. Returns what is
+    /// recorded now.
+    async fn acknowledge_wipe(
+        &self,
+        subject: &str,
+        device: &str,
+        wipe_id: i64,
+        audit: AuditEvent,
+    ) -> Result<(StoredAcknowledgement, AuditEntry), StoreError>;
+
+    /// What each device of `subject` acknowledged, by device id.
+    async fn device_acknowledgements(
+        &self,
+        subject: &str,
+    ) -> Result<Vec<StoredAcknowledgement>, StoreError>;
 
     /// Stores the shipped definitions of roles that have none yet (first start).
     async fn seed_role_definitions(&self, defaults: &[RoleDefinition]) -> Result<(), StoreError>;

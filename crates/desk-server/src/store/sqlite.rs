@@ -22,8 +22,8 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use super::{
     AccountRow, AuditFilter, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage,
     NewRoleChange, OfflineUploadResult, OfflineView, OfflineWindow, RecordReach, Retained,
-    SearchQuery, Store, StoreError, StoredLayout, StoredRole, StoredWipe, TicketRow,
-    TransactionFilter, TransactionRow, sqlite_import,
+    SearchQuery, Store, StoreError, StoredAcknowledgement, StoredLayout, StoredRole, StoredWipe,
+    TicketRow, TransactionFilter, TransactionRow, sqlite_import,
 };
 use crate::audit::key::AuditKey;
 use crate::audit::{AuditEntry, AuditEvent};
@@ -1196,6 +1196,66 @@ impl Store for SqliteStore {
         .bind(subject)
         .bind(after)
         .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn device_acknowledged(&self, subject: &str, device: &str) -> Result<i64, StoreError> {
+        let acknowledged: Option<i64> = sqlx::query_scalar(
+            "SELECT acknowledged FROM device_wipes WHERE subject = ? AND device = ?",
+        )
+        .bind(subject)
+        .bind(device)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(acknowledged.unwrap_or(0))
+    }
+
+    async fn acknowledge_wipe(
+        &self,
+        subject: &str,
+        device: &str,
+        wipe_id: i64,
+        audit: AuditEvent,
+    ) -> Result<(StoredAcknowledgement, AuditEntry), StoreError> {
+        let key = self.chain.lock().await;
+        let mut tx = begin_write(&self.pool).await?;
+        let time = now();
+        sqlx::query(
+            "INSERT INTO device_wipes (subject, device, acknowledged, acknowledged_at)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (subject, device) DO UPDATE SET
+                 acknowledged = excluded.acknowledged, acknowledged_at = excluded.acknowledged_at
+             WHERE device_wipes.acknowledged < excluded.acknowledged",
+        )
+        .bind(subject)
+        .bind(device)
+        .bind(wipe_id)
+        .bind(&time)
+        .execute(&mut *tx)
+        .await?;
+        let recorded: StoredAcknowledgement = sqlx::query_as(
+            "SELECT device, acknowledged, acknowledged_at FROM device_wipes
+             WHERE subject = ? AND device = ?",
+        )
+        .bind(subject)
+        .bind(device)
+        .fetch_one(&mut *tx)
+        .await?;
+        let entry = Self::append_in(&key, &mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok((recorded, entry))
+    }
+
+    async fn device_acknowledgements(
+        &self,
+        subject: &str,
+    ) -> Result<Vec<StoredAcknowledgement>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT device, acknowledged, acknowledged_at FROM device_wipes
+             WHERE subject = ? ORDER BY device",
+        )
+        .bind(subject)
         .fetch_all(&self.pool)
         .await?)
     }

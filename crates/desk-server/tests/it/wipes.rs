@@ -27,6 +27,37 @@ fn last_wipe(id: i64) -> (&'static str, String) {
     ("desk-last-wipe", id.to_string())
 }
 
+fn device(id: &str) -> (&'static str, String) {
+    ("desk-device", id.to_owned())
+}
+
+/// `user`'s device `id` acknowledges the wipes up to `wipe_id`; returns the status and body.
+async fn acknowledge(h: &Harness, user: &str, id: &str, wipe_id: i64) -> (u16, Value) {
+    let r = h
+        .http
+        .post(format!("{}/v1/me/wipes/{wipe_id}/acknowledge", h.base))
+        .bearer_auth(h.token(user))
+        .header("desk-device", id)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// `GET path` as `user` from the device `id`.
+async fn mine_from(h: &Harness, user: &str, id: &str, path: &str) -> Value {
+    let r = h
+        .http
+        .get(format!("{}{path}", h.base))
+        .bearer_auth(h.token(user))
+        .header("desk-device", id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
 /// Asserts `event` is the wipe `ordered` and that it carries no event id.
 fn assert_wipe(event: &Sse, ordered: &Value) {
     assert_eq!(event.event, "wipe", "{event:?}");
@@ -78,14 +109,49 @@ fn a_wipe_reaches_the_agents_open_streams_at_once_and_waits_for_later_ones() {
             let second = later.next(Duration::from_secs(10)).await.unwrap();
             assert_eq!(second.event, "policy");
         }
-        // A device that acted on it, and holds the current policy, gets nothing at all.
+        // A device that only says it acted on it (or whose file says so) still gets it.
+        for headers in [
+            vec![last_wipe(id)],
+            vec![last_wipe(id), device("agent1-laptop-says-done")],
+        ] {
+            let mut claims = Events::open_with(&h, "agent1", &headers).await;
+            assert_wipe(
+                &claims.next(Duration::from_secs(10)).await.unwrap(),
+                &ordered,
+            );
+        }
+        // A device that acknowledged it here, and holds the current policy, gets nothing at all;
+        // its acknowledgement is audited and an administrator sees it.
+        let (status, ack) = acknowledge(&h, "agent1", "agent1-laptop-acted", id).await;
+        assert_eq!(status, 200, "{ack}");
+        assert_eq!(ack["device"], "agent1-laptop-acted");
+        assert_eq!(ack["acknowledged"], id);
         let mut done = Events::open_with(
             &h,
             "agent1",
-            &[last_wipe(id), ("last-event-id", version.to_string())],
+            &[
+                device("agent1-laptop-acted"),
+                ("last-event-id", version.to_string()),
+            ],
         )
         .await;
         assert!(done.next(Duration::from_millis(700)).await.is_none());
+        let (_, listing) = h.get_ok("admin", "/v1/admin/wipes/agent1").await;
+        assert_eq!(listing["wipes"][0]["wipe_id"], id, "{listing}");
+        assert_eq!(listing["devices"].as_array().unwrap().len(), 1, "{listing}");
+        assert_eq!(listing["devices"][0]["device"], "agent1-laptop-acted");
+        assert_eq!(listing["devices"][0]["acknowledged"], id);
+        let refused = h
+            .http
+            .get(format!("{}/v1/admin/wipes/agent1", h.base))
+            .bearer_auth(h.token("agent1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 403);
+        // Nobody acknowledges a wipe that was not ordered for them.
+        let (status, _) = acknowledge(&h, "agent2", "agent2-laptop-0001", id).await;
+        assert_eq!(status, 404);
 
         // The REST view, for clients that do not hold a stream.
         let (_, mine) = h.get_ok("agent1", "/v1/me/wipes").await;
@@ -93,9 +159,18 @@ fn a_wipe_reaches_the_agents_open_streams_at_once_and_waits_for_later_ones() {
             mine,
             json!({"wipes": [{"wipe_id": id, "ordered_at": ordered["ordered_at"]}]})
         );
-        let (_, mine) = h
-            .get_ok("agent1", &format!("/v1/me/wipes?after={id}"))
-            .await;
+        let claimed = mine_from(
+            &h,
+            "agent1",
+            "agent1-laptop-says-done",
+            &format!("/v1/me/wipes?after={id}"),
+        )
+        .await;
+        assert_eq!(
+            claimed["wipes"][0]["wipe_id"], id,
+            "a claim is not an acknowledgement"
+        );
+        let mine = mine_from(&h, "agent1", "agent1-laptop-acted", "/v1/me/wipes").await;
         assert_eq!(mine, json!({"wipes": []}));
         let (_, theirs) = h.get_ok("agent2", "/v1/me/wipes?after=0").await;
         assert_eq!(theirs, json!({"wipes": []}));
@@ -140,7 +215,8 @@ fn orders_for_an_agent_not_connected_arrive_in_order_from_the_last_one_acted_on(
             "policy"
         );
 
-        let mut rest = Events::open_with(&h, "supervisor", &[last_wipe(ids[0])]).await;
+        acknowledge(&h, "supervisor", "supervisor-desk-0001", ids[0]).await;
+        let mut rest = Events::open_with(&h, "supervisor", &[device("supervisor-desk-0001")]).await;
         for ordered in [&second, &third] {
             assert_wipe(&rest.next(Duration::from_secs(10)).await.unwrap(), ordered);
         }
@@ -149,9 +225,12 @@ fn orders_for_an_agent_not_connected_arrive_in_order_from_the_last_one_acted_on(
             "policy"
         );
 
-        let (_, mine) = h
-            .get_ok("supervisor", &format!("/v1/me/wipes?after={}", ids[1]))
-            .await;
+        let (status, _) = acknowledge(&h, "supervisor", "supervisor-desk-0001", ids[1]).await;
+        assert_eq!(status, 200);
+        // An acknowledgement never goes back.
+        let (_, ack) = acknowledge(&h, "supervisor", "supervisor-desk-0001", ids[0]).await;
+        assert_eq!(ack["acknowledged"], ids[1]);
+        let mine = mine_from(&h, "supervisor", "supervisor-desk-0001", "/v1/me/wipes").await;
         assert_eq!(mine["wipes"].as_array().unwrap().len(), 1);
         assert_eq!(mine["wipes"][0]["wipe_id"], ids[2]);
     });
