@@ -127,9 +127,15 @@ describe('the app window', () => {
     await session.find('[data-layout-widget="ticket.internal_notes"]', { timeoutMs: 15_000 });
     const source = await session.source();
     assert.doesNotMatch(source, /eyJ[A-Za-z0-9_-]{10,}\./, 'no JWT anywhere in the page');
-    // The account, the refresh token, and the key of the encrypted cache the policy allows.
+    // The account, the refresh token, the key of the encrypted cache the policy allows, and whose
+    // cache it is (kept apart from the session, so a sign-out after the session ended still
+    // shreds it).
     const names = keychainEntries().map((l) => l.split(' = ')[1]?.split('@')[0]).sort();
-    assert.deepEqual(names, ['account', 'cache-key', 'refresh-token'], keychainEntries().join('\n'));
+    assert.deepEqual(
+      names,
+      ['account', 'cache-key', 'cache-owner', 'refresh-token'],
+      keychainEntries().join('\n'),
+    );
     await screenshot('signed-in');
   });
 
