@@ -64,21 +64,9 @@ impl Agent {
             Admit::Yes {
                 left_over: Some(refused),
             } => {
-                let event = AuditEvent::new(
-                    &self.subject,
-                    AuditAction::ReadLimit,
-                    "reads",
-                    Outcome::Denied,
-                )
-                .with_detail(serde_json::json!({
-                    "limit": "reads",
-                    "refused_since": refused,
-                }));
-                if let Err(e) = server.audit(event).await {
-                    server.budgets.unrecorded(&self.subject, false, refused);
-                    return Err(e);
-                }
-                Ok(())
+                let detail = serde_json::json!({ "limit": "reads", "refused_since": refused });
+                self.record_refusals(server, "reads", detail, false, refused)
+                    .await
             }
             Admit::No {
                 retry_after,
@@ -86,24 +74,16 @@ impl Agent {
             } => {
                 let retry_after_secs = whole_secs(retry_after);
                 if let Some(refused) = record {
-                    let event = AuditEvent::new(
-                        &self.subject,
-                        AuditAction::ReadLimit,
-                        resource,
-                        Outcome::Denied,
-                    )
-                    .with_detail(serde_json::json!({
+                    let detail = serde_json::json!({
                         "limit": "reads",
                         "read": action,
                         "retry_after_secs": retry_after_secs,
                         "reads_per_minute": budget.reads_per_minute,
                         "burst": budget.burst,
                         "refused_since": refused,
-                    }));
-                    if let Err(e) = server.audit(event).await {
-                        server.budgets.unrecorded(&self.subject, false, refused + 1);
-                        return Err(e);
-                    }
+                    });
+                    self.record_refusals(server, resource, detail, false, refused + 1)
+                        .await?;
                 }
                 Err(ApiError::TooManyReads { retry_after_secs })
             }
@@ -153,44 +133,48 @@ impl Agent {
             }
         }
         if let Some(refused) = left_over {
-            let event = AuditEvent::new(
-                &self.subject,
-                AuditAction::ReadLimit,
-                "reads",
-                Outcome::Denied,
-            )
-            .with_detail(serde_json::json!({
-                "limit": "customers",
-                "refused_since": refused,
-            }));
-            if let Err(e) = server.audit(event).await {
-                server.budgets.unrecorded(&self.subject, true, refused);
-                return Err(e);
-            }
+            let detail = serde_json::json!({ "limit": "customers", "refused_since": refused });
+            self.record_refusals(server, "reads", detail, true, refused)
+                .await?;
         }
         let Some((retry_after_secs, record)) = refused else {
             return Ok(());
         };
         if let Some(refused) = record {
-            let event = AuditEvent::new(
-                &self.subject,
-                AuditAction::ReadLimit,
-                resource,
-                Outcome::Denied,
-            )
-            .with_detail(serde_json::json!({
+            let detail = serde_json::json!({
                 "limit": "customers",
                 "read": action,
                 "retry_after_secs": retry_after_secs,
                 "bulk_customers_per_hour": budget.bulk_customers_per_hour,
                 "refused_since": refused,
-            }));
-            if let Err(e) = server.audit(event).await {
-                server.budgets.unrecorded(&self.subject, true, refused + 1);
-                return Err(e);
-            }
+            });
+            self.record_refusals(server, resource, detail, true, refused + 1)
+                .await?;
         }
         Err(ApiError::TooManyCustomers { retry_after_secs })
+    }
+
+    /// Appends a `read.limit` entry for `resource` with `detail`; when it cannot be written, the
+    /// `count` refusals it would have recorded go back to the budget's count (of customers when
+    /// `customers`), to be recorded with the next.
+    async fn record_refusals(
+        &self,
+        server: &Server,
+        resource: &str,
+        detail: serde_json::Value,
+        customers: bool,
+        count: u64,
+    ) -> Result<(), ApiError> {
+        let event = AuditEvent::new(
+            &self.subject,
+            AuditAction::ReadLimit,
+            resource,
+            Outcome::Denied,
+        )
+        .with_detail(detail);
+        server.audit(event).await.inspect_err(|_| {
+            server.budgets.unrecorded(&self.subject, customers, count);
+        })
     }
 
     /// Refuses (and audits the refusal) unless the agent holds `needed`.

@@ -111,14 +111,7 @@ pub(super) async fn order(
     agent: Agent,
     path: Result<axum::extract::Path<String>, PathRejection>,
 ) -> Result<(StatusCode, Json<WipeOrdered>), ApiError> {
-    let subject = path.map(|p| p.0).unwrap_or_default();
-    if subject.is_empty() || subject.chars().count() > MAX_SUBJECT_CHARS {
-        return Err(ApiError::bad(
-            ApiCode::InvalidSubject,
-            format!("A subject is 1 to {MAX_SUBJECT_CHARS} characters."),
-        ));
-    }
-    check_printable(&subject, false, ApiCode::InvalidSubject)?;
+    let subject = subject_in_path(path)?;
     let resource = format!("subject:{subject}");
     agent
         .require_action(
@@ -319,14 +312,7 @@ pub(super) async fn of_agent(
     agent: Agent,
     path: Result<axum::extract::Path<String>, PathRejection>,
 ) -> Result<Json<AgentWipes>, ApiError> {
-    let subject = path.map(|p| p.0).unwrap_or_default();
-    if subject.is_empty() || subject.chars().count() > MAX_SUBJECT_CHARS {
-        return Err(ApiError::bad(
-            ApiCode::InvalidSubject,
-            format!("A subject is 1 to {MAX_SUBJECT_CHARS} characters."),
-        ));
-    }
-    check_printable(&subject, false, ApiCode::InvalidSubject)?;
+    let subject = subject_in_path(path)?;
     let resource = format!("subject:{subject}");
     agent
         .require_action(
@@ -373,4 +359,20 @@ pub(super) async fn of_agent(
         wipes,
         devices,
     }))
+}
+
+/// The agent an administrator's wipe route names: 1 to [`MAX_SUBJECT_CHARS`] printable
+/// characters, else `invalid_subject`.
+fn subject_in_path(
+    path: Result<axum::extract::Path<String>, PathRejection>,
+) -> Result<String, ApiError> {
+    let subject = path.map(|p| p.0).unwrap_or_default();
+    if subject.is_empty() || subject.chars().count() > MAX_SUBJECT_CHARS {
+        return Err(ApiError::bad(
+            ApiCode::InvalidSubject,
+            format!("A subject is 1 to {MAX_SUBJECT_CHARS} characters."),
+        ));
+    }
+    check_printable(&subject, false, ApiCode::InvalidSubject)?;
+    Ok(subject)
 }
