@@ -73,6 +73,8 @@ export function explain(err: unknown): string {
       return 'You are offline and this is not saved on this device. It shows once the server is back.';
     case 'server_unreachable':
       return 'The server cannot be reached. Try again when you are back online.';
+    case 'wiped':
+      return 'An administrator wiped this device: what it kept is deleted and your session has ended. Sign in again.';
     case 'session_ended':
     case 'not_signed_in':
       return 'Your session has ended. Sign out, then sign in again.';

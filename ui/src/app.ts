@@ -1,11 +1,11 @@
 // The window's screens and the moves between them: it opens on the sign-in screen, or signed in
-// when the keychain holds a session; a sign-in opens the shell, a sign-out the sign-in screen
-// again (saying when views made offline wait for the next sign-in, or were refused by the
-// server), and an error the app cannot get past a screen that says so.
-import type { AgentDto, Api, AppStatusDto, SignOutDto } from './api';
+// when the keychain holds a session; a sign-in opens the shell, a sign-out or a remote wipe the
+// sign-in screen again (saying when views made offline wait for the next sign-in, or were
+// refused by the server, or that the device was wiped), and an error the app cannot get past a
+// screen that says so.
+import type { AgentDto, Api, AppStatusDto } from './api';
 import { explain } from './api';
 import { el } from './dom';
-import { pendingViewsText, refusedViewsText } from './offline';
 import { renderSignedIn } from './shell';
 import { renderSignIn } from './signin';
 
@@ -23,29 +23,7 @@ function showSignIn(root: HTMLElement, status: AppStatusDto, api: Api, notice?: 
 
 function showSignedIn(root: HTMLElement, status: AppStatusDto, agent: AgentDto, api: Api): void {
   stopScreen();
-  stopScreen = renderSignedIn(root, agent, api, (result) =>
-    showSignIn(root, status, api, signedOutNotice(result)),
-  );
-}
-
-/**
- * What the sign-in screen says after a sign-out that left views made offline unrecorded: those
- * waiting for the next sign-in, and those the server refused (kept, never sent again).
- */
-export function signedOutNotice(result: SignOutDto): string | undefined {
-  const said: string[] = [];
-  if (result.pendingViews) {
-    said.push(
-      'Signed out, but the server did not answer.',
-      pendingViewsText(result.pendingViews),
-      'They stay on this device and are sent when you next sign in.',
-    );
-  }
-  if (result.refusedViews) {
-    if (!said.length) said.push('Signed out.');
-    said.push(refusedViewsText(result.refusedViews));
-  }
-  return said.length ? said.join(' ') : undefined;
+  stopScreen = renderSignedIn(root, agent, api, (notice) => showSignIn(root, status, api, notice));
 }
 
 /** Renders an error the app could not get past, as a sentence. */

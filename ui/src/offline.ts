@@ -3,8 +3,9 @@
 // `RECONNECT_MS` whether it is back (`server_reachable`, a health check that reads and audits no
 // record); once it answers, the page is fetched again. The banner also says how many views made
 // offline wait to be recorded on the audit trail (they are sent once the server answers), and how
-// many the server refused (kept on this device, never sent again).
-import type { Api, SourcedDto } from './api';
+// many the server refused (kept on this device, never sent again), and so does the sign-in screen
+// after a sign-out that left some unrecorded.
+import type { Api, SignOutDto, SourcedDto } from './api';
 import { el } from './dom';
 import { formatTime } from './format';
 
@@ -89,4 +90,24 @@ export function watchOffline(
       clearTimeout(probe);
     },
   };
+}
+
+/**
+ * What the sign-in screen says after a sign-out that left views made offline unrecorded: those
+ * waiting for the next sign-in, and those the server refused (kept, never sent again).
+ */
+export function signedOutNotice(result: SignOutDto): string | undefined {
+  const said: string[] = [];
+  if (result.pendingViews) {
+    said.push(
+      'Signed out, but the server did not answer.',
+      pendingViewsText(result.pendingViews),
+      'They stay on this device and are sent when you next sign in.',
+    );
+  }
+  if (result.refusedViews) {
+    if (!said.length) said.push('Signed out.');
+    said.push(refusedViewsText(result.refusedViews));
+  }
+  return said.length ? said.join(' ') : undefined;
 }

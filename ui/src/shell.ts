@@ -3,11 +3,11 @@
 // policy: loaded once, then replaced by every policy the server pushes, which re-renders the open
 // page only when what it shows (pages, fields, actions) changed.
 import type { AgentDto, Api, PolicyDto, SignOutDto } from './api';
-import { explain } from './api';
+import { CommandError, explain } from './api';
 import { button, el } from './dom';
 import { showText } from './format';
 import { navigation, type Navigation, type View } from './navigation';
-import { watchOffline } from './offline';
+import { signedOutNotice, watchOffline } from './offline';
 import type { PageContext } from './pages/context';
 import { renderCustomer } from './pages/customer';
 import { forgetDrafts } from './pages/reply';
@@ -21,15 +21,24 @@ import { renderPolicyProblem, renderWorkspace } from './workspace';
 type Regions = { nav: HTMLElement; page: HTMLElement; banner: HTMLElement; workspace: HTMLElement };
 
 /**
- * Renders the signed-in agent, with a way to sign out (then `signedOut` is called with what the
- * sign-out did), and starts on their pages. Returns what ends everything the shell keeps running.
+ * Renders the signed-in agent, with a way to sign out, and starts on their pages. `leave` is
+ * called once the session is over here: after a sign-out, with what the sign-in screen is to say
+ * of it; after any command found the device wiped (the app has shredded its cache and ended the
+ * session), with that. Returns what ends everything the shell keeps running.
  */
 export function renderSignedIn(
   root: HTMLElement,
   agent: AgentDto,
-  api: Api,
-  signedOut: (result: SignOutDto) => void,
+  shellApi: Api,
+  leave: (notice?: string) => void,
 ): () => void {
+  let left = false;
+  const leaveOnce = (notice?: string) => {
+    if (left) return;
+    left = true;
+    leave(notice);
+  };
+  const api = leavingOnWipe(shellApi, (err) => leaveOnce(explain(err)));
   const note = el('p', { className: 'muted', testId: 'signed-in-note' });
   note.setAttribute('role', 'status');
   const signOut = button({ text: 'Sign out', testId: 'sign-out-button', className: 'secondary' });
@@ -45,7 +54,7 @@ export function renderSignedIn(
       signOut.disabled = false;
       return;
     }
-    signedOut(result);
+    leaveOnce(signedOutNotice(result));
   });
   const roles = agent.roles.length ? agent.roles.join(', ') : 'none';
   root.replaceChildren(
@@ -74,6 +83,26 @@ export function renderSignedIn(
     stop();
     forgetDrafts();
   };
+}
+
+/**
+ * `api`, with every command that fails with `wiped` also calling `wiped`: the app ends the
+ * session when it carries out a wipe, so whichever command meets it (a page's read, the policy
+ * watch) takes the window back to the sign-in screen.
+ */
+function leavingOnWipe(api: Api, wiped: (err: CommandError) => void): Api {
+  const guarded: Record<string, unknown> = {};
+  for (const [name, command] of Object.entries(api)) {
+    guarded[name] = async (...args: unknown[]) => {
+      try {
+        return await (command as (...a: unknown[]) => Promise<unknown>)(...args);
+      } catch (err) {
+        if (err instanceof CommandError && err.code === 'wiped') wiped(err);
+        throw err;
+      }
+    };
+  }
+  return guarded as Api;
 }
 
 function shellRegions(): Regions {

@@ -19,6 +19,7 @@ desk_core::closed_names! {
         TokenRejected = "token_rejected", "A token from the provider failed verification.";
         SessionEnded = "session_ended", "The provider no longer accepts the session: sign in again.";
         NotSignedIn = "not_signed_in", "Nobody is signed in.";
+        Wiped = "wiped", "An administrator wiped this device: its cache is shredded and its session ended; sign in again.";
         PolicyRefused = "policy_refused", "A policy from the server failed verification; the previous one stays in force.";
         PolicyState = "policy_state", "The record of accepted policy versions cannot be read or written; no policy is accepted until it is repaired or removed.";
         ServerUnreachable = "server_unreachable", "The desk-server could not be reached or answered something unusable.";
@@ -63,7 +64,7 @@ pub enum AppError {
         cause: String,
     },
     /// An administrator wiped this device: the cache is shredded and the session ended here
-    /// (the refresh token revoked, the keychain entries deleted). Reported as `session_ended`.
+    /// (the refresh token revoked, the keychain entries deleted).
     #[error(
         "an administrator wiped this device: its cache is shredded and its session ended; sign in \
          again"
@@ -150,7 +151,7 @@ impl AppError {
             Self::InvalidInput(_) => ErrorCode::InvalidInput,
             Self::Cache(_) => ErrorCode::Cache,
             Self::NotCached => ErrorCode::NotCached,
-            Self::Wiped => ErrorCode::SessionEnded,
+            Self::Wiped => ErrorCode::Wiped,
             Self::OfflineLocked { .. } => ErrorCode::OfflineLocked,
             Self::Internal(_) => ErrorCode::Internal,
         }

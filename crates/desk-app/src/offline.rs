@@ -163,11 +163,21 @@ impl App {
             std::fs::create_dir_all(dir)
                 .map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
         }
-        let (cache, recreated) = Cache::open_or_recreate(&path, &key)
+        let (mut cache, recreated) = Cache::open_or_recreate(&path, &key)
             .await
             .map_err(cache_error)?;
         if recreated {
             tracing::warn!(path = %path.display(), "the cache file was unreadable; made anew");
+        }
+        let device = self.device_id()?;
+        if !cache.claim_device(&device).await.map_err(cache_error)? {
+            // Made under another device id: the server knows this installation as a new device
+            // and sends it no wipe ordered before, so the cache from before goes now.
+            tracing::warn!("the cache was made under another device id; starting anew");
+            cache.close().await;
+            let key = self.new_cache_key(issuer, subject, &path).await?;
+            cache = Cache::open(&path, &key).await.map_err(cache_error)?;
+            cache.claim_device(&device).await.map_err(cache_error)?;
         }
         self.adopt_legacy_views(issuer, subject, &cache).await;
         let cache = Arc::new(cache);
@@ -461,8 +471,10 @@ impl App {
 
     /// This installation's device id: 128 random bits, base64url, made once and kept in the
     /// data folder (`device-id`). Not a secret, so not in the keychain: it is the id the server
-    /// records this device's wipe acknowledgements under, and an id that is changed or lost
-    /// only makes this device a new one to the server, which has acknowledged no wipe.
+    /// records this device under (when it first saw it, which wipes it acknowledged). An id that
+    /// is changed or lost makes this installation a new device to the server, which does not
+    /// send it the wipes ordered before; so the record cache is bound to the id it was made
+    /// under ([`desk_cache::Cache::claim_device`]) and shredded when the id changes.
     pub(crate) fn device_id(&self) -> Result<String, AppError> {
         let file = self.config.data_dir.join("device-id");
         if let Ok(text) = std::fs::read_to_string(&file)

@@ -331,6 +331,22 @@ impl Cache {
         Ok(())
     }
 
+    /// Claims this cache for `device` (the installation's id the server records wipes under):
+    /// a cache that names no device yet is given this one. `false` when it was made under
+    /// another device id, which the caller treats as a cache it may not keep: a device whose id
+    /// changed is a new device to the server, which does not send it the wipes ordered before,
+    /// so the cache from before must not outlive the old id. Kept in the encrypted file.
+    pub async fn claim_device(&self, device: &str) -> Result<bool, CacheError> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('device', ?1) ON CONFLICT DO NOTHING")
+            .bind(device)
+            .execute(&self.pool)
+            .await?;
+        let (claimed,): (String,) = sqlx::query_as("SELECT value FROM meta WHERE key = 'device'")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(claimed == device)
+    }
+
     /// The policy kept by [`Cache::store_policy`], if any.
     pub async fn policy(&self) -> Result<Option<(String, PolicyClaims)>, CacheError> {
         let row: Option<(String, String)> =

@@ -485,6 +485,21 @@ async fn the_kept_policy_survives_reopening_and_bounds_offline_reading() {
 }
 
 #[tokio::test]
+async fn a_cache_belongs_to_the_first_device_that_claims_it_even_after_reopening() {
+    let t = support::cache().await;
+    assert!(t.cache.claim_device("device-one-aaaaaaaa").await.unwrap());
+    assert!(t.cache.claim_device("device-one-aaaaaaaa").await.unwrap());
+    t.cache.close().await;
+
+    let cache = Cache::open(&t.path, &t.key).await.unwrap();
+    assert!(!cache.claim_device("device-two-bbbbbbbb").await.unwrap());
+    assert!(
+        cache.claim_device("device-one-aaaaaaaa").await.unwrap(),
+        "a refused claim changes nothing"
+    );
+}
+
+#[tokio::test]
 async fn views_queued_in_the_cache_by_earlier_versions_are_read_and_forgotten() {
     let t = support::cache().await;
     t.cache.close().await;

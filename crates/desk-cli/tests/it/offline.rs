@@ -254,7 +254,7 @@ fn an_administrators_wipe_shreds_the_cache_at_the_next_connection() {
 
     // The next command that reaches the server shreds first, and ends the session.
     let wiped = failure(&run(d, &env, &["--json", "search", "nobody-by-this-name"]));
-    assert!(wiped.contains("session_ended"), "{wiped}");
+    assert!(wiped.starts_with("desk: wiped: "), "{wiped}");
     assert!(wiped.contains("wiped this device"), "{wiped}");
     assert!(
         !has_cache_key(d, idp.issuer(), "agent1"),
@@ -299,6 +299,59 @@ fn an_administrators_wipe_shreds_the_cache_at_the_next_connection() {
     assert!(has_cache_key(d, idp.issuer(), "agent1"));
 }
 
+#[test]
+fn a_device_first_seen_after_a_wipe_is_neither_shredded_nor_signed_out_by_it() {
+    let (idp, dir) = start();
+    let gateway = Gateway::start(&idp);
+    signed_in(dir.path(), idp.issuer(), "agent1");
+    let admin = tempfile::tempdir().unwrap();
+    signed_in(admin.path(), idp.issuer(), "admin");
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let old = dir.path();
+    json(&run(old, &env, &["--json", "customer", "1"]));
+    json(&run(
+        admin.path(),
+        &env,
+        &["--json", "admin", "wipe", "agent1"],
+    ));
+
+    // The replacement laptop: the same agent on an installation the server has not seen.
+    let new = tempfile::tempdir().unwrap();
+    let new = new.path();
+    signed_in(new, idp.issuer(), "agent1");
+    for _ in 0..2 {
+        json(&run(new, &env, &["--json", "customer", "1"]));
+    }
+    assert!(has_cache_key(new, idp.issuer(), "agent1"));
+    assert!(text(&run(new, &env, &["whoami"])).contains("agent1"));
+    // The laptop the wipe was for carries it out at its next connection.
+    let wiped = failure(&run(old, &env, &["--json", "customer", "1"]));
+    assert!(wiped.starts_with("desk: wiped: "), "{wiped}");
+    assert!(!has_cache_key(old, idp.issuer(), "agent1"));
+}
+
+#[test]
+fn a_cache_made_under_another_device_id_is_shredded_not_read() {
+    let mut c = cached_customer_one();
+    let d = c.dir.path();
+    let admin = tempfile::tempdir().unwrap();
+    signed_in(admin.path(), c.idp.issuer(), "admin");
+    json(&run(
+        admin.path(),
+        &c.env,
+        &["--json", "admin", "wipe", "agent1"],
+    ));
+    // An agent who gives the installation a new id, so the server takes it for a new device
+    // and sends it no wipe ordered before, then reads offline: the cache from before is gone.
+    std::fs::write(d.join("data/device-id"), "a-new-device-id-of-its-own\n").unwrap();
+    c.gateway.stop();
+    let offline = failure(&run(d, &c.env, &["--json", "customer", "1"]));
+    assert!(offline.contains("not_cached"), "{offline}");
+    c.gateway.restart();
+    json(&run(d, &c.env, &["--json", "customer", "1"]));
+    assert!(has_cache_key(d, c.idp.issuer(), "agent1"));
+}
+
 /// Whether the provider still accepts `refresh_token` for a refresh.
 fn provider_accepts(issuer: &str, refresh_token: &str) -> bool {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -335,14 +388,16 @@ fn a_device_that_claims_to_have_done_a_wipe_still_gets_it() {
     ));
     let wipe_id = ordered["wipe_id"].as_i64().unwrap();
 
-    // Asked directly with a claim far past it, in the query and the header: the wipe comes.
+    // Asked directly from this device with a claim far past it, in the query and the header:
+    // the wipe comes.
+    let device = std::fs::read_to_string(d.join("data/device-id")).unwrap();
     let token = idp.tokens("agent1").access_token;
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mine: Value = rt.block_on(async {
         reqwest::Client::new()
             .get(format!("{}/v1/me/wipes?after=999999", gateway.url()))
             .bearer_auth(&token)
-            .header("desk-device", "a-device-of-its-own-choosing")
+            .header("desk-device", device.trim())
             .header("desk-last-wipe", "999999")
             .send()
             .await

@@ -13,8 +13,9 @@
 //! leaves the stream's last event id as it was (the format says so, and our client's parser
 //! follows it), so a client reconnecting after a wipe still sends its policy version and neither
 //! misses nor repeats a policy. Wipes resume on their own cursor instead: the last wipe the
-//! device named in `Desk-Device` acknowledged, as the server recorded it (`api::wipes`), and on
-//! connect it is sent every wipe ordered for it after that, oldest first and before anything
+//! device named in `Desk-Device` acknowledged, as the server recorded it, or the last one
+//! ordered before the server first saw the device if later (`api::wipes`), and on connect it is
+//! sent every wipe ordered for it after that, oldest first and before anything
 //! else, so a device that was offline when the order was given shreds its cache before it shows
 //! a new policy. `Desk-Last-Wipe`, what the device says it did, is read and no longer used.
 //!
@@ -196,10 +197,10 @@ desk_core::schema_type! {
 /// line, so it leaves the stream's last event id (and so the `Last-Event-ID` of the next
 /// connection) at the policy version: that id always means the policy the client holds. Wipes
 /// resume on their own cursor: the last wipe the device (`Desk-Device`) acknowledged, as the
-/// server recorded it.
+/// server recorded it, or the last one ordered before the server first saw the device if later.
 ///
-/// On connect the caller first gets every wipe ordered for it after the one its device
-/// acknowledged (all of them for a device the server does not know, or none named), oldest first, then its current signed policy unless `Last-Event-ID`
+/// On connect the caller first gets every wipe ordered for it after that (all of them when
+/// the request names no device), oldest first, then its current signed policy unless `Last-Event-ID`
 /// is at least the current policy version. After that: a `wipe` event at once whenever one is
 /// ordered for the caller, and a new signed policy whenever the definition or published layout of a
 /// role the caller held at connect changes (an agent with no role gets none). Since policy event
@@ -210,8 +211,8 @@ desk_core::schema_type! {
 /// comment line (`:`) is sent every 15 s to keep an idle connection open. The stream ends when the
 /// caller's access token expires (the client reconnects with a fresh token, so an agent whose
 /// access was revoked stops receiving), or if stored wipes cannot be read (rather than skip one).
-/// Audited as `events.connect`, with the `Last-Event-ID`, the device, its acknowledgement and the
-/// `Desk-Last-Wipe` received.
+/// Audited as `events.connect`, with the `Last-Event-ID`, the device, the last wipe not sent to it
+/// (`acknowledged`) and the `Desk-Last-Wipe` received.
 #[utoipa::path(
     get,
     path = "/v1/events",
@@ -235,7 +236,8 @@ desk_core::schema_type! {
             "Desk-Device" = Option<String>, Header,
             description = "The calling device's id (16 to 64 characters of base64url), made once \
                 per installation. On connect, every wipe ordered for the caller after the last one \
-                this device acknowledged is sent first, oldest first, before the policy."
+                this device acknowledged (and after the server first saw it) is sent first, oldest \
+                first, before the policy."
         ),
     ),
     responses(
@@ -275,7 +277,7 @@ pub(super) async fn events(
             })?,
     };
     let device = super::wipes::device_of(&headers)?;
-    let wiped = super::wipes::acknowledged(&server, &agent.subject, device.as_deref()).await?;
+    let wiped = super::wipes::done(&server, &agent.subject, device.as_deref()).await?;
     let connect = |outcome| {
         AuditEvent::new(
             &agent.subject,

@@ -7,7 +7,10 @@
 //! by acknowledging that id: `POST /v1/me/wipes/{wipe_id}/acknowledge`, recorded here per device
 //! (`Desk-Device`, table `device_wipes`) and audited. What a device is sent is what it has not
 //! acknowledged here, never what it says it did (`after`, `Desk-Last-Wipe`: read, no longer
-//! used), so a client whose files were edited still gets every wipe.
+//! used), so a client whose files were edited still gets every wipe. A wipe ordered before the
+//! server first saw a device (table `devices`) is not sent to it: a device asks for its wipes
+//! before it caches anything, so such a wipe was not meant for it, and a replacement laptop is
+//! not shredded and signed out by the wipe of the one it replaces.
 
 use axum::Json;
 use axum::extract::State as StateOf;
@@ -52,15 +55,17 @@ pub(super) fn device_of(headers: &HeaderMap) -> Result<Option<String>, ApiError>
         })
 }
 
-/// The last wipe the server recorded `device` of `subject` acting on: 0 for a device it does
-/// not know, or a request naming none.
-pub(super) async fn acknowledged(
+/// The last wipe of `subject` not to be sent to `device`: the later of the one the server
+/// recorded the device acknowledging and the last one ordered before the server first saw the
+/// device (recording it as seen now when it is new). 0 for a request naming no device, which
+/// gets every wipe.
+pub(super) async fn done(
     server: &State,
     subject: &str,
     device: Option<&str>,
 ) -> Result<i64, ApiError> {
     Ok(match device {
-        Some(device) => server.store.device_acknowledged(subject, device).await?,
+        Some(device) => server.store.wipes_done(subject, device).await?,
         None => 0,
     })
 }
@@ -162,10 +167,12 @@ pub(super) struct MineParams {
 ///
 /// Open to every signed-in agent. The wipes ordered for the caller after the last one the device
 /// named in `Desk-Device` acknowledged (`POST /v1/me/wipes/{wipe_id}/acknowledge`), as the server
-/// recorded it, oldest first; every wipe for a device the server does not know or a request that
-/// names none. A client asks before it shows anything from its cache; when the list is not
-/// empty it shreds the cache, acknowledges the last `wipe_id` and ends its session. Audited as
-/// `wipes.check`, with the device, the acknowledgement used and the number of wipes returned.
+/// recorded it, oldest first; never one ordered before the server first saw the device (the
+/// first request naming a device records it: a device that asks before it caches anything held
+/// nothing those wipes were meant for); every wipe for a request that names no device. A client
+/// asks before it shows anything from its cache; when the list is not empty it shreds the cache,
+/// acknowledges the last `wipe_id` and ends its session. Audited as `wipes.check`, with the
+/// device, the last wipe not sent (`after`) and the number of wipes returned.
 #[utoipa::path(
     get,
     path = "/v1/me/wipes",
@@ -197,7 +204,7 @@ pub(super) async fn mine(
             "after must be a wipe id (0 or more).",
         ));
     }
-    let after = acknowledged(&server, &agent.subject, device.as_deref()).await?;
+    let after = done(&server, &agent.subject, device.as_deref()).await?;
     let wipes: Vec<Wipe> = server
         .store
         .wipes(&agent.subject, after, WIPES_PAGE)
@@ -269,6 +276,8 @@ pub(super) async fn acknowledge(
     if !ordered {
         return Err(ApiError::NotFound("wipe ordered for you"));
     }
+    // A device that acknowledges is one the server has seen (it is recorded now if it was not).
+    done(&server, &agent.subject, Some(&device)).await?;
     let event = AuditEvent::new(
         &agent.subject,
         AuditAction::WipeAcknowledge,

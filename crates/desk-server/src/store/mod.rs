@@ -658,8 +658,11 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<StoredWipe>, StoreError>;
 
-    /// The last wipe `device` of `subject` acknowledged; 0 when it has acknowledged none.
-    async fn device_acknowledged(&self, subject: &str, device: &str) -> Result<i64, StoreError>;
+    /// The last wipe of `subject` that is not to be sent to `device`: the later of the one it
+    /// acknowledged and the last one ordered before the server first saw the device (a device
+    /// holds nothing before it is first seen, so those wipes were not meant for it). The first
+    /// call for a device records it as seen now.
+    async fn wipes_done(&self, subject: &str, device: &str) -> Result<i64, StoreError>;
 
     /// Records that `device` of `subject` carried out every wipe up to `wipe_id` (an
     /// acknowledgement never goes down) and appends `audit`, in one transaction. Returns what is

@@ -1200,15 +1200,29 @@ impl Store for SqliteStore {
         .await?)
     }
 
-    async fn device_acknowledged(&self, subject: &str, device: &str) -> Result<i64, StoreError> {
-        let acknowledged: Option<i64> = sqlx::query_scalar(
-            "SELECT acknowledged FROM device_wipes WHERE subject = ? AND device = ?",
+    async fn wipes_done(&self, subject: &str, device: &str) -> Result<i64, StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
+        sqlx::query(
+            "INSERT INTO devices (subject, device, first_seen, wipes_before)
+             VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(id), 0) FROM wipes WHERE subject = ?1))
+             ON CONFLICT (subject, device) DO NOTHING",
         )
         .bind(subject)
         .bind(device)
-        .fetch_optional(&self.pool)
+        .bind(now())
+        .execute(&mut *tx)
         .await?;
-        Ok(acknowledged.unwrap_or(0))
+        let done: i64 = sqlx::query_scalar(
+            "SELECT MAX(d.wipes_before, COALESCE(w.acknowledged, 0))
+             FROM devices d LEFT JOIN device_wipes w USING (subject, device)
+             WHERE d.subject = ?1 AND d.device = ?2",
+        )
+        .bind(subject)
+        .bind(device)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done)
     }
 
     async fn acknowledge_wipe(

@@ -85,6 +85,11 @@ fn a_wipe_reaches_the_agents_open_streams_at_once_and_waits_for_later_ones() {
         );
         let version: u64 = policy.id.parse().unwrap();
         agent2.next(Duration::from_secs(5)).await.unwrap();
+        // Two of agent1's devices the server has seen before the order.
+        for seen in ["agent1-laptop-says-done", "agent1-laptop-acted"] {
+            let mine = mine_from(&h, "agent1", seen, "/v1/me/wipes").await;
+            assert_eq!(mine, json!({"wipes": []}));
+        }
 
         let ordered = wipe(&h, "agent1").await;
         assert_eq!(ordered["subject"], "agent1");
@@ -195,7 +200,9 @@ fn a_wipe_reaches_the_agents_open_streams_at_once_and_waits_for_later_ones() {
 fn orders_for_an_agent_not_connected_arrive_in_order_from_the_last_one_acted_on() {
     let h = Harness::start();
     h.block_on(async {
-        // Nobody signed in as "supervisor" has connected yet: the orders wait.
+        // The supervisor's desk was seen once, and is not connected: the orders wait.
+        let mine = mine_from(&h, "supervisor", "supervisor-desk-0001", "/v1/me/wipes").await;
+        assert_eq!(mine, json!({"wipes": []}));
         let first = wipe(&h, "supervisor").await;
         let second = wipe(&h, "supervisor").await;
         let third = wipe(&h, "supervisor").await;
@@ -234,6 +241,57 @@ fn orders_for_an_agent_not_connected_arrive_in_order_from_the_last_one_acted_on(
         assert_eq!(mine["wipes"].as_array().unwrap().len(), 1);
         assert_eq!(mine["wipes"][0]["wipe_id"], ids[2]);
     });
+}
+
+#[test]
+fn a_wipe_ordered_before_the_server_first_saw_a_device_is_not_sent_to_it() {
+    let h = Harness::start();
+    h.block_on(async {
+        let old = "agent1-old-laptop-0001";
+        assert_eq!(
+            mine_from(&h, "agent1", old, "/v1/me/wipes").await,
+            json!({"wipes": []})
+        );
+        let ordered = wipe(&h, "agent1").await;
+        let id = ordered["wipe_id"].as_i64().unwrap();
+
+        // The replacement laptop signs in after the order: nothing of it concerns that device,
+        // on either route, and it stays that way once a later order is given.
+        let new = "agent1-new-laptop-0002";
+        assert_eq!(
+            mine_from(&h, "agent1", new, "/v1/me/wipes").await,
+            json!({"wipes": []})
+        );
+        let mut fresh = Events::open_with(&h, "agent1", &[device("agent1-newer-laptop-03")]).await;
+        assert_eq!(
+            fresh.next(Duration::from_secs(10)).await.unwrap().event,
+            "policy",
+            "no wipe first for a device first seen after it"
+        );
+        // The device that was seen before still gets it, however often it asks.
+        for _ in 0..2 {
+            let mine = mine_from(&h, "agent1", old, "/v1/me/wipes").await;
+            assert_eq!(mine["wipes"][0]["wipe_id"], id, "{mine}");
+        }
+        let mut stale = Events::open_with(&h, "agent1", &[device(old)]).await;
+        assert_wipe(
+            &stale.next(Duration::from_secs(10)).await.unwrap(),
+            &ordered,
+        );
+
+        // A later order reaches every device seen by then.
+        let later = wipe(&h, "agent1").await;
+        assert_wipe(&fresh.next(Duration::from_secs(10)).await.unwrap(), &later);
+        let mine = mine_from(&h, "agent1", new, "/v1/me/wipes").await;
+        assert_eq!(
+            mine,
+            json!({"wipes": [{"wipe_id": later["wipe_id"], "ordered_at": later["ordered_at"]}]})
+        );
+    });
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM devices WHERE subject = 'agent1'"),
+        3
+    );
 }
 
 #[test]
