@@ -40,7 +40,8 @@ from wsgiref.simple_server import WSGIServer
 from wsgiref.simple_server import make_server
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path.insert(0, HERE)  # extensions.py, which op.json names
+sys.dont_write_bytecode = True  # no __pycache__ in the clone
 
 from idpyoidc.message.oauth2 import ResponseMessage  # noqa: E402
 from idpyoidc.message.oidc import AccessTokenRequest  # noqa: E402
