@@ -58,7 +58,8 @@ warnings.filterwarnings("ignore", category=OnlyForTestingWarning)
 CLIENT_ID = "support-desk"
 MAX_BODY = 16 * 1024
 HTML = "text/html; charset=utf-8"
-REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
+REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+           413: "Content Too Large", 500: "Internal Server Error"}
 ALGS = {"RS256", "PS256", "ES256", "EdDSA"}
 
 
@@ -137,25 +138,33 @@ class App:
 
     def __call__(self, environ, start_response):
         try:
-            with self.lock:
-                response = self.handle(environ)
+            form = self.read_form(environ)
+            if isinstance(form, Response):
+                response = form
+            else:
+                # The body is read before: a slow client does not hold the others up.
+                with self.lock:
+                    response = self.handle(environ, form)
         except Exception:  # pragma: no cover - what reaches here is a bug worth seeing in stderr
             traceback.print_exc()
             response = Response(500, "internal error")
         start_response(f"{response.status} {REASONS.get(response.status, '')}", response.headers)
         return [response.body]
 
-    def handle(self, env):
+    @staticmethod
+    def read_form(env):
+        if env["REQUEST_METHOD"] != "POST":
+            return {}
+        length = int(env.get("CONTENT_LENGTH") or 0)
+        if length > MAX_BODY:
+            return Response(413, "request too large")
+        body = env["wsgi.input"].read(length).decode("utf-8", "replace")
+        return dict(parse_qsl(body, keep_blank_values=True))
+
+    def handle(self, env, form):
         method = env["REQUEST_METHOD"]
         path = env.get("PATH_INFO", "/")
         query = dict(parse_qsl(env.get("QUERY_STRING", ""), keep_blank_values=True))
-        form = {}
-        if method == "POST":
-            length = int(env.get("CONTENT_LENGTH") or 0)
-            if length > MAX_BODY:
-                return Response(413, "request too large")
-            body = env["wsgi.input"].read(length).decode("utf-8", "replace")
-            form = dict(parse_qsl(body, keep_blank_values=True))
         cookies = SimpleCookie(env.get("HTTP_COOKIE", ""))
         http_info = {
             "headers": {
@@ -269,6 +278,8 @@ class ThreadingServer(ThreadingMixIn, WSGIServer):
 
 
 class QuietHandler(WSGIRequestHandler):
+    timeout = 10  # seconds a connection may take to send its request
+
     def log_message(self, *_args):
         pass
 
