@@ -61,6 +61,38 @@ ensure_npm_packages() {
   done
 }
 
+# The second test provider (tests/idp-py, idpyoidc): a venv outside the clone, filled from the
+# hashed pins of tests/idp-py/requirements.txt. It is made again when those pins change (the venv
+# keeps a copy of the file it was made from) or when its Python is gone. Afterwards
+# DESK_PYIDP_PYTHON names the venv's python, the one to run tests/idp-py/server.py with.
+DESK_PYIDP_VENV="${DESK_PYIDP_VENV:-$HOME/.cache/support-desk/idp-py-venv}"
+
+ensure_python_provider() {
+  local requirements="$PWD/tests/idp-py/requirements.txt"
+  [ -f "$requirements" ] || die "no $requirements: run this from the repository's top folder"
+  # Debian's python3, with the venv module (a package of its own there).
+  local python=/usr/bin/python3
+  if [ ! -x "$python" ] || ! "$python" -c 'import venv, ensurepip' 2>/dev/null; then
+    say "installing Debian packages: python3 python3-venv"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
+  fi
+  export DESK_PYIDP_PYTHON="$DESK_PYIDP_VENV/bin/python"
+  if [ -x "$DESK_PYIDP_PYTHON" ] && cmp -s "$requirements" "$DESK_PYIDP_VENV/requirements.txt"; then
+    return 0
+  fi
+  say "installing the Python test provider's packages in $DESK_PYIDP_VENV"
+  rm -rf "$DESK_PYIDP_VENV"
+  mkdir -p "$(dirname "$DESK_PYIDP_VENV")"
+  "$python" -m venv "$DESK_PYIDP_VENV"
+  # Only the pinned files, each checked against its hash; nothing from an extra folder of wheels.
+  PIP_FIND_LINKS= "$DESK_PYIDP_PYTHON" -m pip install --quiet --disable-pip-version-check \
+    --no-deps --require-hashes --only-binary=:all: -r "$requirements" \
+    || { rm -rf "$DESK_PYIDP_VENV"; die "could not install $requirements"; }
+  # Written last: a venv without it is one whose install did not finish.
+  cp "$requirements" "$DESK_PYIDP_VENV/requirements.txt"
+}
+
 ensure_tauri_driver() {
   export PATH="$HOME/.cargo/bin:$PATH"
   if ! command -v tauri-driver >/dev/null; then

@@ -1,5 +1,6 @@
 // Completes a sign-in at the test provider the way a person in a browser would, over plain HTTP:
-// follows redirects, keeps cookies per origin, fills the login form, allows consent.
+// follows redirects, keeps cookies per origin, fills the login form, allows consent. It works at
+// both test providers: tests/idp (node oidc-provider) and tests/idp-py (idpyoidc).
 //
 // As a command it is a stand-in for the system browser (the BROWSER convention):
 //   BROWSER="node tests/idp/login.mjs" desk login
@@ -10,7 +11,8 @@ import { PASSWORD } from './users.mjs';
 
 const MAX_STEPS = 25;
 
-class CookieJar {
+/** Cookies per origin, as a browser keeps them; hand one to completeLogin to keep a session. */
+export class CookieJar {
   #byOrigin = new Map();
 
   header(url) {
@@ -61,10 +63,10 @@ function pageText(html) {
  * Walks from `authUrl` through login and consent. With `stopAt` (a URL prefix, the redirect URI)
  * it returns the first URL that starts with it, without requesting it. Without, it requests the
  * final page like a browser and returns { url, status, text }. Throws with the provider's words
- * when the login is refused or the provider shows an error page.
+ * when the login is refused or the provider shows an error page. `jar` (a CookieJar, fresh by
+ * default) carries the provider's session cookie from one call to the next.
  */
-export async function completeLogin(authUrl, { user = 'agent1', password = PASSWORD, stopAt } = {}) {
-  const jar = new CookieJar();
+export async function completeLogin(authUrl, { user = 'agent1', password = PASSWORD, stopAt, jar = new CookieJar() } = {}) {
   const providerOrigin = new URL(authUrl).origin;
   let url = authUrl;
   let request = { method: 'GET' };
@@ -90,10 +92,13 @@ export async function completeLogin(authUrl, { user = 'agent1', password = PASSW
       }
       return { url, status: response.status, text };
     }
-    if (form.fields.has('login')) {
+    // The node provider's login form names its fields `login` and `password`; the Python one's
+    // (tests/idp-py, idpyoidc's UserPassJinja2) `username` and `password`.
+    const userField = ['login', 'username'].find((name) => form.fields.has(name));
+    if (userField && form.fields.has('password')) {
       if (loginsTried > 0) throw new Error(`login refused for ${user}: ${pageText(text).slice(0, 200)}`);
       loginsTried += 1;
-      form.fields.set('login', user);
+      form.fields.set(userField, user);
       form.fields.set('password', password);
     }
     url = new URL(form.action, url).href;
