@@ -8,7 +8,7 @@ DESK_DEBIAN_PACKAGES=(
   webkit2gtk-driver xvfb xauth scrot dbus dbus-x11 gnome-keyring libsecret-tools sqlite3
 )
 DESK_MIN_NODE=20.19
-DESK_MIN_RUST=1.88
+DESK_MIN_RUST=1.89
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -145,6 +145,18 @@ lockfiles_pinned() {
       }
     ' "$PWD/$dir/package-lock.json" || return 1
   done
+  # The second test provider's Python packages: each pinned to one version and to its files'
+  # hashes (pip installs them with --require-hashes, and refuses anything else).
+  node -e '
+    const file = process.argv[1];
+    const text = require("node:fs").readFileSync(file, "utf8").replace(/\\\n/g, " ");
+    const loose = text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"))
+      .filter((l) => !/^[A-Za-z0-9._-]+==[^\s]+(\s+--hash=sha256:[0-9a-f]{64})+(\s+#.*)?$/.test(l));
+    if (loose.length > 0) {
+      console.error(`${file}: not pinned by version and hash: ${loose.join("; ")}`);
+      process.exit(1);
+    }
+  ' "$PWD/tests/idp-py/requirements.txt" || return 1
 }
 
 # RustSec advisories (cargo deny check advisories) need the advisory database, which is fetched

@@ -63,6 +63,10 @@ pub struct SignOutDto {
     /// trail, and never sent again on their own.
     #[ts(type = "number")]
     pub refused_views: usize,
+    /// Someone was signed in and the provider did not confirm that it revoked the session's
+    /// refresh token (it offers no revocation, or did not answer): signed out on this machine,
+    /// and the window says so.
+    pub unconfirmed_revocation: bool,
 }
 
 impl From<desk_app::SignOut> for SignOutDto {
@@ -70,6 +74,7 @@ impl From<desk_app::SignOut> for SignOutDto {
         Self {
             pending_views: s.pending_views,
             refused_views: s.refused_views,
+            unconfirmed_revocation: s.was_signed_in && !s.revoked,
         }
     }
 }

@@ -127,13 +127,14 @@ describe('the app window', () => {
     await session.find('[data-layout-widget="ticket.internal_notes"]', { timeoutMs: 15_000 });
     const source = await session.source();
     assert.doesNotMatch(source, /eyJ[A-Za-z0-9_-]{10,}\./, 'no JWT anywhere in the page');
-    // The account, the refresh token, the key of the encrypted cache the policy allows, and whose
-    // cache it is (kept apart from the session, so a sign-out after the session ended still
-    // shreds it).
+    // The account, the refresh token, the identity verified at sign-in (for restarts and for
+    // refreshes answered without an ID token), the key of the encrypted cache the policy allows,
+    // and whose cache it is (kept apart from the session, so a sign-out after the session ended
+    // still shreds it).
     const names = keychainEntries().map((l) => l.split(' = ')[1]?.split('@')[0]).sort();
     assert.deepEqual(
       names,
-      ['account', 'cache-key', 'cache-owner', 'refresh-token'],
+      ['account', 'cache-key', 'cache-owner', 'identity', 'refresh-token'],
       keychainEntries().join('\n'),
     );
     await screenshot('signed-in');

@@ -2,7 +2,7 @@
 files beside this one, behind a small WSGI server from the standard library.
 
   python server.py [--port N] [--host 127.0.0.1] [--refresh-rotation on|off]
-                   [--id-token-alg ALG] [--exit-with-stdin]
+                   [--id-token-on-refresh on|off] [--id-token-alg ALG] [--exit-with-stdin]
 
 with the python of the venv scripts/lib.sh's ensure_python_provider makes. Binds to loopback (port
 0 = a free one), then prints one JSON line on stdout, as tests/idp/server.mjs does:
@@ -15,7 +15,10 @@ op.json names that idpyoidc lacks. This file only carries HTTP requests to idpyo
 their answers back, and serves what idpyoidc leaves to its host: the JWKS, the login form's target
 and the sign-out confirmation pages.
 
-Options for tests: --refresh-rotation off keeps a refresh token valid after use (op.json rotates);
+Options for tests: --refresh-rotation off answers a refresh without a new refresh token and keeps
+the one used valid (op.json rotates);
+--id-token-on-refresh off answers a refresh without an ID token (OpenID Connect Core 12.2 allows
+it; op.json issues one);
 --id-token-alg signs every client's ID tokens with RS256, PS256, ES256 or EdDSA (keys of each kind
 are made at start). Signing keys are made fresh at every start unless DESK_IDP_KEYS_FILE names a
 private JWKS to sign with; DESK_IDP_TOKEN_LOG, when set, gets every token response as a JSON line;
@@ -63,13 +66,19 @@ REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 404
 ALGS = {"RS256", "PS256", "ES256", "EdDSA"}
 
 
-def load_provider(host, port, rotation, id_token_alg, keys_file):
+def load_provider(host, port, rotation, id_token_on_refresh, id_token_alg, keys_file):
     with open(os.path.join(HERE, "op.json")) as f:
         conf = json.load(f)
     with open(os.path.join(HERE, "clients.json")) as f:
         clients = json.load(f)
+    rules = conf["authz"]["kwargs"]["grant_config"]["usage_rules"]["refresh_token"]
     if rotation is not None:
         conf["endpoint"]["token"]["kwargs"]["revoke_refresh_on_issue"] = rotation
+    if rotation is False:
+        # No rotation: a refresh answers without a refresh token, and the one used stays valid.
+        rules["supports_minting"] = [t for t in rules["supports_minting"] if t != "refresh_token"]
+    if id_token_on_refresh is False:
+        rules["supports_minting"] = [t for t in rules["supports_minting"] if t != "id_token"]
     if id_token_alg:
         for client in clients.values():
             client["id_token_signed_response_alg"] = id_token_alg
@@ -289,6 +298,7 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--refresh-rotation", choices=["on", "off"])
+    parser.add_argument("--id-token-on-refresh", choices=["on", "off"])
     parser.add_argument("--id-token-alg", choices=sorted(ALGS))
     parser.add_argument("--exit-with-stdin", action="store_true")
     args = parser.parse_args()
@@ -304,7 +314,12 @@ def main():
     )
     host, port = httpd.server_address[:2]
     rotation = None if args.refresh_rotation is None else args.refresh_rotation == "on"
-    server, conf = load_provider(host, port, rotation, args.id_token_alg, keys_file)
+    id_token_on_refresh = (
+        None if args.id_token_on_refresh is None else args.id_token_on_refresh == "on"
+    )
+    server, conf = load_provider(
+        host, port, rotation, id_token_on_refresh, args.id_token_alg, keys_file
+    )
     httpd.set_app(App(server, token_log))
 
     api_audience = conf["token_handler_args"]["token"]["kwargs"]["aud"][0]

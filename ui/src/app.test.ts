@@ -33,10 +33,24 @@ describe('screens', () => {
     expect(q('sign-in-screen')).not.toBeNull();
   });
 
+  it('says after a sign-out when the provider did not confirm ending the session', async () => {
+    const api = fakeApi({
+      currentAgent: vi.fn(async () => agent),
+      signOut: vi.fn(async () => ({ pendingViews: 0, refusedViews: 0, unconfirmedRevocation: true })),
+    });
+    await start(root, api);
+    (q('sign-out-button') as HTMLButtonElement).click();
+    await flush();
+    expect(q('sign-in-screen')).not.toBeNull();
+    expect(q('sign-out-note')?.textContent).toBe(
+      'Signed out on this device. Your identity provider did not confirm that it ended the session there.',
+    );
+  });
+
   it('says after a sign-out how many views made offline wait for the next sign-in', async () => {
     const api = fakeApi({
       currentAgent: vi.fn(async () => agent),
-      signOut: vi.fn(async () => ({ pendingViews: 3, refusedViews: 0 })),
+      signOut: vi.fn(async () => ({ pendingViews: 3, refusedViews: 0, unconfirmedRevocation: false })),
     });
     await start(root, api);
     (q('sign-out-button') as HTMLButtonElement).click();
@@ -51,7 +65,7 @@ describe('screens', () => {
   it('says after a sign-out how many views made offline the server refused, when none wait', async () => {
     const api = fakeApi({
       currentAgent: vi.fn(async () => agent),
-      signOut: vi.fn(async () => ({ pendingViews: 0, refusedViews: 1 })),
+      signOut: vi.fn(async () => ({ pendingViews: 0, refusedViews: 1, unconfirmedRevocation: false })),
     });
     await start(root, api);
     (q('sign-out-button') as HTMLButtonElement).click();
@@ -65,7 +79,7 @@ describe('screens', () => {
   it('says both when views wait and others were refused', async () => {
     const api = fakeApi({
       currentAgent: vi.fn(async () => agent),
-      signOut: vi.fn(async () => ({ pendingViews: 2, refusedViews: 4 })),
+      signOut: vi.fn(async () => ({ pendingViews: 2, refusedViews: 4, unconfirmedRevocation: false })),
     });
     await start(root, api);
     (q('sign-out-button') as HTMLButtonElement).click();

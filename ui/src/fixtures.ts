@@ -36,7 +36,7 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
     appStatus: vi.fn(async () => status),
     currentAgent: vi.fn(async () => null),
     signIn: vi.fn(async () => agent),
-    signOut: vi.fn(async () => ({ pendingViews: 0, refusedViews: 0 })),
+    signOut: vi.fn(async () => ({ pendingViews: 0, refusedViews: 0, unconfirmedRevocation: false })),
     currentPolicy: vi.fn(async () => policy(3, ['customer.summary', 'customer.cards'])),
     watchPolicy: vi.fn(() => new Promise<void>(() => {})),
     searchCustomers: vi.fn(async () => ({ source: 'server' as const, asOf: 0, value: { items: [], nextCursor: null } })),

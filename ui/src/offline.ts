@@ -93,8 +93,9 @@ export function watchOffline(
 }
 
 /**
- * What the sign-in screen says after a sign-out that left views made offline unrecorded: those
- * waiting for the next sign-in, and those the server refused (kept, never sent again).
+ * What the sign-in screen says after a sign-out that left views made offline unrecorded (those
+ * waiting for the next sign-in, and those the server refused: kept, never sent again), or that
+ * the provider did not confirm ending the session (it offers no revocation, or did not answer).
  */
 export function signedOutNotice(result: SignOutDto): string | undefined {
   const said: string[] = [];
@@ -108,6 +109,10 @@ export function signedOutNotice(result: SignOutDto): string | undefined {
   if (result.refusedViews) {
     if (!said.length) said.push('Signed out.');
     said.push(refusedViewsText(result.refusedViews));
+  }
+  if (result.unconfirmedRevocation) {
+    if (!said.length) said.push('Signed out on this device.');
+    said.push('Your identity provider did not confirm that it ended the session there.');
   }
   return said.length ? said.join(' ') : undefined;
 }

@@ -56,6 +56,10 @@ pub struct App {
     uploading: Mutex<()>,
     /// Whether this process has carried out the wipes ordered for its agent.
     wipes_checked: std::sync::atomic::AtomicBool,
+    /// Set when this process's session is over (sign-out, a session the provider ended, a wipe)
+    /// until the next sign-in or restore: no cache is made or written meanwhile, so a read or a
+    /// policy still in flight when the session ended does not leave a cache behind it.
+    session_over: std::sync::atomic::AtomicBool,
     session: Mutex<Option<Arc<Session>>>,
     /// Also the lock that makes accepting a policy one at a time.
     policy: std::sync::Mutex<Option<policy::Held>>,
@@ -112,6 +116,7 @@ impl App {
             queue: Mutex::new(None),
             uploading: Mutex::new(()),
             wipes_checked: std::sync::atomic::AtomicBool::new(false),
+            session_over: std::sync::atomic::AtomicBool::new(false),
             session: Mutex::new(None),
             policy: std::sync::Mutex::new(None),
         }
@@ -155,13 +160,17 @@ impl App {
         let session = Session::sign_in(provider, self.keychain(), &Opener::from_env()).await?;
         let identity = session.identity();
         *self.session.lock().await = Some(Arc::new(session));
+        self.session_over
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         // Whoever signed in before, their policy is not this agent's.
         *self.held_policy() = None;
         Ok(identity)
     }
 
     /// The signed-in agent: the session of this process, or the one the keychain holds, restored
-    /// with its refresh token and no browser.
+    /// with no browser and no round trip (the identity last verified is stored with the session;
+    /// the first command that needs an access token refreshes, and finds a session the provider
+    /// ended).
     pub async fn whoami(&self) -> Result<Identity, AppError> {
         Ok(self.session().await?.identity())
     }
@@ -185,6 +194,8 @@ impl App {
         };
         let session = Arc::new(session);
         *held = Some(session.clone());
+        self.session_over
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         Ok(session)
     }
 
@@ -195,6 +206,19 @@ impl App {
     /// audit queue that sign-out keeps (with its key) for this agent's next connection;
     /// [`SignOut::refused_views`] how many the server refused, kept in that queue.
     pub async fn sign_out(&self) -> Result<SignOut, AppError> {
+        // From here on nothing more is cached; a sign-out that fails leaves the session as it was.
+        self.session_over
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let out = self.sign_out_here().await;
+        if out.is_err() {
+            self.session_over
+                .store(false, std::sync::atomic::Ordering::SeqCst);
+        }
+        out
+    }
+
+    /// [`App::sign_out`]'s work, once nothing more is cached.
+    async fn sign_out_here(&self) -> Result<SignOut, AppError> {
         let issuer = self.issuer()?.to_owned();
         let provider = self.provider().await.ok();
         // A session still shared elsewhere is left to its holders; the keychain path below
@@ -245,6 +269,8 @@ impl App {
     /// that fails is logged; the cache's owner stays recorded (`cache-owner@{issuer}`), so the
     /// next sign-out shreds it. Returns the error to report, `session_ended`.
     pub(crate) async fn session_ended(&self, issuer: &str, subject: &str) -> AppError {
+        self.session_over
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         tracing::warn!("the provider ended the session; shredding the local cache");
         if let Err(e) = self.shred_cache(issuer, subject).await {
             tracing::error!(error = %e, "the cache of an ended session could not be shredded");
@@ -307,6 +333,9 @@ impl App {
                     roles_claim: self.config.roles_claim.clone(),
                     clock_skew: Duration::from_secs(self.config.clock_skew_secs),
                     login_timeout: Duration::from_secs(self.config.login_timeout_secs),
+                    session_lock: Some(desk_auth::ProcessLock::at(
+                        self.config.data_dir.join("session.lock"),
+                    )),
                 };
                 Ok(Arc::new(Provider::connect(config).await?))
             })

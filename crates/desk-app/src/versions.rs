@@ -8,7 +8,10 @@
 //! issuer and the agent's subject. It holds nothing secret. It is replaced atomically (a temporary
 //! file in the same folder, flushed, then renamed over it), so a crash leaves either the old file
 //! or the new one. A version is only ever raised. A file that cannot be read is an error, not a
-//! fresh start: starting over would let a rolled-back policy through.
+//! fresh start: starting over would let a rolled-back policy through. Every change reads,
+//! changes and replaces the file holding `policy-versions.lock` beside it (desk-auth's
+//! `ProcessLock`), so two processes (the window and `desk`) accepting policies at once cannot
+//! lose each other's entries or lower a version the other raised.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,6 +23,9 @@ use crate::AppError;
 
 /// The file's name inside the data folder.
 pub const FILE_NAME: &str = "policy-versions.json";
+
+/// The lock file every change of it is made under, beside it.
+const LOCK_NAME: &str = "policy-versions.lock";
 
 /// A state file larger than this is not ours.
 const MAX_BYTES: u64 = 1024 * 1024;
@@ -82,23 +88,38 @@ impl Versions {
 
     /// Records `version` for this agent unless a higher one is already recorded.
     pub(crate) fn raise(&self, issuer: &str, subject: &str, version: u64) -> Result<(), AppError> {
+        self.update(|file| {
+            match file
+                .accepted
+                .iter_mut()
+                .find(|e| e.issuer == issuer && e.subject == subject)
+            {
+                Some(entry) if entry.version >= version => return false,
+                Some(entry) => entry.version = version,
+                None => file.accepted.push(Entry {
+                    issuer: issuer.to_owned(),
+                    subject: subject.to_owned(),
+                    version,
+                    checkpoint: None,
+                    behind: None,
+                }),
+            }
+            true
+        })
+    }
+
+    /// Reads the file, lets `change` change it, and replaces it when `change` says it did, all
+    /// under the lock, so no other process changes it in between.
+    fn update(&self, change: impl FnOnce(&mut File) -> bool) -> Result<(), AppError> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let _held = desk_auth::ProcessLock::at(dir.join(LOCK_NAME))
+            .hold_blocking()
+            .map_err(|e| self.error(format!("its lock {LOCK_NAME}: {e}")))?;
         let mut file = self.read()?;
-        match file
-            .accepted
-            .iter_mut()
-            .find(|e| e.issuer == issuer && e.subject == subject)
-        {
-            Some(entry) if entry.version >= version => return Ok(()),
-            Some(entry) => entry.version = version,
-            None => file.accepted.push(Entry {
-                issuer: issuer.to_owned(),
-                subject: subject.to_owned(),
-                version,
-                checkpoint: None,
-                behind: None,
-            }),
+        if change(&mut file) {
+            self.write(&file)?;
         }
-        self.write(&file)
+        Ok(())
     }
 
     /// What this agent's entry witnessed; nothing when the agent has none yet.
@@ -140,23 +161,24 @@ impl Versions {
         checkpoint: Option<&str>,
         behind: Option<&str>,
     ) -> Result<(), AppError> {
-        let mut file = self.read()?;
-        let Some(entry) = file
-            .accepted
-            .iter_mut()
-            .find(|e| e.issuer == issuer && e.subject == subject)
-        else {
-            return Ok(());
-        };
-        if let Some(checkpoint) = checkpoint {
-            entry.checkpoint = Some(checkpoint.to_owned());
-        }
-        if let Some(behind) = behind
-            && entry.behind.is_none()
-        {
-            entry.behind = Some(behind.to_owned());
-        }
-        self.write(&file)
+        self.update(|file| {
+            let Some(entry) = file
+                .accepted
+                .iter_mut()
+                .find(|e| e.issuer == issuer && e.subject == subject)
+            else {
+                return false;
+            };
+            if let Some(checkpoint) = checkpoint {
+                entry.checkpoint = Some(checkpoint.to_owned());
+            }
+            if let Some(behind) = behind
+                && entry.behind.is_none()
+            {
+                entry.behind = Some(behind.to_owned());
+            }
+            true
+        })
     }
 
     fn write(&self, file: &File) -> Result<(), AppError> {
@@ -264,11 +286,12 @@ mod tests {
         let mut seen = String::new();
         std::io::Read::read_to_string(&mut old, &mut seen).unwrap();
         assert!(seen.contains("\"version\": 1"), "{seen}");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
-        assert_eq!(names, [FILE_NAME]);
+        names.sort();
+        assert_eq!(names, [FILE_NAME, LOCK_NAME], "no temporary file is left");
         let text = std::fs::read_to_string(versions.path()).unwrap();
         let file: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(file["accepted"][0]["version"], 2);
@@ -324,5 +347,38 @@ mod tests {
             versions.get(ISSUER, "a").unwrap_err().code(),
             ErrorCode::PolicyState
         );
+    }
+
+    #[test]
+    fn processes_raising_at_once_lose_nothing_and_lower_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        // Each thread stands for a process of its own: its own `Versions`, the same folder.
+        let writers: Vec<_> = (0..6)
+            .map(|n| {
+                let data = data.clone();
+                std::thread::spawn(move || {
+                    let versions = Versions::new(&data);
+                    for version in 1..=25 {
+                        versions
+                            .raise(ISSUER, &format!("agent{n}"), version)
+                            .unwrap();
+                        versions.raise(ISSUER, "shared", version * 10 + n).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        let versions = Versions::new(&data);
+        for n in 0..6 {
+            assert_eq!(
+                versions.get(ISSUER, &format!("agent{n}")).unwrap(),
+                Some(25),
+                "agent{n}"
+            );
+        }
+        assert_eq!(versions.get(ISSUER, "shared").unwrap(), Some(255));
     }
 }

@@ -18,6 +18,7 @@ mod fuzz;
 mod http;
 pub mod id_token;
 pub mod keychain;
+pub mod lock;
 pub mod loopback;
 pub mod provider;
 pub mod session;
@@ -28,6 +29,7 @@ pub use discovery::{ExtraMetadata, ProviderMetadata, check_issuer, discover};
 pub use error::AuthError;
 pub use id_token::Identity;
 pub use keychain::{Keychain, KeychainError};
+pub use lock::ProcessLock;
 /// The OpenID Connect library this crate builds on, for callers that name its types.
 pub use openidconnect;
 pub use provider::{Provider, ProviderConfig};

@@ -33,6 +33,9 @@ pub struct ProviderConfig {
     pub clock_skew: Duration,
     /// How long to wait for the browser to come back.
     pub login_timeout: Duration,
+    /// The lock the processes sharing this keychain's sessions take around a refresh (the data
+    /// folder's `session.lock`); `None` for a process that is alone with its session.
+    pub session_lock: Option<crate::ProcessLock>,
 }
 
 /// A discovered provider, ready to sign agents in.

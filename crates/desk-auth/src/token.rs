@@ -56,7 +56,21 @@ pub(crate) async fn request(
         .map_err(|e| AuthError::Http(error_chain(&e)))?;
     if !status.is_success() {
         return Err(match serde_json::from_slice::<ErrorResponse>(&body) {
-            Ok(e) if refreshing && e.error == "invalid_grant" => AuthError::SessionEnded,
+            // RFC 6749 (5.2) answers a refresh token that is expired, revoked or rotated out
+            // with `invalid_grant`; some providers (idpyoidc: "Refresh token inactive") with
+            // `invalid_request`. A refresh request is always formed the same way, so on a
+            // refresh both mean the session is over.
+            Ok(e)
+                if refreshing
+                    && matches!(e.error.as_str(), "invalid_grant" | "invalid_request") =>
+            {
+                tracing::warn!(
+                    error = %printable(&e.error, 300),
+                    description = e.error_description.as_deref().map(|d| printable(d, 300)).unwrap_or_default(),
+                    "the provider refused the refresh token: the session has ended"
+                );
+                AuthError::SessionEnded
+            }
             Ok(e) => AuthError::TokenEndpoint {
                 error: printable(&e.error, 300),
                 description: e.error_description.as_deref().map(|d| printable(d, 300)),

@@ -53,6 +53,9 @@ pub enum RealPart {
     SecretService,
     /// `dbus-run-session`, for a test that starts a D-Bus session of its own.
     DbusRunSession,
+    /// The second test provider's Python with its packages (tests/idp-py, a venv that
+    /// `ensure_python_provider` of scripts/lib.sh makes; `DESK_PYIDP_PYTHON` names its python).
+    PythonProvider,
 }
 
 impl RealPart {
@@ -65,6 +68,7 @@ impl RealPart {
                 "a Secret Service (an unlocked gnome-keyring on the session's D-Bus)"
             }
             Self::DbusRunSession => "dbus-run-session",
+            Self::PythonProvider => "the Python test provider's venv (tests/idp-py, idpyoidc)",
         }
     }
 
@@ -79,6 +83,10 @@ impl RealPart {
             }
             Self::DbusRunSession => {
                 "install the Debian package `dbus` (scripts/with-real-parts installs it)"
+            }
+            Self::PythonProvider => {
+                "run `source scripts/lib.sh && ensure_python_provider` (scripts/with-real-parts \
+                 does, and sets DESK_PYIDP_PYTHON)"
             }
         }
     }
@@ -171,10 +179,12 @@ fn node_started<T>(started: std::io::Result<T>) -> T {
 /// issues is appended to another such file, read by [`TestIdp::issued`].
 pub struct TestIdp {
     child: Child,
+    implementation: Implementation,
     issuer: String,
     api_audience: String,
-    // The private JWKS the provider was started with, which `sign` uses too.
-    keys: KeysFile,
+    // The private JWKS the node provider was started with, which `sign` uses too (the Python
+    // one makes keys of every kind its algorithms need for itself).
+    keys: Option<KeysFile>,
     // Where the provider appends every token response (`DESK_IDP_TOKEN_LOG`), for `issued`.
     token_log: PrivateFile,
 }
@@ -287,33 +297,129 @@ where
     String::from_utf8(out.stdout).expect("node prints text")
 }
 
-impl TestIdp {
-    /// Starts a fresh provider. Without Node.js or the provider's packages the test fails
-    /// through [`missing_real_part`].
-    pub fn start() -> Self {
-        let dir = repo_root().join("tests/idp");
-        let package = dir.join("node_modules/oidc-provider");
-        if !package.is_dir() {
-            missing_real_part(
-                RealPart::ProviderPackages,
-                &format!("no folder {}", package.display()),
-            );
+/// Which implementation of OpenID Connect a [`TestIdp`] runs, and how it is to behave where the
+/// specifications leave a choice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Implementation {
+    /// `tests/idp`: node `oidc-provider`, with test controls ([`TestIdp::rotate_keys`]).
+    /// Refresh tokens rotate and every refresh answers with an ID token.
+    Node,
+    /// `tests/idp-py`: the IdentityPython server `idpyoidc`, by other authors than the first.
+    Python(PythonBehaviour),
+}
+
+/// The choices [`Implementation::Python`] is started with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PythonBehaviour {
+    /// Whether a refresh gives a new refresh token and retires the one used.
+    pub rotation: bool,
+    /// Whether a refresh response carries an ID token (OpenID Connect Core 12.2 leaves it out as
+    /// an option).
+    pub id_token_on_refresh: bool,
+    /// The ID tokens' signing algorithm: `RS256`, `PS256`, `ES256` or `EdDSA`.
+    pub id_token_alg: &'static str,
+}
+
+impl Default for PythonBehaviour {
+    fn default() -> Self {
+        Self {
+            rotation: true,
+            id_token_on_refresh: true,
+            id_token_alg: "RS256",
         }
-        let keys = KeysFile::create();
+    }
+}
+
+impl Implementation {
+    /// Both implementations with their defaults: what a test of a flow both must serve runs
+    /// against.
+    pub const BOTH: [Implementation; 2] = [
+        Implementation::Node,
+        Implementation::Python(PythonBehaviour {
+            rotation: true,
+            id_token_on_refresh: true,
+            id_token_alg: "RS256",
+        }),
+    ];
+
+    /// The command that starts it, in its folder; missing parts end the test.
+    fn command(self) -> Command {
+        match self {
+            Implementation::Node => {
+                let dir = repo_root().join("tests/idp");
+                let package = dir.join("node_modules/oidc-provider");
+                if !package.is_dir() {
+                    missing_real_part(
+                        RealPart::ProviderPackages,
+                        &format!("no folder {}", package.display()),
+                    );
+                }
+                let mut command = Command::new("node");
+                command
+                    .args(["server.mjs", "--exit-with-stdin", "--test-controls"])
+                    .current_dir(dir);
+                command
+            }
+            Implementation::Python(behaviour) => {
+                let python = std::env::var_os("DESK_PYIDP_PYTHON")
+                    .map(PathBuf::from)
+                    .or_else(|| {
+                        std::env::var_os("HOME").map(|home| {
+                            PathBuf::from(home).join(".cache/support-desk/idp-py-venv/bin/python")
+                        })
+                    })
+                    .filter(|p| p.is_file())
+                    .unwrap_or_else(|| {
+                        missing_real_part(RealPart::PythonProvider, &"no venv python found")
+                    });
+                let on_off = |on: bool| if on { "on" } else { "off" };
+                let mut command = Command::new(python);
+                command
+                    .args(["server.py", "--exit-with-stdin"])
+                    .args(["--refresh-rotation", on_off(behaviour.rotation)])
+                    .args([
+                        "--id-token-on-refresh",
+                        on_off(behaviour.id_token_on_refresh),
+                    ])
+                    .args(["--id-token-alg", behaviour.id_token_alg])
+                    .current_dir(repo_root().join("tests/idp-py"));
+                command
+            }
+        }
+    }
+}
+
+impl TestIdp {
+    /// Starts a fresh provider: the node one ([`Implementation::Node`]). Without Node.js or the
+    /// provider's packages the test fails through [`missing_real_part`].
+    pub fn start() -> Self {
+        Self::start_of(Implementation::Node)
+    }
+
+    /// Starts a fresh provider of the implementation `provider` names. Without its parts the
+    /// test fails through [`missing_real_part`].
+    pub fn start_of(implementation: Implementation) -> Self {
+        let keys = (implementation == Implementation::Node).then(KeysFile::create);
         let (token_log, _) = PrivateFile::create("support-desk-test-idp-tokens", ".jsonl");
         // Our end of its stdin lives in `self`: when this process ends without dropping us (a
         // provider shared by a whole test binary), the pipe closes and the provider goes too.
-        let mut child = node_started(
-            Command::new("node")
-                .args(["server.mjs", "--exit-with-stdin", "--test-controls"])
-                .env("DESK_IDP_KEYS_FILE", keys.path())
-                .env("DESK_IDP_TOKEN_LOG", &token_log.0)
-                .current_dir(&dir)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn(),
-        );
+        let mut command = implementation.command();
+        let program = command.get_program().to_owned();
+        if let Some(keys) = &keys {
+            command.env("DESK_IDP_KEYS_FILE", keys.path());
+        }
+        let started = command
+            .env("DESK_IDP_TOKEN_LOG", &token_log.0)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn();
+        let mut child = match implementation {
+            Implementation::Node => node_started(started),
+            Implementation::Python(_) => started.unwrap_or_else(|e| {
+                missing_real_part(RealPart::PythonProvider, &format!("{program:?}: {e}"))
+            }),
+        };
         let stdout = child.stdout.take().expect("piped stdout");
         // Drain stderr for the provider's whole life so its warnings never fill the pipe.
         let mut stderr = child.stderr.take().expect("piped stderr");
@@ -339,6 +445,7 @@ impl TestIdp {
         match (field("issuer"), field("api_audience")) {
             (Some(issuer), Some(api_audience)) => Self {
                 child,
+                implementation,
                 issuer,
                 api_audience,
                 keys,
@@ -356,6 +463,23 @@ impl TestIdp {
     /// The provider's issuer URL, `http://127.0.0.1:PORT`.
     pub fn issuer(&self) -> &str {
         &self.issuer
+    }
+
+    /// Which implementation this is, and how it behaves.
+    pub fn implementation(&self) -> Implementation {
+        self.implementation
+    }
+
+    /// Its RFC 7009 revocation endpoint, as its discovery document names it.
+    pub fn revocation_endpoint(&self) -> String {
+        let well_known = format!("{}/.well-known/openid-configuration", self.issuer);
+        let document = http_get(&well_known);
+        let meta: serde_json::Value = serde_json::from_str(&document)
+            .unwrap_or_else(|e| panic!("{well_known}: not JSON: {e}"));
+        meta["revocation_endpoint"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{well_known} names no revocation_endpoint"))
+            .to_owned()
     }
 
     /// The API's audience, the `aud` of every access token the provider issues
@@ -410,6 +534,11 @@ impl TestIdp {
     /// Sessions and refresh tokens stay. A token signed before keeps the key it names, which the
     /// provider no longer publishes: what a resource server must stop accepting.
     pub fn rotate_keys(&self) {
+        assert_eq!(
+            self.implementation,
+            Implementation::Node,
+            "only the node provider has test controls"
+        );
         let address = self
             .issuer
             .strip_prefix("http://")
@@ -488,11 +617,52 @@ impl TestIdp {
     /// let confused = idp.sign(json!({ "alg": "HS256-public-key" }), json!({ "sub": "admin" }));
     /// ```
     pub fn sign(&self, header: serde_json::Value, claims: serde_json::Value) -> String {
+        let keys = self
+            .keys
+            .as_ref()
+            .expect("only the node provider's keys are at hand to sign with");
         let input = serde_json::json!({ "header": header, "claims": claims }).to_string();
-        run_node("sign", "sign.mjs", [self.keys.path()], input.as_bytes())
+        run_node("sign", "sign.mjs", [keys.path()], input.as_bytes())
             .trim()
             .to_owned()
     }
+}
+
+/// The body of a plain HTTP/1.1 `GET` of `url` (`http://HOST:PORT/PATH`, loopback), which
+/// must answer 200.
+fn http_get(url: &str) -> String {
+    let rest = url
+        .strip_prefix("http://")
+        .unwrap_or_else(|| panic!("{url}: not plain http"));
+    let (address, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+    let mut stream = std::net::TcpStream::connect(address)
+        .unwrap_or_else(|e| panic!("connecting to {address}: {e}"));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("a read timeout");
+    write!(
+        stream,
+        "GET /{path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap_or_else(|e| panic!("{url}: {e}"));
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    let (head, body) = answer
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("{url}: no HTTP answer"));
+    assert!(
+        head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
+        "{url}: {head}"
+    );
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{url}: a chunked answer, which this reader does not undo"
+    );
+    body.to_owned()
 }
 
 impl Drop for TestIdp {

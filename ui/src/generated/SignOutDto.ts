@@ -13,4 +13,10 @@ pendingViews: number,
  * Offline views the server refused for good: kept on this machine, not on the audit
  * trail, and never sent again on their own.
  */
-refusedViews: number, };
+refusedViews: number, 
+/**
+ * Someone was signed in and the provider did not confirm that it revoked the session's
+ * refresh token (it offers no revocation, or did not answer): signed out on this machine,
+ * and the window says so.
+ */
+unconfirmedRevocation: boolean, };

@@ -45,6 +45,10 @@ enum Case {
     UserInfoUnauthorized,
     IssParameterMismatch,
     WrongState,
+    /// Conformant, and leaner than most: no UserInfo, revocation or logout endpoint, fields and
+    /// algorithms in its discovery document the app does not know, a token response without
+    /// `expires_in` and with `token_type` in lower case.
+    Lean,
 }
 
 struct Hostile {
@@ -71,6 +75,21 @@ fn jwk(key: &CoreRsaPrivateSigningKey) -> Value {
 
 async fn discovery(State(h): State<Arc<Hostile>>) -> Json<Value> {
     let b = &h.base;
+    if h.case == Case::Lean {
+        return Json(json!({
+            "issuer": b,
+            "authorization_endpoint": format!("{b}/authorize"),
+            "token_endpoint": format!("{b}/token"),
+            "jwks_uri": format!("{b}/jwks"),
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256", "ES256K"],
+            "code_challenge_methods_supported": ["S256"],
+            "request_object_signing_alg_values_supported": ["none", "RS256", "ES512K"],
+            "x_vendor_settings": { "nested": [1, 2, { "deep": null }] },
+            "claims_supported": ["sub", "groups", "https://example.com/roles"],
+        }));
+    }
     Json(json!({
         "issuer": b,
         "authorization_endpoint": format!("{b}/authorize"),
@@ -121,6 +140,14 @@ async fn authorize(
 }
 
 async fn token(State(h): State<Arc<Hostile>>) -> impl IntoResponse {
+    if h.case == Case::Lean {
+        return Json(json!({
+            "access_token": ACCESS_TOKEN,
+            "token_type": "bearer",
+            "refresh_token": "refresh-token-for-alice",
+            "id_token": id_token(&h),
+        }));
+    }
     Json(json!({
         "access_token": ACCESS_TOKEN,
         "token_type": "Bearer",
@@ -229,12 +256,14 @@ struct Run {
 }
 
 impl Run {
-    /// No entry at all: no account, no refresh token, and the pre-browser probe deleted again.
+    /// No entry at all: no account, refresh token or identity, and the pre-browser probe deleted
+    /// again.
     fn stored_nothing(&self) -> bool {
         [
             "probe".to_owned(),
             format!("account@{}", self.issuer),
             format!("refresh-token@{}#alice", self.issuer),
+            format!("identity@{}#alice", self.issuer),
         ]
         .iter()
         .all(|name| matches!(self.keychain.get(name), Err(KeychainError::Missing(_))))
@@ -271,6 +300,7 @@ async fn run(case: Case, keys: &(String, String)) -> Run {
         roles_claim: "groups".into(),
         clock_skew: Duration::from_secs(60),
         login_timeout: Duration::from_secs(if case == Case::WrongState { 3 } else { 20 }),
+        session_lock: None,
     })
     .await
     .expect("the hostile provider's discovery is itself valid");
@@ -368,4 +398,25 @@ async fn a_userinfo_refusing_the_access_token_does_not_stop_the_sign_in() {
     assert_eq!(session.identity().subject, "alice");
     assert_eq!(session.identity().roles, ["support-tier1"]);
     session.sign_out().await.unwrap();
+}
+
+/// A provider that offers only what OpenID Connect requires signs agents in; sign-out then says
+/// what it could not do there (no revocation, no logout page).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lean_provider_signs_in_and_sign_out_says_what_it_could_not_do() {
+    let keys = (rsa_private_pem(), rsa_private_pem());
+    let mut run = run(Case::Lean, &keys).await;
+    let session = std::mem::replace(&mut run.result, Err(AuthError::NotSignedIn))
+        .expect("a lean provider is served");
+    assert_eq!(session.identity().subject, "alice");
+    assert_eq!(session.identity().roles, ["support-tier1"]);
+    // No expires_in: the token is taken to live a few minutes, so it is at hand at once.
+    session.access_token().await.expect("the access token");
+    let out = session.sign_out().await.unwrap();
+    assert!(
+        !out.revoked,
+        "no revocation endpoint, so nothing was confirmed"
+    );
+    assert_eq!(out.end_session_url, None);
+    assert!(run.stored_nothing());
 }

@@ -4,9 +4,12 @@ use std::path::Path;
 use std::process::Output;
 
 use desk_auth::{ExposeSecret, Keychain, KeychainError};
-use desk_testkit::{RealPart, TestIdp, browser_command, missing_real_part};
+use desk_testkit::{
+    Implementation, PythonBehaviour, RealPart, TestIdp, browser_command, missing_real_part,
+};
 use serde_json::Value;
 
+use crate::gateway::{Gateway, client_env, json, run};
 use crate::{desk, keyring_service};
 
 pub fn text(out: &Output) -> String {
@@ -65,7 +68,12 @@ pub fn signed_in(dir: &Path, issuer: &str, user: &str) -> String {
 /// writable (`Keychain::probe`: a locked Secret Service still answers reads). Without the
 /// provider or a Secret Service the test fails as a missing real part.
 pub fn start() -> (TestIdp, tempfile::TempDir) {
-    let idp = TestIdp::start();
+    start_of(Implementation::Node)
+}
+
+/// [`start`] with the provider `implementation` names.
+pub fn start_of(implementation: Implementation) -> (TestIdp, tempfile::TempDir) {
+    let idp = TestIdp::start_of(implementation);
     let dir = tempfile::tempdir().unwrap();
     match Keychain::new(keyring_service(dir.path())).probe() {
         Ok(()) => {}
@@ -77,16 +85,25 @@ pub fn start() -> (TestIdp, tempfile::TempDir) {
     (idp, dir)
 }
 
-#[test]
-fn sign_in_restore_without_browser_and_sign_out_with_revocation() {
-    let (idp, dir) = start();
+/// What a command that needs an access token does at a fresh desk-server (a refresh, since
+/// each `desk` is a new process): the output of `desk --json search nobody-by-this-name`.
+fn with_a_token(dir: &Path, idp: &TestIdp, gateway: &Gateway) -> Output {
+    let env = client_env(idp, gateway, &gateway.keys_file());
+    run(dir, &env, &["--json", "search", "nobody-by-this-name"])
+}
+
+/// Sign-in, a restart that asks the provider nothing, a refresh that rotates, and sign-out with
+/// revocation, at `implementation`.
+fn sign_in_restore_refresh_and_sign_out(implementation: Implementation) {
+    let (idp, dir) = start_of(implementation);
     let issuer = idp.issuer();
     let said = signed_in(dir.path(), issuer, "supervisor");
     assert!(said.contains("subject supervisor"), "{said}");
     assert!(said.contains("roles: support-supervisors"), "{said}");
     let first_token = stored_refresh_token(dir.path(), issuer, "supervisor").expect("stored");
 
-    // A new process with no browser at all: restored from the keychain.
+    // A new process with no browser at all: restored from the keychain, without a round trip
+    // (the refresh token is not used, so not rotated).
     let whoami = desk(
         dir.path(),
         &[("DESK_ISSUER", issuer), ("BROWSER", "false")],
@@ -96,10 +113,20 @@ fn sign_in_restore_without_browser_and_sign_out_with_revocation() {
     let me: Value = serde_json::from_slice(&whoami.stdout).unwrap();
     assert_eq!(me["subject"], "supervisor");
     assert_eq!(me["roles"], serde_json::json!(["support-supervisors"]));
+    assert!(
+        stored_refresh_token(dir.path(), issuer, "supervisor").unwrap() == first_token,
+        "whoami asks the provider nothing"
+    );
 
-    // The restore rotated the refresh token, stored in place; the old one is dead.
+    // A command that needs an access token refreshes, and the rotated token is stored in place;
+    // the old one is dead.
+    let gateway = Gateway::start(&idp);
+    json(&with_a_token(dir.path(), &idp, &gateway));
     let rotated = stored_refresh_token(dir.path(), issuer, "supervisor").expect("still stored");
-    assert_ne!(rotated, first_token);
+    assert!(
+        rotated != first_token,
+        "the refresh rotated the stored token"
+    );
     assert!(
         !provider_accepts(issuer, &first_token),
         "the old refresh token must be refused"
@@ -113,6 +140,10 @@ fn sign_in_restore_without_browser_and_sign_out_with_revocation() {
         stored_refresh_token(dir.path(), issuer, "supervisor"),
         Err(KeychainError::Missing(_))
     ));
+    assert!(
+        stored_identity(dir.path(), issuer, "supervisor").is_none(),
+        "the identity goes with the session"
+    );
     assert!(!provider_accepts(issuer, &rotated), "revoked at sign-out");
 
     let after = desk(
@@ -122,6 +153,98 @@ fn sign_in_restore_without_browser_and_sign_out_with_revocation() {
     );
     assert_eq!(after.status.code(), Some(1));
     assert!(text(&after).contains("not_signed_in"), "{}", text(&after));
+}
+
+#[test]
+fn sign_in_restore_refresh_and_sign_out_at_the_node_provider() {
+    sign_in_restore_refresh_and_sign_out(Implementation::Node);
+}
+
+#[test]
+fn sign_in_restore_refresh_and_sign_out_at_the_python_provider() {
+    sign_in_restore_refresh_and_sign_out(Implementation::BOTH[1]);
+}
+
+/// The identity `desk` stored with `subject`'s session, read straight from the keychain.
+fn stored_identity(dir: &Path, issuer: &str, subject: &str) -> Option<Value> {
+    Keychain::new(keyring_service(dir))
+        .get(&format!("identity@{issuer}#{subject}"))
+        .ok()
+        .map(|json| serde_json::from_str(json.expose_secret()).unwrap())
+}
+
+#[test]
+fn a_refresh_answered_without_an_id_token_keeps_the_identity_verified_at_sign_in() {
+    let (idp, dir) = start_of(Implementation::Python(PythonBehaviour {
+        id_token_on_refresh: false,
+        ..PythonBehaviour::default()
+    }));
+    let issuer = idp.issuer();
+    signed_in(dir.path(), issuer, "supervisor");
+    let verified = stored_identity(dir.path(), issuer, "supervisor").expect("stored at sign-in");
+    assert_eq!(
+        verified["roles"],
+        serde_json::json!(["support-supervisors"])
+    );
+    let gateway = Gateway::start(&idp);
+    // Each command a new process: each restores, then refreshes (the provider rotates, so each
+    // leaves a new refresh token), answered without an ID token.
+    let mut tokens = vec![stored_refresh_token(dir.path(), issuer, "supervisor").unwrap()];
+    for _ in 0..2 {
+        let found = json(&with_a_token(dir.path(), &idp, &gateway));
+        assert_eq!(found["items"], serde_json::json!([]), "{found}");
+        tokens.push(stored_refresh_token(dir.path(), issuer, "supervisor").unwrap());
+    }
+    tokens.dedup();
+    assert_eq!(tokens.len(), 3, "two refreshes");
+    assert_eq!(
+        stored_identity(dir.path(), issuer, "supervisor"),
+        Some(verified)
+    );
+    let whoami = desk(dir.path(), &[("DESK_ISSUER", issuer)], &["whoami"]);
+    assert!(
+        text(&whoami).contains("roles: support-supervisors"),
+        "{}",
+        text(&whoami)
+    );
+}
+
+#[test]
+fn a_provider_that_does_not_rotate_leaves_the_refresh_token_in_place() {
+    let (idp, dir) = start_of(Implementation::Python(PythonBehaviour {
+        rotation: false,
+        ..PythonBehaviour::default()
+    }));
+    let issuer = idp.issuer();
+    signed_in(dir.path(), issuer, "agent1");
+    let first = stored_refresh_token(dir.path(), issuer, "agent1").unwrap();
+    let gateway = Gateway::start(&idp);
+    for _ in 0..2 {
+        json(&with_a_token(dir.path(), &idp, &gateway));
+    }
+    // Compared, never printed: a failure must not put a token in the test's output.
+    assert!(
+        stored_refresh_token(dir.path(), issuer, "agent1").unwrap() == first,
+        "the stored refresh token was replaced"
+    );
+    assert!(
+        provider_accepts(issuer, &first),
+        "still the session's token"
+    );
+}
+
+#[test]
+fn id_tokens_signed_with_each_algorithm_the_app_allows_sign_in() {
+    for alg in ["RS256", "PS256", "ES256", "EdDSA"] {
+        let (idp, dir) = start_of(Implementation::Python(PythonBehaviour {
+            id_token_alg: alg,
+            ..PythonBehaviour::default()
+        }));
+        let said = signed_in(dir.path(), idp.issuer(), "agent2");
+        assert!(said.contains("roles: support-tier2"), "{alg}: {said}");
+        let logout = desk(dir.path(), &[("DESK_ISSUER", idp.issuer())], &["logout"]);
+        assert!(logout.status.success(), "{alg}: {}", text(&logout));
+    }
 }
 
 #[test]
@@ -251,17 +374,18 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-#[test]
-fn a_session_revoked_at_the_provider_ends_and_is_forgotten() {
-    let (idp, dir) = start();
+/// An administrator ends the session at the provider, behind the app's back: the next command
+/// that needs a token says so and forgets the session.
+fn a_session_revoked_at_the_provider_ends_and_is_forgotten(implementation: Implementation) {
+    let (idp, dir) = start_of(implementation);
     let issuer = idp.issuer();
     signed_in(dir.path(), issuer, "agent1");
-    // An administrator ends the session at the provider, behind the app's back.
     let token = stored_refresh_token(dir.path(), issuer, "agent1").unwrap();
+    let revocation = idp.revocation_endpoint();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let response = reqwest::Client::new()
-            .post(format!("{issuer}/token/revocation"))
+            .post(revocation)
             .form(&[
                 ("token", token.as_str()),
                 ("client_id", desk_testkit::CLIENT_ID),
@@ -271,17 +395,25 @@ fn a_session_revoked_at_the_provider_ends_and_is_forgotten() {
             .unwrap();
         assert!(response.status().is_success());
     });
-    let whoami = desk(
-        dir.path(),
-        &[("DESK_ISSUER", issuer), ("BROWSER", "false")],
-        &["whoami"],
-    );
-    assert_eq!(whoami.status.code(), Some(1));
-    assert!(text(&whoami).contains("session_ended"), "{}", text(&whoami));
+    let gateway = Gateway::start(&idp);
+    let ended = with_a_token(dir.path(), &idp, &gateway);
+    assert_eq!(ended.status.code(), Some(1));
+    assert!(text(&ended).contains("session_ended"), "{}", text(&ended));
     assert!(
         nothing_stored(dir.path(), issuer),
         "the dead session is forgotten"
     );
+    assert!(stored_identity(dir.path(), issuer, "agent1").is_none());
+}
+
+#[test]
+fn a_session_revoked_at_the_node_provider_ends_and_is_forgotten() {
+    a_session_revoked_at_the_provider_ends_and_is_forgotten(Implementation::Node);
+}
+
+#[test]
+fn a_session_revoked_at_the_python_provider_ends_and_is_forgotten() {
+    a_session_revoked_at_the_provider_ends_and_is_forgotten(Implementation::BOTH[1]);
 }
 
 /// A keychain that exists but is locked: `desk doctor` and `desk login` name the cause, no
