@@ -262,6 +262,7 @@ async function full({ rotation }) {
       ok([at.payload.aud].flat().includes(idp.api_audience), 'access token aud is the API', at.payload.aud);
       ok(at.payload.iss === idp.issuer && at.payload.sub === user && at.payload.client_id === CLIENT_ID, 'access token iss, sub, client_id');
       ok(JSON.stringify(at.payload.groups) === JSON.stringify(USERS[user].groups), 'access token groups', at.payload.groups);
+      ok(at.payload.preferred_username === user, 'access token preferred_username', at.payload.preferred_username);
       ok(at.payload.exp > now(), 'access token exp');
     } else {
       say(`  access token: opaque (${t.access_token.length} characters)`);

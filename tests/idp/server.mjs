@@ -25,7 +25,8 @@
 // (see login.mjs) and tests need no browser.
 //
 // Access tokens are for desk-server, the API: JWTs (RFC 9068, header `typ: at+jwt`) signed RS256
-// with the provider's RSA key, `aud` = the API audience, carrying the user's `groups`. Resource
+// with the provider's RSA key, `aud` = the API audience, carrying the user's `groups` and their
+// `preferred_username` (the account name, as Entra ID's v2 access tokens carry it). Resource
 // indicators (RFC 8707) are on and a request without `resource` is for the API by default, so the
 // app sends no provider-specific parameter. As with Entra ID's API tokens, the provider's own
 // UserInfo endpoint refuses such a token (401 invalid_token).
@@ -150,10 +151,15 @@ export function configuration({
         },
       },
     },
-    // The user's groups in every access token issued to a user (desk-server maps them to roles).
+    // The user's groups in every access token issued to a user (desk-server maps them to roles),
+    // and their username as `preferred_username`, as Entra ID's v2 access tokens carry it (what
+    // desk-server links a provisioned SCIM user to, by `scim_user_claim`).
     async extraTokenClaims(_ctx, token) {
       if (!token.accountId) return undefined;
-      return { groups: findUser(token.accountId)?.groups ?? [] };
+      return {
+        groups: findUser(token.accountId)?.groups ?? [],
+        preferred_username: token.accountId,
+      };
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   };

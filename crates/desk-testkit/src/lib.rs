@@ -195,7 +195,8 @@ pub struct TestIdp {
 pub struct TestTokens {
     /// A JWT access token (RFC 9068, `typ: at+jwt`, RS256) for the API: `aud` is
     /// [`TestIdp::api_audience`], `iss` the issuer, `sub` the user, `groups` the user's groups
-    /// (`[]` for `norole`); also `client_id`, `jti`, `iat` and `exp` (10 minutes), no `scope`.
+    /// (`[]` for `norole`), `preferred_username` the user (as Entra ID's v2 access tokens carry
+    /// it); also `client_id`, `jti`, `iat` and `exp` (10 minutes), no `scope`.
     pub access_token: String,
     /// The refresh token; the provider rotates it on use.
     pub refresh_token: String,

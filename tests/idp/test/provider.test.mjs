@@ -130,10 +130,12 @@ describe('access tokens for the API', () => {
     const tokens = await signIn('supervisor');
     const first = await assertApiAccessToken(tokens.access_token, 'supervisor');
     assert.deepEqual(first.groups, ['support-supervisors']);
+    assert.equal(first.preferred_username, 'supervisor');
     const refreshed = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
     const second = await assertApiAccessToken(refreshed.body.access_token, 'supervisor');
     assert.notEqual(second.jti, first.jti);
+    assert.equal(second.preferred_username, 'supervisor');
     // The refreshed ID token still names the user and the app.
     const id = await verifiedClaims(refreshed.body.id_token);
     assert.equal(id.aud, CLIENT_ID);
