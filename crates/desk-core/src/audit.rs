@@ -19,6 +19,8 @@ closed_names! {
         WipesCheck = "wipes.check", "The agent's pending wipe orders read.";
         WipeAcknowledge = "wipe.acknowledge", "A device reported it carried out the agent's wipes up to one (its detail: the device and the wipe id).";
         DeviceWipe = "device.wipe", "An administrator ordered an agent's devices to shred their cache.";
+        ScimTokenCreate = "scim.token.create", "A provisioning (SCIM) client's bearer token made by `desk-server scim token create` (its detail: the token's name; the token itself is stored only as a hash).";
+        ScimTokenRevoke = "scim.token.revoke", "A provisioning client's bearer token revoked by `desk-server scim token revoke` (its detail: the token's name).";
         AuditRead = "audit.read", "A page of the audit trail read.";
         AuditUpload = "audit.upload", "A batch of offline views uploaded (the summary entry).";
         AuditArchive = "audit.archive", "The trail's oldest entries archived to a file and deleted, as `audit_retention_days` says (its detail: the last entry archived, its link, how many, the file).";

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use desk_core::AuditAction;
 use desk_server::api::{ApiError, SearchBy};
 use desk_server::audit::checkpoint::CheckpointLine;
 use desk_server::audit::export;
@@ -52,6 +53,40 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// SCIM provisioning (Entra ID, Okta): its clients' tokens.
+    Scim {
+        #[command(subcommand)]
+        command: ScimCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScimCommand {
+    /// The provisioning clients' bearer tokens. Each command reads the configuration and
+    /// environment `serve` reads, and works while `serve` runs.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Make a token for a provisioning client and print it once, as one JSON line `{"name": …,
+    /// "token": …}`: it is kept only as a hash and cannot be shown again. Audited.
+    Create {
+        /// What to call it (1 to 64 letters, digits, `.`, `_` or `-`; not taken yet), such as
+        /// the provisioning client it is for.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the tokens (names and when each was made; never the tokens), one JSON line each.
+    List,
+    /// Revoke the token NAME: it stops working at once. Audited.
+    Revoke {
+        /// The token's name.
+        name: String,
     },
 }
 
@@ -264,6 +299,53 @@ async fn main() -> anyhow::Result<()> {
         Command::Audit {
             command: AuditCommand::Find { searched, by, json },
         } => find_searches(&config, &searched, by.map(SearchBy::from), json).await?,
+        Command::Scim {
+            command: ScimCommand::Token { command },
+        } => scim_token(&config, command).await?,
+    }
+    Ok(())
+}
+
+/// `scim token create|list|revoke`: tokens kept in the database, so a running `serve` sees a new
+/// one and stops accepting a revoked one at its next request.
+async fn scim_token(config: &Config, command: TokenCommand) -> anyhow::Result<()> {
+    use desk_server::audit::{AuditEvent, Outcome};
+    use desk_server::scim_tokens;
+    use desk_server::store::Store;
+    let key = AuditKey::load(&config.audit_key_path())?;
+    let store = open_existing(config, key).await?;
+    let event = |action, name: &str| {
+        AuditEvent::new(
+            "desk-server",
+            action,
+            format!("scim-token:{name}"),
+            Outcome::Ok,
+        )
+        .with_detail(serde_json::json!({ "name": name }))
+    };
+    match command {
+        TokenCommand::Create { name } => {
+            scim_tokens::check_name(&name).map_err(anyhow::Error::msg)?;
+            let token = scim_tokens::generate();
+            let hash = scim_tokens::hash(&token);
+            store
+                .add_scim_token(&name, &hash, event(AuditAction::ScimTokenCreate, &name))
+                .await
+                .with_context(|| format!("making the token {name}"))?;
+            let token = secrecy::ExposeSecret::expose_secret(&token);
+            println!("{}", serde_json::json!({ "name": name, "token": token }));
+        }
+        TokenCommand::List => {
+            for token in store.scim_tokens().await? {
+                println!("{}", serde_json::to_string(&token)?);
+            }
+        }
+        TokenCommand::Revoke { name } => {
+            store
+                .revoke_scim_token(&name, event(AuditAction::ScimTokenRevoke, &name))
+                .await
+                .with_context(|| format!("revoking the token {name}"))?;
+        }
     }
     Ok(())
 }

@@ -319,6 +319,8 @@ pub fn ocsf_activity(action: AuditAction) -> OcsfActivity {
         | A::OfflineTicketView => API_READ,
         A::TicketReply | A::AuditUpload | A::RolePropose => API_CREATE,
         A::WipeAcknowledge => API_UPDATE,
+        A::ScimTokenCreate => API_CREATE,
+        A::ScimTokenRevoke => api(4, "Delete"),
         A::RoleUpdate | A::RoleApprove | A::RoleReject | A::LayoutPublish => API_UPDATE,
         // Not reads themselves: what the read budget refused, and the alert of reading in bulk.
         A::ReadLimit => api(99, "Read limited"),
@@ -515,7 +517,7 @@ mod tests {
             if activity.class == OcsfClass::ApiActivity {
                 // What the read budget refuses or notices is no call of its own: Other.
                 let other = [AuditAction::ReadLimit, AuditAction::ReadBulk].contains(&action);
-                let ids: &[u32] = if other { &[99] } else { &[1, 2, 3] };
+                let ids: &[u32] = if other { &[99] } else { &[1, 2, 3, 4] };
                 assert!(ids.contains(&activity.id), "{action}");
             }
             // Offline views read like the views they were.

@@ -401,6 +401,16 @@ pub struct StoredAcknowledgement {
     pub acknowledged_at: String,
 }
 
+/// A provisioning client's bearer token as kept: its name and when it was made (the token itself
+/// only as a hash, never read back).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct StoredScimToken {
+    /// The name it was made with.
+    pub name: String,
+    /// When it was made (RFC 3339, UTC, milliseconds).
+    pub created_at: String,
+}
+
 /// A storage failure. Handlers log it and answer with a generic reason.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -674,6 +684,22 @@ pub trait Store: Send + Sync + 'static {
         wipe_id: i64,
         audit: AuditEvent,
     ) -> Result<(StoredAcknowledgement, AuditEntry), StoreError>;
+
+    /// Keeps a provisioning client's token, named `name`, as its hash `token_hash`, and appends
+    /// `audit`, in one transaction. A name already taken is `Conflict`, and nothing is kept.
+    async fn add_scim_token(
+        &self,
+        name: &str,
+        token_hash: &str,
+        audit: AuditEvent,
+    ) -> Result<StoredScimToken, StoreError>;
+
+    /// The provisioning clients' tokens, by name.
+    async fn scim_tokens(&self) -> Result<Vec<StoredScimToken>, StoreError>;
+
+    /// Deletes the token named `name` and appends `audit`, in one transaction. `NotFound` when
+    /// there is none, and nothing is appended.
+    async fn revoke_scim_token(&self, name: &str, audit: AuditEvent) -> Result<(), StoreError>;
 
     /// What each device of `subject` acknowledged, by device id.
     async fn device_acknowledgements(

@@ -22,8 +22,8 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use super::{
     AccountRow, AuditFilter, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage,
     NewRoleChange, OfflineUploadResult, OfflineView, OfflineWindow, RecordReach, Retained,
-    SearchQuery, Store, StoreError, StoredAcknowledgement, StoredLayout, StoredRole, StoredWipe,
-    TicketRow, TransactionFilter, TransactionRow, sqlite_import,
+    SearchQuery, Store, StoreError, StoredAcknowledgement, StoredLayout, StoredRole,
+    StoredScimToken, StoredWipe, TicketRow, TransactionFilter, TransactionRow, sqlite_import,
 };
 use crate::audit::key::AuditKey;
 use crate::audit::{AuditEntry, AuditEvent};
@@ -1259,6 +1259,58 @@ impl Store for SqliteStore {
         let entry = Self::append_in(&key, &mut tx, &audit).await?;
         tx.commit().await?;
         Ok((recorded, entry))
+    }
+
+    async fn add_scim_token(
+        &self,
+        name: &str,
+        token_hash: &str,
+        audit: AuditEvent,
+    ) -> Result<StoredScimToken, StoreError> {
+        let key = self.chain.lock().await;
+        let mut tx = begin_write(&self.pool).await?;
+        let created_at = now();
+        let added = sqlx::query(
+            "INSERT INTO scim_tokens (name, token_hash, created_at) VALUES (?, ?, ?)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(name)
+        .bind(token_hash)
+        .bind(&created_at)
+        .execute(&mut *tx)
+        .await?;
+        if added.rows_affected() == 0 {
+            return Err(StoreError::Conflict("a token of that name exists already"));
+        }
+        Self::append_in(&key, &mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(StoredScimToken {
+            name: name.to_owned(),
+            created_at,
+        })
+    }
+
+    async fn scim_tokens(&self) -> Result<Vec<StoredScimToken>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT name, created_at FROM scim_tokens ORDER BY name")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn revoke_scim_token(&self, name: &str, audit: AuditEvent) -> Result<(), StoreError> {
+        let key = self.chain.lock().await;
+        let mut tx = begin_write(&self.pool).await?;
+        let deleted = sqlx::query("DELETE FROM scim_tokens WHERE name = ?")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound("token of that name"));
+        }
+        Self::append_in(&key, &mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn device_acknowledgements(
