@@ -5,8 +5,10 @@
 
 pub mod error;
 pub mod filter;
+pub mod patch;
 pub mod schema;
 
 pub use error::{ScimError, ScimType};
 pub use filter::{Filter, Path};
+pub use patch::{PatchRequest, apply_to};
 pub use schema::ResourceKind;
