@@ -141,7 +141,7 @@ pub struct Path {
 
 /// What a name in a request stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resolved {
+enum Resolved {
     /// An attribute of the resource, maybe a sub-attribute of it.
     Attr(&'static Attribute, Option<&'static Attribute>),
     /// An attribute (or the whole) of an extension that is accepted and ignored.
@@ -149,18 +149,14 @@ pub enum Resolved {
 }
 
 /// Resolves `name` (`userName`, `name.givenName`, a URN-prefixed name) against `kind`'s schema.
-pub fn resolve(kind: ResourceKind, name: &str) -> Result<Resolved, String> {
+fn resolve(kind: ResourceKind, name: &str) -> Result<Resolved, String> {
     let unknown = || format!("No attribute {}.", quoted(name));
     let mut rest = name;
     if starts_with_ci(name, "urn:") {
         if let Some(r) = strip_prefix_ci(name, kind.schema()).and_then(|r| r.strip_prefix(':')) {
             rest = r;
-        } else if let Some(urn) = kind_extension(kind, name) {
-            return Ok(if kind.ignores_extension(urn) {
-                Resolved::Ignored
-            } else {
-                Err(unknown())?
-            });
+        } else if ignored_extension(kind, name) {
+            return Ok(Resolved::Ignored);
         } else {
             return Err(unknown());
         }
@@ -180,12 +176,11 @@ pub fn resolve(kind: ResourceKind, name: &str) -> Result<Resolved, String> {
     Ok(Resolved::Attr(attr, sub))
 }
 
-/// The extension URN `name` is or starts with (`urn:…:User` or `urn:…:User:attr`), when `kind`
-/// ignores it.
-fn kind_extension(kind: ResourceKind, name: &str) -> Option<&'static str> {
+/// Whether `name` is, or is an attribute of (`urn:…:User:attr`), an extension `kind` ignores.
+fn ignored_extension(kind: ResourceKind, name: &str) -> bool {
     let urn = super::schema::ENTERPRISE_USER_SCHEMA;
-    let rest = strip_prefix_ci(name, urn)?;
-    (kind.ignores_extension(urn) && (rest.is_empty() || rest.starts_with(':'))).then_some(urn)
+    let rest = strip_prefix_ci(name, urn);
+    kind.ignores_extension(urn) && rest.is_some_and(|r| r.is_empty() || r.starts_with(':'))
 }
 
 fn starts_with_ci(text: &str, prefix: &str) -> bool {
