@@ -5,6 +5,8 @@
 
 pub mod error;
 pub mod filter;
+#[cfg(test)]
+mod fuzz;
 pub mod patch;
 pub mod schema;
 
