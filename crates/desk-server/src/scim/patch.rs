@@ -116,7 +116,10 @@ impl Operation {
             }
             Some(_) => return Err(refuse(ScimType::InvalidPath, "A path is a string.")),
         };
-        let value = get_ci(operation, "value").filter(|v| !v.is_null()).cloned();
+        // A null value says "unassigned" (RFC 7643 §2.5); a remove's null value lists nothing.
+        let value = get_ci(operation, "value")
+            .filter(|v| op != Op::Remove || !v.is_null())
+            .cloned();
         if op == Op::Remove && target == Target::Keys {
             return Err(refuse(ScimType::NoTarget, "A remove names its path."));
         }
@@ -272,7 +275,10 @@ fn set_filtered(
     for item in list.iter_mut().filter(|v| filter.matches(v)) {
         if let Value::Object(item) = item {
             for (name, sub_value) in &new {
-                item.insert(name.clone(), sub_value.clone());
+                take(item, name);
+                if !sub_value.is_null() {
+                    item.insert(name.clone(), sub_value.clone());
+                }
             }
         }
     }
@@ -778,6 +784,21 @@ mod tests {
             refusal(super::tests::user(), body, ResourceKind::User),
             Some(ScimType::NoTarget)
         );
+    }
+
+    #[test]
+    fn a_null_value_unassigns() {
+        let user = user_patched(ops(json!([
+            {"op": "replace", "path": "emails[type eq \"work\"].primary", "value": null},
+            {"op": "replace", "path": "displayName", "value": null},
+            {"op": "replace", "value": {"name.givenName": null}}
+        ])));
+        assert_eq!(
+            user["emails"],
+            json!([{"value": "old@example.com", "type": "work"}])
+        );
+        assert_eq!(user.get("displayName"), None);
+        assert_eq!(user["name"], json!({"familyName": "User"}));
     }
 
     #[test]
