@@ -1,7 +1,7 @@
 //! The pure core of a SCIM 2.0 service provider (RFC 7643, RFC 7644), with no I/O: the attributes
 //! Users and Groups have ([`schema`]), filters and paths ([`filter`]), PatchOp requests
-//! ([`patch`]) and the SCIM error body ([`error`]). The routes at `/scim/v2` that Entra ID and
-//! Okta provision agents and groups through are built on it.
+//! ([`patch`]) and the SCIM error body ([`error`]). The routes at `/scim/v2` through which Entra ID
+//! and Okta will provision agents and groups are to be built on it; none exist yet.
 
 pub mod error;
 pub mod filter;
