@@ -18,7 +18,7 @@ pub mod connections;
 pub mod demo;
 pub mod policy_key;
 pub mod private;
-pub mod scim_tokens;
+pub mod scim;
 pub mod store;
 pub mod token;
 

@@ -310,7 +310,7 @@ async fn main() -> anyhow::Result<()> {
 /// one and stops accepting a revoked one at its next request.
 async fn scim_token(config: &Config, command: TokenCommand) -> anyhow::Result<()> {
     use desk_server::audit::{AuditEvent, Outcome};
-    use desk_server::scim_tokens;
+    use desk_server::scim::tokens as scim_tokens;
     use desk_server::store::Store;
     let key = AuditKey::load(&config.audit_key_path())?;
     let store = open_existing(config, key).await?;

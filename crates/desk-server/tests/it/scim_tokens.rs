@@ -43,7 +43,7 @@ fn tokens_are_shown_once_kept_as_hashes_listed_and_revoked_by_name_while_serve_r
     let line: Value = serde_json::from_str(stdout(&made).trim()).unwrap();
     assert_eq!(line["name"], "entra-id");
     let token = line["token"].as_str().unwrap().to_owned();
-    assert!(token.starts_with(desk_server::scim_tokens::TOKEN_PREFIX));
+    assert!(token.starts_with(desk_server::scim::tokens::TOKEN_PREFIX));
     assert!(
         scim_token(&h, &["create", "--name", "okta"])
             .status
@@ -81,7 +81,7 @@ fn tokens_are_shown_once_kept_as_hashes_listed_and_revoked_by_name_while_serve_r
             .all(|t| t.get("token").is_none() && t["created_at"].is_string())
     );
     // Only the hash is kept: the token is in no file of the server's.
-    let secret = &token[desk_server::scim_tokens::TOKEN_PREFIX.len()..];
+    let secret = &token[desk_server::scim::tokens::TOKEN_PREFIX.len()..];
     assert!(!files_text(&h).contains(secret), "the token is in a file");
     let kept: Vec<(String,)> = h.block_on(async {
         sqlx::query_as("SELECT token_hash FROM scim_tokens WHERE name = 'entra-id'")
@@ -89,7 +89,7 @@ fn tokens_are_shown_once_kept_as_hashes_listed_and_revoked_by_name_while_serve_r
             .await
             .unwrap()
     });
-    let hash = desk_server::scim_tokens::hash(&token.clone().into());
+    let hash = desk_server::scim::tokens::hash(&token.clone().into());
     assert_eq!(kept, [(hash,)]);
 
     let revoked = scim_token(&h, &["revoke", "entra-id"]);

@@ -1,4 +1,4 @@
-//! Provisioning clients' bearer tokens (SCIM, `/scim/v2`): what a token is, how it is made and how
+//! Provisioning clients' bearer tokens (for `/scim/v2`): what a token is, how it is made and how
 //! it is kept. A provisioning client (Entra ID, Okta) is not an agent and holds no access token of
 //! the provider: it authenticates with a token made by `desk-server scim token create --name
 //! NAME`, shown once and kept only as its SHA-256 (a token is 256 random bits, so a slow hash
