@@ -94,6 +94,17 @@ def load_provider(host, port, rotation, id_token_on_refresh, id_token_alg, keys_
     return server, conf
 
 
+
+def is_refusal(message):
+    """Whether idpyoidc answered with an OAuth error rather than a result."""
+    return isinstance(message, ResponseMessage) and "error" in message
+
+
+def refusal(message):
+    """An OAuth error response for idpyoidc's error message."""
+    status = 401 if message["error"] in ("invalid_client", "invalid_token") else 400
+    return Response(status, message.to_json(), "application/json")
+
 class Response:
     def __init__(self, status=200, body=b"", content_type="text/plain; charset=utf-8", headers=()):
         self.status = status
@@ -201,23 +212,23 @@ class App:
         return self.service(endpoint, query if method == "GET" else form, http_info)
 
     def service(self, endpoint, args, http_info):
+        """One idpyoidc endpoint: the request parsed, then processed, each step's refusal answered
+        as OAuth says (401 for a client or token it does not accept, 400 otherwise)."""
         try:
             request = endpoint.parse_request(args, http_info=http_info)
         except Exception as err:
             return Response.json(400, {"error": "invalid_request", "error_description": str(err)})
-        if isinstance(request, ResponseMessage) and "error" in request:
+        if is_refusal(request):
             # The authorization endpoint's refusals too: shown to the user, not sent to the app.
-            status = 401 if request["error"] in ("invalid_client", "invalid_token") else 400
-            return Response(status, request.to_json(), "application/json")
+            return refusal(request)
         try:
             if isinstance(endpoint, Token):
                 request = AccessTokenRequest(**request)
             result = endpoint.process_request(request, http_info=http_info)
         except Exception as err:
             return Response.json(400, {"error": "invalid_request", "error_description": str(err)})
-        if isinstance(result, ResponseMessage) and "error" in result:
-            status = 401 if result["error"] in ("invalid_client", "invalid_token") else 400
-            return Response(status, result.to_json(), "application/json")
+        if is_refusal(result):
+            return refusal(result)
         if "redirect_location" in result:
             return Response.redirect(result["redirect_location"])
         if "http_response" in result:

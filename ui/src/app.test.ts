@@ -166,35 +166,24 @@ describe('a remote wipe', () => {
     new CommandError('wiped', 'an administrator wiped this device: its cache is shredded and its session ended');
   const saysWiped = 'An administrator wiped this device: what it kept is deleted and your session has ended. Sign in again.';
 
-  it('takes the window back to the sign-in screen, saying so, when the policy watch meets it', async () => {
-    const api = fakeApi({
-      currentAgent: vi.fn(async () => agent),
-      watchPolicy: vi.fn(async () => {
-        throw wipedError();
-      }),
-    });
-    await start(root, api);
-    await flush();
-    await flush();
-    expect(q('signed-in')).toBeNull();
-    expect(q('sign-in-screen')).not.toBeNull();
-    expect(q('sign-out-note')?.textContent).toBe(saysWiped);
-    expect(api.signOut).not.toHaveBeenCalled();
-  });
-
-  it('does so whichever command meets it, while the watch still runs', async () => {
-    const api = fakeApi({
-      currentAgent: vi.fn(async () => agent),
-      currentPolicy: vi.fn(async () => {
-        throw wipedError();
-      }),
-    });
-    await start(root, api);
-    await flush();
-    await flush();
-    expect(q('signed-in')).toBeNull();
-    expect(q('sign-out-note')?.textContent).toBe(saysWiped);
-  });
+  it.each(['watchPolicy', 'currentPolicy'] as const)(
+    'takes the window back to the sign-in screen, saying so, whichever command meets it (%s)',
+    async (command) => {
+      const api = fakeApi({
+        currentAgent: vi.fn(async () => agent),
+        [command]: vi.fn(async () => {
+          throw wipedError();
+        }),
+      });
+      await start(root, api);
+      await flush();
+      await flush();
+      expect(q('signed-in')).toBeNull();
+      expect(q('sign-in-screen')).not.toBeNull();
+      expect(q('sign-out-note')?.textContent).toBe(saysWiped);
+      expect(api.signOut).not.toHaveBeenCalled();
+    },
+  );
 });
 
 describe('moving around', () => {

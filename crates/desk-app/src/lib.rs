@@ -160,11 +160,21 @@ impl App {
         let session = Session::sign_in(provider, self.keychain(), &Opener::from_env()).await?;
         let identity = session.identity();
         *self.session.lock().await = Some(Arc::new(session));
-        self.session_over
-            .store(false, std::sync::atomic::Ordering::SeqCst);
+        self.set_session_over(false);
         // Whoever signed in before, their policy is not this agent's.
         *self.held_policy() = None;
         Ok(identity)
+    }
+
+    /// Marks this process's session over (nothing is cached from now on) or begun again.
+    pub(crate) fn set_session_over(&self, over: bool) {
+        self.session_over
+            .store(over, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether this process's session is over: see [`App::set_session_over`].
+    pub(crate) fn session_is_over(&self) -> bool {
+        self.session_over.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The signed-in agent: the session of this process, or the one the keychain holds, restored
@@ -194,8 +204,7 @@ impl App {
         };
         let session = Arc::new(session);
         *held = Some(session.clone());
-        self.session_over
-            .store(false, std::sync::atomic::Ordering::SeqCst);
+        self.set_session_over(false);
         Ok(session)
     }
 
@@ -207,12 +216,10 @@ impl App {
     /// [`SignOut::refused_views`] how many the server refused, kept in that queue.
     pub async fn sign_out(&self) -> Result<SignOut, AppError> {
         // From here on nothing more is cached; a sign-out that fails leaves the session as it was.
-        self.session_over
-            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.set_session_over(true);
         let out = self.sign_out_here().await;
         if out.is_err() {
-            self.session_over
-                .store(false, std::sync::atomic::Ordering::SeqCst);
+            self.set_session_over(false);
         }
         out
     }
@@ -269,8 +276,7 @@ impl App {
     /// that fails is logged; the cache's owner stays recorded (`cache-owner@{issuer}`), so the
     /// next sign-out shreds it. Returns the error to report, `session_ended`.
     pub(crate) async fn session_ended(&self, issuer: &str, subject: &str) -> AppError {
-        self.session_over
-            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.set_session_over(true);
         tracing::warn!("the provider ended the session; shredding the local cache");
         if let Err(e) = self.shred_cache(issuer, subject).await {
             tracing::error!(error = %e, "the cache of an ended session could not be shredded");

@@ -141,7 +141,7 @@ impl App {
         let mut open = self.cache.lock().await;
         // Checked under the cache's lock, which shredding takes too: a write that began before the
         // session ended is shredded with the rest, one that begins after it makes nothing.
-        if create && self.session_over.load(std::sync::atomic::Ordering::SeqCst) {
+        if create && self.session_is_over() {
             return Ok(None);
         }
         if let Some(o) = open.as_ref()
@@ -462,8 +462,7 @@ impl App {
     /// Ends the session after a wipe: revokes the refresh token where the provider offers it
     /// and deletes the keychain entries whatever it answers; the queue's file and key stay.
     async fn end_session(&self, issuer: &str) -> Result<(), AppError> {
-        self.session_over
-            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.set_session_over(true);
         self.close_queue().await;
         let held = self.session.lock().await.take();
         *self.held_policy() = None;

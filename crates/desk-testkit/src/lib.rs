@@ -321,27 +321,28 @@ pub struct PythonBehaviour {
     pub id_token_alg: &'static str,
 }
 
+impl PythonBehaviour {
+    /// As `tests/idp-py/op.json` configures it: rotating, an ID token on every refresh, RS256.
+    pub const DEFAULT: Self = Self {
+        rotation: true,
+        id_token_on_refresh: true,
+        id_token_alg: "RS256",
+    };
+}
+
 impl Default for PythonBehaviour {
     fn default() -> Self {
-        Self {
-            rotation: true,
-            id_token_on_refresh: true,
-            id_token_alg: "RS256",
-        }
+        Self::DEFAULT
     }
 }
 
 impl Implementation {
     /// Both implementations with their defaults: what a test of a flow both must serve runs
     /// against.
-    pub const BOTH: [Implementation; 2] = [
-        Implementation::Node,
-        Implementation::Python(PythonBehaviour {
-            rotation: true,
-            id_token_on_refresh: true,
-            id_token_alg: "RS256",
-        }),
-    ];
+    pub const BOTH: [Implementation; 2] = [Implementation::Node, Implementation::PYTHON];
+
+    /// The Python provider as its configuration files have it.
+    pub const PYTHON: Implementation = Implementation::Python(PythonBehaviour::DEFAULT);
 
     /// The command that starts it, in its folder; missing parts end the test.
     fn command(self) -> Command {
@@ -474,7 +475,12 @@ impl TestIdp {
     /// Its RFC 7009 revocation endpoint, as its discovery document names it.
     pub fn revocation_endpoint(&self) -> String {
         let well_known = format!("{}/.well-known/openid-configuration", self.issuer);
-        let document = http_get(&well_known);
+        let answer = http_ok("GET", &well_known);
+        assert!(
+            !answer.chunked,
+            "{well_known}: a chunked answer, which this reader does not undo"
+        );
+        let document = answer.body;
         let meta: serde_json::Value = serde_json::from_str(&document)
             .unwrap_or_else(|e| panic!("{well_known}: not JSON: {e}"));
         meta["revocation_endpoint"]
@@ -540,28 +546,9 @@ impl TestIdp {
             Implementation::Node,
             "only the node provider has test controls"
         );
-        let address = self
-            .issuer
-            .strip_prefix("http://")
-            .expect("the test provider's issuer is plain http on loopback");
-        let mut stream = std::net::TcpStream::connect(address)
-            .unwrap_or_else(|e| panic!("rotating the provider's keys: {address}: {e}"));
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .expect("a read timeout");
-        write!(
-            stream,
-            "POST /test-controls/rotate-keys HTTP/1.1\r\nHost: {address}\r\n\
-             Content-Length: 0\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap_or_else(|e| panic!("rotating the provider's keys: {e}"));
-        let mut answer = String::new();
-        stream
-            .read_to_string(&mut answer)
-            .unwrap_or_else(|e| panic!("rotating the provider's keys: {e}"));
-        assert!(
-            answer.starts_with("HTTP/1.1 200"),
-            "the provider did not rotate its keys: {answer}"
+        http_ok(
+            "POST",
+            &format!("{}/test-controls/rotate-keys", self.issuer),
         );
     }
 
@@ -629,41 +616,47 @@ impl TestIdp {
     }
 }
 
-/// The body of a plain HTTP/1.1 `GET` of `url` (`http://HOST:PORT/PATH`, loopback), which
-/// must answer 200.
-fn http_get(url: &str) -> String {
+/// A plain HTTP/1.1 request `method url` (`http://HOST:PORT/PATH`, loopback, no body), which
+/// must answer 200. The test provider is the only server it is for.
+fn http_ok(method: &str, url: &str) -> Answer {
     let rest = url
         .strip_prefix("http://")
         .unwrap_or_else(|| panic!("{url}: not plain http"));
-    let (address, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
-    let mut stream = std::net::TcpStream::connect(address)
-        .unwrap_or_else(|e| panic!("connecting to {address}: {e}"));
+    let (address, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let mut stream =
+        std::net::TcpStream::connect(address).unwrap_or_else(|e| panic!("{method} {url}: {e}"));
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .expect("a read timeout");
     write!(
         stream,
-        "GET /{path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        "{method} /{path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\n\
+         Connection: close\r\n\r\n"
     )
-    .unwrap_or_else(|e| panic!("{url}: {e}"));
+    .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
     let mut answer = String::new();
     stream
         .read_to_string(&mut answer)
-        .unwrap_or_else(|e| panic!("{url}: {e}"));
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
     let (head, body) = answer
         .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("{url}: no HTTP answer"));
+        .unwrap_or_else(|| panic!("{method} {url}: no HTTP answer"));
     assert!(
         head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
-        "{url}: {head}"
+        "{method} {url}: {head}"
     );
-    assert!(
-        !head
+    Answer {
+        chunked: head
             .to_ascii_lowercase()
             .contains("transfer-encoding: chunked"),
-        "{url}: a chunked answer, which this reader does not undo"
-    );
-    body.to_owned()
+        body: body.to_owned(),
+    }
+}
+
+/// What [`http_ok`] read: the body as sent, and whether it came in chunks (not undone here).
+struct Answer {
+    chunked: bool,
+    body: String,
 }
 
 impl Drop for TestIdp {

@@ -162,7 +162,7 @@ fn sign_in_restore_refresh_and_sign_out_at_the_node_provider() {
 
 #[test]
 fn sign_in_restore_refresh_and_sign_out_at_the_python_provider() {
-    sign_in_restore_refresh_and_sign_out(Implementation::BOTH[1]);
+    sign_in_restore_refresh_and_sign_out(Implementation::PYTHON);
 }
 
 /// The identity `desk` stored with `subject`'s session, read straight from the keychain.
@@ -413,7 +413,7 @@ fn a_session_revoked_at_the_node_provider_ends_and_is_forgotten() {
 
 #[test]
 fn a_session_revoked_at_the_python_provider_ends_and_is_forgotten() {
-    a_session_revoked_at_the_provider_ends_and_is_forgotten(Implementation::BOTH[1]);
+    a_session_revoked_at_the_provider_ends_and_is_forgotten(Implementation::PYTHON);
 }
 
 /// A keychain that exists but is locked: `desk doctor` and `desk login` name the cause, no

@@ -84,6 +84,18 @@ fn cached_customer_one() -> Cached {
     }
 }
 
+/// An administrator, signed in in a folder of their own, orders a wipe of agent1's devices at
+/// `c`'s gateway; the order as `desk admin wipe` printed it.
+fn wipe_agent1(c: &Cached) -> Value {
+    let admin = tempfile::tempdir().unwrap();
+    signed_in(admin.path(), c.idp.issuer(), "admin");
+    json(&run(
+        admin.path(),
+        &c.env,
+        &["--json", "admin", "wipe", "agent1"],
+    ))
+}
+
 #[test]
 fn records_opened_online_are_read_offline_and_the_views_are_audited_once() {
     let mut c = cached_customer_one();
@@ -301,31 +313,21 @@ fn an_administrators_wipe_shreds_the_cache_at_the_next_connection() {
 
 #[test]
 fn a_device_first_seen_after_a_wipe_is_neither_shredded_nor_signed_out_by_it() {
-    let (idp, dir) = start();
-    let gateway = Gateway::start(&idp);
-    signed_in(dir.path(), idp.issuer(), "agent1");
-    let admin = tempfile::tempdir().unwrap();
-    signed_in(admin.path(), idp.issuer(), "admin");
-    let env = client_env(&idp, &gateway, &gateway.keys_file());
-    let old = dir.path();
-    json(&run(old, &env, &["--json", "customer", "1"]));
-    json(&run(
-        admin.path(),
-        &env,
-        &["--json", "admin", "wipe", "agent1"],
-    ));
+    let c = cached_customer_one();
+    let (idp, env, old) = (&c.idp, &c.env, c.dir.path());
+    wipe_agent1(&c);
 
     // The replacement laptop: the same agent on an installation the server has not seen.
     let new = tempfile::tempdir().unwrap();
     let new = new.path();
     signed_in(new, idp.issuer(), "agent1");
     for _ in 0..2 {
-        json(&run(new, &env, &["--json", "customer", "1"]));
+        json(&run(new, env, &["--json", "customer", "1"]));
     }
     assert!(has_cache_key(new, idp.issuer(), "agent1"));
-    assert!(text(&run(new, &env, &["whoami"])).contains("agent1"));
+    assert!(text(&run(new, env, &["whoami"])).contains("agent1"));
     // The laptop the wipe was for carries it out at its next connection.
-    let wiped = failure(&run(old, &env, &["--json", "customer", "1"]));
+    let wiped = failure(&run(old, env, &["--json", "customer", "1"]));
     assert!(wiped.starts_with("desk: wiped: "), "{wiped}");
     assert!(!has_cache_key(old, idp.issuer(), "agent1"));
 }
@@ -334,13 +336,7 @@ fn a_device_first_seen_after_a_wipe_is_neither_shredded_nor_signed_out_by_it() {
 fn a_cache_made_under_another_device_id_is_shredded_not_read() {
     let mut c = cached_customer_one();
     let d = c.dir.path();
-    let admin = tempfile::tempdir().unwrap();
-    signed_in(admin.path(), c.idp.issuer(), "admin");
-    json(&run(
-        admin.path(),
-        &c.env,
-        &["--json", "admin", "wipe", "agent1"],
-    ));
+    wipe_agent1(&c);
     // An agent who gives the installation a new id, so the server takes it for a new device
     // and sends it no wipe ordered before, then reads offline: the cache from before is gone.
     std::fs::write(d.join("data/device-id"), "a-new-device-id-of-its-own\n").unwrap();
@@ -373,20 +369,9 @@ fn provider_accepts(issuer: &str, refresh_token: &str) -> bool {
 
 #[test]
 fn a_device_that_claims_to_have_done_a_wipe_still_gets_it() {
-    let (idp, dir) = start();
-    let gateway = Gateway::start(&idp);
-    signed_in(dir.path(), idp.issuer(), "agent1");
-    let admin = tempfile::tempdir().unwrap();
-    signed_in(admin.path(), idp.issuer(), "admin");
-    let env = client_env(&idp, &gateway, &gateway.keys_file());
-    let d = dir.path();
-    json(&run(d, &env, &["--json", "customer", "1"]));
-    let ordered = json(&run(
-        admin.path(),
-        &env,
-        &["--json", "admin", "wipe", "agent1"],
-    ));
-    let wipe_id = ordered["wipe_id"].as_i64().unwrap();
+    let c = cached_customer_one();
+    let (idp, gateway, env, d) = (&c.idp, &c.gateway, &c.env, c.dir.path());
+    let wipe_id = wipe_agent1(&c)["wipe_id"].as_i64().unwrap();
 
     // Asked directly from this device with a claim far past it, in the query and the header:
     // the wipe comes.
@@ -415,7 +400,7 @@ fn a_device_that_claims_to_have_done_a_wipe_still_gets_it() {
         format!(r#"{{"last":{{"{} agent1":999999}}}}"#, idp.issuer()),
     )
     .unwrap();
-    let wiped = failure(&run(d, &env, &["customer", "1"]));
+    let wiped = failure(&run(d, env, &["customer", "1"]));
     assert!(wiped.contains("wiped this device"), "{wiped}");
     assert!(!has_cache_key(d, idp.issuer(), "agent1"));
     assert_eq!(cache_files(d), Vec::<PathBuf>::new());
@@ -658,18 +643,12 @@ fn sign_out_uploads_the_queue_first_when_the_server_answers() {
 fn a_wipe_shreds_the_cache_and_the_views_queued_before_still_reach_the_server() {
     let mut c = cached_customer_one();
     let d = c.dir.path();
-    let admin = tempfile::tempdir().unwrap();
-    signed_in(admin.path(), c.idp.issuer(), "admin");
     json(&run(d, &c.env, &["--json", "transactions", "1"]));
     c.gateway.stop();
     json(&run(d, &c.env, &["--json", "customer", "1"]));
     json(&run(d, &c.env, &["--json", "transactions", "1"]));
     c.gateway.restart();
-    json(&run(
-        admin.path(),
-        &c.env,
-        &["--json", "admin", "wipe", "agent1"],
-    ));
+    wipe_agent1(&c);
 
     // The next command that reaches the server carries out the wipe before anything else …
     let wiped = failure(&run(

@@ -1201,6 +1201,18 @@ impl Store for SqliteStore {
     }
 
     async fn wipes_done(&self, subject: &str, device: &str) -> Result<i64, StoreError> {
+        const DONE: &str = "SELECT MAX(d.wipes_before, COALESCE(w.acknowledged, 0))
+             FROM devices d LEFT JOIN device_wipes w USING (subject, device)
+             WHERE d.subject = ?1 AND d.device = ?2";
+        // A device seen before is only read: every session start asks, and most devices are.
+        let seen: Option<i64> = sqlx::query_scalar(DONE)
+            .bind(subject)
+            .bind(device)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(done) = seen {
+            return Ok(done);
+        }
         let mut tx = begin_write(&self.pool).await?;
         sqlx::query(
             "INSERT INTO devices (subject, device, first_seen, wipes_before)
@@ -1212,15 +1224,11 @@ impl Store for SqliteStore {
         .bind(now())
         .execute(&mut *tx)
         .await?;
-        let done: i64 = sqlx::query_scalar(
-            "SELECT MAX(d.wipes_before, COALESCE(w.acknowledged, 0))
-             FROM devices d LEFT JOIN device_wipes w USING (subject, device)
-             WHERE d.subject = ?1 AND d.device = ?2",
-        )
-        .bind(subject)
-        .bind(device)
-        .fetch_one(&mut *tx)
-        .await?;
+        let done: i64 = sqlx::query_scalar(DONE)
+            .bind(subject)
+            .bind(device)
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(done)
     }
