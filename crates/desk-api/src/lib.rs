@@ -403,6 +403,7 @@ desk_core::closed_names! {
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     ApiCode, "error code" {
         Unauthorized = "unauthorized", "401: no bearer token, or one that failed a check.";
+        AccessWithdrawn = "access_withdrawn", "401: the organisation's provisioning withdrew the agent's access (deactivated or deleted): the token stays refused, the client shreds its cache and ends the session; access comes back, once given back, only with a new sign-in.";
         Forbidden = "forbidden", "403: the role may not do or see this.";
         SearchKeyNotGranted = "search_key_not_granted", "403: the role may not search customers by this key.";
         NotFound = "not_found", "404: no such record.";

@@ -21,6 +21,14 @@ closed_names! {
         DeviceWipe = "device.wipe", "An administrator ordered an agent's devices to shred their cache.";
         ScimTokenCreate = "scim.token.create", "A provisioning (SCIM) client's bearer token made by `desk-server scim token create` (its detail: the token's name; the token itself is stored only as a hash).";
         ScimTokenRevoke = "scim.token.revoke", "A provisioning client's bearer token revoked by `desk-server scim token revoke` (its detail: the token's name).";
+        ScimUserCreate = "scim.user.create", "A SCIM user made by a provisioning client (actor `scim:NAME`; its detail: the userName, whether active).";
+        ScimUserUpdate = "scim.user.update", "A SCIM user replaced or patched (its detail: the userName, the attributes that changed, and `access` when it was withdrawn or given back).";
+        ScimUserDelete = "scim.user.delete", "A SCIM user deleted: the agent's access is withdrawn (its detail: the userName).";
+        ScimGroupCreate = "scim.group.create", "A SCIM group made (its detail: the displayName, how many members).";
+        ScimGroupUpdate = "scim.group.update", "A SCIM group replaced or patched (its detail: the displayName, the members added and removed by userName).";
+        ScimGroupDelete = "scim.group.delete", "A SCIM group deleted (its detail: the displayName).";
+        AccessRefused = "access.refused", "A request refused because provisioning withdrew the agent's access (a deactivated or deleted SCIM user, or a token issued before that): the first refusal of each token (its detail: the userName, why).";
+        EventsEnd = "events.end", "The server ended an agent's open event streams (its detail: why, how many).";
         AuditRead = "audit.read", "A page of the audit trail read.";
         AuditUpload = "audit.upload", "A batch of offline views uploaded (the summary entry).";
         AuditArchive = "audit.archive", "The trail's oldest entries archived to a file and deleted, as `audit_retention_days` says (its detail: the last entry archived, its link, how many, the file).";

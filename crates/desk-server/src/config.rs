@@ -128,10 +128,37 @@ pub struct Config {
     /// Event streams open at once in all (`DESK_SERVER_MAX_EVENT_STREAMS`), at least 1: beyond
     /// it a new one is refused with 503 `too_many_streams` and `Retry-After`.
     pub max_event_streams: usize,
+    /// The access-token claim whose value is a SCIM user's `userName` (`DESK_SERVER_SCIM_USER_CLAIM`;
+    /// `preferred_username` unless set): the link between a provisioned user and the tokens an
+    /// agent signs in with. docs/providers.md says what to set for each provider.
+    pub scim_user_claim: String,
+    /// Where agents' roles come from (`DESK_SERVER_ROLES_FROM`): `token` (the default), the
+    /// token's groups claim through `role_map`; or `scim`, the displayName of each SCIM group the
+    /// agent's SCIM user is a member of, through the same `role_map`, so a membership change
+    /// applies on the agent's next request and pushes a new policy to its open windows.
+    pub roles_from: RolesFrom,
+    /// Requests each provisioning client (SCIM token) may make per minute, on average
+    /// (`DESK_SERVER_SCIM_REQUESTS_PER_MINUTE`), 60 to 600000; beyond it 429 with `Retry-After`.
+    pub scim_requests_per_minute: u32,
+    /// Requests a provisioning client may make at once before the per-minute rate applies
+    /// (`DESK_SERVER_SCIM_BURST`), 1000 to 1000000: a full sync from Entra ID or Okta is thousands
+    /// of requests in a burst.
+    pub scim_burst: u32,
+}
+
+/// Where agents' roles come from: see [`Config::roles_from`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum RolesFrom {
+    /// The access token's groups claim.
+    #[default]
+    Token,
+    /// SCIM group membership.
+    Scim,
 }
 
 /// The environment variables read, without their `DESK_SERVER_` prefix.
-const ENV_KEYS: [&str; 30] = [
+const ENV_KEYS: [&str; 34] = [
     "listen",
     "data_dir",
     "issuer",
@@ -162,6 +189,10 @@ const ENV_KEYS: [&str; 30] = [
     "max_connections_per_address",
     "max_event_streams_per_agent",
     "max_event_streams",
+    "scim_user_claim",
+    "roles_from",
+    "scim_requests_per_minute",
+    "scim_burst",
 ];
 
 /// The audience the test provider and the demo use for the API.
@@ -213,6 +244,10 @@ impl Default for Config {
             max_connections_per_address: 1024,
             max_event_streams_per_agent: 10,
             max_event_streams: 10_000,
+            scim_user_claim: "preferred_username".into(),
+            roles_from: RolesFrom::Token,
+            scim_requests_per_minute: 6000,
+            scim_burst: 5000,
         }
     }
 }
@@ -308,7 +343,7 @@ impl Config {
 
     /// Refuses connection limits that would shut honest clients out or hold nothing back.
     fn check_connections(&self) -> Result<(), ConfigError> {
-        let ranges: [(&str, u64, std::ops::RangeInclusive<u64>); 6] = [
+        let ranges: [(&str, u64, std::ops::RangeInclusive<u64>); 8] = [
             (
                 "header_read_timeout_secs",
                 self.header_read_timeout_secs,
@@ -335,7 +370,18 @@ impl Config {
                 self.max_event_streams as u64,
                 1..=10_000_000,
             ),
+            (
+                "scim_requests_per_minute",
+                u64::from(self.scim_requests_per_minute),
+                60..=600_000,
+            ),
+            ("scim_burst", u64::from(self.scim_burst), 1000..=1_000_000),
         ];
+        if self.scim_user_claim.is_empty() {
+            return Err(ConfigError(
+                "scim_user_claim must name an access-token claim".into(),
+            ));
+        }
         for (name, value, range) in ranges {
             if !range.contains(&value) {
                 return Err(ConfigError(format!(

@@ -85,6 +85,11 @@ pub struct Claims {
     pub expires_at: i64,
     /// The token's id (`jti`), or a hash of the token when it has none.
     pub token_id: String,
+    /// When the token was issued (`iat`, seconds since the epoch), when it says.
+    pub issued_at: Option<i64>,
+    /// The value of the claim that links the agent to a SCIM user (`scim_user_claim`), when
+    /// the token has it as a string of at most 255 bytes.
+    pub user_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -465,6 +470,7 @@ pub struct Verifier {
     skew: i64,
     refetch_every: Duration,
     roles_claim: String,
+    user_claim: String,
     keys: Arc<Keys>,
 }
 
@@ -512,6 +518,7 @@ impl Verifier {
             skew: config.clock_skew_secs as i64,
             refetch_every,
             roles_claim: config.roles_claim.clone(),
+            user_claim: config.scim_user_claim.clone(),
             keys: Arc::new(Keys {
                 issuer,
                 http,
@@ -664,6 +671,12 @@ impl Verifier {
             groups: desk_core::claims::roles_from(claims, &self.roles_claim),
             expires_at: exp,
             token_id,
+            issued_at: time("iat"),
+            user_name: claims
+                .get(&self.user_claim)
+                .and_then(|v| v.as_str())
+                .filter(|v| !v.is_empty() && v.len() <= 255)
+                .map(str::to_owned),
         })
     }
 }

@@ -30,6 +30,10 @@ pub struct Agent {
     pub policy: Policy,
     /// When the agent's access token expires (seconds since the epoch).
     pub expires_at: i64,
+    /// When the token was issued, when it says.
+    pub issued_at: Option<i64>,
+    /// The (lowercased) SCIM user name the token links the agent to, when it has the claim.
+    pub user_key: Option<String>,
 }
 
 impl Agent {
@@ -257,9 +261,16 @@ impl FromRequestParts<State> for Agent {
                 ApiError::Unauthorized { invalid: true }
             }
         })?;
-        let roles = server.roles_for(&claims.groups);
+        let roles = server.roles_of(&claims).await?;
         let policy = server.policy_for(&roles).await;
+        let user_key = claims.user_name.as_deref().map(str::to_lowercase);
         if server.first_use(&claims.token_id, claims.expires_at).await {
+            if let Some(key) = &user_key
+                && let Err(e) = server.store.link_scim_subject(key, &claims.subject).await
+            {
+                server.forget_use(&claims.token_id).await;
+                return Err(e.into());
+            }
             let event =
                 AuditEvent::new(&claims.subject, AuditAction::SignIn, "session", Outcome::Ok)
                     .with_detail(serde_json::json!({
@@ -276,6 +287,8 @@ impl FromRequestParts<State> for Agent {
             roles,
             policy,
             expires_at: claims.expires_at,
+            issued_at: claims.issued_at,
+            user_key,
         })
     }
 }

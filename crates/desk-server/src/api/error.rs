@@ -24,6 +24,9 @@ pub enum ApiError {
         /// Whether a token was presented and refused.
         invalid: bool,
     },
+    /// Provisioning (SCIM) withdrew the agent's access: deactivated or deleted, or the token was
+    /// issued before that.
+    AccessWithdrawn,
     /// The agent's policy does not allow this.
     Forbidden,
     /// The agent's role may not search customers by this key.
@@ -98,6 +101,7 @@ impl ApiError {
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         let (status, code) = match self {
             Self::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, ApiCode::Unauthorized),
+            Self::AccessWithdrawn => (StatusCode::UNAUTHORIZED, ApiCode::AccessWithdrawn),
             Self::Forbidden => (StatusCode::FORBIDDEN, ApiCode::Forbidden),
             Self::SearchKeyNotGranted { .. } => {
                 (StatusCode::FORBIDDEN, ApiCode::SearchKeyNotGranted)
@@ -130,6 +134,9 @@ impl ApiError {
     pub(crate) fn message(&self) -> String {
         match self {
             Self::Unauthorized { .. } => "A valid access token is required.".into(),
+            Self::AccessWithdrawn => "Your organisation withdrew your access to Support Desk; \
+                                      sign in again once it is given back."
+                .into(),
             Self::Forbidden => "Your role does not allow this.".into(),
             Self::SearchKeyNotGranted { by, granted } => {
                 let granted: Vec<&str> = granted.iter().map(|k| k.as_str()).collect();
@@ -231,13 +238,18 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
-        if let Self::Unauthorized { invalid } = self {
+        let challenge = match self {
             // RFC 6750 §3: no error code when no token was sent.
-            let challenge = if invalid {
-                r#"Bearer realm="desk-server", error="invalid_token""#
-            } else {
-                r#"Bearer realm="desk-server""#
-            };
+            Self::Unauthorized { invalid: false } => Some(r#"Bearer realm="desk-server""#),
+            Self::Unauthorized { invalid: true } => {
+                Some(r#"Bearer realm="desk-server", error="invalid_token""#)
+            }
+            Self::AccessWithdrawn => Some(
+                r#"Bearer realm="desk-server", error="invalid_token", error_description="access withdrawn by the organisation's provisioning""#,
+            ),
+            _ => None,
+        };
+        if let Some(challenge) = challenge {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(challenge),

@@ -70,6 +70,11 @@ struct Watch {
     stopping: tokio::sync::watch::Receiver<bool>,
     /// This stream's place among the agent's; it ends when a newer one takes it.
     slot: super::streams::StreamSlot,
+    /// The agent's SCIM user name and token issue time, to read its roles again by.
+    user_key: Option<String>,
+    issued_at: Option<i64>,
+    /// Set when the agent's access was found withdrawn: the stream ends.
+    over: bool,
 }
 
 impl Watch {
@@ -128,6 +133,21 @@ impl Watch {
                     self.queue_policy(version).await;
                 }
             }
+            Change::Agents { subjects, version } => {
+                if subjects.contains(&self.subject) {
+                    match self
+                        .server
+                        .provisioned(self.user_key.as_deref(), self.issued_at)
+                        .await?
+                    {
+                        Ok(groups) => {
+                            self.roles = self.server.roles_for(&groups);
+                            self.queue_policy(version).await;
+                        }
+                        Err(_) => self.over = true,
+                    }
+                }
+            }
             Change::Wipe { subject, wipe_id } => {
                 // Read from the store rather than trusting the order of the channel: every wipe
                 // after the last one sent goes out, each once.
@@ -144,7 +164,7 @@ impl Watch {
             if let Some(event) = self.ready.pop_front() {
                 return Some(event);
             }
-            if *self.stopping.borrow() || *self.slot.ended.borrow() {
+            if self.over || *self.stopping.borrow() || *self.slot.ended.borrow() {
                 return None;
             }
             let change = tokio::select! {
@@ -310,6 +330,9 @@ pub(super) async fn events(
         ready: VecDeque::new(),
         until: Instant::now() + Duration::from_secs(left),
         slot,
+        user_key: agent.user_key,
+        issued_at: agent.issued_at,
+        over: false,
     };
     // Pending wipes first, before the policy: a device that missed an order shreds its cache
     // before it shows anything new.

@@ -24,6 +24,7 @@ mod offline;
 pub mod openapi;
 mod paging;
 pub mod request_log;
+mod scim;
 mod server;
 mod streams;
 mod tickets;
@@ -74,10 +75,12 @@ pub fn routes(max_body: usize) -> OpenApiRouter<State> {
         .routes(routes!(events::events));
     // A full upload (500 views) is larger than an ordinary body.
     let upload = OpenApiRouter::new().routes(routes!(offline::upload));
-    with_body_limit(ordinary, max_body).merge(with_body_limit(
-        upload,
-        max_body.max(offline::MAX_UPLOAD_BYTES),
-    ))
+    with_body_limit(ordinary, max_body)
+        .merge(with_body_limit(
+            upload,
+            max_body.max(offline::MAX_UPLOAD_BYTES),
+        ))
+        .merge(with_body_limit(scim::routes(), max_body))
 }
 
 /// Every route the server answers; anything else is a 404 (or a 405 for a method a path does
@@ -85,7 +88,15 @@ pub fn routes(max_body: usize) -> OpenApiRouter<State> {
 pub fn router(server: State) -> Router {
     let (routes, _) = routes(server.config.max_body_bytes).split_for_parts();
     let routes = routes
-        .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
+        .fallback(|uri: axum::http::Uri| async move {
+            let under_scim = uri.path() == scim::http::PREFIX
+                || uri.path().starts_with(&format!("{}/", scim::http::PREFIX));
+            if under_scim {
+                scim::http::Refusal::status(404, "No such endpoint under /scim/v2.").into_response()
+            } else {
+                axum::http::StatusCode::NOT_FOUND.into_response()
+            }
+        })
         .with_state(server);
     request_log::observed(routes)
 }

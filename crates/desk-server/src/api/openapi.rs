@@ -220,6 +220,9 @@ fn finish(document: &mut Value) {
             device wipes."},
         {"name": "events", "description": "Server-sent events: signed policies pushed as they \
             change, and wipe orders."},
+        {"name": "scim", "description": "SCIM 2.0 provisioning (RFC 7643, RFC 7644) for identity \
+            providers, with a provisioning token (`scimToken`), never an agent's. Bodies and \
+            errors are `application/scim+json`; every refusal is a SCIM error (`ScimError`)."},
     ]);
     document["servers"] = json!([
         {"url": "/", "description": "The desk-server that serves this document."}
@@ -229,7 +232,11 @@ fn finish(document: &mut Value) {
     let paths = document["paths"].as_object_mut().expect("paths");
     for item in paths.values_mut() {
         for operation in item.as_object_mut().expect("a path item").values_mut() {
-            finish_operation(operation);
+            if operation["tags"] == json!(["scim"]) {
+                finish_scim_operation(operation);
+            } else {
+                finish_operation(operation);
+            }
         }
     }
     name_pages(document);
@@ -239,6 +246,10 @@ fn finish(document: &mut Value) {
         document,
         &[
             (Document::TITLE, Document::json()),
+            (
+                super::scim::ScimResource::TITLE,
+                super::scim::ScimResource::json(),
+            ),
             (
                 super::events::EventStream::TITLE,
                 super::events::EventStream::json(),
@@ -276,6 +287,24 @@ fn add_components(components: &mut Value) {
                 roles come from the token's groups claim, mapped to product roles by the \
                 server's configuration.",
         }
+    });
+    components["securitySchemes"]["scimToken"] = json!({
+        "type": "http", "scheme": "bearer",
+        "description": "A provisioning token made by `desk-server scim token create --name \
+            NAME` (it begins with `desk_scim_`), kept by the server only as its hash. It opens \
+            only `/scim/v2`; an agent's access token never does.",
+    });
+    components["schemas"]["ScimError"] = json!({
+        "type": "object",
+        "description": "A SCIM error (RFC 7644 §3.12).",
+        "required": ["schemas", "status", "detail"],
+        "properties": {
+            "schemas": {"type": "array", "items": {"const": crate::scim::error::ERROR_SCHEMA}},
+            "status": {"type": "string", "description": "The HTTP status, as a string."},
+            "scimType": {"type": "string", "enum": crate::scim::error::ScimType::ALL
+                .iter().map(|t| t.as_str()).collect::<Vec<_>>()},
+            "detail": {"type": "string"},
+        },
     });
     let mut responses = Map::new();
     for (name, status, description, error) in shared_responses() {
@@ -373,6 +402,41 @@ fn finish_operation(operation: &mut Value) {
                 responses.insert(key, json!({"$ref": reference}));
             }
             None => {}
+        }
+    }
+    responses.sort_keys();
+}
+
+/// Gives each refusal of a SCIM operation the SCIM error body, and adds the answers every one
+/// can give: 401 (no or an unknown provisioning token), 429 (over the client's rate) and 500.
+fn finish_scim_operation(operation: &mut Value) {
+    let responses = operation["responses"]
+        .as_object_mut()
+        .expect("an operation answers");
+    let implied = [
+        (
+            "401",
+            "No provisioning token, or one the server does not hold (an agent's access token among them).",
+        ),
+        (
+            "429",
+            "More requests than the client's rate allows (`scim_requests_per_minute`, bursts of `scim_burst`); try again after `Retry-After` seconds.",
+        ),
+        (
+            "500",
+            "Something failed on the server; the cause is logged, never sent.",
+        ),
+    ];
+    for (status, description) in implied {
+        responses
+            .entry(status)
+            .or_insert_with(|| json!({"description": description}));
+    }
+    for (status, answer) in responses.iter_mut() {
+        if status.starts_with('4') || status.starts_with('5') {
+            answer["content"] = json!({"application/scim+json": {
+                "schema": {"$ref": "#/components/schemas/ScimError"},
+            }});
         }
     }
     responses.sort_keys();
@@ -493,12 +557,19 @@ mod tests {
                 assert!(operation["description"].is_string(), "{method} {path}");
                 let secured = operation["security"] != json!([]);
                 let responses = operation["responses"].as_object().unwrap();
-                for status in ["401", "500", "503"] {
+                // The SCIM routes check no access token (so never wait for the provider), and
+                // rate each client.
+                let implied = if operation["tags"] == json!(["scim"]) {
+                    ["401", "429", "500"]
+                } else {
+                    ["401", "500", "503"]
+                };
+                for status in implied {
                     assert_eq!(responses.contains_key(status), secured, "{method} {path}");
                 }
             }
         }
-        assert_eq!(ids.len(), 24);
+        assert_eq!(ids.len(), 24 + 17);
     }
 
     #[test]
@@ -519,8 +590,20 @@ mod tests {
         // a second router merged in) would be answered undocumented. Every handler module is
         // read, so a new one is too.
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/api");
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
+        let mut files: Vec<std::path::PathBuf> = vec![dir.into()];
+        let mut sources = Vec::new();
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                sources.push(path);
+            }
+        }
+        assert!(
+            sources.iter().any(|p| p.ends_with("scim/users.rs")),
+            "the walk reads subfolders"
+        );
+        for path in sources {
             let source = std::fs::read_to_string(&path).unwrap();
             // Spelt in pieces, so that this file does not name them.
             let banned = [

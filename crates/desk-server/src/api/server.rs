@@ -67,6 +67,14 @@ pub enum Change {
         /// The policy version after the change.
         version: u64,
     },
+    /// The roles of these agents may have changed (SCIM membership, with `roles_from = "scim"`):
+    /// their streams read them again and send a new policy.
+    Agents {
+        /// The agents concerned.
+        subjects: BTreeSet<String>,
+        /// The policy version after the change.
+        version: u64,
+    },
     /// An administrator ordered every device of this agent to shred its cache.
     Wipe {
         /// The agent concerned.
@@ -105,6 +113,11 @@ pub struct Server {
     pub(super) policy_checkpoint: Mutex<Option<(std::time::Instant, String)>>,
     /// The event streams open, per agent and in all.
     pub(super) streams: Arc<super::streams::Streams>,
+    /// How fast each provisioning client may call `/scim/v2`.
+    pub(super) scim_rate: super::upload_rate::UploadRate,
+    /// Held by each SCIM write from its read to its write, so that two changes of one resource
+    /// never lose one another's.
+    pub(super) scim_writes: Mutex<()>,
 }
 
 /// How much earlier than the truth the stored close of an offline window may be: a policy whose
@@ -164,6 +177,8 @@ impl Server {
             config.offline_upload_views_per_minute,
             config.offline_upload_burst,
         );
+        let scim_rate =
+            super::upload_rate::UploadRate::new(config.scim_requests_per_minute, config.scim_burst);
         let streams = super::streams::Streams::new(
             config.max_event_streams_per_agent,
             config.max_event_streams,
@@ -186,6 +201,8 @@ impl Server {
             policy_checkpoint: Mutex::new(None),
             streams,
             windows_stored: Mutex::new(HashMap::new()),
+            scim_rate,
+            scim_writes: Mutex::new(()),
         }))
     }
 
@@ -276,6 +293,11 @@ impl Server {
     /// The version of policies issued now.
     pub fn policy_version(&self) -> u64 {
         self.policy_version.load(Ordering::SeqCst)
+    }
+
+    /// Raises the version of policies issued now to at least `version` (a change stored it).
+    pub(super) fn raise_policy_version(&self, version: u64) {
+        self.policy_version.fetch_max(version, Ordering::SeqCst);
     }
 
     /// Records that these roles' policies changed, and tells connected clients.

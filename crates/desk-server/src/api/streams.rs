@@ -70,6 +70,20 @@ impl Streams {
         })
     }
 
+    /// Ends every stream of `subject` at once (provisioning withdrew the agent's access); how
+    /// many there were.
+    pub fn end_all(&self, subject: &str) -> usize {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let ending = open.by_agent.remove(subject).unwrap_or_default();
+        open.total -= ending.len();
+        drop(open);
+        let count = ending.len();
+        for (_, end) in ending {
+            let _ = end.send(true);
+        }
+        count
+    }
+
     /// How many streams are open.
     #[cfg(test)]
     fn total(&self) -> usize {
@@ -130,5 +144,25 @@ mod tests {
         drop((a2, a3, a4, b1));
         assert_eq!(streams.total(), 0);
         assert!(streams.open("c").is_some());
+    }
+
+    #[test]
+    fn ending_an_agent_s_streams_ends_each_and_gives_their_places_back() {
+        let streams = Streams::new(3, 3);
+        let (a1, a2, b1) = (
+            streams.open("a").unwrap(),
+            streams.open("a").unwrap(),
+            streams.open("b").unwrap(),
+        );
+        assert_eq!(streams.end_all("a"), 2);
+        assert!(*a1.ended.borrow() && *a2.ended.borrow() && !*b1.ended.borrow());
+        assert_eq!(streams.total(), 1);
+        drop((a1, a2));
+        assert_eq!(
+            streams.total(),
+            1,
+            "an ended stream gives nothing back twice"
+        );
+        assert_eq!(streams.end_all("nobody"), 0);
     }
 }

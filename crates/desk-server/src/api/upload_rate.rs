@@ -1,5 +1,5 @@
-//! The per-agent rate of offline uploads: a token bucket of views for each agent, kept in this
-//! process's memory.
+//! The per-agent rate of offline uploads, and the per-client rate of SCIM requests (each request
+//! one unit): a token bucket for each agent or client, kept in this process's memory.
 //!
 //! Each agent's bucket holds up to `burst` views and refills at `per_minute` views a minute; an
 //! upload takes as many as it sends (an empty one takes one, since it still writes its own

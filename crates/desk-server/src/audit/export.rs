@@ -319,7 +319,11 @@ pub fn ocsf_activity(action: AuditAction) -> OcsfActivity {
         | A::OfflineTicketView => API_READ,
         A::TicketReply | A::AuditUpload | A::RolePropose => API_CREATE,
         A::WipeAcknowledge => API_UPDATE,
-        A::ScimTokenCreate => API_CREATE,
+        A::ScimTokenCreate | A::ScimUserCreate | A::ScimGroupCreate => API_CREATE,
+        A::ScimUserUpdate | A::ScimGroupUpdate => API_UPDATE,
+        A::ScimUserDelete | A::ScimGroupDelete => api(4, "Delete"),
+        A::AccessRefused => api(99, "Access withdrawn"),
+        A::EventsEnd => api(99, "Streams ended"),
         A::ScimTokenRevoke => api(4, "Delete"),
         A::RoleUpdate | A::RoleApprove | A::RoleReject | A::LayoutPublish => API_UPDATE,
         // Not reads themselves: what the read budget refused, and the alert of reading in bulk.
@@ -515,8 +519,15 @@ mod tests {
                 "{action}"
             );
             if activity.class == OcsfClass::ApiActivity {
-                // What the read budget refuses or notices is no call of its own: Other.
-                let other = [AuditAction::ReadLimit, AuditAction::ReadBulk].contains(&action);
+                // What the read budget refuses or notices, a refusal for withdrawn access and streams
+                // the server ended are no call of their own: Other.
+                let other = [
+                    AuditAction::ReadLimit,
+                    AuditAction::ReadBulk,
+                    AuditAction::AccessRefused,
+                    AuditAction::EventsEnd,
+                ]
+                .contains(&action);
                 let ids: &[u32] = if other { &[99] } else { &[1, 2, 3, 4] };
                 assert!(ids.contains(&activity.id), "{action}");
             }

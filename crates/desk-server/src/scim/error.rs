@@ -36,6 +36,20 @@ pub enum ScimType {
 }
 
 impl ScimType {
+    /// Every `scimType` of the RFC.
+    pub const ALL: [ScimType; 10] = [
+        Self::InvalidFilter,
+        Self::TooMany,
+        Self::Uniqueness,
+        Self::Mutability,
+        Self::InvalidSyntax,
+        Self::InvalidPath,
+        Self::NoTarget,
+        Self::InvalidValue,
+        Self::InvalidVers,
+        Self::Sensitive,
+    ];
+
     /// The RFC's spelling, as sent in `scimType`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -148,6 +162,7 @@ mod tests {
         for (t, spelled) in all {
             assert_eq!(t.as_str(), spelled);
         }
+        assert_eq!(ScimType::ALL.to_vec(), all.map(|(t, _)| t).to_vec());
     }
 
     #[test]

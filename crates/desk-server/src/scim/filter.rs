@@ -162,10 +162,11 @@ fn resolve(kind: ResourceKind, name: &str) -> Result<Resolved, String> {
         }
     }
     let mut parts = rest.split('.');
-    let attr = parts
-        .next()
-        .and_then(|a| kind.attribute(a))
-        .ok_or_else(unknown)?;
+    let first = parts.next().unwrap_or_default();
+    if kind.ignores_attribute(first.split('[').next().unwrap_or_default()) {
+        return Ok(Resolved::Ignored);
+    }
+    let attr = kind.attribute(first).ok_or_else(unknown)?;
     let sub = match parts.next() {
         None => None,
         Some(s) => Some(attr.sub(s).ok_or_else(unknown)?),
@@ -947,9 +948,12 @@ mod tests {
         assert_eq!(path.attr.name, "members");
         let ext = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
         assert_eq!(Path::parse(ext, ResourceKind::User), Ok(None));
+        // A core attribute nothing here keeps is accepted and ignored, as the extension is.
+        assert_eq!(Path::parse("nickName", ResourceKind::User), Ok(None));
+        assert!(Path::parse("nickName", ResourceKind::Group).is_err());
         for bad in [
             "",
-            "nickName",
+            "shoeSize",
             "name.middleName",
             "emails[type eq]",
             "userName extra",

@@ -350,7 +350,7 @@ fn read_only(attr: &Attribute, sub: Option<&Attribute>) -> bool {
 
 /// `value` as a value of `attr` (one value of a multi-valued one): strings `true`/`false` read as
 /// booleans where booleans belong, unknown sub-attributes refused, nulls inside objects dropped.
-fn coerce(attr: &Attribute, value: &Value) -> Result<Value, ScimError> {
+pub(crate) fn coerce(attr: &Attribute, value: &Value) -> Result<Value, ScimError> {
     let wrong = || {
         refuse(
             ScimType::InvalidValue,
@@ -387,7 +387,7 @@ fn coerce(attr: &Attribute, value: &Value) -> Result<Value, ScimError> {
 }
 
 /// The values of the multi-valued `attr` that `value` gives: a list, or one value.
-fn coerce_list(attr: &Attribute, value: &Value) -> Result<Vec<Value>, ScimError> {
+pub(crate) fn coerce_list(attr: &Attribute, value: &Value) -> Result<Vec<Value>, ScimError> {
     let items = match value {
         Value::Array(items) => items.as_slice(),
         Value::Null => &[],
@@ -855,7 +855,7 @@ mod tests {
                 ScimType::InvalidSyntax,
             ),
             (
-                json!([{"op": "replace", "path": "nickName", "value": "x"}]),
+                json!([{"op": "replace", "path": "shoeSize", "value": "x"}]),
                 ScimType::InvalidPath,
             ),
             (
@@ -863,7 +863,7 @@ mod tests {
                 ScimType::InvalidPath,
             ),
             (
-                json!([{"op": "replace", "value": {"nickName": "x"}}]),
+                json!([{"op": "replace", "value": {"shoeSize": "x"}}]),
                 ScimType::InvalidPath,
             ),
             (

@@ -4,8 +4,10 @@
 //!
 //! The enterprise extension (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`) may
 //! appear on a user, in `schemas`, as a key or as a path prefix: its attributes are accepted and
-//! ignored, since nothing here stores them. A filter on one is refused, as it could never be
-//! answered.
+//! ignored, since nothing here stores them. So are the core User attributes of RFC 7643 §4.1
+//! that nothing here keeps ([`USER_NOT_KEPT`]: Entra ID sends `roles: []`, Okta `locale`): a
+//! client may send them, `/Schemas` does not publish them, and a filter on one is refused, as it
+//! could never be answered.
 
 /// The core schema URN of a User.
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -14,6 +16,26 @@ pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// The enterprise user extension's URN, whose attributes are accepted and ignored.
 pub const ENTERPRISE_USER_SCHEMA: &str =
     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// The core User attributes of RFC 7643 §4.1 that are accepted and ignored: nothing here keeps
+/// or returns them, so `/Schemas` does not publish them.
+pub const USER_NOT_KEPT: &[&str] = &[
+    "nickName",
+    "profileUrl",
+    "title",
+    "userType",
+    "preferredLanguage",
+    "locale",
+    "timezone",
+    "password",
+    "phoneNumbers",
+    "ims",
+    "photos",
+    "addresses",
+    "entitlements",
+    "roles",
+    "x509Certificates",
+];
 
 /// An attribute's data type (RFC 7643 §2.3), those used here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +116,12 @@ impl ResourceKind {
             Self::User => USER_SCHEMA,
             Self::Group => GROUP_SCHEMA,
         }
+    }
+
+    /// Whether `name` is a core attribute of this kind that is accepted and ignored
+    /// ([`USER_NOT_KEPT`]).
+    pub fn ignores_attribute(self, name: &str) -> bool {
+        self == Self::User && USER_NOT_KEPT.iter().any(|n| n.eq_ignore_ascii_case(name))
     }
 
     /// Whether `urn` names an extension whose attributes are accepted and ignored here.

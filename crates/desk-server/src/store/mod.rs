@@ -7,8 +7,10 @@
 //! The store owns the audit chain: every append goes through it, and writes that an audit entry
 //! records happen in the same transaction as that entry.
 
+pub mod scim;
 pub mod sqlite;
 mod sqlite_import;
+mod sqlite_scim;
 
 pub(crate) use sqlite_import::{normalize_iban, phone_tail};
 
@@ -17,6 +19,9 @@ pub use desk_api::{OfflineUploadResult, StoredLayout};
 use desk_core::{Role, RoleDefinition};
 
 use crate::audit::{AuditEntry, AuditEvent};
+pub use scim::{
+    ScimAccess, ScimChange, ScimGroupRow, ScimLookup, ScimUserRow, ScimWrite, ScimWritten,
+};
 
 /// A customer as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -700,6 +705,29 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes the token named `name` and appends `audit`, in one transaction. `NotFound` when
     /// there is none, and nothing is appended.
     async fn revoke_scim_token(&self, name: &str, audit: AuditEvent) -> Result<(), StoreError>;
+
+    /// The name of the provisioning client whose token hashes to `token_hash`, if any.
+    async fn scim_token_named(&self, token_hash: &str) -> Result<Option<String>, StoreError>;
+
+    /// The SCIM users `lookup` names, oldest first, each with its groups.
+    async fn scim_users(&self, lookup: &ScimLookup) -> Result<Vec<ScimUserRow>, StoreError>;
+
+    /// The SCIM groups `lookup` names, oldest first, each with its members.
+    async fn scim_groups(&self, lookup: &ScimLookup) -> Result<Vec<ScimGroupRow>, StoreError>;
+
+    /// What an agent request linked to the (lowercased) user name `user_name_key` reads.
+    async fn scim_access(&self, user_name_key: &str) -> Result<ScimAccess, StoreError>;
+
+    /// Records that `subject` signed in under the (lowercased) user name `user_name_key`.
+    async fn link_scim_subject(&self, user_name_key: &str, subject: &str)
+    -> Result<(), StoreError>;
+
+    /// The subjects that signed in under any of these (lowercased) user names.
+    async fn scim_subjects(&self, user_name_keys: &[String]) -> Result<Vec<String>, StoreError>;
+
+    /// Makes `change` with its withdrawal, wipes, policy version and audit entry, in one
+    /// transaction.
+    async fn scim_write(&self, change: ScimChange) -> Result<ScimWritten, StoreError>;
 
     /// What each device of `subject` acknowledged, by device id.
     async fn device_acknowledgements(

@@ -22,8 +22,9 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use super::{
     AccountRow, AuditFilter, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage,
     NewRoleChange, OfflineUploadResult, OfflineView, OfflineWindow, RecordReach, Retained,
-    SearchQuery, Store, StoreError, StoredAcknowledgement, StoredLayout, StoredRole,
-    StoredScimToken, StoredWipe, TicketRow, TransactionFilter, TransactionRow, sqlite_import,
+    ScimAccess, ScimChange, ScimGroupRow, ScimLookup, ScimUserRow, ScimWritten, SearchQuery, Store,
+    StoreError, StoredAcknowledgement, StoredLayout, StoredRole, StoredScimToken, StoredWipe,
+    TicketRow, TransactionFilter, TransactionRow, sqlite_import, sqlite_scim,
 };
 use crate::audit::key::AuditKey;
 use crate::audit::{AuditEntry, AuditEvent};
@@ -33,8 +34,8 @@ pub const FILE_NAME: &str = "desk-server.sqlite3";
 
 /// [`Store`] on SQLite.
 pub struct SqliteStore {
-    pool: SqlitePool,
-    chain: Arc<Mutex<AuditKey>>,
+    pub(super) pool: SqlitePool,
+    pub(super) chain: Arc<Mutex<AuditKey>>,
     /// To the audit writer task (see the module's documentation); it ends with the store.
     audit: mpsc::UnboundedSender<PendingAudit>,
 }
@@ -109,7 +110,9 @@ async fn write_audit(
 /// deferred one that reads first (the audit head) and writes later cannot wait for another
 /// writer: SQLite refuses the upgrade at once with SQLITE_BUSY instead of using the busy
 /// timeout. Taken at the start, the lock is waited for like any other.
-async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>, StoreError> {
+pub(super) async fn begin_write(
+    pool: &SqlitePool,
+) -> Result<Transaction<'static, Sqlite>, StoreError> {
     Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
 }
 
@@ -142,7 +145,7 @@ fn private_database(path: &Path, open: bool) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn now() -> String {
+pub(super) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -194,7 +197,7 @@ impl SqliteStore {
     /// Appends `events` in order inside `tx`, continuing the chain from its head as this
     /// transaction sees it: one read of the head and one statement for all of them. The caller
     /// holds the chain lock.
-    async fn append_all_in(
+    pub(super) async fn append_all_in(
         key: &AuditKey,
         tx: &mut Transaction<'_, Sqlite>,
         events: &[&AuditEvent],
@@ -233,7 +236,7 @@ impl SqliteStore {
 
     /// Appends `event` inside `tx`, chained to the head as this transaction sees it. The caller
     /// holds the chain lock.
-    async fn append_in(
+    pub(super) async fn append_in(
         key: &AuditKey,
         tx: &mut Transaction<'_, Sqlite>,
         event: &AuditEvent,
@@ -308,7 +311,9 @@ impl SqliteStore {
 }
 
 /// Sets the policy version to the larger of (previous + 1) and the time in milliseconds.
-async fn bump_policy_version(tx: &mut Transaction<'_, Sqlite>) -> Result<u64, StoreError> {
+pub(super) async fn bump_policy_version(
+    tx: &mut Transaction<'_, Sqlite>,
+) -> Result<u64, StoreError> {
     let now = chrono::Utc::now().timestamp_millis();
     let version: i64 = sqlx::query_scalar(
         "INSERT INTO policy_version (id, version) VALUES (1, ?1)
@@ -1319,6 +1324,50 @@ impl Store for SqliteStore {
         Self::append_in(&key, &mut tx, &audit).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn scim_token_named(&self, token_hash: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT name FROM scim_tokens WHERE token_hash = ?")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn scim_users(&self, lookup: &ScimLookup) -> Result<Vec<ScimUserRow>, StoreError> {
+        sqlite_scim::users(&self.pool, lookup).await
+    }
+
+    async fn scim_groups(&self, lookup: &ScimLookup) -> Result<Vec<ScimGroupRow>, StoreError> {
+        sqlite_scim::groups(&self.pool, lookup).await
+    }
+
+    async fn scim_access(&self, user_name_key: &str) -> Result<ScimAccess, StoreError> {
+        sqlite_scim::access(&self.pool, user_name_key).await
+    }
+
+    async fn link_scim_subject(
+        &self,
+        user_name_key: &str,
+        subject: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO scim_subjects (user_name_key, subject) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(user_name_key)
+        .bind(subject)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn scim_subjects(&self, user_name_keys: &[String]) -> Result<Vec<String>, StoreError> {
+        sqlite_scim::subjects(&self.pool, user_name_keys).await
+    }
+
+    async fn scim_write(&self, change: ScimChange) -> Result<ScimWritten, StoreError> {
+        sqlite_scim::write(self, change).await
     }
 
     async fn device_acknowledgements(

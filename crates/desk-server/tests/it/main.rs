@@ -6,7 +6,8 @@
 //! budgets, `audit`, `checkpoints` for the chain against an insider, `export` for what a SIEM
 //! reads, `sink` for the live audit sink, `retention` for archiving old entries, `bad_input`,
 //! `fuzz` for arbitrary input, `health`, `connections` for the accept loop's limits, `at_rest` for
-//! the files' modes, `scim_tokens` for the provisioning clients' tokens). A read-only test uses the one server of `harness::shared()`; a test
+//! the files' modes, `scim_tokens` for the provisioning clients' tokens, `scim` for the SCIM service and what
+//! provisioning does to agents). A read-only test uses the one server of `harness::shared()`; a test
 //! that changes role definitions or the database file starts its own with `Harness::start()`.
 //! Both start the real test provider through desk-testkit, which fails the test, naming what to
 //! run, when Node.js or the provider's packages are missing; a test never returns early for one.
@@ -27,6 +28,7 @@ mod push;
 mod request_log;
 mod retention;
 mod roles;
+mod scim;
 mod scim_tokens;
 mod sink;
 mod tokens;

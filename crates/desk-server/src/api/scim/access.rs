@@ -1,0 +1,113 @@
+//! What provisioning says of an agent's request: refused when the agent's SCIM user is inactive
+//! or deleted, or when the token was issued before the user name last lost access (so giving
+//! access back lets the agent in with a new sign-in, not with a token from before); and, with
+//! `roles_from = "scim"`, the displayNames of the agent's SCIM groups, which `role_map` maps to
+//! roles. The link is the access token's `scim_user_claim` (`preferred_username` unless
+//! configured) equal to a user's `userName`, whatever its case. A token without that claim, or
+//! naming a user name never provisioned, is not provisioning's to refuse: it goes on with the
+//! token's groups (`roles_from = "token"`) or with no role (`"scim"`).
+//!
+//! The check reads one row per request (the user, the name's withdrawal and its groups, in one
+//! query), so a change made by any SCIM request counts from the next agent request on.
+
+use std::collections::BTreeSet;
+
+use desk_core::{AuditAction, Role};
+
+use crate::api::{ApiError, Server};
+use crate::audit::{AuditEvent, Outcome};
+use crate::config::RolesFrom;
+use crate::store::{ScimAccess, StoreError};
+use crate::token::Claims;
+
+/// Why provisioning refuses a request, or `None` when it does not.
+pub fn refusal(access: &ScimAccess, issued_at: Option<i64>) -> Option<&'static str> {
+    match (access.active, access.withdrawn_at) {
+        (Some(false), _) => Some("the SCIM user is inactive"),
+        (None, Some(_)) => Some("the SCIM user was deleted"),
+        (_, Some(at)) if issued_at.is_none_or(|iat| iat <= at) => {
+            Some("the token was issued before access was withdrawn")
+        }
+        _ => None,
+    }
+}
+
+impl Server {
+    /// The roles of the agent behind `claims`: from its token's groups or its SCIM groups, as
+    /// `roles_from` says; 401 `access_withdrawn` when provisioning withdrew its access (the first
+    /// refusal of each token audited as `access.refused`).
+    pub(in crate::api) async fn roles_of(
+        &self,
+        claims: &Claims,
+    ) -> Result<BTreeSet<Role>, ApiError> {
+        let key = claims.user_name.as_deref().map(str::to_lowercase);
+        match self.provisioned(key.as_deref(), claims.issued_at).await? {
+            Ok(groups) => Ok(match self.config.roles_from {
+                RolesFrom::Token => self.roles_for(&claims.groups),
+                RolesFrom::Scim => self.roles_for(&groups),
+            }),
+            Err(why) => {
+                let first = self
+                    .first_use(&format!("withdrawn:{}", claims.token_id), claims.expires_at)
+                    .await;
+                if first {
+                    let event = AuditEvent::new(
+                        &claims.subject,
+                        AuditAction::AccessRefused,
+                        "session",
+                        Outcome::Denied,
+                    )
+                    .with_detail(serde_json::json!({"user_name": key, "why": why}));
+                    self.audit(event).await?;
+                }
+                Err(ApiError::AccessWithdrawn)
+            }
+        }
+    }
+
+    /// The SCIM groups of the (lowercased) user name `key`, or why its access is withdrawn.
+    pub(in crate::api) async fn provisioned(
+        &self,
+        key: Option<&str>,
+        issued_at: Option<i64>,
+    ) -> Result<Result<Vec<String>, &'static str>, StoreError> {
+        let Some(key) = key else {
+            return Ok(Ok(Vec::new()));
+        };
+        let access = self.store.scim_access(key).await?;
+        Ok(match refusal(&access, issued_at) {
+            Some(why) => Err(why),
+            None => Ok(access.groups),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn access(active: Option<bool>, withdrawn_at: Option<i64>) -> ScimAccess {
+        ScimAccess {
+            active,
+            withdrawn_at,
+            groups: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn withdrawn_names_refuse_tokens_from_before_and_inactive_users_every_token() {
+        // Never provisioned: not provisioning's to refuse.
+        assert_eq!(refusal(&access(None, None), Some(100)), None);
+        assert_eq!(refusal(&access(Some(true), None), None), None);
+        assert!(refusal(&access(Some(false), None), Some(100)).is_some());
+        assert!(
+            refusal(&access(None, Some(50)), Some(100)).is_some(),
+            "deleted"
+        );
+        // Given back: a token from after the withdrawal goes on, one from before (or the same
+        // second, or without `iat`) does not.
+        assert_eq!(refusal(&access(Some(true), Some(50)), Some(51)), None);
+        assert!(refusal(&access(Some(true), Some(50)), Some(50)).is_some());
+        assert!(refusal(&access(Some(true), Some(50)), None).is_some());
+    }
+}

@@ -1,0 +1,244 @@
+//! The SCIM 2.0 service provider at `/scim/v2` (RFC 7643, RFC 7644), through which Entra ID, Okta
+//! and other identity providers provision agents and their groups.
+//!
+//! Its routes sit in the one route list ([`crate::api::routes`]) with their OpenAPI operations
+//! (tag `scim`), but answer as SCIM does: every refusal is a SCIM error body in
+//! `application/scim+json`, axum's own 404/405/413 included (`http::scim_shaped`). They open
+//! only to provisioning clients ([`http::ScimClient`]: a token made by `desk-server scim token
+//! create`, looked up by its hash on every request, so one made or revoked while the server runs
+//! counts at once; an agent's access token never opens them, nor a SCIM token the agent API),
+//! each at a rate of its own (`scim_requests_per_minute`, bursts of `scim_burst`).
+//!
+//! What changes here reaches agents ([`access`]): a user made inactive, deleted or renamed
+//! loses access under that name at once, in the same transaction that records it — the name's
+//! withdrawal time is set (the agent's tokens issued until then stay refused), a wipe is ordered
+//! for each agent subject that signed in under the name — and then that subject's event streams
+//! are ended. With `roles_from = "scim"` a membership change raises the policy version and
+//! pushes a new policy to the agents concerned ([`push_roles`]). SCIM reads are not audited (a
+//! sync reads every user often); every write is, under the actor `scim:NAME`.
+
+pub(super) mod access;
+mod discovery;
+pub(super) mod groups;
+pub(super) mod http;
+pub(super) mod users;
+
+use std::collections::BTreeSet;
+
+use rand::RngCore;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use self::http::{Refusal, ScimClient};
+use crate::api::{Change, State};
+use crate::audit::{AuditEvent, Outcome};
+use crate::scim::filter::Filter;
+use crate::scim::resource::{DEFAULT_COUNT, MAX_RESULTS, Projection};
+use crate::scim::schema::ResourceKind;
+use crate::store::{ScimChange, ScimLookup, ScimWrite};
+use desk_core::AuditAction;
+
+/// Every SCIM route, with its operation, answering SCIM-shaped errors.
+pub(super) fn routes() -> OpenApiRouter<State> {
+    OpenApiRouter::new()
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(
+            users::get,
+            users::replace,
+            users::patch,
+            users::delete
+        ))
+        .routes(routes!(groups::list, groups::create))
+        .routes(routes!(
+            groups::get,
+            groups::replace,
+            groups::patch,
+            groups::delete
+        ))
+        .routes(routes!(discovery::service_provider_config))
+        .routes(routes!(discovery::resource_types))
+        .routes(routes!(discovery::resource_type))
+        .routes(routes!(discovery::schemas))
+        .routes(routes!(discovery::schema))
+        .layer(axum::middleware::map_response(http::scim_shaped))
+}
+
+desk_core::schema_type! {
+    /// A SCIM resource, list response or discovery document, as RFC 7643 and RFC 7644 define it.
+    ScimResource => json!({
+        "type": "object",
+        "description": "A SCIM 2.0 body (RFC 7643, RFC 7644): a User, a Group, a PatchOp, a \
+            ListResponse or a discovery document, each naming its schemas in `schemas`. What the \
+            server keeps of each is in `GET /scim/v2/Schemas`.",
+        "required": ["schemas"],
+        "properties": {"schemas": {"type": "array", "items": {"type": "string"}}},
+    })
+}
+
+/// `attributes` and `excludedAttributes` of a read.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ReadParams {
+    /// Only these top-level attributes (comma-separated), with `id` and `schemas`.
+    attributes: Option<String>,
+    /// Not these top-level attributes (comma-separated), e.g. `members`.
+    #[serde(rename = "excludedAttributes")]
+    #[param(rename = "excludedAttributes")]
+    excluded_attributes: Option<String>,
+}
+
+impl ReadParams {
+    fn projection(&self, kind: ResourceKind) -> Result<Projection, Refusal> {
+        Ok(Projection::new(
+            self.attributes.as_deref(),
+            self.excluded_attributes.as_deref(),
+            kind,
+        )?)
+    }
+}
+
+/// A list's filter, page and projection.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ListParams {
+    /// A SCIM filter (RFC 7644 §3.4.2.2), under 1,024 characters, nested at most 8 deep.
+    #[param(max_length = 1024, example = "userName eq \"agent1@example.com\"")]
+    filter: Option<String>,
+    /// The 1-based index of the first result (1 when absent or below 1).
+    #[serde(rename = "startIndex")]
+    #[param(rename = "startIndex", minimum = 1)]
+    start_index: Option<i64>,
+    /// Results per page, 0 to 200 (100 when absent; a negative count is 0, above 200 is 200).
+    #[param(minimum = 0, maximum = 200)]
+    count: Option<i64>,
+    /// Only these top-level attributes (comma-separated), with `id` and `schemas`.
+    attributes: Option<String>,
+    /// Not these top-level attributes (comma-separated).
+    #[serde(rename = "excludedAttributes")]
+    #[param(rename = "excludedAttributes")]
+    excluded_attributes: Option<String>,
+}
+
+impl ListParams {
+    fn read(
+        self,
+        kind: ResourceKind,
+    ) -> Result<(Option<Filter>, Projection, usize, usize), Refusal> {
+        let filter = self
+            .filter
+            .as_deref()
+            .map(|f| Filter::parse(f, kind))
+            .transpose()?;
+        let projection = Projection::new(
+            self.attributes.as_deref(),
+            self.excluded_attributes.as_deref(),
+            kind,
+        )?;
+        let start = self.start_index.unwrap_or(1).max(1) as usize;
+        let count = self
+            .count
+            .unwrap_or(DEFAULT_COUNT as i64)
+            .clamp(0, MAX_RESULTS as i64) as usize;
+        Ok((filter, projection, start, count))
+    }
+}
+
+/// A new resource id: a random (version 4) UUID.
+fn new_id() -> String {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// Makes `write` with its audit entry, withdrawing access under `withdraw` (a lowercased user
+/// name), then ends the streams of the agents it withdrew and tells the others what changed.
+async fn write(
+    server: &State,
+    client: &ScimClient,
+    write: ScimWrite,
+    withdraw: Option<String>,
+    bump_policy: bool,
+    audit: AuditEvent,
+) -> Result<(), Refusal> {
+    let written = server
+        .store
+        .scim_write(ScimChange {
+            write,
+            withdraw,
+            by: client.actor(),
+            bump_policy,
+            audit,
+        })
+        .await?;
+    if let Some(version) = written.policy_version {
+        server.raise_policy_version(version);
+    }
+    for (subject, wipe_id) in written.wipes {
+        let ended = server.streams.end_all(&subject);
+        let _ = server.changes.send(Change::Wipe {
+            subject: subject.clone(),
+            wipe_id,
+        });
+        let event = AuditEvent::new(
+            client.actor(),
+            AuditAction::EventsEnd,
+            format!("agent:{subject}"),
+            Outcome::Ok,
+        )
+        .with_detail(json!({"reason": "access withdrawn by provisioning", "streams": ended}));
+        if let Err(e) = server.audit(event).await {
+            tracing::error!(error = ?e, "the end of a withdrawn agent's streams could not be audited");
+        }
+    }
+    Ok(())
+}
+
+/// Pushes a new policy to the agents of the SCIM users `user_ids` (roles from SCIM).
+async fn push_roles(server: &State, user_ids: BTreeSet<String>) {
+    if user_ids.is_empty() {
+        return;
+    }
+    let mut names = Vec::new();
+    for id in user_ids {
+        match server.store.scim_users(&ScimLookup::Id(id)).await {
+            Ok(users) => names.extend(users.into_iter().map(|u| u.user_name.to_lowercase())),
+            Err(e) => {
+                tracing::warn!(error = %e, "a SCIM user whose roles changed could not be read")
+            }
+        }
+    }
+    match server.store.scim_subjects(&names).await {
+        Ok(subjects) if !subjects.is_empty() => {
+            let _ = server.changes.send(Change::Agents {
+                subjects: subjects.into_iter().collect(),
+                version: server.policy_version(),
+            });
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "the agents whose roles changed could not be read"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ids_are_version_4_uuids() {
+        let id = super::new_id();
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "4");
+        assert!("89ab".contains(&id[19..20]));
+        assert_ne!(id, super::new_id());
+    }
+}

@@ -1,0 +1,330 @@
+//! `/scim/v2/Users`: provisioning clients create, read, list, replace, patch and delete the
+//! agents' SCIM users. A user whose `active` goes false, who is deleted, or whose `userName`
+//! changes loses access at once under its (old) name ([`super::changed`]).
+
+use axum::extract::{Path, Query, State as StateOf};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use desk_core::AuditAction;
+use serde_json::{Value, json};
+
+use super::http::{Refusal, ScimBody, ScimClient, base_url, scim_json};
+use super::{ListParams, ReadParams, ScimResource, new_id};
+use crate::api::State;
+use crate::audit::{AuditEvent, Outcome};
+use crate::scim::patch::{PatchRequest, apply_to};
+use crate::scim::resource;
+use crate::scim::schema::ResourceKind;
+use crate::store::{ScimLookup, ScimUserRow, ScimWrite};
+
+const KIND: ResourceKind = ResourceKind::User;
+
+async fn one(server: &State, id: &str) -> Result<ScimUserRow, Refusal> {
+    server
+        .store
+        .scim_users(&ScimLookup::Id(id.to_owned()))
+        .await?
+        .pop()
+        .ok_or_else(|| Refusal::not_found("user", id))
+}
+
+fn answer(status: StatusCode, user: &ScimUserRow, base: &str) -> Response {
+    let body = resource::user_json(user, base);
+    let location = body["meta"]["location"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let mut response = (status, scim_json(&body)).into_response();
+    if let Ok(value) = location.parse() {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// Make a user
+///
+/// Makes a SCIM user from a full body (RFC 7643 §4.1). Kept and returned: `userName` (required,
+/// unique whatever its case: another user's is 409 `uniqueness`), `externalId`, `displayName`,
+/// `name` (`formatted`, `familyName`, `givenName`), `emails` (`value`, `type`, `primary`) and
+/// `active` (true unless sent; `"True"`/`"False"` strings are read as booleans). `id`, `meta` and
+/// `groups` are the server's and ignored when sent; the enterprise extension and the core
+/// attributes not kept (`roles`, `locale`, `password`, …) are accepted and ignored; any other
+/// attribute is 400 `invalidValue`. Audited as `scim.user.create`.
+#[utoipa::path(
+    post, path = "/scim/v2/Users", tag = "scim", operation_id = "scimCreateUser",
+    security(("scimToken" = [])),
+    request_body(content = ScimResource, content_type = "application/scim+json"),
+    responses(
+        (status = 201, description = "The user as kept, with `Location`.", body = ScimResource, content_type = "application/scim+json"),
+        (status = 400, description = "`invalidSyntax` or `invalidValue`: nothing was made."),
+        (status = 409, description = "`uniqueness`: another user has this `userName`."),
+    )
+)]
+pub(in crate::api) async fn create(
+    StateOf(server): StateOf<State>,
+    client: ScimClient,
+    headers: HeaderMap,
+    ScimBody(body): ScimBody,
+) -> Result<Response, Refusal> {
+    let fields = resource::read_body(&body, KIND)?;
+    let now = crate::scim::now();
+    let user = resource::user_row(&new_id(), &now, &now, fields);
+    let _writing = server.scim_writes.lock().await;
+    let audit = AuditEvent::new(
+        client.actor(),
+        AuditAction::ScimUserCreate,
+        format!("scim.user:{}", user.id),
+        Outcome::Ok,
+    )
+    .with_detail(json!({"user_name": user.user_name, "active": user.active}));
+    super::write(
+        &server,
+        &client,
+        ScimWrite::User(user.clone()),
+        None,
+        false,
+        audit,
+    )
+    .await?;
+    Ok(answer(StatusCode::CREATED, &user, &base_url(&headers)))
+}
+
+/// Read a user
+///
+/// One SCIM user, with the groups it is a member of. `attributes` and `excludedAttributes` cut
+/// the answer to (or without) the top-level attributes named; `id` and `schemas` always stay.
+#[utoipa::path(
+    get, path = "/scim/v2/Users/{id}", tag = "scim", operation_id = "scimGetUser",
+    security(("scimToken" = [])),
+    params(("id" = String, Path, description = "The user's id, as the server gave it."), ReadParams),
+    responses(
+        (status = 200, description = "The user.", body = ScimResource, content_type = "application/scim+json"),
+        (status = 404, description = "No user has this id."),
+    )
+)]
+pub(in crate::api) async fn get(
+    StateOf(server): StateOf<State>,
+    _client: ScimClient,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(read): Query<ReadParams>,
+) -> Result<Response, Refusal> {
+    let projection = read.projection(KIND)?;
+    let user = one(&server, &id).await?;
+    let body = projection.apply(resource::user_json(&user, &base_url(&headers)));
+    Ok(scim_json(&body).into_response())
+}
+
+/// List users
+///
+/// The users matching `filter` (RFC 7644 §3.4.2.2: `eq ne co sw ew pr gt ge lt le`, `and`,
+/// `or`, `not`, value filters; on `userName`, `externalId`, `displayName`, `name.*`,
+/// `emails.value`, `emails.type`, `active`, `id`, `meta.*`), oldest first, a page at a time
+/// (`startIndex` from 1, `count` up to 200, 100 when not given). A filter of 1,024 characters
+/// or more, nested deeper than 8, or on an attribute not kept is 400 `invalidFilter`.
+#[utoipa::path(
+    get, path = "/scim/v2/Users", tag = "scim", operation_id = "scimListUsers",
+    security(("scimToken" = [])),
+    params(ListParams),
+    responses(
+        (status = 200, description = "A ListResponse of users.", body = ScimResource, content_type = "application/scim+json"),
+        (status = 400, description = "`invalidFilter`, or `invalidValue` for a bad `startIndex`, `count` or attribute name."),
+    )
+)]
+pub(in crate::api) async fn list(
+    StateOf(server): StateOf<State>,
+    _client: ScimClient,
+    headers: HeaderMap,
+    Query(params): Query<ListParams>,
+) -> Result<Response, Refusal> {
+    let (filter, projection, start, count) = params.read(KIND)?;
+    let base = base_url(&headers);
+    let rows = server
+        .store
+        .scim_users(&resource::narrowed(filter.as_ref()))
+        .await?;
+    let matching: Vec<Value> = rows
+        .iter()
+        .map(|u| resource::user_json(u, &base))
+        .filter(|u| filter.as_ref().is_none_or(|f| f.matches(u)))
+        .map(|u| projection.apply(u))
+        .collect();
+    Ok(scim_json(&resource::list(matching, start, count)).into_response())
+}
+
+/// Replace a user
+///
+/// Replaces every client-writable attribute of the user with the body's (as `scimCreateUser`
+/// reads it): what the body leaves out is removed, `active` included (true when left out).
+/// `active: false` withdraws the agent's access at once (see `scimPatchUser`). Audited as
+/// `scim.user.update`.
+#[utoipa::path(
+    put, path = "/scim/v2/Users/{id}", tag = "scim", operation_id = "scimReplaceUser",
+    security(("scimToken" = [])),
+    params(("id" = String, Path, description = "The user's id.")),
+    request_body(content = ScimResource, content_type = "application/scim+json"),
+    responses(
+        (status = 200, description = "The user as kept now.", body = ScimResource, content_type = "application/scim+json"),
+        (status = 400, description = "`invalidSyntax` or `invalidValue`: nothing changed."),
+        (status = 404, description = "No user has this id."),
+        (status = 409, description = "`uniqueness`: another user has this `userName`."),
+    )
+)]
+pub(in crate::api) async fn replace(
+    StateOf(server): StateOf<State>,
+    client: ScimClient,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ScimBody(body): ScimBody,
+) -> Result<Response, Refusal> {
+    let fields = resource::read_body(&body, KIND)?;
+    let _writing = server.scim_writes.lock().await;
+    let old = one(&server, &id).await?;
+    let new = resource::user_row(&id, &old.created, &crate::scim::now(), fields);
+    let kept = update(&server, &client, &old, new).await?;
+    Ok(answer(StatusCode::OK, &kept, &base_url(&headers)))
+}
+
+/// Patch a user
+///
+/// A PatchOp (RFC 7644 §3.5.2) as Entra ID and Okta send it: `op` in any case, paths with value
+/// filters, path-less `add`/`replace` with a value object (dotted keys too), booleans as
+/// strings. All operations apply or none; a result that is no valid user (no `userName`) is 400
+/// and changes nothing. `active` going false withdraws the agent's access at once: every request
+/// with a token of theirs is refused (401 `access_withdrawn`), their event streams end, and a
+/// wipe is ordered for their devices; `active` going true again lets them in with a new sign-in.
+/// Audited as `scim.user.update` (and `device.wipe`, `events.end`).
+#[utoipa::path(
+    patch, path = "/scim/v2/Users/{id}", tag = "scim", operation_id = "scimPatchUser",
+    security(("scimToken" = [])),
+    params(("id" = String, Path, description = "The user's id.")),
+    request_body(content = ScimResource, content_type = "application/scim+json"),
+    responses(
+        (status = 200, description = "The user as kept now.", body = ScimResource, content_type = "application/scim+json"),
+        (status = 400, description = "`invalidSyntax`, `invalidPath`, `noTarget`, `invalidValue` or `mutability`: nothing changed."),
+        (status = 404, description = "No user has this id."),
+        (status = 409, description = "`uniqueness`: another user has this `userName`."),
+    )
+)]
+pub(in crate::api) async fn patch(
+    StateOf(server): StateOf<State>,
+    client: ScimClient,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ScimBody(body): ScimBody,
+) -> Result<Response, Refusal> {
+    let request = PatchRequest::parse(&body, KIND)?;
+    let base = base_url(&headers);
+    let _writing = server.scim_writes.lock().await;
+    let old = one(&server, &id).await?;
+    let mut patched = resource::user_json(&old, &base);
+    apply_to(&mut patched, &request)?;
+    let fields = resource::read_body(&patched, KIND)?;
+    let new = resource::user_row(&id, &old.created, &crate::scim::now(), fields);
+    let kept = update(&server, &client, &old, new).await?;
+    Ok(answer(StatusCode::OK, &kept, &base))
+}
+
+/// Delete a user
+///
+/// Deletes the user, and with it the agent's access, at once, as `active: false` does (their
+/// tokens refused, streams ended, a wipe ordered); a user made again with the same `userName`
+/// lets the agent in only with a new sign-in. 204; a repeated DELETE is 404. Audited as
+/// `scim.user.delete`.
+#[utoipa::path(
+    delete, path = "/scim/v2/Users/{id}", tag = "scim", operation_id = "scimDeleteUser",
+    security(("scimToken" = [])),
+    params(("id" = String, Path, description = "The user's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 404, description = "No user has this id."),
+    )
+)]
+pub(in crate::api) async fn delete(
+    StateOf(server): StateOf<State>,
+    client: ScimClient,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Refusal> {
+    let _writing = server.scim_writes.lock().await;
+    let old = one(&server, &id).await?;
+    let audit = AuditEvent::new(
+        client.actor(),
+        AuditAction::ScimUserDelete,
+        format!("scim.user:{id}"),
+        Outcome::Ok,
+    )
+    .with_detail(json!({"user_name": old.user_name, "access": "withdrawn"}));
+    let name = old.user_name.to_lowercase();
+    super::write(
+        &server,
+        &client,
+        ScimWrite::DeleteUser(id),
+        Some(name),
+        false,
+        audit,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Stores `new` in place of `old`, withdrawing access under the old name when the user is made
+/// inactive or renamed, and audits what changed.
+async fn update(
+    server: &State,
+    client: &ScimClient,
+    old: &ScimUserRow,
+    mut new: ScimUserRow,
+) -> Result<ScimUserRow, Refusal> {
+    let old_key = old.user_name.to_lowercase();
+    let renamed = new.user_name.to_lowercase() != old_key;
+    let withdrawn = old.active && (!new.active || renamed);
+    let changed = changed_attributes(old, &new);
+    let mut detail = json!({"user_name": new.user_name, "changed": changed});
+    if withdrawn {
+        detail["access"] = json!("withdrawn");
+    } else if !old.active && new.active {
+        detail["access"] = json!("given back");
+    }
+    if renamed {
+        detail["user_name_before"] = json!(old.user_name);
+    }
+    let audit = AuditEvent::new(
+        client.actor(),
+        AuditAction::ScimUserUpdate,
+        format!("scim.user:{}", old.id),
+        Outcome::Ok,
+    )
+    .with_detail(detail);
+    let bump = renamed && server.config.roles_from == crate::config::RolesFrom::Scim;
+    let withdraw = withdrawn.then_some(old_key);
+    super::write(
+        server,
+        client,
+        ScimWrite::User(new.clone()),
+        withdraw,
+        bump,
+        audit,
+    )
+    .await?;
+    new.groups = old.groups.clone();
+    Ok(new)
+}
+
+/// The names of the attributes whose values differ between `old` and `new`.
+fn changed_attributes(old: &ScimUserRow, new: &ScimUserRow) -> Vec<String> {
+    let (a, b) = (resource::user_json(old, ""), resource::user_json(new, ""));
+    let mut names: Vec<String> = [
+        "userName",
+        "externalId",
+        "displayName",
+        "name",
+        "emails",
+        "active",
+    ]
+    .into_iter()
+    .filter(|n| a.get(n) != b.get(n))
+    .map(str::to_owned)
+    .collect();
+    names.sort();
+    names
+}
