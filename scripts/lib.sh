@@ -61,14 +61,13 @@ ensure_npm_packages() {
   done
 }
 
-# The second test provider (tests/idp-py, idpyoidc): a venv outside the clone, filled from the
-# hashed pins of tests/idp-py/requirements.txt. It is made again when those pins change (the venv
-# keeps a copy of the file it was made from) or when its Python is gone. Afterwards
-# DESK_PYIDP_PYTHON names the venv's python, the one to run tests/idp-py/server.py with.
-DESK_PYIDP_VENV="${DESK_PYIDP_VENV:-$HOME/.cache/support-desk/idp-py-venv}"
-
-ensure_python_provider() {
-  local requirements="$PWD/tests/idp-py/requirements.txt"
+# A venv outside the clone, filled from the hashed pins of a requirements.txt of the repository, for
+# the Python parts of the tests:
+#   ensure_pinned_venv VENV REQUIREMENTS WHAT
+# It is made again when those pins change (the venv keeps a copy of the file it was made from) or
+# when its Python is gone; WHAT says whose packages they are, for the message.
+ensure_pinned_venv() {
+  local venv=$1 requirements="$PWD/$2" what=$3
   [ -f "$requirements" ] || die "no $requirements: run this from the repository's top folder"
   # Debian's python3, with the venv module (a package of its own there).
   local python=/usr/bin/python3
@@ -77,20 +76,36 @@ ensure_python_provider() {
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
   fi
-  export DESK_PYIDP_PYTHON="$DESK_PYIDP_VENV/bin/python"
-  if [ -x "$DESK_PYIDP_PYTHON" ] && cmp -s "$requirements" "$DESK_PYIDP_VENV/requirements.txt"; then
+  if [ -x "$venv/bin/python" ] && cmp -s "$requirements" "$venv/requirements.txt"; then
     return 0
   fi
-  say "installing the Python test provider's packages in $DESK_PYIDP_VENV"
-  rm -rf "$DESK_PYIDP_VENV"
-  mkdir -p "$(dirname "$DESK_PYIDP_VENV")"
-  "$python" -m venv "$DESK_PYIDP_VENV"
+  say "installing $what in $venv"
+  rm -rf "$venv"
+  mkdir -p "$(dirname "$venv")"
+  "$python" -m venv "$venv"
   # Only the pinned files, each checked against its hash; nothing from an extra folder of wheels.
-  PIP_FIND_LINKS= "$DESK_PYIDP_PYTHON" -m pip install --quiet --disable-pip-version-check \
+  PIP_FIND_LINKS= "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     --no-deps --require-hashes --only-binary=:all: -r "$requirements" \
-    || { rm -rf "$DESK_PYIDP_VENV"; die "could not install $requirements"; }
+    || { rm -rf "$venv"; die "could not install $requirements"; }
   # Written last: a venv without it is one whose install did not finish.
-  cp "$requirements" "$DESK_PYIDP_VENV/requirements.txt"
+  cp "$requirements" "$venv/requirements.txt"
+}
+
+# The second test provider (tests/idp-py, idpyoidc), from tests/idp-py/requirements.txt.
+# Afterwards DESK_PYIDP_PYTHON names the venv's python, the one to run tests/idp-py/server.py with.
+DESK_PYIDP_VENV="${DESK_PYIDP_VENV:-$HOME/.cache/support-desk/idp-py-venv}"
+# The SCIM provisioning check (tests/scim, scim2-client), from tests/scim/requirements.txt.
+# Afterwards DESK_SCIM_PYTHON names the venv's python, the one to run tests/scim/check.py with.
+DESK_SCIM_VENV="${DESK_SCIM_VENV:-$HOME/.cache/support-desk/scim-venv}"
+
+ensure_python_provider() {
+  export DESK_PYIDP_PYTHON="$DESK_PYIDP_VENV/bin/python"
+  ensure_pinned_venv "$DESK_PYIDP_VENV" tests/idp-py/requirements.txt "the Python test provider's packages"
+}
+
+ensure_scim_client() {
+  export DESK_SCIM_PYTHON="$DESK_SCIM_VENV/bin/python"
+  ensure_pinned_venv "$DESK_SCIM_VENV" tests/scim/requirements.txt "the SCIM client's packages"
 }
 
 ensure_tauri_driver() {
@@ -145,18 +160,22 @@ lockfiles_pinned() {
       }
     ' "$PWD/$dir/package-lock.json" || return 1
   done
-  # The second test provider's Python packages: each pinned to one version and to its files'
-  # hashes (pip installs them with --require-hashes, and refuses anything else).
-  node -e '
-    const file = process.argv[1];
-    const text = require("node:fs").readFileSync(file, "utf8").replace(/\\\n/g, " ");
-    const loose = text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"))
-      .filter((l) => !/^[A-Za-z0-9._-]+==[^\s]+(\s+--hash=sha256:[0-9a-f]{64})+(\s+#.*)?$/.test(l));
-    if (loose.length > 0) {
-      console.error(`${file}: not pinned by version and hash: ${loose.join("; ")}`);
-      process.exit(1);
-    }
-  ' "$PWD/tests/idp-py/requirements.txt" || return 1
+  # The Python packages of the second test provider and of the SCIM check: each pinned to one
+  # version and to its files' hashes (pip installs them with --require-hashes, and refuses anything
+  # else).
+  local requirements
+  for requirements in tests/idp-py/requirements.txt tests/scim/requirements.txt; do
+    node -e '
+      const file = process.argv[1];
+      const text = require("node:fs").readFileSync(file, "utf8").replace(/\\\n/g, " ");
+      const loose = text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"))
+        .filter((l) => !/^[A-Za-z0-9._-]+==[^\s]+(\s+--hash=sha256:[0-9a-f]{64})+(\s+#.*)?$/.test(l));
+      if (loose.length > 0) {
+        console.error(`${file}: not pinned by version and hash: ${loose.join("; ")}`);
+        process.exit(1);
+      }
+    ' "$PWD/$requirements" || return 1
+  done
 }
 
 # RustSec advisories (cargo deny check advisories) need the advisory database, which is fetched

@@ -56,6 +56,9 @@ pub enum RealPart {
     /// The second test provider's Python with its packages (tests/idp-py, a venv that
     /// `ensure_python_provider` of scripts/lib.sh makes; `DESK_PYIDP_PYTHON` names its python).
     PythonProvider,
+    /// The SCIM check's Python with its packages (tests/scim, scim2-client; a venv that
+    /// `ensure_scim_client` of scripts/lib.sh makes; `DESK_SCIM_PYTHON` names its python).
+    ScimClient,
 }
 
 impl RealPart {
@@ -69,6 +72,7 @@ impl RealPart {
             }
             Self::DbusRunSession => "dbus-run-session",
             Self::PythonProvider => "the Python test provider's venv (tests/idp-py, idpyoidc)",
+            Self::ScimClient => "the SCIM client's venv (tests/scim, scim2-client)",
         }
     }
 
@@ -87,6 +91,10 @@ impl RealPart {
             Self::PythonProvider => {
                 "run `source scripts/lib.sh && ensure_python_provider` (scripts/with-real-parts \
                  does, and sets DESK_PYIDP_PYTHON)"
+            }
+            Self::ScimClient => {
+                "run `source scripts/lib.sh && ensure_scim_client` (scripts/with-real-parts does, \
+                 and sets DESK_SCIM_PYTHON)"
             }
         }
     }
@@ -114,6 +122,46 @@ pub fn missing_real_part(part: RealPart, detail: &dyn std::fmt::Display) -> ! {
         part.name(),
         part.remedy(),
     );
+}
+
+/// The python of the SCIM check's venv, to run `tests/scim/check.py` with: `DESK_SCIM_PYTHON`, else
+/// the venv `ensure_scim_client` makes by default. When neither is an executable file the test
+/// fails through [`missing_real_part`] with [`RealPart::ScimClient`].
+#[track_caller]
+pub fn scim_python() -> PathBuf {
+    let python = std::env::var_os("DESK_SCIM_PYTHON")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|home| PathBuf::from(home).join(".cache/support-desk/scim-venv/bin/python"))
+        });
+    match python {
+        Some(python) if is_executable(&python) => python,
+        Some(python) => missing_real_part(
+            RealPart::ScimClient,
+            &format!("{} is not an executable file", python.display()),
+        ),
+        None => missing_real_part(
+            RealPart::ScimClient,
+            &"neither DESK_SCIM_PYTHON nor HOME is set",
+        ),
+    }
+}
+
+/// Whether `path` is a file this user may run (through a symlink, as a venv's python is).
+fn is_executable(path: &std::path::Path) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
+    }
 }
 
 /// A name unique to this test process and call, such as `support-desk-test-4242-1a2b-3`.
