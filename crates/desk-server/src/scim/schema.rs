@@ -16,6 +16,10 @@ pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// The enterprise user extension's URN, whose attributes are accepted and ignored.
 pub const ENTERPRISE_USER_SCHEMA: &str =
     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// The schema Entra ID names beside the core one in a new group's `schemas`; nothing of it is
+/// sent or kept.
+pub const ENTRA_GROUP_SCHEMA: &str =
+    "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
 
 /// The core User attributes of RFC 7643 §4.1 that are accepted and ignored: nothing here keeps
 /// or returns them, so `/Schemas` does not publish them.
@@ -126,7 +130,10 @@ impl ResourceKind {
 
     /// Whether `urn` names an extension whose attributes are accepted and ignored here.
     pub fn ignores_extension(self, urn: &str) -> bool {
-        self == Self::User && urn.eq_ignore_ascii_case(ENTERPRISE_USER_SCHEMA)
+        match self {
+            Self::User => urn.eq_ignore_ascii_case(ENTERPRISE_USER_SCHEMA),
+            Self::Group => urn.eq_ignore_ascii_case(ENTRA_GROUP_SCHEMA),
+        }
     }
 }
 
@@ -208,12 +215,16 @@ const USER: &[Attribute] = &[
             attr("formatted", AttrType::String),
             attr("familyName", AttrType::String),
             attr("givenName", AttrType::String),
+            attr("middleName", AttrType::String),
+            attr("honorificPrefix", AttrType::String),
+            attr("honorificSuffix", AttrType::String),
         ],
     ),
     multi(complex(
         "emails",
         &[
             attr("value", AttrType::String),
+            attr("display", AttrType::String),
             attr("type", AttrType::String),
             attr("primary", AttrType::Boolean),
         ],
@@ -224,6 +235,7 @@ const USER: &[Attribute] = &[
         &[
             read_only(case_exact(attr("value", AttrType::String))),
             read_only(attr("display", AttrType::String)),
+            read_only(case_exact(attr("$ref", AttrType::Reference))),
         ],
     ))),
 ];
@@ -274,6 +286,7 @@ mod tests {
     fn only_users_ignore_the_enterprise_extension() {
         assert!(ResourceKind::User.ignores_extension(ENTERPRISE_USER_SCHEMA));
         assert!(!ResourceKind::Group.ignores_extension(ENTERPRISE_USER_SCHEMA));
+        assert!(ResourceKind::Group.ignores_extension(ENTRA_GROUP_SCHEMA));
         assert!(!ResourceKind::User.ignores_extension(USER_SCHEMA));
     }
 }

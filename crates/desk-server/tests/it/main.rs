@@ -7,7 +7,8 @@
 //! reads, `sink` for the live audit sink, `retention` for archiving old entries, `bad_input`,
 //! `fuzz` for arbitrary input, `health`, `connections` for the accept loop's limits, `at_rest` for
 //! the files' modes, `scim_tokens` for the provisioning clients' tokens, `scim` for the SCIM service and what
-//! provisioning does to agents). A read-only test uses the one server of `harness::shared()`; a test
+//! provisioning does to agents, `scim_client` for it driven by a SCIM client library written by
+//! others). A read-only test uses the one server of `harness::shared()`; a test
 //! that changes role definitions or the database file starts its own with `Harness::start()`.
 //! Both start the real test provider through desk-testkit, which fails the test, naming what to
 //! run, when Node.js or the provider's packages are missing; a test never returns early for one.
@@ -29,6 +30,7 @@ mod request_log;
 mod retention;
 mod roles;
 mod scim;
+mod scim_client;
 mod scim_tokens;
 mod sink;
 mod tokens;
