@@ -75,6 +75,8 @@ export function explain(err: unknown): string {
       return 'The server cannot be reached. Try again when you are back online.';
     case 'wiped':
       return 'An administrator wiped this device: what it kept is deleted and your session has ended. Sign in again.';
+    case 'access_withdrawn':
+      return 'Your organisation withdrew your access: what this device kept is deleted and your session has ended. Sign in again once your access is given back.';
     case 'session_ended':
     case 'not_signed_in':
       return 'Your session has ended. Sign out, then sign in again.';

@@ -161,14 +161,23 @@ describe('signed-in workspace', () => {
   });
 });
 
-describe('a remote wipe', () => {
-  const wipedError = () =>
-    new CommandError('wiped', 'an administrator wiped this device: its cache is shredded and its session ended');
-  const saysWiped = 'An administrator wiped this device: what it kept is deleted and your session has ended. Sign in again.';
+describe('a remote wipe, or access withdrawn by the organisation', () => {
+  const says = {
+    wiped: 'An administrator wiped this device: what it kept is deleted and your session has ended. Sign in again.',
+    access_withdrawn:
+      'Your organisation withdrew your access: what this device kept is deleted and your session has ended. Sign in again once your access is given back.',
+  } as const;
 
-  it.each(['watchPolicy', 'currentPolicy'] as const)(
-    'takes the window back to the sign-in screen, saying so, whichever command meets it (%s)',
-    async (command) => {
+  it.each([
+    ['watchPolicy', 'wiped'],
+    ['currentPolicy', 'wiped'],
+    ['watchPolicy', 'access_withdrawn'],
+    ['currentPolicy', 'access_withdrawn'],
+  ] as const)(
+    'takes the window back to the sign-in screen, saying so, whichever command meets it (%s, %s)',
+    async (command, code) => {
+      const wipedError = () => new CommandError(code, 'the session ended here');
+      const saysWiped = says[code];
       const api = fakeApi({
         currentAgent: vi.fn(async () => agent),
         [command]: vi.fn(async () => {

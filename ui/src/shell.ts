@@ -86,9 +86,10 @@ export function renderSignedIn(
 }
 
 /**
- * `api`, with every command that fails with `wiped` also calling `wiped`: the app ends the
- * session when it carries out a wipe, so whichever command meets it (a page's read, the policy
- * watch) takes the window back to the sign-in screen.
+ * `api`, with every command that fails with `wiped` or `access_withdrawn` also calling `wiped`:
+ * the app ends the session when it carries out a wipe or finds the agent's access withdrawn by
+ * the organisation, so whichever command meets it (a page's read, the policy watch) takes the
+ * window back to the sign-in screen.
  */
 function leavingOnWipe(api: Api, wiped: (err: CommandError) => void): Api {
   const guarded: Record<string, unknown> = {};
@@ -97,7 +98,7 @@ function leavingOnWipe(api: Api, wiped: (err: CommandError) => void): Api {
       try {
         return await (command as (...a: unknown[]) => Promise<unknown>)(...args);
       } catch (err) {
-        if (err instanceof CommandError && err.code === 'wiped') wiped(err);
+        if (err instanceof CommandError && (err.code === 'wiped' || err.code === 'access_withdrawn')) wiped(err);
         throw err;
       }
     };

@@ -480,6 +480,13 @@ pub struct ErrorDetail {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(required = false, max_items = 500))]
     pub refused_views: Vec<RefusedView>,
+    /// With `access_withdrawn` only: the last wipe ordered for the agent when the server
+    /// refused. A client that shreds its cache and ends its session on this answer has carried
+    /// out every wipe up to it; after a new sign-in it acknowledges them without ending that
+    /// session. Absent when no wipe was ordered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = false, minimum = 1))]
+    pub wipe_id: Option<i64>,
 }
 
 /// The body of `GET /v1/health`.
@@ -517,6 +524,7 @@ mod tests {
                 message: "Your role does not allow this.".into(),
                 request_id: None,
                 refused_views: vec![],
+                wipe_id: None,
             },
         };
         let text = serde_json::to_string(&body).unwrap();
@@ -546,6 +554,7 @@ mod tests {
                         reason: longest_reason.into(),
                     })
                     .collect(),
+                wipe_id: None,
             },
         };
         let size = serde_json::to_vec(&body).unwrap().len();

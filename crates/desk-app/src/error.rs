@@ -20,6 +20,7 @@ desk_core::closed_names! {
         SessionEnded = "session_ended", "The provider no longer accepts the session: sign in again.";
         NotSignedIn = "not_signed_in", "Nobody is signed in.";
         Wiped = "wiped", "An administrator wiped this device: its cache is shredded and its session ended; sign in again.";
+        AccessWithdrawn = "access_withdrawn", "The organisation withdrew the agent's access (provisioning): the cache is shredded and the session ended; sign in again once access is given back.";
         PolicyRefused = "policy_refused", "A policy from the server failed verification; the previous one stays in force.";
         PolicyState = "policy_state", "The record of accepted policy versions cannot be read or written; no policy is accepted until it is repaired or removed.";
         ServerUnreachable = "server_unreachable", "The desk-server could not be reached or answered something unusable.";
@@ -70,6 +71,17 @@ pub enum AppError {
          again"
     )]
     Wiped,
+    /// The organisation's provisioning withdrew the agent's access (the server answered 401
+    /// `access_withdrawn`): the cache is shredded and the session ended here.
+    #[error(
+        "your organisation withdrew your access to Support Desk: the cache is shredded and the \
+         session ended; sign in again once it is given back"
+    )]
+    AccessWithdrawn {
+        /// The last wipe ordered for the agent when the server refused, which this device has
+        /// carried out by shredding and signing out.
+        wipe_id: Option<i64>,
+    },
     /// The server could not be reached or answered something unusable.
     #[error("the server at {url} {cause}; check DESK_SERVER_URL and that desk-server is running")]
     ServerUnreachable {
@@ -152,6 +164,7 @@ impl AppError {
             Self::Cache(_) => ErrorCode::Cache,
             Self::NotCached => ErrorCode::NotCached,
             Self::Wiped => ErrorCode::Wiped,
+            Self::AccessWithdrawn { .. } => ErrorCode::AccessWithdrawn,
             Self::OfflineLocked { .. } => ErrorCode::OfflineLocked,
             Self::Internal(_) => ErrorCode::Internal,
         }

@@ -16,6 +16,7 @@
 //!   first, then the files; the audit queue is not touched.
 
 use desk_core::AuditAction;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -448,7 +449,17 @@ impl App {
                 })
                 .await?;
         }
-        if wiped.is_none() {
+        let Some(last) = wiped else {
+            return Ok(());
+        };
+        if last <= self.carried_out(&issuer, subject) {
+            // Carried out already when provisioning withdrew access (the cache shredded, that
+            // session ended): this session began after, and goes on.
+            self.forget_carried_out(&issuer, subject);
+            tracing::info!(
+                wipe = last,
+                "the wipes were carried out when access was withdrawn"
+            );
             return Ok(());
         }
         self.upload_views(&session)
@@ -459,9 +470,76 @@ impl App {
         Err(AppError::Wiped)
     }
 
+    /// The server refused because provisioning withdrew the agent's access: shreds the cache,
+    /// ends the session (as after a wipe; the queue stays for the next sign-in) and remembers
+    /// that the wipes up to `wipe_id` are carried out, so the first session after access is
+    /// given back acknowledges them without ending itself. Returns the error to report.
+    pub(crate) async fn access_withdrawn(
+        &self,
+        session: &desk_auth::Session,
+        wipe_id: Option<i64>,
+    ) -> AppError {
+        let issuer = self.config.issuer.clone().unwrap_or_default();
+        let subject = session.identity().subject.clone();
+        tracing::warn!("the organisation withdrew this agent's access; shredding the local cache");
+        self.set_session_over(true);
+        if let Err(e) = self.shred_cache(&issuer, &subject).await {
+            tracing::error!(error = %e, "the cache could not be shredded");
+        } else if let Some(id) = wipe_id {
+            self.remember_carried_out(&issuer, &subject, id);
+        }
+        if let Err(e) = self.end_session(&issuer).await {
+            tracing::error!(error = %e, "the session could not be ended here");
+        }
+        AppError::AccessWithdrawn { wipe_id }
+    }
+
+    /// Where the wipes carried out when access was withdrawn are remembered, per agent.
+    fn carried_out_file(&self) -> PathBuf {
+        self.config.data_dir.join("wipes-carried-out.json")
+    }
+
+    fn carried_out_all(&self) -> BTreeMap<String, i64> {
+        std::fs::read(self.carried_out_file())
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default()
+    }
+
+    fn write_carried_out(&self, all: &BTreeMap<String, i64>) {
+        let written = serde_json::to_vec(all)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| std::fs::write(self.carried_out_file(), bytes));
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "could not record the wipes carried out");
+        }
+    }
+
+    /// The last wipe of `subject` carried out when its access was withdrawn (0 for none).
+    fn carried_out(&self, issuer: &str, subject: &str) -> i64 {
+        let all = self.carried_out_all();
+        all.get(&format!("{issuer}#{subject}"))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn remember_carried_out(&self, issuer: &str, subject: &str, wipe_id: i64) {
+        let mut all = self.carried_out_all();
+        let held = all.entry(format!("{issuer}#{subject}")).or_default();
+        *held = (*held).max(wipe_id);
+        self.write_carried_out(&all);
+    }
+
+    fn forget_carried_out(&self, issuer: &str, subject: &str) {
+        let mut all = self.carried_out_all();
+        if all.remove(&format!("{issuer}#{subject}")).is_some() {
+            self.write_carried_out(&all);
+        }
+    }
+
     /// Ends the session after a wipe: revokes the refresh token where the provider offers it
     /// and deletes the keychain entries whatever it answers; the queue's file and key stay.
-    async fn end_session(&self, issuer: &str) -> Result<(), AppError> {
+    pub(crate) async fn end_session(&self, issuer: &str) -> Result<(), AppError> {
         self.set_session_over(true);
         self.close_queue().await;
         let held = self.session.lock().await.take();

@@ -435,12 +435,18 @@ impl App {
         Fut: Future<Output = Result<T, AppError>>,
     {
         let token = self.token_of(session, session.access_token().await).await?;
-        match call(token).await {
+        let answer = match call(token).await {
             Err(e) if is_unauthorized(&e) => {
                 // The token may have expired on the way, or the server's clock runs ahead.
                 self.token_of(session, session.refresh().await).await?;
                 let token = self.token_of(session, session.access_token().await).await?;
                 call(token).await
+            }
+            other => other,
+        };
+        match answer {
+            Err(AppError::AccessWithdrawn { wipe_id }) => {
+                Err(self.access_withdrawn(session, wipe_id).await)
             }
             other => other,
         }

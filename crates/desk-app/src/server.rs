@@ -241,20 +241,25 @@ async fn check_status(url: &str, response: Response) -> Result<Response, AppErro
         .await
         .ok();
     let detail = body.and_then(|b| serde_json::from_slice::<desk_api::ErrorBody>(&b).ok());
-    let (code, message, body_id, refused_views) = match detail {
+    let (code, message, body_id, refused_views, wipe_id) = match detail {
         Some(desk_api::ErrorBody { error }) => (
             clean(&error.code, 64),
             clean(&error.message, MAX_MESSAGE),
             error.request_id,
             error.refused_views,
+            error.wipe_id,
         ),
         None => (
             "unknown".to_owned(),
             status.canonical_reason().unwrap_or("").to_owned(),
             None,
             Vec::new(),
+            None,
         ),
     };
+    if status == StatusCode::UNAUTHORIZED && code == desk_api::ApiCode::AccessWithdrawn.as_str() {
+        return Err(AppError::AccessWithdrawn { wipe_id });
+    }
     let request_id = body_id
         .or(header_id)
         .filter(|id| looks_like_a_request_id(id));

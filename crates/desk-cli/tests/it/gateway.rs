@@ -160,6 +160,45 @@ impl Gateway {
         })
     }
 
+    /// A provisioning (SCIM) token, kept as `desk-server scim token create` keeps one.
+    pub fn scim_token(&self) -> String {
+        use secrecy::ExposeSecret;
+        let token = desk_server::scim::tokens::generate();
+        let hash = desk_server::scim::tokens::hash(&token);
+        self.write(
+            "INSERT INTO scim_tokens (name, token_hash, created_at) VALUES ('test', ?, '2026-12-07T00:00:00.000Z')",
+            &[&hash],
+        );
+        token.expose_secret().to_owned()
+    }
+
+    /// A SCIM request to the running server with `token`: its status and body.
+    pub fn scim(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let url = format!("{}/scim/v2{path}", self.url());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let r = reqwest::Client::new()
+                .request(method, url)
+                .bearer_auth(token)
+                .header("content-type", "application/scim+json")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json().await.unwrap_or(serde_json::Value::Null))
+        })
+    }
+
     /// The audit key the server made in its data folder.
     fn audit_key(&self) -> desk_server::audit::key::AuditKey {
         let file = self.data.path().join(desk_server::audit::key::FILE_NAME);

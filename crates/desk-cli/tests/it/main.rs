@@ -1,7 +1,8 @@
 //! The `desk` binary, run as a person or a script would run it.
 //!
 //! Where a new test goes: one module per command family (`login` for login, whoami and logout,
-//! `doctor`, `policy`, `records` for the record reads, `offline` for the cache, `admin` for the administrator's commands), `terminal` for
+//! `doctor`, `policy`, `records` for the record reads, `offline` for the cache, `admin` for the administrator's commands, `provisioning` for what SCIM deprovisioning does to
+//! a signed-in agent), `terminal` for
 //! what output may hold, `leaks` for the attacker's free text end to end; `gateway` runs the
 //! real server for them. `login::start()` gives a test the test provider and a folder whose
 //! keychain namespace (`keyring_service`) the session's Secret Service is proven to accept; a
@@ -15,6 +16,7 @@ mod login;
 mod logs;
 mod offline;
 mod policy;
+mod provisioning;
 mod records;
 mod terminal;
 

@@ -15,7 +15,7 @@ use crate::keyring_service;
 use crate::login::{signed_in, start, text};
 
 /// Every file of the agent's cache folder.
-fn cache_files(dir: &Path) -> Vec<PathBuf> {
+pub fn cache_files(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir.join("data/cache"))
         .map(|entries| entries.map(|e| e.unwrap().path()).collect())
         .unwrap_or_default()
@@ -40,7 +40,7 @@ fn has_key(dir: &Path, entry: &str) -> bool {
 }
 
 /// Whether the keychain holds a cache key for `subject`.
-fn has_cache_key(dir: &Path, issuer: &str, subject: &str) -> bool {
+pub fn has_cache_key(dir: &Path, issuer: &str, subject: &str) -> bool {
     has_key(dir, &format!("cache-key@{issuer}#{subject}"))
 }
 

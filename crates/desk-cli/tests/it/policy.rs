@@ -38,14 +38,14 @@ fn widgets(policy: &Value, page: &str) -> Vec<String> {
 }
 
 /// `desk policy --watch --json` running as a child process; killed when dropped.
-struct Watcher {
+pub struct Watcher {
     child: Child,
     lines: Receiver<String>,
     stderr: Arc<Mutex<String>>,
 }
 
 impl Watcher {
-    fn start(dir: &Path, env: &[(&str, String)]) -> Self {
+    pub fn start(dir: &Path, env: &[(&str, String)]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_desk"));
         cmd.args(["policy", "--watch", "--json"])
             .env_remove("DESK_ISSUER")
@@ -93,7 +93,7 @@ impl Watcher {
     }
 
     /// The next policy the watcher printed within `wait`; fails the test otherwise.
-    fn next_policy(&mut self, wait: Duration) -> Value {
+    pub fn next_policy(&mut self, wait: Duration) -> Value {
         match self.lines.recv_timeout(wait) {
             Ok(line) => serde_json::from_str(&line)
                 .unwrap_or_else(|e| panic!("not a policy line ({e}): {line}")),
@@ -119,8 +119,20 @@ impl Watcher {
         false
     }
 
-    fn stderr(&self) -> String {
+    pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits up to `wait` for the watcher to end: whether it did.
+    pub fn ends_within(&mut self, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            if self.child.try_wait().unwrap().is_some() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
     }
 
     fn assert_running(&mut self) {

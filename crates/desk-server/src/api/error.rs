@@ -26,7 +26,10 @@ pub enum ApiError {
     },
     /// Provisioning (SCIM) withdrew the agent's access: deactivated or deleted, or the token was
     /// issued before that.
-    AccessWithdrawn,
+    AccessWithdrawn {
+        /// The last wipe ordered for the agent, if any.
+        wipe_id: Option<i64>,
+    },
     /// The agent's policy does not allow this.
     Forbidden,
     /// The agent's role may not search customers by this key.
@@ -101,7 +104,7 @@ impl ApiError {
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         let (status, code) = match self {
             Self::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, ApiCode::Unauthorized),
-            Self::AccessWithdrawn => (StatusCode::UNAUTHORIZED, ApiCode::AccessWithdrawn),
+            Self::AccessWithdrawn { .. } => (StatusCode::UNAUTHORIZED, ApiCode::AccessWithdrawn),
             Self::Forbidden => (StatusCode::FORBIDDEN, ApiCode::Forbidden),
             Self::SearchKeyNotGranted { .. } => {
                 (StatusCode::FORBIDDEN, ApiCode::SearchKeyNotGranted)
@@ -134,9 +137,11 @@ impl ApiError {
     pub(crate) fn message(&self) -> String {
         match self {
             Self::Unauthorized { .. } => "A valid access token is required.".into(),
-            Self::AccessWithdrawn => "Your organisation withdrew your access to Support Desk; \
+            Self::AccessWithdrawn { .. } => {
+                "Your organisation withdrew your access to Support Desk; \
                                       sign in again once it is given back."
-                .into(),
+                    .into()
+            }
             Self::Forbidden => "Your role does not allow this.".into(),
             Self::SearchKeyNotGranted { by, granted } => {
                 let granted: Vec<&str> = granted.iter().map(|k| k.as_str()).collect();
@@ -188,6 +193,7 @@ pub(crate) struct ErrorDetail {
     code: &'static str,
     message: String,
     refused_views: Vec<desk_api::RefusedView>,
+    wipe_id: Option<i64>,
 }
 
 impl ErrorDetail {
@@ -200,6 +206,7 @@ impl ErrorDetail {
                 message: self.message.clone(),
                 request_id: request_id.map(str::to_owned),
                 refused_views: self.refused_views.clone(),
+                wipe_id: self.wipe_id,
             },
         })
         .expect("an error body serializes")
@@ -217,10 +224,15 @@ impl IntoResponse for ApiError {
             Self::RefusedViews { views, .. } => views.clone(),
             _ => Vec::new(),
         };
+        let wipe_id = match &self {
+            Self::AccessWithdrawn { wipe_id } => *wipe_id,
+            _ => None,
+        };
         let detail = ErrorDetail {
             code,
             message,
             refused_views,
+            wipe_id,
         };
         let body = detail.body(None);
         let mut response =
@@ -244,7 +256,7 @@ impl IntoResponse for ApiError {
             Self::Unauthorized { invalid: true } => {
                 Some(r#"Bearer realm="desk-server", error="invalid_token""#)
             }
-            Self::AccessWithdrawn => Some(
+            Self::AccessWithdrawn { .. } => Some(
                 r#"Bearer realm="desk-server", error="invalid_token", error_description="access withdrawn by the organisation's provisioning""#,
             ),
             _ => None,

@@ -287,7 +287,12 @@ fn a_deactivated_agent_is_refused_at_once_its_streams_end_and_a_wipe_is_ordered(
         let r = h.get("agent1", "/v1/customers?q=a").await;
         let challenge = r.headers()["www-authenticate"].to_str().unwrap().to_owned();
         assert!(challenge.contains("invalid_token") && challenge.contains("withdrawn"), "{challenge}");
-        assert_eq!(error_code(r).await, (401, "access_withdrawn".into()));
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "access_withdrawn", "{body}");
+        let wipe_id: i64 = h
+            .count_async("SELECT MAX(id) FROM wipes WHERE subject = 'agent1'")
+            .await;
+        assert_eq!(body["error"]["wipe_id"], wipe_id, "the refusal names the wipe ordered");
         assert_eq!(error_code(h.get("agent1", "/v1/events").await).await.0, 401);
         assert_eq!(h.count_async("SELECT COUNT(*) FROM wipes WHERE subject = 'agent1' AND ordered_by = 'scim:okta'").await, 1);
         for action in ["scim.user.update", "device.wipe", "events.end", "access.refused"] {

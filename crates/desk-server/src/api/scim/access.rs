@@ -60,7 +60,25 @@ impl Server {
                     .with_detail(serde_json::json!({"user_name": key, "why": why}));
                     self.audit(event).await?;
                 }
-                Err(ApiError::AccessWithdrawn)
+                Err(ApiError::AccessWithdrawn {
+                    wipe_id: self.last_wipe(&claims.subject).await?,
+                })
+            }
+        }
+    }
+
+    /// The last wipe ordered for `subject`, if any.
+    async fn last_wipe(&self, subject: &str) -> Result<Option<i64>, StoreError> {
+        let page = desk_api::WIPES_PAGE;
+        let mut last = None;
+        loop {
+            let wipes = self.store.wipes(subject, last.unwrap_or(0), page).await?;
+            match wipes.last() {
+                Some(w) => last = Some(w.id),
+                None => return Ok(last),
+            }
+            if wipes.len() < page as usize {
+                return Ok(last);
             }
         }
     }
