@@ -80,7 +80,11 @@ pub fn routes(max_body: usize) -> OpenApiRouter<State> {
             upload,
             max_body.max(offline::MAX_UPLOAD_BYTES),
         ))
-        .merge(with_body_limit(scim::routes(), max_body))
+        // A whole group's membership in one PUT (Okta pushes it so) is more than an ordinary body.
+        .merge(with_body_limit(
+            scim::routes(),
+            max_body.max(scim::MAX_BODY_BYTES),
+        ))
 }
 
 /// Every route the server answers; anything else is a 404 (or a 405 for a method a path does

@@ -954,7 +954,7 @@ mod tests {
         for bad in [
             "",
             "shoeSize",
-            "name.middleName",
+            "name.shoeSize",
             "emails[type eq]",
             "userName extra",
             "a.b.c",

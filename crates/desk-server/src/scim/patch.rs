@@ -867,7 +867,7 @@ mod tests {
                 ScimType::InvalidPath,
             ),
             (
-                json!([{"op": "replace", "path": "name", "value": {"middleName": "x"}}]),
+                json!([{"op": "replace", "path": "name", "value": {"shoeSize": "x"}}]),
                 ScimType::InvalidPath,
             ),
             (

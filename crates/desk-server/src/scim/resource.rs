@@ -335,6 +335,11 @@ pub fn list(matching: Vec<Value>, start: usize, count: usize) -> Value {
         .skip(start.saturating_sub(1))
         .take(count)
         .collect();
+    list_page(page, total, start)
+}
+
+/// `page`, the resources from the `start`-th (1-based) of `total`, as a list response.
+pub fn list_page(page: Vec<Value>, total: usize, start: usize) -> Value {
     json!({
         "schemas": [LIST_SCHEMA],
         "totalResults": total,

@@ -715,6 +715,9 @@ pub trait Store: Send + Sync + 'static {
     /// The SCIM groups `lookup` names, oldest first, each with its members.
     async fn scim_groups(&self, lookup: &ScimLookup) -> Result<Vec<ScimGroupRow>, StoreError>;
 
+    /// How many SCIM users (`groups` false) or groups there are.
+    async fn scim_count(&self, groups: bool) -> Result<u64, StoreError>;
+
     /// What an agent request linked to the (lowercased) user name `user_name_key` reads.
     async fn scim_access(&self, user_name_key: &str) -> Result<ScimAccess, StoreError>;
 

@@ -47,6 +47,13 @@ pub struct ScimGroupRow {
 pub enum ScimLookup {
     /// All of them, oldest first.
     All,
+    /// A page of all of them, oldest first: `limit` from the `offset`-th (0-based).
+    Page {
+        /// How many to skip.
+        offset: u64,
+        /// How many at most.
+        limit: u64,
+    },
     /// The one with this id.
     Id(String),
     /// The user whose `userName` is this, whatever its case.

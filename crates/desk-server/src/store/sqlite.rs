@@ -1343,6 +1343,11 @@ impl Store for SqliteStore {
         sqlite_scim::groups(&self.pool, lookup).await
     }
 
+    async fn scim_count(&self, groups: bool) -> Result<u64, StoreError> {
+        let table = if groups { "scim_groups" } else { "scim_users" };
+        sqlite_scim::count(&self.pool, table).await
+    }
+
     async fn scim_access(&self, user_name_key: &str) -> Result<ScimAccess, StoreError> {
         sqlite_scim::access(&self.pool, user_name_key).await
     }

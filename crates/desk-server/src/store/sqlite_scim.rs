@@ -14,10 +14,26 @@ use desk_core::AuditAction;
 type UserColumns = (String, String, Option<String>, bool, String, String, String);
 type GroupColumns = (String, String, Option<String>, String, String);
 
+/// The `LIMIT` clause of `lookup`.
+fn limit(lookup: &ScimLookup) -> String {
+    match lookup {
+        ScimLookup::Page { offset, limit } => format!("LIMIT {limit} OFFSET {offset}"),
+        _ => String::new(),
+    }
+}
+
+/// How many users (`table` = `scim_users`) or groups there are.
+pub(super) async fn count(pool: &SqlitePool, table: &'static str) -> Result<u64, StoreError> {
+    let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(pool)
+        .await?;
+    Ok(n as u64)
+}
+
 /// The `WHERE` clause of `lookup` over a table whose key columns are as named, and its value.
 fn condition(lookup: &ScimLookup, name_column: &str) -> (String, Option<String>) {
     match lookup {
-        ScimLookup::All => (String::new(), None),
+        ScimLookup::All | ScimLookup::Page { .. } => (String::new(), None),
         ScimLookup::Id(id) => ("WHERE id = ?".into(), Some(id.clone())),
         ScimLookup::UserName(name) | ScimLookup::DisplayName(name) => (
             format!("WHERE {name_column} = ?"),
@@ -37,7 +53,8 @@ pub(super) async fn users(
     let (clause, value) = condition(lookup, "user_name_key");
     let sql = format!(
         "SELECT id, user_name, external_id, active, attributes, created, last_modified
-         FROM scim_users {clause} ORDER BY created, id"
+         FROM scim_users {clause} ORDER BY created, id {}",
+        limit(lookup)
     );
     let mut query = sqlx::query_as::<_, UserColumns>(&sql);
     if let Some(value) = value {
@@ -79,7 +96,8 @@ pub(super) async fn groups(
     let (clause, value) = condition(lookup, "display_name COLLATE NOCASE");
     let sql = format!(
         "SELECT id, display_name, external_id, created, last_modified
-         FROM scim_groups {clause} ORDER BY created, id"
+         FROM scim_groups {clause} ORDER BY created, id {}",
+        limit(lookup)
     );
     let mut query = sqlx::query_as::<_, GroupColumns>(&sql);
     if let Some(value) = value {

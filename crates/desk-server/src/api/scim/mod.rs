@@ -40,6 +40,10 @@ use crate::scim::schema::ResourceKind;
 use crate::store::{ScimChange, ScimLookup, ScimWrite};
 use desk_core::AuditAction;
 
+/// The largest SCIM body taken (or `max_body_bytes` when larger): a group of some ten thousand
+/// members in one request.
+pub(super) const MAX_BODY_BYTES: usize = 1024 * 1024;
+
 /// Every SCIM route, with its operation, answering SCIM-shaped errors.
 pub(super) fn routes() -> OpenApiRouter<State> {
     OpenApiRouter::new()
