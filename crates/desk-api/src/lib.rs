@@ -185,6 +185,12 @@ pub struct Wipe {
         schema(format = DateTime, examples("2026-11-29T10:00:00.123Z"))
     )]
     pub ordered_at: String,
+    /// Whether the organisation's provisioning ordered it (the agent's SCIM user deactivated,
+    /// deleted or renamed) rather than an administrator; absent when false. Only such a wipe
+    /// can have been carried out already by a client refused with `access_withdrawn`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "openapi", schema(required = false))]
+    pub provisioning: bool,
 }
 
 /// Most wipes in one answer of `GET /v1/me/wipes`.

@@ -425,6 +425,9 @@ impl App {
         let session = self.session().await?;
         let api = self.server_api().await?;
         let mut wiped = None;
+        // Whether every wipe met was provisioning's: only those can have been carried out
+        // already, when the server refused with `access_withdrawn`.
+        let mut provisioning_only = true;
         loop {
             let wipes: MyWipes = self
                 .with_token(&session, |token| {
@@ -435,6 +438,7 @@ impl App {
             let Some(last) = wipes.wipes.iter().map(|w| w.wipe_id).max() else {
                 break;
             };
+            provisioning_only &= wipes.wipes.iter().all(|w| w.provisioning);
             if wiped.is_none() {
                 self.shred_cache(&issuer, subject).await?;
                 tracing::warn!(wipe = last, "an administrator wiped this device's cache");
@@ -452,9 +456,10 @@ impl App {
         let Some(last) = wiped else {
             return Ok(());
         };
-        if last <= self.carried_out(&issuer, subject) {
+        if provisioning_only && last <= self.carried_out(&issuer, subject) {
             // Carried out already when provisioning withdrew access (the cache shredded, that
-            // session ended): this session began after, and goes on.
+            // session ended): this session began after, and goes on. An administrator's wipe
+            // always ends the session, whatever the file says.
             self.forget_carried_out(&issuer, subject);
             tracing::info!(
                 wipe = last,

@@ -87,4 +87,17 @@ fn a_deactivated_agent_s_open_watch_ends_its_cache_is_shredded_and_one_new_sign_
         &["agent1"],
     );
     assert_eq!(acknowledged, [wipes[0]]);
+
+    // An administrator's wipe ends the session whatever the file of carried-out wipes says.
+    let admin = tempfile::tempdir().unwrap();
+    signed_in(admin.path(), idp.issuer(), "admin");
+    json(&run(
+        admin.path(),
+        &env,
+        &["--json", "admin", "wipe", "agent1"],
+    ));
+    let tampered = format!("{{\"{}#agent1\": 999999999}}", idp.issuer());
+    std::fs::write(d.join("data/wipes-carried-out.json"), tampered).unwrap();
+    let wiped = failure(&run(d, &env, &["--json", "customer", "1"]));
+    assert!(wiped.starts_with("desk: wiped: "), "{wiped}");
 }

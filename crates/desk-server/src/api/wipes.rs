@@ -82,6 +82,9 @@ impl From<&StoredWipe> for Wipe {
         Self {
             wipe_id: w.id,
             ordered_at: w.ordered_at.clone(),
+            provisioning: w
+                .ordered_by
+                .starts_with(crate::api::scim::http::ACTOR_PREFIX),
         }
     }
 }

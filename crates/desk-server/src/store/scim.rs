@@ -96,9 +96,13 @@ pub enum ScimWrite {
 pub struct ScimChange {
     /// The change.
     pub write: ScimWrite,
-    /// A user name (lowercased) whose access ends now: its withdrawal time is set, a wipe is
-    /// ordered for each agent subject that signed in under it, each with a `device.wipe` entry.
+    /// A user name (lowercased) whose access ends now: its withdrawal time is set, and (with
+    /// `wipe`) a wipe is ordered for each agent subject that signed in under it, each with a
+    /// `device.wipe` entry.
     pub withdraw: Option<String>,
+    /// Whether the withdrawal orders wipes (not when access had ended already: a deletion of an
+    /// inactive user).
+    pub wipe: bool,
     /// Who the wipes are ordered by (the provisioning client, `scim:NAME`).
     pub by: String,
     /// Whether the policy version goes up (roles from SCIM, and some agent's groups changed).

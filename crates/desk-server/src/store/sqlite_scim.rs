@@ -198,11 +198,14 @@ pub(super) async fn write(
         .bind(at)
         .execute(&mut *tx)
         .await?;
-        let subjects: Vec<String> =
+        let subjects: Vec<String> = if change.wipe {
             sqlx::query_scalar("SELECT subject FROM scim_subjects WHERE user_name_key = ?")
                 .bind(name)
                 .fetch_all(&mut *tx)
-                .await?;
+                .await?
+        } else {
+            Vec::new()
+        };
         let time = now();
         for subject in subjects {
             let id: i64 = sqlx::query_scalar(

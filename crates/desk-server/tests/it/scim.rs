@@ -27,7 +27,7 @@ pub async fn scim_token(h: &Harness, name: &str) -> String {
     let audit = AuditEvent::new(
         "desk-server",
         AuditAction::ScimTokenCreate,
-        format!("scim.token:{name}"),
+        format!("scim-token:{name}"),
         Outcome::Ok,
     );
     h.store.add_scim_token(name, &hash, audit).await.unwrap();
@@ -138,7 +138,7 @@ fn scim_opens_only_to_provisioning_tokens_and_they_open_nothing_else() {
         let audit = AuditEvent::new(
             "desk-server",
             AuditAction::ScimTokenRevoke,
-            "scim.token:entra-id",
+            "scim-token:entra-id",
             Outcome::Ok,
         );
         h.store.revoke_scim_token("entra-id", audit).await.unwrap();
@@ -314,8 +314,18 @@ fn a_deactivated_agent_is_refused_at_once_its_streams_end_and_a_wipe_is_ordered(
         assert_eq!(scim(&h, Method::DELETE, &format!("/Users/{id}"), &t, None).await.0, 204);
         assert_eq!(error_code(h.get_with_token(&fresh, "/v1/me/policy").await).await, (401, "access_withdrawn".into()));
         assert_eq!(h.count_async("SELECT COUNT(*) FROM wipes WHERE subject = 'agent1'").await, 2);
-        scim(&h, Method::POST, "/Users", &t, Some(entra_user("agent1"))).await;
+        let (_, again) = scim(&h, Method::POST, "/Users", &t, Some(entra_user("agent1"))).await;
         assert_eq!(error_code(h.get_with_token(&fresh, "/v1/me/policy").await).await.0, 401);
+        // Deactivated, then deleted: one more wipe, not two; and refused once it is gone.
+        let again = again["id"].as_str().unwrap().to_owned();
+        scim(&h, Method::PATCH, &format!("/Users/{again}"), &t, Some(deactivate())).await;
+        scim(&h, Method::DELETE, &format!("/Users/{again}"), &t, None).await;
+        let wipes = h
+            .count_async("SELECT COUNT(*) FROM wipes WHERE subject = 'agent1'")
+            .await;
+        assert_eq!(wipes, 3);
+        let latest = h.idp.tokens("agent1").access_token;
+        assert_eq!(error_code(h.get_with_token(&latest, "/v1/me/policy").await).await.0, 401);
     });
     assert!(h.verify().broken.is_none());
 }

@@ -11,7 +11,7 @@ use desk_core::AuditAction;
 use serde_json::{Map, Value, json};
 
 use super::http::{Refusal, ScimBody, ScimClient, base_url, scim_json};
-use super::{ListParams, ReadParams, ScimResource, new_id};
+use super::{ListParams, ReadParams, ScimResource, Withdraw, new_id};
 use crate::api::State;
 use crate::audit::{AuditEvent, Outcome};
 use crate::scim::patch::{PatchRequest, apply_to};
@@ -98,7 +98,7 @@ pub(in crate::api) async fn create(
         &server,
         &client,
         ScimWrite::Group(group.clone()),
-        None,
+        Withdraw::Nothing,
         bump,
         audit,
     )
@@ -285,7 +285,7 @@ pub(in crate::api) async fn delete(
         &server,
         &client,
         ScimWrite::DeleteGroup(id),
-        None,
+        Withdraw::Nothing,
         bump,
         audit,
     )
@@ -312,7 +312,8 @@ async fn update(
     };
     let added: Vec<&String> = after.difference(&before).copied().collect();
     let removed: Vec<String> = before.difference(&after).map(|id| name_of(id)).collect();
-    let renamed = !old.display_name.eq_ignore_ascii_case(&new.display_name);
+    // `role_map` matches names exactly: a change of case is a rename.
+    let renamed = old.display_name != new.display_name;
     let mut detail = json!({
         "display_name": new.display_name,
         "members_added": added,
@@ -336,7 +337,15 @@ async fn update(
         concerned.extend(before.union(&after).map(|s| (*s).clone()));
     }
     let (bump, affected) = roles_affected(server, concerned);
-    super::write(server, client, ScimWrite::Group(new), None, bump, audit).await?;
+    super::write(
+        server,
+        client,
+        ScimWrite::Group(new),
+        Withdraw::Nothing,
+        bump,
+        audit,
+    )
+    .await?;
     super::push_roles(server, affected).await;
     Ok(())
 }

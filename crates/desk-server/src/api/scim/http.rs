@@ -21,6 +21,9 @@ use crate::store::StoreError;
 /// The media type of every SCIM body (RFC 7644 §3.1).
 pub const SCIM_JSON: &str = "application/scim+json";
 
+/// What the actor of a provisioning client's acts begins with (`scim:NAME`).
+pub const ACTOR_PREFIX: &str = "scim:";
+
 /// Where the SCIM service is, under the server's root.
 pub const PREFIX: &str = "/scim/v2";
 
@@ -119,9 +122,9 @@ pub struct ScimClient {
 }
 
 impl ScimClient {
-    /// The actor its audit entries name.
+    /// The actor its audit entries (and the wipes it orders) name.
     pub fn actor(&self) -> String {
-        format!("scim:{}", self.name)
+        format!("{ACTOR_PREFIX}{}", self.name)
     }
 }
 

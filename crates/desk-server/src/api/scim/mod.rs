@@ -20,7 +20,7 @@
 pub(super) mod access;
 mod discovery;
 pub(super) mod groups;
-pub(super) mod http;
+pub(crate) mod http;
 pub(super) mod users;
 
 use std::collections::BTreeSet;
@@ -166,21 +166,35 @@ fn new_id() -> String {
     )
 }
 
-/// Makes `write` with its audit entry, withdrawing access under `withdraw` (a lowercased user
-/// name), then ends the streams of the agents it withdrew and tells the others what changed.
+/// What a SCIM write withdraws: nothing, access under a (lowercased) user name that had it
+/// (its agents' devices wiped), or a name whose access had ended already (recorded, no wipe).
+enum Withdraw {
+    Nothing,
+    Access(String),
+    Ended(String),
+}
+
+/// Makes `write` with its audit entry and what it withdraws, then ends the streams of the agents
+/// it withdrew and tells the others what changed.
 async fn write(
     server: &State,
     client: &ScimClient,
     write: ScimWrite,
-    withdraw: Option<String>,
+    withdraw: Withdraw,
     bump_policy: bool,
     audit: AuditEvent,
 ) -> Result<(), Refusal> {
+    let (withdraw, wipe) = match withdraw {
+        Withdraw::Nothing => (None, false),
+        Withdraw::Access(name) => (Some(name), true),
+        Withdraw::Ended(name) => (Some(name), false),
+    };
     let written = server
         .store
         .scim_write(ScimChange {
             write,
             withdraw,
+            wipe,
             by: client.actor(),
             bump_policy,
             audit,

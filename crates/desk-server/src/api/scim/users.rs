@@ -9,7 +9,7 @@ use desk_core::AuditAction;
 use serde_json::{Value, json};
 
 use super::http::{Refusal, ScimBody, ScimClient, base_url, scim_json};
-use super::{ListParams, ReadParams, ScimResource, new_id};
+use super::{ListParams, ReadParams, ScimResource, Withdraw, new_id};
 use crate::api::State;
 use crate::audit::{AuditEvent, Outcome};
 use crate::scim::patch::{PatchRequest, apply_to};
@@ -81,7 +81,7 @@ pub(in crate::api) async fn create(
         &server,
         &client,
         ScimWrite::User(user.clone()),
-        None,
+        Withdraw::Nothing,
         false,
         audit,
     )
@@ -267,13 +267,22 @@ pub(in crate::api) async fn delete(
         format!("scim.user:{id}"),
         Outcome::Ok,
     )
-    .with_detail(json!({"user_name": old.user_name, "access": "withdrawn"}));
+    .with_detail(json!({
+        "user_name": old.user_name,
+        "access": if old.active { "withdrawn" } else { "ended already" },
+    }));
     let name = old.user_name.to_lowercase();
     super::write(
         &server,
         &client,
         ScimWrite::DeleteUser(id),
-        Some(name),
+        // An inactive user's access ended already (and its devices were wiped then); a user
+        // never active gets the name recorded, so the agent stays refused once it is gone.
+        if old.active {
+            Withdraw::Access(name)
+        } else {
+            Withdraw::Ended(name)
+        },
         false,
         audit,
     )
@@ -310,7 +319,11 @@ async fn update(
     )
     .with_detail(detail);
     let bump = renamed && server.config.roles_from == crate::config::RolesFrom::Scim;
-    let withdraw = withdrawn.then_some(old_key);
+    let withdraw = if withdrawn {
+        Withdraw::Access(old_key)
+    } else {
+        Withdraw::Nothing
+    };
     super::write(
         server,
         client,
@@ -320,6 +333,10 @@ async fn update(
         audit,
     )
     .await?;
+    if bump {
+        // The agent under its new name holds the user's groups: its windows learn its roles.
+        super::push_roles(server, [old.id.clone()].into()).await;
+    }
     new.groups = old.groups.clone();
     Ok(new)
 }
