@@ -1,6 +1,6 @@
 // Collects the result files the benchmarks wrote into DIR (cache.json, scrub.json, server-load.json,
-// fanout.json, app.json: arrays of result objects) into DIR/results.json, with the machine they
-// ran on, and DIR/results.md, the table BENCHMARKS.md shows.
+// fanout.json, provisioning-check.json, app.json: arrays of result objects) into DIR/results.json,
+// with the machine they ran on, and DIR/results.md, the table BENCHMARKS.md shows.
 //   node scripts/bench-report.mjs DIR
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,14 @@ import path from 'node:path';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: node scripts/bench-report.mjs DIR');
-const ORDER = ['cache.json', 'scrub.json', 'server-load.json', 'fanout.json', 'app.json'];
+const ORDER = [
+  'cache.json',
+  'scrub.json',
+  'server-load.json',
+  'fanout.json',
+  'provisioning-check.json',
+  'app.json',
+];
 
 const run = (cmd, args) => {
   try {

@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
-# desk-server benchmarks: closed-loop load (customer lookup against the bare handler) and the
-# policy push fan-out, against a release build on this machine with the test identity provider.
+# desk-server benchmarks: closed-loop load (customer lookup against the bare handler), the
+# policy push fan-out, and the SCIM provisioning check's cost on lookups, against a release build
+# on this machine with the test identity provider.
 #
 #   scripts/bench-server.sh OUT_DIR
 #
 # Builds desk-server and desk-bench (release), starts the test provider and a server over
 # generated demo data in a temporary folder, runs `desk-bench load` then `desk-bench fanout`,
 # prints their tables on stdout and writes OUT_DIR/server-load.json and OUT_DIR/fanout.json.
+# Then the provisioning check: agent1 is provisioned (an active SCIM user, member of a group, so
+# the check finds a user and its groups) and customer lookups are measured in short rounds on two
+# servers over the same data, one at a time: one where the check runs (its one query per request)
+# and one started with DESK_SERVER_SCIM_USER_CLAIM=no_such_claim (the token lacks that claim: no
+# query). Each round measures both, in turns (with first in odd rounds, without first in even
+# ones), each on a freshly started server, so the machine's drift falls on both alike;
+# `desk-bench provisioning summary` compares the medians and writes
+# OUT_DIR/provisioning-check.json (the rounds themselves: OUT_DIR/provisioning-rounds.jsonl).
 # Everything it starts is stopped on exit. Knobs (environment):
+#   BENCH_SERVER_PARTS="load fanout provisioning"
+#                               which parts to run (space- or comma-separated); e.g.
+#                               BENCH_SERVER_PARTS=provisioning for the provisioning check alone
 #   BENCH_CUSTOMERS=10000       demo customers (lookups draw ids from all of them)
 #   BENCH_DURATION_SECS=10      measured seconds per load case (after a 2 s warm-up)
 #   BENCH_CONNECTIONS=50,200    load concurrencies
@@ -16,7 +28,12 @@
 #                               build (an older build, to compare; desk-bench is still this tree's)
 #   BENCH_PERF=1                record the server with `perf` during the load (flat profile) into
 #                               OUT_DIR/server-load.perf.data; `perf report -i` it afterwards
-# Exit status: 0 when both ran cleanly, 2 when either had failed requests or clients not reached
+#   BENCH_ROUNDS=4              rounds of the provisioning check (each: one server with the check,
+#                               one without)
+#   BENCH_ROUND_SECS=5          measured seconds per server and round (after a 2 s warm-up)
+#   BENCH_ROUND_CONNECTIONS=50  connections of the provisioning check's lookups
+# CARGO_TARGET_DIR, when set, is the build folder (otherwise ~/.cache/support-desk/target).
+# Exit status: 0 when all ran cleanly, 2 when any had failed requests or clients not reached
 # (the tables then say so), 1 when something could not run. Missed targets are results, not
 # failures: they are in the JSON (`met`).
 set -euo pipefail
@@ -27,16 +44,23 @@ out=${1:?usage: scripts/bench-server.sh OUT_DIR}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 customers=${BENCH_CUSTOMERS:-10000}
+parts=" ${BENCH_SERVER_PARTS:-load fanout provisioning} "
+parts=${parts//,/ }
+for part in $parts; do
+  case "$part" in load|fanout|provisioning) ;; *) die "unknown part $part in BENCH_SERVER_PARTS (load, fanout, provisioning)" ;; esac
+done
+wants() { [[ "$parts" == *" $1 "* ]]; }
 
 use_persistent_target_dir
 command -v node >/dev/null || die "Node.js is needed for the test identity provider"
 
 run_dir=$(mktemp -d)
 pids=()
+serve_pid=
 cleanup() {
   local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}" $serve_pid; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}" $serve_pid; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$run_dir"
 }
 trap cleanup EXIT
@@ -122,40 +146,145 @@ fi
 "$server_bin" demo-data --customers "$customers" >"$run_dir/demo.out" 2>"$run_dir/demo.err" ||
   fail_with_log "$run_dir/demo.err" "desk-server demo-data failed"
 
-# Warnings only: an info line per request refused would be a benchmark of the log.
-RUST_LOG=desk_server=warn "$server_bin" serve --listen 127.0.0.1:0 >"$run_dir/server.out" 2>"$run_dir/server.err" &
-pids+=($!)
-server=$(first_json_value "$run_dir/server.out" listening)
-
 status=0
-DESK_BENCH_AGENT_TOKEN=$(access_token agent1)
-export DESK_BENCH_AGENT_TOKEN
-perf_pid=
-if [ -n "${BENCH_PERF:-}" ]; then
-  command -v perf >/dev/null || die "BENCH_PERF needs perf (Debian: linux-perf)"
-  perf record -F 999 -p "${pids[1]}" -o "$out/server-load.perf.data" \
-    >"$run_dir/perf.log" 2>&1 &
-  perf_pid=$!
-  pids+=("$perf_pid")
-fi
-"$bench_bin" load --server "$server" --customers "$customers" \
-  --duration-secs "${BENCH_DURATION_SECS:-10}" --connections "${BENCH_CONNECTIONS:-50,200}" --ticket-views \
-  --out "$out" || status=$?
-if [ -n "$perf_pid" ]; then
-  kill -INT "$perf_pid" 2>/dev/null || true
-  wait "$perf_pid" 2>/dev/null || true
-  echo "perf recording: $out/server-load.perf.data (perf report -i it)"
-fi
-echo
+# Keeps the first failure's status (2: failed requests; 1: could not run).
+failed() { [ "$status" -ne 0 ] || status=$1; }
 
-# Fresh tokens: a stream ends when its token expires.
-DESK_BENCH_AGENT_TOKEN=$(access_token agent1)
-DESK_BENCH_ADMIN_TOKEN=$(access_token admin)
-export DESK_BENCH_ADMIN_TOKEN
-"$bench_bin" fanout --server "$server" --clients "${BENCH_CLIENTS:-1000}" --role agent_l1 \
-  --out "$out" || { s=$?; [ "$status" -ne 0 ] || status=$s; }
+if wants load || wants fanout; then
+  # Warnings only: an info line per request refused would be a benchmark of the log.
+  RUST_LOG=desk_server=warn "$server_bin" serve --listen 127.0.0.1:0 >"$run_dir/server.out" 2>"$run_dir/server.err" &
+  pids+=($!)
+  server_pid=${pids[-1]}
+  server=$(first_json_value "$run_dir/server.out" listening)
 
-if ! kill -0 "${pids[1]}" 2>/dev/null; then
-  fail_with_log "$run_dir/server.err" "desk-server exited during the benchmark"
+  if wants load; then
+    DESK_BENCH_AGENT_TOKEN=$(access_token agent1)
+    export DESK_BENCH_AGENT_TOKEN
+    perf_pid=
+    if [ -n "${BENCH_PERF:-}" ]; then
+      command -v perf >/dev/null || die "BENCH_PERF needs perf (Debian: linux-perf)"
+      perf record -F 999 -p "$server_pid" -o "$out/server-load.perf.data" \
+        >"$run_dir/perf.log" 2>&1 &
+      perf_pid=$!
+      pids+=("$perf_pid")
+    fi
+    "$bench_bin" load --server "$server" --customers "$customers" \
+      --duration-secs "${BENCH_DURATION_SECS:-10}" --connections "${BENCH_CONNECTIONS:-50,200}" --ticket-views \
+      --out "$out" || failed $?
+    if [ -n "$perf_pid" ]; then
+      kill -INT "$perf_pid" 2>/dev/null || true
+      wait "$perf_pid" 2>/dev/null || true
+      echo "perf recording: $out/server-load.perf.data (perf report -i it)"
+    fi
+    echo
+  fi
+
+  if wants fanout; then
+    # Fresh tokens: a stream ends when its token expires.
+    DESK_BENCH_AGENT_TOKEN=$(access_token agent1)
+    DESK_BENCH_ADMIN_TOKEN=$(access_token admin)
+    export DESK_BENCH_AGENT_TOKEN DESK_BENCH_ADMIN_TOKEN
+    "$bench_bin" fanout --server "$server" --clients "${BENCH_CLIENTS:-1000}" --role agent_l1 \
+      --out "$out" || failed $?
+  fi
+
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    fail_with_log "$run_dir/server.err" "desk-server exited during the benchmark"
+  fi
+  # The provisioning check's servers use the same data: one server at a time.
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  kept=()
+  for pid in "${pids[@]}"; do [ "$pid" = "$server_pid" ] || kept+=("$pid"); done
+  pids=("${kept[@]}")
+fi
+
+# The provisioning check on lookups. A server of the check's rounds, started over the run's data
+# with the environment above plus ENV=VALUE…; sets $server and $serve_pid. Its output goes to
+# $run_dir/LABEL.out and .err.
+serve_start() { # LABEL [ENV=VALUE…]
+  local label=$1
+  shift
+  env "$@" RUST_LOG=desk_server=warn "$server_bin" serve --listen 127.0.0.1:0 \
+    >"$run_dir/$label.out" 2>"$run_dir/$label.err" &
+  serve_pid=$!
+  server=$(first_json_value "$run_dir/$label.out" listening)
+}
+# Stops it (SIGTERM: a graceful shutdown) and waits until it has exited; fails if it had exited
+# before.
+serve_stop() { # LABEL
+  if ! kill "$serve_pid" 2>/dev/null; then
+    wait "$serve_pid" 2>/dev/null || true
+    serve_pid=
+    fail_with_log "$run_dir/$1.err" "desk-server ($1) exited during the benchmark"
+  fi
+  wait "$serve_pid" 2>/dev/null || true
+  serve_pid=
+}
+
+if wants provisioning && ! grep -qa scim_user_claim "$server_bin"; then
+  echo "provisioning check: skipped, $server_bin has no SCIM provisioning"
+elif wants provisioning; then
+  rounds=${BENCH_ROUNDS:-4}
+  [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a count of 1 or more"
+  rm -f "$out/provisioning-rounds.jsonl" "$out/provisioning-check.json"
+  # A provisioning client's token, made as `serve` would see it (same environment), never shown.
+  scim_token=$("$server_bin" scim token create --name bench 2>"$run_dir/scim-token.err" |
+    node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      const t = JSON.parse(s).token; if (!t) process.exit(1); process.stdout.write(t); })') ||
+    fail_with_log "$run_dir/scim-token.err" "desk-server scim token create failed"
+  # agent1 as an active SCIM user, member of one group; then read back, so the check is known to
+  # find a user and its groups (the access tokens of the test provider name agent1 in
+  # preferred_username, the default scim_user_claim).
+  serve_start provision
+  DESK_BENCH_SCIM_TOKEN=$scim_token node -e '
+    const base = `${process.argv[1]}/scim/v2`;
+    const call = async (method, path, body) => {
+      const r = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${process.env.DESK_BENCH_SCIM_TOKEN}`,
+          "content-type": "application/scim+json" },
+        body: body && JSON.stringify(body),
+      });
+      const text = await r.text();
+      if (!r.ok) throw new Error(`${method} ${path} answered ${r.status}: ${text}`);
+      return JSON.parse(text);
+    };
+    (async () => {
+      const user = await call("POST", "/Users", {
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "agent1", active: true });
+      await call("POST", "/Groups", {
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "support-tier1",
+        members: [{ value: user.id }] });
+      const back = await call("GET", `/Users/${user.id}`);
+      const groups = (back.groups ?? []).map((g) => g.display);
+      if (back.active !== true || !groups.includes("support-tier1"))
+        throw new Error(`agent1 reads back as ${JSON.stringify({ active: back.active, groups })}`);
+      console.log(`provisioned agent1: active, member of ${groups.join(", ")}`);
+    })().catch((e) => { console.error(e.message); process.exit(1); });' "$server" \
+    2>"$run_dir/provision.node.err" || fail_with_log "$run_dir/provision.node.err" "provisioning agent1 failed"
+  serve_stop provision
+  unset scim_token
+
+  for round in $(seq "$rounds"); do
+    # One token per round, for both of its servers (a token lasts 600 s).
+    DESK_BENCH_AGENT_TOKEN=$(access_token agent1)
+    export DESK_BENCH_AGENT_TOKEN
+    if [ $((round % 2)) -eq 1 ]; then order=(with without); else order=(without with); fi
+    for variant in "${order[@]}"; do
+      label="round$round-$variant"
+      if [ "$variant" = with ]; then
+        serve_start "$label"
+      else
+        serve_start "$label" DESK_SERVER_SCIM_USER_CLAIM=no_such_claim
+      fi
+      "$bench_bin" provisioning round --server "$server" --variant "$variant" --round "$round" \
+        --customers "$customers" --connections "${BENCH_ROUND_CONNECTIONS:-50}" \
+        --duration-secs "${BENCH_ROUND_SECS:-5}" --out "$out" || failed $?
+      serve_stop "$label"
+    done
+  done
+  echo
+  "$bench_bin" provisioning summary --out "$out" || failed $?
 fi
 exit "$status"

@@ -330,6 +330,39 @@ async fn ticket_ids(
     Ok(ids)
 }
 
+/// One customer lookup, before any measurement: a wrong token or missing data is better said at
+/// once than as errors.
+pub async fn probe_lookup(target: &Target, bearer: &HeaderValue) -> anyhow::Result<()> {
+    let probe = Workload::Lookup {
+        customers: 1,
+        bearer: bearer.clone(),
+    }
+    .request(target);
+    let (status, _) = target.call(probe).await?;
+    anyhow::ensure!(
+        status.is_success(),
+        "GET /v1/customers/1 with {AGENT_TOKEN_ENV} answered {status}: is the token an agent's and current, and is there demo data?"
+    );
+    Ok(())
+}
+
+/// Customer lookups (ids drawn from 1 to `customers`) on `connections` connections: warm-up,
+/// then `duration` measured.
+pub async fn measure_lookups(
+    target: &Arc<Target>,
+    bearer: &HeaderValue,
+    customers: u64,
+    connections: usize,
+    warmup: Duration,
+    duration: Duration,
+) -> Measured {
+    let workload = Workload::Lookup {
+        customers,
+        bearer: bearer.clone(),
+    };
+    measure(target, workload, connections, warmup, duration).await
+}
+
 /// Runs the load benchmark; `Ok(false)` when some request failed (the numbers are then suspect).
 pub async fn run(args: Args) -> anyhow::Result<bool> {
     let bearer = http::token_from_env(AGENT_TOKEN_ENV)?;
@@ -339,17 +372,7 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         "--connections must list counts of 1 or more"
     );
     let target = Arc::new(Target::parse(&args.server)?);
-    // One lookup first: a wrong token or missing data is better said at once than as errors.
-    let probe = Workload::Lookup {
-        customers: 1,
-        bearer: bearer.clone(),
-    }
-    .request(&target);
-    let (status, _) = target.call(probe).await?;
-    anyhow::ensure!(
-        status.is_success(),
-        "GET /v1/customers/1 with {AGENT_TOKEN_ENV} answered {status}: is the token an agent's and current, and is there demo data?"
-    );
+    probe_lookup(&target, &bearer).await?;
 
     let tickets = if args.ticket_views {
         Some(ticket_ids(&target, &bearer, args.customers).await?)
@@ -373,12 +396,10 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
     let mut json = Vec::new();
     let mut clean = true;
     for &connections in &args.connections {
-        let lookup = measure(
+        let lookup = measure_lookups(
             &target,
-            Workload::Lookup {
-                customers: args.customers,
-                bearer: bearer.clone(),
-            },
+            &bearer,
+            args.customers,
             connections,
             warmup,
             duration,

@@ -2,6 +2,8 @@
 //!
 //! - `desk-bench load`: closed-loop HTTP load, customer lookups against the bare handler.
 //! - `desk-bench fanout`: how fast a published layout reaches K connected agents.
+//! - `desk-bench provisioning`: customer lookups with the SCIM provisioning check against
+//!   lookups without it, in alternating rounds on two servers over the same data.
 //!
 //! Tokens come from the environment only (`DESK_BENCH_AGENT_TOKEN`, `DESK_BENCH_ADMIN_TOKEN`) and
 //! are never printed. `--out DIR` (or `DESK_BENCH_OUT`) writes the results as JSON rows. The exit
@@ -13,6 +15,7 @@
 mod fanout;
 mod http;
 mod load;
+mod provisioning;
 mod report;
 mod sse;
 mod stats;
@@ -39,6 +42,9 @@ enum Command {
     Load(load::Args),
     /// Policy push fan-out to K event-stream clients after a layout is published.
     Fanout(fanout::Args),
+    /// Customer lookups with the SCIM provisioning check against lookups without it: one round
+    /// at a time (`round`), then the medians compared (`summary`).
+    Provisioning(provisioning::Args),
 }
 
 /// Raises the soft open-file limit to the hard one: every client is a socket.
@@ -77,6 +83,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Load(args) => load::run(args).await,
         Command::Fanout(args) => fanout::run(args).await,
+        Command::Provisioning(args) => provisioning::run(args).await,
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
