@@ -118,6 +118,8 @@ pub struct Server {
     /// Held by each SCIM write from its read to its write, so that two changes of one resource
     /// never lose one another's.
     pub(super) scim_writes: Mutex<()>,
+    /// What agent requests read of provisioning, until the next SCIM write.
+    pub(super) provisioning: super::scim::access::Known,
 }
 
 /// How much earlier than the truth the stored close of an offline window may be: a policy whose
@@ -203,6 +205,7 @@ impl Server {
             windows_stored: Mutex::new(HashMap::new()),
             scim_rate,
             scim_writes: Mutex::new(()),
+            provisioning: Default::default(),
         }))
     }
 

@@ -7,10 +7,14 @@
 //! naming a user name never provisioned, is not provisioning's to refuse: it goes on with the
 //! token's groups (`roles_from = "token"`) or with no role (`"scim"`).
 //!
-//! The check reads one row per request (the user, the name's withdrawal and its groups, in one
-//! query), so a change made by any SCIM request counts from the next agent request on.
+//! What is read is kept in memory ([`Known`]): the first request of a user name reads it (the
+//! user, the name's withdrawal and its groups, in one query) and later ones find it there, until
+//! a SCIM write empties what is known, so a change counts from the next agent request on. A read
+//! that began before a write is never kept after it (the write's generation says so). Within
+//! this process only: replicas must tell each other of SCIM writes (issue 19).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, RwLock};
 
 use desk_core::{AuditAction, Role};
 
@@ -19,6 +23,43 @@ use crate::audit::{AuditEvent, Outcome};
 use crate::config::RolesFrom;
 use crate::store::{ScimAccess, StoreError};
 use crate::token::Claims;
+
+/// User names known at most before what is known is emptied (only a shortcut).
+const KNOWN_MAX: usize = 100_000;
+
+/// What this process knows of user names' provisioning, as last read, and the generation of
+/// SCIM writes it was read in.
+#[derive(Debug, Default)]
+pub struct Known {
+    inner: RwLock<(u64, HashMap<String, Arc<ScimAccess>>)>,
+}
+
+impl Known {
+    /// What is known of `key`, and the generation to keep a fresh read under.
+    fn get(&self, key: &str) -> (u64, Option<Arc<ScimAccess>>) {
+        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        (inner.0, inner.1.get(key).cloned())
+    }
+
+    /// Keeps `access` of `key`, read in `generation`, unless a write came since.
+    fn keep(&self, generation: u64, key: &str, access: Arc<ScimAccess>) {
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if inner.0 != generation {
+            return;
+        }
+        if inner.1.len() >= KNOWN_MAX {
+            inner.1.clear();
+        }
+        inner.1.insert(key.to_owned(), access);
+    }
+
+    /// Forgets everything: a SCIM write is about to commit, or has.
+    pub fn forget(&self) {
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        inner.0 += 1;
+        inner.1.clear();
+    }
+}
 
 /// Why provisioning refuses a request, or `None` when it does not.
 pub fn refusal(access: &ScimAccess, issued_at: Option<i64>) -> Option<&'static str> {
@@ -92,10 +133,17 @@ impl Server {
         let Some(key) = key else {
             return Ok(Ok(Vec::new()));
         };
-        let access = self.store.scim_access(key).await?;
+        let access = match self.provisioning.get(key) {
+            (_, Some(known)) => known,
+            (generation, None) => {
+                let read = Arc::new(self.store.scim_access(key).await?);
+                self.provisioning.keep(generation, key, read.clone());
+                read
+            }
+        };
         Ok(match refusal(&access, issued_at) {
             Some(why) => Err(why),
-            None => Ok(access.groups),
+            None => Ok(access.groups.clone()),
         })
     }
 }
@@ -110,6 +158,24 @@ mod tests {
             withdrawn_at,
             groups: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_read_begun_before_a_write_is_not_kept_after_it() {
+        let known = Known::default();
+        let (generation, none) = known.get("agent1");
+        assert!(none.is_none());
+        known.forget();
+        known.keep(generation, "agent1", Arc::new(access(Some(true), None)));
+        assert!(
+            known.get("agent1").1.is_none(),
+            "stale: the write came between"
+        );
+        let (generation, _) = known.get("agent1");
+        known.keep(generation, "agent1", Arc::new(access(Some(false), None)));
+        assert_eq!(known.get("agent1").1.unwrap().active, Some(false));
+        known.forget();
+        assert!(known.get("agent1").1.is_none());
     }
 
     #[test]

@@ -189,6 +189,9 @@ async fn write(
         Withdraw::Access(name) => (Some(name), true),
         Withdraw::Ended(name) => (Some(name), false),
     };
+    // Before the commit (no request keeps a read begun earlier) and after it (none keeps a read
+    // made in between).
+    server.provisioning.forget();
     let written = server
         .store
         .scim_write(ScimChange {
@@ -199,7 +202,9 @@ async fn write(
             bump_policy,
             audit,
         })
-        .await?;
+        .await;
+    server.provisioning.forget();
+    let written = written?;
     if let Some(version) = written.policy_version {
         server.raise_policy_version(version);
     }
