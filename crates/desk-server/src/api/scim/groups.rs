@@ -5,13 +5,15 @@
 use std::collections::{BTreeSet, HashSet};
 
 use axum::extract::{Path, Query, State as StateOf};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use desk_core::AuditAction;
 use serde_json::{Map, Value, json};
 
-use super::http::{Refusal, ScimBody, ScimClient, base_url, scim_json};
-use super::{ListParams, ReadParams, ScimResource, Withdraw, new_id};
+use super::http::{Refusal, ScimBody, ScimClient};
+use super::{
+    ListParams, ReadParams, ScimResource, Withdraw, answer, get_one, list_of, new_id, one,
+};
 use crate::api::State;
 use crate::audit::{AuditEvent, Outcome};
 use crate::scim::patch::{PatchRequest, apply_to};
@@ -20,15 +22,6 @@ use crate::scim::schema::ResourceKind;
 use crate::store::{ScimGroupRow, ScimLookup, ScimWrite};
 
 const KIND: ResourceKind = ResourceKind::Group;
-
-async fn one(server: &State, id: &str) -> Result<ScimGroupRow, Refusal> {
-    server
-        .store
-        .scim_groups(&ScimLookup::Id(id.to_owned()))
-        .await?
-        .pop()
-        .ok_or_else(|| Refusal::not_found("group", id))
-}
 
 /// The group kept for `fields`, every member checked to be a user (`invalidValue` otherwise).
 async fn row_of(
@@ -104,13 +97,8 @@ pub(in crate::api) async fn create(
     )
     .await?;
     super::push_roles(&server, affected).await;
-    let kept = one(&server, &group.id).await?;
-    let body = resource::group_json(&kept, &base_url(&headers));
-    let mut response = (StatusCode::CREATED, scim_json(&body)).into_response();
-    if let Some(Ok(location)) = body["meta"]["location"].as_str().map(str::parse) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    let kept: ScimGroupRow = one(&server, &group.id).await?;
+    Ok(answer(StatusCode::CREATED, &kept, &headers))
 }
 
 /// Read a group
@@ -133,10 +121,7 @@ pub(in crate::api) async fn get(
     Path(id): Path<String>,
     Query(read): Query<ReadParams>,
 ) -> Result<Response, Refusal> {
-    let projection = read.projection(KIND)?;
-    let group = one(&server, &id).await?;
-    let body = projection.apply(resource::group_json(&group, &base_url(&headers)));
-    Ok(scim_json(&body).into_response())
+    get_one::<ScimGroupRow>(&server, &headers, &id, &read).await
 }
 
 /// List groups
@@ -158,33 +143,7 @@ pub(in crate::api) async fn list(
     headers: HeaderMap,
     Query(params): Query<ListParams>,
 ) -> Result<Response, Refusal> {
-    let (filter, projection, start, count) = params.read(KIND)?;
-    let base = base_url(&headers);
-    if filter.is_none() {
-        // A page read as a page (an import reads every one, a page at a time).
-        let page = ScimLookup::Page {
-            offset: start as u64 - 1,
-            limit: count as u64,
-        };
-        let rows = server.store.scim_groups(&page).await?;
-        let total = server.store.scim_count(true).await? as usize;
-        let page = rows
-            .iter()
-            .map(|g| projection.apply(resource::group_json(g, &base)))
-            .collect();
-        return Ok(scim_json(&resource::list_page(page, total, start)).into_response());
-    }
-    let rows = server
-        .store
-        .scim_groups(&resource::narrowed(filter.as_ref()))
-        .await?;
-    let matching: Vec<Value> = rows
-        .iter()
-        .map(|g| resource::group_json(g, &base))
-        .filter(|g| filter.as_ref().is_none_or(|f| f.matches(g)))
-        .map(|g| projection.apply(g))
-        .collect();
-    Ok(scim_json(&resource::list(matching, start, count)).into_response())
+    list_of::<ScimGroupRow>(&server, &headers, params).await
 }
 
 /// Replace a group
@@ -211,11 +170,11 @@ pub(in crate::api) async fn replace(
 ) -> Result<Response, Refusal> {
     let fields = resource::read_body(&body, KIND)?;
     let _writing = server.scim_writes.lock().await;
-    let old = one(&server, &id).await?;
+    let old: ScimGroupRow = one(&server, &id).await?;
     let new = row_of(&server, &id, &old.created, fields).await?;
     update(&server, &client, &old, new).await?;
-    let kept = one(&server, &id).await?;
-    Ok(scim_json(&resource::group_json(&kept, &base_url(&headers))).into_response())
+    let kept: ScimGroupRow = one(&server, &id).await?;
+    Ok(answer(StatusCode::OK, &kept, &headers))
 }
 
 /// Patch a group
@@ -243,7 +202,7 @@ pub(in crate::api) async fn patch(
 ) -> Result<StatusCode, Refusal> {
     let request = PatchRequest::parse(&body, KIND)?;
     let _writing = server.scim_writes.lock().await;
-    let old = one(&server, &id).await?;
+    let old: ScimGroupRow = one(&server, &id).await?;
     let mut patched = resource::group_json(&old, "");
     apply_to(&mut patched, &request)?;
     let fields = resource::read_body(&patched, KIND)?;
@@ -271,7 +230,7 @@ pub(in crate::api) async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, Refusal> {
     let _writing = server.scim_writes.lock().await;
-    let old = one(&server, &id).await?;
+    let old: ScimGroupRow = one(&server, &id).await?;
     let audit = AuditEvent::new(
         client.actor(),
         AuditAction::ScimGroupDelete,

@@ -31,10 +31,14 @@ use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use self::http::{Refusal, ScimClient};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use self::http::{Refusal, ScimClient, base_url, scim_json};
 use crate::api::{Change, State};
 use crate::audit::{AuditEvent, Outcome};
 use crate::scim::filter::Filter;
+use crate::scim::resource;
 use crate::scim::resource::{DEFAULT_COUNT, MAX_RESULTS, Projection};
 use crate::scim::schema::ResourceKind;
 use crate::store::{ScimChange, ScimLookup, ScimWrite};
@@ -147,6 +151,114 @@ impl ListParams {
             .clamp(0, MAX_RESULTS as i64) as usize;
         Ok((filter, projection, start, count))
     }
+}
+
+/// A kind of resource as the handlers serve it: how its rows are read and written as JSON.
+trait Served: Sized + Send {
+    /// The kind.
+    const KIND: ResourceKind;
+    /// What a 404 calls it.
+    const NAME: &'static str;
+    /// The rows `lookup` names.
+    fn rows(
+        server: &State,
+        lookup: &ScimLookup,
+    ) -> impl std::future::Future<Output = Result<Vec<Self>, crate::store::StoreError>> + Send;
+    /// The row as clients read it.
+    fn json(&self, base: &str) -> serde_json::Value;
+}
+
+impl Served for crate::store::ScimUserRow {
+    const KIND: ResourceKind = ResourceKind::User;
+    const NAME: &'static str = "user";
+    async fn rows(
+        server: &State,
+        lookup: &ScimLookup,
+    ) -> Result<Vec<Self>, crate::store::StoreError> {
+        server.store.scim_users(lookup).await
+    }
+    fn json(&self, base: &str) -> serde_json::Value {
+        crate::scim::resource::user_json(self, base)
+    }
+}
+
+impl Served for crate::store::ScimGroupRow {
+    const KIND: ResourceKind = ResourceKind::Group;
+    const NAME: &'static str = "group";
+    async fn rows(
+        server: &State,
+        lookup: &ScimLookup,
+    ) -> Result<Vec<Self>, crate::store::StoreError> {
+        server.store.scim_groups(lookup).await
+    }
+    fn json(&self, base: &str) -> serde_json::Value {
+        crate::scim::resource::group_json(self, base)
+    }
+}
+
+/// The resource with this id, or 404.
+async fn one<R: Served>(server: &State, id: &str) -> Result<R, Refusal> {
+    R::rows(server, &ScimLookup::Id(id.to_owned()))
+        .await?
+        .pop()
+        .ok_or_else(|| Refusal::not_found(R::NAME, id))
+}
+
+/// The answer of a read of one resource, cut as `read` says.
+async fn get_one<R: Served>(
+    server: &State,
+    headers: &HeaderMap,
+    id: &str,
+    read: &ReadParams,
+) -> Result<Response, Refusal> {
+    let projection = read.projection(R::KIND)?;
+    let row: R = one(server, id).await?;
+    Ok(scim_json(&projection.apply(row.json(&base_url(headers)))).into_response())
+}
+
+/// The answer of a list: a page read as a page when there is no filter (an import reads every
+/// one, a page at a time), else the rows the filter narrows to, filtered and paged here.
+async fn list_of<R: Served>(
+    server: &State,
+    headers: &HeaderMap,
+    params: ListParams,
+) -> Result<Response, Refusal> {
+    let (filter, projection, start, count) = params.read(R::KIND)?;
+    let base = base_url(headers);
+    let Some(filter) = filter else {
+        let page = ScimLookup::Page {
+            offset: start as u64 - 1,
+            limit: count as u64,
+        };
+        let rows = R::rows(server, &page).await?;
+        let total = server
+            .store
+            .scim_count(R::KIND == ResourceKind::Group)
+            .await? as usize;
+        let page = rows
+            .iter()
+            .map(|r| projection.apply(r.json(&base)))
+            .collect();
+        return Ok(scim_json(&resource::list_page(page, total, start)).into_response());
+    };
+    let rows = R::rows(server, &resource::narrowed(Some(&filter))).await?;
+    let matching: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| r.json(&base))
+        .filter(|r| filter.matches(r))
+        .map(|r| projection.apply(r))
+        .collect();
+    Ok(scim_json(&resource::list(matching, start, count)).into_response())
+}
+
+/// `row` answered with `status`, with its `Location`.
+fn answer<R: Served>(status: StatusCode, row: &R, headers: &HeaderMap) -> Response {
+    let body = row.json(&base_url(headers));
+    let mut response = (status, scim_json(&body)).into_response();
+    if let Some(Ok(location)) = body["meta"]["location"].as_str().map(str::parse) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
 }
 
 /// A new resource id: a random (version 4) UUID.

@@ -3,43 +3,23 @@
 //! changes loses access at once under its (old) name ([`super::changed`]).
 
 use axum::extract::{Path, Query, State as StateOf};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use desk_core::AuditAction;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::http::{Refusal, ScimBody, ScimClient, base_url, scim_json};
-use super::{ListParams, ReadParams, ScimResource, Withdraw, new_id};
+use super::http::{Refusal, ScimBody, ScimClient, base_url};
+use super::{
+    ListParams, ReadParams, ScimResource, Withdraw, answer, get_one, list_of, new_id, one,
+};
 use crate::api::State;
 use crate::audit::{AuditEvent, Outcome};
 use crate::scim::patch::{PatchRequest, apply_to};
 use crate::scim::resource;
 use crate::scim::schema::ResourceKind;
-use crate::store::{ScimLookup, ScimUserRow, ScimWrite};
+use crate::store::{ScimUserRow, ScimWrite};
 
 const KIND: ResourceKind = ResourceKind::User;
-
-async fn one(server: &State, id: &str) -> Result<ScimUserRow, Refusal> {
-    server
-        .store
-        .scim_users(&ScimLookup::Id(id.to_owned()))
-        .await?
-        .pop()
-        .ok_or_else(|| Refusal::not_found("user", id))
-}
-
-fn answer(status: StatusCode, user: &ScimUserRow, base: &str) -> Response {
-    let body = resource::user_json(user, base);
-    let location = body["meta"]["location"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let mut response = (status, scim_json(&body)).into_response();
-    if let Ok(value) = location.parse() {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
-}
 
 /// Make a user
 ///
@@ -86,7 +66,7 @@ pub(in crate::api) async fn create(
         audit,
     )
     .await?;
-    Ok(answer(StatusCode::CREATED, &user, &base_url(&headers)))
+    Ok(answer(StatusCode::CREATED, &user, &headers))
 }
 
 /// Read a user
@@ -109,10 +89,7 @@ pub(in crate::api) async fn get(
     Path(id): Path<String>,
     Query(read): Query<ReadParams>,
 ) -> Result<Response, Refusal> {
-    let projection = read.projection(KIND)?;
-    let user = one(&server, &id).await?;
-    let body = projection.apply(resource::user_json(&user, &base_url(&headers)));
-    Ok(scim_json(&body).into_response())
+    get_one::<ScimUserRow>(&server, &headers, &id, &read).await
 }
 
 /// List users
@@ -137,33 +114,7 @@ pub(in crate::api) async fn list(
     headers: HeaderMap,
     Query(params): Query<ListParams>,
 ) -> Result<Response, Refusal> {
-    let (filter, projection, start, count) = params.read(KIND)?;
-    let base = base_url(&headers);
-    if filter.is_none() {
-        // A page read as a page (an import reads every one, a page at a time).
-        let page = ScimLookup::Page {
-            offset: start as u64 - 1,
-            limit: count as u64,
-        };
-        let rows = server.store.scim_users(&page).await?;
-        let total = server.store.scim_count(false).await? as usize;
-        let page = rows
-            .iter()
-            .map(|u| projection.apply(resource::user_json(u, &base)))
-            .collect();
-        return Ok(scim_json(&resource::list_page(page, total, start)).into_response());
-    }
-    let rows = server
-        .store
-        .scim_users(&resource::narrowed(filter.as_ref()))
-        .await?;
-    let matching: Vec<Value> = rows
-        .iter()
-        .map(|u| resource::user_json(u, &base))
-        .filter(|u| filter.as_ref().is_none_or(|f| f.matches(u)))
-        .map(|u| projection.apply(u))
-        .collect();
-    Ok(scim_json(&resource::list(matching, start, count)).into_response())
+    list_of::<ScimUserRow>(&server, &headers, params).await
 }
 
 /// Replace a user
@@ -193,10 +144,10 @@ pub(in crate::api) async fn replace(
 ) -> Result<Response, Refusal> {
     let fields = resource::read_body(&body, KIND)?;
     let _writing = server.scim_writes.lock().await;
-    let old = one(&server, &id).await?;
+    let old: ScimUserRow = one(&server, &id).await?;
     let new = resource::user_row(&id, &old.created, &crate::scim::now(), fields);
     let kept = update(&server, &client, &old, new).await?;
-    Ok(answer(StatusCode::OK, &kept, &base_url(&headers)))
+    Ok(answer(StatusCode::OK, &kept, &headers))
 }
 
 /// Patch a user
@@ -230,13 +181,13 @@ pub(in crate::api) async fn patch(
     let request = PatchRequest::parse(&body, KIND)?;
     let base = base_url(&headers);
     let _writing = server.scim_writes.lock().await;
-    let old = one(&server, &id).await?;
+    let old: ScimUserRow = one(&server, &id).await?;
     let mut patched = resource::user_json(&old, &base);
     apply_to(&mut patched, &request)?;
     let fields = resource::read_body(&patched, KIND)?;
     let new = resource::user_row(&id, &old.created, &crate::scim::now(), fields);
     let kept = update(&server, &client, &old, new).await?;
-    Ok(answer(StatusCode::OK, &kept, &base))
+    Ok(answer(StatusCode::OK, &kept, &headers))
 }
 
 /// Delete a user
@@ -260,7 +211,7 @@ pub(in crate::api) async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, Refusal> {
     let _writing = server.scim_writes.lock().await;
-    let old = one(&server, &id).await?;
+    let old: ScimUserRow = one(&server, &id).await?;
     let audit = AuditEvent::new(
         client.actor(),
         AuditAction::ScimUserDelete,
