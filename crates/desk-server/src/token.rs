@@ -87,9 +87,10 @@ pub struct Claims {
     pub token_id: String,
     /// When the token was issued (`iat`, seconds since the epoch), when it says.
     pub issued_at: Option<i64>,
-    /// The value of the claim that links the agent to a SCIM user (`scim_user_claim`), when
-    /// the token has it as a string of at most 255 bytes.
-    pub user_name: Option<String>,
+    /// The value of the claim that links the agent to a SCIM user (`scim_user_claim`),
+    /// lowercased as `userName` is compared, when the token has it as a string of at most 255
+    /// bytes.
+    pub user_key: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -672,11 +673,11 @@ impl Verifier {
             expires_at: exp,
             token_id,
             issued_at: time("iat"),
-            user_name: claims
+            user_key: claims
                 .get(&self.user_claim)
                 .and_then(|v| v.as_str())
                 .filter(|v| !v.is_empty() && v.len() <= 255)
-                .map(str::to_owned),
+                .map(str::to_lowercase),
         })
     }
 }

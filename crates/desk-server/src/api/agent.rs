@@ -263,9 +263,8 @@ impl FromRequestParts<State> for Agent {
         })?;
         let roles = server.roles_of(&claims).await?;
         let policy = server.policy_for(&roles).await;
-        let user_key = claims.user_name.as_deref().map(str::to_lowercase);
         if server.first_use(&claims.token_id, claims.expires_at).await {
-            if let Some(key) = &user_key
+            if let Some(key) = &claims.user_key
                 && let Err(e) = server.store.link_scim_subject(key, &claims.subject).await
             {
                 server.forget_use(&claims.token_id).await;
@@ -288,7 +287,7 @@ impl FromRequestParts<State> for Agent {
             policy,
             expires_at: claims.expires_at,
             issued_at: claims.issued_at,
-            user_key,
+            user_key: claims.user_key,
         })
     }
 }

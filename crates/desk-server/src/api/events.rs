@@ -140,8 +140,8 @@ impl Watch {
                         .provisioned(self.user_key.as_deref(), self.issued_at)
                         .await?
                     {
-                        Ok(groups) => {
-                            self.roles = self.server.roles_for(&groups);
+                        Ok(access) => {
+                            self.roles = self.server.roles_for(&access.groups);
                             self.queue_policy(version).await;
                         }
                         Err(_) => self.over = true,

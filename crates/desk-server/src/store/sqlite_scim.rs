@@ -1,5 +1,6 @@
 //! The SCIM part of the SQLite store: users, groups and members (migration 0013), the access an
-//! agent's request reads, and the one write that changes them with its withdrawal and wipes.
+//! agent's request reads, and the one write that changes them with its withdrawal and wipes. A
+//! read of users or groups is one statement, each row with its groups or members.
 
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
@@ -11,8 +12,22 @@ use super::{
 use crate::audit::{AuditEvent, Outcome};
 use desk_core::AuditAction;
 
-type UserColumns = (String, String, Option<String>, bool, String, String, String);
-type GroupColumns = (String, String, Option<String>, String, String);
+type UserColumns = (
+    String,
+    String,
+    Option<String>,
+    bool,
+    String,
+    String,
+    String,
+    String,
+);
+type GroupColumns = (String, String, Option<String>, String, String, String);
+
+/// The `[[id, name], …]` a row's subquery made of its groups or members, as pairs.
+fn pairs(json: &str, of: &str) -> Result<Vec<(String, String)>, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("{of}: {e}")))
+}
 
 /// The `LIMIT` clause of `lookup`.
 fn limit(lookup: &ScimLookup) -> String {
@@ -52,7 +67,11 @@ pub(super) async fn users(
     }
     let (clause, value) = condition(lookup, "user_name_key");
     let sql = format!(
-        "SELECT id, user_name, external_id, active, attributes, created, last_modified
+        "SELECT id, user_name, external_id, active, attributes, created, last_modified,
+                (SELECT json_group_array(json_array(id, name)) FROM
+                    (SELECT g.id AS id, g.display_name AS name FROM scim_members m
+                     JOIN scim_groups g ON g.id = m.group_id WHERE m.user_id = scim_users.id
+                     ORDER BY g.display_name, g.id))
          FROM scim_users {clause} ORDER BY created, id {}",
         limit(lookup)
     );
@@ -62,14 +81,8 @@ pub(super) async fn users(
     }
     let rows = query.fetch_all(pool).await?;
     let mut users = Vec::with_capacity(rows.len());
-    for (id, user_name, external_id, active, attributes, created, last_modified) in rows {
-        let groups: Vec<(String, String)> = sqlx::query_as(
-            "SELECT g.id, g.display_name FROM scim_members m JOIN scim_groups g ON g.id = m.group_id
-             WHERE m.user_id = ? ORDER BY g.display_name, g.id",
-        )
-        .bind(&id)
-        .fetch_all(pool)
-        .await?;
+    for (id, user_name, external_id, active, attributes, created, last_modified, groups) in rows {
+        let groups = pairs(&groups, &format!("the groups of SCIM user {id}"))?;
         let attributes = serde_json::from_str(&attributes)
             .map_err(|e| StoreError::Corrupt(format!("SCIM user {id}: {e}")))?;
         users.push(ScimUserRow {
@@ -95,7 +108,11 @@ pub(super) async fn groups(
     }
     let (clause, value) = condition(lookup, "display_name COLLATE NOCASE");
     let sql = format!(
-        "SELECT id, display_name, external_id, created, last_modified
+        "SELECT id, display_name, external_id, created, last_modified,
+                (SELECT json_group_array(json_array(id, name)) FROM
+                    (SELECT u.id AS id, u.user_name AS name FROM scim_members m
+                     JOIN scim_users u ON u.id = m.user_id WHERE m.group_id = scim_groups.id
+                     ORDER BY u.created, u.id))
          FROM scim_groups {clause} ORDER BY created, id {}",
         limit(lookup)
     );
@@ -105,14 +122,8 @@ pub(super) async fn groups(
     }
     let rows = query.fetch_all(pool).await?;
     let mut groups = Vec::with_capacity(rows.len());
-    for (id, display_name, external_id, created, last_modified) in rows {
-        let members: Vec<(String, String)> = sqlx::query_as(
-            "SELECT u.id, u.user_name FROM scim_members m JOIN scim_users u ON u.id = m.user_id
-             WHERE m.group_id = ? ORDER BY u.created, u.id",
-        )
-        .bind(&id)
-        .fetch_all(pool)
-        .await?;
+    for (id, display_name, external_id, created, last_modified, members) in rows {
+        let members = pairs(&members, &format!("the members of SCIM group {id}"))?;
         groups.push(ScimGroupRow {
             id,
             display_name,

@@ -331,6 +331,26 @@ fn a_deactivated_agent_is_refused_at_once_its_streams_end_and_a_wipe_is_ordered(
 }
 
 #[test]
+fn a_user_renamed_at_the_provider_withdraws_access_under_the_old_name() {
+    let h = Harness::start();
+    h.block_on(async {
+        let t = scim_token(&h, "entra-id").await;
+        let (_, user) = scim(&h, Method::POST, "/Users", &t, Some(entra_user("agent2"))).await;
+        let id = user["id"].as_str().unwrap().to_owned();
+        h.get_ok("agent2", "/v1/me/policy").await;
+        let rename = json!({"schemas": [PATCH], "Operations": [{"op": "Replace", "path": "userName", "value": "agent2.moved"}]});
+        let (status, renamed) = scim(&h, Method::PATCH, &format!("/Users/{id}"), &t, Some(rename)).await;
+        assert_eq!((status, &renamed["userName"]), (200, &json!("agent2.moved")), "{renamed}");
+        let r = h.get("agent2", "/v1/me/policy").await;
+        assert_eq!(error_code(r).await, (401, "access_withdrawn".into()));
+        let wipes = h
+            .count_async("SELECT COUNT(*) FROM wipes WHERE subject = 'agent2' AND ordered_by = 'scim:entra-id'")
+            .await;
+        assert_eq!(wipes, 1);
+    });
+}
+
+#[test]
 fn with_roles_from_scim_a_membership_change_pushes_a_new_policy_at_once() {
     let h = Harness::start_with(|c| c.roles_from = RolesFrom::Scim);
     h.block_on(async {

@@ -81,11 +81,11 @@ impl Server {
         &self,
         claims: &Claims,
     ) -> Result<BTreeSet<Role>, ApiError> {
-        let key = claims.user_name.as_deref().map(str::to_lowercase);
-        match self.provisioned(key.as_deref(), claims.issued_at).await? {
-            Ok(groups) => Ok(match self.config.roles_from {
+        let key = claims.user_key.as_deref();
+        match self.provisioned(key, claims.issued_at).await? {
+            Ok(access) => Ok(match self.config.roles_from {
                 RolesFrom::Token => self.roles_for(&claims.groups),
-                RolesFrom::Scim => self.roles_for(&groups),
+                RolesFrom::Scim => self.roles_for(&access.groups),
             }),
             Err(why) => {
                 let first = self
@@ -124,14 +124,15 @@ impl Server {
         }
     }
 
-    /// The SCIM groups of the (lowercased) user name `key`, or why its access is withdrawn.
+    /// What is known of the (lowercased) user name `key` (nothing for a token without one),
+    /// or why its access is withdrawn.
     pub(in crate::api) async fn provisioned(
         &self,
         key: Option<&str>,
         issued_at: Option<i64>,
-    ) -> Result<Result<Vec<String>, &'static str>, StoreError> {
+    ) -> Result<Result<Arc<ScimAccess>, &'static str>, StoreError> {
         let Some(key) = key else {
-            return Ok(Ok(Vec::new()));
+            return Ok(Ok(Arc::default()));
         };
         let access = match self.provisioning.get(key) {
             (_, Some(known)) => known,
@@ -143,7 +144,7 @@ impl Server {
         };
         Ok(match refusal(&access, issued_at) {
             Some(why) => Err(why),
-            None => Ok(access.groups.clone()),
+            None => Ok(access),
         })
     }
 }

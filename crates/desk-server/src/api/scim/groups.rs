@@ -23,14 +23,17 @@ use crate::store::{ScimGroupRow, ScimLookup, ScimWrite};
 
 const KIND: ResourceKind = ResourceKind::Group;
 
-/// The group kept for `fields`, every member checked to be a user (`invalidValue` otherwise).
+/// The group kept for `fields`, every member checked to be a user (`invalidValue` otherwise):
+/// those of `members_now` (the group's members as kept, users all) without asking the store, so
+/// adding one member to a large group reads one user, not every member.
 async fn row_of(
     server: &State,
     id: &str,
     created: &str,
+    members_now: &[(String, String)],
     fields: Map<String, Value>,
 ) -> Result<ScimGroupRow, Refusal> {
-    let mut users = HashSet::new();
+    let mut users: HashSet<String> = members_now.iter().map(|(id, _)| id.clone()).collect();
     for member in fields
         .get("members")
         .and_then(Value::as_array)
@@ -77,7 +80,7 @@ pub(in crate::api) async fn create(
     let fields = resource::read_body(&body, KIND)?;
     let _writing = server.scim_writes.lock().await;
     let now = crate::scim::now();
-    let group = row_of(&server, &new_id(), &now, fields).await?;
+    let group = row_of(&server, &new_id(), &now, &[], fields).await?;
     let audit = AuditEvent::new(
         client.actor(),
         AuditAction::ScimGroupCreate,
@@ -86,13 +89,13 @@ pub(in crate::api) async fn create(
     )
     .with_detail(json!({"display_name": group.display_name, "members": group.members.len()}));
     let members = group.members.iter().map(|(id, _)| id.clone()).collect();
-    let (bump, affected) = roles_affected(&server, members);
+    let affected = roles_affected(&server, members);
     super::write(
         &server,
         &client,
         ScimWrite::Group(group.clone()),
         Withdraw::Nothing,
-        bump,
+        !affected.is_empty(),
         audit,
     )
     .await?;
@@ -171,7 +174,7 @@ pub(in crate::api) async fn replace(
     let fields = resource::read_body(&body, KIND)?;
     let _writing = server.scim_writes.lock().await;
     let old: ScimGroupRow = one(&server, &id).await?;
-    let new = row_of(&server, &id, &old.created, fields).await?;
+    let new = row_of(&server, &id, &old.created, &old.members, fields).await?;
     update(&server, &client, &old, new).await?;
     let kept: ScimGroupRow = one(&server, &id).await?;
     Ok(answer(StatusCode::OK, &kept, &headers))
@@ -206,7 +209,7 @@ pub(in crate::api) async fn patch(
     let mut patched = resource::group_json(&old, "");
     apply_to(&mut patched, &request)?;
     let fields = resource::read_body(&patched, KIND)?;
-    let new = row_of(&server, &id, &old.created, fields).await?;
+    let new = row_of(&server, &id, &old.created, &old.members, fields).await?;
     update(&server, &client, &old, new).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -239,13 +242,13 @@ pub(in crate::api) async fn delete(
     )
     .with_detail(json!({"display_name": old.display_name}));
     let members = old.members.iter().map(|(id, _)| id.clone()).collect();
-    let (bump, affected) = roles_affected(&server, members);
+    let affected = roles_affected(&server, members);
     super::write(
         &server,
         &client,
         ScimWrite::DeleteGroup(id),
         Withdraw::Nothing,
-        bump,
+        !affected.is_empty(),
         audit,
     )
     .await?;
@@ -295,13 +298,13 @@ async fn update(
     if renamed {
         concerned.extend(before.union(&after).map(|s| (*s).clone()));
     }
-    let (bump, affected) = roles_affected(server, concerned);
+    let affected = roles_affected(server, concerned);
     super::write(
         server,
         client,
         ScimWrite::Group(new),
         Withdraw::Nothing,
-        bump,
+        !affected.is_empty(),
         audit,
     )
     .await?;
@@ -309,11 +312,11 @@ async fn update(
     Ok(())
 }
 
-/// Whether the policy version goes up, and the users whose roles may change: nobody's unless
-/// roles come from SCIM.
-fn roles_affected(server: &State, users: BTreeSet<String>) -> (bool, BTreeSet<String>) {
-    if server.config.roles_from != crate::config::RolesFrom::Scim || users.is_empty() {
-        return (false, BTreeSet::new());
+/// The users whose roles may change: nobody's unless roles come from SCIM. The policy version
+/// goes up when there is anyone.
+fn roles_affected(server: &State, users: BTreeSet<String>) -> BTreeSet<String> {
+    if server.config.roles_from != crate::config::RolesFrom::Scim {
+        return BTreeSet::new();
     }
-    (true, users)
+    users
 }

@@ -145,9 +145,7 @@ pub(in crate::api) async fn replace(
     let fields = resource::read_body(&body, KIND)?;
     let _writing = server.scim_writes.lock().await;
     let old: ScimUserRow = one(&server, &id).await?;
-    let new = resource::user_row(&id, &old.created, &crate::scim::now(), fields);
-    let kept = update(&server, &client, &old, new).await?;
-    Ok(answer(StatusCode::OK, &kept, &headers))
+    update(&server, &client, &headers, &old, fields).await
 }
 
 /// Patch a user
@@ -185,9 +183,7 @@ pub(in crate::api) async fn patch(
     let mut patched = resource::user_json(&old, &base);
     apply_to(&mut patched, &request)?;
     let fields = resource::read_body(&patched, KIND)?;
-    let new = resource::user_row(&id, &old.created, &crate::scim::now(), fields);
-    let kept = update(&server, &client, &old, new).await?;
-    Ok(answer(StatusCode::OK, &kept, &headers))
+    update(&server, &client, &headers, &old, fields).await
 }
 
 /// Delete a user
@@ -241,14 +237,17 @@ pub(in crate::api) async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Stores `new` in place of `old`, withdrawing access under the old name when the user is made
-/// inactive or renamed, and audits what changed.
+/// Stores `fields` (read as a full body) in place of `old`, withdrawing access under the old
+/// name when the user is made inactive or renamed, audits what changed, and answers with the
+/// user as kept.
 async fn update(
     server: &State,
     client: &ScimClient,
+    headers: &HeaderMap,
     old: &ScimUserRow,
-    mut new: ScimUserRow,
-) -> Result<ScimUserRow, Refusal> {
+    fields: serde_json::Map<String, serde_json::Value>,
+) -> Result<Response, Refusal> {
+    let mut new = resource::user_row(&old.id, &old.created, &crate::scim::now(), fields);
     let old_key = old.user_name.to_lowercase();
     let renamed = new.user_name.to_lowercase() != old_key;
     let withdrawn = old.active && (!new.active || renamed);
@@ -289,7 +288,7 @@ async fn update(
         super::push_roles(server, [old.id.clone()].into()).await;
     }
     new.groups = old.groups.clone();
-    Ok(new)
+    Ok(answer(StatusCode::OK, &new, headers))
 }
 
 /// The names of the attributes whose values differ between `old` and `new`.
