@@ -10,6 +10,7 @@
 pub mod scim;
 pub mod sqlite;
 mod sqlite_import;
+mod sqlite_owned;
 mod sqlite_scim;
 
 pub(crate) use sqlite_import::{normalize_iban, phone_tail};
@@ -422,6 +423,10 @@ pub enum StoreError {
     /// The database refused or failed.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// The database refused or failed, on one of the SQLite store's own connections (the
+    /// threads of `sqlite_owned`, not the pool).
+    #[error("database: {0}")]
+    Connection(#[from] rusqlite::Error),
     /// Migrations could not be applied.
     #[error("migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

@@ -3,9 +3,12 @@
 //! WAL, foreign keys, `synchronous=NORMAL`. Reads run in parallel; writes that touch the audit
 //! chain take the chain lock, read the head inside their transaction and commit the new entry with
 //! the change it records, so the chain never forks and a failed audit write rolls the change back.
-//! Audit entries of their own (every read is one) go through one writer task that commits what
-//! is waiting in one transaction, up to [`AUDIT_BATCH`]: each caller still waits for its entry to
-//! be committed, but a burst of reads costs one transaction instead of one each.
+//! Most statements go through the sqlx pool. What every request does runs on connections owned by
+//! threads of their own (`sqlite_owned`): the per-request reads (a customer lookup, a ticket view)
+//! on a few reader threads, and audit entries of their own (every read is one) on one writer
+//! thread that commits what is waiting in one transaction, up to [`AUDIT_BATCH`], under the same
+//! chain lock: each caller still waits for its entry to be committed, but a burst of reads costs
+//! one transaction instead of one each.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -17,14 +20,15 @@ use desk_core::signed::Layout;
 use desk_core::{Role, RoleDefinition};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::Mutex;
 
+use super::sqlite_owned::{self, Owned, reads};
 use super::{
-    AccountRow, AuditFilter, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage,
-    NewRoleChange, OfflineUploadResult, OfflineView, OfflineWindow, RecordReach, Retained,
-    ScimAccess, ScimChange, ScimGroupRow, ScimLookup, ScimUserRow, ScimWritten, SearchQuery, Store,
-    StoreError, StoredAcknowledgement, StoredLayout, StoredRole, StoredScimToken, StoredWipe,
-    TicketRow, TransactionFilter, TransactionRow, sqlite_import, sqlite_scim,
+    AuditFilter, Batch, CustomerRecord, CustomerRow, MessageRow, NewMessage, NewRoleChange,
+    OfflineUploadResult, OfflineView, OfflineWindow, RecordReach, Retained, ScimAccess, ScimChange,
+    ScimGroupRow, ScimLookup, ScimUserRow, ScimWritten, SearchQuery, Store, StoreError,
+    StoredAcknowledgement, StoredLayout, StoredRole, StoredScimToken, StoredWipe, TicketRow,
+    TransactionFilter, TransactionRow, sqlite_import, sqlite_scim,
 };
 use crate::audit::key::AuditKey;
 use crate::audit::{AuditEntry, AuditEvent};
@@ -36,75 +40,13 @@ pub const FILE_NAME: &str = "desk-server.sqlite3";
 pub struct SqliteStore {
     pub(super) pool: SqlitePool,
     pub(super) chain: Arc<Mutex<AuditKey>>,
-    /// To the audit writer task (see the module's documentation); it ends with the store.
-    audit: mpsc::UnboundedSender<PendingAudit>,
+    /// The threads that own connections of their own: the per-request reads and the audit
+    /// writer (`sqlite_owned`); they end with the store.
+    owned: Owned,
 }
 
 /// Most audit entries one transaction of the writer commits.
 pub const AUDIT_BATCH: usize = 256;
-
-/// An audit entry waiting for the writer, and where its outcome goes.
-struct PendingAudit {
-    event: AuditEvent,
-    done: oneshot::Sender<Result<AuditEntry, String>>,
-}
-
-/// Commits the waiting audit entries, a batch per transaction, until the store is dropped. When
-/// a batch's transaction fails, each of its entries is tried again alone, so one entry that
-/// cannot be written (a trigger, a constraint) fails only its own request.
-async fn audit_writer(
-    pool: SqlitePool,
-    chain: Arc<Mutex<AuditKey>>,
-    mut queue: mpsc::UnboundedReceiver<PendingAudit>,
-) {
-    let mut batch = Vec::with_capacity(AUDIT_BATCH);
-    while queue.recv_many(&mut batch, AUDIT_BATCH).await > 0 {
-        let events: Vec<&AuditEvent> = batch.iter().map(|p| &p.event).collect();
-        match write_audit(&pool, &chain, &events).await {
-            Ok(entries) => {
-                for (pending, entry) in batch.drain(..).zip(entries) {
-                    // A caller that went away (its request was cancelled) just misses the answer.
-                    let _ = pending.done.send(Ok(entry));
-                }
-            }
-            Err(e) if batch.len() == 1 => {
-                let _ = batch.remove(0).done.send(Err(e.to_string()));
-            }
-            Err(_) => {
-                for pending in batch.drain(..) {
-                    let written = write_audit(&pool, &chain, &[&pending.event]).await;
-                    let _ = pending.done.send(
-                        written
-                            .map(|mut entries| entries.remove(0))
-                            .map_err(|e| e.to_string()),
-                    );
-                }
-            }
-        }
-    }
-}
-
-/// Appends `events` in one transaction, under the chain's lock.
-async fn write_audit(
-    pool: &SqlitePool,
-    chain: &Mutex<AuditKey>,
-    events: &[&AuditEvent],
-) -> Result<Vec<AuditEntry>, StoreError> {
-    let key = chain.lock().await;
-    let mut tx = begin_write(pool).await?;
-    match SqliteStore::append_all_in(&key, &mut tx, events).await {
-        Ok(entries) => {
-            tx.commit().await?;
-            Ok(entries)
-        }
-        Err(e) => {
-            // Rolled back before the next try: a transaction merely dropped is rolled back by
-            // its connection's thread a moment later, holding the write lock until then.
-            let _ = tx.rollback().await;
-            Err(e)
-        }
-    }
-}
 
 /// A write transaction that holds SQLite's write lock from its start (`BEGIN IMMEDIATE`). A
 /// deferred one that reads first (the audit head) and writes later cannot wait for another
@@ -184,9 +126,8 @@ impl SqliteStore {
         private_database(path, true)?;
         // The key lives under the chain's lock: nothing appends without holding both.
         let chain = Arc::new(Mutex::new(key));
-        let (audit, queue) = mpsc::unbounded_channel();
-        tokio::spawn(audit_writer(pool.clone(), chain.clone(), queue));
-        Ok(Self { pool, chain, audit })
+        let owned = Owned::start(path, sqlite_owned::READERS, chain.clone())?;
+        Ok(Self { pool, chain, owned })
     }
 
     /// The pool, for tests and tools that inspect the file directly.
@@ -388,29 +329,20 @@ fn parse_definition(role: &str, json: &str) -> Result<RoleDefinition, StoreError
 }
 
 /// A customer's accounts as one JSON array (in a statement where `c` is the customer).
-const ACCOUNTS_JSON: &str = "(SELECT json_group_array(json_object(\
+pub(super) const ACCOUNTS_JSON: &str = "(SELECT json_group_array(json_object(\
     'id', a.id, 'customer_id', a.customer_id, 'number', a.number, 'currency', a.currency, \
     'balance', a.balance, 'status', a.status, 'opened_at', a.opened_at)) \
     FROM accounts a WHERE a.customer_id = c.id)";
 
 /// The cards on a customer's accounts as one JSON array (where `c` is the customer).
-const CARDS_JSON: &str = "(SELECT json_group_array(json_object(\
+pub(super) const CARDS_JSON: &str = "(SELECT json_group_array(json_object(\
     'id', k.id, 'account_id', k.account_id, 'number', k.number, 'brand', k.brand, \
     'expiry', k.expiry, 'status', k.status)) \
     FROM cards k JOIN accounts a ON a.id = k.account_id WHERE a.customer_id = c.id)";
 
-/// A customer row with the JSON arrays of [`Store::customer_record`].
-#[derive(sqlx::FromRow)]
-struct RecordRow {
-    #[sqlx(flatten)]
-    customer: CustomerRow,
-    accounts_json: Option<String>,
-    cards_json: Option<String>,
-}
-
 /// The rows of a JSON array made by [`ACCOUNTS_JSON`] or [`CARDS_JSON`], ordered by `id`;
 /// `None` when it was not asked for.
-fn json_rows<T: serde::de::DeserializeOwned>(
+pub(super) fn json_rows<T: serde::de::DeserializeOwned>(
     json: Option<&str>,
     what: &str,
     id: impl Fn(&T) -> i64,
@@ -471,10 +403,7 @@ impl Store for SqliteStore {
     }
 
     async fn customer(&self, id: i64) -> Result<Option<CustomerRow>, StoreError> {
-        Ok(sqlx::query_as("SELECT * FROM customers WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        self.owned.read(move |c| reads::customer(c, id)).await
     }
 
     async fn customer_record(
@@ -482,33 +411,11 @@ impl Store for SqliteStore {
         id: i64,
         reach: RecordReach,
     ) -> Result<Option<CustomerRecord>, StoreError> {
-        // One statement, so one trip to the connection's thread: the accounts and cards come
-        // back as JSON arrays beside the customer's columns.
-        let (accounts, cards) = match reach {
-            RecordReach::Customer => ("NULL", "NULL"),
-            RecordReach::Accounts => (ACCOUNTS_JSON, "NULL"),
-            RecordReach::Cards => (ACCOUNTS_JSON, CARDS_JSON),
-        };
-        let sql = format!(
-            "SELECT c.*, {accounts} AS accounts_json, {cards} AS cards_json \
-             FROM customers c WHERE c.id = ?"
-        );
-        let Some(row) = sqlx::query_as::<_, RecordRow>(&sql)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(CustomerRecord {
-            customer: row.customer,
-            accounts: json_rows(
-                row.accounts_json.as_deref(),
-                "accounts",
-                |a: &AccountRow| a.id,
-            )?,
-            cards: json_rows(row.cards_json.as_deref(), "cards", |c: &CardRow| c.id)?,
-        }))
+        // One statement on a reader thread's connection: the accounts and cards come back as
+        // JSON arrays beside the customer's columns.
+        self.owned
+            .read(move |c| reads::customer_record(c, id, reach))
+            .await
     }
 
     async fn transactions(
@@ -562,10 +469,7 @@ impl Store for SqliteStore {
     }
 
     async fn ticket(&self, id: i64) -> Result<Option<TicketRow>, StoreError> {
-        Ok(sqlx::query_as("SELECT * FROM tickets WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        self.owned.read(move |c| reads::ticket(c, id)).await
     }
 
     async fn messages(
@@ -573,13 +477,9 @@ impl Store for SqliteStore {
         ticket_id: i64,
         include_internal: bool,
     ) -> Result<Vec<MessageRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT * FROM messages WHERE ticket_id = ? AND (internal = 0 OR ?) ORDER BY id",
-        )
-        .bind(ticket_id)
-        .bind(include_internal)
-        .fetch_all(&self.pool)
-        .await?)
+        self.owned
+            .read(move |c| reads::messages(c, ticket_id, include_internal))
+            .await
     }
 
     async fn add_message(
@@ -628,15 +528,7 @@ impl Store for SqliteStore {
     }
 
     async fn append_audit(&self, event: AuditEvent) -> Result<AuditEntry, StoreError> {
-        let (done, outcome) = oneshot::channel();
-        let gone = || StoreError::Audit("the audit writer has stopped".into());
-        self.audit
-            .send(PendingAudit { event, done })
-            .map_err(|_| gone())?;
-        outcome
-            .await
-            .map_err(|_| gone())?
-            .map_err(StoreError::Audit)
+        self.owned.append_audit(event).await
     }
 
     async fn audit_page(

@@ -1,0 +1,374 @@
+//! SQLite connections owned by threads of their own, for what every request does: a few reader
+//! threads answer the per-request reads (a customer lookup, a ticket view), and one writer thread
+//! commits the audit entries of their own (every read is one), a batch per transaction.
+//!
+//! Why not the sqlx pool for these: sqlx runs each SQLite connection on a thread of its own and
+//! hands every statement to it and back, and its pool spawns a task for each connection
+//! returned, so a pooled statement cost several thread switches, the largest item of a lookup's
+//! profile. Here a request hands one job to a thread that holds its connection (one wake-up
+//! there, one back), which runs its statements directly, each prepared once per connection
+//! (`prepare_cached`). Everything else still goes through the pool.
+//!
+//! What holds: the writer appends only under the chain's lock and inside `BEGIN IMMEDIATE`,
+//! reading the head in that transaction, as the pool's writes that append do (`add_message`,
+//! role changes, …), so the chain never forks, whoever appends; each caller gets its entry only
+//! once its batch has committed; a batch that fails is tried again entry by entry, so an entry
+//! that cannot be written fails only its own request. The connections get the pool's PRAGMAs
+//! (WAL, `synchronous=NORMAL`, foreign keys, the busy timeout) and open the file the pool made
+//! owner-only, never creating one; readers are `query_only`. The threads end when the store is
+//! dropped (their channels close), the writer after committing what was still waiting.
+
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+use std::sync::Arc;
+#[cfg(test)]
+use std::sync::Weak;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use tokio::sync::{Mutex, oneshot};
+
+use super::StoreError;
+use super::sqlite::{AUDIT_BATCH, now};
+use crate::audit::key::AuditKey;
+use crate::audit::{AuditEntry, AuditEvent};
+
+/// Reader threads, each with its connection. Two cores run the benchmarks here: three readers
+/// let a read wait on the disk while others run, without more threads than work.
+pub const READERS: usize = 3;
+
+/// How long a connection waits for SQLite's write lock (the pool's busy timeout).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Statements kept prepared per connection.
+const STATEMENTS: usize = 32;
+
+/// A read run on a reader thread's connection.
+type Job = Box<dyn FnOnce(&Connection) + Send>;
+
+/// An audit entry waiting for the writer, and where its outcome goes.
+struct PendingAudit {
+    event: AuditEvent,
+    done: oneshot::Sender<Result<AuditEntry, String>>,
+}
+
+/// The store's own threads: the readers' queue and the writer's.
+pub(super) struct Owned {
+    reads: Sender<Job>,
+    audit: Sender<PendingAudit>,
+    /// Alive while any of the threads is (each holds the `Arc`).
+    #[cfg(test)]
+    threads: Weak<()>,
+}
+
+/// Opens a connection to the existing database at `path` with the pool's PRAGMAs; a reader's is
+/// `query_only`.
+fn open(path: &Path, reader: bool) -> Result<Connection, StoreError> {
+    // No SQLITE_OPEN_CREATE: the pool made the file (owner-only) and migrated it.
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let connection = Connection::open_with_flags(path, flags)?;
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))?;
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    connection.pragma_update(None, "foreign_keys", "ON")?;
+    if reader {
+        connection.pragma_update(None, "query_only", "ON")?;
+    }
+    connection.set_prepared_statement_cache_capacity(STATEMENTS);
+    Ok(connection)
+}
+
+fn gone() -> StoreError {
+    StoreError::Audit("the store's connection threads have stopped".into())
+}
+
+impl Owned {
+    /// Starts `readers` reader threads and the audit writer on the database at `path`; entries
+    /// are linked under the key in `chain`.
+    pub(super) fn start(
+        path: &Path,
+        readers: usize,
+        chain: Arc<Mutex<AuditKey>>,
+    ) -> Result<Self, StoreError> {
+        let alive = Arc::new(());
+        let spawn = |name: String, run: Box<dyn FnOnce() + Send>| {
+            let alive = alive.clone();
+            std::thread::Builder::new()
+                .name(name)
+                .spawn(move || {
+                    let _alive = alive;
+                    run();
+                })
+                .map(drop)
+                .map_err(|e| StoreError::Corrupt(format!("cannot start a store thread: {e}")))
+        };
+        let (reads, jobs) = crossbeam_channel::unbounded::<Job>();
+        for n in 0..readers.max(1) {
+            let connection = open(path, true)?;
+            let jobs = jobs.clone();
+            spawn(
+                format!("desk-sqlite-read-{n}"),
+                Box::new(move || read_loop(&connection, &jobs)),
+            )?;
+        }
+        let (audit, queue) = crossbeam_channel::unbounded();
+        let connection = open(path, false)?;
+        spawn(
+            "desk-sqlite-audit".into(),
+            Box::new(move || audit_writer(&connection, &chain, &queue)),
+        )?;
+        Ok(Self {
+            reads,
+            audit,
+            #[cfg(test)]
+            threads: Arc::downgrade(&alive),
+        })
+    }
+
+    /// Runs `read` on a reader thread's connection and answers what it returns.
+    pub(super) async fn read<T, F>(&self, read: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (done, answer) = oneshot::channel();
+        let job: Job = Box::new(move |connection| {
+            // A caller that went away (its request was cancelled) just misses the answer.
+            let _ = done.send(read(connection));
+        });
+        self.reads.send(job).map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+
+    /// Appends `event` through the writer; answers once its transaction has committed.
+    pub(super) async fn append_audit(&self, event: AuditEvent) -> Result<AuditEntry, StoreError> {
+        let (done, outcome) = oneshot::channel();
+        self.audit
+            .send(PendingAudit { event, done })
+            .map_err(|_| gone())?;
+        outcome
+            .await
+            .map_err(|_| gone())?
+            .map_err(StoreError::Audit)
+    }
+
+    /// Whether any of the threads is still running (they end after the store is dropped).
+    #[cfg(test)]
+    pub(super) fn threads(&self) -> Weak<()> {
+        self.threads.clone()
+    }
+}
+
+/// Runs jobs until the store is dropped. A job that panics loses its answer (its caller sees
+/// the threads as stopped), not the thread.
+fn read_loop(connection: &Connection, jobs: &Receiver<Job>) {
+    while let Ok(job) = jobs.recv() {
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(connection)));
+    }
+}
+
+/// Commits the waiting audit entries, a batch per transaction, until the store is dropped: the
+/// first entry waited for, then the chain's lock, then whatever else arrived meanwhile (up to
+/// [`AUDIT_BATCH`]). When a batch's transaction fails, each of its entries is tried again
+/// alone.
+fn audit_writer(connection: &Connection, chain: &Mutex<AuditKey>, queue: &Receiver<PendingAudit>) {
+    let mut batch = Vec::with_capacity(AUDIT_BATCH);
+    while let Ok(first) = queue.recv() {
+        batch.push(first);
+        // The pool's writes that append hold this lock from before their `BEGIN IMMEDIATE` to
+        // their commit: holding it too, the writer never reads a head they are about to move.
+        let key = chain.blocking_lock();
+        batch.extend(queue.try_iter().take(AUDIT_BATCH - 1));
+        let events: Vec<&AuditEvent> = batch.iter().map(|p| &p.event).collect();
+        let outcomes: Vec<Result<AuditEntry, String>> = match append_all(connection, &key, &events)
+        {
+            Ok(entries) => entries.into_iter().map(Ok).collect(),
+            Err(e) if batch.len() == 1 => vec![Err(e.to_string())],
+            Err(_) => events
+                .iter()
+                .map(|event| {
+                    append_all(connection, &key, &[event])
+                        .map(|mut entries| entries.remove(0))
+                        .map_err(|e| e.to_string())
+                })
+                .collect(),
+        };
+        drop(events);
+        drop(key);
+        for (pending, outcome) in batch.drain(..).zip(outcomes) {
+            // A caller that went away (its request was cancelled) just misses the answer.
+            let _ = pending.done.send(outcome);
+        }
+    }
+}
+
+/// The chain's head as a transaction sees it.
+const HEAD: &str = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
+
+const INSERT: &str = "INSERT INTO audit \
+    (seq, time, actor, action, resource, outcome, detail, prev_hash, hash) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+/// Appends `events` in order in one `BEGIN IMMEDIATE` transaction, continuing the chain from its
+/// head as that transaction reads it. The caller holds the chain's lock. Rolled back (when the
+/// transaction is dropped) on any failure.
+pub(super) fn append_all(
+    connection: &Connection,
+    key: &AuditKey,
+    events: &[&AuditEvent],
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let tx = Transaction::new_unchecked(connection, TransactionBehavior::Immediate)?;
+    let mut head: Option<(i64, String)> = tx
+        .prepare_cached(HEAD)?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let mut entries = Vec::with_capacity(events.len());
+    {
+        let mut insert = tx.prepare_cached(INSERT)?;
+        for event in events {
+            let prev = head.as_ref().map(|(s, h)| (*s, h.as_str()));
+            let entry = AuditEntry::next(key, prev, event, now());
+            insert.execute(rusqlite::params![
+                entry.seq,
+                entry.time,
+                entry.actor,
+                entry.action,
+                entry.resource,
+                entry.outcome,
+                entry.detail,
+                entry.prev_hash,
+                entry.hash,
+            ])?;
+            head = Some((entry.seq, entry.hash.clone()));
+            entries.push(entry);
+        }
+    }
+    tx.commit()?;
+    Ok(entries)
+}
+
+/// The reads the reader threads answer, each one statement prepared once per connection.
+pub(super) mod reads {
+    use std::sync::LazyLock;
+
+    use rusqlite::{Connection, OptionalExtension, Row};
+
+    use super::super::sqlite::{ACCOUNTS_JSON, CARDS_JSON, json_rows};
+    use super::super::{
+        AccountRow, CardRow, CustomerRecord, CustomerRow, MessageRow, RecordReach, StoreError,
+        TicketRow,
+    };
+
+    const CUSTOMER_COLUMNS: &str = "c.id, c.name, c.email, c.phone, c.date_of_birth, c.address, c.tier, c.status, c.created_at";
+
+    fn customer_row(r: &Row<'_>) -> rusqlite::Result<CustomerRow> {
+        Ok(CustomerRow {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            email: r.get(2)?,
+            phone: r.get(3)?,
+            date_of_birth: r.get(4)?,
+            address: r.get(5)?,
+            tier: r.get(6)?,
+            status: r.get(7)?,
+            created_at: r.get(8)?,
+        })
+    }
+
+    /// The statement of [`customer_record`] for each reach: the customer's columns, then the
+    /// accounts and the cards as JSON arrays (or NULL when not asked for).
+    static RECORD_SQL: LazyLock<[String; 3]> = LazyLock::new(|| {
+        [
+            ("NULL", "NULL"),
+            (ACCOUNTS_JSON, "NULL"),
+            (ACCOUNTS_JSON, CARDS_JSON),
+        ]
+        .map(|(accounts, cards)| {
+            format!(
+                "SELECT {CUSTOMER_COLUMNS}, {accounts}, {cards} FROM customers c WHERE c.id = ?"
+            )
+        })
+    });
+
+    /// [`Store::customer_record`](super::super::Store::customer_record).
+    pub fn customer_record(
+        c: &Connection,
+        id: i64,
+        reach: RecordReach,
+    ) -> Result<Option<CustomerRecord>, StoreError> {
+        let sql = &RECORD_SQL[match reach {
+            RecordReach::Customer => 0,
+            RecordReach::Accounts => 1,
+            RecordReach::Cards => 2,
+        }];
+        let row = c
+            .prepare_cached(sql)?
+            .query_row([id], |r| {
+                Ok((
+                    customer_row(r)?,
+                    r.get::<_, Option<String>>(9)?,
+                    r.get::<_, Option<String>>(10)?,
+                ))
+            })
+            .optional()?;
+        let Some((customer, accounts, cards)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(CustomerRecord {
+            customer,
+            accounts: json_rows(accounts.as_deref(), "accounts", |a: &AccountRow| a.id)?,
+            cards: json_rows(cards.as_deref(), "cards", |k: &CardRow| k.id)?,
+        }))
+    }
+
+    /// [`Store::customer`](super::super::Store::customer).
+    pub fn customer(c: &Connection, id: i64) -> Result<Option<CustomerRow>, StoreError> {
+        const SQL: &str = "SELECT c.id, c.name, c.email, c.phone, c.date_of_birth, c.address, \
+             c.tier, c.status, c.created_at FROM customers c WHERE c.id = ?";
+        Ok(c.prepare_cached(SQL)?
+            .query_row([id], customer_row)
+            .optional()?)
+    }
+
+    /// [`Store::ticket`](super::super::Store::ticket).
+    pub fn ticket(c: &Connection, id: i64) -> Result<Option<TicketRow>, StoreError> {
+        const SQL: &str = "SELECT id, customer_id, subject, status, priority, created_at, \
+             updated_at FROM tickets WHERE id = ?";
+        Ok(c.prepare_cached(SQL)?
+            .query_row([id], |r| {
+                Ok(TicketRow {
+                    id: r.get(0)?,
+                    customer_id: r.get(1)?,
+                    subject: r.get(2)?,
+                    status: r.get(3)?,
+                    priority: r.get(4)?,
+                    created_at: r.get(5)?,
+                    updated_at: r.get(6)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// [`Store::messages`](super::super::Store::messages).
+    pub fn messages(
+        c: &Connection,
+        ticket_id: i64,
+        include_internal: bool,
+    ) -> Result<Vec<MessageRow>, StoreError> {
+        const SQL: &str = "SELECT id, ticket_id, internal, author, time, body FROM messages \
+             WHERE ticket_id = ? AND (internal = 0 OR ?) ORDER BY id";
+        let mut statement = c.prepare_cached(SQL)?;
+        let rows = statement.query_map(rusqlite::params![ticket_id, include_internal], |r| {
+            Ok(MessageRow {
+                id: r.get(0)?,
+                ticket_id: r.get(1)?,
+                internal: r.get(2)?,
+                author: r.get(3)?,
+                time: r.get(4)?,
+                body: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
