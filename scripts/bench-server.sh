@@ -168,7 +168,9 @@ if wants load || wants fanout; then
       perf_pid=$!
       pids+=("$perf_pid")
     fi
-    "$bench_bin" load --server "$server" --customers "$customers" \
+    # With the server's process id, each case also says who used the cores (desk-bench, the
+    # server, everything else) and the server's CPU time per request.
+    "$bench_bin" load --server "$server" --server-pid "$server_pid" --customers "$customers" \
       --duration-secs "${BENCH_DURATION_SECS:-10}" --connections "${BENCH_CONNECTIONS:-50,200}" --ticket-views \
       --out "$out" || failed $?
     if [ -n "$perf_pid" ]; then

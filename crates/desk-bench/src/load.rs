@@ -9,6 +9,10 @@
 //! a ticket view (`GET /v1/tickets/{id}`: the ticket, its messages and its customer read, every
 //! free text scrubbed for the role, an audit write) is measured too, against the same baseline:
 //! the workload whose cost the free-text scrubber adds to.
+//!
+//! Both sides share the machine's cores, so each measurement also says who used them in its
+//! window (`cpu`): this load generator, the server (with `--server-pid`), everything else, and
+//! the server's CPU time per request.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +24,7 @@ use hyper::header::HeaderValue;
 use rand::Rng;
 use tokio::time::Instant;
 
+use crate::cpu::{Shares, Snapshot};
 use crate::http::{self, Target};
 use crate::report::{self, Row, cell, round};
 use crate::stats::Samples;
@@ -32,7 +37,10 @@ const BARE: &str = "bare handler (/v1/health)";
 /// The concurrency at which the p99 target applies.
 const P99_AT: usize = 200;
 const P99_TARGET_MS: f64 = 20.0;
-const RATIO_TARGET: f64 = 0.5;
+/// DESIGN.md's target: at least 0.35 of the bare handler (a stripped reference reaches about
+/// 0.40 to 0.50 on this stack).
+const RATIO_TARGET: f64 = 0.35;
+const RATIO_TARGET_TEXT: &str = "ratio ≥ 0.35";
 /// A request taking longer counts as failed, and its connection is replaced.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -57,6 +65,9 @@ pub struct Args {
     /// Also measure ticket views, on the tickets of the first customers.
     #[arg(long)]
     ticket_views: bool,
+    /// The server's process id, to report its share of the cores and its CPU time per request.
+    #[arg(long, env = "DESK_BENCH_SERVER_PID")]
+    server_pid: Option<u32>,
     /// Write `server-load.json` into this folder.
     #[arg(long, env = "DESK_BENCH_OUT")]
     out: Option<PathBuf>,
@@ -107,6 +118,18 @@ pub struct Measured {
     pub p99_ms: Option<f64>,
     /// Failed requests (non-2xx or transport errors), warm-up included.
     pub errors: u64,
+    /// Who used the cores in the measured window (`None` where `/proc` cannot be read).
+    pub cpu: Option<Shares>,
+    /// Successful requests in the measured window.
+    pub requests: u64,
+}
+
+impl Measured {
+    /// The server's CPU time per successful request, µs.
+    pub fn server_us_per_request(&self) -> Option<f64> {
+        let secs = self.cpu?.server_secs?;
+        (self.requests > 0).then(|| secs * 1e6 / self.requests as f64)
+    }
 }
 
 #[derive(Default)]
@@ -164,13 +187,15 @@ async fn client(
     tally
 }
 
-/// Runs `workload` on `connections` connections: warm-up, then `duration` measured.
+/// Runs `workload` on `connections` connections: warm-up, then `duration` measured; the CPU
+/// shares of the measured window include the server's when `server_pid` is known.
 async fn measure(
     target: &Arc<Target>,
     workload: Workload,
     connections: usize,
     warmup: Duration,
     duration: Duration,
+    server_pid: Option<u32>,
 ) -> Measured {
     let workload = Arc::new(workload);
     let start = Instant::now();
@@ -179,6 +204,8 @@ async fn measure(
     let tasks: Vec<_> = (0..connections)
         .map(|_| tokio::spawn(client(target.clone(), workload.clone(), measure_from, end)))
         .collect();
+    tokio::time::sleep_until(measure_from).await;
+    let cpu_from = Snapshot::take(server_pid);
     let mut samples = Samples::with_capacity(1 << 16);
     let mut errors = 0;
     for task in tasks {
@@ -192,12 +219,15 @@ async fn measure(
     }
     // The last requests finish a little after `end`: count the window as it really was.
     let window = measure_from.elapsed().as_secs_f64();
+    let cpu = cpu_from.shares_until(&Snapshot::take(server_pid));
     let requests = samples.len() as u64;
     Measured {
         throughput: requests as f64 / window,
         p50_ms: samples.percentile_ms(50.0),
         p99_ms: samples.percentile_ms(99.0),
         errors,
+        cpu,
+        requests,
     }
 }
 
@@ -224,8 +254,8 @@ pub fn rows(connections: usize, lookup: &Measured, bare: &Measured) -> Vec<Row> 
     if connections == P99_AT {
         p99 = p99.target("< 20 ms", lookup.p99_ms.is_some_and(|v| v < P99_TARGET_MS));
     }
-    vec![
-        lookup_throughput.target("ratio ≥ 0.5", met),
+    let mut rows = vec![
+        lookup_throughput.target(RATIO_TARGET_TEXT, met),
         Row::new(
             BENCHMARK,
             &case,
@@ -252,6 +282,54 @@ pub fn rows(connections: usize, lookup: &Measured, bare: &Measured) -> Vec<Row> 
             Some(bare.errors as f64),
         )
         .target("0", bare.errors == 0),
+    ];
+    rows.extend(cpu_rows(&case, lookup, Some(bare)));
+    rows
+}
+
+/// Percent, to one decimal.
+fn percent(share: Option<f64>) -> Option<f64> {
+    share.map(|s| round(s * 100.0, 1))
+}
+
+/// The rows of who used the cores while `m` was measured (`bare`'s beside it, when given), and
+/// the server's CPU time per request.
+fn cpu_rows(case: &str, m: &Measured, bare: Option<&Measured>) -> Vec<Row> {
+    let Some(cpu) = m.cpu else {
+        return Vec::new();
+    };
+    let bare_cpu = bare.and_then(|b| b.cpu);
+    let share = |measure: &str, value: Option<f64>, baseline: Option<f64>| {
+        let row = Row::new(BENCHMARK, case, measure, "% of the cores", percent(value));
+        match bare {
+            Some(_) => row.beside(BARE, percent(baseline)),
+            None => row,
+        }
+    };
+    let per_request = Row::new(
+        BENCHMARK,
+        case,
+        "server CPU per request",
+        "µs",
+        m.server_us_per_request().map(|v| round(v, 1)),
+    );
+    let per_request = match bare {
+        Some(b) => per_request.against(BARE, b.server_us_per_request().map(|v| round(v, 1))),
+        None => per_request,
+    };
+    vec![
+        share(
+            "CPU: load generator",
+            Some(cpu.generator),
+            bare_cpu.map(|c| c.generator),
+        ),
+        share("CPU: server", cpu.server, bare_cpu.and_then(|c| c.server)),
+        share(
+            "CPU: everything else",
+            cpu.other,
+            bare_cpu.and_then(|c| c.other),
+        ),
+        per_request,
     ]
 }
 
@@ -292,6 +370,9 @@ fn ticket_rows(connections: usize, ticket: &Measured, bare: &Measured) -> Vec<Ro
         )
         .target("0", ticket.errors == 0),
     ]
+    .into_iter()
+    .chain(cpu_rows(&case, ticket, Some(bare)))
+    .collect()
 }
 
 /// Ticket ids to view: those of the first customers that have tickets, up to 500, read through
@@ -355,12 +436,13 @@ pub async fn measure_lookups(
     connections: usize,
     warmup: Duration,
     duration: Duration,
+    server_pid: Option<u32>,
 ) -> Measured {
     let workload = Workload::Lookup {
         customers,
         bearer: bearer.clone(),
     };
-    measure(target, workload, connections, warmup, duration).await
+    measure(target, workload, connections, warmup, duration, server_pid).await
 }
 
 /// Runs the load benchmark; `Ok(false)` when some request failed (the numbers are then suspect).
@@ -389,6 +471,8 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
             "p50 ms",
             "p99 ms",
             "errors",
+            "CPU % gen/server/else",
+            "server µs/req",
         ]
         .map(String::from)
         .to_vec(),
@@ -403,6 +487,7 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
             connections,
             warmup,
             duration,
+            args.server_pid,
         )
         .await;
         let ticket = match &tickets {
@@ -416,12 +501,21 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
                     connections,
                     warmup,
                     duration,
+                    args.server_pid,
                 )
                 .await,
             ),
             None => None,
         };
-        let bare = measure(&target, Workload::Bare, connections, warmup, duration).await;
+        let bare = measure(
+            &target,
+            Workload::Bare,
+            connections,
+            warmup,
+            duration,
+            args.server_pid,
+        )
+        .await;
         if let Some(ticket) = &ticket {
             table.push(vec![
                 connections.to_string(),
@@ -430,6 +524,8 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
                 cell(ticket.p50_ms, 2),
                 cell(ticket.p99_ms, 2),
                 ticket.errors.to_string(),
+                cpu_cell(ticket),
+                cell(ticket.server_us_per_request(), 1),
             ]);
         }
         for (workload, m) in [("customer lookup", &lookup), ("bare handler", &bare)] {
@@ -440,6 +536,8 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
                 cell(m.p50_ms, 2),
                 cell(m.p99_ms, 2),
                 m.errors.to_string(),
+                cpu_cell(m),
+                cell(m.server_us_per_request(), 1),
             ]);
         }
         table.push(vec![
@@ -452,6 +550,11 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
             cell(report::ratio(lookup.p50_ms, bare.p50_ms), 1),
             cell(report::ratio(lookup.p99_ms, bare.p99_ms), 1),
             String::new(),
+            String::new(),
+            cell(
+                report::ratio(lookup.server_us_per_request(), bare.server_us_per_request()),
+                1,
+            ),
         ]);
         clean &= lookup.errors == 0 && bare.errors == 0;
         json.extend(rows(connections, &lookup, &bare));
@@ -477,6 +580,19 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         println!("wrote {}", path.display());
     }
     Ok(clean)
+}
+
+/// The CPU shares of a measurement as `generator/server/else` percentages.
+fn cpu_cell(m: &Measured) -> String {
+    match m.cpu {
+        Some(cpu) => format!(
+            "{}/{}/{}",
+            cell(percent(Some(cpu.generator)), 0),
+            cell(percent(cpu.server), 0),
+            cell(percent(cpu.other), 0)
+        ),
+        None => "-".to_owned(),
+    }
 }
 
 /// Prints each target and whether it was met.
@@ -510,6 +626,7 @@ mod tests {
             p50_ms: Some(p50),
             p99_ms: Some(p99),
             errors,
+            ..Measured::default()
         }
     }
 
@@ -529,7 +646,7 @@ mod tests {
         assert_eq!(throughput.baseline_name.as_deref(), Some(BARE));
         assert_eq!(
             (throughput.target.as_deref(), throughput.met),
-            (Some("ratio ≥ 0.5"), Some(false))
+            (Some("ratio ≥ 0.35"), Some(false))
         );
         assert_eq!(
             (by("p50 latency").target.clone(), by("p50 latency").met),
@@ -550,5 +667,44 @@ mod tests {
         assert_eq!((p99.target.clone(), p99.met), (None, None));
         assert_eq!(at_50[0].met, Some(true));
         assert_eq!(at_50[3].met, Some(false));
+    }
+
+    #[test]
+    fn cpu_rows_give_each_sides_share_and_the_servers_time_per_request() {
+        let with_cpu = |throughput: f64, generator: f64, server: f64, server_secs: f64| Measured {
+            cpu: Some(Shares {
+                generator,
+                server: Some(server),
+                other: Some(0.05),
+                server_secs: Some(server_secs),
+            }),
+            requests: (throughput * 10.0) as u64,
+            ..measured(throughput, 1.0, 2.0, 0)
+        };
+        // 10 s windows on two cores: 20 core-seconds in all.
+        let lookup = with_cpu(10_000.0, 0.2, 0.7, 14.0);
+        let bare = with_cpu(40_000.0, 0.45, 0.45, 9.0);
+        let rows = rows(200, &lookup, &bare);
+        let by = |m: &str| rows.iter().find(|r| r.measure == m).unwrap();
+        let generator = by("CPU: load generator");
+        assert_eq!(
+            (generator.value, generator.baseline),
+            (Some(20.0), Some(45.0))
+        );
+        assert_eq!(generator.ratio, None);
+        assert_eq!(by("CPU: server").value, Some(70.0));
+        assert_eq!(by("CPU: everything else").value, Some(5.0));
+        let per_request = by("server CPU per request");
+        assert_eq!(
+            (per_request.value, per_request.baseline),
+            (Some(140.0), Some(22.5))
+        );
+        assert_eq!(per_request.unit, "µs");
+        // Without /proc there is nothing to say, and no row says it.
+        assert!(
+            super::rows(200, &measured(1.0, 1.0, 1.0, 0), &bare)
+                .iter()
+                .all(|r| !r.measure.starts_with("CPU") && r.measure != "server CPU per request")
+        );
     }
 }

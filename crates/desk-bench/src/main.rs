@@ -12,6 +12,7 @@
 //! could not run at all. A missed target is a result, not a failure.
 #![deny(missing_docs)]
 
+mod cpu;
 mod fanout;
 mod http;
 mod load;

@@ -434,6 +434,7 @@ async fn run_round(args: RoundArgs) -> anyhow::Result<bool> {
         args.connections,
         Duration::from_secs(args.warmup_secs),
         duration,
+        None,
     )
     .await;
     let measurement = Measurement {
