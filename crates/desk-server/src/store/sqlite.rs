@@ -42,7 +42,7 @@ pub struct SqliteStore {
     pub(super) chain: Arc<Mutex<AuditKey>>,
     /// The threads that own connections of their own: the per-request reads and the audit
     /// writer (`sqlite_owned`); they end with the store.
-    owned: Owned,
+    pub(super) owned: Owned,
 }
 
 /// Most audit entries one transaction of the writer commits.

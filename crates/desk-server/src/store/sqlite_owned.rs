@@ -372,3 +372,182 @@ pub(super) mod reads {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use desk_core::AuditAction;
+
+    use crate::audit::key::AuditKey;
+    use crate::audit::{AuditEvent, Outcome};
+    use crate::store::sqlite::SqliteStore;
+    use crate::store::{RecordReach, Store};
+
+    const KEY: [u8; 32] = [7; 32];
+
+    async fn store(dir: &tempfile::TempDir) -> Arc<SqliteStore> {
+        Arc::new(
+            SqliteStore::open(dir.path(), AuditKey::from_bytes(KEY))
+                .await
+                .unwrap(),
+        )
+    }
+
+    fn view(actor: &str, customer: i64) -> AuditEvent {
+        AuditEvent::new(
+            actor,
+            AuditAction::CustomerView,
+            format!("customer:{customer}"),
+            Outcome::Ok,
+        )
+    }
+
+    async fn verified(store: &SqliteStore) -> crate::audit::Verification {
+        crate::verify_audit(store, &AuditKey::from_bytes(KEY))
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_entry_that_fails_its_batch_fails_alone_and_the_others_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        sqlx::query(
+            "CREATE TRIGGER refuse_mallory BEFORE INSERT ON audit WHEN NEW.actor = 'mallory'
+             BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        // With the chain's lock held, the writer waits with the first entry it took, and the
+        // rest arrive meanwhile: all of them are one batch once the lock is let go.
+        let held = store.chain.lock().await;
+        let appends: Vec<_> = ["agent1", "mallory", "agent2", "agent3"]
+            .into_iter()
+            .enumerate()
+            .map(|(n, actor)| {
+                let store = store.clone();
+                tokio::spawn(async move { store.append_audit(view(actor, n as i64)).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        drop(held);
+        let mut outcomes = Vec::new();
+        for append in appends {
+            outcomes.push(append.await.unwrap());
+        }
+        let refused = outcomes[1].as_ref().unwrap_err();
+        assert!(refused.to_string().contains("refused"), "{refused}");
+        let seqs: Vec<i64> = [0, 2, 3]
+            .iter()
+            .map(|&n| outcomes[n].as_ref().unwrap().seq)
+            .collect();
+        assert_eq!(
+            seqs,
+            [1, 2, 3],
+            "written in order, with no gap where the refused one was"
+        );
+        let actors: Vec<String> = sqlx::query_scalar("SELECT actor FROM audit ORDER BY seq")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(actors, ["agent1", "agent2", "agent3"]);
+        let verification = verified(&store).await;
+        assert_eq!((verification.entries, verification.broken), (3, None));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_and_both_kinds_of_appends_at_once_keep_one_unbroken_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        let mut tasks = Vec::new();
+        for n in 0..8 {
+            // Entries of their own, through the writer thread, with reads between them.
+            let views = store.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..50 {
+                    views
+                        .append_audit(view("agent1", n * 100 + i))
+                        .await
+                        .unwrap();
+                    let read = views.customer_record(i, RecordReach::Cards).await;
+                    assert_eq!(read.unwrap(), None);
+                }
+            }));
+        }
+        for n in 0..2 {
+            // Writes through the pool that append in their own transactions, under the chain's
+            // lock.
+            let writes = store.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..25 {
+                    let audit = AuditEvent::new(
+                        "admin",
+                        AuditAction::DeviceWipe,
+                        format!("subject:agent{n}"),
+                        Outcome::Ok,
+                    );
+                    writes
+                        .order_wipe(&format!("agent{n}-{i}"), "admin", audit)
+                        .await
+                        .unwrap();
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let verification = verified(&store).await;
+        assert_eq!(verification.broken, None);
+        assert_eq!(verification.entries, 8 * 50 + 2 * 25);
+        let (count, max): (i64, i64) = sqlx::query_as("SELECT COUNT(*), MAX(seq) FROM audit")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            (count, max),
+            (450, 450),
+            "one entry per position: the chain never forked"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_store_dropped_ends_its_threads_after_what_was_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        store.append_audit(view("agent1", 1)).await.unwrap();
+        assert_eq!(
+            store.customer(1).await.unwrap(),
+            None,
+            "a reader answers while the store lives"
+        );
+        let threads = store.owned.threads();
+        assert!(threads.upgrade().is_some());
+        drop(store);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while threads.upgrade().is_some() {
+            assert!(Instant::now() < deadline, "the store's threads still run");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let again = SqliteStore::open(dir.path(), AuditKey::from_bytes(KEY))
+            .await
+            .unwrap();
+        assert_eq!(verified(&again).await.entries, 1);
+    }
+
+    #[tokio::test]
+    async fn the_readers_connections_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        let written = store
+            .owned
+            .read(|c| {
+                c.execute("DELETE FROM audit", [])?;
+                Ok(())
+            })
+            .await;
+        assert!(written.is_err(), "a reader is query_only");
+    }
+}
