@@ -168,6 +168,7 @@ fn an_insider_reading_the_file_right_after_an_answer_finds_its_read_there() {
     // Reads at once, faster than a read budget lets a person: the writer is what is tested.
     let h = Harness::start_with(every_role_reads_with(unlimited()));
     let file = h.dir.path().join(FILE_NAME);
+    let h = &h;
     h.block_on(async {
         h.get_ok("agent1", "/v1/me/policy").await;
         // Forty lookups at once, each customer once; the moment each answer is in, a connection
