@@ -44,13 +44,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Statements kept prepared per connection.
 const STATEMENTS: usize = 32;
 
-/// How much of the database file a reader maps into memory (`PRAGMA mmap_size`), instead of
-/// reading each page into a buffer of its own. In WAL mode a reader's page cache is thrown away
-/// whenever another connection has committed since its last read, which under load (the
-/// writer commits every millisecond or so) is before nearly every read: without the mapping
-/// each read copied its pages in again through the kernel, with a buffer allocated per page.
-const MAPPED: i64 = 256 << 20;
-
 /// A read run on a reader thread's connection.
 type Job = Box<dyn FnOnce(&Connection) + Send>;
 
@@ -81,7 +74,6 @@ fn open(path: &Path, reader: bool) -> Result<Connection, StoreError> {
     connection.pragma_update(None, "foreign_keys", "ON")?;
     if reader {
         connection.pragma_update(None, "query_only", "ON")?;
-        connection.pragma_update_and_check(None, "mmap_size", MAPPED, |r| r.get::<_, i64>(0))?;
     }
     connection.set_prepared_statement_cache_capacity(STATEMENTS);
     Ok(connection)
@@ -592,7 +584,6 @@ mod tests {
                     "foreign_keys",
                     "busy_timeout",
                     "query_only",
-                    "mmap_size",
                 ]
                 .map(|name| value(name).unwrap()))
             })
@@ -607,7 +598,6 @@ mod tests {
                 Integer(1),
                 Integer(10_000),
                 Integer(1),
-                Integer(super::MAPPED),
             ]
         );
         let written = store
