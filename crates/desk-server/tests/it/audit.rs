@@ -203,7 +203,7 @@ fn an_insider_reading_the_file_right_after_an_answer_finds_its_read_there() {
         });
         futures_util::future::join_all(checks).await;
     });
-    let (code, out) = verify_cli(&h);
+    let (code, out) = verify_cli(h);
     assert_eq!(code, 0, "{out}");
 }
 
