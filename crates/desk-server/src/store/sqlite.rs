@@ -328,6 +328,32 @@ fn parse_definition(role: &str, json: &str) -> Result<RoleDefinition, StoreError
     Ok(definition)
 }
 
+/// A customer's accounts as one JSON array (in a statement where `c` is the customer).
+pub(super) const ACCOUNTS_JSON: &str = "(SELECT json_group_array(json_object(\
+    'id', a.id, 'customer_id', a.customer_id, 'number', a.number, 'currency', a.currency, \
+    'balance', a.balance, 'status', a.status, 'opened_at', a.opened_at)) \
+    FROM accounts a WHERE a.customer_id = c.id)";
+
+/// The cards on a customer's accounts as one JSON array (where `c` is the customer).
+pub(super) const CARDS_JSON: &str = "(SELECT json_group_array(json_object(\
+    'id', k.id, 'account_id', k.account_id, 'number', k.number, 'brand', k.brand, \
+    'expiry', k.expiry, 'status', k.status)) \
+    FROM cards k JOIN accounts a ON a.id = k.account_id WHERE a.customer_id = c.id)";
+
+/// The rows of a JSON array made by [`ACCOUNTS_JSON`] or [`CARDS_JSON`], ordered by `id`;
+/// `None` when it was not asked for.
+pub(super) fn json_rows<T: serde::de::DeserializeOwned>(
+    json: Option<&str>,
+    what: &str,
+    id: impl Fn(&T) -> i64,
+) -> Result<Option<Vec<T>>, StoreError> {
+    let Some(json) = json else { return Ok(None) };
+    let mut rows: Vec<T> = serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("{what} of a customer: {e}")))?;
+    rows.sort_by_key(|r| id(r));
+    Ok(Some(rows))
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn search_customers(
@@ -385,7 +411,8 @@ impl Store for SqliteStore {
         id: i64,
         reach: RecordReach,
     ) -> Result<Option<CustomerRecord>, StoreError> {
-        // One job on a reader thread's connection, whose statements need no trip of their own.
+        // One statement on a reader thread's connection: the accounts and cards come back as
+        // JSON arrays beside the customer's columns.
         self.owned
             .read(move |c| reads::customer_record(c, id, reach))
             .await

@@ -250,12 +250,17 @@ pub(super) fn append_all(
 
 /// The reads the reader threads answer, each one statement prepared once per connection.
 pub(super) mod reads {
+    use std::sync::LazyLock;
+
     use rusqlite::{Connection, OptionalExtension, Row};
 
+    use super::super::sqlite::{ACCOUNTS_JSON, CARDS_JSON, json_rows};
     use super::super::{
         AccountRow, CardRow, CustomerRecord, CustomerRow, MessageRow, RecordReach, StoreError,
         TicketRow,
     };
+
+    const CUSTOMER_COLUMNS: &str = "c.id, c.name, c.email, c.phone, c.date_of_birth, c.address, c.tier, c.status, c.created_at";
 
     fn customer_row(r: &Row<'_>) -> rusqlite::Result<CustomerRow> {
         Ok(CustomerRow {
@@ -271,86 +276,50 @@ pub(super) mod reads {
         })
     }
 
-    /// Runs `read` in one read transaction, so its statements see one state of the file.
-    fn in_read_transaction<T>(
-        c: &Connection,
-        read: impl FnOnce() -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        c.prepare_cached("BEGIN")?.execute([])?;
-        let done = read();
-        // A read transaction has nothing to keep: ended either way.
-        let end = c.prepare_cached(if done.is_ok() { "COMMIT" } else { "ROLLBACK" });
-        end?.execute([])?;
-        done
-    }
+    /// The statement of [`customer_record`] for each reach: the customer's columns, then the
+    /// accounts and the cards as JSON arrays (or NULL when not asked for).
+    static RECORD_SQL: LazyLock<[String; 3]> = LazyLock::new(|| {
+        [
+            ("NULL", "NULL"),
+            (ACCOUNTS_JSON, "NULL"),
+            (ACCOUNTS_JSON, CARDS_JSON),
+        ]
+        .map(|(accounts, cards)| {
+            format!(
+                "SELECT {CUSTOMER_COLUMNS}, {accounts}, {cards} FROM customers c WHERE c.id = ?"
+            )
+        })
+    });
 
-    /// [`Store::customer_record`](super::super::Store::customer_record): the customer, then
-    /// (as `reach` asks) their accounts, then each account's cards, each by its index, in one
-    /// read transaction.
+    /// [`Store::customer_record`](super::super::Store::customer_record).
     pub fn customer_record(
         c: &Connection,
         id: i64,
         reach: RecordReach,
     ) -> Result<Option<CustomerRecord>, StoreError> {
-        const ACCOUNTS: &str = "SELECT id, customer_id, number, currency, balance, status, \
-             opened_at FROM accounts WHERE customer_id = ? ORDER BY id";
-        const CARDS: &str = "SELECT id, account_id, number, brand, expiry, status FROM cards \
-             WHERE account_id = ? ORDER BY id";
-        in_read_transaction(c, || {
-            let Some(customer) = customer(c, id)? else {
-                return Ok(None);
-            };
-            if reach == RecordReach::Customer {
-                return Ok(Some(CustomerRecord {
-                    customer,
-                    accounts: None,
-                    cards: None,
-                }));
-            }
-            let accounts = c
-                .prepare_cached(ACCOUNTS)?
-                .query_map([id], |r| {
-                    Ok(AccountRow {
-                        id: r.get(0)?,
-                        customer_id: r.get(1)?,
-                        number: r.get(2)?,
-                        currency: r.get(3)?,
-                        balance: r.get(4)?,
-                        status: r.get(5)?,
-                        opened_at: r.get(6)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            let cards = if reach == RecordReach::Cards {
-                let mut statement = c.prepare_cached(CARDS)?;
-                let mut cards = Vec::new();
-                for account in &accounts {
-                    let rows = statement.query_map([account.id], |r| {
-                        Ok(CardRow {
-                            id: r.get(0)?,
-                            account_id: r.get(1)?,
-                            number: r.get(2)?,
-                            brand: r.get(3)?,
-                            expiry: r.get(4)?,
-                            status: r.get(5)?,
-                        })
-                    })?;
-                    for card in rows {
-                        cards.push(card?);
-                    }
-                }
-                // By id, as the store promises, whatever account each is on.
-                cards.sort_by_key(|k: &CardRow| k.id);
-                Some(cards)
-            } else {
-                None
-            };
-            Ok(Some(CustomerRecord {
-                customer,
-                accounts: Some(accounts),
-                cards,
-            }))
-        })
+        let sql = &RECORD_SQL[match reach {
+            RecordReach::Customer => 0,
+            RecordReach::Accounts => 1,
+            RecordReach::Cards => 2,
+        }];
+        let row = c
+            .prepare_cached(sql)?
+            .query_row([id], |r| {
+                Ok((
+                    customer_row(r)?,
+                    r.get::<_, Option<String>>(9)?,
+                    r.get::<_, Option<String>>(10)?,
+                ))
+            })
+            .optional()?;
+        let Some((customer, accounts, cards)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(CustomerRecord {
+            customer,
+            accounts: json_rows(accounts.as_deref(), "accounts", |a: &AccountRow| a.id)?,
+            cards: json_rows(cards.as_deref(), "cards", |k: &CardRow| k.id)?,
+        }))
     }
 
     /// [`Store::customer`](super::super::Store::customer).
