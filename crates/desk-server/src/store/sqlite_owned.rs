@@ -41,9 +41,6 @@ pub const READERS: usize = 3;
 /// How long a connection waits for SQLite's write lock (the pool's busy timeout).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Most reads a reader runs in one read transaction.
-const READ_BATCH: usize = 32;
-
 /// Statements kept prepared per connection.
 const STATEMENTS: usize = 32;
 
@@ -163,36 +160,11 @@ impl Owned {
     }
 }
 
-/// Runs jobs until the store is dropped: the first waiting, and with it those that arrived
-/// meanwhile (up to [`READ_BATCH`]), in one read transaction. In WAL mode a connection's page
-/// cache is thrown away at the start of any read transaction that follows another
-/// connection's commit, which under load (the writer commits every millisecond or so) is nearly
-/// every one: reads that share a transaction share the pages read in again. Each read still
-/// sees everything committed before it was handed over, since its transaction begins after
-/// that. A job that panics loses its answer (its caller sees the threads as stopped), not the
-/// thread.
+/// Runs jobs until the store is dropped. A job that panics loses its answer (its caller sees
+/// the threads as stopped), not the thread.
 fn read_loop(connection: &Connection, jobs: &Receiver<Job>) {
-    let mut batch = Vec::with_capacity(READ_BATCH);
-    while let Ok(first) = jobs.recv() {
-        batch.push(first);
-        batch.extend(jobs.try_iter().take(READ_BATCH - 1));
-        // Without a transaction (it could not begin) each read is its own.
-        let began = connection
-            .prepare_cached("BEGIN")
-            .and_then(|mut s| s.execute([]))
-            .is_ok();
-        for job in batch.drain(..) {
-            let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(connection)));
-        }
-        if began {
-            // A read transaction has nothing to keep; should COMMIT fail, ROLLBACK ends it.
-            let ended = connection
-                .prepare_cached("COMMIT")
-                .and_then(|mut s| s.execute([]));
-            if ended.is_err() {
-                let _ = connection.execute_batch("ROLLBACK");
-            }
-        }
+    while let Ok(job) = jobs.recv() {
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(connection)));
     }
 }
 
