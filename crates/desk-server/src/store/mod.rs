@@ -440,6 +440,38 @@ pub enum StoreError {
     Audit(String),
 }
 
+impl StoreError {
+    /// Whether the database could not be reached, rather than refusing or failing: a connection
+    /// lost or refused, none free in time, the pool closed, or PostgreSQL saying it cannot take
+    /// connections (SQLSTATE class 08, connection exception; 57P01–57P03, shutting down or not
+    /// yet up). The request is answered 503 and may be tried again; nothing was committed.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Database(e)
+            | Self::Migrate(
+                sqlx::migrate::MigrateError::Execute(e)
+                | sqlx::migrate::MigrateError::ExecuteMigration(e, _),
+            ) => database_unreachable(e),
+            _ => false,
+        }
+    }
+}
+
+/// See [`StoreError::is_unavailable`].
+fn database_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
 /// Everything the server keeps. One implementation per database.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -749,4 +781,33 @@ pub trait Store: Send + Sync + 'static {
 
     /// Removes every customer record (not the audit trail, not role definitions).
     async fn clear_records(&self) -> Result<(), StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_out_of_reach_is_told_apart_from_one_that_refuses() {
+        let lost = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        for unreachable in [
+            StoreError::Database(sqlx::Error::Io(lost)),
+            StoreError::Database(sqlx::Error::PoolTimedOut),
+            StoreError::Database(sqlx::Error::PoolClosed),
+            StoreError::Migrate(sqlx::migrate::MigrateError::Execute(
+                sqlx::Error::PoolTimedOut,
+            )),
+        ] {
+            assert!(unreachable.is_unavailable(), "{unreachable}");
+        }
+        for refused in [
+            StoreError::Database(sqlx::Error::RowNotFound),
+            StoreError::Corrupt("edited".into()),
+            StoreError::NotFound("ticket"),
+            StoreError::Conflict("decided"),
+            StoreError::Audit("trigger".into()),
+        ] {
+            assert!(!refused.is_unavailable(), "{refused}");
+        }
+    }
 }
