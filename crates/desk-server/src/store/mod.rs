@@ -472,9 +472,56 @@ fn database_unreachable(e: &sqlx::Error) -> bool {
     }
 }
 
+/// A change one process serving the database told the others about ([`Store::announce`]).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Announced {
+    /// Grows with every announcement, in the order they committed.
+    pub id: i64,
+    /// The announcing process (`api::replicas`' id of it).
+    pub origin: String,
+    /// What changed, as `api::replicas` wrote it (JSON).
+    pub body: String,
+}
+
+/// Wakes its holder when another process may have announced a change ([`Store::listen`]).
+#[async_trait]
+pub trait Listener: Send {
+    /// Returns when an announcement may have been made since the last return. An error means the
+    /// listening connection was lost: what was announced meanwhile is read with
+    /// [`Store::announcements`] once a new listener is had.
+    async fn wait(&mut self) -> Result<(), StoreError>;
+}
+
 /// Everything the server keeps. One implementation per database.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// Tells the other processes serving this database (replicas) about a change that
+    /// committed: `body` (JSON that `api::replicas` writes and reads) from `origin`.
+    /// Announcements are read back in the order they committed. A store only one process
+    /// serves (SQLite's file) has nobody to tell and keeps nothing.
+    async fn announce(&self, origin: &str, body: &str) -> Result<(), StoreError> {
+        let _ = (origin, body);
+        Ok(())
+    }
+
+    /// The announcements after the one numbered `after`, oldest first, at most `limit` (kept a
+    /// day at least).
+    async fn announcements(&self, after: i64, limit: u32) -> Result<Vec<Announced>, StoreError> {
+        let _ = (after, limit);
+        Ok(Vec::new())
+    }
+
+    /// The number of the newest announcement (0 when there is none).
+    async fn last_announcement(&self) -> Result<i64, StoreError> {
+        Ok(0)
+    }
+
+    /// A listener for announcements of other processes, on a connection of its own; `None` for
+    /// a store only one process serves.
+    async fn listen(&self) -> Result<Option<Box<dyn Listener>>, StoreError> {
+        Ok(None)
+    }
+
     /// Customers matching `query`, by name then id, after the customer with id `after`, at most
     /// `limit`. Cursors are ids, so they carry no customer data.
     async fn search_customers(
