@@ -17,7 +17,7 @@
 //! or misplaced key is noticed instead of quietly starting a new one.
 
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use hmac::{Hmac, Mac};
@@ -177,9 +177,7 @@ fn create(path: &Path) -> std::io::Result<AuditKey> {
     rand::rngs::OsRng.fill_bytes(key.as_mut());
     let mut text = Zeroizing::new(hex::encode(key.as_ref()));
     text.push('\n');
-    let mut file = crate::private::create_new(path)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
+    crate::private::create_new_with(path, text.as_bytes())?;
     Ok(AuditKey(key))
 }
 
@@ -272,7 +270,7 @@ mod tests {
     /// Writes a key file as its owner keeps it: readable by the owner only.
     fn write_private(path: &Path, text: &str) {
         let mut file = crate::private::create_new(path).unwrap();
-        file.write_all(text.as_bytes()).unwrap();
+        std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
     }
 
     #[test]
