@@ -76,6 +76,12 @@ impl AuditKey {
         read(path).map_err(|e| e.at(path))
     }
 
+    /// What stands for this key where the key may not go (the database pins it): an HMAC
+    /// under it of a fixed text that starts with a byte no search hash's message starts with.
+    pub fn fingerprint(&self) -> String {
+        self.mac_hex(&[b"\0desk-server audit key fingerprint"])
+    }
+
     /// HMAC-SHA256 of `message` under this key, in lower-case hex.
     pub fn hmac_hex(&self, message: &[u8]) -> String {
         self.mac_hex(&[message])
