@@ -817,6 +817,9 @@ pub trait Store: Send + Sync + 'static {
         subject: &str,
     ) -> Result<Vec<StoredAcknowledgement>, StoreError>;
 
+    /// One round trip to the database: `Ok` when it answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
     /// The fingerprint pinned for the key `kind` (`audit` or `policy`): `fingerprint`, pinned
     /// now, when none was; else the one pinned first, whatever `fingerprint` says.
     async fn pin_key(&self, kind: &str, fingerprint: &str) -> Result<String, StoreError>;

@@ -1388,6 +1388,11 @@ impl Store for SqliteStore {
         .await?)
     }
 
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     async fn pin_key(&self, kind: &str, fingerprint: &str) -> Result<String, StoreError> {
         sqlx::query(
             "INSERT INTO key_pins (kind, fingerprint, pinned_at) VALUES (?, ?, ?)
