@@ -1,4 +1,7 @@
-//! Storage behind a small trait, so a PostgreSQL store can follow without touching handlers.
+//! Storage behind a small trait, with two implementations: [`sqlite::SqliteStore`], the embedded
+//! default, and [`postgres::PostgresStore`], for several interchangeable replicas on one
+//! database. Both keep the same columns with the same meanings, so the rows here read from
+//! either; what they share beyond that (pure helpers, row assembly) is in `shared` and `search`.
 //!
 //! Rows here are the stored, unredacted records: they never leave the server as they are. The
 //! API turns each into the role's view (`desk_core::record`) before anything is serialized. Each
@@ -7,12 +10,17 @@
 //! The store owns the audit chain: every append goes through it, and writes that an audit entry
 //! records happen in the same transaction as that entry.
 
+pub mod postgres;
+mod postgres_import;
+mod postgres_scim;
 pub mod scim;
+mod search;
+mod shared;
 pub mod sqlite;
 mod sqlite_import;
 mod sqlite_scim;
 
-pub(crate) use sqlite_import::{normalize_iban, phone_tail};
+pub(crate) use search::{normalize_iban, phone_tail};
 
 use async_trait::async_trait;
 pub use desk_api::{OfflineUploadResult, StoredLayout};
@@ -438,6 +446,42 @@ pub enum StoreError {
     /// The transaction that was to append this audit entry (with others) failed.
     #[error("the audit entry could not be written: {0}")]
     Audit(String),
+    /// The database could not be reached (connection lost or refused, no connection free in
+    /// time): nothing was written. Raised where the failure is not one request's own, such as
+    /// a batch of audit entries whose transaction lost its connection.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl StoreError {
+    /// Whether the database could not be reached, rather than refusing or failing this request:
+    /// a lost or refused connection, a pool that gave no connection in time or was closed, or
+    /// PostgreSQL's connection failures (SQLSTATE class 08) and shutdowns (`57P01`–`57P03`). The
+    /// API answers those with 503; since every write commits with its audit entry or not at all,
+    /// nothing was half-written.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Unavailable(_) => true,
+            Self::Database(e) => unavailable(e),
+            Self::Migrate(sqlx::migrate::MigrateError::Execute(e)) => unavailable(e),
+            _ => false,
+        }
+    }
+}
+
+/// Whether `e` says the database could not be reached (see [`StoreError::is_unavailable`]).
+fn unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
 }
 
 /// Everything the server keeps. One implementation per database.

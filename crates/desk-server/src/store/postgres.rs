@@ -1,0 +1,1403 @@
+//! The PostgreSQL store: every record, role definition, layout (with their versions), wipe,
+//! offline-view key, SCIM state and the audit chain in one database that several desk-server
+//! processes share as interchangeable replicas. Schema in `migrations-postgres/` (embedded,
+//! applied by [`PostgresStore::open`], so any command makes it on an empty database); nothing is
+//! written to the file system.
+//!
+//! Same semantics as [`super::sqlite::SqliteStore`], method by method; where the SQL differs the
+//! reason is given beside it. What keeps replicas from contradicting each other:
+//!
+//! - **The audit chain.** Every transaction that appends entries first takes the transaction-
+//!   scoped advisory lock [`CHAIN_LOCK`] (`pg_advisory_xact_lock`), then reads the head, and
+//!   holds the lock until it commits or rolls back: appends from all replicas take turns, so the
+//!   chain never forks (the primary key on `seq` would refuse a fork anyway). Within a process
+//!   the chain's mutex (which holds the key) is taken first, as on SQLite, so a process's own
+//!   appends wait in memory rather than each holding a connection while it waits for the lock.
+//!   Entries of their own (every read is one) go through one writer task per process that
+//!   commits what is waiting in one transaction, as on SQLite. A write an entry records (a reply,
+//!   a role change) commits in the same transaction as the entry, or neither does.
+//! - **The policy version** is raised by one statement (`GREATEST(version + 1, now in ms)` under
+//!   the row's lock), so it only grows, whichever replica raises it.
+//! - **Ids never reused** (wipes, role changes, checkpoints) come from identity columns.
+//! - **Offline windows** of one agent are extended under an advisory lock of that agent's, since
+//!   the merge reads the latest window before it writes.
+//!
+//! Search keeps SQLite's behaviour with PostgreSQL's own means and no extension: names by word
+//! prefix through full-text search (the name's words, folded in Rust, as a `tsvector` in a GIN
+//! index; prefix `tsquery` terms; see [`super::search::name_words`] for where its folding
+//! differs from FTS5's), e-mail exact ignoring ASCII case, phone tail and normalized account
+//! number, each through an index. Every text column is `COLLATE "C"`, so orders and cursors are
+//! the same as SQLite's whatever the database's default collation.
+//!
+//! TLS is the URL's: `sslmode=require` encrypts, `verify-ca`/`verify-full` also check the
+//! server's certificate against Mozilla's roots and the CA file `sslrootcert=` names (rustls).
+//! The pool fails fast: a connection not had within [`ACQUIRE_TIMEOUT`] is an error that
+//! [`StoreError::is_unavailable`] recognises.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use desk_core::signed::Layout;
+use desk_core::{Role, RoleDefinition};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
+use tokio::sync::{Mutex, MutexGuard, mpsc, oneshot};
+
+use super::shared::{RoleChangeRow, json_rows, now, stored_layouts, stored_roles};
+use super::{
+    AccountRow, AuditFilter, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage,
+    NewRoleChange, OfflineUploadResult, OfflineView, OfflineWindow, RecordReach, Retained,
+    ScimAccess, ScimChange, ScimGroupRow, ScimLookup, ScimUserRow, ScimWritten, SearchQuery, Store,
+    StoreError, StoredAcknowledgement, StoredLayout, StoredRole, StoredScimToken, StoredWipe,
+    TicketRow, TransactionFilter, TransactionRow, postgres_import, postgres_scim, search,
+};
+use crate::audit::checkpoint::CheckpointLine;
+use crate::audit::key::AuditKey;
+use crate::audit::{AuditEntry, AuditEvent};
+
+/// The advisory lock every transaction that appends to the audit chain holds from before it
+/// reads the head until it ends (`pg_advisory_xact_lock`, one 64-bit key: "desk-aud" in ASCII).
+pub const CHAIN_LOCK: i64 = 0x6465_736b_2d61_7564;
+
+/// The class of the two-key advisory locks that serialize one agent's offline-window merges
+/// (the second key is the agent's `hashtext`); two-key locks never meet [`CHAIN_LOCK`].
+const WINDOW_LOCK: i32 = 0x6465_736b;
+
+/// How long a request waits for a connection before the database counts as unavailable.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Most connections one process opens.
+const MAX_CONNECTIONS: u32 = 16;
+
+/// Most audit entries one transaction of the writer commits (as on SQLite).
+pub const AUDIT_BATCH: usize = super::sqlite::AUDIT_BATCH;
+
+/// PostgreSQL's limit of bound parameters in one statement.
+const MAX_BOUND_PARAMETERS: usize = 65_535;
+
+/// [`Store`] on PostgreSQL.
+pub struct PostgresStore {
+    pub(super) pool: PgPool,
+    pub(super) chain: Arc<Mutex<AuditKey>>,
+    /// To the audit writer task; it ends with the store.
+    audit: mpsc::UnboundedSender<PendingAudit>,
+}
+
+/// An audit entry waiting for the writer, and where its outcome goes.
+struct PendingAudit {
+    event: AuditEvent,
+    done: oneshot::Sender<Result<AuditEntry, StoreError>>,
+}
+
+/// Commits the waiting audit entries, a batch per transaction, until the store is dropped. When
+/// a batch's transaction fails, each of its entries is tried again alone, so one entry that
+/// cannot be written fails only its own request; when it failed because the database cannot be
+/// reached, every entry of the batch fails at once (trying each again would keep each request
+/// waiting for its turn at a database that is not there).
+async fn audit_writer(
+    pool: PgPool,
+    chain: Arc<Mutex<AuditKey>>,
+    mut queue: mpsc::UnboundedReceiver<PendingAudit>,
+) {
+    let mut batch = Vec::with_capacity(AUDIT_BATCH);
+    while queue.recv_many(&mut batch, AUDIT_BATCH).await > 0 {
+        let events: Vec<&AuditEvent> = batch.iter().map(|p| &p.event).collect();
+        match write_audit(&pool, &chain, &events).await {
+            Ok(entries) => {
+                for (pending, entry) in batch.drain(..).zip(entries) {
+                    // A caller that went away (its request was cancelled) just misses the answer.
+                    let _ = pending.done.send(Ok(entry));
+                }
+            }
+            Err(e) if batch.len() == 1 => {
+                let _ = batch.remove(0).done.send(Err(e));
+            }
+            Err(e) if e.is_unavailable() => {
+                let reason = e.to_string();
+                for pending in batch.drain(..) {
+                    let _ = pending
+                        .done
+                        .send(Err(StoreError::Unavailable(reason.clone())));
+                }
+            }
+            Err(_) => {
+                for pending in batch.drain(..) {
+                    let written = write_audit(&pool, &chain, &[&pending.event]).await;
+                    let _ = pending
+                        .done
+                        .send(written.map(|mut entries| entries.remove(0)));
+                }
+            }
+        }
+    }
+}
+
+/// Appends `events` in one transaction, under the chain's locks.
+async fn write_audit(
+    pool: &PgPool,
+    chain: &Mutex<AuditKey>,
+    events: &[&AuditEvent],
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let (key, mut tx) = begin_chain(pool, chain).await?;
+    let entries = PostgresStore::append_all_in(&key, &mut tx, events).await?;
+    tx.commit().await?;
+    Ok(entries)
+}
+
+/// A transaction that may append to the chain: the process's chain lock (which holds the key),
+/// then the transaction, then [`CHAIN_LOCK`] in it, first of all, so that no transaction holds
+/// a row lock while it waits for the chain (which could deadlock with one holding the chain
+/// and waiting for that row). A transaction dropped before its commit is rolled back, and its
+/// advisory lock released with it.
+async fn begin_chain<'k>(
+    pool: &PgPool,
+    chain: &'k Mutex<AuditKey>,
+) -> Result<(MutexGuard<'k, AuditKey>, Transaction<'static, Postgres>), StoreError> {
+    let key = chain.lock().await;
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(CHAIN_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    Ok((key, tx))
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://…`, TLS as its `sslmode` says), applies
+    /// the migrations (making the schema on an empty database; a no-op when it is current) and
+    /// starts the audit writer. Entries it appends are linked under `key` (the audit key, which
+    /// never goes into the database).
+    pub async fn open(url: &str, key: AuditKey) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)?.application_name("desk-server");
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        // Text is compared by bytes ("C") and folded in Rust, which assumes UTF-8 bytes.
+        let encoding: String = sqlx::query_scalar("SELECT current_setting('server_encoding')")
+            .fetch_one(&pool)
+            .await?;
+        if encoding != "UTF8" {
+            return Err(StoreError::Corrupt(format!(
+                "the database's encoding is {encoding}; desk-server needs a UTF8 database"
+            )));
+        }
+        // sqlx's migrator holds an advisory lock of its own while it migrates, so replicas
+        // starting at once on an empty database make the schema once.
+        sqlx::migrate!("./migrations-postgres").run(&pool).await?;
+        let chain = Arc::new(Mutex::new(key));
+        let (audit, queue) = mpsc::unbounded_channel();
+        tokio::spawn(audit_writer(pool.clone(), chain.clone(), queue));
+        Ok(Self { pool, chain, audit })
+    }
+
+    /// The pool, for tests and tools that inspect the database directly.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// A transaction that may append to the chain (see [`begin_chain`]).
+    pub(super) async fn begin_chain(
+        &self,
+    ) -> Result<(MutexGuard<'_, AuditKey>, Transaction<'static, Postgres>), StoreError> {
+        begin_chain(&self.pool, &self.chain).await
+    }
+
+    /// Appends `events` in order inside `tx`, continuing the chain from its head as this
+    /// transaction sees it: one read of the head and one statement for all of them. The caller
+    /// holds both chain locks ([`begin_chain`]), so the head read is the latest committed.
+    pub(super) async fn append_all_in(
+        key: &AuditKey,
+        tx: &mut Transaction<'_, Postgres>,
+        events: &[&AuditEvent],
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut head: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut **tx)
+                .await?;
+        let mut entries = Vec::with_capacity(events.len());
+        for event in events {
+            let prev = head.as_ref().map(|(s, h)| (*s, h.as_str()));
+            let entry = AuditEntry::next(key, prev, event, now());
+            head = Some((entry.seq, entry.hash.clone()));
+            entries.push(entry);
+        }
+        for chunk in entries.chunks(MAX_BOUND_PARAMETERS / 9) {
+            let mut insert = QueryBuilder::<Postgres>::new(
+                "INSERT INTO audit (seq, time, actor, action, resource, outcome, detail, prev_hash, hash) ",
+            );
+            insert.push_values(chunk, |mut row, entry| {
+                row.push_bind(entry.seq)
+                    .push_bind(&entry.time)
+                    .push_bind(&entry.actor)
+                    .push_bind(&entry.action)
+                    .push_bind(&entry.resource)
+                    .push_bind(&entry.outcome)
+                    .push_bind(&entry.detail)
+                    .push_bind(&entry.prev_hash)
+                    .push_bind(&entry.hash);
+            });
+            insert.build().execute(&mut **tx).await?;
+        }
+        Ok(entries)
+    }
+
+    /// Appends `event` inside `tx` (see [`Self::append_all_in`]).
+    pub(super) async fn append_in(
+        key: &AuditKey,
+        tx: &mut Transaction<'_, Postgres>,
+        event: &AuditEvent,
+    ) -> Result<AuditEntry, StoreError> {
+        let mut entries = Self::append_all_in(key, tx, &[event]).await?;
+        Ok(entries.remove(0))
+    }
+}
+
+/// The per-role documents that change every agent's policy when they change.
+#[derive(Clone, Copy)]
+enum Versioned {
+    RoleDefinition,
+    Layout,
+}
+
+impl Versioned {
+    /// The upsert that stores a role's document with the next version (our own SQL text only).
+    /// The conflicting row is locked by the upsert, so two replicas' changes of one role get
+    /// consecutive versions.
+    fn upsert(self) -> &'static str {
+        match self {
+            Self::RoleDefinition => {
+                "INSERT INTO role_definitions (role, definition, version, updated_at, updated_by)
+                 VALUES ($1, $2, 1, $3, $4)
+                 ON CONFLICT (role) DO UPDATE SET definition = excluded.definition,
+                     version = role_definitions.version + 1, updated_at = excluded.updated_at,
+                     updated_by = excluded.updated_by
+                 RETURNING version"
+            }
+            Self::Layout => {
+                "INSERT INTO layouts (role, layout, version, updated_at, updated_by)
+                 VALUES ($1, $2, 1, $3, $4)
+                 ON CONFLICT (role) DO UPDATE SET layout = excluded.layout,
+                     version = layouts.version + 1, updated_at = excluded.updated_at,
+                     updated_by = excluded.updated_by
+                 RETURNING version"
+            }
+        }
+    }
+}
+
+impl PostgresStore {
+    /// Stores `role`'s document (`json`) with its next version, bumps the policy version and
+    /// appends `audit` (its detail gaining both versions), in one transaction under the chain
+    /// locks. Returns the document's version, the time, and the audit entry.
+    async fn put_versioned(
+        &self,
+        kind: Versioned,
+        role: Role,
+        json: &str,
+        by: &str,
+        mut audit: AuditEvent,
+    ) -> Result<(i64, String, AuditEntry), StoreError> {
+        let (key, mut tx) = self.begin_chain().await?;
+        let time = now();
+        let version: i64 = sqlx::query_scalar(kind.upsert())
+            .bind(role.as_str())
+            .bind(json)
+            .bind(&time)
+            .bind(by)
+            .fetch_one(&mut *tx)
+            .await?;
+        let policy_version = bump_policy_version(&mut tx).await?;
+        if let serde_json::Value::Object(detail) = &mut audit.detail {
+            detail.insert("version".into(), version.into());
+            detail.insert("policy_version".into(), policy_version.into());
+        }
+        let entry = Self::append_in(&key, &mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok((version, time, entry))
+    }
+}
+
+/// Sets the policy version to the larger of (previous + 1) and the time in milliseconds: one
+/// statement, which locks the row, so concurrent bumps from any replica each see the one before.
+pub(super) async fn bump_policy_version(
+    tx: &mut Transaction<'_, Postgres>,
+) -> Result<u64, StoreError> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let version: i64 = sqlx::query_scalar(
+        "INSERT INTO policy_version (id, version) VALUES (1, $1)
+         ON CONFLICT (id) DO UPDATE SET version = GREATEST(policy_version.version + 1, $1)
+         RETURNING version",
+    )
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(version as u64)
+}
+
+/// A customer's accounts as one JSON array (in a statement where `c` is the customer); `[]`
+/// for none, as SQLite's `json_group_array` gives (`json_agg` of no rows is NULL).
+const ACCOUNTS_JSON: &str = "(SELECT COALESCE(json_agg(json_build_object(\
+    'id', a.id, 'customer_id', a.customer_id, 'number', a.number, 'currency', a.currency, \
+    'balance', a.balance, 'status', a.status, 'opened_at', a.opened_at)), '[]')::text \
+    FROM accounts a WHERE a.customer_id = c.id)";
+
+/// The cards on a customer's accounts as one JSON array (where `c` is the customer).
+const CARDS_JSON: &str = "(SELECT COALESCE(json_agg(json_build_object(\
+    'id', k.id, 'account_id', k.account_id, 'number', k.number, 'brand', k.brand, \
+    'expiry', k.expiry, 'status', k.status)), '[]')::text \
+    FROM cards k JOIN accounts a ON a.id = k.account_id WHERE a.customer_id = c.id)";
+
+/// A customer row with the JSON arrays of [`Store::customer_record`].
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    #[sqlx(flatten)]
+    customer: CustomerRow,
+    accounts_json: Option<String>,
+    cards_json: Option<String>,
+}
+
+/// The columns of a customer row (not `name_words`, which only the search reads).
+const CUSTOMER_COLUMNS: &str = "c.id, c.name, c.email, c.phone, c.date_of_birth, c.address, \
+    c.tier, c.status, c.created_at";
+
+/// Name words as a `tsquery` of prefix terms, every one required: `'jan':* & 'do':*`. Each word
+/// is quoted as a `tsquery` literal (quotes and backslashes doubled), so nothing in it is query
+/// syntax; `None` when no word is left after folding (such a search finds nobody, as FTS5's).
+fn name_query(words: &[String]) -> Option<String> {
+    let terms: Vec<String> = words
+        .iter()
+        .flat_map(|w| search::name_words(w))
+        .map(|w| format!("'{}':*", w.replace('\\', "\\\\").replace('\'', "''")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" & "))
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn search_customers(
+        &self,
+        query: &SearchQuery,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<CustomerRow>, StoreError> {
+        let mut q = QueryBuilder::<Postgres>::new(format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE "
+        ));
+        match query {
+            SearchQuery::Name(words) => {
+                let Some(terms) = name_query(words) else {
+                    return Ok(Vec::new());
+                };
+                // The indexed expression itself, so the GIN index answers it.
+                q.push("array_to_tsvector(c.name_words) @@ ")
+                    .push_bind(terms)
+                    .push("::tsquery");
+            }
+            SearchQuery::Email(email) => {
+                // lower() of "C" text folds ASCII only, on both sides: SQLite's NOCASE.
+                q.push("lower(c.email) = lower(")
+                    .push_bind(email)
+                    .push("::text COLLATE \"C\")");
+            }
+            SearchQuery::PhoneTail(tail) => {
+                q.push("c.phone_tail = ").push_bind(tail);
+            }
+            SearchQuery::Account(number) => {
+                q.push("c.id IN (SELECT customer_id FROM accounts WHERE number_norm = ")
+                    .push_bind(number)
+                    .push(")");
+            }
+        }
+        if let Some(after) = after {
+            q.push(" AND (lower(c.name), c.id) > ((SELECT lower(name) FROM customers WHERE id = ")
+                .push_bind(after)
+                .push("), ")
+                .push_bind(after)
+                .push(")");
+        }
+        q.push(" ORDER BY lower(c.name), c.id LIMIT ")
+            .push_bind(i64::from(limit));
+        Ok(q.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    async fn customer(&self, id: i64) -> Result<Option<CustomerRow>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn customer_record(
+        &self,
+        id: i64,
+        reach: RecordReach,
+    ) -> Result<Option<CustomerRecord>, StoreError> {
+        // One statement: the accounts and cards come back as JSON arrays beside the customer's
+        // columns, as on SQLite.
+        let (accounts, cards) = match reach {
+            RecordReach::Customer => ("NULL::text", "NULL::text"),
+            RecordReach::Accounts => (ACCOUNTS_JSON, "NULL::text"),
+            RecordReach::Cards => (ACCOUNTS_JSON, CARDS_JSON),
+        };
+        let sql = format!(
+            "SELECT {CUSTOMER_COLUMNS}, {accounts} AS accounts_json, {cards} AS cards_json \
+             FROM customers c WHERE c.id = $1"
+        );
+        let Some(row) = sqlx::query_as::<_, RecordRow>(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(CustomerRecord {
+            customer: row.customer,
+            accounts: json_rows(
+                row.accounts_json.as_deref(),
+                "accounts",
+                |a: &AccountRow| a.id,
+            )?,
+            cards: json_rows(row.cards_json.as_deref(), "cards", |c: &CardRow| c.id)?,
+        }))
+    }
+
+    async fn transactions(
+        &self,
+        customer_id: i64,
+        filter: &TransactionFilter,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<TransactionRow>, StoreError> {
+        let mut q =
+            QueryBuilder::<Postgres>::new("SELECT * FROM transactions WHERE customer_id = ");
+        q.push_bind(customer_id);
+        if let Some(from) = &filter.from {
+            q.push(" AND time >= ").push_bind(from);
+        }
+        if let Some(to) = &filter.to {
+            q.push(" AND time < ").push_bind(to);
+        }
+        if let Some(status) = &filter.status {
+            q.push(" AND status = ").push_bind(status);
+        }
+        if let Some(after) = after {
+            q.push(" AND (time, id) < ((SELECT time FROM transactions WHERE id = ")
+                .push_bind(after)
+                .push("), ")
+                .push_bind(after)
+                .push(")");
+        }
+        q.push(" ORDER BY time DESC, id DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        Ok(q.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    async fn tickets(
+        &self,
+        customer_id: i64,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<TicketRow>, StoreError> {
+        let mut q = QueryBuilder::<Postgres>::new("SELECT * FROM tickets WHERE customer_id = ");
+        q.push_bind(customer_id);
+        if let Some(after) = after {
+            q.push(" AND (updated_at, id) < ((SELECT updated_at FROM tickets WHERE id = ")
+                .push_bind(after)
+                .push("), ")
+                .push_bind(after)
+                .push(")");
+        }
+        q.push(" ORDER BY updated_at DESC, id DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        Ok(q.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    async fn ticket(&self, id: i64) -> Result<Option<TicketRow>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM tickets WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn messages(
+        &self,
+        ticket_id: i64,
+        include_internal: bool,
+    ) -> Result<Vec<MessageRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM messages WHERE ticket_id = $1 AND (NOT internal OR $2) ORDER BY id",
+        )
+        .bind(ticket_id)
+        .bind(include_internal)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn add_message(
+        &self,
+        message: NewMessage,
+        audit: AuditEvent,
+    ) -> Result<(MessageRow, AuditEntry), StoreError> {
+        let (key, mut tx) = self.begin_chain().await?;
+        let time = now();
+        let updated = sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
+            .bind(&time)
+            .bind(message.ticket_id)
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound("ticket"));
+        }
+        // The next id after the largest, as on SQLite (imported messages bring their own ids);
+        // every reply is added under the chain lock, so no two replicas draw the same one.
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO messages (id, ticket_id, internal, author, time, body)
+             VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM messages), $1, $2, $3, $4, $5)
+             RETURNING id",
+        )
+        .bind(message.ticket_id)
+        .bind(message.internal)
+        .bind(&message.author)
+        .bind(&time)
+        .bind(&message.body)
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut audit = audit;
+        if let serde_json::Value::Object(detail) = &mut audit.detail {
+            detail.insert("message".into(), id.into());
+        }
+        let entry = Self::append_in(&key, &mut tx, &audit).await?;
+        tx.commit().await?;
+        let row = MessageRow {
+            id,
+            ticket_id: message.ticket_id,
+            internal: message.internal,
+            author: message.author,
+            time,
+            body: message.body,
+        };
+        Ok((row, entry))
+    }
+
+    async fn append_audit(&self, event: AuditEvent) -> Result<AuditEntry, StoreError> {
+        let (done, outcome) = oneshot::channel();
+        let gone = || StoreError::Audit("the audit writer has stopped".into());
+        self.audit
+            .send(PendingAudit { event, done })
+            .map_err(|_| gone())?;
+        outcome.await.map_err(|_| gone())?
+    }
+
+    async fn audit_page(
+        &self,
+        before: Option<i64>,
+        filter: &AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        // Our own SQL text; every value is bound.
+        let mut query = QueryBuilder::<Postgres>::new("SELECT * FROM audit WHERE seq < ");
+        query.push_bind(before.unwrap_or(i64::MAX));
+        if let Some(actor) = &filter.actor {
+            query.push(" AND actor = ").push_bind(actor.as_str());
+        }
+        if let Some(action) = filter.action {
+            query.push(" AND action = ").push_bind(action.as_str());
+        }
+        if let Some(since) = &filter.since {
+            query.push(" AND time >= ").push_bind(since.as_str());
+        }
+        if let Some(until) = &filter.until {
+            query.push(" AND time < ").push_bind(until.as_str());
+        }
+        query
+            .push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        Ok(query.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    async fn audit_from(&self, from_seq: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT * FROM audit WHERE seq >= $1 ORDER BY seq LIMIT $2")
+                .bind(from_seq)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn audit_retained(&self) -> Result<Option<Retained>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT * FROM audit_retained ORDER BY through_seq DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn retain_audit(
+        &self,
+        retained: &Retained,
+        audit: AuditEvent,
+        checkpoints_through: Option<i64>,
+    ) -> Result<AuditEntry, StoreError> {
+        let (key, mut tx) = self.begin_chain().await?;
+        let archived: Option<String> = sqlx::query_scalar("SELECT hash FROM audit WHERE seq = $1")
+            .bind(retained.through_seq)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if archived.as_deref() != Some(retained.hash.as_str()) {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict(
+                "the entries to archive changed while they were archived",
+            ));
+        }
+        let entry = Self::append_in(&key, &mut tx, &audit).await?;
+        sqlx::query(
+            "INSERT INTO audit_retained (through_seq, hash, entries, archive, archived_at, checkpoint)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(retained.through_seq)
+        .bind(&retained.hash)
+        .bind(retained.entries)
+        .bind(&retained.archive)
+        .bind(&retained.archived_at)
+        .bind(&retained.checkpoint)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM audit WHERE seq <= $1")
+            .bind(retained.through_seq)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM audit_checkpoints WHERE seq <= $1 AND id <= $2")
+            .bind(retained.through_seq)
+            .bind(checkpoints_through.unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+
+    async fn checkpoints_after(
+        &self,
+        after_id: i64,
+        to_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, CheckpointLine)>, StoreError> {
+        let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
+            "SELECT id, seq, hash, time, signed FROM audit_checkpoints
+             WHERE id > $1 AND seq <= $2 ORDER BY id LIMIT $3",
+        )
+        .bind(after_id)
+        .bind(to_seq)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, seq, hash, time, signed)| {
+                let line = CheckpointLine {
+                    seq,
+                    hash,
+                    time,
+                    signed,
+                };
+                (id, line)
+            })
+            .collect())
+    }
+
+    async fn record_checkpoint(&self, checkpoint: &CheckpointLine) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_checkpoints (seq, hash, time, signed) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(checkpoint.seq)
+        .bind(&checkpoint.hash)
+        .bind(&checkpoint.time)
+        .bind(&checkpoint.signed)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn audit_checkpoints(
+        &self,
+        from_seq: i64,
+        to_seq: i64,
+    ) -> Result<Vec<CheckpointLine>, StoreError> {
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT seq, hash, time, signed FROM audit_checkpoints
+             WHERE seq BETWEEN $1 AND $2 ORDER BY seq, id",
+        )
+        .bind(from_seq)
+        .bind(to_seq)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(seq, hash, time, signed)| CheckpointLine {
+                seq,
+                hash,
+                time,
+                signed,
+            })
+            .collect())
+    }
+
+    async fn audit_of_action(
+        &self,
+        action: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM audit WHERE seq > $1 AND action = $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(after)
+        .bind(action)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn role_definitions(&self) -> Result<Vec<StoredRole>, StoreError> {
+        let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
+            "SELECT role, definition, version, updated_at, updated_by FROM role_definitions
+             ORDER BY role",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        stored_roles(rows)
+    }
+
+    async fn propose_role_change(
+        &self,
+        change: &NewRoleChange,
+        mut audit: AuditEvent,
+    ) -> Result<(desk_api::RoleChange, AuditEntry), StoreError> {
+        let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("role change: {e}"));
+        let definition = serde_json::to_string(&change.definition).map_err(corrupt)?;
+        let widened = serde_json::to_string(&change.widened).map_err(corrupt)?;
+        let (key, mut tx) = self.begin_chain().await?;
+        let time = now();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO role_changes (role, definition, changes, widened, proposed_by, proposed_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(change.definition.role.as_str())
+        .bind(&definition)
+        .bind(change.changes.to_string())
+        .bind(&widened)
+        .bind(&change.by)
+        .bind(&time)
+        .fetch_one(&mut *tx)
+        .await?;
+        if let serde_json::Value::Object(detail) = &mut audit.detail {
+            detail.insert("change_id".into(), id.into());
+        }
+        let entry = Self::append_in(&key, &mut tx, &audit).await?;
+        tx.commit().await?;
+        let stored = desk_api::RoleChange {
+            id,
+            role: change.definition.role,
+            definition: change.definition.clone(),
+            changes: change.changes.clone(),
+            widened: change.widened.clone(),
+            proposed_by: change.by.clone(),
+            proposed_at: time,
+            status: "pending".into(),
+            decided_by: None,
+            decided_at: None,
+        };
+        Ok((stored, entry))
+    }
+
+    async fn role_changes(
+        &self,
+        pending_only: bool,
+        limit: u32,
+    ) -> Result<Vec<desk_api::RoleChange>, StoreError> {
+        let rows: Vec<RoleChangeRow> = sqlx::query_as(
+            "SELECT * FROM role_changes WHERE (NOT $1 OR status = 'pending')
+             ORDER BY id DESC LIMIT $2",
+        )
+        .bind(pending_only)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(RoleChangeRow::parse).collect()
+    }
+
+    async fn role_change(&self, id: i64) -> Result<Option<desk_api::RoleChange>, StoreError> {
+        let row: Option<RoleChangeRow> = sqlx::query_as("SELECT * FROM role_changes WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(RoleChangeRow::parse).transpose()
+    }
+
+    async fn decide_role_change(
+        &self,
+        id: i64,
+        approve: bool,
+        by: &str,
+        mut audit: AuditEvent,
+    ) -> Result<Option<(desk_api::RoleChange, Option<StoredRole>)>, StoreError> {
+        // Under the chain lock, so two replicas deciding one change take turns: the second
+        // reads it decided.
+        let (key, mut tx) = self.begin_chain().await?;
+        let row: Option<RoleChangeRow> = sqlx::query_as("SELECT * FROM role_changes WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        if row.status != "pending" {
+            return Err(StoreError::Conflict("the role change was decided already"));
+        }
+        let time = now();
+        let status = if approve { "approved" } else { "rejected" };
+        sqlx::query(
+            "UPDATE role_changes SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4",
+        )
+        .bind(status)
+        .bind(by)
+        .bind(&time)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let mut change = row.parse()?;
+        change.status = status.into();
+        change.decided_by = Some(by.to_owned());
+        change.decided_at = Some(time.clone());
+        let stored = if approve {
+            let json = serde_json::to_string(&change.definition)
+                .map_err(|e| StoreError::Corrupt(format!("role definition: {e}")))?;
+            let version: i64 = sqlx::query_scalar(Versioned::RoleDefinition.upsert())
+                .bind(change.role.as_str())
+                .bind(&json)
+                .bind(&time)
+                .bind(by)
+                .fetch_one(&mut *tx)
+                .await?;
+            let policy_version = bump_policy_version(&mut tx).await?;
+            if let serde_json::Value::Object(detail) = &mut audit.detail {
+                detail.insert("version".into(), version.into());
+                detail.insert("policy_version".into(), policy_version.into());
+            }
+            Some(StoredRole {
+                definition: change.definition.clone(),
+                version,
+                updated_at: time,
+                updated_by: by.to_owned(),
+            })
+        } else {
+            None
+        };
+        Self::append_in(&key, &mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(Some((change, stored)))
+    }
+
+    async fn role_history(&self, role: Role, limit: u32) -> Result<Vec<StoredRole>, StoreError> {
+        let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
+            "SELECT role, definition, version, updated_at, updated_by FROM role_definition_history
+             WHERE role = $1 ORDER BY version DESC LIMIT $2",
+        )
+        .bind(role.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        stored_roles(rows)
+    }
+
+    async fn put_role_definition(
+        &self,
+        definition: &RoleDefinition,
+        by: &str,
+        audit: AuditEvent,
+    ) -> Result<(StoredRole, AuditEntry), StoreError> {
+        let json = serde_json::to_string(definition)
+            .map_err(|e| StoreError::Corrupt(format!("role definition: {e}")))?;
+        let (version, updated_at, entry) = self
+            .put_versioned(Versioned::RoleDefinition, definition.role, &json, by, audit)
+            .await?;
+        let stored = StoredRole {
+            definition: definition.clone(),
+            version,
+            updated_at,
+            updated_by: by.to_owned(),
+        };
+        Ok((stored, entry))
+    }
+
+    async fn layouts(&self) -> Result<Vec<StoredLayout>, StoreError> {
+        let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
+            "SELECT role, layout, version, updated_at, updated_by FROM layouts ORDER BY role",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        stored_layouts(rows)
+    }
+
+    async fn put_layout(
+        &self,
+        role: Role,
+        layout: &Layout,
+        by: &str,
+        audit: AuditEvent,
+    ) -> Result<(StoredLayout, AuditEntry), StoreError> {
+        let json = serde_json::to_string(layout)
+            .map_err(|e| StoreError::Corrupt(format!("layout: {e}")))?;
+        let (version, updated_at, entry) = self
+            .put_versioned(Versioned::Layout, role, &json, by, audit)
+            .await?;
+        let stored = StoredLayout {
+            role,
+            layout: layout.clone(),
+            version,
+            updated_at,
+            updated_by: by.to_owned(),
+        };
+        Ok((stored, entry))
+    }
+
+    async fn policy_version(&self) -> Result<u64, StoreError> {
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM policy_version WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        match version {
+            Some(v) => Ok(v as u64),
+            None => {
+                // Two replicas starting at once both bump: each gets a version, the second a
+                // larger one, and both read the larger one from then on.
+                let mut tx = self.pool.begin().await?;
+                let v = bump_policy_version(&mut tx).await?;
+                tx.commit().await?;
+                Ok(v)
+            }
+        }
+    }
+
+    async fn record_offline_views(
+        &self,
+        views: Vec<OfflineView>,
+        summary: AuditEvent,
+    ) -> Result<OfflineUploadResult, StoreError> {
+        let (key, mut tx) = self.begin_chain().await?;
+        // The views whose keys are recorded already for their actors (under the chain lock, so
+        // no other replica records one meanwhile), then the fresh ones' entries and the summary
+        // in one append: the same entries, in the same order, as SQLite's view-by-view loop.
+        let actors: Vec<&str> = views.iter().map(|v| v.audit.actor.as_str()).collect();
+        let keys: Vec<&str> = views.iter().map(|v| v.key.as_str()).collect();
+        let known: Vec<(String, String)> = sqlx::query_as(
+            "SELECT o.actor, o.key FROM offline_views o
+             JOIN UNNEST($1::text[], $2::text[]) AS v(actor, key)
+               ON o.actor = v.actor AND o.key = v.key",
+        )
+        .bind(&actors)
+        .bind(&keys)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut seen: std::collections::HashSet<(String, String)> = known.into_iter().collect();
+        let mut done = OfflineUploadResult {
+            recorded: 0,
+            duplicates: 0,
+        };
+        let mut fresh = Vec::new();
+        for view in &views {
+            if seen.insert((view.audit.actor.clone(), view.key.clone())) {
+                fresh.push(view);
+                done.recorded += 1;
+            } else {
+                done.duplicates += 1;
+            }
+        }
+        let mut summary = summary;
+        if let serde_json::Value::Object(detail) = &mut summary.detail {
+            detail.insert("recorded".into(), done.recorded.into());
+            detail.insert("duplicates".into(), done.duplicates.into());
+        }
+        let mut events: Vec<&AuditEvent> = fresh.iter().map(|v| &v.audit).collect();
+        events.push(&summary);
+        let entries = Self::append_all_in(&key, &mut tx, &events).await?;
+        let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
+        let fresh_actors: Vec<&str> = fresh.iter().map(|v| v.audit.actor.as_str()).collect();
+        let fresh_keys: Vec<&str> = fresh.iter().map(|v| v.key.as_str()).collect();
+        sqlx::query(
+            "INSERT INTO offline_views (actor, key, recorded_seq)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[])",
+        )
+        .bind(&fresh_actors)
+        .bind(&fresh_keys)
+        .bind(&seqs[..fresh.len()])
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    async fn extend_offline_window(
+        &self,
+        actor: &str,
+        window: OfflineWindow,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // The merge reads the latest window and then writes: one agent's merges take turns
+        // across replicas (SQLite's BEGIN IMMEDIATE does that for the whole file).
+        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind(WINDOW_LOCK)
+            .bind(actor)
+            .execute(&mut *tx)
+            .await?;
+        let latest: Option<OfflineWindow> = sqlx::query_as(
+            "SELECT opens_at, closes_at FROM offline_windows WHERE actor = $1 \
+             ORDER BY opens_at DESC LIMIT 1",
+        )
+        .bind(actor)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match latest {
+            Some(last) if window.opens_at <= last.closes_at && window.opens_at >= last.opens_at => {
+                sqlx::query(
+                    "UPDATE offline_windows SET closes_at = GREATEST(closes_at, $1) \
+                     WHERE actor = $2 AND opens_at = $3",
+                )
+                .bind(window.closes_at)
+                .bind(actor)
+                .bind(last.opens_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            _ => {
+                // A clock set back can open a window before the latest one: kept as its own.
+                sqlx::query(
+                    "INSERT INTO offline_windows (actor, opens_at, closes_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (actor, opens_at) DO UPDATE \
+                     SET closes_at = GREATEST(offline_windows.closes_at, excluded.closes_at)",
+                )
+                .bind(actor)
+                .bind(window.opens_at)
+                .bind(window.closes_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn offline_windows(
+        &self,
+        actor: &str,
+        since: i64,
+    ) -> Result<Vec<OfflineWindow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT opens_at, closes_at FROM offline_windows WHERE actor = $1 AND closes_at >= $2 \
+             ORDER BY opens_at",
+        )
+        .bind(actor)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn order_wipe(
+        &self,
+        subject: &str,
+        by: &str,
+        audit: AuditEvent,
+    ) -> Result<(StoredWipe, AuditEntry), StoreError> {
+        let (key, mut tx) = self.begin_chain().await?;
+        let time = now();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO wipes (subject, ordered_by, ordered_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(subject)
+        .bind(by)
+        .bind(&time)
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut audit = audit;
+        if let serde_json::Value::Object(detail) = &mut audit.detail {
+            detail.insert("wipe_id".into(), id.into());
+        }
+        let entry = Self::append_in(&key, &mut tx, &audit).await?;
+        tx.commit().await?;
+        let wipe = StoredWipe {
+            id,
+            subject: subject.to_owned(),
+            ordered_by: by.to_owned(),
+            ordered_at: time,
+        };
+        Ok((wipe, entry))
+    }
+
+    async fn wipes(
+        &self,
+        subject: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredWipe>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, subject, ordered_by, ordered_at FROM wipes
+             WHERE subject = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(subject)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn wipes_done(&self, subject: &str, device: &str) -> Result<i64, StoreError> {
+        const DONE: &str = "SELECT GREATEST(d.wipes_before, COALESCE(w.acknowledged, 0))
+             FROM devices d LEFT JOIN device_wipes w USING (subject, device)
+             WHERE d.subject = $1 AND d.device = $2";
+        // A device seen before is only read: every session start asks, and most devices are.
+        let seen: Option<i64> = sqlx::query_scalar(DONE)
+            .bind(subject)
+            .bind(device)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(done) = seen {
+            return Ok(done);
+        }
+        // A replica that records the device first wins; the other reads what it recorded.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO devices (subject, device, first_seen, wipes_before)
+             VALUES ($1, $2, $3, (SELECT COALESCE(MAX(id), 0) FROM wipes WHERE subject = $1))
+             ON CONFLICT (subject, device) DO NOTHING",
+        )
+        .bind(subject)
+        .bind(device)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        let done: i64 = sqlx::query_scalar(DONE)
+            .bind(subject)
+            .bind(device)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    async fn acknowledge_wipe(
+        &self,
+        subject: &str,
+        device: &str,
+        wipe_id: i64,
+        audit: AuditEvent,
+    ) -> Result<(StoredAcknowledgement, AuditEntry), StoreError> {
+        let (key, mut tx) = self.begin_chain().await?;
+        let time = now();
+        sqlx::query(
+            "INSERT INTO device_wipes (subject, device, acknowledged, acknowledged_at)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (subject, device) DO UPDATE SET
+                 acknowledged = excluded.acknowledged, acknowledged_at = excluded.acknowledged_at
+             WHERE device_wipes.acknowledged < excluded.acknowledged",
+        )
+        .bind(subject)
+        .bind(device)
+        .bind(wipe_id)
+        .bind(&time)
+        .execute(&mut *tx)
+        .await?;
+        let recorded: StoredAcknowledgement = sqlx::query_as(
+            "SELECT device, acknowledged, acknowledged_at FROM device_wipes
+             WHERE subject = $1 AND device = $2",
+        )
+        .bind(subject)
+        .bind(device)
+        .fetch_one(&mut *tx)
+        .await?;
+        let entry = Self::append_in(&key, &mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok((recorded, entry))
+    }
+
+    async fn add_scim_token(
+        &self,
+        name: &str,
+        token_hash: &str,
+        audit: AuditEvent,
+    ) -> Result<StoredScimToken, StoreError> {
+        let (key, mut tx) = self.begin_chain().await?;
+        let created_at = now();
+        let added = sqlx::query(
+            "INSERT INTO scim_tokens (name, token_hash, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(name)
+        .bind(token_hash)
+        .bind(&created_at)
+        .execute(&mut *tx)
+        .await?;
+        if added.rows_affected() == 0 {
+            return Err(StoreError::Conflict("a token of that name exists already"));
+        }
+        Self::append_in(&key, &mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(StoredScimToken {
+            name: name.to_owned(),
+            created_at,
+        })
+    }
+
+    async fn scim_tokens(&self) -> Result<Vec<StoredScimToken>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT name, created_at FROM scim_tokens ORDER BY name")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn revoke_scim_token(&self, name: &str, audit: AuditEvent) -> Result<(), StoreError> {
+        let (key, mut tx) = self.begin_chain().await?;
+        let deleted = sqlx::query("DELETE FROM scim_tokens WHERE name = $1")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound("token of that name"));
+        }
+        Self::append_in(&key, &mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn scim_token_named(&self, token_hash: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT name FROM scim_tokens WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn scim_users(&self, lookup: &ScimLookup) -> Result<Vec<ScimUserRow>, StoreError> {
+        postgres_scim::users(&self.pool, lookup).await
+    }
+
+    async fn scim_groups(&self, lookup: &ScimLookup) -> Result<Vec<ScimGroupRow>, StoreError> {
+        postgres_scim::groups(&self.pool, lookup).await
+    }
+
+    async fn scim_count(&self, groups: bool) -> Result<u64, StoreError> {
+        let table = if groups { "scim_groups" } else { "scim_users" };
+        postgres_scim::count(&self.pool, table).await
+    }
+
+    async fn scim_access(&self, user_name_key: &str) -> Result<ScimAccess, StoreError> {
+        postgres_scim::access(&self.pool, user_name_key).await
+    }
+
+    async fn link_scim_subject(
+        &self,
+        user_name_key: &str,
+        subject: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO scim_subjects (user_name_key, subject) VALUES ($1, $2)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(user_name_key)
+        .bind(subject)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn scim_subjects(&self, user_name_keys: &[String]) -> Result<Vec<String>, StoreError> {
+        postgres_scim::subjects(&self.pool, user_name_keys).await
+    }
+
+    async fn scim_write(&self, change: ScimChange) -> Result<ScimWritten, StoreError> {
+        postgres_scim::write(self, change).await
+    }
+
+    async fn device_acknowledgements(
+        &self,
+        subject: &str,
+    ) -> Result<Vec<StoredAcknowledgement>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT device, acknowledged, acknowledged_at FROM device_wipes
+             WHERE subject = $1 ORDER BY device",
+        )
+        .bind(subject)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn seed_role_definitions(&self, defaults: &[RoleDefinition]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let time = now();
+        for definition in defaults {
+            let json = serde_json::to_string(definition)
+                .map_err(|e| StoreError::Corrupt(format!("role definition: {e}")))?;
+            // Replicas starting at once: the first one's row stays, the others change nothing.
+            sqlx::query(
+                "INSERT INTO role_definitions (role, definition, version, updated_at, updated_by)
+                 VALUES ($1, $2, 1, $3, 'defaults') ON CONFLICT (role) DO NOTHING",
+            )
+            .bind(definition.role.as_str())
+            .bind(json)
+            .bind(&time)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn import(&self, batch: &Batch) -> Result<(), StoreError> {
+        postgres_import::import(&self.pool, batch).await
+    }
+
+    async fn finish_import(&self) -> Result<(), StoreError> {
+        postgres_import::finish_import(&self.pool).await
+    }
+
+    async fn clear_records(&self) -> Result<(), StoreError> {
+        postgres_import::clear_records(&self.pool).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_query_is_prefix_terms_of_folded_words() {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            name_query(&words(&["jan", "do"])).as_deref(),
+            Some("'jan':* & 'do':*")
+        );
+        assert_eq!(name_query(&words(&["ölçer"])).as_deref(), Some("'olcer':*"));
+        // Quotes cannot end a term early (the API lets none through; the store does not rely
+        // on it).
+        assert_eq!(
+            name_query(&words(&["o'brien"])).as_deref(),
+            Some("'o':* & 'brien':*")
+        );
+        assert_eq!(name_query(&words(&["\u{301}"])), None);
+    }
+}
