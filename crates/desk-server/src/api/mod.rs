@@ -23,6 +23,7 @@ mod meta;
 mod offline;
 pub mod openapi;
 mod paging;
+mod replicas;
 pub mod request_log;
 mod scim;
 mod server;

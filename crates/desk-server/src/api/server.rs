@@ -120,6 +120,9 @@ pub struct Server {
     pub(super) scim_writes: Mutex<()>,
     /// What agent requests read of provisioning, until the next SCIM write.
     pub(super) provisioning: super::scim::access::Known,
+    /// This process's name among the replicas serving the database (`api::replicas`): random,
+    /// made at start.
+    pub(super) replica_id: String,
 }
 
 /// How much earlier than the truth the stored close of an offline window may be: a policy whose
@@ -151,6 +154,9 @@ impl Server {
             None => DEFAULT_ROLES.to_owned(),
         };
         let initial = parse_role_definitions(&initial).map_err(StartError::Roles)?;
+        // Before the state is read: an announcement made meanwhile is handled again, never
+        // missed.
+        let announced = store.last_announcement().await?;
         store.seed_role_definitions(&initial).await?;
         let roles = store
             .role_definitions()
@@ -185,9 +191,10 @@ impl Server {
             config.max_event_streams_per_agent,
             config.max_event_streams,
         );
-        Ok(Arc::new(Self {
+        let replica_id = hex::encode(rand::random::<[u8; 16]>());
+        let server = Arc::new(Self {
             config,
-            store,
+            store: store.clone(),
             verifier,
             roles: RwLock::new(roles),
             seen_tokens: Mutex::new(HashMap::new()),
@@ -206,7 +213,14 @@ impl Server {
             scim_rate,
             scim_writes: Mutex::new(()),
             provisioning: Default::default(),
-        }))
+            replica_id,
+        });
+        tokio::spawn(super::replicas::follow(
+            Arc::downgrade(&server),
+            store,
+            announced,
+        ));
+        Ok(server)
     }
 
     /// The live audit sink the configuration names (checked when it was loaded).
@@ -306,9 +320,8 @@ impl Server {
     /// Records that these roles' policies changed, and tells connected clients.
     pub(super) async fn changed(&self, roles: BTreeSet<Role>) -> Result<(), ApiError> {
         let version = self.store.policy_version().await?;
-        self.policy_version.fetch_max(version, Ordering::SeqCst);
-        // Nobody listening is fine.
-        let _ = self.changes.send(Change::Policy { roles, version });
+        self.tell(super::replicas::Announcement::Policy { roles, version })
+            .await;
         Ok(())
     }
 

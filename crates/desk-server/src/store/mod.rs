@@ -484,9 +484,88 @@ fn unavailable(e: &sqlx::Error) -> bool {
     }
 }
 
+impl StoreError {
+    /// Whether the database could not be reached, rather than refusing or failing: a connection
+    /// lost or refused, none free in time, the pool closed, or PostgreSQL saying it cannot take
+    /// connections (SQLSTATE class 08, connection exception; 57P01–57P03, shutting down or not
+    /// yet up). The request is answered 503 and may be tried again; nothing was committed.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Database(e)
+            | Self::Migrate(
+                sqlx::migrate::MigrateError::Execute(e)
+                | sqlx::migrate::MigrateError::ExecuteMigration(e, _),
+            ) => database_unreachable(e),
+            _ => false,
+        }
+    }
+}
+
+/// See [`StoreError::is_unavailable`].
+fn database_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
+/// A change one process serving the database told the others about ([`Store::announce`]).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Announced {
+    /// Grows with every announcement, in the order they committed.
+    pub id: i64,
+    /// The announcing process (`api::replicas`' id of it).
+    pub origin: String,
+    /// What changed, as `api::replicas` wrote it (JSON).
+    pub body: String,
+}
+
+/// Wakes its holder when another process may have announced a change ([`Store::listen`]).
+#[async_trait]
+pub trait Listener: Send {
+    /// Returns when an announcement may have been made since the last return. An error means the
+    /// listening connection was lost: what was announced meanwhile is read with
+    /// [`Store::announcements`] once a new listener is had.
+    async fn wait(&mut self) -> Result<(), StoreError>;
+}
+
 /// Everything the server keeps. One implementation per database.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// Tells the other processes serving this database (replicas) about a change that
+    /// committed: `body` (JSON that `api::replicas` writes and reads) from `origin`.
+    /// Announcements are read back in the order they committed. A store only one process
+    /// serves (SQLite's file) has nobody to tell and keeps nothing.
+    async fn announce(&self, origin: &str, body: &str) -> Result<(), StoreError> {
+        let _ = (origin, body);
+        Ok(())
+    }
+
+    /// The announcements after the one numbered `after`, oldest first, at most `limit` (kept a
+    /// day at least).
+    async fn announcements(&self, after: i64, limit: u32) -> Result<Vec<Announced>, StoreError> {
+        let _ = (after, limit);
+        Ok(Vec::new())
+    }
+
+    /// The number of the newest announcement (0 when there is none).
+    async fn last_announcement(&self) -> Result<i64, StoreError> {
+        Ok(0)
+    }
+
+    /// A listener for announcements of other processes, on a connection of its own; `None` for
+    /// a store only one process serves.
+    async fn listen(&self) -> Result<Option<Box<dyn Listener>>, StoreError> {
+        Ok(None)
+    }
+
     /// Customers matching `query`, by name then id, after the customer with id `after`, at most
     /// `limit`. Cursors are ids, so they carry no customer data.
     async fn search_customers(
@@ -793,4 +872,33 @@ pub trait Store: Send + Sync + 'static {
 
     /// Removes every customer record (not the audit trail, not role definitions).
     async fn clear_records(&self) -> Result<(), StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_out_of_reach_is_told_apart_from_one_that_refuses() {
+        let lost = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        for unreachable in [
+            StoreError::Database(sqlx::Error::Io(lost)),
+            StoreError::Database(sqlx::Error::PoolTimedOut),
+            StoreError::Database(sqlx::Error::PoolClosed),
+            StoreError::Migrate(sqlx::migrate::MigrateError::Execute(
+                sqlx::Error::PoolTimedOut,
+            )),
+        ] {
+            assert!(unreachable.is_unavailable(), "{unreachable}");
+        }
+        for refused in [
+            StoreError::Database(sqlx::Error::RowNotFound),
+            StoreError::Corrupt("edited".into()),
+            StoreError::NotFound("ticket"),
+            StoreError::Conflict("decided"),
+            StoreError::Audit("trigger".into()),
+        ] {
+            assert!(!refused.is_unavailable(), "{refused}");
+        }
+    }
 }

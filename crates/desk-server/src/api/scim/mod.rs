@@ -35,7 +35,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use self::http::{Refusal, ScimClient, base_url, scim_json};
-use crate::api::{Change, State};
+use crate::api::State;
+use crate::api::replicas::Announcement;
 use crate::audit::{AuditEvent, Outcome};
 use crate::scim::filter::Filter;
 use crate::scim::resource;
@@ -317,15 +318,24 @@ async fn write(
         .await;
     server.provisioning.forget();
     let written = written?;
-    if let Some(version) = written.policy_version {
-        server.raise_policy_version(version);
+    let mut ended = Vec::with_capacity(written.wipes.len());
+    for (subject, _) in &written.wipes {
+        ended.push(server.streams.end_all(subject));
     }
-    for (subject, wipe_id) in written.wipes {
-        let ended = server.streams.end_all(&subject);
-        let _ = server.changes.send(Change::Wipe {
-            subject: subject.clone(),
-            wipe_id,
-        });
+    // The other replicas forget what they know of provisioning and end the same streams.
+    server
+        .tell(Announcement::Provisioning {
+            ended: written.wipes.iter().map(|(s, _)| s.clone()).collect(),
+            version: written.policy_version,
+        })
+        .await;
+    for ((subject, wipe_id), ended) in written.wipes.into_iter().zip(ended) {
+        server
+            .tell(Announcement::Wipe {
+                subject: subject.clone(),
+                wipe_id,
+            })
+            .await;
         let event = AuditEvent::new(
             client.actor(),
             AuditAction::EventsEnd,
@@ -356,10 +366,12 @@ async fn push_roles(server: &State, user_ids: BTreeSet<String>) {
     }
     match server.store.scim_subjects(&names).await {
         Ok(subjects) if !subjects.is_empty() => {
-            let _ = server.changes.send(Change::Agents {
-                subjects: subjects.into_iter().collect(),
-                version: server.policy_version(),
-            });
+            server
+                .tell(Announcement::Agents {
+                    subjects: subjects.into_iter().collect(),
+                    version: server.policy_version(),
+                })
+                .await;
         }
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "the agents whose roles changed could not be read"),
