@@ -446,42 +446,11 @@ pub enum StoreError {
     /// The transaction that was to append this audit entry (with others) failed.
     #[error("the audit entry could not be written: {0}")]
     Audit(String),
-    /// The database could not be reached (connection lost or refused, no connection free in
-    /// time): nothing was written. Raised where the failure is not one request's own, such as
-    /// a batch of audit entries whose transaction lost its connection.
+    /// The database could not be reached (see [`StoreError::is_unavailable`]) for a batch of
+    /// audit entries that this entry was part of: nothing of the batch was written. (The
+    /// request's own failures keep their `sqlx::Error` in [`StoreError::Database`].)
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
-}
-
-impl StoreError {
-    /// Whether the database could not be reached, rather than refusing or failing this request:
-    /// a lost or refused connection, a pool that gave no connection in time or was closed, or
-    /// PostgreSQL's connection failures (SQLSTATE class 08) and shutdowns (`57P01`–`57P03`). The
-    /// API answers those with 503; since every write commits with its audit entry or not at all,
-    /// nothing was half-written.
-    pub fn is_unavailable(&self) -> bool {
-        match self {
-            Self::Unavailable(_) => true,
-            Self::Database(e) => unavailable(e),
-            Self::Migrate(sqlx::migrate::MigrateError::Execute(e)) => unavailable(e),
-            _ => false,
-        }
-    }
-}
-
-/// Whether `e` says the database could not be reached (see [`StoreError::is_unavailable`]).
-fn unavailable(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
-        }),
-        _ => false,
-    }
 }
 
 impl StoreError {
@@ -491,6 +460,7 @@ impl StoreError {
     /// yet up). The request is answered 503 and may be tried again; nothing was committed.
     pub fn is_unavailable(&self) -> bool {
         match self {
+            Self::Unavailable(_) => true,
             Self::Database(e)
             | Self::Migrate(
                 sqlx::migrate::MigrateError::Execute(e)
@@ -888,6 +858,7 @@ mod tests {
             StoreError::Migrate(sqlx::migrate::MigrateError::Execute(
                 sqlx::Error::PoolTimedOut,
             )),
+            StoreError::Unavailable("a batch's connection was lost".into()),
         ] {
             assert!(unreachable.is_unavailable(), "{unreachable}");
         }

@@ -19,6 +19,9 @@
 //! - **The policy version** is raised by one statement (`GREATEST(version + 1, now in ms)` under
 //!   the row's lock), so it only grows, whichever replica raises it.
 //! - **Ids never reused** (wipes, role changes, checkpoints) come from identity columns.
+//! - **Announcements** ([`Store::announce`]): what one replica changed that the others hold in
+//!   memory, as rows whose ids grow in commit order, with a notification (LISTEN/NOTIFY) that
+//!   wakes the others' [`Store::listen`].
 //! - **Offline windows** of one agent are extended under an advisory lock of that agent's, since
 //!   the merge reads the latest window before it writes.
 //!
@@ -41,17 +44,19 @@ use std::time::Duration;
 use async_trait::async_trait;
 use desk_core::signed::Layout;
 use desk_core::{Role, RoleDefinition};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 use tokio::sync::{Mutex, MutexGuard, mpsc, oneshot};
 
+use super::Listener;
 use super::shared::{RoleChangeRow, json_rows, now, stored_layouts, stored_roles};
 use super::{
-    AccountRow, AuditFilter, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage,
-    NewRoleChange, OfflineUploadResult, OfflineView, OfflineWindow, RecordReach, Retained,
-    ScimAccess, ScimChange, ScimGroupRow, ScimLookup, ScimUserRow, ScimWritten, SearchQuery, Store,
-    StoreError, StoredAcknowledgement, StoredLayout, StoredRole, StoredScimToken, StoredWipe,
-    TicketRow, TransactionFilter, TransactionRow, postgres_import, postgres_scim, search,
+    AccountRow, Announced, AuditFilter, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow,
+    NewMessage, NewRoleChange, OfflineUploadResult, OfflineView, OfflineWindow, RecordReach,
+    Retained, ScimAccess, ScimChange, ScimGroupRow, ScimLookup, ScimUserRow, ScimWritten,
+    SearchQuery, Store, StoreError, StoredAcknowledgement, StoredLayout, StoredRole,
+    StoredScimToken, StoredWipe, TicketRow, TransactionFilter, TransactionRow, postgres_import,
+    postgres_scim, search,
 };
 use crate::audit::checkpoint::CheckpointLine;
 use crate::audit::key::AuditKey;
@@ -64,6 +69,13 @@ pub const CHAIN_LOCK: i64 = 0x6465_736b_2d61_7564;
 /// The class of the two-key advisory locks that serialize one agent's offline-window merges
 /// (the second key is the agent's `hashtext`); two-key locks never meet [`CHAIN_LOCK`].
 const WINDOW_LOCK: i32 = 0x6465_736b;
+
+/// The advisory lock an announcement holds from drawing its id until it commits, so that ids
+/// grow in commit order and a follower reading after the last id it saw misses none.
+const ANNOUNCE_LOCK: i64 = 0x6465_736b_2d61_6e6e;
+
+/// The channel announcements are notified on.
+const ANNOUNCEMENTS: &str = "desk_announcements";
 
 /// How long a request waits for a connection before the database counts as unavailable.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -376,8 +388,77 @@ fn name_query(words: &[String]) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" & "))
 }
 
+/// Wakes on every notification of [`ANNOUNCEMENTS`], on a connection of its own.
+struct AnnouncementListener(PgListener);
+
+#[async_trait]
+impl Listener for AnnouncementListener {
+    async fn wait(&mut self) -> Result<(), StoreError> {
+        match self.0.try_recv().await? {
+            Some(_) => Ok(()),
+            // The connection was lost (sqlx connects again for the next call): whatever was
+            // notified meanwhile is gone, so the holder reads the announcements again.
+            None => Err(StoreError::Unavailable(
+                "the connection listening for announcements was lost".into(),
+            )),
+        }
+    }
+}
+
 #[async_trait]
 impl Store for PostgresStore {
+    async fn announce(&self, origin: &str, body: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(ANNOUNCE_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO announcements (origin, body) VALUES ($1, $2) RETURNING id",
+        )
+        .bind(origin)
+        .bind(body)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM announcements WHERE announced_at < now() - interval '1 day' AND id < $1",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        // Delivered at the commit, to every listener (this process's own too, which skips it).
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(ANNOUNCEMENTS)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn announcements(&self, after: i64, limit: u32) -> Result<Vec<Announced>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, origin, body FROM announcements WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn last_announcement(&self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM announcements")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn listen(&self) -> Result<Option<Box<dyn Listener>>, StoreError> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(ANNOUNCEMENTS).await?;
+        Ok(Some(Box::new(AnnouncementListener(listener))))
+    }
+
     async fn search_customers(
         &self,
         query: &SearchQuery,
