@@ -54,6 +54,13 @@ pub enum StartError {
     /// The audit search key cannot be loaded or made.
     #[error(transparent)]
     AuditKey(#[from] crate::audit::key::KeyError),
+    /// A key is not the one the database's trail or policies were made under.
+    #[error(
+        "the {0} key is not the one this database was first served with: every replica needs \
+         copies of the same key files (docs/deployment.md), and a key made anew links or signs \
+         nothing the others trust; copy the first replica's key files and start again"
+    )]
+    KeyMismatch(&'static str),
 }
 
 /// Something that changed for connected clients. The events channel turns each into the events
@@ -180,6 +187,15 @@ impl Server {
             );
         }
         let audit_key = crate::audit_key(&config)?;
+        let public = key.key.public();
+        for (kind, fingerprint) in [
+            ("audit", audit_key.fingerprint()),
+            ("policy", format!("{}:{}", public.kid, public.x)),
+        ] {
+            if store.pin_key(kind, &fingerprint).await? != fingerprint {
+                return Err(StartError::KeyMismatch(kind));
+            }
+        }
         let (changes, _) = broadcast::channel(256);
         let upload_rate = super::upload_rate::UploadRate::new(
             config.offline_upload_views_per_minute,

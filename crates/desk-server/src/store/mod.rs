@@ -831,6 +831,10 @@ pub trait Store: Send + Sync + 'static {
         subject: &str,
     ) -> Result<Vec<StoredAcknowledgement>, StoreError>;
 
+    /// The fingerprint pinned for the key `kind` (`audit` or `policy`): `fingerprint`, pinned
+    /// now, when none was; else the one pinned first, whatever `fingerprint` says.
+    async fn pin_key(&self, kind: &str, fingerprint: &str) -> Result<String, StoreError>;
+
     /// Stores the shipped definitions of roles that have none yet (first start).
     async fn seed_role_definitions(&self, defaults: &[RoleDefinition]) -> Result<(), StoreError>;
 

@@ -1294,6 +1294,24 @@ impl Store for SqliteStore {
         .await?)
     }
 
+    async fn pin_key(&self, kind: &str, fingerprint: &str) -> Result<String, StoreError> {
+        sqlx::query(
+            "INSERT INTO key_pins (kind, fingerprint, pinned_at) VALUES (?, ?, ?)
+             ON CONFLICT (kind) DO NOTHING",
+        )
+        .bind(kind)
+        .bind(fingerprint)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(
+            sqlx::query_scalar("SELECT fingerprint FROM key_pins WHERE kind = ?")
+                .bind(kind)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     async fn seed_role_definitions(&self, defaults: &[RoleDefinition]) -> Result<(), StoreError> {
         let mut tx = begin_write(&self.pool).await?;
         let time = now();

@@ -29,6 +29,7 @@ mod health;
 mod keys;
 mod offline;
 mod push;
+mod replicas;
 mod request_log;
 mod retention;
 mod roles;
