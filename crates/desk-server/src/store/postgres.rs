@@ -1427,6 +1427,27 @@ impl Store for PostgresStore {
         .await?)
     }
 
+    async fn pin_key(&self, kind: &str, fingerprint: &str) -> Result<String, StoreError> {
+        // Two statements, as on SQLite: of replicas starting at once, the first insert pins its
+        // key, and the read, with a snapshot of its own, sees whichever insert won (one
+        // statement with the insert as a CTE would read with the snapshot from before it).
+        sqlx::query(
+            "INSERT INTO key_pins (kind, fingerprint, pinned_at) VALUES ($1, $2, $3)
+             ON CONFLICT (kind) DO NOTHING",
+        )
+        .bind(kind)
+        .bind(fingerprint)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(
+            sqlx::query_scalar("SELECT fingerprint FROM key_pins WHERE kind = $1")
+                .bind(kind)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     async fn seed_role_definitions(&self, defaults: &[RoleDefinition]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let time = now();

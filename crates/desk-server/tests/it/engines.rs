@@ -797,6 +797,14 @@ async fn exercise(store: &dyn Store) -> Transcript {
         &store.wipes("agent7", 0, 10).await.unwrap(),
     );
 
+    // Key pins: the first fingerprint stays.
+    for (kind, fingerprint) in [("audit", "a1"), ("policy", "p1"), ("audit", "a2")] {
+        t.note(
+            format!("pin {kind} {fingerprint}"),
+            &store.pin_key(kind, fingerprint).await.unwrap(),
+        );
+    }
+
     // The whole trail, and the chain.
     t.note("whole trail", &store.audit_from(1, 1_000).await.unwrap());
     let verified = desk_server::verify_audit(store, &key()).await.unwrap();
@@ -1101,11 +1109,12 @@ async fn open_makes_the_schema_on_an_empty_database_and_opening_again_changes_no
         "scim_users",
         "scim_members",
         "announcements",
+        "key_pins",
         "_sqlx_migrations",
     ] {
         assert!(tables.contains(table), "{table} missing: {tables:?}");
     }
-    assert_eq!(made.1, [1, 2]);
+    assert_eq!(made.1, [1, 2, 3]);
     first
         .append_audit(event("agent1", AuditAction::SignIn, "session"))
         .await
