@@ -11,7 +11,9 @@
 //! records happen in the same transaction as that entry.
 
 pub mod postgres;
+mod postgres_audit;
 mod postgres_import;
+mod postgres_roles;
 mod postgres_scim;
 pub mod scim;
 mod search;

@@ -7,17 +7,19 @@
 //! Same semantics as [`super::sqlite::SqliteStore`], method by method; where the SQL differs the
 //! reason is given beside it. What keeps replicas from contradicting each other:
 //!
-//! - **The audit chain.** Every transaction that appends entries first takes the transaction-
-//!   scoped advisory lock [`CHAIN_LOCK`] (`pg_advisory_xact_lock`), then reads the head, and
-//!   holds the lock until it commits or rolls back: appends from all replicas take turns, so the
-//!   chain never forks (the primary key on `seq` would refuse a fork anyway). Within a process
-//!   the chain's mutex (which holds the key) is taken first, as on SQLite, so a process's own
-//!   appends wait in memory rather than each holding a connection while it waits for the lock.
-//!   Entries of their own (every read is one) go through one writer task per process that
-//!   commits what is waiting in one transaction, as on SQLite. A write an entry records (a reply,
-//!   a role change) commits in the same transaction as the entry, or neither does.
-//! - **The policy version** is raised by one statement (`GREATEST(version + 1, now in ms)` under
-//!   the row's lock), so it only grows, whichever replica raises it.
+//! - **The audit chain** (`postgres_audit`). Every transaction that appends entries first takes
+//!   the transaction-scoped advisory lock [`CHAIN_LOCK`] (`pg_advisory_xact_lock`), reads the
+//!   head, and holds the lock until it commits or rolls back: appends from all replicas take
+//!   turns, so the chain never forks (the primary key on `seq` would refuse a fork anyway).
+//!   Within a process the chain's mutex (which holds the key) is taken first, as on SQLite, so
+//!   a process's own appends wait in memory rather than each holding a connection while it
+//!   waits for the lock. Entries of their own (every read is one) go through one writer task
+//!   per process that commits what is waiting in one transaction, as on SQLite. A write an
+//!   entry records (a reply, a role change) commits in the same transaction as the entry, or
+//!   neither does.
+//! - **The policy version** (`postgres_roles`, with role definitions and layouts) is raised by one
+//!   statement (`GREATEST(version + 1, now in ms)` under the row's lock), so it only grows,
+//!   whichever replica raises it.
 //! - **Ids never reused** (wipes, role changes, checkpoints) come from identity columns.
 //! - **Announcements** ([`Store::announce`]): what one replica changed that the others hold in
 //!   memory, as rows whose ids grow in commit order, with a notification (LISTEN/NOTIFY) that
@@ -45,11 +47,10 @@ use async_trait::async_trait;
 use desk_core::signed::Layout;
 use desk_core::{Role, RoleDefinition};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
-use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
-use tokio::sync::{Mutex, MutexGuard, mpsc, oneshot};
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use tokio::sync::{Mutex, mpsc, oneshot};
 
-use super::Listener;
-use super::shared::{RoleChangeRow, json_rows, now, stored_layouts, stored_roles};
+use super::shared::{json_rows, now};
 use super::{
     AccountRow, Announced, AuditFilter, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow,
     NewMessage, NewRoleChange, OfflineUploadResult, OfflineView, OfflineWindow, RecordReach,
@@ -58,13 +59,14 @@ use super::{
     StoredScimToken, StoredWipe, TicketRow, TransactionFilter, TransactionRow, postgres_import,
     postgres_scim, search,
 };
+use super::{Listener, postgres_audit, postgres_roles};
 use crate::audit::checkpoint::CheckpointLine;
 use crate::audit::key::AuditKey;
 use crate::audit::{AuditEntry, AuditEvent};
 
 /// The advisory lock every transaction that appends to the audit chain holds from before it
 /// reads the head until it ends (`pg_advisory_xact_lock`, one 64-bit key: "desk-aud" in ASCII).
-pub const CHAIN_LOCK: i64 = 0x6465_736b_2d61_7564;
+pub const CHAIN_LOCK: i64 = postgres_audit::CHAIN_LOCK;
 
 /// The class of the two-key advisory locks that serialize one agent's offline-window merges
 /// (the second key is the agent's `hashtext`); two-key locks never meet [`CHAIN_LOCK`].
@@ -83,97 +85,12 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 /// Most connections one process opens.
 const MAX_CONNECTIONS: u32 = 16;
 
-/// Most audit entries one transaction of the writer commits (as on SQLite).
-pub const AUDIT_BATCH: usize = super::sqlite::AUDIT_BATCH;
-
-/// PostgreSQL's limit of bound parameters in one statement.
-const MAX_BOUND_PARAMETERS: usize = 65_535;
-
 /// [`Store`] on PostgreSQL.
 pub struct PostgresStore {
     pub(super) pool: PgPool,
     pub(super) chain: Arc<Mutex<AuditKey>>,
     /// To the audit writer task; it ends with the store.
-    audit: mpsc::UnboundedSender<PendingAudit>,
-}
-
-/// An audit entry waiting for the writer, and where its outcome goes.
-struct PendingAudit {
-    event: AuditEvent,
-    done: oneshot::Sender<Result<AuditEntry, StoreError>>,
-}
-
-/// Commits the waiting audit entries, a batch per transaction, until the store is dropped. When
-/// a batch's transaction fails, each of its entries is tried again alone, so one entry that
-/// cannot be written fails only its own request; when it failed because the database cannot be
-/// reached, every entry of the batch fails at once (trying each again would keep each request
-/// waiting for its turn at a database that is not there).
-async fn audit_writer(
-    pool: PgPool,
-    chain: Arc<Mutex<AuditKey>>,
-    mut queue: mpsc::UnboundedReceiver<PendingAudit>,
-) {
-    let mut batch = Vec::with_capacity(AUDIT_BATCH);
-    while queue.recv_many(&mut batch, AUDIT_BATCH).await > 0 {
-        let events: Vec<&AuditEvent> = batch.iter().map(|p| &p.event).collect();
-        match write_audit(&pool, &chain, &events).await {
-            Ok(entries) => {
-                for (pending, entry) in batch.drain(..).zip(entries) {
-                    // A caller that went away (its request was cancelled) just misses the answer.
-                    let _ = pending.done.send(Ok(entry));
-                }
-            }
-            Err(e) if batch.len() == 1 => {
-                let _ = batch.remove(0).done.send(Err(e));
-            }
-            Err(e) if e.is_unavailable() => {
-                let reason = e.to_string();
-                for pending in batch.drain(..) {
-                    let _ = pending
-                        .done
-                        .send(Err(StoreError::Unavailable(reason.clone())));
-                }
-            }
-            Err(_) => {
-                for pending in batch.drain(..) {
-                    let written = write_audit(&pool, &chain, &[&pending.event]).await;
-                    let _ = pending
-                        .done
-                        .send(written.map(|mut entries| entries.remove(0)));
-                }
-            }
-        }
-    }
-}
-
-/// Appends `events` in one transaction, under the chain's locks.
-async fn write_audit(
-    pool: &PgPool,
-    chain: &Mutex<AuditKey>,
-    events: &[&AuditEvent],
-) -> Result<Vec<AuditEntry>, StoreError> {
-    let (key, mut tx) = begin_chain(pool, chain).await?;
-    let entries = PostgresStore::append_all_in(&key, &mut tx, events).await?;
-    tx.commit().await?;
-    Ok(entries)
-}
-
-/// A transaction that may append to the chain: the process's chain lock (which holds the key),
-/// then the transaction, then [`CHAIN_LOCK`] in it, first of all, so that no transaction holds
-/// a row lock while it waits for the chain (which could deadlock with one holding the chain
-/// and waiting for that row). A transaction dropped before its commit is rolled back, and its
-/// advisory lock released with it.
-async fn begin_chain<'k>(
-    pool: &PgPool,
-    chain: &'k Mutex<AuditKey>,
-) -> Result<(MutexGuard<'k, AuditKey>, Transaction<'static, Postgres>), StoreError> {
-    let key = chain.lock().await;
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(CHAIN_LOCK)
-        .execute(&mut *tx)
-        .await?;
-    Ok((key, tx))
+    audit: mpsc::UnboundedSender<postgres_audit::PendingAudit>,
 }
 
 impl PostgresStore {
@@ -202,7 +119,11 @@ impl PostgresStore {
         sqlx::migrate!("./migrations-postgres").run(&pool).await?;
         let chain = Arc::new(Mutex::new(key));
         let (audit, queue) = mpsc::unbounded_channel();
-        tokio::spawn(audit_writer(pool.clone(), chain.clone(), queue));
+        tokio::spawn(postgres_audit::audit_writer(
+            pool.clone(),
+            chain.clone(),
+            queue,
+        ));
         Ok(Self { pool, chain, audit })
     }
 
@@ -210,144 +131,6 @@ impl PostgresStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
-
-    /// A transaction that may append to the chain (see [`begin_chain`]).
-    pub(super) async fn begin_chain(
-        &self,
-    ) -> Result<(MutexGuard<'_, AuditKey>, Transaction<'static, Postgres>), StoreError> {
-        begin_chain(&self.pool, &self.chain).await
-    }
-
-    /// Appends `events` in order inside `tx`, continuing the chain from its head as this
-    /// transaction sees it: one read of the head and one statement for all of them. The caller
-    /// holds both chain locks ([`begin_chain`]), so the head read is the latest committed.
-    pub(super) async fn append_all_in(
-        key: &AuditKey,
-        tx: &mut Transaction<'_, Postgres>,
-        events: &[&AuditEvent],
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut head: Option<(i64, String)> =
-            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut **tx)
-                .await?;
-        let mut entries = Vec::with_capacity(events.len());
-        for event in events {
-            let prev = head.as_ref().map(|(s, h)| (*s, h.as_str()));
-            let entry = AuditEntry::next(key, prev, event, now());
-            head = Some((entry.seq, entry.hash.clone()));
-            entries.push(entry);
-        }
-        for chunk in entries.chunks(MAX_BOUND_PARAMETERS / 9) {
-            let mut insert = QueryBuilder::<Postgres>::new(
-                "INSERT INTO audit (seq, time, actor, action, resource, outcome, detail, prev_hash, hash) ",
-            );
-            insert.push_values(chunk, |mut row, entry| {
-                row.push_bind(entry.seq)
-                    .push_bind(&entry.time)
-                    .push_bind(&entry.actor)
-                    .push_bind(&entry.action)
-                    .push_bind(&entry.resource)
-                    .push_bind(&entry.outcome)
-                    .push_bind(&entry.detail)
-                    .push_bind(&entry.prev_hash)
-                    .push_bind(&entry.hash);
-            });
-            insert.build().execute(&mut **tx).await?;
-        }
-        Ok(entries)
-    }
-
-    /// Appends `event` inside `tx` (see [`Self::append_all_in`]).
-    pub(super) async fn append_in(
-        key: &AuditKey,
-        tx: &mut Transaction<'_, Postgres>,
-        event: &AuditEvent,
-    ) -> Result<AuditEntry, StoreError> {
-        let mut entries = Self::append_all_in(key, tx, &[event]).await?;
-        Ok(entries.remove(0))
-    }
-}
-
-/// The per-role documents that change every agent's policy when they change.
-#[derive(Clone, Copy)]
-enum Versioned {
-    RoleDefinition,
-    Layout,
-}
-
-impl Versioned {
-    /// The upsert that stores a role's document with the next version (our own SQL text only).
-    /// The conflicting row is locked by the upsert, so two replicas' changes of one role get
-    /// consecutive versions.
-    fn upsert(self) -> &'static str {
-        match self {
-            Self::RoleDefinition => {
-                "INSERT INTO role_definitions (role, definition, version, updated_at, updated_by)
-                 VALUES ($1, $2, 1, $3, $4)
-                 ON CONFLICT (role) DO UPDATE SET definition = excluded.definition,
-                     version = role_definitions.version + 1, updated_at = excluded.updated_at,
-                     updated_by = excluded.updated_by
-                 RETURNING version"
-            }
-            Self::Layout => {
-                "INSERT INTO layouts (role, layout, version, updated_at, updated_by)
-                 VALUES ($1, $2, 1, $3, $4)
-                 ON CONFLICT (role) DO UPDATE SET layout = excluded.layout,
-                     version = layouts.version + 1, updated_at = excluded.updated_at,
-                     updated_by = excluded.updated_by
-                 RETURNING version"
-            }
-        }
-    }
-}
-
-impl PostgresStore {
-    /// Stores `role`'s document (`json`) with its next version, bumps the policy version and
-    /// appends `audit` (its detail gaining both versions), in one transaction under the chain
-    /// locks. Returns the document's version, the time, and the audit entry.
-    async fn put_versioned(
-        &self,
-        kind: Versioned,
-        role: Role,
-        json: &str,
-        by: &str,
-        mut audit: AuditEvent,
-    ) -> Result<(i64, String, AuditEntry), StoreError> {
-        let (key, mut tx) = self.begin_chain().await?;
-        let time = now();
-        let version: i64 = sqlx::query_scalar(kind.upsert())
-            .bind(role.as_str())
-            .bind(json)
-            .bind(&time)
-            .bind(by)
-            .fetch_one(&mut *tx)
-            .await?;
-        let policy_version = bump_policy_version(&mut tx).await?;
-        if let serde_json::Value::Object(detail) = &mut audit.detail {
-            detail.insert("version".into(), version.into());
-            detail.insert("policy_version".into(), policy_version.into());
-        }
-        let entry = Self::append_in(&key, &mut tx, &audit).await?;
-        tx.commit().await?;
-        Ok((version, time, entry))
-    }
-}
-
-/// Sets the policy version to the larger of (previous + 1) and the time in milliseconds: one
-/// statement, which locks the row, so concurrent bumps from any replica each see the one before.
-pub(super) async fn bump_policy_version(
-    tx: &mut Transaction<'_, Postgres>,
-) -> Result<u64, StoreError> {
-    let now = chrono::Utc::now().timestamp_millis();
-    let version: i64 = sqlx::query_scalar(
-        "INSERT INTO policy_version (id, version) VALUES (1, $1)
-         ON CONFLICT (id) DO UPDATE SET version = GREATEST(policy_version.version + 1, $1)
-         RETURNING version",
-    )
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(version as u64)
 }
 
 /// A customer's accounts as one JSON array (in a statement where `c` is the customer); `[]`
@@ -670,7 +453,7 @@ impl Store for PostgresStore {
         let (done, outcome) = oneshot::channel();
         let gone = || StoreError::Audit("the audit writer has stopped".into());
         self.audit
-            .send(PendingAudit { event, done })
+            .send(postgres_audit::PendingAudit { event, done })
             .map_err(|_| gone())?;
         outcome.await.map_err(|_| gone())?
     }
@@ -681,51 +464,19 @@ impl Store for PostgresStore {
         filter: &AuditFilter,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        // Our own SQL text; every value is bound.
-        let mut query = QueryBuilder::<Postgres>::new("SELECT * FROM audit WHERE seq < ");
-        query.push_bind(before.unwrap_or(i64::MAX));
-        if let Some(actor) = &filter.actor {
-            query.push(" AND actor = ").push_bind(actor.as_str());
-        }
-        if let Some(action) = filter.action {
-            query.push(" AND action = ").push_bind(action.as_str());
-        }
-        if let Some(since) = &filter.since {
-            query.push(" AND time >= ").push_bind(since.as_str());
-        }
-        if let Some(until) = &filter.until {
-            query.push(" AND time < ").push_bind(until.as_str());
-        }
-        query
-            .push(" ORDER BY seq DESC LIMIT ")
-            .push_bind(i64::from(limit));
-        Ok(query.build_query_as().fetch_all(&self.pool).await?)
+        postgres_audit::audit_page(self, before, filter, limit).await
     }
 
     async fn audit_from(&self, from_seq: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT * FROM audit WHERE seq >= $1 ORDER BY seq LIMIT $2")
-                .bind(from_seq)
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?,
-        )
+        postgres_audit::audit_from(self, from_seq, limit).await
     }
 
     async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        postgres_audit::audit_head(self).await
     }
 
     async fn audit_retained(&self) -> Result<Option<Retained>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT * FROM audit_retained ORDER BY through_seq DESC LIMIT 1")
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        postgres_audit::audit_retained(self).await
     }
 
     async fn retain_audit(
@@ -734,41 +485,7 @@ impl Store for PostgresStore {
         audit: AuditEvent,
         checkpoints_through: Option<i64>,
     ) -> Result<AuditEntry, StoreError> {
-        let (key, mut tx) = self.begin_chain().await?;
-        let archived: Option<String> = sqlx::query_scalar("SELECT hash FROM audit WHERE seq = $1")
-            .bind(retained.through_seq)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if archived.as_deref() != Some(retained.hash.as_str()) {
-            tx.rollback().await?;
-            return Err(StoreError::Conflict(
-                "the entries to archive changed while they were archived",
-            ));
-        }
-        let entry = Self::append_in(&key, &mut tx, &audit).await?;
-        sqlx::query(
-            "INSERT INTO audit_retained (through_seq, hash, entries, archive, archived_at, checkpoint)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(retained.through_seq)
-        .bind(&retained.hash)
-        .bind(retained.entries)
-        .bind(&retained.archive)
-        .bind(&retained.archived_at)
-        .bind(&retained.checkpoint)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM audit WHERE seq <= $1")
-            .bind(retained.through_seq)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM audit_checkpoints WHERE seq <= $1 AND id <= $2")
-            .bind(retained.through_seq)
-            .bind(checkpoints_through.unwrap_or(i64::MAX))
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(entry)
+        postgres_audit::retain_audit(self, retained, audit, checkpoints_through).await
     }
 
     async fn checkpoints_after(
@@ -777,40 +494,11 @@ impl Store for PostgresStore {
         to_seq: i64,
         limit: u32,
     ) -> Result<Vec<(i64, CheckpointLine)>, StoreError> {
-        let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
-            "SELECT id, seq, hash, time, signed FROM audit_checkpoints
-             WHERE id > $1 AND seq <= $2 ORDER BY id LIMIT $3",
-        )
-        .bind(after_id)
-        .bind(to_seq)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, seq, hash, time, signed)| {
-                let line = CheckpointLine {
-                    seq,
-                    hash,
-                    time,
-                    signed,
-                };
-                (id, line)
-            })
-            .collect())
+        postgres_audit::checkpoints_after(self, after_id, to_seq, limit).await
     }
 
     async fn record_checkpoint(&self, checkpoint: &CheckpointLine) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO audit_checkpoints (seq, hash, time, signed) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(checkpoint.seq)
-        .bind(&checkpoint.hash)
-        .bind(&checkpoint.time)
-        .bind(&checkpoint.signed)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        postgres_audit::record_checkpoint(self, checkpoint).await
     }
 
     async fn audit_checkpoints(
@@ -818,23 +506,7 @@ impl Store for PostgresStore {
         from_seq: i64,
         to_seq: i64,
     ) -> Result<Vec<CheckpointLine>, StoreError> {
-        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
-            "SELECT seq, hash, time, signed FROM audit_checkpoints
-             WHERE seq BETWEEN $1 AND $2 ORDER BY seq, id",
-        )
-        .bind(from_seq)
-        .bind(to_seq)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(seq, hash, time, signed)| CheckpointLine {
-                seq,
-                hash,
-                time,
-                signed,
-            })
-            .collect())
+        postgres_audit::audit_checkpoints(self, from_seq, to_seq).await
     }
 
     async fn audit_of_action(
@@ -843,66 +515,19 @@ impl Store for PostgresStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT * FROM audit WHERE seq > $1 AND action = $2 ORDER BY seq LIMIT $3",
-        )
-        .bind(after)
-        .bind(action)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?)
+        postgres_audit::audit_of_action(self, action, after, limit).await
     }
 
     async fn role_definitions(&self) -> Result<Vec<StoredRole>, StoreError> {
-        let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
-            "SELECT role, definition, version, updated_at, updated_by FROM role_definitions
-             ORDER BY role",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        stored_roles(rows)
+        postgres_roles::role_definitions(self).await
     }
 
     async fn propose_role_change(
         &self,
         change: &NewRoleChange,
-        mut audit: AuditEvent,
+        audit: AuditEvent,
     ) -> Result<(desk_api::RoleChange, AuditEntry), StoreError> {
-        let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("role change: {e}"));
-        let definition = serde_json::to_string(&change.definition).map_err(corrupt)?;
-        let widened = serde_json::to_string(&change.widened).map_err(corrupt)?;
-        let (key, mut tx) = self.begin_chain().await?;
-        let time = now();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO role_changes (role, definition, changes, widened, proposed_by, proposed_at)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(change.definition.role.as_str())
-        .bind(&definition)
-        .bind(change.changes.to_string())
-        .bind(&widened)
-        .bind(&change.by)
-        .bind(&time)
-        .fetch_one(&mut *tx)
-        .await?;
-        if let serde_json::Value::Object(detail) = &mut audit.detail {
-            detail.insert("change_id".into(), id.into());
-        }
-        let entry = Self::append_in(&key, &mut tx, &audit).await?;
-        tx.commit().await?;
-        let stored = desk_api::RoleChange {
-            id,
-            role: change.definition.role,
-            definition: change.definition.clone(),
-            changes: change.changes.clone(),
-            widened: change.widened.clone(),
-            proposed_by: change.by.clone(),
-            proposed_at: time,
-            status: "pending".into(),
-            decided_by: None,
-            decided_at: None,
-        };
-        Ok((stored, entry))
+        postgres_roles::propose_role_change(self, change, audit).await
     }
 
     async fn role_changes(
@@ -910,23 +535,11 @@ impl Store for PostgresStore {
         pending_only: bool,
         limit: u32,
     ) -> Result<Vec<desk_api::RoleChange>, StoreError> {
-        let rows: Vec<RoleChangeRow> = sqlx::query_as(
-            "SELECT * FROM role_changes WHERE (NOT $1 OR status = 'pending')
-             ORDER BY id DESC LIMIT $2",
-        )
-        .bind(pending_only)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter().map(RoleChangeRow::parse).collect()
+        postgres_roles::role_changes(self, pending_only, limit).await
     }
 
     async fn role_change(&self, id: i64) -> Result<Option<desk_api::RoleChange>, StoreError> {
-        let row: Option<RoleChangeRow> = sqlx::query_as("SELECT * FROM role_changes WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(RoleChangeRow::parse).transpose()
+        postgres_roles::role_change(self, id).await
     }
 
     async fn decide_role_change(
@@ -934,75 +547,13 @@ impl Store for PostgresStore {
         id: i64,
         approve: bool,
         by: &str,
-        mut audit: AuditEvent,
+        audit: AuditEvent,
     ) -> Result<Option<(desk_api::RoleChange, Option<StoredRole>)>, StoreError> {
-        // Under the chain lock, so two replicas deciding one change take turns: the second
-        // reads it decided.
-        let (key, mut tx) = self.begin_chain().await?;
-        let row: Option<RoleChangeRow> = sqlx::query_as("SELECT * FROM role_changes WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        if row.status != "pending" {
-            return Err(StoreError::Conflict("the role change was decided already"));
-        }
-        let time = now();
-        let status = if approve { "approved" } else { "rejected" };
-        sqlx::query(
-            "UPDATE role_changes SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4",
-        )
-        .bind(status)
-        .bind(by)
-        .bind(&time)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let mut change = row.parse()?;
-        change.status = status.into();
-        change.decided_by = Some(by.to_owned());
-        change.decided_at = Some(time.clone());
-        let stored = if approve {
-            let json = serde_json::to_string(&change.definition)
-                .map_err(|e| StoreError::Corrupt(format!("role definition: {e}")))?;
-            let version: i64 = sqlx::query_scalar(Versioned::RoleDefinition.upsert())
-                .bind(change.role.as_str())
-                .bind(&json)
-                .bind(&time)
-                .bind(by)
-                .fetch_one(&mut *tx)
-                .await?;
-            let policy_version = bump_policy_version(&mut tx).await?;
-            if let serde_json::Value::Object(detail) = &mut audit.detail {
-                detail.insert("version".into(), version.into());
-                detail.insert("policy_version".into(), policy_version.into());
-            }
-            Some(StoredRole {
-                definition: change.definition.clone(),
-                version,
-                updated_at: time,
-                updated_by: by.to_owned(),
-            })
-        } else {
-            None
-        };
-        Self::append_in(&key, &mut tx, &audit).await?;
-        tx.commit().await?;
-        Ok(Some((change, stored)))
+        postgres_roles::decide_role_change(self, id, approve, by, audit).await
     }
 
     async fn role_history(&self, role: Role, limit: u32) -> Result<Vec<StoredRole>, StoreError> {
-        let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
-            "SELECT role, definition, version, updated_at, updated_by FROM role_definition_history
-             WHERE role = $1 ORDER BY version DESC LIMIT $2",
-        )
-        .bind(role.as_str())
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        stored_roles(rows)
+        postgres_roles::role_history(self, role, limit).await
     }
 
     async fn put_role_definition(
@@ -1011,27 +562,11 @@ impl Store for PostgresStore {
         by: &str,
         audit: AuditEvent,
     ) -> Result<(StoredRole, AuditEntry), StoreError> {
-        let json = serde_json::to_string(definition)
-            .map_err(|e| StoreError::Corrupt(format!("role definition: {e}")))?;
-        let (version, updated_at, entry) = self
-            .put_versioned(Versioned::RoleDefinition, definition.role, &json, by, audit)
-            .await?;
-        let stored = StoredRole {
-            definition: definition.clone(),
-            version,
-            updated_at,
-            updated_by: by.to_owned(),
-        };
-        Ok((stored, entry))
+        postgres_roles::put_role_definition(self, definition, by, audit).await
     }
 
     async fn layouts(&self) -> Result<Vec<StoredLayout>, StoreError> {
-        let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
-            "SELECT role, layout, version, updated_at, updated_by FROM layouts ORDER BY role",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        stored_layouts(rows)
+        postgres_roles::layouts(self).await
     }
 
     async fn put_layout(
@@ -1041,37 +576,11 @@ impl Store for PostgresStore {
         by: &str,
         audit: AuditEvent,
     ) -> Result<(StoredLayout, AuditEntry), StoreError> {
-        let json = serde_json::to_string(layout)
-            .map_err(|e| StoreError::Corrupt(format!("layout: {e}")))?;
-        let (version, updated_at, entry) = self
-            .put_versioned(Versioned::Layout, role, &json, by, audit)
-            .await?;
-        let stored = StoredLayout {
-            role,
-            layout: layout.clone(),
-            version,
-            updated_at,
-            updated_by: by.to_owned(),
-        };
-        Ok((stored, entry))
+        postgres_roles::put_layout(self, role, layout, by, audit).await
     }
 
     async fn policy_version(&self) -> Result<u64, StoreError> {
-        let version: Option<i64> =
-            sqlx::query_scalar("SELECT version FROM policy_version WHERE id = 1")
-                .fetch_optional(&self.pool)
-                .await?;
-        match version {
-            Some(v) => Ok(v as u64),
-            None => {
-                // Two replicas starting at once both bump: each gets a version, the second a
-                // larger one, and both read the larger one from then on.
-                let mut tx = self.pool.begin().await?;
-                let v = bump_policy_version(&mut tx).await?;
-                tx.commit().await?;
-                Ok(v)
-            }
-        }
+        postgres_roles::policy_version(self).await
     }
 
     async fn record_offline_views(

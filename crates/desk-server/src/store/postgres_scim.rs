@@ -6,7 +6,8 @@
 
 use sqlx::{PgPool, Postgres, Transaction};
 
-use super::postgres::{PostgresStore, bump_policy_version};
+use super::postgres::PostgresStore;
+use super::postgres_roles::bump_policy_version;
 use super::shared::{GroupColumns, UserColumns, group_names, now, scim_groups, scim_users};
 use super::{
     ScimAccess, ScimChange, ScimGroupRow, ScimLookup, ScimUserRow, ScimWrite, ScimWritten,
