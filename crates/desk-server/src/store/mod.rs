@@ -1,4 +1,7 @@
-//! Storage behind a small trait, so a PostgreSQL store can follow without touching handlers.
+//! Storage behind a small trait, with two implementations: [`sqlite::SqliteStore`], the embedded
+//! default, and [`postgres::PostgresStore`], for several interchangeable replicas on one
+//! database. Both keep the same columns with the same meanings, so the rows here read from
+//! either; what they share beyond that (pure helpers, row assembly) is in `shared` and `search`.
 //!
 //! Rows here are the stored, unredacted records: they never leave the server as they are. The
 //! API turns each into the role's view (`desk_core::record`) before anything is serialized. Each
@@ -7,12 +10,19 @@
 //! The store owns the audit chain: every append goes through it, and writes that an audit entry
 //! records happen in the same transaction as that entry.
 
+pub mod postgres;
+mod postgres_audit;
+mod postgres_import;
+mod postgres_roles;
+mod postgres_scim;
 pub mod scim;
+mod search;
+mod shared;
 pub mod sqlite;
 mod sqlite_import;
 mod sqlite_scim;
 
-pub(crate) use sqlite_import::{normalize_iban, phone_tail};
+pub(crate) use search::{normalize_iban, phone_tail};
 
 use async_trait::async_trait;
 pub use desk_api::{OfflineUploadResult, StoredLayout};
@@ -438,6 +448,11 @@ pub enum StoreError {
     /// The transaction that was to append this audit entry (with others) failed.
     #[error("the audit entry could not be written: {0}")]
     Audit(String),
+    /// The database could not be reached (see [`StoreError::is_unavailable`]) for a batch of
+    /// audit entries that this entry was part of: nothing of the batch was written. (The
+    /// request's own failures keep their `sqlx::Error` in [`StoreError::Database`].)
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl StoreError {
@@ -447,6 +462,7 @@ impl StoreError {
     /// yet up). The request is answered 503 and may be tried again; nothing was committed.
     pub fn is_unavailable(&self) -> bool {
         match self {
+            Self::Unavailable(_) => true,
             Self::Database(e)
             | Self::Migrate(
                 sqlx::migrate::MigrateError::Execute(e)
@@ -851,6 +867,7 @@ mod tests {
             StoreError::Migrate(sqlx::migrate::MigrateError::Execute(
                 sqlx::Error::PoolTimedOut,
             )),
+            StoreError::Unavailable("a batch's connection was lost".into()),
         ] {
             assert!(unreachable.is_unavailable(), "{unreachable}");
         }

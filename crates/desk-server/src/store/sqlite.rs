@@ -19,6 +19,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+use super::shared::{RoleChangeRow, json_rows, now, stored_layouts, stored_roles};
 use super::{
     AccountRow, AuditFilter, Batch, CardRow, CustomerRecord, CustomerRow, MessageRow, NewMessage,
     NewRoleChange, OfflineUploadResult, OfflineView, OfflineWindow, RecordReach, Retained,
@@ -143,10 +144,6 @@ fn private_database(path: &Path, open: bool) -> Result<(), StoreError> {
         private(Path::new(&name))?;
     }
     Ok(())
-}
-
-pub(super) fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 impl SqliteStore {
@@ -326,67 +323,6 @@ pub(super) async fn bump_policy_version(
     Ok(version as u64)
 }
 
-/// A row of `role_changes`.
-#[derive(sqlx::FromRow)]
-struct RoleChangeRow {
-    id: i64,
-    role: String,
-    definition: String,
-    changes: String,
-    widened: String,
-    proposed_by: String,
-    proposed_at: String,
-    status: String,
-    decided_by: Option<String>,
-    decided_at: Option<String>,
-}
-
-impl RoleChangeRow {
-    fn parse(self) -> Result<desk_api::RoleChange, StoreError> {
-        let corrupt = |e: String| StoreError::Corrupt(format!("role change {}: {e}", self.id));
-        Ok(desk_api::RoleChange {
-            id: self.id,
-            role: self
-                .role
-                .parse()
-                .map_err(|e: desk_core::UnknownName| corrupt(e.to_string()))?,
-            definition: parse_definition(&self.role, &self.definition)?,
-            changes: serde_json::from_str(&self.changes).map_err(|e| corrupt(e.to_string()))?,
-            widened: serde_json::from_str(&self.widened).map_err(|e| corrupt(e.to_string()))?,
-            proposed_by: self.proposed_by,
-            proposed_at: self.proposed_at,
-            status: self.status,
-            decided_by: self.decided_by,
-            decided_at: self.decided_at,
-        })
-    }
-}
-
-/// Stored role rows (role, definition, version, updated_at, updated_by) as [`StoredRole`]s.
-fn stored_roles(
-    rows: Vec<(String, String, i64, String, String)>,
-) -> Result<Vec<StoredRole>, StoreError> {
-    rows.into_iter()
-        .map(|(role, json, version, updated_at, updated_by)| {
-            Ok(StoredRole {
-                definition: parse_definition(&role, &json)?,
-                version,
-                updated_at,
-                updated_by,
-            })
-        })
-        .collect()
-}
-
-fn parse_definition(role: &str, json: &str) -> Result<RoleDefinition, StoreError> {
-    let definition: RoleDefinition = serde_json::from_str(json)
-        .map_err(|e| StoreError::Corrupt(format!("role definition `{role}`: {e}")))?;
-    definition
-        .validate()
-        .map_err(|e| StoreError::Corrupt(format!("role definition `{role}`: {e}")))?;
-    Ok(definition)
-}
-
 /// A customer's accounts as one JSON array (in a statement where `c` is the customer).
 const ACCOUNTS_JSON: &str = "(SELECT json_group_array(json_object(\
     'id', a.id, 'customer_id', a.customer_id, 'number', a.number, 'currency', a.currency, \
@@ -406,20 +342,6 @@ struct RecordRow {
     customer: CustomerRow,
     accounts_json: Option<String>,
     cards_json: Option<String>,
-}
-
-/// The rows of a JSON array made by [`ACCOUNTS_JSON`] or [`CARDS_JSON`], ordered by `id`;
-/// `None` when it was not asked for.
-fn json_rows<T: serde::de::DeserializeOwned>(
-    json: Option<&str>,
-    what: &str,
-    id: impl Fn(&T) -> i64,
-) -> Result<Option<Vec<T>>, StoreError> {
-    let Some(json) = json else { return Ok(None) };
-    let mut rows: Vec<T> = serde_json::from_str(json)
-        .map_err(|e| StoreError::Corrupt(format!("{what} of a customer: {e}")))?;
-    rows.sort_by_key(|r| id(r));
-    Ok(Some(rows))
 }
 
 #[async_trait]
@@ -999,23 +921,7 @@ impl Store for SqliteStore {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|(role, json, version, updated_at, updated_by)| {
-                let corrupt = |e: String| StoreError::Corrupt(format!("layout `{role}`: {e}"));
-                let layout: Layout =
-                    serde_json::from_str(&json).map_err(|e| corrupt(e.to_string()))?;
-                layout.validate().map_err(|e| corrupt(e.to_string()))?;
-                Ok(StoredLayout {
-                    role: role
-                        .parse()
-                        .map_err(|e: desk_core::UnknownName| corrupt(e.to_string()))?,
-                    layout,
-                    version,
-                    updated_at,
-                    updated_by,
-                })
-            })
-            .collect()
+        stored_layouts(rows)
     }
 
     async fn put_layout(

@@ -6,9 +6,11 @@
 //! budgets, `audit`, `checkpoints` for the chain against an insider, `export` for what a SIEM
 //! reads, `sink` for the live audit sink, `retention` for archiving old entries, `bad_input`,
 //! `fuzz` for arbitrary input, `health`, `connections` for the accept loop's limits, `at_rest` for
-//! the files' modes, `scim_tokens` for the provisioning clients' tokens, `scim` for the SCIM service and what
-//! provisioning does to agents, `scim_client` for it driven by a SCIM client library written by
-//! others). A read-only test uses the one server of `harness::shared()`; a test
+//! the files' modes, `scim_tokens` for the provisioning clients' tokens, `scim` for the SCIM
+//! service and what provisioning does to agents, `scim_client` for it driven by a SCIM client
+//! library written by others), and `engines` for the stores themselves: SQLite and PostgreSQL (a
+//! database of its own in the test cluster) side by side. A read-only test uses the one server
+//! of `harness::shared()`; a test
 //! that changes role definitions or the database file starts its own with `Harness::start()`.
 //! Both start the real test provider through desk-testkit, which fails the test, naming what to
 //! run, when Node.js or the provider's packages are missing; a test never returns early for one.
@@ -19,6 +21,7 @@ mod bad_input;
 mod budget;
 mod checkpoints;
 mod connections;
+mod engines;
 mod export;
 mod fuzz;
 mod harness;
