@@ -936,6 +936,11 @@ impl Store for PostgresStore {
         .await?)
     }
 
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     async fn pin_key(&self, kind: &str, fingerprint: &str) -> Result<String, StoreError> {
         // Two statements, as on SQLite: of replicas starting at once, the first insert pins its
         // key, and the read, with a snapshot of its own, sees whichever insert won (one
