@@ -51,3 +51,49 @@ fn a_replica_with_keys_made_anew_is_refused_and_one_with_copies_starts() {
     // Nothing of theirs was linked into the chain.
     assert!(h.verify().broken.is_none());
 }
+
+#[test]
+fn a_wrong_or_unreachable_database_url_is_one_line_and_exit_status_2() {
+    let cluster = desk_testkit::postgres::PgDatabase::create();
+    // postgres://desk:PASSWORD@HOST:PORT/NAME: the cluster's host and port.
+    let (_, address) = cluster.url().split_once('@').unwrap();
+    let (address, _) = address.split_once('/').unwrap();
+    let server = cluster.url().rsplit_once('/').unwrap().0;
+    let wrong_password = format!("postgres://desk:not-the-password-s3cret@{address}/postgres");
+    let data = tempfile::tempdir().unwrap();
+    for (url, says) in [
+        (
+            "postgres://desk:s3cret@127.0.0.1:1/desk",
+            "Connection refused",
+        ),
+        (wrong_password.as_str(), "password authentication failed"),
+        (&format!("{server}/no_such_database"), "does not exist"),
+        ("mysql://desk:s3cret@127.0.0.1/desk", "only PostgreSQL"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_desk-server"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("DESK_SERVER_ISSUER", "http://127.0.0.1:9")
+            .env("DESK_SERVER_DATA_DIR", data.path())
+            .env("DESK_SERVER_DATABASE_URL", url)
+            .env("RUST_LOG", "off")
+            .env_remove("DESK_SERVER_CONFIG")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{url}: {err}");
+        assert!(out.stdout.is_empty(), "{url}: it said it listens");
+        assert_eq!(err.trim().lines().count(), 1, "{url}: {err}");
+        assert!(err.contains(says), "{url}: {err}");
+        assert!(
+            !err.contains("s3cret") && !err.contains(cluster.url()),
+            "{url}: the password is in {err}"
+        );
+    }
+    // Nothing SQLite was made in the data folder.
+    assert!(
+        !data
+            .path()
+            .join(desk_server::store::sqlite::FILE_NAME)
+            .exists()
+    );
+}
