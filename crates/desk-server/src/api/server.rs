@@ -123,7 +123,7 @@ pub struct Server {
     /// How fast each provisioning client may call `/scim/v2`.
     pub(super) scim_rate: super::upload_rate::UploadRate,
     /// Held by each SCIM write from its read to its write, so that two changes of one resource
-    /// never lose one another's.
+    /// never lose one another's (with the database's lock, across replicas: `scim_writing`).
     pub(super) scim_writes: Mutex<()>,
     /// What agent requests read of provisioning, until the next SCIM write.
     pub(super) provisioning: super::scim::access::Known,

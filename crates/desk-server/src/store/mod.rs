@@ -534,6 +534,13 @@ pub trait Listener: Send {
     async fn wait(&mut self) -> Result<(), StoreError>;
 }
 
+/// A lock held in the database for as long as its holder needs it ([`Store::lock_scim_writes`]).
+#[async_trait]
+pub trait Held: Send {
+    /// Gives the lock back.
+    async fn release(self: Box<Self>);
+}
+
 /// Everything the server keeps. One implementation per database.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -561,6 +568,13 @@ pub trait Store: Send + Sync + 'static {
     /// A listener for announcements of other processes, on a connection of its own; `None` for
     /// a store only one process serves.
     async fn listen(&self) -> Result<Option<Box<dyn Listener>>, StoreError> {
+        Ok(None)
+    }
+
+    /// Takes the lock that SCIM writes of every process hold from reading a resource to writing
+    /// it back, so that two changes of one resource on two replicas never lose one another's;
+    /// waits for it. `None` for a store only one process serves (a lock in memory does).
+    async fn lock_scim_writes(&self) -> Result<Option<Box<dyn Held>>, StoreError> {
         Ok(None)
     }
 

@@ -76,6 +76,10 @@ const WINDOW_LOCK: i32 = 0x6465_736b;
 /// grow in commit order and a follower reading after the last id it saw misses none.
 const ANNOUNCE_LOCK: i64 = 0x6465_736b_2d61_6e6e;
 
+/// The advisory lock SCIM writes hold from reading a resource to writing it back (a session
+/// lock on a connection of the write's own: [`Store::lock_scim_writes`]).
+const SCIM_LOCK: i64 = 0x6465_736b_2d73_6369;
+
 /// The channel announcements are notified on.
 const ANNOUNCEMENTS: &str = "desk_announcements";
 
@@ -201,8 +205,40 @@ impl Listener for AnnouncementListener {
     }
 }
 
+/// [`SCIM_LOCK`] as held on a connection taken from the pool for it.
+struct HeldLock {
+    connection: sqlx::pool::PoolConnection<Postgres>,
+    key: i64,
+}
+
+#[async_trait]
+impl super::Held for HeldLock {
+    async fn release(mut self: Box<Self>) {
+        let released = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(self.key)
+            .execute(&mut *self.connection)
+            .await;
+        if released.is_err() {
+            // A session lock ends with its session: the connection is closed, not pooled.
+            let _ = self.connection.close().await;
+        }
+    }
+}
+
 #[async_trait]
 impl Store for PostgresStore {
+    async fn lock_scim_writes(&self) -> Result<Option<Box<dyn super::Held>>, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(SCIM_LOCK)
+            .execute(&mut *connection)
+            .await?;
+        Ok(Some(Box::new(HeldLock {
+            connection,
+            key: SCIM_LOCK,
+        })))
+    }
+
     async fn announce(&self, origin: &str, body: &str) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")

@@ -381,3 +381,126 @@ fn replicas_share_every_change_and_one_chain_and_outlive_each_other_and_the_data
     }
     replicas.verified_entries();
 }
+
+#[test]
+fn scim_writes_take_turns_across_replicas() {
+    let db = desk_testkit::postgres::PgDatabase::create();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let key = || desk_server::audit::key::AuditKey::from_bytes([7; 32]);
+        let open = |key| desk_server::store::postgres::PostgresStore::open(db.url(), key);
+        let (a, b) = (
+            open(key()).await.unwrap(),
+            Arc::new(open(key()).await.unwrap()),
+        );
+        let held = a
+            .lock_scim_writes()
+            .await
+            .unwrap()
+            .expect("a lock in the database");
+        let other = b.clone();
+        let waiting = tokio::spawn(async move { other.lock_scim_writes().await.unwrap() });
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert!(!waiting.is_finished(), "two replicas wrote at once");
+        held.release().await;
+        let second = tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+            .await
+            .expect("the lock given back is taken")
+            .unwrap()
+            .unwrap();
+        second.release().await;
+        // Given back, it is free again for the first.
+        let again = tokio::time::timeout(std::time::Duration::from_secs(5), a.lock_scim_writes())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        again.release().await;
+    });
+}
+
+#[test]
+fn a_deactivation_on_one_replica_refuses_the_agent_on_the_other_at_once() {
+    use crate::harness::Events;
+    use std::time::Duration;
+
+    let db = desk_testkit::postgres::PgDatabase::create();
+    let replicas = Replicas::new(db.url());
+    let made = replicas
+        .command(&["scim", "token", "create", "--name", "entra"])
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let made: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap();
+    let scim = made["token"].as_str().unwrap().to_owned();
+    let (a, base_a) = replicas.start();
+    let (b, base_b) = replicas.start();
+    let agent1 = replicas.token("agent1");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let user = replicas
+            .http
+            .post(format!("{base_a}/scim/v2/Users"))
+            .bearer_auth(&scim)
+            .header("content-type", "application/scim+json")
+            .json(&serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "agent1",
+                "active": true,
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(user.status(), 201);
+        let id = user.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // Replica B reads (and keeps) that agent1 is provisioned and active.
+        for _ in 0..3 {
+            let r = replicas.get(&base_b, &agent1, "/v1/customers/1").await;
+            assert_eq!(r.status(), 200);
+        }
+        let mut on_b = Events::open_at(&replicas.http, &base_b, &agent1, &[]).await;
+        on_b.next(Duration::from_secs(10))
+            .await
+            .expect("the current policy");
+
+        let patched = replicas
+            .http
+            .patch(format!("{base_a}/scim/v2/Users/{id}"))
+            .bearer_auth(&scim)
+            .header("content-type", "application/scim+json")
+            .json(&serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "active", "value": false}],
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(patched.status(), 200);
+        // On the other replica: the agent's stream ends and its token is refused.
+        assert!(
+            on_b.ends_within(Duration::from_secs(5)).await,
+            "the stream went on"
+        );
+        let refused = until(Duration::from_secs(5), 401, || async {
+            replicas
+                .get(&base_b, &agent1, "/v1/customers/1")
+                .await
+                .status()
+                .as_u16()
+        })
+        .await;
+        assert!(
+            refused.is_some(),
+            "replica B still serves a deactivated agent"
+        );
+        let r = replicas.get(&base_b, &agent1, "/v1/customers/1").await;
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "access_withdrawn");
+    });
+    for child in [&a, &b] {
+        crate::harness::terminate(child);
+    }
+    replicas.verified_entries();
+}

@@ -350,6 +350,35 @@ async fn write(
     Ok(())
 }
 
+/// Held by a SCIM write from its read to its write: this process's lock, and the database's
+/// (`Store::lock_scim_writes`) when other replicas share it; given back when dropped.
+pub(super) struct ScimWriting<'a> {
+    _here: tokio::sync::MutexGuard<'a, ()>,
+    everywhere: Option<Box<dyn crate::store::Held>>,
+}
+
+impl Drop for ScimWriting<'_> {
+    fn drop(&mut self) {
+        // The write committed or failed already; the next writer waits a moment longer.
+        if let Some(held) = self.everywhere.take() {
+            tokio::spawn(held.release());
+        }
+    }
+}
+
+impl crate::api::Server {
+    /// Waits for the right to write SCIM resources: first among this process's writers, then
+    /// among the replicas'.
+    pub(super) async fn scim_writing(&self) -> Result<ScimWriting<'_>, Refusal> {
+        let here = self.scim_writes.lock().await;
+        let everywhere = self.store.lock_scim_writes().await?;
+        Ok(ScimWriting {
+            _here: here,
+            everywhere,
+        })
+    }
+}
+
 /// Pushes a new policy to the agents of the SCIM users `user_ids` (roles from SCIM).
 async fn push_roles(server: &State, user_ids: BTreeSet<String>) {
     if user_ids.is_empty() {
