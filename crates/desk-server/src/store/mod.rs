@@ -534,11 +534,27 @@ pub trait Listener: Send {
     async fn wait(&mut self) -> Result<(), StoreError>;
 }
 
-/// A lock held in the database for as long as its holder needs it ([`Store::lock_scim_writes`]).
+/// A lock held in the database for as long as its holder needs it ([`Store::lock_scim_writes`],
+/// [`Store::try_lead`]).
 #[async_trait]
 pub trait Held: Send {
     /// Gives the lock back.
     async fn release(self: Box<Self>);
+
+    /// Whether it is held still: the connection that holds it answers (a lock of a session
+    /// ends with it).
+    async fn still_held(&mut self) -> bool;
+}
+
+/// Whether this process is the one to do what one process does for all of them (deliver to
+/// the audit sink, archive old entries): see [`Store::try_lead`].
+pub enum Lead {
+    /// Only this process serves the store.
+    Alone,
+    /// This process leads until it gives the lock back or loses its connection.
+    Held(Box<dyn Held>),
+    /// Another process leads.
+    Taken,
 }
 
 /// Everything the server keeps. One implementation per database.
@@ -576,6 +592,12 @@ pub trait Store: Send + Sync + 'static {
     /// waits for it. `None` for a store only one process serves (a lock in memory does).
     async fn lock_scim_writes(&self) -> Result<Option<Box<dyn Held>>, StoreError> {
         Ok(None)
+    }
+
+    /// Takes the lead of the audit trail's own duties (delivering to the audit sink, archiving
+    /// old entries) if no other process serving the store holds it; never waits.
+    async fn try_lead(&self) -> Result<Lead, StoreError> {
+        Ok(Lead::Alone)
     }
 
     /// Customers matching `query`, by name then id, after the customer with id `after`, at most

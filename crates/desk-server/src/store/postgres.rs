@@ -80,6 +80,10 @@ const ANNOUNCE_LOCK: i64 = 0x6465_736b_2d61_6e6e;
 /// lock on a connection of the write's own: [`Store::lock_scim_writes`]).
 const SCIM_LOCK: i64 = 0x6465_736b_2d73_6369;
 
+/// The advisory lock of the replica that leads the audit trail's own duties (the sink, retention):
+/// a session lock on a connection kept for it ([`Store::try_lead`]).
+const LEAD_LOCK: i64 = 0x6465_736b_2d6c_6561;
+
 /// The channel announcements are notified on.
 const ANNOUNCEMENTS: &str = "desk_announcements";
 
@@ -223,10 +227,33 @@ impl super::Held for HeldLock {
             let _ = self.connection.close().await;
         }
     }
+
+    async fn still_held(&mut self) -> bool {
+        sqlx::query("SELECT 1")
+            .execute(&mut *self.connection)
+            .await
+            .is_ok()
+    }
 }
 
 #[async_trait]
 impl Store for PostgresStore {
+    async fn try_lead(&self) -> Result<super::Lead, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(LEAD_LOCK)
+            .fetch_one(&mut *connection)
+            .await?;
+        Ok(if taken {
+            super::Lead::Held(Box::new(HeldLock {
+                connection,
+                key: LEAD_LOCK,
+            }))
+        } else {
+            super::Lead::Taken
+        })
+    }
+
     async fn lock_scim_writes(&self) -> Result<Option<Box<dyn super::Held>>, StoreError> {
         let mut connection = self.pool.acquire().await?;
         sqlx::query("SELECT pg_advisory_lock($1)")

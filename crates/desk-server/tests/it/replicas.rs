@@ -110,6 +110,11 @@ impl Replicas {
     /// Demo data in the database at `url` (made by the command, as an administrator would),
     /// and a roles file no test reaches the read budget of.
     fn new(url: &str) -> Self {
+        Self::with(url, &[])
+    }
+
+    /// [`Replicas::new`] with more settings (`DESK_SERVER_…` variables) for every replica.
+    fn with(url: &str, settings: &[(&'static str, String)]) -> Self {
         let idp = desk_testkit::TestIdp::start();
         let data = tempfile::tempdir().unwrap();
         let mut roles = Config {
@@ -117,14 +122,17 @@ impl Replicas {
             ..Config::default()
         };
         crate::harness::every_role_reads_with(crate::harness::unlimited())(&mut roles);
-        let env = vec![
+        let env: Vec<(&'static str, String)> = [
             ("DESK_SERVER_DATABASE_URL", url.to_owned()),
             (
                 "DESK_SERVER_ROLES_FILE",
                 roles.roles_file.unwrap().display().to_string(),
             ),
             ("RUST_LOG", "desk_server=warn".to_owned()),
-        ];
+        ]
+        .into_iter()
+        .chain(settings.iter().cloned())
+        .collect();
         let replicas = Self {
             idp,
             data,
@@ -158,7 +166,13 @@ impl Replicas {
     /// A replica serving on a free port: its process and base URL. Every replica shares the
     /// data folder, so the key files too.
     fn start(&self) -> (std::process::Child, String) {
-        let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.start_with(&[])
+    }
+
+    /// [`Replicas::start`] with more settings for this replica only.
+    fn start_with(&self, settings: &[(&str, &str)]) -> (std::process::Child, String) {
+        let mut env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        env.extend_from_slice(settings);
         crate::harness::serve_process(
             &self.idp,
             self.data.path(),
@@ -503,4 +517,79 @@ fn a_deactivation_on_one_replica_refuses_the_agent_on_the_other_at_once() {
         crate::harness::terminate(child);
     }
     replicas.verified_entries();
+}
+
+/// The sequence numbers of the entries in a sink file, in the order delivered.
+fn delivered(file: &std::path::Path) -> Vec<i64> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l["type"] == "entry")
+        .map(|l| l["seq"].as_i64().unwrap())
+        .collect()
+}
+
+#[test]
+fn one_replica_delivers_to_the_audit_sink_and_another_takes_over_when_it_goes() {
+    use std::time::Duration;
+
+    let db = desk_testkit::postgres::PgDatabase::create();
+    let replicas = Replicas::new(db.url());
+    // Each replica names a sink file of its own, so the test sees which one delivers.
+    let sinks = tempfile::tempdir().unwrap();
+    let (file_a, file_b) = (sinks.path().join("a.jsonl"), sinks.path().join("b.jsonl"));
+    let sink = |file: &std::path::Path| format!("file:{}", file.display());
+    let (sink_a, sink_b) = (sink(&file_a), sink(&file_b));
+    let (mut a, base_a) = replicas.start_with(&[("DESK_SERVER_AUDIT_SINK", &sink_a)]);
+    // The first has taken the lead before the second starts.
+    std::thread::sleep(Duration::from_secs(1));
+    let (b, base_b) = replicas.start_with(&[("DESK_SERVER_AUDIT_SINK", &sink_b)]);
+    let agent1 = replicas.token("agent1");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let read_on = |bases: Vec<String>| {
+        runtime.block_on(async {
+            for (i, base) in bases.iter().enumerate() {
+                let r = replicas
+                    .get(base, &agent1, &format!("/v1/customers/{}", 1 + i))
+                    .await;
+                assert_eq!(r.status(), 200);
+            }
+        })
+    };
+    // Every entry of the chain in `file`, each once.
+    let all_in = |file: &std::path::Path| {
+        let head = replicas.verified_entries() as usize;
+        let started = std::time::Instant::now();
+        loop {
+            let seqs = delivered(file);
+            let mut once = seqs.clone();
+            once.sort();
+            once.dedup();
+            assert_eq!(once.len(), seqs.len(), "delivered twice: {seqs:?}");
+            if seqs.len() >= head {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "{} of {head} delivered to {}",
+                seqs.len(),
+                file.display()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    read_on([&base_a, &base_b].repeat(10).into_iter().cloned().collect());
+    all_in(&file_a);
+    assert!(
+        delivered(&file_b).is_empty(),
+        "both replicas delivered the trail"
+    );
+    // The leader goes: the other takes over and delivers (from its own cursor: here, as its
+    // sink is another, from the beginning).
+    crate::harness::terminate(&a);
+    a.wait().unwrap();
+    read_on(vec![base_b.clone(); 10]);
+    all_in(&file_b);
+    crate::harness::terminate(&b);
 }
