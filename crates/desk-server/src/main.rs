@@ -225,6 +225,17 @@ async fn main() -> anyhow::Result<()> {
             if let Some(listen) = listen {
                 config.listen = listen;
             }
+            // Held until the process ends.
+            let _serving = match &config.database_url {
+                Some(_) => None,
+                None => match desk_server::store::sqlite::hold_serve_lock(&config.data_dir) {
+                    Ok(lock) => Some(lock),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        std::process::exit(2);
+                    }
+                },
+            };
             let key = desk_server::audit_key(&config)?;
             let store = open_store(&config, key).await;
             let listener = TcpListener::bind(&config.listen)

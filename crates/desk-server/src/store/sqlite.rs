@@ -33,6 +33,31 @@ use crate::audit::{AuditEntry, AuditEvent};
 /// The database file's name inside the data directory.
 pub const FILE_NAME: &str = "desk-server.sqlite3";
 
+/// The lock file `serve` holds in the data directory while it serves the SQLite file.
+pub const SERVE_LOCK: &str = "desk-server.serve.lock";
+
+/// Holds the data directory's [`SERVE_LOCK`] for as long as it lives: one `serve` process per
+/// SQLite file, since a second would keep role definitions, layouts and what provisioning allows
+/// in memory without hearing of the first's changes (replicas need PostgreSQL). Tools that open
+/// the file beside a running server take no lock. `Err` says who holds it.
+pub fn hold_serve_lock(data_dir: &Path) -> Result<nix::fcntl::Flock<std::fs::File>, String> {
+    let path = data_dir.join(SERVE_LOCK);
+    crate::private::dir(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(|_| {
+        format!(
+            "another `desk-server serve` serves the SQLite database in {}; one process serves a \
+             SQLite file (for several, use PostgreSQL: database_url, docs/deployment.md)",
+            data_dir.display()
+        )
+    })
+}
+
 /// [`Store`] on SQLite.
 pub struct SqliteStore {
     pub(super) pool: SqlitePool,

@@ -593,3 +593,40 @@ fn one_replica_delivers_to_the_audit_sink_and_another_takes_over_when_it_goes() 
     all_in(&file_b);
     crate::harness::terminate(&b);
 }
+
+#[test]
+fn a_second_serve_on_one_sqlite_file_is_refused() {
+    let idp = desk_testkit::TestIdp::start();
+    let data = tempfile::tempdir().unwrap();
+    let (first, _) =
+        crate::harness::serve_process(&idp, data.path(), &[], std::process::Stdio::null());
+    let second = std::process::Command::new(env!("CARGO_BIN_EXE_desk-server"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("DESK_SERVER_ISSUER", idp.issuer())
+        .env("DESK_SERVER_DATA_DIR", data.path())
+        .env_remove("DESK_SERVER_DATABASE_URL")
+        .env_remove("DESK_SERVER_CONFIG")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("one process serves a SQLite file") && err.contains("database_url"),
+        "{err}"
+    );
+    assert!(second.stdout.is_empty());
+    // Tools still open the file beside the running server.
+    let verify = std::process::Command::new(env!("CARGO_BIN_EXE_desk-server"))
+        .args(["audit", "verify"])
+        .env("DESK_SERVER_DATA_DIR", data.path())
+        .env_remove("DESK_SERVER_DATABASE_URL")
+        .env_remove("DESK_SERVER_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    crate::harness::terminate(&first);
+}
