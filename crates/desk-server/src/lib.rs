@@ -93,6 +93,7 @@ pub async fn serve(
         }
     }
     leader.step_down().await;
+    server.leave().await;
     served
 }
 

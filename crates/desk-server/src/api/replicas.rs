@@ -174,6 +174,42 @@ impl Server {
     }
 }
 
+/// How often a replica says it serves ([`crate::store::Store::heartbeat`]).
+pub const HEARTBEAT: Duration = Duration::from_secs(2);
+
+impl Server {
+    /// How many replicas serve the store, as last heard (1 for a store one process serves).
+    pub(crate) fn replicas_serving(&self) -> u32 {
+        self.replicas_serving
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(1)
+    }
+
+    /// Says this replica stops serving, so the others count it out at once.
+    pub async fn leave(&self) {
+        if let Err(e) = self.store.heartbeat(&self.replica_id, true).await {
+            tracing::warn!(error = %e, "could not tell the other replicas that this one stops");
+        }
+    }
+}
+
+/// Says every [`HEARTBEAT`] that this replica serves and keeps how many do, for as long as the
+/// server lives. While the store cannot be reached, the last count stays.
+pub(super) async fn beat(server: Weak<Server>) {
+    let mut every = tokio::time::interval(HEARTBEAT);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let Some(held) = server.upgrade() else { return };
+        match held.store.heartbeat(&held.replica_id, false).await {
+            Ok(serving) => held
+                .replicas_serving
+                .store(serving, std::sync::atomic::Ordering::Relaxed),
+            Err(e) => tracing::debug!(error = %e, "no heartbeat"),
+        }
+    }
+}
+
 /// Follows the other replicas' announcements after the one numbered `last` (read before the
 /// server read its state), for as long as the server lives. Returns at once for a store only
 /// one process serves.

@@ -130,6 +130,9 @@ pub struct Server {
     /// This process's name among the replicas serving the database (`api::replicas`): random,
     /// made at start.
     pub(super) replica_id: String,
+    /// How many replicas serve the database, as last heard (`api::replicas::beat`): each holds
+    /// agents to its part of their read budgets.
+    pub(super) replicas_serving: std::sync::atomic::AtomicU32,
 }
 
 /// How much earlier than the truth the stored close of an offline window may be: a policy whose
@@ -230,7 +233,9 @@ impl Server {
             scim_writes: Mutex::new(()),
             provisioning: Default::default(),
             replica_id,
+            replicas_serving: std::sync::atomic::AtomicU32::new(1),
         });
+        tokio::spawn(super::replicas::beat(Arc::downgrade(&server)));
         tokio::spawn(super::replicas::follow(
             Arc::downgrade(&server),
             store,
@@ -429,8 +434,9 @@ impl Server {
         )
     }
 
-    /// The read budget of an agent holding `roles`: the most generous of theirs (the default
-    /// budget for an agent with none).
+    /// The read budget this replica holds an agent holding `roles` to: its part (one of the
+    /// replicas serving) of the most generous of theirs (the default budget for an agent with
+    /// none). Each replica counts only the reads it serves, so their parts add up to the budget.
     pub(super) async fn budget_for(&self, roles: &BTreeSet<Role>) -> ReadBudget {
         let definitions = self.roles.read().await;
         ReadBudget::most_generous(
@@ -439,6 +445,7 @@ impl Server {
                 .filter_map(|r| definitions.get(r))
                 .map(|s| &s.definition.read_budget),
         )
+        .part_of(self.replicas_serving())
     }
 
     /// Records `event`; a failure fails the request.

@@ -557,6 +557,9 @@ pub enum Lead {
     Taken,
 }
 
+/// How long a replica counts as serving after its last heartbeat ([`Store::heartbeat`]).
+pub const REPLICA_LIVES: std::time::Duration = std::time::Duration::from_secs(6);
+
 /// Everything the server keeps. One implementation per database.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -592,6 +595,14 @@ pub trait Store: Send + Sync + 'static {
     /// waits for it. `None` for a store only one process serves (a lock in memory does).
     async fn lock_scim_writes(&self) -> Result<Option<Box<dyn Held>>, StoreError> {
         Ok(None)
+    }
+
+    /// Records that the replica `replica` serves now and answers how many replicas serve the
+    /// store (those heard from within the last [`REPLICA_LIVES`]); `leaving`: it stops, and is
+    /// counted no more. A store only one process serves: 1.
+    async fn heartbeat(&self, replica: &str, leaving: bool) -> Result<u32, StoreError> {
+        let _ = (replica, leaving);
+        Ok(1)
     }
 
     /// Takes the lead of the audit trail's own duties (delivering to the audit sink, archiving

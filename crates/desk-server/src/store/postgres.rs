@@ -238,6 +238,36 @@ impl super::Held for HeldLock {
 
 #[async_trait]
 impl Store for PostgresStore {
+    async fn heartbeat(&self, replica: &str, leaving: bool) -> Result<u32, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if leaving {
+            sqlx::query("DELETE FROM replicas WHERE id = $1")
+                .bind(replica)
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            sqlx::query(
+                "INSERT INTO replicas (id, seen_at) VALUES ($1, now())
+                 ON CONFLICT (id) DO UPDATE SET seen_at = now()",
+            )
+            .bind(replica)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // Replicas gone without a word are forgotten after a while.
+        sqlx::query("DELETE FROM replicas WHERE seen_at < now() - interval '1 hour'")
+            .execute(&mut *tx)
+            .await?;
+        let serving: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM replicas WHERE seen_at > now() - make_interval(secs => $1)",
+        )
+        .bind(super::REPLICA_LIVES.as_secs_f64())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(u32::try_from(serving).unwrap_or(u32::MAX).max(1))
+    }
+
     async fn try_lead(&self) -> Result<super::Lead, StoreError> {
         let mut connection = self.pool.acquire().await?;
         let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")

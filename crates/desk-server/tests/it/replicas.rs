@@ -630,3 +630,49 @@ fn a_second_serve_on_one_sqlite_file_is_refused() {
     );
     crate::harness::terminate(&first);
 }
+
+#[test]
+fn replicas_hold_an_agent_to_one_read_budget_between_them() {
+    use std::time::Duration;
+
+    let db = desk_testkit::postgres::PgDatabase::create();
+    let roles = tempfile::tempdir().unwrap();
+    let mut budget = Config {
+        data_dir: roles.path().to_owned(),
+        ..Config::default()
+    };
+    // Ten reads at once, and almost nothing more for the rest of the test.
+    crate::harness::every_role_reads_with(serde_json::json!({
+        "reads_per_minute": 1,
+        "burst": 10,
+        "bulk_customers_per_hour": 1000,
+    }))(&mut budget);
+    let roles_file = budget.roles_file.unwrap().display().to_string();
+    let replicas = Replicas::with(db.url(), &[("DESK_SERVER_ROLES_FILE", roles_file)]);
+    let (a, base_a) = replicas.start();
+    let (b, base_b) = replicas.start();
+    // Each has heard of the other.
+    std::thread::sleep(Duration::from_secs(5));
+    let agent1 = replicas.token("agent1");
+    let statuses = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let mut statuses = Vec::new();
+        for i in 0..16 {
+            let base = if i % 2 == 0 { &base_a } else { &base_b };
+            let path = format!("/v1/customers/{}", 1 + i % 3);
+            statuses.push(replicas.get(base, &agent1, &path).await.status().as_u16());
+        }
+        statuses
+    });
+    let admitted = statuses.iter().filter(|s| **s == 200).count();
+    assert!(
+        (10..=11).contains(&admitted),
+        "the agent read {admitted} times over two replicas, on a budget of 10: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [200, 429].contains(s)),
+        "{statuses:?}"
+    );
+    for child in [&a, &b] {
+        crate::harness::terminate(child);
+    }
+}
