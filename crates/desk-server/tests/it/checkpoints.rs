@@ -1,23 +1,16 @@
-//! The audit chain against an insider with the database file: links keyed with the audit key,
-//! and signed checkpoints kept outside the server, through `desk-server audit verify` and
-//! `audit checkpoint` as an administrator runs them.
-
-use std::process::Command;
+//! The audit chain against an insider with the database: links keyed with the audit key, and
+//! signed checkpoints kept outside the server, through `desk-server audit verify` and
+//! `audit checkpoint` as an administrator runs them (on SQLite until the commands read
+//! `database_url`: see [`Harness::start_sqlite`]).
 
 use desk_server::audit::AuditEntry;
 use desk_server::audit::key::AuditKey;
 
 use crate::harness::Harness;
 
-/// `desk-server audit ARGS` on the harness's data folder: exit code, stdout, stderr.
+/// `desk-server audit ARGS` on the harness's data: exit code, stdout, stderr.
 pub(crate) fn audit_cli(h: &Harness, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_desk-server"))
-        .arg("audit")
-        .args(args)
-        .env("DESK_SERVER_DATA_DIR", h.dir.path())
-        .env_remove("DESK_SERVER_CONFIG")
-        .output()
-        .unwrap();
+    let out = h.command(&["audit"]).args(args).output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -34,14 +27,9 @@ pub(crate) fn reads(h: &Harness, customers: std::ops::RangeInclusive<i64>) {
     });
 }
 
-/// The chain as the file holds it.
+/// The chain as the database holds it.
 fn entries(h: &Harness) -> Vec<AuditEntry> {
-    h.block_on(async {
-        sqlx::query_as("SELECT * FROM audit ORDER BY seq")
-            .fetch_all(h.store.pool())
-            .await
-            .unwrap()
-    })
+    h.rows("SELECT * FROM audit ORDER BY seq")
 }
 
 /// Writes `chain` over the table, as an insider would: every row replaced, each linked to the
@@ -54,20 +42,7 @@ fn rewrite(h: &Harness, mut chain: Vec<AuditEntry>, link: impl Fn(&AuditEntry) -
         entry.hash = link(entry);
         prev = entry.hash.clone();
     }
-    h.block_on(async {
-        let mut tx = h.store.pool().begin().await.unwrap();
-        sqlx::query("DELETE FROM audit")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        for e in &chain {
-            sqlx::query("INSERT INTO audit (seq, time, actor, action, resource, outcome, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind(e.seq).bind(&e.time).bind(&e.actor).bind(&e.action).bind(&e.resource)
-                .bind(&e.outcome).bind(&e.detail).bind(&e.prev_hash).bind(&e.hash)
-                .execute(&mut *tx).await.unwrap();
-        }
-        tx.commit().await.unwrap();
-    });
+    h.block_on(h.db.replace_audit(&chain));
 }
 
 /// A checkpoint of the chain now, from `audit checkpoint`, kept in a file outside the server.
@@ -93,7 +68,8 @@ fn verify_with(h: &Harness, file: &std::path::Path) -> (i32, String) {
 
 #[test]
 fn a_chain_edited_and_relinked_without_the_key_does_not_verify() {
-    let h = Harness::start();
+    // On SQLite: `audit verify` and `audit checkpoint` run on the data folder.
+    let h = Harness::start_sqlite();
     reads(&h, 1..=5);
     let (code, out, _) = audit_cli(&h, &["verify"]);
     assert_eq!(code, 0, "{out}");
@@ -119,7 +95,8 @@ fn a_chain_edited_and_relinked_without_the_key_does_not_verify() {
 
 #[test]
 fn verify_needs_the_audit_key_and_never_passes_without_it() {
-    let h = Harness::start();
+    // On SQLite: `audit verify` and `audit checkpoint` run on the data folder.
+    let h = Harness::start_sqlite();
     reads(&h, 1..=2);
     let key = h.dir.path().join(desk_server::audit::key::FILE_NAME);
     let away = h.dir.path().join("elsewhere");
@@ -137,7 +114,8 @@ fn verify_needs_the_audit_key_and_never_passes_without_it() {
 
 #[test]
 fn a_checkpoint_is_held_by_a_chain_that_grew_and_by_no_rewritten_or_shortened_one() {
-    let h = Harness::start();
+    // On SQLite: `audit verify` and `audit checkpoint` run on the data folder.
+    let h = Harness::start_sqlite();
     let keep = tempfile::tempdir().unwrap();
     reads(&h, 1..=6);
     let file = checkpoint(&h, &keep);
@@ -194,7 +172,8 @@ fn a_checkpoint_is_held_by_a_chain_that_grew_and_by_no_rewritten_or_shortened_on
 
 #[test]
 fn a_forged_or_foreign_checkpoint_is_refused() {
-    let h = Harness::start();
+    // On SQLite: `audit verify` and `audit checkpoint` run on the data folder.
+    let h = Harness::start_sqlite();
     let keep = tempfile::tempdir().unwrap();
     reads(&h, 1..=2);
     let file = checkpoint(&h, &keep);

@@ -4,7 +4,6 @@
 
 use desk_server::audit::checkpoint::CheckpointLine;
 use desk_server::audit::{AuditEntry, Verifier};
-use desk_server::store::Store;
 use serde_json::Value;
 
 use crate::checkpoints::{audit_cli, reads};
@@ -51,7 +50,8 @@ fn entry(fields: &Value) -> AuditEntry {
 
 #[test]
 fn an_export_holds_every_entry_with_hashes_that_verify_and_ends_with_a_signed_checkpoint() {
-    let h = Harness::start();
+    // On SQLite: `audit export` runs on the data folder.
+    let h = Harness::start_sqlite();
     reads(&h, 1..=3);
     let kept = keep_checkpoint(&h);
     reads(&h, 4..=5);
@@ -118,7 +118,8 @@ fn an_export_holds_every_entry_with_hashes_that_verify_and_ends_with_a_signed_ch
 
 #[test]
 fn ocsf_lines_name_the_class_of_each_action_and_keep_what_the_links_cover() {
-    let h = Harness::start();
+    // On SQLite: `audit export` runs on the data folder.
+    let h = Harness::start_sqlite();
     reads(&h, 1..=2);
     h.block_on(async {
         let r = h
@@ -196,7 +197,8 @@ fn ocsf_lines_name_the_class_of_each_action_and_keep_what_the_links_cover() {
 
 #[test]
 fn a_broken_chain_is_exported_without_a_final_checkpoint_and_says_so() {
-    let h = Harness::start();
+    // On SQLite: `audit export` runs on the data folder.
+    let h = Harness::start_sqlite();
     reads(&h, 1..=3);
     h.sql("UPDATE audit SET resource = 'customer:9' WHERE seq = 2");
     let (code, lines, err) = export(&h, &[]);

@@ -9,7 +9,6 @@ use std::process::Command;
 
 use desk_server::audit::checkpoint::CheckpointLine;
 use desk_server::audit::{AuditEntry, Verifier};
-use desk_server::store::Store;
 use serde_json::Value;
 
 use crate::checkpoints::{audit_cli, reads};
@@ -17,11 +16,9 @@ use crate::harness::Harness;
 
 /// `desk-server audit ARGS` with extra environment.
 fn audit_cli_with(h: &Harness, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_desk-server"))
-        .arg("audit")
+    let out = h
+        .command(&["audit"])
         .args(args)
-        .env("DESK_SERVER_DATA_DIR", h.dir.path())
-        .env_remove("DESK_SERVER_CONFIG")
         .envs(env.iter().copied())
         .output()
         .unwrap();
@@ -89,7 +86,8 @@ fn first_seq(h: &Harness) -> i64 {
 
 #[test]
 fn archived_entries_leave_the_database_and_the_trail_stays_provable() {
-    let h = Harness::start();
+    // On SQLite: `audit archive`, `verify` and `checkpoint` run on the data folder.
+    let h = Harness::start_sqlite();
     let keep = tempfile::tempdir().unwrap();
     let p = |f: &PathBuf| f.to_str().unwrap().to_owned();
     reads(&h, 1..=2);
@@ -119,13 +117,11 @@ fn archived_entries_leave_the_database_and_the_trail_stays_provable() {
 
     // Gone from the database, recorded by a keyed entry; the rest untouched.
     assert_eq!(first_seq(&h), late_seq + 1);
-    let recorded: Value = serde_json::from_str(&h.block_on(async {
-        sqlx::query_scalar::<_, String>("SELECT detail FROM audit WHERE action = 'audit.archive'")
-            .fetch_one(h.store.pool())
-            .await
-            .unwrap()
-    }))
-    .unwrap();
+    let [(recorded,)]: [(String,); 1] = h
+        .rows("SELECT detail FROM audit WHERE action = 'audit.archive'")
+        .try_into()
+        .unwrap();
+    let recorded: Value = serde_json::from_str(&recorded).unwrap();
     assert_eq!(recorded["through"], late_seq);
     assert_eq!(recorded["entries"], late_seq);
     assert_eq!(h.count("SELECT MAX(seq) FROM audit"), head + 1);
@@ -212,19 +208,15 @@ fn archived_entries_leave_the_database_and_the_trail_stays_provable() {
 
 #[test]
 fn deleting_old_entries_and_calling_it_retention_is_caught() {
-    let h = Harness::start();
+    // On SQLite: `audit archive`, `verify` and `checkpoint` run on the data folder.
+    let h = Harness::start_sqlite();
     reads(&h, 1..=3);
     let before = now();
     reads(&h, 4..=6);
     let archived = archive(&h, &before);
     let through = archived["through"].as_i64().unwrap();
     assert_eq!(verify(&h, &[]).0, 0);
-    let snapshot: Vec<AuditEntry> = h.block_on(async {
-        sqlx::query_as("SELECT * FROM audit ORDER BY seq")
-            .fetch_all(h.store.pool())
-            .await
-            .unwrap()
-    });
+    let snapshot: Vec<AuditEntry> = h.rows("SELECT * FROM audit ORDER BY seq");
 
     // An insider with the database, not the key, deletes two more entries and moves the
     // archive's record to match: no keyed entry records such an archive.
@@ -246,7 +238,7 @@ fn deleting_old_entries_and_calling_it_retention_is_caught() {
     // Put back, and the record of the archive deleted instead: the chain then lacks its
     // beginning.
     h.sql("DELETE FROM audit");
-    restore(&h, &snapshot);
+    h.block_on(h.db.put_audit(&snapshot));
     h.sql(&format!(
         "UPDATE audit_retained SET through_seq = {through}, hash = '{}'",
         archived_hash(&h, through)
@@ -266,20 +258,10 @@ fn archived_hash(h: &Harness, through: i64) -> String {
     last["hash"].as_str().unwrap().to_owned()
 }
 
-fn restore(h: &Harness, entries: &[AuditEntry]) {
-    h.block_on(async {
-        for e in entries {
-            sqlx::query("INSERT INTO audit (seq, time, actor, action, resource, outcome, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind(e.seq).bind(&e.time).bind(&e.actor).bind(&e.action).bind(&e.resource)
-                .bind(&e.outcome).bind(&e.detail).bind(&e.prev_hash).bind(&e.hash)
-                .execute(h.store.pool()).await.unwrap();
-        }
-    });
-}
-
 #[test]
 fn a_broken_chain_is_never_archived() {
-    let h = Harness::start();
+    // On SQLite: `audit archive`, `verify` and `checkpoint` run on the data folder.
+    let h = Harness::start_sqlite();
     reads(&h, 1..=3);
     h.sql("UPDATE audit SET resource = 'customer:40' WHERE seq = 2");
     let entries = h.count("SELECT COUNT(*) FROM audit");
@@ -298,7 +280,8 @@ fn a_broken_chain_is_never_archived() {
 
 #[test]
 fn retention_needs_a_period_and_keeps_what_the_sink_has_not_delivered() {
-    let h = Harness::start();
+    // On SQLite: `audit archive`, `verify` and `checkpoint` run on the data folder.
+    let h = Harness::start_sqlite();
     let (code, _, err) = audit_cli(&h, &["archive"]);
     assert_eq!(code, 1);
     assert!(err.contains("audit_retention_days is not set"), "{err}");
