@@ -29,7 +29,7 @@ use desk_server::store::Store;
 use desk_server::store::postgres::PostgresStore;
 use desk_server::store::sqlite::SqliteStore;
 use desk_testkit::TestIdp;
-use desk_testkit::postgres::PgDatabase;
+use desk_testkit::postgres::{PgDatabase, PgTemplate};
 use reqwest::Response;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
@@ -76,6 +76,43 @@ pub enum Database {
     Postgres(Arc<PostgresStore>, PgDatabase),
 }
 
+/// The data set of every harness: 50 demo customers with all their records.
+pub const DEMO: DemoOptions = DemoOptions {
+    customers: 50,
+    seed: 7,
+};
+
+/// The PostgreSQL template of [`Database::with_demo_data`]: the schema and [`DEMO`], nothing
+/// else (no audit entry, no role definition, no key pin: the demo import writes records only),
+/// made on a runtime of its own by the first test that needs it.
+fn demo_template() -> &'static PgTemplate {
+    static TEMPLATE: OnceLock<PgTemplate> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        PgTemplate::make(|url| {
+            let url = url.to_owned();
+            // On a thread of its own: the first test may ask from inside its runtime.
+            let made = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Runtime::new().unwrap();
+                runtime.block_on(async {
+                    // The key links no entry: nothing here appends to the chain.
+                    let store = PostgresStore::open(&url, AuditKey::from_bytes([0; 32]))
+                        .await
+                        .unwrap();
+                    desk_server::demo::generate(&store, &DEMO, |_| {})
+                        .await
+                        .unwrap();
+                    // A template in use cannot be copied.
+                    store.pool().close().await;
+                });
+            })
+            .join();
+            if let Err(panic) = made {
+                std::panic::resume_unwind(panic);
+            }
+        })
+    })
+}
+
 /// Names the triggers [`Database::fail_audit_inserts_where`] installs, one of its own each.
 static TRIGGERS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
@@ -87,6 +124,27 @@ impl Database {
             Engine::Sqlite => Self::Sqlite(Arc::new(SqliteStore::open(dir, key).await.unwrap())),
             Engine::Postgres => {
                 let db = PgDatabase::create();
+                let store = PostgresStore::open(db.url(), key).await.unwrap();
+                Self::Postgres(Arc::new(store), db)
+            }
+        }
+    }
+
+    /// A store on `engine` holding [`DEMO`], the harness's data set: on SQLite made in the file
+    /// in `dir`; on PostgreSQL a copy of a template database made once per test process with the
+    /// schema and the data set, since making the schema and importing the set took most of a
+    /// test's start there (`open` then finds the schema current).
+    pub async fn with_demo_data(engine: Engine, dir: &Path, key: AuditKey) -> Self {
+        match engine {
+            Engine::Sqlite => {
+                let db = Self::open(engine, dir, key).await;
+                desk_server::demo::generate(&*db.store(), &DEMO, |_| {})
+                    .await
+                    .unwrap();
+                db
+            }
+            Engine::Postgres => {
+                let db = PgDatabase::create_from(demo_template());
                 let store = PostgresStore::open(db.url(), key).await.unwrap();
                 Self::Postgres(Arc::new(store), db)
             }
@@ -185,7 +243,8 @@ impl Database {
     }
 
     async fn write_audit(&self, replace: bool, entries: &[AuditEntry]) {
-        const COLUMNS: &str = "seq, time, actor, action, resource, outcome, detail, prev_hash, hash";
+        const COLUMNS: &str =
+            "seq, time, actor, action, resource, outcome, detail, prev_hash, hash";
         macro_rules! write {
             ($pool:expr, $insert:expr) => {{
                 let mut tx = $pool.begin().await.unwrap();
@@ -290,18 +349,11 @@ impl Harness {
             .unwrap();
         let (db, base) = runtime.block_on(async {
             let key = desk_server::audit_key(&config).unwrap();
-            let db = Database::open(engine, &config.data_dir, key).await;
+            let db = Database::with_demo_data(engine, &config.data_dir, key).await;
             if let Some(url) = db.url() {
                 config.database_url = Some(url.to_owned().into());
             }
             let store = db.store();
-            let options = DemoOptions {
-                customers: 50,
-                seed: 7,
-            };
-            desk_server::demo::generate(&*store, &options, |_| {})
-                .await
-                .unwrap();
             let server = desk_server::Server::new(config, store).await.unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let base = format!("http://{}", listener.local_addr().unwrap());
