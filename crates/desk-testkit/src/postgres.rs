@@ -137,6 +137,182 @@ impl Drop for PgDatabase {
     }
 }
 
+/// A PostgreSQL cluster of one test's own, for a test that stops or restarts the database (the
+/// shared cluster serves every other test at once): `initdb` and `pg_ctl` from Debian's server
+/// package (its versioned folder under `/usr/lib/postgresql`), run as the `postgres` user when
+/// the test runs as root, data and socket in a temporary folder, loopback only, a random password.
+/// Stopped and removed when dropped.
+pub struct PgCluster {
+    bin: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    port: u16,
+    url: String,
+}
+
+impl PgCluster {
+    /// Makes and starts a cluster; fails through [`crate::missing_real_part`] without the
+    /// server package.
+    #[track_caller]
+    pub fn start() -> Self {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|bin| bin.join("initdb").is_file() && bin.join("pg_ctl").is_file())
+            .max()
+            .unwrap_or_else(|| {
+                crate::missing_real_part(
+                    crate::RealPart::Postgres,
+                    &"no initdb and pg_ctl under /usr/lib/postgresql (the Debian package postgresql)",
+                )
+            });
+        let dir = std::env::temp_dir().join(crate::unique_name("desk-pg"));
+        std::fs::create_dir(&dir).unwrap();
+        let mut random = [0u8; 16];
+        std::io::Read::read_exact(
+            &mut std::fs::File::open("/dev/urandom").unwrap(),
+            &mut random,
+        )
+        .unwrap();
+        let password: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let pwfile = dir.join("password");
+        std::fs::write(&pwfile, format!("{password}\n")).unwrap();
+        let mut cluster = Self {
+            bin,
+            dir,
+            port: free_port(),
+            url: String::new(),
+        };
+        cluster.own_dir();
+        cluster.run(
+            "initdb",
+            &[
+                "-D",
+                &cluster.data(),
+                "-U",
+                "desk",
+                &format!("--pwfile={}", pwfile.display()),
+                "--auth=scram-sha-256",
+                "-E",
+                "UTF8",
+            ],
+        );
+        let _ = std::fs::remove_file(&pwfile);
+        let url = format!(
+            "postgres://desk:{password}@127.0.0.1:{}/postgres",
+            cluster.port
+        );
+        cluster.url = url;
+        cluster.restart_after(None);
+        cluster
+    }
+
+    /// The superuser's URL on the cluster's `postgres` database.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Stops the cluster at once (`immediate`: connections are cut, as when the machine goes).
+    pub fn stop(&self) {
+        self.run(
+            "pg_ctl",
+            &["-D", &self.data(), "-m", "immediate", "-w", "stop"],
+        );
+    }
+
+    /// Starts the stopped cluster again on the same port, after `down` if given.
+    pub fn restart_after(&mut self, down: Option<std::time::Duration>) {
+        if let Some(down) = down {
+            std::thread::sleep(down);
+        }
+        let options = format!(
+            "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c max_connections=100",
+            self.port,
+            self.dir.display()
+        );
+        let log = self.dir.join("server.log");
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data(),
+                "-l",
+                &log.display().to_string(),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                &options,
+                "start",
+            ],
+        );
+    }
+
+    fn data(&self) -> String {
+        self.dir.join("data").display().to_string()
+    }
+
+    /// Hands the folder to the `postgres` user when running as root (initdb refuses root).
+    fn own_dir(&self) {
+        if is_root() {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:", &self.dir.display().to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success(), "chown of the test cluster's folder");
+        }
+    }
+
+    #[track_caller]
+    fn run(&self, program: &str, args: &[&str]) {
+        let program = self.bin.join(program);
+        let out = as_cluster_user(&program).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{} {args:?}: {}{}",
+            program.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let data = self.data();
+        let _ = as_cluster_user(&self.bin.join("pg_ctl"))
+            .args(["-D", data.as_str(), "-m", "immediate", "stop"])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// `program` run as the cluster's user: `postgres` when the test runs as root.
+fn as_cluster_user(program: &std::path::Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn is_root() -> bool {
+    // The owner of /proc/self is the process's user.
+    std::os::unix::fs::MetadataExt::uid(&std::fs::metadata("/proc/self").unwrap()) == 0
+}
+
+/// A loopback port free just now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +323,45 @@ mod tests {
         ))
         .unwrap()
             == "1"
+    }
+
+    #[test]
+    fn a_cluster_of_its_own_stops_and_starts_again_on_its_port() {
+        let mut cluster = PgCluster::start();
+        let ask = |url: &str| {
+            let (server, password) = url.split_once("://desk:").unwrap();
+            let (password, rest) = password.split_once('@').unwrap();
+            Command::new("psql")
+                .args([
+                    "--no-psqlrc",
+                    "-qtA",
+                    "-d",
+                    &format!("{server}://desk@{rest}"),
+                    "-c",
+                    "SELECT 1",
+                ])
+                .env("PGPASSWORD", password)
+                .env("PGCONNECT_TIMEOUT", "5")
+                .output()
+                .unwrap()
+        };
+        assert_eq!(
+            String::from_utf8_lossy(&ask(cluster.url()).stdout).trim(),
+            "1"
+        );
+        cluster.stop();
+        assert!(
+            !ask(cluster.url()).status.success(),
+            "answers while stopped"
+        );
+        cluster.restart_after(None);
+        assert_eq!(
+            String::from_utf8_lossy(&ask(cluster.url()).stdout).trim(),
+            "1"
+        );
+        let dir = cluster.dir.clone();
+        drop(cluster);
+        assert!(!dir.exists());
     }
 
     #[test]

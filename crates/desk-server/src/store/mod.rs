@@ -33,6 +33,32 @@ pub use scim::{
     ScimAccess, ScimChange, ScimGroupRow, ScimLookup, ScimUserRow, ScimWrite, ScimWritten,
 };
 
+/// Where `config` keeps everything, for messages: the SQLite file, or the PostgreSQL URL with
+/// any password replaced.
+pub fn location(config: &crate::config::Config) -> String {
+    match &config.database_url {
+        Some(url) => url.redacted(),
+        None => config
+            .data_dir
+            .join(sqlite::FILE_NAME)
+            .display()
+            .to_string(),
+    }
+}
+
+/// Opens (creating its schema when it is empty or missing) the store `config` names: PostgreSQL
+/// at `database_url`, else the SQLite file in `data_dir`. Entries it appends to the audit trail
+/// are linked under `key`.
+pub async fn open(
+    config: &crate::config::Config,
+    key: crate::audit::key::AuditKey,
+) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    Ok(match &config.database_url {
+        Some(url) => std::sync::Arc::new(postgres::PostgresStore::open(url.expose(), key).await?),
+        None => std::sync::Arc::new(sqlite::SqliteStore::open(&config.data_dir, key).await?),
+    })
+}
+
 /// A customer as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CustomerRow {

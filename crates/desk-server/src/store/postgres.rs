@@ -93,6 +93,9 @@ pub struct PostgresStore {
     audit: mpsc::UnboundedSender<postgres_audit::PendingAudit>,
 }
 
+/// How long opening the store waits for the database's first answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl PostgresStore {
     /// Connects to the database at `url` (`postgres://…`, TLS as its `sslmode` says), applies
     /// the migrations (making the schema on an empty database; a no-op when it is current) and
@@ -100,6 +103,16 @@ impl PostgresStore {
     /// never goes into the database).
     pub async fn open(url: &str, key: AuditKey) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)?.application_name("desk-server");
+        // One connection first, on its own: the pool retries a failed connect until its timeout
+        // and then says only that it timed out, where this says why (refused, no such host, a
+        // password or database refused, TLS).
+        let first = tokio::time::timeout(CONNECT_TIMEOUT, sqlx::Connection::connect_with(&options))
+            .await
+            .map_err(|_| {
+                StoreError::Unavailable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))
+            })?;
+        let first: sqlx::PgConnection = first?;
+        let _ = sqlx::Connection::close(first).await;
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)

@@ -617,10 +617,18 @@ impl Events {
 
     /// `GET /v1/events` as `user` with these request headers, expecting a stream.
     pub async fn open_with(h: &Harness, user: &str, headers: &[(&str, String)]) -> Self {
-        let mut request = h
-            .http
-            .get(format!("{}/v1/events", h.base))
-            .bearer_auth(h.token(user));
+        Self::open_at(&h.http, &h.base, &h.token(user), headers).await
+    }
+
+    /// `GET /v1/events` of the server at `base` with `token` and these request headers,
+    /// expecting a stream.
+    pub async fn open_at(
+        http: &reqwest::Client,
+        base: &str,
+        token: &str,
+        headers: &[(&str, String)],
+    ) -> Self {
+        let mut request = http.get(format!("{base}/v1/events")).bearer_auth(token);
         for (name, value) in headers {
             request = request.header(*name, value);
         }
