@@ -81,7 +81,7 @@ fn searches_views_denials_and_sign_ins_are_chained_and_verified() {
     assert!(verdict.entries >= 10, "{verdict:?}");
 }
 
-/// `desk-server audit verify` on the harness's data (a harness of [`Harness::start_sqlite`]).
+/// `desk-server audit verify` on the harness's data.
 fn verify_cli(h: &Harness) -> (i32, String) {
     let out = h.command(&["audit", "verify"]).output().unwrap();
     (
@@ -93,8 +93,7 @@ fn verify_cli(h: &Harness) -> (i32, String) {
 #[test]
 fn concurrent_reads_are_each_audited_once_in_one_unbroken_chain() {
     // Reads at once, faster than a read budget lets a person: the writer is what is tested.
-    // On SQLite: `audit verify` runs on the data folder.
-    let h = Harness::start_sqlite_with(every_role_reads_with(unlimited()));
+    let h = Harness::start_with(every_role_reads_with(unlimited()));
     h.block_on(async {
         // Warm the token and sign-in audit, so what follows is only the reads.
         h.get_ok("agent1", "/v1/me/policy").await;
@@ -119,8 +118,7 @@ fn concurrent_reads_are_each_audited_once_in_one_unbroken_chain() {
 #[test]
 fn an_entry_that_cannot_be_written_fails_only_its_own_request() {
     // Reads at once, faster than a read budget lets a person: the writer is what is tested.
-    // On SQLite: `audit verify` runs on the data folder.
-    let h = Harness::start_sqlite_with(every_role_reads_with(unlimited()));
+    let h = Harness::start_with(every_role_reads_with(unlimited()));
     h.block_on(async {
         h.get_ok("agent1", "/v1/me/policy").await;
     });
@@ -157,8 +155,7 @@ fn an_entry_that_cannot_be_written_fails_only_its_own_request() {
 
 #[test]
 fn a_tampered_row_is_named_by_verify() {
-    // On SQLite: `audit verify` runs on the data folder.
-    let h = Harness::start_sqlite();
+    let h = Harness::start();
     h.block_on(async {
         for id in 1..=5 {
             h.get_ok("agent2", &format!("/v1/customers/{id}")).await;
@@ -597,8 +594,7 @@ fn write_private(path: &std::path::Path, text: &str) {
 
 #[test]
 fn audit_find_needs_the_key_and_refuses_a_damaged_one() {
-    // On SQLite: `audit find` runs on the data folder.
-    let h = Harness::start_sqlite();
+    let h = Harness::start();
     let run = |key_file: &std::path::Path| {
         let out = h
             .command(&["audit", "find", "--searched", "jane@example.com"])

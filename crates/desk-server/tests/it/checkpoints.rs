@@ -1,7 +1,6 @@
 //! The audit chain against an insider with the database: links keyed with the audit key, and
 //! signed checkpoints kept outside the server, through `desk-server audit verify` and
-//! `audit checkpoint` as an administrator runs them (on SQLite until the commands read
-//! `database_url`: see [`Harness::start_sqlite`]).
+//! `audit checkpoint` as an administrator runs them.
 
 use desk_server::audit::AuditEntry;
 use desk_server::audit::key::AuditKey;
@@ -68,8 +67,7 @@ fn verify_with(h: &Harness, file: &std::path::Path) -> (i32, String) {
 
 #[test]
 fn a_chain_edited_and_relinked_without_the_key_does_not_verify() {
-    // On SQLite: `audit verify` and `audit checkpoint` run on the data folder.
-    let h = Harness::start_sqlite();
+    let h = Harness::start();
     reads(&h, 1..=5);
     let (code, out, _) = audit_cli(&h, &["verify"]);
     assert_eq!(code, 0, "{out}");
@@ -95,8 +93,7 @@ fn a_chain_edited_and_relinked_without_the_key_does_not_verify() {
 
 #[test]
 fn verify_needs_the_audit_key_and_never_passes_without_it() {
-    // On SQLite: `audit verify` and `audit checkpoint` run on the data folder.
-    let h = Harness::start_sqlite();
+    let h = Harness::start();
     reads(&h, 1..=2);
     let key = h.dir.path().join(desk_server::audit::key::FILE_NAME);
     let away = h.dir.path().join("elsewhere");
@@ -114,8 +111,7 @@ fn verify_needs_the_audit_key_and_never_passes_without_it() {
 
 #[test]
 fn a_checkpoint_is_held_by_a_chain_that_grew_and_by_no_rewritten_or_shortened_one() {
-    // On SQLite: `audit verify` and `audit checkpoint` run on the data folder.
-    let h = Harness::start_sqlite();
+    let h = Harness::start();
     let keep = tempfile::tempdir().unwrap();
     reads(&h, 1..=6);
     let file = checkpoint(&h, &keep);
@@ -172,8 +168,7 @@ fn a_checkpoint_is_held_by_a_chain_that_grew_and_by_no_rewritten_or_shortened_on
 
 #[test]
 fn a_forged_or_foreign_checkpoint_is_refused() {
-    // On SQLite: `audit verify` and `audit checkpoint` run on the data folder.
-    let h = Harness::start_sqlite();
+    let h = Harness::start();
     let keep = tempfile::tempdir().unwrap();
     reads(&h, 1..=2);
     let file = checkpoint(&h, &keep);
@@ -192,14 +187,15 @@ fn a_forged_or_foreign_checkpoint_is_refused() {
 fn the_server_signs_a_checkpoint_when_it_starts_and_when_it_stops() {
     let idp = desk_testkit::TestIdp::start();
     let data = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(crate::harness::Database::for_processes(data.path()));
     let (child, base) = crate::harness::serve_process(
         &idp,
         data.path(),
-        &[("RUST_LOG", "desk_server=info")],
+        &db.env(&[("RUST_LOG", "desk_server=info")]),
         std::process::Stdio::piped(),
     );
     let token = idp.tokens("agent1").access_token;
-    let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let r = reqwest::Client::new()
             .get(format!("{base}/v1/me/policy"))

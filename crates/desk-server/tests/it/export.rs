@@ -50,8 +50,7 @@ fn entry(fields: &Value) -> AuditEntry {
 
 #[test]
 fn an_export_holds_every_entry_with_hashes_that_verify_and_ends_with_a_signed_checkpoint() {
-    // On SQLite: `audit export` runs on the data folder.
-    let h = Harness::start_sqlite();
+    let h = Harness::start();
     reads(&h, 1..=3);
     let kept = keep_checkpoint(&h);
     reads(&h, 4..=5);
@@ -118,8 +117,7 @@ fn an_export_holds_every_entry_with_hashes_that_verify_and_ends_with_a_signed_ch
 
 #[test]
 fn ocsf_lines_name_the_class_of_each_action_and_keep_what_the_links_cover() {
-    // On SQLite: `audit export` runs on the data folder.
-    let h = Harness::start_sqlite();
+    let h = Harness::start();
     reads(&h, 1..=2);
     h.block_on(async {
         let r = h
@@ -197,8 +195,7 @@ fn ocsf_lines_name_the_class_of_each_action_and_keep_what_the_links_cover() {
 
 #[test]
 fn a_broken_chain_is_exported_without_a_final_checkpoint_and_says_so() {
-    // On SQLite: `audit export` runs on the data folder.
-    let h = Harness::start_sqlite();
+    let h = Harness::start();
     reads(&h, 1..=3);
     h.sql("UPDATE audit SET resource = 'customer:9' WHERE seq = 2");
     let (code, lines, err) = export(&h, &[]);

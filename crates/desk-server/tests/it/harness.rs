@@ -8,10 +8,12 @@
 //! Any other value is a panic, never a silent default. Tests reach the database only through
 //! [`Database`]'s engine-aware helpers (`h.sql`, `h.count`, `h.rows`, `h.fail_audit_inserts_where`,
 //! `h.put_audit`, …), each stating its intent once for both engines, so every test means the
-//! same on either. A test that is about the SQLite file itself (its bytes, its modes, its log)
-//! or that runs a `desk-server` command on the harness's data starts with
-//! [`Harness::start_sqlite`]: it runs on SQLite whatever the run's engine, so under
-//! `DESK_TEST_ENGINE=postgres` it still checks what it says instead of passing vacuously.
+//! same on either; `desk-server` commands run on the harness's data get its database too
+//! ([`Harness::command`]), and so do processes a test serves on a data folder of its own when it
+//! passes them [`Database::for_processes`]'s [`Database::env`]. A test that is about the SQLite
+//! file itself (its bytes, its write-ahead log) starts with [`Harness::start_sqlite`]: it runs
+//! on SQLite whatever the run's engine, so under `DESK_TEST_ENGINE=postgres` it still checks
+//! what it says instead of passing vacuously.
 //!
 //! [`shared`] is one server for read-mostly tests; [`Harness::start`] gives a test its own
 //! server and database when it changes role definitions or tampers with the database.
@@ -149,6 +151,24 @@ impl Database {
                 Self::Postgres(Arc::new(store), db)
             }
         }
+    }
+
+    /// The database of `desk-server` processes a test starts on a data folder of its own
+    /// (`data`), on the run's engine, opened here too under the audit key in that folder (made
+    /// there when missing, as `serve` would): for a test to write rows first or read what the
+    /// processes wrote. Give the processes [`Database::env`].
+    pub async fn for_processes(data: &Path) -> Self {
+        let file = data.join(desk_server::audit::key::FILE_NAME);
+        let (key, _) = AuditKey::load_or_create(&file).unwrap();
+        Self::open(Engine::of_run(), data, key).await
+    }
+
+    /// `env` with what names this database to a `desk-server` process put first: on
+    /// PostgreSQL its URL as `DESK_SERVER_DATABASE_URL`; on SQLite nothing, the data folder
+    /// naming the file.
+    pub fn env<'a>(&'a self, env: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        let named = self.url().map(|url| ("DESK_SERVER_DATABASE_URL", url));
+        named.into_iter().chain(env.iter().copied()).collect()
     }
 
     /// The engine it is on.
@@ -317,10 +337,8 @@ impl Harness {
     }
 
     /// Like [`Harness::start`], always on SQLite whatever `DESK_TEST_ENGINE` says: for tests of
-    /// the SQLite file itself (its bytes, its log), and for those that run a `desk-server`
-    /// command on the harness's data, which opens the data folder's SQLite file until the
-    /// commands read `database_url`. Under `DESK_TEST_ENGINE=postgres` they still test SQLite,
-    /// rather than pass without testing anything.
+    /// the SQLite file itself (its bytes, its write-ahead log). Under `DESK_TEST_ENGINE=postgres`
+    /// they still test SQLite, rather than pass without testing anything.
     pub fn start_sqlite() -> Self {
         Self::start_sqlite_with(|_| {})
     }
@@ -511,9 +529,9 @@ impl Harness {
         self.block_on(self.db.fail_audit_inserts_where(condition, message));
     }
 
-    /// `desk-server ARGS` on the harness's data folder and database, with no configuration
-    /// file: for a test to add arguments and environment and run. Only for a harness of
-    /// [`Harness::start_sqlite`] until the commands read `database_url`.
+    /// `desk-server ARGS` on the harness's data folder and database (`DESK_SERVER_DATABASE_URL`
+    /// on PostgreSQL), with no configuration file: for a test to add arguments and environment
+    /// and run.
     pub fn command(&self, args: &[&str]) -> std::process::Command {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_desk-server"));
         command
@@ -705,6 +723,7 @@ pub fn serve_process(
         )
         .env("DESK_SERVER_DATA_DIR", data)
         .env_remove("DESK_SERVER_CONFIG")
+        .env_remove("DESK_SERVER_DATABASE_URL")
         .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(stderr)

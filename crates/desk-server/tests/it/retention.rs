@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use desk_server::audit::checkpoint::CheckpointLine;
+use desk_server::audit::key::AuditKey;
 use desk_server::audit::{AuditEntry, Verifier};
 use serde_json::Value;
 
@@ -86,8 +87,7 @@ fn first_seq(h: &Harness) -> i64 {
 
 #[test]
 fn archived_entries_leave_the_database_and_the_trail_stays_provable() {
-    // On SQLite: `audit archive`, `verify` and `checkpoint` run on the data folder.
-    let h = Harness::start_sqlite();
+    let h = Harness::start();
     let keep = tempfile::tempdir().unwrap();
     let p = |f: &PathBuf| f.to_str().unwrap().to_owned();
     reads(&h, 1..=2);
@@ -208,8 +208,7 @@ fn archived_entries_leave_the_database_and_the_trail_stays_provable() {
 
 #[test]
 fn deleting_old_entries_and_calling_it_retention_is_caught() {
-    // On SQLite: `audit archive`, `verify` and `checkpoint` run on the data folder.
-    let h = Harness::start_sqlite();
+    let h = Harness::start();
     reads(&h, 1..=3);
     let before = now();
     reads(&h, 4..=6);
@@ -260,8 +259,7 @@ fn archived_hash(h: &Harness, through: i64) -> String {
 
 #[test]
 fn a_broken_chain_is_never_archived() {
-    // On SQLite: `audit archive`, `verify` and `checkpoint` run on the data folder.
-    let h = Harness::start_sqlite();
+    let h = Harness::start();
     reads(&h, 1..=3);
     h.sql("UPDATE audit SET resource = 'customer:40' WHERE seq = 2");
     let entries = h.count("SELECT COUNT(*) FROM audit");
@@ -280,8 +278,7 @@ fn a_broken_chain_is_never_archived() {
 
 #[test]
 fn retention_needs_a_period_and_keeps_what_the_sink_has_not_delivered() {
-    // On SQLite: `audit archive`, `verify` and `checkpoint` run on the data folder.
-    let h = Harness::start_sqlite();
+    let h = Harness::start();
     let (code, _, err) = audit_cli(&h, &["archive"]);
     assert_eq!(code, 1);
     assert!(err.contains("audit_retention_days is not set"), "{err}");
@@ -359,13 +356,10 @@ fn serve_archives_what_is_older_than_the_retention_period_when_it_starts() {
     let data = tempfile::tempdir().unwrap();
     // A trail begun three days ago: entries linked under the server's own key, with their times.
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let old = runtime.block_on(async {
-        let path = data.path().join(desk_server::audit::key::FILE_NAME);
-        let (key, _) = desk_server::audit::key::AuditKey::load_or_create(&path).unwrap();
-        let store = desk_server::store::sqlite::SqliteStore::open(data.path(), key.clone())
-            .await
-            .unwrap();
-        let mut prev: Option<AuditEntry> = None;
+    let (db, old) = runtime.block_on(async {
+        let db = crate::harness::Database::for_processes(data.path()).await;
+        let key = AuditKey::load(&data.path().join(desk_server::audit::key::FILE_NAME)).unwrap();
+        let mut entries: Vec<AuditEntry> = Vec::new();
         for day in [3, 2] {
             let event = desk_server::audit::AuditEvent::new(
                 "agent1",
@@ -375,26 +369,18 @@ fn serve_archives_what_is_older_than_the_retention_period_when_it_starts() {
             );
             let time = (chrono::Utc::now() - chrono::Duration::days(day))
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            let entry = AuditEntry::next(
-                &key,
-                prev.as_ref().map(|e| (e.seq, e.hash.as_str())),
-                &event,
-                time,
-            );
-            sqlx::query("INSERT INTO audit (seq, time, actor, action, resource, outcome, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind(entry.seq).bind(&entry.time).bind(&entry.actor).bind(&entry.action)
-                .bind(&entry.resource).bind(&entry.outcome).bind(&entry.detail)
-                .bind(&entry.prev_hash).bind(&entry.hash)
-                .execute(store.pool()).await.unwrap();
-            prev = Some(entry);
+            let prev = entries.last().map(|e| (e.seq, e.hash.as_str()));
+            let entry = AuditEntry::next(&key, prev, &event, time);
+            entries.push(entry);
         }
-        prev.unwrap()
+        db.put_audit(&entries).await;
+        (db, entries.pop().unwrap())
     });
 
     let (child, _) = crate::harness::serve_process(
         &idp,
         data.path(),
-        &[("DESK_SERVER_AUDIT_RETENTION_DAYS", "1")],
+        &db.env(&[("DESK_SERVER_AUDIT_RETENTION_DAYS", "1")]),
         std::process::Stdio::null(),
     );
     let file = data
@@ -419,6 +405,8 @@ fn serve_archives_what_is_older_than_the_retention_period_when_it_starts() {
         .arg(&file)
         .env("DESK_SERVER_DATA_DIR", data.path())
         .env_remove("DESK_SERVER_CONFIG")
+        .env_remove("DESK_SERVER_DATABASE_URL")
+        .envs(db.env(&[]))
         .output()
         .map(|o| {
             (

@@ -31,8 +31,7 @@ fn files_text(h: &Harness) -> String {
 
 #[test]
 fn tokens_are_shown_once_kept_as_hashes_listed_and_revoked_by_name_while_serve_runs() {
-    // On SQLite: `scim token` runs on the data folder.
-    let h = Harness::start_sqlite();
+    let h = Harness::start();
     let made = scim_token(&h, &["create", "--name", "entra-id"]);
     assert!(made.status.success(), "{}", stderr(&made));
     let line: Value = serde_json::from_str(stdout(&made).trim()).unwrap();
