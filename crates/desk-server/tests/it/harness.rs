@@ -7,7 +7,7 @@
 //! its own in the test cluster (`desk_testkit::postgres::PgDatabase`, dropped with the harness).
 //! Any other value is a panic, never a silent default. Tests reach the database only through
 //! [`Database`]'s engine-aware helpers (`h.sql`, `h.count`, `h.rows`, `h.fail_audit_inserts_where`,
-//! `h.put_audit`, …), each stating its intent once for both engines, so every test means the
+//! `h.db.put_audit`, …), each stating its intent once for both engines, so every test means the
 //! same on either; `desk-server` commands run on the harness's data get its database too
 //! ([`Harness::command`]), and so do processes a test serves on a data folder of its own when it
 //! passes them [`Database::for_processes`]'s [`Database::env`]. A test that is about the SQLite

@@ -287,7 +287,8 @@ fn retention_needs_a_period_and_keeps_what_the_sink_has_not_delivered() {
         &[("DESK_SERVER_AUDIT_RETENTION_DAYS", "0")],
         &["archive"],
     );
-    assert_eq!(code, 1);
+    // A setting that cannot be used is refused as configuration: exit status 2.
+    assert_eq!(code, 2);
     assert!(err.contains("audit_retention_days is 0"), "{err}");
     // Nothing is a day old yet.
     let (code, out, err) = audit_cli_with(
@@ -387,8 +388,11 @@ fn serve_archives_what_is_older_than_the_retention_period_when_it_starts() {
         .path()
         .join("audit-archive")
         .join(desk_server::audit::retention::file_name(1, old.seq));
+    // Archived means the file written and then its record committed: wait for both, as the
+    // server may be stopped between the two (the archive is then made again at the next start).
+    let recorded = || runtime.block_on(db.count("SELECT COUNT(*) FROM audit_retained")) > 0;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !file.exists() && std::time::Instant::now() < deadline {
+    while !(file.exists() && recorded()) && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     crate::harness::terminate(&child);
