@@ -43,8 +43,24 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     let stopping = server.clone();
+    // The checkpoint at start is signed before the first request is served, not left to the
+    // task below: a server stopped at once (the task aborted before its first tick came round,
+    // which a database a round trip away made likely) would otherwise never have made it.
+    let started = match server.audit_head().await {
+        Ok(head) => match server.checkpoint().await {
+            Ok(_) => Some(head),
+            Err(e) => {
+                tracing::error!(error = %e, "could not sign the audit checkpoint at start");
+                None
+            }
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "could not read the audit chain's head");
+            None
+        }
+    };
     let leader = lead::Leader::new(server.store.clone());
-    let checkpoints = tokio::spawn(checkpoint_while_serving(server.clone()));
+    let checkpoints = tokio::spawn(checkpoint_while_serving(server.clone(), started));
     let archiving = tokio::spawn(archive_while_serving(server.clone(), leader.clone()));
     let sink = server.audit_sink();
     let (stop_sink, sink_stopping) = tokio::sync::watch::channel(false);
@@ -97,11 +113,11 @@ pub async fn serve(
     served
 }
 
-/// Signs a checkpoint whenever the chain has grown since the last one, at most a minute apart.
-async fn checkpoint_while_serving(server: State) {
+/// Signs a checkpoint whenever the chain has grown since the last one (`last`: the head the
+/// checkpoint at start signed), at most a minute apart.
+async fn checkpoint_while_serving(server: State, mut last: Option<Option<(i64, String)>>) {
     let mut every = tokio::time::interval(CHECKPOINT_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last = None;
     loop {
         every.tick().await;
         let head = match server.audit_head().await {

@@ -1,5 +1,6 @@
 //! desk-server over real HTTP on a free loopback port, with real access tokens from the test
-//! provider, and a real SQLite file of demo data.
+//! provider, and a real database of demo data on the engine `DESK_TEST_ENGINE` names: a SQLite
+//! file (the default) or a PostgreSQL database of its own in the test cluster (`harness`).
 //!
 //! Where a new test goes: one module per concern of the API (`access` for what each role sees,
 //! `tokens` and `keys` for token checks, `roles`, `push`, `wipes`, `offline`, `budget` for read
@@ -11,7 +12,7 @@
 //! library written by others), and `engines` for the stores themselves: SQLite and PostgreSQL (a
 //! database of its own in the test cluster) side by side. A read-only test uses the one server
 //! of `harness::shared()`; a test
-//! that changes role definitions or the database file starts its own with `Harness::start()`.
+//! that changes role definitions or the database starts its own with `Harness::start()`.
 //! Both start the real test provider through desk-testkit, which fails the test, naming what to
 //! run, when Node.js or the provider's packages are missing; a test never returns early for one.
 mod access;
