@@ -6,6 +6,8 @@ DESK_DEBIAN_PACKAGES=(
   build-essential pkg-config libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
   webkit2gtk-driver xvfb xauth scrot dbus dbus-x11 gnome-keyring libsecret-tools sqlite3
+  # The server's tests run against a throwaway PostgreSQL cluster too (start_postgres).
+  postgresql
 )
 DESK_MIN_NODE=20.19
 DESK_MIN_RUST=1.89
@@ -254,6 +256,58 @@ start_xvfb() {
 }
 
 stop_xvfb() { [ -n "${DESK_XVFB_PID:-}" ] && kill "$DESK_XVFB_PID" 2>/dev/null || true; }
+
+# Starts a throwaway PostgreSQL cluster for the server's tests and exports DESK_TEST_POSTGRES, the
+# URL of its superuser `desk` (a random password) on the cluster's `postgres` database; tests make a
+# database each from it (desk_testkit::postgres). Data, log and socket live in one temporary folder
+# that only the cluster's user can open; it listens on loopback only, with scram-sha-256 for every
+# connection. Debian keeps initdb and pg_ctl off PATH, under the server package's versioned folder;
+# run as root (CI), the cluster runs as the `postgres` user the package made. No fsync: nothing in
+# it outlives the run. The caller's EXIT trap should call stop_postgres.
+start_postgres() {
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+  [ -n "$bin" ] && [ -x "$bin/initdb" ] && [ -x "$bin/pg_ctl" ] \
+    || die "PostgreSQL's server programs (initdb, pg_ctl) are missing: install the Debian package postgresql"
+  DESK_PG_DIR=$(mktemp -d)
+  local as=()
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres: "$DESK_PG_DIR"
+    as=(runuser -u postgres --)
+  fi
+  local password
+  password=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+  (umask 077 && printf '%s\n' "$password" >"$DESK_PG_DIR/password")
+  [ ${#as[@]} -eq 0 ] || chown postgres: "$DESK_PG_DIR/password"
+  "${as[@]}" "$bin/initdb" -D "$DESK_PG_DIR/data" -U desk --pwfile="$DESK_PG_DIR/password" \
+    --auth=scram-sha-256 -E UTF8 >"$DESK_PG_DIR/initdb.log" 2>&1 \
+    || { cat "$DESK_PG_DIR/initdb.log" >&2; die "initdb failed for the test cluster"; }
+  rm -f "$DESK_PG_DIR/password"
+  local port attempt
+  for attempt in 1 2 3; do
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    if "${as[@]}" "$bin/pg_ctl" -D "$DESK_PG_DIR/data" -l "$DESK_PG_DIR/server.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $DESK_PG_DIR -c fsync=off -c full_page_writes=off -c max_connections=400" \
+      start >/dev/null; then
+      DESK_PG_BIN=$bin
+      export DESK_TEST_POSTGRES="postgres://desk:$password@127.0.0.1:$port/postgres"
+      return 0
+    fi
+    say "the test PostgreSQL cluster did not start on port $port (attempt $attempt)"
+  done
+  tail -n 20 "$DESK_PG_DIR/server.log" >&2 || true
+  die "the test PostgreSQL cluster did not start"
+}
+
+stop_postgres() {
+  [ -n "${DESK_PG_DIR:-}" ] || return 0
+  if [ -n "${DESK_PG_BIN:-}" ]; then
+    local as=()
+    [ "$(id -u)" -ne 0 ] || as=(runuser -u postgres --)
+    "${as[@]}" "$DESK_PG_BIN/pg_ctl" -D "$DESK_PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$DESK_PG_DIR"
+}
 
 # Inside a D-Bus session: start gnome-keyring's Secret Service with an unlocked login keyring, and
 # wait until it holds its bus name. The daemon returns before that, and a client asking in between

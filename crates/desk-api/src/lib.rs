@@ -442,6 +442,7 @@ desk_core::closed_names! {
         UnsupportedMediaType = "unsupported_media_type", "415: a body not sent as `application/json`.";
         ProviderUnavailable = "provider_unavailable", "503: the identity provider could not be reached to check the token.";
         TooManyStreams = "too_many_streams", "503: the server holds as many event streams as it may; connect again after `Retry-After` seconds.";
+        DatabaseUnavailable = "database_unavailable", "503: the server cannot reach its database just now; nothing was read or changed (a change and its audit entry commit together or not at all); try again after `Retry-After` seconds.";
         Internal = "internal", "500: something failed on the server; the cause is in its log.";
     }
 }

@@ -250,6 +250,20 @@ impl ReadBudget {
             .unwrap_or_default()
     }
 
+    /// One of `replicas` equal parts of this budget, for a server that counts only the reads it
+    /// serves itself: every number divided, rounded down but at least 1, so that the parts
+    /// together never allow more than the whole (unless the whole is below one each).
+    pub fn part_of(&self, replicas: u32) -> Self {
+        let replicas = replicas.max(1);
+        let part = |n: u32| (n / replicas).max(1);
+        Self {
+            reads_per_minute: part(self.reads_per_minute),
+            burst: part(self.burst),
+            bulk_customers_per_hour: part(self.bulk_customers_per_hour),
+            block_bulk: self.block_bulk,
+        }
+    }
+
     /// Refuses a member out of its bounds.
     pub fn validate(&self) -> Result<(), DefinitionError> {
         for (name, value, max) in [
@@ -898,6 +912,34 @@ mod tests {
         );
         assert_eq!(ReadBudget::most_generous([&low, &low]), low);
         assert_eq!(ReadBudget::most_generous([]), ReadBudget::default());
+    }
+
+    #[test]
+    fn replicas_share_a_budget_without_their_parts_adding_up_to_more() {
+        let whole = ReadBudget {
+            reads_per_minute: 120,
+            burst: 5,
+            bulk_customers_per_hour: 1500,
+            block_bulk: true,
+        };
+        assert_eq!(whole.part_of(1), whole);
+        assert_eq!(whole.part_of(0), whole, "no replica counted is one");
+        let part = whole.part_of(3);
+        assert_eq!(
+            (
+                part.reads_per_minute,
+                part.burst,
+                part.bulk_customers_per_hour
+            ),
+            (40, 1, 500)
+        );
+        assert!(part.block_bulk);
+        for n in 1..=7 {
+            let part = whole.part_of(n);
+            assert!(part.burst * n <= whole.burst.max(n));
+            assert!(part.reads_per_minute * n <= whole.reads_per_minute);
+            assert!(part.bulk_customers_per_hour * n <= whole.bulk_customers_per_hour);
+        }
     }
 
     #[test]

@@ -17,8 +17,17 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// Address to listen on (`DESK_SERVER_LISTEN`); port 0 picks a free port.
     pub listen: String,
-    /// Where the database lives (`DESK_SERVER_DATA_DIR`).
+    /// Where the key files live (policy and audit keys, unless moved), the audit sink's cursor,
+    /// audit archives, and the embedded SQLite database when `database_url` is not set
+    /// (`DESK_SERVER_DATA_DIR`). Replicas on one PostgreSQL database may share it.
     pub data_dir: PathBuf,
+    /// The PostgreSQL database to keep everything in (`DESK_SERVER_DATABASE_URL`), such as
+    /// `postgres://desk@db.internal/desk` or, with TLS that checks the server's certificate,
+    /// `postgres://desk@db.internal/desk?sslmode=verify-full&sslrootcert=/etc/desk/db-ca.pem`.
+    /// The URL's parts are libpq's (user, password, host, port, database, `sslmode`,
+    /// `sslrootcert`, `application_name`; a Unix socket folder as `?host=/run/postgresql`). Without it, the embedded SQLite file
+    /// in `data_dir`. Several `serve` processes on one database are replicas (docs/deployment.md).
+    pub database_url: Option<DatabaseUrl>,
     /// Issuer URL of the company's OpenID provider (`DESK_SERVER_ISSUER`). Required to serve.
     /// https, or plain http only for a provider on this machine (a loopback host: 127.0.0.0/8,
     /// `::1`, `localhost`); no credentials, query or fragment. The `jwks_uri` its discovery
@@ -158,9 +167,10 @@ pub enum RolesFrom {
 }
 
 /// The environment variables read, without their `DESK_SERVER_` prefix.
-const ENV_KEYS: [&str; 34] = [
+const ENV_KEYS: [&str; 35] = [
     "listen",
     "data_dir",
+    "database_url",
     "issuer",
     "audiences",
     "algorithms",
@@ -214,6 +224,7 @@ impl Default for Config {
             data_dir: dirs::data_local_dir()
                 .unwrap_or_else(std::env::temp_dir)
                 .join("desk-server"),
+            database_url: None,
             issuer: None,
             audiences: vec![DEFAULT_AUDIENCE.into()],
             algorithms: ["RS256", "PS256", "ES256", "EdDSA"]
@@ -273,8 +284,11 @@ impl Config {
         Ok(config)
     }
 
-    /// Refuses settings that would weaken token checks.
+    /// Refuses settings that would weaken token checks, and settings that cannot work.
     pub fn check(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.database_url {
+            url.check()?;
+        }
         if let Some(issuer) = &self.issuer {
             check_issuer(issuer)?;
         }
@@ -441,6 +455,79 @@ impl Config {
         self.issuer.as_deref().ok_or_else(|| {
             ConfigError("no issuer: set `issuer` in the file or DESK_SERVER_ISSUER".into())
         })
+    }
+}
+
+/// The PostgreSQL URL of `database_url`. It may hold the database password, so it prints with
+/// the password replaced (`Debug` and [`DatabaseUrl::redacted`]) and is wiped when dropped.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// The URL with its password, to connect with. Never log or print it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with any password replaced by `***`, for messages and logs.
+    pub fn redacted(&self) -> String {
+        match reqwest::Url::parse(&self.0) {
+            Ok(mut url) => {
+                if url.password().is_some() {
+                    let _ = url.set_password(Some("***"));
+                }
+                // A password given as a parameter (`?password=…`) goes too.
+                if url.query_pairs().any(|(k, _)| k == "password") {
+                    let kept: Vec<(String, String)> = url
+                        .query_pairs()
+                        .map(|(k, v)| {
+                            let v = if k == "password" {
+                                "***".into()
+                            } else {
+                                v.into_owned()
+                            };
+                            (k.into_owned(), v)
+                        })
+                        .collect();
+                    url.query_pairs_mut().clear().extend_pairs(kept);
+                }
+                url.to_string()
+            }
+            Err(_) => "(a database_url that is not a URL)".into(),
+        }
+    }
+
+    /// Refuses what is not a `postgres://` (or `postgresql://`) URL; the rest is the driver's to
+    /// read when the database is opened.
+    fn check(&self) -> Result<(), ConfigError> {
+        let refuse = |why: &str| ConfigError(format!("database_url `{}`: {why}", self.redacted()));
+        let url = reqwest::Url::parse(&self.0).map_err(|e| refuse(&e.to_string()))?;
+        if !matches!(url.scheme(), "postgres" | "postgresql") {
+            return Err(refuse(
+                "only PostgreSQL is supported (postgres://…); leave it unset for the embedded \
+                 SQLite file in data_dir",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl From<String> for DatabaseUrl {
+    fn from(url: String) -> Self {
+        Self(url)
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+impl Drop for DatabaseUrl {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 
@@ -657,6 +744,43 @@ mod tests {
             let config = Config::load(None).unwrap();
             assert_eq!(config.jwks_refresh_secs, 30);
             assert_eq!(config.allowed_clients, ["0oa1desk", "desk-cli"]);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_database_url_names_postgresql_and_never_prints_its_password() {
+        figment::Jail::expect_with(|jail| {
+            assert_eq!(Config::load(None).unwrap().database_url, None);
+            jail.set_env(
+                "DESK_SERVER_DATABASE_URL",
+                "postgres://desk:s3cret-pw@db.internal:5433/desk?sslmode=verify-full",
+            );
+            let config = Config::load(None).unwrap();
+            let url = config.database_url.as_ref().unwrap();
+            assert_eq!(
+                url.expose(),
+                "postgres://desk:s3cret-pw@db.internal:5433/desk?sslmode=verify-full"
+            );
+            assert_eq!(
+                url.redacted(),
+                "postgres://desk:***@db.internal:5433/desk?sslmode=verify-full"
+            );
+            assert!(!format!("{config:?}").contains("s3cret"));
+            let url = DatabaseUrl::from("postgresql://db/desk?user=d&password=s3cret".to_owned());
+            assert!(!url.redacted().contains("s3cret"), "{}", url.redacted());
+            assert!(url.redacted().contains("user=d"), "{}", url.redacted());
+            for (refused, why) in [
+                ("mysql://desk:s3cret@db/desk", "only PostgreSQL"),
+                ("db.internal/desk", "relative URL"),
+            ] {
+                jail.set_env("DESK_SERVER_DATABASE_URL", refused);
+                let err = Config::load(None).unwrap_err().to_string();
+                assert!(
+                    err.contains(why) && !err.contains("s3cret"),
+                    "{refused}: {err}"
+                );
+            }
             Ok(())
         });
     }

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod config;
 pub mod connections;
 pub mod demo;
+pub mod lead;
 pub mod policy_key;
 pub mod private;
 pub mod scim;
@@ -42,13 +43,35 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     let stopping = server.clone();
-    let checkpoints = tokio::spawn(checkpoint_while_serving(server.clone()));
-    let archiving = tokio::spawn(archive_while_serving(server.clone()));
+    // The checkpoint at start is signed before the first request is served, not left to the
+    // task below: a server stopped at once (the task aborted before its first tick came round,
+    // which a database a round trip away made likely) would otherwise never have made it.
+    let started = match server.audit_head().await {
+        Ok(head) => match server.checkpoint().await {
+            Ok(_) => Some(head),
+            Err(e) => {
+                tracing::error!(error = %e, "could not sign the audit checkpoint at start");
+                None
+            }
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "could not read the audit chain's head");
+            None
+        }
+    };
+    let leader = lead::Leader::new(server.store.clone());
+    let checkpoints = tokio::spawn(checkpoint_while_serving(server.clone(), started));
+    let archiving = tokio::spawn(archive_while_serving(server.clone(), leader.clone()));
     let sink = server.audit_sink();
     let (stop_sink, sink_stopping) = tokio::sync::watch::channel(false);
-    let delivering = sink
-        .clone()
-        .map(|sink| tokio::spawn(audit::sink::run(sink, server.store.clone(), sink_stopping)));
+    let delivering = sink.clone().map(|sink| {
+        tokio::spawn(audit::sink::run(
+            sink,
+            server.store.clone(),
+            leader.clone(),
+            sink_stopping,
+        ))
+    });
     let limits = server.config().connection_limits();
     let served = connections::serve(listener, router(server.clone()), limits, async move {
         shutdown.await;
@@ -62,7 +85,9 @@ pub async fn serve(
     }
     // What the last requests committed goes out before the process ends; what cannot, in a
     // few seconds, waits in the database for the next start.
-    if let (Some(mut task), Some(sink)) = (delivering, sink) {
+    if let (Some(mut task), Some(sink)) = (delivering, sink)
+        && leader.lead().await
+    {
         // Between deliveries, not inside one (a batch written and not yet in the cursor would go
         // out twice); one stuck in a write is cut off after a few seconds.
         let _ = stop_sink.send(true);
@@ -83,14 +108,16 @@ pub async fn serve(
             Err(_) => tracing::warn!("the audit sink did not catch up on shutdown"),
         }
     }
+    leader.step_down().await;
+    server.leave().await;
     served
 }
 
-/// Signs a checkpoint whenever the chain has grown since the last one, at most a minute apart.
-async fn checkpoint_while_serving(server: State) {
+/// Signs a checkpoint whenever the chain has grown since the last one (`last`: the head the
+/// checkpoint at start signed), at most a minute apart.
+async fn checkpoint_while_serving(server: State, mut last: Option<Option<(i64, String)>>) {
     let mut every = tokio::time::interval(CHECKPOINT_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last = None;
     loop {
         every.tick().await;
         let head = match server.audit_head().await {
@@ -111,12 +138,15 @@ async fn checkpoint_while_serving(server: State) {
 }
 
 /// Archives the audit entries older than the retention period at start and every
-/// [`audit::retention::EVERY`], when retention is on.
-async fn archive_while_serving(server: State) {
+/// [`audit::retention::EVERY`], when retention is on and this replica leads ([`lead`]).
+async fn archive_while_serving(server: State, leader: std::sync::Arc<lead::Leader>) {
     let mut every = tokio::time::interval(audit::retention::EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
+        if server.config().audit_retention_days.is_none() || !leader.lead().await {
+            continue;
+        }
         if let Err(e) = server.archive_old_audit().await {
             tracing::error!(error = %e, "could not archive old audit entries; they stay in the database");
         }

@@ -14,7 +14,7 @@ use desk_server::audit::key::AuditKey;
 use desk_server::audit::searched;
 use desk_server::audit::trail;
 use desk_server::config::Config;
-use desk_server::store::sqlite::SqliteStore;
+use desk_server::store::Store;
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -210,23 +210,38 @@ async fn main() -> anyhow::Result<()> {
     // owner's only.
     desk_server::private::owner_only_from_now_on();
     let cli = Cli::parse();
-    let mut config = Config::load(cli.config.as_deref())?;
+    // A configuration that cannot be used is one line and exit status 2, like a database that
+    // cannot be opened.
+    let mut config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
     match cli.command {
         Command::Serve { listen } => {
             raise_open_file_limit();
             if let Some(listen) = listen {
                 config.listen = listen;
             }
+            // Held until the process ends.
+            let _serving = match &config.database_url {
+                Some(_) => None,
+                None => match desk_server::store::sqlite::hold_serve_lock(&config.data_dir) {
+                    Ok(lock) => Some(lock),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        std::process::exit(2);
+                    }
+                },
+            };
             let key = desk_server::audit_key(&config)?;
-            let store = SqliteStore::open(&config.data_dir, key)
-                .await
-                .with_context(|| {
-                    format!("opening the database in {}", config.data_dir.display())
-                })?;
+            let store = open_store(&config, key).await;
             let listener = TcpListener::bind(&config.listen)
                 .await
                 .with_context(|| format!("listening on {}", config.listen))?;
-            let server = desk_server::Server::new(config, Arc::new(store)).await?;
+            let server = desk_server::Server::new(config, store).await?;
             let shutdown = desk_server::shutdown_signal()?;
             let addr = listener.local_addr()?;
             // One line on stdout that scripts and tests read to find the server and the public
@@ -244,10 +259,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::DemoData { customers, seed } => {
             let key = desk_server::audit_key(&config)?;
-            let store = SqliteStore::open(&config.data_dir, key).await?;
+            let store = open_store(&config, key).await;
             let options = desk_server::demo::DemoOptions { customers, seed };
             let started = std::time::Instant::now();
-            let summary = desk_server::demo::generate(&store, &options, |p| {
+            let summary = desk_server::demo::generate(store.as_ref(), &options, |p| {
                 eprint!(
                     "\rdemo data: {} of {} customers, {} transactions",
                     p.customers, p.of, p.transactions
@@ -258,7 +273,7 @@ async fn main() -> anyhow::Result<()> {
             println!(
                 "{}",
                 serde_json::json!({
-                    "database": config.data_dir.join(desk_server::store::sqlite::FILE_NAME),
+                    "database": desk_server::store::location(&config),
                     "seed": seed,
                     "summary": summary,
                     "seconds": started.elapsed().as_secs_f64(),
@@ -281,8 +296,8 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let key = AuditKey::load(&config.audit_key_path())?;
             let signer = desk_server::policy_key::load(&config.policy_key_path())?;
-            let store = open_existing(&config, key.clone()).await?;
-            let result = desk_server::verify_audit(&store, &key).await?;
+            let store = open_store(&config, key.clone()).await;
+            let result = desk_server::verify_audit(store.as_ref(), &key).await?;
             if let Some(broken) = &result.broken {
                 eprintln!(
                     "audit chain BROKEN at entry {}: {}; no checkpoint is signed for it",
@@ -290,7 +305,7 @@ async fn main() -> anyhow::Result<()> {
                 );
                 std::process::exit(1);
             }
-            let line = desk_server::audit::checkpoint::current(&store, &signer).await?;
+            let line = desk_server::audit::checkpoint::current(store.as_ref(), &signer).await?;
             println!("{}", serde_json::to_string(&line)?);
         }
         Command::Audit {
@@ -311,9 +326,8 @@ async fn main() -> anyhow::Result<()> {
 async fn scim_token(config: &Config, command: TokenCommand) -> anyhow::Result<()> {
     use desk_server::audit::{AuditEvent, Outcome};
     use desk_server::scim::tokens as scim_tokens;
-    use desk_server::store::Store;
     let key = AuditKey::load(&config.audit_key_path())?;
-    let store = open_existing(config, key).await?;
+    let store = open_store(config, key).await;
     let event = |action, name: &str| {
         AuditEvent::new(
             "desk-server",
@@ -350,11 +364,20 @@ async fn scim_token(config: &Config, command: TokenCommand) -> anyhow::Result<()
     Ok(())
 }
 
-/// Opens the database for a tool, with the audit key it already loaded.
-async fn open_existing(config: &Config, key: AuditKey) -> anyhow::Result<SqliteStore> {
-    SqliteStore::open(&config.data_dir, key)
-        .await
-        .with_context(|| format!("opening the database in {}", config.data_dir.display()))
+/// Opens the database `config` names (creating its schema when it is empty), with the audit key
+/// already loaded. One that cannot be opened (a wrong URL, a database out of reach, a refused
+/// password) ends the process with one line naming it and exit status 2.
+async fn open_store(config: &Config, key: AuditKey) -> Arc<dyn Store> {
+    match desk_server::store::open(config, key).await {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!(
+                "error: cannot open the database {}: {e}",
+                desk_server::store::location(config)
+            );
+            std::process::exit(2);
+        }
+    }
 }
 
 /// `audit verify`: the archives and the chain under the key, then each checkpoint of
@@ -375,8 +398,8 @@ async fn verify(
         Some(file) => read_checkpoints(file, &public)?,
         None => Vec::new(),
     };
-    let store = open_existing(config, key.clone()).await?;
-    let report = trail::verify(&store, &key, archives, &public, held).await?;
+    let store = open_store(config, key.clone()).await;
+    let report = trail::verify(store.as_ref(), &key, archives, &public, held).await?;
     let result = &report.verification;
     if json {
         let answer = serde_json::json!({
@@ -478,10 +501,15 @@ async fn archive_now(
     )?;
     let key = AuditKey::load(&config.audit_key_path())?;
     let signer = desk_server::policy_key::load(&config.policy_key_path())?;
-    let store = open_existing(config, key.clone()).await?;
-    let archived =
-        desk_server::audit::retention::archive_configured(config, &store, &key, &signer, before)
-            .await?;
+    let store = open_store(config, key.clone()).await;
+    let archived = desk_server::audit::retention::archive_configured(
+        config,
+        store.as_ref(),
+        &key,
+        &signer,
+        before,
+    )
+    .await?;
     println!("{}", serde_json::to_string(&archived)?);
     Ok(())
 }
@@ -491,12 +519,12 @@ async fn archive_now(
 async fn export_trail(config: &Config, format: export::Format, since: i64) -> anyhow::Result<()> {
     let key = AuditKey::load(&config.audit_key_path())?;
     let signer = desk_server::policy_key::load(&config.policy_key_path())?;
-    let store = open_existing(config, key.clone()).await?;
-    let verified = desk_server::verify_audit(&store, &key).await?;
+    let store = open_store(config, key.clone()).await;
+    let verified = desk_server::verify_audit(store.as_ref(), &key).await?;
     let signer = verified.broken.is_none().then_some(&signer);
     let mut out = std::io::BufWriter::new(std::io::stdout());
     let exported = export::export(
-        &store,
+        store.as_ref(),
         export::Range::after(since),
         format,
         signer,
@@ -538,8 +566,8 @@ async fn find_searches(
         other => anyhow::anyhow!("--searched: {other:?}"),
     })?;
     let hash = searched::q_hmac(&key, by, &query);
-    let store = open_existing(config, key).await?;
-    let found = searched::find(&store, &hash).await?;
+    let store = open_store(config, key).await;
+    let found = searched::find(store.as_ref(), &hash).await?;
     if json {
         let answer = serde_json::json!({
             "by": by.as_str(),

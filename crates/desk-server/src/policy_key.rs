@@ -5,7 +5,6 @@
 //! never take keys from the server they talk to, so this file reaches them by deployment (the
 //! demo points the app at it).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use desk_core::signed::PolicyKey;
@@ -45,12 +44,19 @@ pub fn load_or_create(path: &Path) -> Result<LoadedKey, KeyError> {
             PolicyKey::from_jwk(&text).map_err(|e| fail(e.to_string()))?,
             false,
         ),
-        Err(Read::Missing) => (create(path).map_err(|e| fail(e.to_string()))?, true),
+        Err(Read::Missing) => match create(path) {
+            Ok(key) => (key, true),
+            // Another process (a replica on a shared folder) made it first: use theirs.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => (load(path)?, false),
+            Err(e) => return Err(fail(e.to_string())),
+        },
         Err(Read::Other(reason)) => return Err(fail(reason)),
     };
     let public_file = path.parent().unwrap_or(Path::new(".")).join(PUBLIC_FILE);
     let jwks = serde_json::json!({ "keys": [key.public()] });
-    std::fs::write(&public_file, format!("{jwks:#}\n")).map_err(|e| fail(e.to_string()))?;
+    // Replaced at once: clients and other replicas may be reading it.
+    crate::private::replace_with(&public_file, format!("{jwks:#}\n").as_bytes())
+        .map_err(|e| fail(e.to_string()))?;
     Ok(LoadedKey {
         key,
         public_file,
@@ -107,9 +113,7 @@ fn create(path: &Path) -> std::io::Result<PolicyKey> {
         &hex::encode(sha2::Sha256::digest(public.x.as_bytes()))[..12]
     );
     let key = PolicyKey::from_seed(kid, &seed);
-    let mut file = crate::private::create_new(path)?;
-    file.write_all(key.to_private_jwk().as_bytes())?;
-    file.sync_all()?;
+    crate::private::create_new_with(path, key.to_private_jwk().as_bytes())?;
     Ok(key)
 }
 
@@ -138,6 +142,26 @@ mod tests {
             !public.contains("\"d\""),
             "the public file holds no private part"
         );
+    }
+
+    #[test]
+    fn replicas_starting_at_once_on_one_folder_end_with_one_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy-key.jwk");
+        let audit = dir.path().join("audit-search-key");
+        let started: Vec<_> = (0..8)
+            .map(|_| {
+                let (path, audit) = (path.clone(), audit.clone());
+                std::thread::spawn(move || {
+                    let policy = load_or_create(&path).unwrap();
+                    let (audit, _) = crate::audit::key::AuditKey::load_or_create(&audit).unwrap();
+                    (policy.key.public(), policy.created, audit.hmac_hex(b"x"))
+                })
+            })
+            .collect();
+        let keys: Vec<_> = started.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(keys.iter().filter(|k| k.1).count(), 1, "made once");
+        assert!(keys.iter().all(|k| k.0 == keys[0].0 && k.2 == keys[0].2));
     }
 
     #[test]

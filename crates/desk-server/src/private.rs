@@ -55,6 +55,51 @@ pub fn create_new(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
+/// Makes `path` owner-only with `contents`, failing with `AlreadyExists` if it exists: written
+/// beside it first and linked into place, so another process (a replica starting at the same
+/// moment on a shared folder) sees either no file or the whole of it, never a part.
+pub fn create_new_with(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let staged = staged_beside(path);
+    let written = (|| {
+        let mut file = create_new(&staged)?;
+        std::io::Write::write_all(&mut file, contents)?;
+        file.sync_all()?;
+        std::fs::hard_link(&staged, path)
+    })();
+    let _ = std::fs::remove_file(&staged);
+    written
+}
+
+/// Replaces `path` with `contents` at once (written beside it, then renamed over it), so that a
+/// reader sees the old file or the new one. Its mode is what the umask leaves: for public files.
+pub fn replace_with(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let staged = staged_beside(path);
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&staged)?;
+        std::io::Write::write_all(&mut file, contents)?;
+        file.sync_all()?;
+        std::fs::rename(&staged, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&staged);
+    }
+    written
+}
+
+/// A name beside `path` that no other process picks.
+fn staged_beside(path: &Path) -> std::path::PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(format!(
+        ".{}-{}.partial",
+        std::process::id(),
+        hex::encode(rand::random::<[u8; 6]>())
+    ));
+    path.with_file_name(name)
+}
+
 /// Why a key file may not be used as it is: others may read or write it.
 pub fn check_key_file(path: &Path, metadata: &std::fs::Metadata) -> Result<(), String> {
     #[cfg(unix)]
@@ -113,6 +158,21 @@ mod tests {
         assert_eq!(mode(&file), 0o600);
         assert!(check_key_file(&file, &std::fs::metadata(&file).unwrap()).is_ok());
         tighten(&loose.join("missing")).unwrap();
+        let whole = loose.join("whole");
+        create_new_with(&whole, b"all of it").unwrap();
+        assert_eq!(std::fs::read(&whole).unwrap(), b"all of it");
+        assert_eq!(mode(&whole), 0o600);
+        let again = create_new_with(&whole, b"another").unwrap_err();
+        assert_eq!(again.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&whole).unwrap(), b"all of it");
+        replace_with(&whole, b"replaced").unwrap();
+        assert_eq!(std::fs::read(&whole).unwrap(), b"replaced");
+        let left: Vec<_> = std::fs::read_dir(&loose)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".partial"))
+            .collect();
+        assert!(left.is_empty(), "staged files left: {left:?}");
         let new = create_new(&loose.join("new")).unwrap();
         drop(new);
         assert_eq!(mode(&loose.join("new")), 0o600);

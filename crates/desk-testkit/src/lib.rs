@@ -16,6 +16,8 @@
 //! tests that probe the Secret Service call it with [`RealPart::SecretService`].
 //! `scripts/with-real-parts CMD…` runs a command with every part there, as `scripts/test` does.
 
+pub mod postgres;
+
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -59,6 +61,9 @@ pub enum RealPart {
     /// The SCIM check's Python with its packages (tests/scim, scim2-client; a venv that
     /// `ensure_scim_client` of scripts/lib.sh makes; `DESK_SCIM_PYTHON` names its python).
     ScimClient,
+    /// A throwaway PostgreSQL cluster (`DESK_TEST_POSTGRES`, which `start_postgres` of
+    /// scripts/lib.sh sets) and `psql`.
+    Postgres,
 }
 
 impl RealPart {
@@ -73,6 +78,7 @@ impl RealPart {
             Self::DbusRunSession => "dbus-run-session",
             Self::PythonProvider => "the Python test provider's venv (tests/idp-py, idpyoidc)",
             Self::ScimClient => "the SCIM client's venv (tests/scim, scim2-client)",
+            Self::Postgres => "a throwaway PostgreSQL cluster (DESK_TEST_POSTGRES) and psql",
         }
     }
 
@@ -95,6 +101,10 @@ impl RealPart {
             Self::ScimClient => {
                 "run `source scripts/lib.sh && ensure_scim_client` (scripts/with-real-parts does, \
                  and sets DESK_SCIM_PYTHON)"
+            }
+            Self::Postgres => {
+                "run the tests through scripts/with-real-parts: it starts a PostgreSQL cluster of \
+                 the run's own (Debian's package postgresql) and sets DESK_TEST_POSTGRES"
             }
         }
     }

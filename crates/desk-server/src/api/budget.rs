@@ -17,8 +17,9 @@
 //! remembered, and are refused when the budget blocks); expired customers are swept at most once
 //! per [`SWEEP_EVERY`], so a customer counts for an hour and at most a minute more. Agents at
 //! rest (a full bucket, no customer in the window, no alert in it, nothing left to record) are
-//! forgotten when [`AGENTS_MAX`] are held. The budget is per process: with several replicas an
-//! agent may reach each one's.
+//! forgotten when [`AGENTS_MAX`] are held. The buckets are per process: with several replicas each
+//! holds the agent to its part of the budget (`ReadBudget::part_of` the replicas serving), so
+//! reads spread over them add up to the budget, and reads sent to one replica meet its part.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

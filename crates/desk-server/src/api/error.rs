@@ -84,12 +84,19 @@ pub enum ApiError {
     UnsupportedMediaType,
     /// The identity provider could not be reached to check the token.
     ProviderUnavailable,
+    /// The database could not be reached (a lost connection, none free in time); nothing was
+    /// committed.
+    DatabaseUnavailable,
     /// Something failed on our side; the cause goes to the log only.
     Internal(String),
 }
 
 /// How long a client refused an event stream for the server's cap waits before it tries again.
 pub const STREAMS_RETRY_AFTER_SECS: u64 = 10;
+
+/// How long a client refused for a database out of reach waits before it tries again: a replica
+/// reconnects by itself, and a load balancer sends the retry to another one meanwhile.
+pub const DATABASE_RETRY_AFTER_SECS: u64 = 2;
 
 impl ApiError {
     /// A 400 with `code` and `message`.
@@ -129,6 +136,10 @@ impl ApiError {
                 ApiCode::ProviderUnavailable,
             ),
             Self::TooManyStreams => (StatusCode::SERVICE_UNAVAILABLE, ApiCode::TooManyStreams),
+            Self::DatabaseUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ApiCode::DatabaseUnavailable,
+            ),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ApiCode::Internal),
         };
         (status, code.as_str())
@@ -180,6 +191,10 @@ impl ApiError {
             Self::TooManyStreams => format!(
                 "The server holds as many event streams as it may; connect again in \
                  {STREAMS_RETRY_AFTER_SECS} s."
+            ),
+            Self::DatabaseUnavailable => format!(
+                "The server cannot reach its database just now; nothing was read or changed. \
+                 Try again in {DATABASE_RETRY_AFTER_SECS} s."
             ),
             Self::Internal(_) => "Something went wrong on the server; it has been logged.".into(),
         }
@@ -243,6 +258,7 @@ impl IntoResponse for ApiError {
             | Self::TooManyReads { retry_after_secs }
             | Self::TooManyCustomers { retry_after_secs } => Some(retry_after_secs),
             Self::TooManyStreams => Some(STREAMS_RETRY_AFTER_SECS),
+            Self::DatabaseUnavailable => Some(DATABASE_RETRY_AFTER_SECS),
             _ => None,
         };
         if let Some(secs) = retry_after {
@@ -276,6 +292,10 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => Self::NotFound(what),
             StoreError::Conflict(_) => Self::ChangeDecided,
+            other if other.is_unavailable() => {
+                tracing::warn!(error = %other, "the database is out of reach");
+                Self::DatabaseUnavailable
+            }
             other => Self::Internal(other.to_string()),
         }
     }

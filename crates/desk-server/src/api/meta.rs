@@ -1,9 +1,12 @@
 //! The public endpoints: health, and the OpenAPI document of this API.
 
 use axum::Json;
+use axum::extract::State as StateOf;
 use axum::http::header;
 use axum::response::IntoResponse;
-use desk_api::Health;
+use desk_api::{ErrorBody, Health};
+
+use super::{ApiError, State};
 
 /// Whether the server is up
 ///
@@ -24,6 +27,39 @@ pub(super) async fn health() -> Json<Health> {
         version: env!("CARGO_PKG_VERSION").into(),
     })
 }
+
+/// Whether the server can answer requests that need the database
+///
+/// Public: needs no token and is not audited. 200 while the database answers within
+/// [`READY_WITHIN`]; 503 `database_unavailable` otherwise. What a load balancer's health check
+/// asks of each replica (`/v1/health` says only that the process answers).
+#[utoipa::path(
+    get,
+    path = "/v1/ready",
+    tag = "meta",
+    operation_id = "getReady",
+    security(()),
+    responses(
+        (status = 200, description = "The server and its database answer.", body = Health),
+        (status = 503, description = "The database cannot be reached (`database_unavailable`); `Retry-After` says when to ask again.", body = ErrorBody),
+    )
+)]
+pub(super) async fn ready(StateOf(server): StateOf<State>) -> Result<Json<Health>, ApiError> {
+    match tokio::time::timeout(READY_WITHIN, server.store.ping()).await {
+        Ok(Ok(())) => Ok(health().await),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "not ready: the database does not answer");
+            Err(ApiError::DatabaseUnavailable)
+        }
+        Err(_) => {
+            tracing::warn!("not ready: the database did not answer in time");
+            Err(ApiError::DatabaseUnavailable)
+        }
+    }
+}
+
+/// How long `/v1/ready` waits for the database.
+pub const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// This document
 ///

@@ -23,6 +23,7 @@ mod meta;
 mod offline;
 pub mod openapi;
 mod paging;
+mod replicas;
 pub mod request_log;
 mod scim;
 mod server;
@@ -51,6 +52,7 @@ pub use server::{
 pub fn routes(max_body: usize) -> OpenApiRouter<State> {
     let ordinary = OpenApiRouter::new()
         .routes(routes!(meta::health))
+        .routes(routes!(meta::ready))
         .routes(routes!(meta::openapi))
         .routes(routes!(admin::my_policy))
         .routes(routes!(wipes::mine))

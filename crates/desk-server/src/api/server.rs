@@ -54,6 +54,13 @@ pub enum StartError {
     /// The audit search key cannot be loaded or made.
     #[error(transparent)]
     AuditKey(#[from] crate::audit::key::KeyError),
+    /// A key is not the one the database's trail or policies were made under.
+    #[error(
+        "the {0} key is not the one this database was first served with: every replica needs \
+         copies of the same key files (docs/deployment.md), and a key made anew links or signs \
+         nothing the others trust; copy the first replica's key files and start again"
+    )]
+    KeyMismatch(&'static str),
 }
 
 /// Something that changed for connected clients. The events channel turns each into the events
@@ -116,10 +123,16 @@ pub struct Server {
     /// How fast each provisioning client may call `/scim/v2`.
     pub(super) scim_rate: super::upload_rate::UploadRate,
     /// Held by each SCIM write from its read to its write, so that two changes of one resource
-    /// never lose one another's.
+    /// never lose one another's (with the database's lock, across replicas: `scim_writing`).
     pub(super) scim_writes: Mutex<()>,
     /// What agent requests read of provisioning, until the next SCIM write.
     pub(super) provisioning: super::scim::access::Known,
+    /// This process's name among the replicas serving the database (`api::replicas`): random,
+    /// made at start.
+    pub(super) replica_id: String,
+    /// How many replicas serve the database, as last heard (`api::replicas::beat`): each holds
+    /// agents to its part of their read budgets.
+    pub(super) replicas_serving: std::sync::atomic::AtomicU32,
 }
 
 /// How much earlier than the truth the stored close of an offline window may be: a policy whose
@@ -151,6 +164,9 @@ impl Server {
             None => DEFAULT_ROLES.to_owned(),
         };
         let initial = parse_role_definitions(&initial).map_err(StartError::Roles)?;
+        // Before the state is read: an announcement made meanwhile is handled again, never
+        // missed.
+        let announced = store.last_announcement().await?;
         store.seed_role_definitions(&initial).await?;
         let roles = store
             .role_definitions()
@@ -174,6 +190,15 @@ impl Server {
             );
         }
         let audit_key = crate::audit_key(&config)?;
+        let public = key.key.public();
+        for (kind, fingerprint) in [
+            ("audit", audit_key.fingerprint()),
+            ("policy", format!("{}:{}", public.kid, public.x)),
+        ] {
+            if store.pin_key(kind, &fingerprint).await? != fingerprint {
+                return Err(StartError::KeyMismatch(kind));
+            }
+        }
         let (changes, _) = broadcast::channel(256);
         let upload_rate = super::upload_rate::UploadRate::new(
             config.offline_upload_views_per_minute,
@@ -185,9 +210,10 @@ impl Server {
             config.max_event_streams_per_agent,
             config.max_event_streams,
         );
-        Ok(Arc::new(Self {
+        let replica_id = hex::encode(rand::random::<[u8; 16]>());
+        let server = Arc::new(Self {
             config,
-            store,
+            store: store.clone(),
             verifier,
             roles: RwLock::new(roles),
             seen_tokens: Mutex::new(HashMap::new()),
@@ -206,7 +232,16 @@ impl Server {
             scim_rate,
             scim_writes: Mutex::new(()),
             provisioning: Default::default(),
-        }))
+            replica_id,
+            replicas_serving: std::sync::atomic::AtomicU32::new(1),
+        });
+        tokio::spawn(super::replicas::beat(Arc::downgrade(&server)));
+        tokio::spawn(super::replicas::follow(
+            Arc::downgrade(&server),
+            store,
+            announced,
+        ));
+        Ok(server)
     }
 
     /// The live audit sink the configuration names (checked when it was loaded).
@@ -306,9 +341,8 @@ impl Server {
     /// Records that these roles' policies changed, and tells connected clients.
     pub(super) async fn changed(&self, roles: BTreeSet<Role>) -> Result<(), ApiError> {
         let version = self.store.policy_version().await?;
-        self.policy_version.fetch_max(version, Ordering::SeqCst);
-        // Nobody listening is fine.
-        let _ = self.changes.send(Change::Policy { roles, version });
+        self.tell(super::replicas::Announcement::Policy { roles, version })
+            .await;
         Ok(())
     }
 
@@ -400,8 +434,9 @@ impl Server {
         )
     }
 
-    /// The read budget of an agent holding `roles`: the most generous of theirs (the default
-    /// budget for an agent with none).
+    /// The read budget this replica holds an agent holding `roles` to: its part (one of the
+    /// replicas serving) of the most generous of theirs (the default budget for an agent with
+    /// none). Each replica counts only the reads it serves, so their parts add up to the budget.
     pub(super) async fn budget_for(&self, roles: &BTreeSet<Role>) -> ReadBudget {
         let definitions = self.roles.read().await;
         ReadBudget::most_generous(
@@ -410,6 +445,7 @@ impl Server {
                 .filter_map(|r| definitions.get(r))
                 .map(|s| &s.definition.read_budget),
         )
+        .part_of(self.replicas_serving())
     }
 
     /// Records `event`; a failure fails the request.

@@ -22,7 +22,8 @@ use desk_core::AuditAction;
 use serde::Deserialize;
 
 use super::error::{ApiQuery, check_printable};
-use super::{Agent, ApiError, Change, State};
+use super::replicas::Announcement;
+use super::{Agent, ApiError, State};
 use crate::audit::{AuditEvent, Outcome};
 use crate::store::{StoredAcknowledgement, StoredWipe};
 
@@ -141,10 +142,12 @@ pub(super) async fn order(
         .order_wipe(&subject, &agent.subject, event)
         .await?;
     // Nobody listening is fine: the order is stored and waits for the next connection.
-    let _ = server.changes.send(Change::Wipe {
-        subject: wipe.subject.clone(),
-        wipe_id: wipe.id,
-    });
+    server
+        .tell(Announcement::Wipe {
+            subject: wipe.subject.clone(),
+            wipe_id: wipe.id,
+        })
+        .await;
     Ok((
         StatusCode::CREATED,
         Json(WipeOrdered {

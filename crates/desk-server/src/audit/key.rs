@@ -17,7 +17,7 @@
 //! or misplaced key is noticed instead of quietly starting a new one.
 
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use hmac::{Hmac, Mac};
@@ -74,6 +74,12 @@ impl AuditKey {
     /// key of their own (it would match nothing).
     pub fn load(path: &Path) -> Result<Self, KeyError> {
         read(path).map_err(|e| e.at(path))
+    }
+
+    /// What stands for this key where the key may not go (the database pins it): an HMAC
+    /// under it of a fixed text that starts with a byte no search hash's message starts with.
+    pub fn fingerprint(&self) -> String {
+        self.mac_hex(&[b"\0desk-server audit key fingerprint"])
     }
 
     /// HMAC-SHA256 of `message` under this key, in lower-case hex.
@@ -177,9 +183,7 @@ fn create(path: &Path) -> std::io::Result<AuditKey> {
     rand::rngs::OsRng.fill_bytes(key.as_mut());
     let mut text = Zeroizing::new(hex::encode(key.as_ref()));
     text.push('\n');
-    let mut file = crate::private::create_new(path)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
+    crate::private::create_new_with(path, text.as_bytes())?;
     Ok(AuditKey(key))
 }
 
@@ -272,7 +276,7 @@ mod tests {
     /// Writes a key file as its owner keeps it: readable by the owner only.
     fn write_private(path: &Path, text: &str) {
         let mut file = crate::private::create_new(path).unwrap();
-        file.write_all(text.as_bytes()).unwrap();
+        std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
     }
 
     #[test]

@@ -266,14 +266,28 @@ fn interleave(
     Ok(lines)
 }
 
-/// Delivers to `sink` until `stop` turns `true`: every [`POLL`], and after a failure again
+/// Delivers to `sink` until `stop` turns `true`, while this process leads the audit trail's duties
+/// (`leader`; another replica delivers meanwhile): every [`POLL`], and after a failure again
 /// with a growing pause (up to 30 s), logging the failure once until a delivery succeeds. It stops
 /// only between deliveries, never inside one: a batch written but not yet recorded in the cursor
 /// would be written again by the next delivery.
-pub async fn run(sink: Sink, store: Arc<dyn Store>, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub async fn run(
+    sink: Sink,
+    store: Arc<dyn Store>,
+    leader: Arc<crate::lead::Leader>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let mut pause = POLL;
     let mut failing = false;
     while !*stop.borrow() {
+        // Another replica delivers while it leads; this one asks again after a pause.
+        if !leader.lead().await {
+            tokio::select! {
+                _ = tokio::time::sleep(POLL) => {}
+                _ = stop.changed() => {}
+            }
+            continue;
+        }
         match sink.deliver(store.as_ref()).await {
             Ok(_) => {
                 if failing {

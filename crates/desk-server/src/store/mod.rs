@@ -1,4 +1,7 @@
-//! Storage behind a small trait, so a PostgreSQL store can follow without touching handlers.
+//! Storage behind a small trait, with two implementations: [`sqlite::SqliteStore`], the embedded
+//! default, and [`postgres::PostgresStore`], for several interchangeable replicas on one
+//! database. Both keep the same columns with the same meanings, so the rows here read from
+//! either; what they share beyond that (pure helpers, row assembly) is in `shared` and `search`.
 //!
 //! Rows here are the stored, unredacted records: they never leave the server as they are. The
 //! API turns each into the role's view (`desk_core::record`) before anything is serialized. Each
@@ -7,13 +10,20 @@
 //! The store owns the audit chain: every append goes through it, and writes that an audit entry
 //! records happen in the same transaction as that entry.
 
+pub mod postgres;
+mod postgres_audit;
+mod postgres_import;
+mod postgres_roles;
+mod postgres_scim;
 pub mod scim;
+mod search;
+mod shared;
 pub mod sqlite;
 mod sqlite_import;
 mod sqlite_owned;
 mod sqlite_scim;
 
-pub(crate) use sqlite_import::{normalize_iban, phone_tail};
+pub(crate) use search::{normalize_iban, phone_tail};
 
 use async_trait::async_trait;
 pub use desk_api::{OfflineUploadResult, StoredLayout};
@@ -23,6 +33,32 @@ use crate::audit::{AuditEntry, AuditEvent};
 pub use scim::{
     ScimAccess, ScimChange, ScimGroupRow, ScimLookup, ScimUserRow, ScimWrite, ScimWritten,
 };
+
+/// Where `config` keeps everything, for messages: the SQLite file, or the PostgreSQL URL with
+/// any password replaced.
+pub fn location(config: &crate::config::Config) -> String {
+    match &config.database_url {
+        Some(url) => url.redacted(),
+        None => config
+            .data_dir
+            .join(sqlite::FILE_NAME)
+            .display()
+            .to_string(),
+    }
+}
+
+/// Opens (creating its schema when it is empty or missing) the store `config` names: PostgreSQL
+/// at `database_url`, else the SQLite file in `data_dir`. Entries it appends to the audit trail
+/// are linked under `key`.
+pub async fn open(
+    config: &crate::config::Config,
+    key: crate::audit::key::AuditKey,
+) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    Ok(match &config.database_url {
+        Some(url) => std::sync::Arc::new(postgres::PostgresStore::open(url.expose(), key).await?),
+        None => std::sync::Arc::new(sqlite::SqliteStore::open(&config.data_dir, key).await?),
+    })
+}
 
 /// A customer as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -443,11 +479,143 @@ pub enum StoreError {
     /// The transaction that was to append this audit entry (with others) failed.
     #[error("the audit entry could not be written: {0}")]
     Audit(String),
+    /// The database could not be reached (see [`StoreError::is_unavailable`]) for a batch of
+    /// audit entries that this entry was part of: nothing of the batch was written. (The
+    /// request's own failures keep their `sqlx::Error` in [`StoreError::Database`].)
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
 }
+
+impl StoreError {
+    /// Whether the database could not be reached, rather than refusing or failing: a connection
+    /// lost or refused, none free in time, the pool closed, or PostgreSQL saying it cannot take
+    /// connections (SQLSTATE class 08, connection exception; 57P01–57P03, shutting down or not
+    /// yet up). The request is answered 503 and may be tried again; nothing was committed.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Unavailable(_) => true,
+            Self::Database(e)
+            | Self::Migrate(
+                sqlx::migrate::MigrateError::Execute(e)
+                | sqlx::migrate::MigrateError::ExecuteMigration(e, _),
+            ) => database_unreachable(e),
+            _ => false,
+        }
+    }
+}
+
+/// See [`StoreError::is_unavailable`].
+fn database_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
+/// A change one process serving the database told the others about ([`Store::announce`]).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Announced {
+    /// Grows with every announcement, in the order they committed.
+    pub id: i64,
+    /// The announcing process (`api::replicas`' id of it).
+    pub origin: String,
+    /// What changed, as `api::replicas` wrote it (JSON).
+    pub body: String,
+}
+
+/// Wakes its holder when another process may have announced a change ([`Store::listen`]).
+#[async_trait]
+pub trait Listener: Send {
+    /// Returns when an announcement may have been made since the last return. An error means the
+    /// listening connection was lost: what was announced meanwhile is read with
+    /// [`Store::announcements`] once a new listener is had.
+    async fn wait(&mut self) -> Result<(), StoreError>;
+}
+
+/// A lock held in the database for as long as its holder needs it ([`Store::lock_scim_writes`],
+/// [`Store::try_lead`]).
+#[async_trait]
+pub trait Held: Send {
+    /// Gives the lock back.
+    async fn release(self: Box<Self>);
+
+    /// Whether it is held still: the connection that holds it answers (a lock of a session
+    /// ends with it).
+    async fn still_held(&mut self) -> bool;
+}
+
+/// Whether this process is the one to do what one process does for all of them (deliver to
+/// the audit sink, archive old entries): see [`Store::try_lead`].
+pub enum Lead {
+    /// Only this process serves the store.
+    Alone,
+    /// This process leads until it gives the lock back or loses its connection.
+    Held(Box<dyn Held>),
+    /// Another process leads.
+    Taken,
+}
+
+/// How long a replica counts as serving after its last heartbeat ([`Store::heartbeat`]).
+pub const REPLICA_LIVES: std::time::Duration = std::time::Duration::from_secs(6);
 
 /// Everything the server keeps. One implementation per database.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// Tells the other processes serving this database (replicas) about a change that
+    /// committed: `body` (JSON that `api::replicas` writes and reads) from `origin`.
+    /// Announcements are read back in the order they committed. A store only one process
+    /// serves (SQLite's file) has nobody to tell and keeps nothing.
+    async fn announce(&self, origin: &str, body: &str) -> Result<(), StoreError> {
+        let _ = (origin, body);
+        Ok(())
+    }
+
+    /// The announcements after the one numbered `after`, oldest first, at most `limit` (kept a
+    /// day at least).
+    async fn announcements(&self, after: i64, limit: u32) -> Result<Vec<Announced>, StoreError> {
+        let _ = (after, limit);
+        Ok(Vec::new())
+    }
+
+    /// The number of the newest announcement (0 when there is none).
+    async fn last_announcement(&self) -> Result<i64, StoreError> {
+        Ok(0)
+    }
+
+    /// A listener for announcements of other processes, on a connection of its own; `None` for
+    /// a store only one process serves.
+    async fn listen(&self) -> Result<Option<Box<dyn Listener>>, StoreError> {
+        Ok(None)
+    }
+
+    /// Takes the lock that SCIM writes of every process hold from reading a resource to writing
+    /// it back, so that two changes of one resource on two replicas never lose one another's;
+    /// waits for it. `None` for a store only one process serves (a lock in memory does).
+    async fn lock_scim_writes(&self) -> Result<Option<Box<dyn Held>>, StoreError> {
+        Ok(None)
+    }
+
+    /// Records that the replica `replica` serves now and answers how many replicas serve the
+    /// store (those heard from within the last [`REPLICA_LIVES`]); `leaving`: it stops, and is
+    /// counted no more. A store only one process serves: 1.
+    async fn heartbeat(&self, replica: &str, leaving: bool) -> Result<u32, StoreError> {
+        let _ = (replica, leaving);
+        Ok(1)
+    }
+
+    /// Takes the lead of the audit trail's own duties (delivering to the audit sink, archiving
+    /// old entries) if no other process serving the store holds it; never waits.
+    async fn try_lead(&self) -> Result<Lead, StoreError> {
+        Ok(Lead::Alone)
+    }
+
     /// Customers matching `query`, by name then id, after the customer with id `after`, at most
     /// `limit`. Cursors are ids, so they carry no customer data.
     async fn search_customers(
@@ -743,6 +911,13 @@ pub trait Store: Send + Sync + 'static {
         subject: &str,
     ) -> Result<Vec<StoredAcknowledgement>, StoreError>;
 
+    /// One round trip to the database: `Ok` when it answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// The fingerprint pinned for the key `kind` (`audit` or `policy`): `fingerprint`, pinned
+    /// now, when none was; else the one pinned first, whatever `fingerprint` says.
+    async fn pin_key(&self, kind: &str, fingerprint: &str) -> Result<String, StoreError>;
+
     /// Stores the shipped definitions of roles that have none yet (first start).
     async fn seed_role_definitions(&self, defaults: &[RoleDefinition]) -> Result<(), StoreError>;
 
@@ -754,4 +929,34 @@ pub trait Store: Send + Sync + 'static {
 
     /// Removes every customer record (not the audit trail, not role definitions).
     async fn clear_records(&self) -> Result<(), StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_out_of_reach_is_told_apart_from_one_that_refuses() {
+        let lost = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        for unreachable in [
+            StoreError::Database(sqlx::Error::Io(lost)),
+            StoreError::Database(sqlx::Error::PoolTimedOut),
+            StoreError::Database(sqlx::Error::PoolClosed),
+            StoreError::Migrate(sqlx::migrate::MigrateError::Execute(
+                sqlx::Error::PoolTimedOut,
+            )),
+            StoreError::Unavailable("a batch's connection was lost".into()),
+        ] {
+            assert!(unreachable.is_unavailable(), "{unreachable}");
+        }
+        for refused in [
+            StoreError::Database(sqlx::Error::RowNotFound),
+            StoreError::Corrupt("edited".into()),
+            StoreError::NotFound("ticket"),
+            StoreError::Conflict("decided"),
+            StoreError::Audit("trigger".into()),
+        ] {
+            assert!(!refused.is_unavailable(), "{refused}");
+        }
+    }
 }

@@ -22,6 +22,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use tokio::sync::Mutex;
 
+use super::shared::{RoleChangeRow, now, stored_layouts, stored_roles};
 use super::sqlite_owned::{self, Owned, reads};
 use super::{
     AuditFilter, Batch, CustomerRecord, CustomerRow, MessageRow, NewMessage, NewRoleChange,
@@ -35,6 +36,31 @@ use crate::audit::{AuditEntry, AuditEvent};
 
 /// The database file's name inside the data directory.
 pub const FILE_NAME: &str = "desk-server.sqlite3";
+
+/// The lock file `serve` holds in the data directory while it serves the SQLite file.
+pub const SERVE_LOCK: &str = "desk-server.serve.lock";
+
+/// Holds the data directory's [`SERVE_LOCK`] for as long as it lives: one `serve` process per
+/// SQLite file, since a second would keep role definitions, layouts and what provisioning allows
+/// in memory without hearing of the first's changes (replicas need PostgreSQL). Tools that open
+/// the file beside a running server take no lock. `Err` says who holds it.
+pub fn hold_serve_lock(data_dir: &Path) -> Result<nix::fcntl::Flock<std::fs::File>, String> {
+    let path = data_dir.join(SERVE_LOCK);
+    crate::private::dir(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(|_| {
+        format!(
+            "another `desk-server serve` serves the SQLite database in {}; one process serves a \
+             SQLite file (for several, use PostgreSQL: database_url, docs/deployment.md)",
+            data_dir.display()
+        )
+    })
+}
 
 /// [`Store`] on SQLite.
 pub struct SqliteStore {
@@ -85,10 +111,6 @@ fn private_database(path: &Path, open: bool) -> Result<(), StoreError> {
         private(Path::new(&name))?;
     }
     Ok(())
-}
-
-pub(super) fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 impl SqliteStore {
@@ -267,67 +289,6 @@ pub(super) async fn bump_policy_version(
     Ok(version as u64)
 }
 
-/// A row of `role_changes`.
-#[derive(sqlx::FromRow)]
-struct RoleChangeRow {
-    id: i64,
-    role: String,
-    definition: String,
-    changes: String,
-    widened: String,
-    proposed_by: String,
-    proposed_at: String,
-    status: String,
-    decided_by: Option<String>,
-    decided_at: Option<String>,
-}
-
-impl RoleChangeRow {
-    fn parse(self) -> Result<desk_api::RoleChange, StoreError> {
-        let corrupt = |e: String| StoreError::Corrupt(format!("role change {}: {e}", self.id));
-        Ok(desk_api::RoleChange {
-            id: self.id,
-            role: self
-                .role
-                .parse()
-                .map_err(|e: desk_core::UnknownName| corrupt(e.to_string()))?,
-            definition: parse_definition(&self.role, &self.definition)?,
-            changes: serde_json::from_str(&self.changes).map_err(|e| corrupt(e.to_string()))?,
-            widened: serde_json::from_str(&self.widened).map_err(|e| corrupt(e.to_string()))?,
-            proposed_by: self.proposed_by,
-            proposed_at: self.proposed_at,
-            status: self.status,
-            decided_by: self.decided_by,
-            decided_at: self.decided_at,
-        })
-    }
-}
-
-/// Stored role rows (role, definition, version, updated_at, updated_by) as [`StoredRole`]s.
-fn stored_roles(
-    rows: Vec<(String, String, i64, String, String)>,
-) -> Result<Vec<StoredRole>, StoreError> {
-    rows.into_iter()
-        .map(|(role, json, version, updated_at, updated_by)| {
-            Ok(StoredRole {
-                definition: parse_definition(&role, &json)?,
-                version,
-                updated_at,
-                updated_by,
-            })
-        })
-        .collect()
-}
-
-fn parse_definition(role: &str, json: &str) -> Result<RoleDefinition, StoreError> {
-    let definition: RoleDefinition = serde_json::from_str(json)
-        .map_err(|e| StoreError::Corrupt(format!("role definition `{role}`: {e}")))?;
-    definition
-        .validate()
-        .map_err(|e| StoreError::Corrupt(format!("role definition `{role}`: {e}")))?;
-    Ok(definition)
-}
-
 /// A customer's accounts as one JSON array (in a statement where `c` is the customer).
 pub(super) const ACCOUNTS_JSON: &str = "(SELECT json_group_array(json_object(\
     'id', a.id, 'customer_id', a.customer_id, 'number', a.number, 'currency', a.currency, \
@@ -339,20 +300,6 @@ pub(super) const CARDS_JSON: &str = "(SELECT json_group_array(json_object(\
     'id', k.id, 'account_id', k.account_id, 'number', k.number, 'brand', k.brand, \
     'expiry', k.expiry, 'status', k.status)) \
     FROM cards k JOIN accounts a ON a.id = k.account_id WHERE a.customer_id = c.id)";
-
-/// The rows of a JSON array made by [`ACCOUNTS_JSON`] or [`CARDS_JSON`], ordered by `id`;
-/// `None` when it was not asked for.
-pub(super) fn json_rows<T: serde::de::DeserializeOwned>(
-    json: Option<&str>,
-    what: &str,
-    id: impl Fn(&T) -> i64,
-) -> Result<Option<Vec<T>>, StoreError> {
-    let Some(json) = json else { return Ok(None) };
-    let mut rows: Vec<T> = serde_json::from_str(json)
-        .map_err(|e| StoreError::Corrupt(format!("{what} of a customer: {e}")))?;
-    rows.sort_by_key(|r| id(r));
-    Ok(Some(rows))
-}
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -891,23 +838,7 @@ impl Store for SqliteStore {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|(role, json, version, updated_at, updated_by)| {
-                let corrupt = |e: String| StoreError::Corrupt(format!("layout `{role}`: {e}"));
-                let layout: Layout =
-                    serde_json::from_str(&json).map_err(|e| corrupt(e.to_string()))?;
-                layout.validate().map_err(|e| corrupt(e.to_string()))?;
-                Ok(StoredLayout {
-                    role: role
-                        .parse()
-                        .map_err(|e: desk_core::UnknownName| corrupt(e.to_string()))?,
-                    layout,
-                    version,
-                    updated_at,
-                    updated_by,
-                })
-            })
-            .collect()
+        stored_layouts(rows)
     }
 
     async fn put_layout(
@@ -1278,6 +1209,29 @@ impl Store for SqliteStore {
         .bind(subject)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn pin_key(&self, kind: &str, fingerprint: &str) -> Result<String, StoreError> {
+        sqlx::query(
+            "INSERT INTO key_pins (kind, fingerprint, pinned_at) VALUES (?, ?, ?)
+             ON CONFLICT (kind) DO NOTHING",
+        )
+        .bind(kind)
+        .bind(fingerprint)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(
+            sqlx::query_scalar("SELECT fingerprint FROM key_pins WHERE kind = ?")
+                .bind(kind)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn seed_role_definitions(&self, defaults: &[RoleDefinition]) -> Result<(), StoreError> {

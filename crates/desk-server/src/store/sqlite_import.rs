@@ -4,11 +4,12 @@
 //! parameter limit allows, so a million rows cost a few hundred statements rather than a million
 //! round trips to the connection's worker thread. The derived search columns
 //! (`customers.phone_tail`, `accounts.number_norm`) are computed here, with the same functions
-//! the search uses on what an agent types, so both sides always agree.
+//! the search uses on what an agent types ([`super::search`]), so both sides always agree.
 
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
+use super::search::{normalize_iban, phone_tail};
 use super::{Batch, StoreError};
 
 /// SQLite's default `SQLITE_MAX_VARIABLE_NUMBER` since 3.32; builds may raise it, never lower.
@@ -173,26 +174,6 @@ pub(crate) async fn clear_records(pool: &SqlitePool) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The last nine digits of a phone number (all of them if fewer), ignoring everything but
-/// ASCII digits: `+44 7700 900123` and `07700 900123` both give `700900123`.
-pub(crate) fn phone_tail(phone: &str) -> String {
-    let digits = phone.bytes().filter(u8::is_ascii_digit).count();
-    phone
-        .chars()
-        .filter(char::is_ascii_digit)
-        .skip(digits.saturating_sub(9))
-        .collect()
-}
-
-/// An IBAN as stored for search: upper case, without whitespace
-/// (`gb33 bukb 2020 1555 5555 55` gives `GB33BUKB20201555555555`).
-pub(crate) fn normalize_iban(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
-
 /// Inserts `rows` with as many rows per statement as the parameter limit allows.
 ///
 /// `head` is the `INSERT INTO … (columns) ` part; `bind` must push exactly `columns` values per
@@ -220,31 +201,6 @@ mod tests {
 
     use super::*;
     use crate::demo::{DemoOptions, batches};
-
-    #[test]
-    fn phone_tail_keeps_the_last_nine_digits() {
-        assert_eq!(phone_tail("+44 7700 900123"), "700900123");
-        assert_eq!(phone_tail("07700 900123"), "700900123");
-        assert_eq!(phone_tail("+1 (202) 555-0142"), "025550142");
-        assert_eq!(phone_tail("555 0142"), "5550142");
-        assert_eq!(phone_tail("no digits"), "");
-        // Non-ASCII digits are not phone digits.
-        assert_eq!(phone_tail("٠١٢ 3"), "3");
-    }
-
-    #[test]
-    fn normalize_iban_upper_cases_and_drops_whitespace() {
-        assert_eq!(
-            normalize_iban("gb33 bukb 2020 1555 5555 55"),
-            "GB33BUKB20201555555555"
-        );
-        assert_eq!(
-            normalize_iban(" DE89\t3704 0044\n0532 0130 00 "),
-            "DE89370400440532013000"
-        );
-        assert_eq!(normalize_iban("NL91ABNA0417164300"), "NL91ABNA0417164300");
-        assert_eq!(normalize_iban(""), "");
-    }
 
     async fn pool(dir: &tempfile::TempDir) -> SqlitePool {
         let options = SqliteConnectOptions::new()

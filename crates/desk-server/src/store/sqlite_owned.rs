@@ -30,7 +30,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, Transactio
 use tokio::sync::{Mutex, oneshot};
 
 use super::StoreError;
-use super::sqlite::{AUDIT_BATCH, now};
+use super::shared::now;
+use super::sqlite::AUDIT_BATCH;
 use crate::audit::key::AuditKey;
 use crate::audit::{AuditEntry, AuditEvent};
 
@@ -254,7 +255,8 @@ pub(super) mod reads {
 
     use rusqlite::{Connection, OptionalExtension, Row};
 
-    use super::super::sqlite::{ACCOUNTS_JSON, CARDS_JSON, json_rows};
+    use super::super::shared::json_rows;
+    use super::super::sqlite::{ACCOUNTS_JSON, CARDS_JSON};
     use super::super::{
         AccountRow, CardRow, CustomerRecord, CustomerRow, MessageRow, RecordReach, StoreError,
         TicketRow,

@@ -4,30 +4,14 @@
 
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
-use super::sqlite::{SqliteStore, begin_write, bump_policy_version, now};
+use super::shared::{GroupColumns, UserColumns, group_names, now, scim_groups, scim_users};
+use super::sqlite::{SqliteStore, begin_write, bump_policy_version};
 use super::{
     ScimAccess, ScimChange, ScimGroupRow, ScimLookup, ScimUserRow, ScimWrite, ScimWritten,
     StoreError,
 };
 use crate::audit::{AuditEvent, Outcome};
 use desk_core::AuditAction;
-
-type UserColumns = (
-    String,
-    String,
-    Option<String>,
-    bool,
-    String,
-    String,
-    String,
-    String,
-);
-type GroupColumns = (String, String, Option<String>, String, String, String);
-
-/// The `[[id, name], …]` a row's subquery made of its groups or members, as pairs.
-fn pairs(json: &str, of: &str) -> Result<Vec<(String, String)>, StoreError> {
-    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("{of}: {e}")))
-}
 
 /// The `LIMIT` clause of `lookup`.
 fn limit(lookup: &ScimLookup) -> String {
@@ -79,24 +63,7 @@ pub(super) async fn users(
     if let Some(value) = value {
         query = query.bind(value);
     }
-    let rows = query.fetch_all(pool).await?;
-    let mut users = Vec::with_capacity(rows.len());
-    for (id, user_name, external_id, active, attributes, created, last_modified, groups) in rows {
-        let groups = pairs(&groups, &format!("the groups of SCIM user {id}"))?;
-        let attributes = serde_json::from_str(&attributes)
-            .map_err(|e| StoreError::Corrupt(format!("SCIM user {id}: {e}")))?;
-        users.push(ScimUserRow {
-            id,
-            user_name,
-            external_id,
-            active,
-            attributes,
-            created,
-            last_modified,
-            groups,
-        });
-    }
-    Ok(users)
+    scim_users(query.fetch_all(pool).await?)
 }
 
 pub(super) async fn groups(
@@ -120,20 +87,7 @@ pub(super) async fn groups(
     if let Some(value) = value {
         query = query.bind(value);
     }
-    let rows = query.fetch_all(pool).await?;
-    let mut groups = Vec::with_capacity(rows.len());
-    for (id, display_name, external_id, created, last_modified, members) in rows {
-        let members = pairs(&members, &format!("the members of SCIM group {id}"))?;
-        groups.push(ScimGroupRow {
-            id,
-            display_name,
-            external_id,
-            created,
-            last_modified,
-            members,
-        });
-    }
-    Ok(groups)
+    scim_groups(query.fetch_all(pool).await?)
 }
 
 pub(super) async fn access(
@@ -155,15 +109,10 @@ pub(super) async fn access(
     let Some((active, withdrawn_at, groups)) = row else {
         return Ok(ScimAccess::default());
     };
-    let groups = match groups {
-        Some(json) => serde_json::from_str(&json)
-            .map_err(|e| StoreError::Corrupt(format!("SCIM groups of a user: {e}")))?,
-        None => Vec::new(),
-    };
     Ok(ScimAccess {
         active,
         withdrawn_at,
-        groups,
+        groups: group_names(groups)?,
     })
 }
 

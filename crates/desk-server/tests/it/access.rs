@@ -2,7 +2,7 @@
 //! An unredacted value must not appear anywhere in a body for a role that may not see it.
 
 use desk_core::{Role, redact};
-use desk_server::store::{AccountRow, CardRow, RecordReach, Store, TransactionFilter};
+use desk_server::store::{AccountRow, CardRow, RecordReach, TransactionFilter};
 
 use crate::harness::{Harness, USERS, error_body_without_request_id, error_code, shared};
 
@@ -63,29 +63,35 @@ fn a_customer_lookup_reads_what_its_reach_names_and_nothing_else() {
     // Its own server: a customer without accounts is added (the demo data has none).
     let h = Harness::start();
     let bare = 999_999_999;
-    h.sql(&format!(
-        "INSERT INTO customers (id, name, email, phone, phone_tail, date_of_birth, address, \
-         tier, status, created_at) VALUES ({bare}, 'No Accounts', 'none@example.com', \
-         '+44 7700 900000', '770090000', '1990-01-01', '1 Road', 'standard', 'active', \
-         '2020-01-01T00:00:00Z')"
-    ));
+    h.block_on(async {
+        let customer = desk_server::store::CustomerRow {
+            id: bare,
+            name: "No Accounts".into(),
+            email: "none@example.com".into(),
+            phone: "+44 7700 900000".into(),
+            date_of_birth: "1990-01-01".into(),
+            address: "1 Road".into(),
+            tier: "standard".into(),
+            status: "active".into(),
+            created_at: "2020-01-01T00:00:00Z".into(),
+        };
+        let batch = desk_server::store::Batch {
+            customers: vec![customer],
+            ..Default::default()
+        };
+        h.store.import(&batch).await.unwrap();
+        h.store.finish_import().await.unwrap();
+    });
+    let accounts: Vec<AccountRow> = h.rows(
+        "SELECT id, customer_id, number, currency, balance, status, opened_at \
+         FROM accounts WHERE customer_id = 1 ORDER BY id",
+    );
+    let cards: Vec<CardRow> = h.rows(
+        "SELECT k.* FROM cards k JOIN accounts a ON a.id = k.account_id \
+         WHERE a.customer_id = 1 ORDER BY k.id",
+    );
     h.block_on(async {
         let s = &*h.store;
-        let pool = h.store.pool();
-        let accounts: Vec<AccountRow> = sqlx::query_as(
-            "SELECT id, customer_id, number, currency, balance, status, opened_at \
-             FROM accounts WHERE customer_id = 1 ORDER BY id",
-        )
-        .fetch_all(pool)
-        .await
-        .unwrap();
-        let cards: Vec<CardRow> = sqlx::query_as(
-            "SELECT k.* FROM cards k JOIN accounts a ON a.id = k.account_id \
-             WHERE a.customer_id = 1 ORDER BY k.id",
-        )
-        .fetch_all(pool)
-        .await
-        .unwrap();
         assert!(accounts.len() > 1 && !cards.is_empty(), "demo fixtures");
         let customer = s.customer(1).await.unwrap().unwrap();
 

@@ -2,6 +2,9 @@
 //! database with its WAL and shared-memory files and the keys are the server's user's only,
 //! whatever the umask it was started with or an older version left; a key file others may read
 //! is refused, not used.
+//!
+//! SQLite's only, whatever `DESK_TEST_ENGINE` says: these are the embedded database's files (the
+//! processes get no `database_url`, so they keep the SQLite file in their data folder).
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -1,13 +1,11 @@
-//! The audit trail: what is recorded, who may read it, and that tampering with the file is found.
+//! The audit trail: what is recorded, who may read it, and that tampering with the database is
+//! found.
 
-use std::process::Command;
-
-use desk_server::store::Store;
-use desk_server::store::sqlite::{FILE_NAME, SqliteStore};
+use desk_server::store::sqlite::FILE_NAME;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::harness::{Harness, error_code, every_role_reads_with, unlimited};
+use crate::harness::{Database, Engine, Harness, error_code, every_role_reads_with, unlimited};
 
 fn actions(entries: &serde_json::Value) -> Vec<(String, String, String)> {
     entries["items"]
@@ -83,13 +81,9 @@ fn searches_views_denials_and_sign_ins_are_chained_and_verified() {
     assert!(verdict.entries >= 10, "{verdict:?}");
 }
 
+/// `desk-server audit verify` on the harness's data.
 fn verify_cli(h: &Harness) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_desk-server"))
-        .args(["audit", "verify"])
-        .env("DESK_SERVER_DATA_DIR", h.dir.path())
-        .env_remove("DESK_SERVER_CONFIG")
-        .output()
-        .unwrap();
+    let out = h.command(&["audit", "verify"]).output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -129,11 +123,7 @@ fn an_entry_that_cannot_be_written_fails_only_its_own_request() {
         h.get_ok("agent1", "/v1/me/policy").await;
     });
     // Entries about customer 2 cannot be written; the others waiting with them can.
-    h.sql(
-        "CREATE TRIGGER refuse_customer_2 BEFORE INSERT ON audit \
-         WHEN NEW.resource = 'customer:2' \
-         BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END",
-    );
+    h.fail_audit_inserts_where("NEW.resource = 'customer:2'", "refused by a trigger");
     let views = || h.count("SELECT COUNT(*) FROM audit WHERE action = 'customer.view'");
     let before = views();
     let statuses = h.block_on(async {
@@ -219,7 +209,7 @@ fn a_tampered_row_is_named_by_verify() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("intact"), "{out}");
 
-    // Someone with the file hides that agent2 opened customer 3.
+    // Someone with the database hides that agent2 opened customer 3.
     h.sql("UPDATE audit SET resource = 'customer:4' WHERE resource = 'customer:3'");
     let seq = h.count("SELECT seq FROM audit WHERE resource = 'customer:4' ORDER BY seq LIMIT 1");
     let (code, out) = verify_cli(&h);
@@ -252,10 +242,7 @@ fn a_failing_audit_write_fails_the_request_and_the_change_it_records() {
         h.get_ok("agent1", "/v1/me/policy").await;
     });
     let before = messages();
-    h.sql(
-        "CREATE TRIGGER audit_full BEFORE INSERT ON audit \
-         BEGIN SELECT RAISE(ABORT, 'audit volume full'); END",
-    );
+    h.fail_audit_inserts_where("TRUE", "audit volume full");
     h.block_on(async {
         let r = h
             .post_json(
@@ -294,22 +281,17 @@ struct Values {
 
 impl Values {
     fn of(h: &Harness, customer: i64) -> Self {
-        let pool = h.store.pool();
-        let (email, phone): (String, String) = h
-            .block_on(
-                sqlx::query_as("SELECT email, phone FROM customers WHERE id = ?")
-                    .bind(customer)
-                    .fetch_one(pool),
-            )
+        let [(email, phone)]: [(String, String); 1] = h
+            .rows(&format!(
+                "SELECT email, phone FROM customers WHERE id = {customer}"
+            ))
+            .try_into()
             .unwrap();
-        let iban: String = h
-            .block_on(
-                sqlx::query_scalar(
-                    "SELECT number FROM accounts WHERE customer_id = ? ORDER BY id LIMIT 1",
-                )
-                .bind(customer)
-                .fetch_one(pool),
-            )
+        let [(iban,)]: [(String,); 1] = h
+            .rows(&format!(
+                "SELECT number FROM accounts WHERE customer_id = {customer} ORDER BY id LIMIT 1"
+            ))
+            .try_into()
             .unwrap();
         Self { email, phone, iban }
     }
@@ -417,11 +399,9 @@ fn database_bytes(h: &Harness) -> (Vec<u8>, Vec<u8>) {
 }
 
 fn find_cli(h: &Harness, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_desk-server"))
-        .args(["audit", "find"])
+    let out = h
+        .command(&["audit", "find"])
         .args(args)
-        .env("DESK_SERVER_DATA_DIR", h.dir.path())
-        .env_remove("DESK_SERVER_CONFIG")
         .env_remove("DESK_SERVER_AUDIT_KEY_FILE")
         .output()
         .unwrap();
@@ -434,7 +414,8 @@ fn find_cli(h: &Harness, args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn searched_values_stay_out_of_the_trail_and_the_file_but_can_be_found_with_the_key() {
-    let h = Harness::start();
+    // On SQLite: it reads the database file and its write-ahead log byte by byte.
+    let h = Harness::start_sqlite();
     let customer = h.count("SELECT MIN(customer_id) FROM accounts");
     let other = h.count(&format!(
         "SELECT MIN(customer_id) FROM accounts WHERE customer_id > {customer}"
@@ -583,10 +564,8 @@ fn searched_values_stay_out_of_the_trail_and_the_file_but_can_be_found_with_the_
         assert_eq!(out.lines().count(), 1, "{out}");
     }
     // The value may come on standard input, out of shell history and process listings.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_desk-server"))
-        .args(["audit", "find", "--searched", "-"])
-        .env("DESK_SERVER_DATA_DIR", h.dir.path())
-        .env_remove("DESK_SERVER_CONFIG")
+    let mut child = h
+        .command(&["audit", "find", "--searched", "-"])
         .env_remove("DESK_SERVER_AUDIT_KEY_FILE")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -661,11 +640,9 @@ fn write_private(path: &std::path::Path, text: &str) {
 fn audit_find_needs_the_key_and_refuses_a_damaged_one() {
     let h = Harness::start();
     let run = |key_file: &std::path::Path| {
-        let out = Command::new(env!("CARGO_BIN_EXE_desk-server"))
-            .args(["audit", "find", "--searched", "jane@example.com"])
-            .env("DESK_SERVER_DATA_DIR", h.dir.path())
+        let out = h
+            .command(&["audit", "find", "--searched", "jane@example.com"])
             .env("DESK_SERVER_AUDIT_KEY_FILE", key_file)
-            .env_remove("DESK_SERVER_CONFIG")
             .output()
             .unwrap();
         (
@@ -689,11 +666,9 @@ fn audit_find_needs_the_key_and_refuses_a_damaged_one() {
     assert!(err.contains("64 lower-case hex digits"), "{err}");
 
     // A value that is not what `--by` says is refused as the search refuses it.
-    let out = Command::new(env!("CARGO_BIN_EXE_desk-server"))
-        .args(["audit", "find", "--searched", "jane", "--by", "phone"])
-        .env("DESK_SERVER_DATA_DIR", h.dir.path())
+    let out = h
+        .command(&["audit", "find", "--searched", "jane", "--by", "phone"])
         .env_remove("DESK_SERVER_AUDIT_KEY_FILE")
-        .env_remove("DESK_SERVER_CONFIG")
         .output()
         .unwrap();
     assert_ne!(out.status.code(), Some(0));
@@ -715,8 +690,8 @@ fn the_server_refuses_to_start_with_a_damaged_audit_key() {
     let result = runtime.block_on(async {
         // The store opens with a key of its own; the server must still refuse the file's.
         let key = desk_server::audit::key::AuditKey::from_bytes([1; 32]);
-        let store = SqliteStore::open(dir.path(), key).await.unwrap();
-        desk_server::Server::new(config, std::sync::Arc::new(store)).await
+        let db = Database::open(Engine::of_run(), dir.path(), key).await;
+        desk_server::Server::new(config, db.store()).await
     });
     let err = result.err().expect("refused").to_string();
     assert!(
@@ -752,13 +727,10 @@ fn entries_of_one_action_are_paged_in_chain_order() {
         seqs.extend(page.iter().map(|e| e.seq));
     }
     let expected: Vec<i64> = h
-        .block_on(
-            sqlx::query_scalar(
-                "SELECT seq FROM audit WHERE action = 'customer.search' ORDER BY seq",
-            )
-            .fetch_all(h.store.pool()),
-        )
-        .unwrap();
+        .rows::<(i64,)>("SELECT seq FROM audit WHERE action = 'customer.search' ORDER BY seq")
+        .into_iter()
+        .map(|(seq,)| seq)
+        .collect();
     assert_eq!(seqs.len(), 3);
     assert_eq!(seqs, expected);
 }

@@ -39,15 +39,9 @@ async fn set_first_line_budget(h: &Harness, budget: Value) {
 
 /// The trail's entries of `action` by `actor`: (resource, outcome, detail).
 fn entries(h: &Harness, actor: &str, action: &str) -> Vec<(String, String, Value)> {
-    h.block_on(
-        sqlx::query_as::<_, (String, String, String)>(
-            "SELECT resource, outcome, detail FROM audit WHERE actor = ? AND action = ? ORDER BY seq",
-        )
-        .bind(actor)
-        .bind(action)
-        .fetch_all(h.store.pool()),
-    )
-    .unwrap()
+    h.rows::<(String, String, String)>(&format!(
+        "SELECT resource, outcome, detail FROM audit WHERE actor = '{actor}' AND action = '{action}' ORDER BY seq"
+    ))
     .into_iter()
     .map(|(resource, outcome, detail)| (resource, outcome, serde_json::from_str(&detail).unwrap()))
     .collect()

@@ -1,23 +1,15 @@
-//! The audit chain against an insider with the database file: links keyed with the audit key,
-//! and signed checkpoints kept outside the server, through `desk-server audit verify` and
+//! The audit chain against an insider with the database: links keyed with the audit key, and
+//! signed checkpoints kept outside the server, through `desk-server audit verify` and
 //! `audit checkpoint` as an administrator runs them.
-
-use std::process::Command;
 
 use desk_server::audit::AuditEntry;
 use desk_server::audit::key::AuditKey;
 
 use crate::harness::Harness;
 
-/// `desk-server audit ARGS` on the harness's data folder: exit code, stdout, stderr.
+/// `desk-server audit ARGS` on the harness's data: exit code, stdout, stderr.
 pub(crate) fn audit_cli(h: &Harness, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_desk-server"))
-        .arg("audit")
-        .args(args)
-        .env("DESK_SERVER_DATA_DIR", h.dir.path())
-        .env_remove("DESK_SERVER_CONFIG")
-        .output()
-        .unwrap();
+    let out = h.command(&["audit"]).args(args).output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -34,14 +26,9 @@ pub(crate) fn reads(h: &Harness, customers: std::ops::RangeInclusive<i64>) {
     });
 }
 
-/// The chain as the file holds it.
+/// The chain as the database holds it.
 fn entries(h: &Harness) -> Vec<AuditEntry> {
-    h.block_on(async {
-        sqlx::query_as("SELECT * FROM audit ORDER BY seq")
-            .fetch_all(h.store.pool())
-            .await
-            .unwrap()
-    })
+    h.rows("SELECT * FROM audit ORDER BY seq")
 }
 
 /// Writes `chain` over the table, as an insider would: every row replaced, each linked to the
@@ -54,20 +41,7 @@ fn rewrite(h: &Harness, mut chain: Vec<AuditEntry>, link: impl Fn(&AuditEntry) -
         entry.hash = link(entry);
         prev = entry.hash.clone();
     }
-    h.block_on(async {
-        let mut tx = h.store.pool().begin().await.unwrap();
-        sqlx::query("DELETE FROM audit")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        for e in &chain {
-            sqlx::query("INSERT INTO audit (seq, time, actor, action, resource, outcome, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind(e.seq).bind(&e.time).bind(&e.actor).bind(&e.action).bind(&e.resource)
-                .bind(&e.outcome).bind(&e.detail).bind(&e.prev_hash).bind(&e.hash)
-                .execute(&mut *tx).await.unwrap();
-        }
-        tx.commit().await.unwrap();
-    });
+    h.block_on(h.db.replace_audit(&chain));
 }
 
 /// A checkpoint of the chain now, from `audit checkpoint`, kept in a file outside the server.
@@ -213,14 +187,15 @@ fn a_forged_or_foreign_checkpoint_is_refused() {
 fn the_server_signs_a_checkpoint_when_it_starts_and_when_it_stops() {
     let idp = desk_testkit::TestIdp::start();
     let data = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(crate::harness::Database::for_processes(data.path()));
     let (child, base) = crate::harness::serve_process(
         &idp,
         data.path(),
-        &[("RUST_LOG", "desk_server=info")],
+        &db.env(&[("RUST_LOG", "desk_server=info")]),
         std::process::Stdio::piped(),
     );
     let token = idp.tokens("agent1").access_token;
-    let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let r = reqwest::Client::new()
             .get(format!("{base}/v1/me/policy"))

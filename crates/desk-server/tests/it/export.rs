@@ -4,7 +4,6 @@
 
 use desk_server::audit::checkpoint::CheckpointLine;
 use desk_server::audit::{AuditEntry, Verifier};
-use desk_server::store::Store;
 use serde_json::Value;
 
 use crate::checkpoints::{audit_cli, reads};

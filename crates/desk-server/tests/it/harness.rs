@@ -1,20 +1,311 @@
-//! A running desk-server for tests: the real test provider, a demo data set in a temporary
-//! SQLite file, and the server on a free loopback port in its own runtime, so tests of any
-//! runtime can share it.
+//! A running desk-server for tests: the real test provider, a demo data set in a database of
+//! its own, and the server on a free loopback port in its own runtime, so tests of any runtime
+//! can share it.
+//!
+//! The database is on the engine the run names in `DESK_TEST_ENGINE` ([`Engine::of_run`]):
+//! `sqlite` (the default) a SQLite file in the harness's data folder, `postgres` a database of
+//! its own in the test cluster (`desk_testkit::postgres::PgDatabase`, dropped with the harness).
+//! Any other value is a panic, never a silent default. Tests reach the database only through
+//! [`Database`]'s engine-aware helpers (`h.sql`, `h.count`, `h.rows`, `h.fail_audit_inserts_where`,
+//! `h.db.put_audit`, …), each stating its intent once for both engines, so every test means the
+//! same on either; `desk-server` commands run on the harness's data get its database too
+//! ([`Harness::command`]), and so do processes a test serves on a data folder of its own when it
+//! passes them [`Database::for_processes`]'s [`Database::env`]. A test that is about the SQLite
+//! file itself (its bytes, its write-ahead log) starts with [`Harness::start_sqlite`]: it runs
+//! on SQLite whatever the run's engine, so under `DESK_TEST_ENGINE=postgres` it still checks
+//! what it says instead of passing vacuously.
 //!
 //! [`shared`] is one server for read-mostly tests; [`Harness::start`] gives a test its own
-//! server and database when it changes role definitions or tampers with the file.
+//! server and database when it changes role definitions or tampers with the database.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use desk_server::audit::AuditEntry;
+use desk_server::audit::key::AuditKey;
 use desk_server::config::Config;
 use desk_server::demo::DemoOptions;
 use desk_server::store::Store;
+use desk_server::store::postgres::PostgresStore;
 use desk_server::store::sqlite::SqliteStore;
 use desk_testkit::TestIdp;
+use desk_testkit::postgres::{PgDatabase, PgTemplate};
 use reqwest::Response;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+
+/// The database engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// The embedded SQLite file (SQLCipher) in the data folder.
+    Sqlite,
+    /// A database of its own in the test cluster (`DESK_TEST_POSTGRES`).
+    Postgres,
+}
+
+impl Engine {
+    /// The variable that chooses the engine of a run.
+    pub const ENV: &str = "DESK_TEST_ENGINE";
+
+    /// The engine `DESK_TEST_ENGINE` names: `sqlite` (also when it is unset) or `postgres`.
+    /// Anything else panics, naming what was given: a misspelt engine must not quietly test
+    /// SQLite twice.
+    pub fn of_run() -> Self {
+        match std::env::var(Self::ENV) {
+            Err(std::env::VarError::NotPresent) => Self::Sqlite,
+            Ok(value) => match value.as_str() {
+                "sqlite" => Self::Sqlite,
+                "postgres" => Self::Postgres,
+                other => panic!(
+                    "{}={other:?} names no engine: use `sqlite` (the default) or `postgres`",
+                    Self::ENV
+                ),
+            },
+            Err(e) => panic!("{} is not usable: {e}", Self::ENV),
+        }
+    }
+}
+
+/// A store on one engine with what keeps its database alive, and the raw access tests need
+/// (an insider with the database, or a check of what was stored), each helper doing on the
+/// engine in use what it says.
+pub enum Database {
+    /// The SQLite file in a data folder.
+    Sqlite(Arc<SqliteStore>),
+    /// A database of the test cluster; it is dropped with this.
+    Postgres(Arc<PostgresStore>, PgDatabase),
+}
+
+/// The data set of every harness: 50 demo customers with all their records.
+pub const DEMO: DemoOptions = DemoOptions {
+    customers: 50,
+    seed: 7,
+};
+
+/// The PostgreSQL template of [`Database::with_demo_data`]: the schema and [`DEMO`], nothing
+/// else (no audit entry, no role definition, no key pin: the demo import writes records only),
+/// made on a runtime of its own by the first test that needs it.
+fn demo_template() -> &'static PgTemplate {
+    static TEMPLATE: OnceLock<PgTemplate> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        PgTemplate::make(|url| {
+            let url = url.to_owned();
+            // On a thread of its own: the first test may ask from inside its runtime.
+            let made = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Runtime::new().unwrap();
+                runtime.block_on(async {
+                    // The key links no entry: nothing here appends to the chain.
+                    let store = PostgresStore::open(&url, AuditKey::from_bytes([0; 32]))
+                        .await
+                        .unwrap();
+                    desk_server::demo::generate(&store, &DEMO, |_| {})
+                        .await
+                        .unwrap();
+                    // A template in use cannot be copied.
+                    store.pool().close().await;
+                });
+            })
+            .join();
+            if let Err(panic) = made {
+                std::panic::resume_unwind(panic);
+            }
+        })
+    })
+}
+
+/// Names the triggers [`Database::fail_audit_inserts_where`] installs, one of its own each.
+static TRIGGERS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+impl Database {
+    /// A store on `engine` with the audit key `key`: on SQLite the file in `dir`, on PostgreSQL
+    /// an empty database of its own (the schema made by `open`, as on SQLite).
+    pub async fn open(engine: Engine, dir: &Path, key: AuditKey) -> Self {
+        match engine {
+            Engine::Sqlite => Self::Sqlite(Arc::new(SqliteStore::open(dir, key).await.unwrap())),
+            Engine::Postgres => {
+                let db = PgDatabase::create();
+                let store = PostgresStore::open(db.url(), key).await.unwrap();
+                Self::Postgres(Arc::new(store), db)
+            }
+        }
+    }
+
+    /// A store on `engine` holding [`DEMO`], the harness's data set: on SQLite made in the file
+    /// in `dir`; on PostgreSQL a copy of a template database made once per test process with the
+    /// schema and the data set, since making the schema and importing the set took most of a
+    /// test's start there (`open` then finds the schema current).
+    pub async fn with_demo_data(engine: Engine, dir: &Path, key: AuditKey) -> Self {
+        match engine {
+            Engine::Sqlite => {
+                let db = Self::open(engine, dir, key).await;
+                desk_server::demo::generate(&*db.store(), &DEMO, |_| {})
+                    .await
+                    .unwrap();
+                db
+            }
+            Engine::Postgres => {
+                let db = PgDatabase::create_from(demo_template());
+                let store = PostgresStore::open(db.url(), key).await.unwrap();
+                Self::Postgres(Arc::new(store), db)
+            }
+        }
+    }
+
+    /// The database of `desk-server` processes a test starts on a data folder of its own
+    /// (`data`), on the run's engine, opened here too under the audit key in that folder (made
+    /// there when missing, as `serve` would): for a test to write rows first or read what the
+    /// processes wrote. Give the processes [`Database::env`].
+    pub async fn for_processes(data: &Path) -> Self {
+        let file = data.join(desk_server::audit::key::FILE_NAME);
+        let (key, _) = AuditKey::load_or_create(&file).unwrap();
+        Self::open(Engine::of_run(), data, key).await
+    }
+
+    /// `env` with what names this database to a `desk-server` process put first: on
+    /// PostgreSQL its URL as `DESK_SERVER_DATABASE_URL`; on SQLite nothing, the data folder
+    /// naming the file.
+    pub fn env<'a>(&'a self, env: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        let named = self.url().map(|url| ("DESK_SERVER_DATABASE_URL", url));
+        named.into_iter().chain(env.iter().copied()).collect()
+    }
+
+    /// The engine it is on.
+    pub fn engine(&self) -> Engine {
+        match self {
+            Self::Sqlite(_) => Engine::Sqlite,
+            Self::Postgres(..) => Engine::Postgres,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Self::Sqlite(store) => store.clone(),
+            Self::Postgres(store, _) => store.clone(),
+        }
+    }
+
+    /// The PostgreSQL URL a `desk-server` process is given (`DESK_SERVER_DATABASE_URL`); `None`
+    /// on SQLite, where the data folder names the file.
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Self::Sqlite(_) => None,
+            Self::Postgres(_, db) => Some(db.url()),
+        }
+    }
+
+    /// Runs SQL (one statement or several) on the database directly.
+    pub async fn execute(&self, sql: &str) {
+        match self {
+            Self::Sqlite(s) => sqlx::raw_sql(sql).execute(s.pool()).await.map(|_| ()),
+            Self::Postgres(s, _) => sqlx::raw_sql(sql).execute(s.pool()).await.map(|_| ()),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// The one integer a query answers (a count, a smallest id).
+    pub async fn count(&self, query: &str) -> i64 {
+        match self {
+            Self::Sqlite(s) => sqlx::query_scalar(query).fetch_one(s.pool()).await,
+            Self::Postgres(s, _) => sqlx::query_scalar(query).fetch_one(s.pool()).await,
+        }
+        .unwrap_or_else(|e| panic!("{query}: {e}"))
+    }
+
+    /// The rows a query answers, as `T` (a tuple, or a row type of the store).
+    pub async fn rows<T>(&self, query: &str) -> Vec<T>
+    where
+        T: Send + Unpin + for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow>,
+    {
+        match self {
+            Self::Sqlite(s) => sqlx::query_as(query).fetch_all(s.pool()).await,
+            Self::Postgres(s, _) => sqlx::query_as(query).fetch_all(s.pool()).await,
+        }
+        .unwrap_or_else(|e| panic!("{query}: {e}"))
+    }
+
+    /// From now on, every insert into `audit` of a row for which `condition` holds fails with
+    /// `message`, as a constraint or a full disk would make it fail. `condition` is an SQL
+    /// expression over `NEW` (`NEW.resource = 'customer:2'`, `TRUE`), which both engines read
+    /// alike; it becomes a SQLite trigger's `WHEN` or a PL/pgSQL trigger's `IF`.
+    pub async fn fail_audit_inserts_where(&self, condition: &str, message: &str) {
+        let name = format!(
+            "fail_audit_{}",
+            TRIGGERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let message = message.replace('\'', "''");
+        let sql = match self.engine() {
+            Engine::Sqlite => format!(
+                "CREATE TRIGGER {name} BEFORE INSERT ON audit WHEN {condition} \
+                 BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            ),
+            Engine::Postgres => format!(
+                "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                 BEGIN IF {condition} THEN RAISE EXCEPTION '{message}'; END IF; RETURN NEW; \
+                 END $$; \
+                 CREATE TRIGGER {name} BEFORE INSERT ON audit \
+                 FOR EACH ROW EXECUTE FUNCTION {name}()"
+            ),
+        };
+        self.execute(&sql).await;
+    }
+
+    /// Inserts `entries` into `audit` as they are (an insider writing rows), in one transaction.
+    pub async fn put_audit(&self, entries: &[AuditEntry]) {
+        self.write_audit(false, entries).await;
+    }
+
+    /// Replaces every row of `audit` with `entries`, in one transaction.
+    pub async fn replace_audit(&self, entries: &[AuditEntry]) {
+        self.write_audit(true, entries).await;
+    }
+
+    async fn write_audit(&self, replace: bool, entries: &[AuditEntry]) {
+        const COLUMNS: &str =
+            "seq, time, actor, action, resource, outcome, detail, prev_hash, hash";
+        macro_rules! write {
+            ($pool:expr, $insert:expr) => {{
+                let mut tx = $pool.begin().await.unwrap();
+                if replace {
+                    sqlx::query("DELETE FROM audit")
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                }
+                for e in entries {
+                    sqlx::query($insert)
+                        .bind(e.seq)
+                        .bind(&e.time)
+                        .bind(&e.actor)
+                        .bind(&e.action)
+                        .bind(&e.resource)
+                        .bind(&e.outcome)
+                        .bind(&e.detail)
+                        .bind(&e.prev_hash)
+                        .bind(&e.hash)
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                }
+                tx.commit().await.unwrap();
+            }};
+        }
+        match self {
+            Self::Sqlite(s) => write!(
+                s.pool(),
+                &format!("INSERT INTO audit ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            ),
+            Self::Postgres(s, _) => write!(
+                s.pool(),
+                &format!(
+                    "INSERT INTO audit ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                )
+            ),
+        }
+    }
+}
 
 /// The test users and what the provider's groups make of them.
 pub const USERS: [&str; 5] = ["agent1", "agent2", "supervisor", "admin", "norole"];
@@ -22,7 +313,10 @@ pub const USERS: [&str; 5] = ["agent1", "agent2", "supervisor", "admin", "norole
 pub struct Harness {
     pub idp: TestIdp,
     pub base: String,
-    pub store: Arc<SqliteStore>,
+    /// The store the server uses.
+    pub store: Arc<dyn Store>,
+    /// The same store with the raw access of its engine (and the database it lives in).
+    pub db: Database,
     pub dir: tempfile::TempDir,
     runtime: tokio::runtime::Runtime,
     tokens: Mutex<HashMap<String, String>>,
@@ -30,14 +324,32 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// A fresh provider, database (50 demo customers) and server. Without the provider's real
-    /// parts the test fails, through desk-testkit.
+    /// A fresh provider, database (50 demo customers, on the run's engine) and server. Without
+    /// the provider's real parts (or, on PostgreSQL, the test cluster) the test fails, through
+    /// desk-testkit.
     pub fn start() -> Self {
         Self::start_with(|_| {})
     }
 
     /// Like [`Harness::start`], with a chance to change the configuration.
     pub fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::start_on(Engine::of_run(), adjust)
+    }
+
+    /// Like [`Harness::start`], always on SQLite whatever `DESK_TEST_ENGINE` says: for tests of
+    /// the SQLite file itself (its bytes, its write-ahead log). Under `DESK_TEST_ENGINE=postgres`
+    /// they still test SQLite, rather than pass without testing anything.
+    pub fn start_sqlite() -> Self {
+        Self::start_sqlite_with(|_| {})
+    }
+
+    /// [`Harness::start_sqlite`] with a chance to change the configuration.
+    pub fn start_sqlite_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::start_on(Engine::Sqlite, adjust)
+    }
+
+    /// A harness on `engine`.
+    pub fn start_on(engine: Engine, adjust: impl FnOnce(&mut Config)) -> Self {
         let idp = TestIdp::start();
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config {
@@ -53,19 +365,14 @@ impl Harness {
             .enable_all()
             .build()
             .unwrap();
-        let (store, base) = runtime.block_on(async {
+        let (db, base) = runtime.block_on(async {
             let key = desk_server::audit_key(&config).unwrap();
-            let store = Arc::new(SqliteStore::open(&config.data_dir, key).await.unwrap());
-            let options = DemoOptions {
-                customers: 50,
-                seed: 7,
-            };
-            desk_server::demo::generate(&*store, &options, |_| {})
-                .await
-                .unwrap();
-            let server = desk_server::Server::new(config, store.clone() as Arc<dyn Store>)
-                .await
-                .unwrap();
+            let db = Database::with_demo_data(engine, &config.data_dir, key).await;
+            if let Some(url) = db.url() {
+                config.database_url = Some(url.to_owned().into());
+            }
+            let store = db.store();
+            let server = desk_server::Server::new(config, store).await.unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let base = format!("http://{}", listener.local_addr().unwrap());
             // Through the server's own accept loop and its limits, as `serve` runs it.
@@ -76,12 +383,13 @@ impl Harness {
                     .await
                     .unwrap()
             });
-            (store, base)
+            (db, base)
         });
         Self {
             idp,
             base,
-            store,
+            store: db.store(),
+            db,
             dir,
             runtime,
             tokens: Mutex::new(HashMap::new()),
@@ -193,23 +501,48 @@ impl Harness {
         desk_server::audit::key::AuditKey::load(&file).unwrap()
     }
 
-    /// Runs one SQL statement on the database file directly (an attacker with file access).
+    /// Runs SQL on the database directly (an attacker with access to the database).
     pub fn sql(&self, statement: &str) {
-        self.block_on(sqlx::query(statement).execute(self.store.pool()))
-            .unwrap();
+        self.block_on(self.db.execute(statement));
     }
 
-    /// Counts rows with one SQL query.
+    /// The one integer a query answers (a count, a smallest id).
     pub fn count(&self, query: &str) -> i64 {
         self.block_on(self.count_async(query))
     }
 
     /// [`Harness::count`] from inside [`Harness::block_on`].
     pub async fn count_async(&self, query: &str) -> i64 {
-        sqlx::query_scalar::<_, i64>(query)
-            .fetch_one(self.store.pool())
-            .await
-            .unwrap()
+        self.db.count(query).await
+    }
+
+    /// The rows a query answers, as `T` ([`Database::rows`]).
+    pub fn rows<T>(&self, query: &str) -> Vec<T>
+    where
+        T: Send + Unpin + for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow>,
+    {
+        self.block_on(self.db.rows(query))
+    }
+
+    /// [`Database::fail_audit_inserts_where`].
+    pub fn fail_audit_inserts_where(&self, condition: &str, message: &str) {
+        self.block_on(self.db.fail_audit_inserts_where(condition, message));
+    }
+
+    /// `desk-server ARGS` on the harness's data folder and database (`DESK_SERVER_DATABASE_URL`
+    /// on PostgreSQL), with no configuration file: for a test to add arguments and environment
+    /// and run.
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_desk-server"));
+        command
+            .args(args)
+            .env("DESK_SERVER_DATA_DIR", self.dir.path())
+            .env_remove("DESK_SERVER_CONFIG")
+            .env_remove("DESK_SERVER_DATABASE_URL");
+        if let Some(url) = self.db.url() {
+            command.env("DESK_SERVER_DATABASE_URL", url);
+        }
+        command
     }
 }
 
@@ -302,10 +635,18 @@ impl Events {
 
     /// `GET /v1/events` as `user` with these request headers, expecting a stream.
     pub async fn open_with(h: &Harness, user: &str, headers: &[(&str, String)]) -> Self {
-        let mut request = h
-            .http
-            .get(format!("{}/v1/events", h.base))
-            .bearer_auth(h.token(user));
+        Self::open_at(&h.http, &h.base, &h.token(user), headers).await
+    }
+
+    /// `GET /v1/events` of the server at `base` with `token` and these request headers,
+    /// expecting a stream.
+    pub async fn open_at(
+        http: &reqwest::Client,
+        base: &str,
+        token: &str,
+        headers: &[(&str, String)],
+    ) -> Self {
+        let mut request = http.get(format!("{base}/v1/events")).bearer_auth(token);
         for (name, value) in headers {
             request = request.header(*name, value);
         }
@@ -382,6 +723,7 @@ pub fn serve_process(
         )
         .env("DESK_SERVER_DATA_DIR", data)
         .env_remove("DESK_SERVER_CONFIG")
+        .env_remove("DESK_SERVER_DATABASE_URL")
         .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(stderr)

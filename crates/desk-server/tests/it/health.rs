@@ -13,6 +13,17 @@ fn health_answers_with_status_and_version_without_a_token() {
 }
 
 #[test]
+fn ready_says_the_database_answers_without_a_token() {
+    let h = shared();
+    h.block_on(async {
+        let response = reqwest::get(format!("{}/v1/ready", h.base)).await.unwrap();
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "ok");
+    });
+}
+
+#[test]
 fn unknown_paths_are_404_and_disclose_nothing() {
     let h = shared();
     h.block_on(async {
@@ -49,7 +60,8 @@ fn every_documented_path_exists_and_every_api_path_needs_a_token() {
                     .send()
                     .await
                     .unwrap();
-                let public = path == "/v1/health" || path == "/v1/openapi.json";
+                let public =
+                    ["/v1/health", "/v1/ready", "/v1/openapi.json"].contains(&path.as_str());
                 let expected = if public { 200 } else { 401 };
                 assert_eq!(r.status(), expected, "{method} {path}");
             }

@@ -401,14 +401,9 @@ fn a_full_upload_of_five_hundred_views_is_taken_in_one_request() {
 
 /// The audit entries of `action`, as (actor, resource, outcome), read from the file.
 fn entries_of(h: &Harness, action: &str) -> Vec<(String, String, String)> {
-    h.block_on(
-        sqlx::query_as::<_, (String, String, String)>(
-            "SELECT actor, resource, outcome FROM audit WHERE action = ? ORDER BY seq",
-        )
-        .bind(action)
-        .fetch_all(h.store.pool()),
-    )
-    .unwrap()
+    h.rows(&format!(
+        "SELECT actor, resource, outcome FROM audit WHERE action = '{action}' ORDER BY seq"
+    ))
 }
 
 #[test]
@@ -486,13 +481,9 @@ fn a_view_must_lie_in_an_offline_window_of_a_policy_the_server_signed_for_the_ag
     // The agent fetches its policy: its window opens at the policy's issue time and closes at
     // its expiry plus the role's grace (agent_l1: 3600 s and 14400 s).
     let claims = h.block_on(h.policy("agent1"));
-    let (opens, closes): (i64, i64) = h
-        .block_on(
-            sqlx::query_as(
-                "SELECT opens_at, closes_at FROM offline_windows WHERE actor = 'agent1'",
-            )
-            .fetch_one(h.store.pool()),
-        )
+    let [(opens, closes)]: [(i64, i64); 1] = h
+        .rows("SELECT opens_at, closes_at FROM offline_windows WHERE actor = 'agent1'")
+        .try_into()
         .unwrap();
     assert_eq!(opens, claims.iat);
     assert_eq!(
@@ -671,11 +662,5 @@ fn keys_are_per_agent_so_nobody_can_make_another_agents_pending_view_be_skipped(
 }
 
 fn offline_entries_of(h: &Harness) -> Vec<(String, String, String)> {
-    h.block_on(
-        sqlx::query_as::<_, (String, String, String)>(
-            "SELECT actor, action, resource FROM audit WHERE action LIKE 'offline.%' ORDER BY seq",
-        )
-        .fetch_all(h.store.pool()),
-    )
-    .unwrap()
+    h.rows("SELECT actor, action, resource FROM audit WHERE action LIKE 'offline.%' ORDER BY seq")
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::harness::{Events, Harness, error_code};
 
-fn layout_without(widget: Widget) -> serde_json::Value {
+pub(crate) fn layout_without(widget: Widget) -> serde_json::Value {
     let customer: Vec<&str> = [
         "customer.summary",
         "customer.contact",

@@ -2,11 +2,7 @@
 //! and the server's log at `trace` finds that request without holding what was searched for or
 //! the bearer token.
 
-use std::sync::Arc;
-
-use desk_server::store::sqlite::SqliteStore;
-
-use crate::harness::shared;
+use crate::harness::{Database, shared};
 
 /// The `x-request-id` of an answer, checked to be a UUID.
 fn request_id(response: &reqwest::Response) -> String {
@@ -89,23 +85,22 @@ fn the_log_at_trace_finds_a_request_by_its_id_and_holds_no_query_or_token() {
     let idp = desk_testkit::TestIdp::start();
     let data = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let key_file = data.path().join(desk_server::audit::key::FILE_NAME);
-        let (key, _) = desk_server::audit::key::AuditKey::load_or_create(&key_file).unwrap();
-        let store = Arc::new(SqliteStore::open(data.path(), key).await.unwrap());
+    let db = runtime.block_on(async {
+        let db = Database::for_processes(data.path()).await;
         let options = desk_server::demo::DemoOptions {
             customers: 5,
             seed: 7,
         };
-        desk_server::demo::generate(&*store, &options, |_| {})
+        desk_server::demo::generate(&*db.store(), &options, |_| {})
             .await
             .unwrap();
+        db
     });
     let log_file = data.path().join("server.log");
     let (mut child, base) = crate::harness::serve_process(
         &idp,
         data.path(),
-        &[("RUST_LOG", "trace")],
+        &db.env(&[("RUST_LOG", "trace")]),
         std::fs::File::create(&log_file).unwrap().into(),
     );
     let supervisor = idp.tokens("supervisor").access_token;

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use desk_server::audit::checkpoint::CheckpointLine;
+use desk_server::audit::key::AuditKey;
 use desk_server::audit::{AuditEntry, Verifier};
-use desk_server::store::Store;
 use serde_json::Value;
 
 use crate::checkpoints::{audit_cli, reads};
@@ -17,11 +17,9 @@ use crate::harness::Harness;
 
 /// `desk-server audit ARGS` with extra environment.
 fn audit_cli_with(h: &Harness, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_desk-server"))
-        .arg("audit")
+    let out = h
+        .command(&["audit"])
         .args(args)
-        .env("DESK_SERVER_DATA_DIR", h.dir.path())
-        .env_remove("DESK_SERVER_CONFIG")
         .envs(env.iter().copied())
         .output()
         .unwrap();
@@ -119,13 +117,11 @@ fn archived_entries_leave_the_database_and_the_trail_stays_provable() {
 
     // Gone from the database, recorded by a keyed entry; the rest untouched.
     assert_eq!(first_seq(&h), late_seq + 1);
-    let recorded: Value = serde_json::from_str(&h.block_on(async {
-        sqlx::query_scalar::<_, String>("SELECT detail FROM audit WHERE action = 'audit.archive'")
-            .fetch_one(h.store.pool())
-            .await
-            .unwrap()
-    }))
-    .unwrap();
+    let [(recorded,)]: [(String,); 1] = h
+        .rows("SELECT detail FROM audit WHERE action = 'audit.archive'")
+        .try_into()
+        .unwrap();
+    let recorded: Value = serde_json::from_str(&recorded).unwrap();
     assert_eq!(recorded["through"], late_seq);
     assert_eq!(recorded["entries"], late_seq);
     assert_eq!(h.count("SELECT MAX(seq) FROM audit"), head + 1);
@@ -219,12 +215,7 @@ fn deleting_old_entries_and_calling_it_retention_is_caught() {
     let archived = archive(&h, &before);
     let through = archived["through"].as_i64().unwrap();
     assert_eq!(verify(&h, &[]).0, 0);
-    let snapshot: Vec<AuditEntry> = h.block_on(async {
-        sqlx::query_as("SELECT * FROM audit ORDER BY seq")
-            .fetch_all(h.store.pool())
-            .await
-            .unwrap()
-    });
+    let snapshot: Vec<AuditEntry> = h.rows("SELECT * FROM audit ORDER BY seq");
 
     // An insider with the database, not the key, deletes two more entries and moves the
     // archive's record to match: no keyed entry records such an archive.
@@ -246,7 +237,7 @@ fn deleting_old_entries_and_calling_it_retention_is_caught() {
     // Put back, and the record of the archive deleted instead: the chain then lacks its
     // beginning.
     h.sql("DELETE FROM audit");
-    restore(&h, &snapshot);
+    h.block_on(h.db.put_audit(&snapshot));
     h.sql(&format!(
         "UPDATE audit_retained SET through_seq = {through}, hash = '{}'",
         archived_hash(&h, through)
@@ -264,17 +255,6 @@ fn archived_hash(h: &Harness, through: i64) -> String {
     let file = dir.join(desk_server::audit::retention::file_name(1, through));
     let last = lines(&file).pop().unwrap();
     last["hash"].as_str().unwrap().to_owned()
-}
-
-fn restore(h: &Harness, entries: &[AuditEntry]) {
-    h.block_on(async {
-        for e in entries {
-            sqlx::query("INSERT INTO audit (seq, time, actor, action, resource, outcome, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind(e.seq).bind(&e.time).bind(&e.actor).bind(&e.action).bind(&e.resource)
-                .bind(&e.outcome).bind(&e.detail).bind(&e.prev_hash).bind(&e.hash)
-                .execute(h.store.pool()).await.unwrap();
-        }
-    });
 }
 
 #[test]
@@ -307,7 +287,8 @@ fn retention_needs_a_period_and_keeps_what_the_sink_has_not_delivered() {
         &[("DESK_SERVER_AUDIT_RETENTION_DAYS", "0")],
         &["archive"],
     );
-    assert_eq!(code, 1);
+    // A setting that cannot be used is refused as configuration: exit status 2.
+    assert_eq!(code, 2);
     assert!(err.contains("audit_retention_days is 0"), "{err}");
     // Nothing is a day old yet.
     let (code, out, err) = audit_cli_with(
@@ -376,13 +357,10 @@ fn serve_archives_what_is_older_than_the_retention_period_when_it_starts() {
     let data = tempfile::tempdir().unwrap();
     // A trail begun three days ago: entries linked under the server's own key, with their times.
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let old = runtime.block_on(async {
-        let path = data.path().join(desk_server::audit::key::FILE_NAME);
-        let (key, _) = desk_server::audit::key::AuditKey::load_or_create(&path).unwrap();
-        let store = desk_server::store::sqlite::SqliteStore::open(data.path(), key.clone())
-            .await
-            .unwrap();
-        let mut prev: Option<AuditEntry> = None;
+    let (db, old) = runtime.block_on(async {
+        let db = crate::harness::Database::for_processes(data.path()).await;
+        let key = AuditKey::load(&data.path().join(desk_server::audit::key::FILE_NAME)).unwrap();
+        let mut entries: Vec<AuditEntry> = Vec::new();
         for day in [3, 2] {
             let event = desk_server::audit::AuditEvent::new(
                 "agent1",
@@ -392,34 +370,29 @@ fn serve_archives_what_is_older_than_the_retention_period_when_it_starts() {
             );
             let time = (chrono::Utc::now() - chrono::Duration::days(day))
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            let entry = AuditEntry::next(
-                &key,
-                prev.as_ref().map(|e| (e.seq, e.hash.as_str())),
-                &event,
-                time,
-            );
-            sqlx::query("INSERT INTO audit (seq, time, actor, action, resource, outcome, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind(entry.seq).bind(&entry.time).bind(&entry.actor).bind(&entry.action)
-                .bind(&entry.resource).bind(&entry.outcome).bind(&entry.detail)
-                .bind(&entry.prev_hash).bind(&entry.hash)
-                .execute(store.pool()).await.unwrap();
-            prev = Some(entry);
+            let prev = entries.last().map(|e| (e.seq, e.hash.as_str()));
+            let entry = AuditEntry::next(&key, prev, &event, time);
+            entries.push(entry);
         }
-        prev.unwrap()
+        db.put_audit(&entries).await;
+        (db, entries.pop().unwrap())
     });
 
     let (child, _) = crate::harness::serve_process(
         &idp,
         data.path(),
-        &[("DESK_SERVER_AUDIT_RETENTION_DAYS", "1")],
+        &db.env(&[("DESK_SERVER_AUDIT_RETENTION_DAYS", "1")]),
         std::process::Stdio::null(),
     );
     let file = data
         .path()
         .join("audit-archive")
         .join(desk_server::audit::retention::file_name(1, old.seq));
+    // Archived means the file written and then its record committed: wait for both, as the
+    // server may be stopped between the two (the archive is then made again at the next start).
+    let recorded = || runtime.block_on(db.count("SELECT COUNT(*) FROM audit_retained")) > 0;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !file.exists() && std::time::Instant::now() < deadline {
+    while !(file.exists() && recorded()) && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     crate::harness::terminate(&child);
@@ -436,6 +409,8 @@ fn serve_archives_what_is_older_than_the_retention_period_when_it_starts() {
         .arg(&file)
         .env("DESK_SERVER_DATA_DIR", data.path())
         .env_remove("DESK_SERVER_CONFIG")
+        .env_remove("DESK_SERVER_DATABASE_URL")
+        .envs(db.env(&[]))
         .output()
         .map(|o| {
             (

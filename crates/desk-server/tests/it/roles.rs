@@ -1,8 +1,6 @@
 //! Role definitions are data: admins change them, the server validates and audits each change,
 //! and the next request is answered under the new definition.
 
-use desk_server::store::Store;
-
 use crate::harness::{Harness, error_code};
 
 #[test]

@@ -9,7 +9,6 @@ use std::time::Duration;
 use desk_core::AuditAction;
 use desk_server::audit::{AuditEvent, Outcome};
 use desk_server::config::RolesFrom;
-use desk_server::store::Store;
 use reqwest::{Method, Response};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};

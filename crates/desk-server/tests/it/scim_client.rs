@@ -41,14 +41,12 @@ fn entra_id_s_and_okta_s_sequences_pass_through_scim2_client() {
     // What the driver left: the Entra user deleted, the Okta one inactive, the second ones active.
     let users = &summary["users"];
     h.block_on(async {
+        let db = &h.db;
         let active = |id: &str| {
             let query = format!("SELECT active FROM scim_users WHERE id = '{id}'");
-            let pool = h.store.pool().clone();
             async move {
-                sqlx::query_scalar::<_, bool>(&query)
-                    .fetch_optional(&pool)
-                    .await
-                    .unwrap()
+                let rows: Vec<(bool,)> = db.rows(&query).await;
+                rows.first().map(|(active,)| *active)
             }
         };
         assert_eq!(active(users["entra"].as_str().unwrap()).await, None);

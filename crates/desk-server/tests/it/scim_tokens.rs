@@ -1,20 +1,14 @@
 //! `desk-server scim token create|list|revoke`, run as a tool beside a running server: tokens
 //! shown once, kept only as hashes, listed by name, revoked by name, each change audited.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 use crate::harness::Harness;
 
 fn scim_token(h: &Harness, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_desk-server"))
-        .args(["scim", "token"])
-        .args(args)
-        .env("DESK_SERVER_DATA_DIR", h.dir.path())
-        .env_remove("DESK_SERVER_CONFIG")
-        .output()
-        .unwrap()
+    h.command(&["scim", "token"]).args(args).output().unwrap()
 }
 
 fn stdout(out: &Output) -> String {
@@ -83,12 +77,7 @@ fn tokens_are_shown_once_kept_as_hashes_listed_and_revoked_by_name_while_serve_r
     // Only the hash is kept: the token is in no file of the server's.
     let secret = &token[desk_server::scim::tokens::TOKEN_PREFIX.len()..];
     assert!(!files_text(&h).contains(secret), "the token is in a file");
-    let kept: Vec<(String,)> = h.block_on(async {
-        sqlx::query_as("SELECT token_hash FROM scim_tokens WHERE name = 'entra-id'")
-            .fetch_all(h.store.pool())
-            .await
-            .unwrap()
-    });
+    let kept: Vec<(String,)> = h.rows("SELECT token_hash FROM scim_tokens WHERE name = 'entra-id'");
     let hash = desk_server::scim::tokens::hash(&token.clone().into());
     assert_eq!(kept, [(hash,)]);
 

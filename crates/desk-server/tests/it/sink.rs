@@ -8,16 +8,29 @@ use desk_server::audit::Verifier;
 use desk_server::audit::checkpoint::CheckpointLine;
 use desk_server::audit::key::AuditKey;
 
-use crate::harness::{serve_process, terminate};
+use crate::harness::{Database, serve_process, terminate};
 
-/// `desk-server serve` on `data` with the sink `sink`; returns the process and its address.
-fn serve(idp: &desk_testkit::TestIdp, data: &std::path::Path, sink: &str) -> (Child, String) {
+/// `desk-server serve` on `data` and `db` with the sink `sink`; returns the process and its
+/// address.
+fn serve(
+    idp: &desk_testkit::TestIdp,
+    data: &std::path::Path,
+    db: &Database,
+    sink: &str,
+) -> (Child, String) {
     serve_process(
         idp,
         data,
-        &[("DESK_SERVER_AUDIT_SINK", sink)],
+        &db.env(&[("DESK_SERVER_AUDIT_SINK", sink)]),
         Stdio::null(),
     )
+}
+
+/// The database of the serve processes on `data`, on the run's engine.
+fn database(data: &std::path::Path) -> (Database, tokio::runtime::Runtime) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(Database::for_processes(data));
+    (db, runtime)
 }
 
 fn stop(mut child: Child) {
@@ -85,8 +98,9 @@ fn a_file_sink_gets_every_entry_in_order_once_across_a_restart() {
     let file = out.path().join("audit.jsonl");
     let sink = format!("file:{}", file.display());
     let token = idp.tokens("agent2").access_token;
+    let (db, _runtime) = database(data.path());
 
-    let (child, base) = serve(&idp, data.path(), &sink);
+    let (child, base) = serve(&idp, data.path(), &db, &sink);
     read(&base, &token, 1..=3);
     // A sign-in and three reads, delivered while the server runs.
     let first = wait_for(&file, 4);
@@ -96,7 +110,7 @@ fn a_file_sink_gets_every_entry_in_order_once_across_a_restart() {
 
     // Entries committed while the server is stopped (here: none can be), and after it starts
     // again, follow on from the cursor: nothing twice, nothing skipped.
-    let (child, base) = serve(&idp, data.path(), &sink);
+    let (child, base) = serve(&idp, data.path(), &db, &sink);
     read(&base, &token, 4..=5);
     stop(child);
     let all = delivered(&file);
@@ -159,7 +173,8 @@ fn a_failing_sink_fails_no_request_and_catches_up_once_it_works() {
     // The sink's folder does not exist yet: every write fails.
     let file = out.path().join("later").join("audit.jsonl");
     let token = idp.tokens("agent2").access_token;
-    let (child, base) = serve(&idp, data.path(), &format!("file:{}", file.display()));
+    let (db, _runtime) = database(data.path());
+    let (child, base) = serve(&idp, data.path(), &db, &format!("file:{}", file.display()));
     read(&base, &token, 1..=3);
     std::fs::create_dir(out.path().join("later")).unwrap();
     // The sink's pause grows after failures (up to 30 s); a read now is delivered with the rest.

@@ -28,36 +28,57 @@ use crate::token::Claims;
 const KNOWN_MAX: usize = 100_000;
 
 /// What this process knows of user names' provisioning, as last read, and the generation of
-/// SCIM writes it was read in.
+/// SCIM writes it was read in. Kept only while it is told of every SCIM write: its own, and
+/// the other replicas' while it follows them ([`Known::trust`]).
 #[derive(Debug, Default)]
 pub struct Known {
-    inner: RwLock<(u64, HashMap<String, Arc<ScimAccess>>)>,
+    inner: RwLock<KnownInner>,
+}
+
+#[derive(Debug, Default)]
+struct KnownInner {
+    generation: u64,
+    /// Set while the announcements of other replicas cannot be followed: nothing is kept.
+    distrusted: bool,
+    access: HashMap<String, Arc<ScimAccess>>,
 }
 
 impl Known {
     /// What is known of `key`, and the generation to keep a fresh read under.
     fn get(&self, key: &str) -> (u64, Option<Arc<ScimAccess>>) {
         let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        (inner.0, inner.1.get(key).cloned())
+        (inner.generation, inner.access.get(key).cloned())
     }
 
-    /// Keeps `access` of `key`, read in `generation`, unless a write came since.
+    /// Keeps `access` of `key`, read in `generation`, unless a write came since or nothing may
+    /// be kept now.
     fn keep(&self, generation: u64, key: &str, access: Arc<ScimAccess>) {
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        if inner.0 != generation {
+        if inner.generation != generation || inner.distrusted {
             return;
         }
-        if inner.1.len() >= KNOWN_MAX {
-            inner.1.clear();
+        if inner.access.len() >= KNOWN_MAX {
+            inner.access.clear();
         }
-        inner.1.insert(key.to_owned(), access);
+        inner.access.insert(key.to_owned(), access);
     }
 
     /// Forgets everything: a SCIM write is about to commit, or has.
     pub fn forget(&self) {
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        inner.0 += 1;
-        inner.1.clear();
+        inner.generation += 1;
+        inner.access.clear();
+    }
+
+    /// Whether what is read may be kept: not while another replica's SCIM write could go
+    /// untold (`api::replicas` cannot follow them). Distrusting forgets everything.
+    pub(crate) fn trust(&self, trusted: bool) {
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        inner.distrusted = !trusted;
+        if !trusted {
+            inner.generation += 1;
+            inner.access.clear();
+        }
     }
 }
 
@@ -177,6 +198,18 @@ mod tests {
         assert_eq!(known.get("agent1").1.unwrap().active, Some(false));
         known.forget();
         assert!(known.get("agent1").1.is_none());
+        // While the other replicas' writes cannot be followed, nothing is kept.
+        let (generation, _) = known.get("agent1");
+        known.keep(generation, "agent1", Arc::new(access(Some(true), None)));
+        known.trust(false);
+        assert!(known.get("agent1").1.is_none());
+        let (generation, _) = known.get("agent1");
+        known.keep(generation, "agent1", Arc::new(access(Some(true), None)));
+        assert!(known.get("agent1").1.is_none(), "kept while distrusted");
+        known.trust(true);
+        let (generation, _) = known.get("agent1");
+        known.keep(generation, "agent1", Arc::new(access(Some(true), None)));
+        assert!(known.get("agent1").1.is_some());
     }
 
     #[test]

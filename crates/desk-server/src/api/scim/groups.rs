@@ -78,7 +78,7 @@ pub(in crate::api) async fn create(
     ScimBody(body): ScimBody,
 ) -> Result<Response, Refusal> {
     let fields = resource::read_body(&body, KIND)?;
-    let _writing = server.scim_writes.lock().await;
+    let _writing = server.scim_writing().await?;
     let now = crate::scim::now();
     let group = row_of(&server, &new_id(), &now, &[], fields).await?;
     let audit = AuditEvent::new(
@@ -172,7 +172,7 @@ pub(in crate::api) async fn replace(
     ScimBody(body): ScimBody,
 ) -> Result<Response, Refusal> {
     let fields = resource::read_body(&body, KIND)?;
-    let _writing = server.scim_writes.lock().await;
+    let _writing = server.scim_writing().await?;
     let old: ScimGroupRow = one(&server, &id).await?;
     let new = row_of(&server, &id, &old.created, &old.members, fields).await?;
     update(&server, &client, &old, new).await?;
@@ -204,7 +204,7 @@ pub(in crate::api) async fn patch(
     ScimBody(body): ScimBody,
 ) -> Result<StatusCode, Refusal> {
     let request = PatchRequest::parse(&body, KIND)?;
-    let _writing = server.scim_writes.lock().await;
+    let _writing = server.scim_writing().await?;
     let old: ScimGroupRow = one(&server, &id).await?;
     let mut patched = resource::group_json(&old, "");
     apply_to(&mut patched, &request)?;
@@ -232,7 +232,7 @@ pub(in crate::api) async fn delete(
     client: ScimClient,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Refusal> {
-    let _writing = server.scim_writes.lock().await;
+    let _writing = server.scim_writing().await?;
     let old: ScimGroupRow = one(&server, &id).await?;
     let audit = AuditEvent::new(
         client.actor(),

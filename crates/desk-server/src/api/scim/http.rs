@@ -78,6 +78,18 @@ impl From<StoreError> for Refusal {
             }
             .into(),
             StoreError::NotFound(what) => Self::status(404, format!("No such {what}.")),
+            // Provisioning clients retry a 503 after `Retry-After` (RFC 7644 §3.12 leaves
+            // server errors to HTTP).
+            other if other.is_unavailable() => {
+                tracing::warn!(cause = %other, "the database is out of reach");
+                Self {
+                    retry_after: Some(crate::api::error::DATABASE_RETRY_AFTER_SECS),
+                    ..Self::status(
+                        503,
+                        "The server cannot reach its database just now; nothing was changed.",
+                    )
+                }
+            }
             other => {
                 tracing::error!(cause = %other, "a SCIM request failed");
                 Self::status(

@@ -35,7 +35,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use self::http::{Refusal, ScimClient, base_url, scim_json};
-use crate::api::{Change, State};
+use crate::api::State;
+use crate::api::replicas::Announcement;
 use crate::audit::{AuditEvent, Outcome};
 use crate::scim::filter::Filter;
 use crate::scim::resource;
@@ -317,15 +318,24 @@ async fn write(
         .await;
     server.provisioning.forget();
     let written = written?;
-    if let Some(version) = written.policy_version {
-        server.raise_policy_version(version);
+    let mut ended = Vec::with_capacity(written.wipes.len());
+    for (subject, _) in &written.wipes {
+        ended.push(server.streams.end_all(subject));
     }
-    for (subject, wipe_id) in written.wipes {
-        let ended = server.streams.end_all(&subject);
-        let _ = server.changes.send(Change::Wipe {
-            subject: subject.clone(),
-            wipe_id,
-        });
+    // The other replicas forget what they know of provisioning and end the same streams.
+    server
+        .tell(Announcement::Provisioning {
+            ended: written.wipes.iter().map(|(s, _)| s.clone()).collect(),
+            version: written.policy_version,
+        })
+        .await;
+    for ((subject, wipe_id), ended) in written.wipes.into_iter().zip(ended) {
+        server
+            .tell(Announcement::Wipe {
+                subject: subject.clone(),
+                wipe_id,
+            })
+            .await;
         let event = AuditEvent::new(
             client.actor(),
             AuditAction::EventsEnd,
@@ -338,6 +348,35 @@ async fn write(
         }
     }
     Ok(())
+}
+
+/// Held by a SCIM write from its read to its write: this process's lock, and the database's
+/// (`Store::lock_scim_writes`) when other replicas share it; given back when dropped.
+pub(super) struct ScimWriting<'a> {
+    _here: tokio::sync::MutexGuard<'a, ()>,
+    everywhere: Option<Box<dyn crate::store::Held>>,
+}
+
+impl Drop for ScimWriting<'_> {
+    fn drop(&mut self) {
+        // The write committed or failed already; the next writer waits a moment longer.
+        if let Some(held) = self.everywhere.take() {
+            tokio::spawn(held.release());
+        }
+    }
+}
+
+impl crate::api::Server {
+    /// Waits for the right to write SCIM resources: first among this process's writers, then
+    /// among the replicas'.
+    pub(super) async fn scim_writing(&self) -> Result<ScimWriting<'_>, Refusal> {
+        let here = self.scim_writes.lock().await;
+        let everywhere = self.store.lock_scim_writes().await?;
+        Ok(ScimWriting {
+            _here: here,
+            everywhere,
+        })
+    }
 }
 
 /// Pushes a new policy to the agents of the SCIM users `user_ids` (roles from SCIM).
@@ -356,10 +395,12 @@ async fn push_roles(server: &State, user_ids: BTreeSet<String>) {
     }
     match server.store.scim_subjects(&names).await {
         Ok(subjects) if !subjects.is_empty() => {
-            let _ = server.changes.send(Change::Agents {
-                subjects: subjects.into_iter().collect(),
-                version: server.policy_version(),
-            });
+            server
+                .tell(Announcement::Agents {
+                    subjects: subjects.into_iter().collect(),
+                    version: server.policy_version(),
+                })
+                .await;
         }
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "the agents whose roles changed could not be read"),

@@ -49,7 +49,7 @@ pub(in crate::api) async fn create(
     let fields = resource::read_body(&body, KIND)?;
     let now = crate::scim::now();
     let user = resource::user_row(&new_id(), &now, &now, fields);
-    let _writing = server.scim_writes.lock().await;
+    let _writing = server.scim_writing().await?;
     let audit = AuditEvent::new(
         client.actor(),
         AuditAction::ScimUserCreate,
@@ -143,7 +143,7 @@ pub(in crate::api) async fn replace(
     ScimBody(body): ScimBody,
 ) -> Result<Response, Refusal> {
     let fields = resource::read_body(&body, KIND)?;
-    let _writing = server.scim_writes.lock().await;
+    let _writing = server.scim_writing().await?;
     let old: ScimUserRow = one(&server, &id).await?;
     update(&server, &client, &headers, &old, fields).await
 }
@@ -178,7 +178,7 @@ pub(in crate::api) async fn patch(
 ) -> Result<Response, Refusal> {
     let request = PatchRequest::parse(&body, KIND)?;
     let base = base_url(&headers);
-    let _writing = server.scim_writes.lock().await;
+    let _writing = server.scim_writing().await?;
     let old: ScimUserRow = one(&server, &id).await?;
     let mut patched = resource::user_json(&old, &base);
     apply_to(&mut patched, &request)?;
@@ -206,7 +206,7 @@ pub(in crate::api) async fn delete(
     client: ScimClient,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Refusal> {
-    let _writing = server.scim_writes.lock().await;
+    let _writing = server.scim_writing().await?;
     let old: ScimUserRow = one(&server, &id).await?;
     let audit = AuditEvent::new(
         client.actor(),
