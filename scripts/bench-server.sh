@@ -16,14 +16,19 @@
 # ones), each on a freshly started server, so the machine's drift falls on both alike;
 # `desk-bench provisioning summary` compares the medians and writes
 # OUT_DIR/provisioning-check.json (the rounds themselves: OUT_DIR/provisioning-rounds.jsonl).
+# Then PostgreSQL: a throwaway cluster (scripts/lib.sh start_postgres: the test cluster, fsync
+# off), demo data in it, customer lookups on one replica and on two (the connections spread over
+# both; OUT_DIR/postgres-1/ and OUT_DIR/postgres-2/server-load.json), and the push to
+# BENCH_PG_CLIENTS clients spread over the two, published on the first (OUT_DIR/postgres-2/fanout.json).
 # Everything it starts is stopped on exit. Knobs (environment):
-#   BENCH_SERVER_PARTS="load fanout provisioning"
+#   BENCH_SERVER_PARTS="load fanout provisioning postgres"
 #                               which parts to run (space- or comma-separated); e.g.
 #                               BENCH_SERVER_PARTS=provisioning for the provisioning check alone
 #   BENCH_CUSTOMERS=10000       demo customers (lookups draw ids from all of them)
 #   BENCH_DURATION_SECS=10      measured seconds per load case (after a 2 s warm-up)
 #   BENCH_CONNECTIONS=50,200    load concurrencies
 #   BENCH_CLIENTS=1000          event-stream clients of the fan-out
+#   BENCH_PG_CLIENTS=10000      event-stream clients of the fan-out across two PostgreSQL replicas
 #   BENCH_SERVER_BIN=PATH       a desk-server binary to measure instead of this tree's release
 #                               build (an older build, to compare; desk-bench is still this tree's)
 #   BENCH_PERF=1                record the server with `perf` during the load (flat profile) into
@@ -44,10 +49,10 @@ out=${1:?usage: scripts/bench-server.sh OUT_DIR}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 customers=${BENCH_CUSTOMERS:-10000}
-parts=" ${BENCH_SERVER_PARTS:-load fanout provisioning} "
+parts=" ${BENCH_SERVER_PARTS:-load fanout provisioning postgres} "
 parts=${parts//,/ }
 for part in $parts; do
-  case "$part" in load|fanout|provisioning) ;; *) die "unknown part $part in BENCH_SERVER_PARTS (load, fanout, provisioning)" ;; esac
+  case "$part" in load|fanout|provisioning|postgres) ;; *) die "unknown part $part in BENCH_SERVER_PARTS (load, fanout, provisioning, postgres)" ;; esac
 done
 wants() { [[ "$parts" == *" $1 "* ]]; }
 
@@ -61,6 +66,7 @@ cleanup() {
   local pid
   for pid in "${pids[@]}" $serve_pid; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}" $serve_pid; do wait "$pid" 2>/dev/null || true; done
+  stop_postgres
   rm -rf "$run_dir"
 }
 trap cleanup EXIT
@@ -288,5 +294,42 @@ elif wants provisioning; then
   done
   echo
   "$bench_bin" provisioning summary --out "$out" || failed $?
+fi
+
+# PostgreSQL: one replica, then two on the same database and data folder (the shared key files).
+if wants postgres; then
+  start_postgres
+  pg_env=(DESK_SERVER_DATABASE_URL="$DESK_TEST_POSTGRES" DESK_SERVER_DATA_DIR="$run_dir/pg-server")
+  env "${pg_env[@]}" "$server_bin" demo-data --customers "$customers" >"$run_dir/pg-demo.out" 2>"$run_dir/pg-demo.err" ||
+    fail_with_log "$run_dir/pg-demo.err" "desk-server demo-data on PostgreSQL failed"
+  replicas=() replica_pids=()
+  replica_start() { # LABEL
+    env "${pg_env[@]}" RUST_LOG=desk_server=warn "$server_bin" serve --listen 127.0.0.1:0 \
+      >"$run_dir/$1.out" 2>"$run_dir/$1.err" &
+    pids+=($!)
+    replica_pids+=($!)
+    replicas+=("$(first_json_value "$run_dir/$1.out" listening)")
+  }
+  joined() { local IFS=,; echo "$*"; }
+  DESK_BENCH_AGENT_TOKEN=$(access_token agent1)
+  export DESK_BENCH_AGENT_TOKEN
+  replica_start pg-a
+  for count in 1 2; do
+    [ "$count" -eq 1 ] || replica_start pg-b
+    mkdir -p "$out/postgres-$count"
+    echo "PostgreSQL, $count replica(s):"
+    "$bench_bin" load --server "$(joined "${replicas[@]}")" --server-pid "$(joined "${replica_pids[@]}")" \
+      --customers "$customers" --duration-secs "${BENCH_DURATION_SECS:-10}" \
+      --connections "${BENCH_CONNECTIONS:-50,200}" --out "$out/postgres-$count" || failed $?
+    echo
+  done
+  DESK_BENCH_AGENT_TOKEN=$(access_token agent1)
+  DESK_BENCH_ADMIN_TOKEN=$(access_token admin)
+  export DESK_BENCH_AGENT_TOKEN DESK_BENCH_ADMIN_TOKEN
+  "$bench_bin" fanout --server "$(joined "${replicas[@]}")" --clients "${BENCH_PG_CLIENTS:-10000}" \
+    --role agent_l1 --connect-timeout-secs 180 --out "$out/postgres-2" || failed $?
+  for pid in "${replica_pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || fail_with_log "$run_dir/pg-a.err" "a desk-server replica exited during the benchmark"
+  done
 fi
 exit "$status"

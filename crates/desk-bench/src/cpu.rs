@@ -76,12 +76,21 @@ fn machine_ticks() -> Option<(u64, u64)> {
 }
 
 impl Snapshot {
-    /// The counters now; `server` is the server's process id, when known.
-    pub fn take(server: Option<u32>) -> Self {
+    /// The counters now; `servers` are the server's process ids (several replicas: their sum),
+    /// none when not known.
+    pub fn take(servers: &[u32]) -> Self {
+        let server = (!servers.is_empty())
+            .then(|| {
+                servers
+                    .iter()
+                    .map(|pid| process_ticks(&pid.to_string()))
+                    .sum::<Option<u64>>()
+            })
+            .flatten();
         Self {
             at: Instant::now(),
             own: process_ticks("self"),
-            server: server.and_then(|pid| process_ticks(&pid.to_string())),
+            server,
             machine: machine_ticks(),
         }
     }
@@ -121,13 +130,13 @@ mod tests {
 
     #[test]
     fn a_busy_loop_shows_in_this_process_share() {
-        let start = Snapshot::take(Some(std::process::id()));
+        let start = Snapshot::take(&[std::process::id()]);
         let until = Instant::now() + std::time::Duration::from_millis(300);
         let mut spins = 0u64;
         while Instant::now() < until {
             spins = std::hint::black_box(spins + 1);
         }
-        let shares = start.shares_until(&Snapshot::take(Some(std::process::id())));
+        let shares = start.shares_until(&Snapshot::take(&[std::process::id()]));
         let shares = shares.expect("Linux has /proc");
         // One thread busy for the whole window: about one core's share (ticks are coarse).
         let one_core = 1.0 / cores();

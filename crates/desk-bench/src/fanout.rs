@@ -44,9 +44,10 @@ const MAX_LINE: usize = 1 << 20;
 /// Options of `desk-bench fanout`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The server, e.g. http://127.0.0.1:8440.
-    #[arg(long)]
-    server: String,
+    /// The server, e.g. http://127.0.0.1:8440; several replicas of one database comma-separated
+    /// (the layout is published on the first, the clients are spread over all in turn).
+    #[arg(long, value_delimiter = ',', required = true)]
+    server: Vec<String>,
     /// Event-stream clients connected at once.
     #[arg(long, default_value_t = 1000)]
     clients: usize,
@@ -244,7 +245,10 @@ async fn watch(
 
 /// Options shared by the rounds.
 struct Setup {
+    /// Where the layout is published: the first server.
     target: Arc<Target>,
+    /// Where the clients connect, in turn.
+    targets: Vec<Arc<Target>>,
     agent: HeaderValue,
     admin: HeaderValue,
     role: Role,
@@ -264,7 +268,7 @@ async fn run_round(setup: &Setup, clients: usize) -> anyhow::Result<Summary> {
         .map(|i| {
             tokio::spawn(subscriber(
                 i,
-                setup.target.clone(),
+                setup.targets[i % setup.targets.len()].clone(),
                 setup.agent.clone(),
                 setup.role,
                 gate.clone(),
@@ -397,8 +401,14 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         .map_err(|e| anyhow::anyhow!("--role: {e}"))?;
     anyhow::ensure!(args.clients >= 1, "--clients must be at least 1");
     crate::check_open_files(args.clients as u64 * 2 + 64);
+    let targets = args
+        .server
+        .iter()
+        .map(|url| Target::parse(url).map(Arc::new))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let setup = Setup {
-        target: Arc::new(Target::parse(&args.server)?),
+        target: targets[0].clone(),
+        targets,
         agent,
         admin,
         role,
@@ -410,7 +420,11 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
     let measured = run_round(&setup, args.clients).await?;
 
     println!(
-        "push fan-out: PUT /v1/admin/layouts/{role}, time until each GET /v1/events client has the new policy"
+        "push fan-out: PUT /v1/admin/layouts/{role}, time until each GET /v1/events client has the new policy{}",
+        match setup.targets.len() {
+            1 => String::new(),
+            n => format!(" (published on the first of {n} servers, clients spread over all)"),
+        }
     );
     let mut table = vec![
         [

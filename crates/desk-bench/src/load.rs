@@ -47,9 +47,10 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Options of `desk-bench load`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The server, e.g. http://127.0.0.1:8440.
-    #[arg(long)]
-    server: String,
+    /// The server, e.g. http://127.0.0.1:8440; several replicas of one database comma-separated
+    /// (the connections are spread over them in turn).
+    #[arg(long, value_delimiter = ',', required = true)]
+    server: Vec<String>,
     /// Measured seconds per workload and concurrency.
     #[arg(long, default_value_t = 10)]
     duration_secs: u64,
@@ -65,9 +66,10 @@ pub struct Args {
     /// Also measure ticket views, on the tickets of the first customers.
     #[arg(long)]
     ticket_views: bool,
-    /// The server's process id, to report its share of the cores and its CPU time per request.
-    #[arg(long, env = "DESK_BENCH_SERVER_PID")]
-    server_pid: Option<u32>,
+    /// The server's process id, to report its share of the cores and its CPU time per request
+    /// (several replicas: their ids, comma-separated, counted together).
+    #[arg(long, env = "DESK_BENCH_SERVER_PID", value_delimiter = ',')]
+    server_pid: Vec<u32>,
     /// Write `server-load.json` into this folder.
     #[arg(long, env = "DESK_BENCH_OUT")]
     out: Option<PathBuf>,
@@ -190,19 +192,22 @@ async fn client(
 /// Runs `workload` on `connections` connections: warm-up, then `duration` measured; the CPU
 /// shares of the measured window include the server's when `server_pid` is known.
 async fn measure(
-    target: &Arc<Target>,
+    targets: &[Arc<Target>],
     workload: Workload,
     connections: usize,
     warmup: Duration,
     duration: Duration,
-    server_pid: Option<u32>,
+    server_pid: &[u32],
 ) -> Measured {
     let workload = Arc::new(workload);
     let start = Instant::now();
     let measure_from = start + warmup;
     let end = measure_from + duration;
     let tasks: Vec<_> = (0..connections)
-        .map(|_| tokio::spawn(client(target.clone(), workload.clone(), measure_from, end)))
+        .map(|i| {
+            let target = targets[i % targets.len()].clone();
+            tokio::spawn(client(target, workload.clone(), measure_from, end))
+        })
         .collect();
     tokio::time::sleep_until(measure_from).await;
     let cpu_from = Snapshot::take(server_pid);
@@ -430,19 +435,19 @@ pub async fn probe_lookup(target: &Target, bearer: &HeaderValue) -> anyhow::Resu
 /// Customer lookups (ids drawn from 1 to `customers`) on `connections` connections: warm-up,
 /// then `duration` measured.
 pub async fn measure_lookups(
-    target: &Arc<Target>,
+    targets: &[Arc<Target>],
     bearer: &HeaderValue,
     customers: u64,
     connections: usize,
     warmup: Duration,
     duration: Duration,
-    server_pid: Option<u32>,
+    server_pid: &[u32],
 ) -> Measured {
     let workload = Workload::Lookup {
         customers,
         bearer: bearer.clone(),
     };
-    measure(target, workload, connections, warmup, duration, server_pid).await
+    measure(targets, workload, connections, warmup, duration, server_pid).await
 }
 
 /// Runs the load benchmark; `Ok(false)` when some request failed (the numbers are then suspect).
@@ -453,11 +458,17 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         !args.connections.is_empty() && !args.connections.contains(&0),
         "--connections must list counts of 1 or more"
     );
-    let target = Arc::new(Target::parse(&args.server)?);
-    probe_lookup(&target, &bearer).await?;
+    let targets = args
+        .server
+        .iter()
+        .map(|url| Target::parse(url).map(Arc::new))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for target in &targets {
+        probe_lookup(target, &bearer).await?;
+    }
 
     let tickets = if args.ticket_views {
-        Some(ticket_ids(&target, &bearer, args.customers).await?)
+        Some(ticket_ids(&targets[0], &bearer, args.customers).await?)
     } else {
         None
     };
@@ -481,19 +492,19 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
     let mut clean = true;
     for &connections in &args.connections {
         let lookup = measure_lookups(
-            &target,
+            &targets,
             &bearer,
             args.customers,
             connections,
             warmup,
             duration,
-            args.server_pid,
+            &args.server_pid,
         )
         .await;
         let ticket = match &tickets {
             Some(ids) => Some(
                 measure(
-                    &target,
+                    &targets,
                     Workload::Ticket {
                         ids: ids.clone(),
                         bearer: bearer.clone(),
@@ -501,19 +512,19 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
                     connections,
                     warmup,
                     duration,
-                    args.server_pid,
+                    &args.server_pid,
                 )
                 .await,
             ),
             None => None,
         };
         let bare = measure(
-            &target,
+            &targets,
             Workload::Bare,
             connections,
             warmup,
             duration,
-            args.server_pid,
+            &args.server_pid,
         )
         .await;
         if let Some(ticket) = &ticket {
@@ -565,10 +576,14 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
     }
 
     println!(
-        "server load: {} s measured per case after {} s warm-up; customer ids 1..={}; baseline {BARE}",
+        "server load: {} s measured per case after {} s warm-up; customer ids 1..={}; baseline {BARE}; {}",
         duration.as_secs(),
         warmup.as_secs(),
         args.customers,
+        match targets.len() {
+            1 => "one server".to_owned(),
+            n => format!("connections spread over {n} servers"),
+        },
     );
     print!("{}", report::table(&table));
     print_targets(&json);

@@ -428,13 +428,13 @@ async fn run_round(args: RoundArgs) -> anyhow::Result<bool> {
     load::probe_lookup(&target, &bearer).await?;
     let duration = Duration::from_secs(args.duration_secs.max(1));
     let measured = load::measure_lookups(
-        &target,
+        std::slice::from_ref(&target),
         &bearer,
         args.customers,
         args.connections,
         Duration::from_secs(args.warmup_secs),
         duration,
-        None,
+        &[],
     )
     .await;
     let measurement = Measurement {
