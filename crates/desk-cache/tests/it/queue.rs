@@ -315,7 +315,7 @@ async fn a_queue_file_of_the_first_version_opens_and_keeps_its_views() {
     // edited instead of followed by a new one, its checksum would no longer match and this
     // file would not open.
     let dir = tempfile::tempdir().unwrap();
-    let first = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/queue-v1"));
+    let first = crate::support::package_dir().join("tests/it/queue-v1");
     let path = dir.path().join("queue.sqlite3");
     let k = CacheKey::generate();
     let pool = desk_cache::open(&path, &k).await.unwrap();

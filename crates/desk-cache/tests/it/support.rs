@@ -15,14 +15,18 @@ use rand::{Rng, SeedableRng};
 /// The time every test stores at, unless it says otherwise.
 pub const FETCHED_AT: i64 = 1_750_000_000;
 
+/// This package's folder as cargo names it when running the tests, not where the binary was
+/// compiled: a build shared between two checkouts would read the other one's files (or, once that
+/// checkout is gone, none).
+pub fn package_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+}
+
 /// The role definitions desk-server ships, read from its defaults.
 pub fn default_roles() -> Vec<RoleDefinition> {
-    // The package folder as cargo names it when running the tests (not where the binary was
-    // compiled: a build shared between two checkouts would read the other one's file).
-    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
-    let path = dir.join("../desk-server/defaults/roles.json");
+    let path = package_dir().join("../desk-server/defaults/roles.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let roles: Vec<RoleDefinition> = serde_json::from_str(&text).unwrap();
     for def in &roles {
