@@ -45,7 +45,16 @@ fn admin() -> (String, String) {
 /// Runs one SQL statement as the cluster's superuser, on its `postgres` database: what it
 /// printed (unaligned, tuples only), or psql's own words for the error.
 pub fn psql(statement: &str) -> Result<String, String> {
+    psql_in("postgres", statement)
+}
+
+/// [`psql`] on the cluster's database `database`.
+pub fn psql_in(database: &str, statement: &str) -> Result<String, String> {
     let (url, password) = admin();
+    let server = url
+        .rsplit_once('/')
+        .map_or(url.as_str(), |(server, _)| server);
+    let url = format!("{server}/{database}");
     let out = Command::new("psql")
         .args([
             "--no-psqlrc",
@@ -390,28 +399,7 @@ mod tests {
     #[test]
     fn a_copy_of_a_template_starts_with_what_the_template_holds_and_is_its_own() {
         let query = |db: &PgDatabase, sql: &str| {
-            let (url, password) = admin();
-            let url = url.replace("/postgres", &format!("/{}", db.name()));
-            let out = Command::new("psql")
-                .args([
-                    "--no-psqlrc",
-                    "-qtA",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-d",
-                    &url,
-                    "-c",
-                    sql,
-                ])
-                .env("PGPASSWORD", password)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            String::from_utf8_lossy(&out.stdout).trim().to_owned()
+            psql_in(db.name(), sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
         };
         let template = PgTemplate::make(|_| {});
         query(
