@@ -328,8 +328,10 @@ if wants postgres; then
   export DESK_BENCH_AGENT_TOKEN DESK_BENCH_ADMIN_TOKEN
   "$bench_bin" fanout --server "$(joined "${replicas[@]}")" --clients "${BENCH_PG_CLIENTS:-10000}" \
     --role agent_l1 --connect-timeout-secs 180 --out "$out/postgres-2" || failed $?
-  for pid in "${replica_pids[@]}"; do
-    kill -0 "$pid" 2>/dev/null || fail_with_log "$run_dir/pg-a.err" "a desk-server replica exited during the benchmark"
+  for i in "${!replica_pids[@]}"; do
+    label=(pg-a pg-b)
+    kill -0 "${replica_pids[$i]}" 2>/dev/null ||
+      fail_with_log "$run_dir/${label[$i]}.err" "desk-server replica ${label[$i]} exited during the benchmark"
   done
 fi
 exit "$status"

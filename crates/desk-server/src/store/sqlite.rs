@@ -166,9 +166,7 @@ impl SqliteStore {
         events: &[&AuditEvent],
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let mut head: Option<(i64, String)> =
-            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut **tx)
-                .await?;
+            sqlx::query_as(AUDIT_HEAD).fetch_optional(&mut **tx).await?;
         let mut entries = Vec::with_capacity(events.len());
         for event in events {
             let prev = head.as_ref().map(|(s, h)| (*s, h.as_str()));
@@ -179,9 +177,7 @@ impl SqliteStore {
         if entries.is_empty() {
             return Ok(entries);
         }
-        let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO audit (seq, time, actor, action, resource, outcome, detail, prev_hash, hash) ",
-        );
+        let mut insert = QueryBuilder::<Sqlite>::new(AUDIT_INSERT);
         insert.push_values(&entries, |mut row, entry| {
             row.push_bind(entry.seq)
                 .push_bind(&entry.time)
@@ -288,6 +284,13 @@ pub(super) async fn bump_policy_version(
     .await?;
     Ok(version as u64)
 }
+
+/// The audit chain's head, as a statement or transaction sees it.
+pub(super) const AUDIT_HEAD: &str = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
+
+/// The start of an insert into the audit trail: the columns in the order every append binds them.
+pub(super) const AUDIT_INSERT: &str =
+    "INSERT INTO audit (seq, time, actor, action, resource, outcome, detail, prev_hash, hash) ";
 
 /// A customer's accounts as one JSON array (in a statement where `c` is the customer).
 pub(super) const ACCOUNTS_JSON: &str = "(SELECT json_group_array(json_object(\
@@ -516,11 +519,9 @@ impl Store for SqliteStore {
     }
 
     async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_as(AUDIT_HEAD)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn audit_retained(&self) -> Result<Option<Retained>, StoreError> {

@@ -31,7 +31,7 @@ use tokio::sync::{Mutex, oneshot};
 
 use super::StoreError;
 use super::shared::now;
-use super::sqlite::AUDIT_BATCH;
+use super::sqlite::{AUDIT_BATCH, AUDIT_HEAD, AUDIT_INSERT};
 use crate::audit::key::AuditKey;
 use crate::audit::{AuditEntry, AuditEvent};
 
@@ -204,12 +204,10 @@ fn audit_writer(connection: &Connection, chain: &Mutex<AuditKey>, queue: &Receiv
     }
 }
 
-/// The chain's head as a transaction sees it.
-const HEAD: &str = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
-
-const INSERT: &str = "INSERT INTO audit \
-    (seq, time, actor, action, resource, outcome, detail, prev_hash, hash) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+/// One audit row's insert, the columns as every append names them.
+static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("{AUDIT_INSERT}VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+});
 
 /// Appends `events` in order in one `BEGIN IMMEDIATE` transaction, continuing the chain from its
 /// head as that transaction reads it. The caller holds the chain's lock. Rolled back (when the
@@ -221,12 +219,12 @@ pub(super) fn append_all(
 ) -> Result<Vec<AuditEntry>, StoreError> {
     let tx = Transaction::new_unchecked(connection, TransactionBehavior::Immediate)?;
     let mut head: Option<(i64, String)> = tx
-        .prepare_cached(HEAD)?
+        .prepare_cached(AUDIT_HEAD)?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let mut entries = Vec::with_capacity(events.len());
     {
-        let mut insert = tx.prepare_cached(INSERT)?;
+        let mut insert = tx.prepare_cached(&INSERT)?;
         for event in events {
             let prev = head.as_ref().map(|(s, h)| (*s, h.as_str()));
             let entry = AuditEntry::next(key, prev, event, now());
