@@ -33,6 +33,7 @@
 #                               build (an older build, to compare; desk-bench is still this tree's)
 #   BENCH_PERF=1                record the server with `perf` during the load (flat profile) into
 #                               OUT_DIR/server-load.perf.data; `perf report -i` it afterwards
+#   BENCH_PERF_ARGS=            more `perf record` options, e.g. "--call-graph dwarf" for callers
 #   BENCH_ROUNDS=4              rounds of the provisioning check (each: one server with the check,
 #                               one without)
 #   BENCH_ROUND_SECS=5          measured seconds per server and round (after a 2 s warm-up)
@@ -169,7 +170,7 @@ if wants load || wants fanout; then
     perf_pid=
     if [ -n "${BENCH_PERF:-}" ]; then
       command -v perf >/dev/null || die "BENCH_PERF needs perf (Debian: linux-perf)"
-      perf record -F 999 -p "$server_pid" -o "$out/server-load.perf.data" \
+      perf record -F 999 ${BENCH_PERF_ARGS:-} -p "$server_pid" -o "$out/server-load.perf.data" \
         >"$run_dir/perf.log" 2>&1 &
       perf_pid=$!
       pids+=("$perf_pid")

@@ -17,6 +17,9 @@ use desk_server::config::Config;
 use desk_server::store::Store;
 use tokio::net::TcpListener;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "desk-server",

@@ -142,12 +142,22 @@ pub(crate) async fn import(pool: &SqlitePool, batch: &Batch) -> Result<(), Store
 ///
 /// The name index has external content and is rebuilt whole: cheaper after a bulk import than
 /// keeping it current row by row, and the only way customers are written.
+///
+/// The statistics kept are `sqlite_stat1`'s only. The bundled SQLite is built with STAT4, and
+/// with `sqlite_stat4` samples every statement that compares a bound value to an indexed column
+/// is compiled again whenever that value changes (the value might choose another plan): a third
+/// of the readers' time under load went to recompiling the same lookups (BENCHMARKS.md). Every
+/// lookup here is by key, where the per-index row counts of `sqlite_stat1` choose the plan.
 pub(crate) async fn finish_import(pool: &SqlitePool) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO customers_fts(customers_fts) VALUES('rebuild')")
         .execute(pool)
         .await?;
     sqlx::query("ANALYZE").execute(pool).await?;
-    sqlx::query("PRAGMA optimize").execute(pool).await?;
+    sqlx::query("DELETE FROM sqlite_stat4")
+        .execute(pool)
+        .await?;
+    // Makes every connection load the statistics again, now without samples.
+    sqlx::query("ANALYZE sqlite_schema").execute(pool).await?;
     Ok(())
 }
 

@@ -322,20 +322,31 @@ pub(super) mod reads {
         }))
     }
 
+    const CUSTOMER_SQL: &str = "SELECT c.id, c.name, c.email, c.phone, c.date_of_birth, \
+         c.address, c.tier, c.status, c.created_at FROM customers c WHERE c.id = ?";
+    const TICKET_SQL: &str = "SELECT id, customer_id, subject, status, priority, created_at, \
+         updated_at FROM tickets WHERE id = ?";
+    const MESSAGES_SQL: &str = "SELECT id, ticket_id, internal, author, time, body FROM messages \
+         WHERE ticket_id = ? AND (internal = 0 OR ?) ORDER BY id";
+
+    /// Every statement the readers prepare.
+    #[cfg(test)]
+    pub(in crate::store) fn statements() -> Vec<&'static str> {
+        let mut all: Vec<&str> = RECORD_SQL.iter().map(String::as_str).collect();
+        all.extend([CUSTOMER_SQL, TICKET_SQL, MESSAGES_SQL]);
+        all
+    }
+
     /// [`Store::customer`](super::super::Store::customer).
     pub fn customer(c: &Connection, id: i64) -> Result<Option<CustomerRow>, StoreError> {
-        const SQL: &str = "SELECT c.id, c.name, c.email, c.phone, c.date_of_birth, c.address, \
-             c.tier, c.status, c.created_at FROM customers c WHERE c.id = ?";
-        Ok(c.prepare_cached(SQL)?
+        Ok(c.prepare_cached(CUSTOMER_SQL)?
             .query_row([id], customer_row)
             .optional()?)
     }
 
     /// [`Store::ticket`](super::super::Store::ticket).
     pub fn ticket(c: &Connection, id: i64) -> Result<Option<TicketRow>, StoreError> {
-        const SQL: &str = "SELECT id, customer_id, subject, status, priority, created_at, \
-             updated_at FROM tickets WHERE id = ?";
-        Ok(c.prepare_cached(SQL)?
+        Ok(c.prepare_cached(TICKET_SQL)?
             .query_row([id], |r| {
                 Ok(TicketRow {
                     id: r.get(0)?,
@@ -356,9 +367,7 @@ pub(super) mod reads {
         ticket_id: i64,
         include_internal: bool,
     ) -> Result<Vec<MessageRow>, StoreError> {
-        const SQL: &str = "SELECT id, ticket_id, internal, author, time, body FROM messages \
-             WHERE ticket_id = ? AND (internal = 0 OR ?) ORDER BY id";
-        let mut statement = c.prepare_cached(SQL)?;
+        let mut statement = c.prepare_cached(MESSAGES_SQL)?;
         let rows = statement.query_map(rusqlite::params![ticket_id, include_internal], |r| {
             Ok(MessageRow {
                 id: r.get(0)?,
@@ -383,7 +392,7 @@ mod tests {
     use crate::audit::key::AuditKey;
     use crate::audit::{AuditEvent, Outcome};
     use crate::store::sqlite::SqliteStore;
-    use crate::store::{RecordReach, Store};
+    use crate::store::{RecordReach, Store, StoreError};
 
     const KEY: [u8; 32] = [7; 32];
 
@@ -577,5 +586,58 @@ mod tests {
             })
             .await;
         assert!(written.is_err(), "a reader is query_only");
+    }
+
+    /// The readers' statements stay compiled whatever ids they are given: with the planner's
+    /// samples (`sqlite_stat4`) a lookup by an indexed column is compiled again on every new id,
+    /// the cost that `finish_import` removes.
+    #[tokio::test]
+    async fn lookups_after_an_import_are_never_compiled_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = crate::demo::DemoOptions {
+            customers: 30,
+            seed: 5,
+        };
+        crate::demo::generate(store(&dir).await.as_ref(), &options, |_| {})
+            .await
+            .unwrap();
+        // A fresh store: its connections load the statistics the import left.
+        let store = store(&dir).await;
+        let samples: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_stat4")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(samples, 0);
+        let recompiled = store
+            .owned
+            .read(|c| {
+                for id in 1..=30 {
+                    for reach in [
+                        RecordReach::Customer,
+                        RecordReach::Accounts,
+                        RecordReach::Cards,
+                    ] {
+                        super::reads::customer_record(c, id, reach)?;
+                    }
+                    super::reads::customer(c, id)?;
+                    super::reads::ticket(c, id)?;
+                    super::reads::messages(c, id, id % 2 == 0)?;
+                }
+                super::reads::statements()
+                    .into_iter()
+                    .map(|sql| {
+                        let statement = c.prepare_cached(sql)?;
+                        let runs = statement.get_status(rusqlite::StatementStatus::Run);
+                        let again = statement.get_status(rusqlite::StatementStatus::RePrepare);
+                        Ok((runs, again))
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()
+            })
+            .await
+            .unwrap();
+        for (sql, (runs, again)) in super::reads::statements().iter().zip(recompiled) {
+            assert!(runs >= 30, "{sql} ran {runs} times");
+            assert_eq!(again, 0, "{sql} was compiled again {again} times");
+        }
     }
 }
