@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    desk_testkit::repo_root()
 }
 
 /// Every file of the project (not builds, dependencies or generated output), relative to the root.

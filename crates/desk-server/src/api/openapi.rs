@@ -534,7 +534,7 @@ mod tests {
     fn the_committed_document_is_the_one_the_code_generates() {
         let generated = generated();
         if std::env::var_os("DESK_WRITE_OPENAPI").is_some() {
-            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+            let path = desk_testkit::repo_root().join("crates/desk-server/openapi.json");
             std::fs::write(path, &generated).unwrap();
             return;
         }
@@ -595,8 +595,8 @@ mod tests {
         // The router is `routes()` and nothing else: a route added with axum's own `.route` (or
         // a second router merged in) would be answered undocumented. Every handler module is
         // read, so a new one is too.
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/api");
-        let mut files: Vec<std::path::PathBuf> = vec![dir.into()];
+        let dir = desk_testkit::repo_root().join("crates/desk-server/src/api");
+        let mut files: Vec<std::path::PathBuf> = vec![dir];
         let mut sources = Vec::new();
         while let Some(path) = files.pop() {
             if path.is_dir() {

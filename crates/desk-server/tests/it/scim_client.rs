@@ -15,7 +15,7 @@ fn entra_id_s_and_okta_s_sequences_pass_through_scim2_client() {
     let python = desk_testkit::scim_python();
     let h = Harness::start();
     let token = h.block_on(scim_token(&h, "check"));
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/scim/check.py");
+    let script = desk_testkit::repo_root().join("tests/scim/check.py");
     let out = Command::new(python)
         .arg(script)
         .args([
