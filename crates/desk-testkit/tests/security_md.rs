@@ -4,11 +4,7 @@
 //! as a word in the code; paths appear as the end of a file's path; in the threat model, the
 //! titles of the window's and the UI's tests appear quoted in a test file.
 
-use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    desk_testkit::repo_root()
-}
+use std::path::Path;
 
 /// Every file of the project (not builds, dependencies or generated output), relative to the root.
 fn project_files() -> Vec<String> {
@@ -29,7 +25,7 @@ fn project_files() -> Vec<String> {
             }
         }
     }
-    let root = root();
+    let root = desk_testkit::repo_root();
     let mut out = Vec::new();
     walk(&root, &root, &mut out);
     out
@@ -70,7 +66,7 @@ fn has_word(text: &str, word: &str) -> bool {
 
 #[test]
 fn every_test_setting_and_file_security_md_names_exists() {
-    let root = root();
+    let root = desk_testkit::repo_root();
     let doc = std::fs::read_to_string(root.join("SECURITY.md")).unwrap();
     let files = project_files();
     let read = |exts: &[&str]| -> String {
