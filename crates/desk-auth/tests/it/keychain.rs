@@ -52,6 +52,105 @@ fn namespaces_do_not_see_each_other() {
     a.delete("shared-name").unwrap();
 }
 
+/// The process holding the session's Secret Service name.
+fn secret_service_pid() -> Option<u32> {
+    let out = std::process::Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply=literal",
+            "--dest=org.freedesktop.DBus",
+            "/",
+            "org.freedesktop.DBus.GetConnectionUnixProcessID",
+            "string:org.freedesktop.secrets",
+        ])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .last()?
+        .parse()
+        .ok()
+}
+
+/// gnome-keyring 42 ends now and then on a failed assertion of its own when clients come and go
+/// fast, and D-Bus starts it again for the next call (the test session's activation file unlocks
+/// it over the same files: scripts/lib.sh, `with_keyring_session`). The daemon is killed here,
+/// three times, while threads read without pause, so that calls are in flight each time: no read
+/// fails (one in flight is made once more) and the entry is still there.
+#[test]
+fn a_secret_service_that_ends_mid_call_fails_no_call_and_loses_no_entry() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    const READERS: usize = 6;
+    const KILLS: usize = 3;
+    let activation = std::env::var_os("XDG_DATA_HOME")
+        .map(|d| std::path::Path::new(&d).join("dbus-1/services/org.freedesktop.secrets.service"));
+    if !activation.is_some_and(|f| std::fs::read_to_string(f).is_ok_and(|t| t.contains("--unlock")))
+    {
+        // This test ends the daemon: only ever the one of a test session.
+        missing_real_part(
+            RealPart::SecretService,
+            &"not the test session's Secret Service (XDG_DATA_HOME holds no activation file of \
+              scripts/lib.sh's with_keyring_session)",
+        );
+    }
+    let keychain = test_keychain();
+    keychain
+        .set("kept", &SecretString::from("still-here"))
+        .unwrap();
+    let done = std::sync::Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..READERS)
+        .map(|_| {
+            let keychain = keychain.clone();
+            let done = done.clone();
+            std::thread::spawn(move || {
+                let mut failures = Vec::new();
+                let mut reads = 0;
+                while !done.load(Ordering::SeqCst) {
+                    match keychain.get("kept") {
+                        Ok(v) if v.expose_secret() == "still-here" => reads += 1,
+                        Ok(_) => failures.push("another value".to_owned()),
+                        Err(e) => failures.push(e.to_string()),
+                    }
+                }
+                (reads, failures)
+            })
+        })
+        .collect();
+    let mut pids = vec![secret_service_pid().expect("the Secret Service's process")];
+    for _ in 0..KILLS {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let pid = *pids.last().unwrap();
+        let kill = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success(), "kill the Secret Service's process {pid}");
+        // Until a read has had D-Bus start the next one (at most 10 s).
+        let next = (0..100)
+            .find_map(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                secret_service_pid().filter(|p| *p != pid)
+            })
+            .expect("D-Bus started a new Secret Service");
+        pids.push(next);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    done.store(true, Ordering::SeqCst);
+    let (mut reads, mut failures) = (0, Vec::new());
+    for reader in readers {
+        let (r, f) = reader.join().unwrap();
+        reads += r;
+        failures.extend(f);
+    }
+    assert_eq!(
+        failures,
+        Vec::<String>::new(),
+        "reads that failed ({reads} did not)"
+    );
+    assert_eq!(keychain.get("kept").unwrap().expose_secret(), "still-here");
+    keychain.delete("kept").unwrap();
+}
+
 #[test]
 fn secrets_never_show_in_debug_output() {
     let secret = SecretString::from("hunter2-refresh-token");

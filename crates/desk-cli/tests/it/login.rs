@@ -446,6 +446,9 @@ fn a_locked_keychain_is_refused_clearly_before_any_browser() {
             .arg(env!("CARGO_BIN_EXE_desk"))
             .args(args)
             .env("DESK_TEST_KEYRING_HOME", &keyring_home)
+            // The nested session's D-Bus looks for activation files under this folder (the
+            // fixture's own), not under the test session's, whose file starts an unlocked daemon.
+            .env("XDG_DATA_HOME", keyring_home.join("data"))
             .env("DESK_CONFIG", dir.path().join("config.toml"))
             .env("DESK_DATA_DIR", dir.path().join("data"))
             .env("DESK_KEYRING_SERVICE", keyring_service(dir.path()))
