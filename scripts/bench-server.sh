@@ -27,6 +27,8 @@
 #   BENCH_CUSTOMERS=10000       demo customers (lookups draw ids from all of them)
 #   BENCH_DURATION_SECS=10      measured seconds per load case (after a 2 s warm-up)
 #   BENCH_CONNECTIONS=50,200    load concurrencies
+#   BENCH_SLICES=5              alternating slices per concurrency (desk-bench load --slices; 1:
+#                               one window per case, lookups first, e.g. to profile them alone)
 #   BENCH_CLIENTS=1000          event-stream clients of the fan-out
 #   BENCH_PG_CLIENTS=10000      event-stream clients of the fan-out across two PostgreSQL replicas
 #   BENCH_SERVER_BIN=PATH       a desk-server binary to measure instead of this tree's release
@@ -179,7 +181,7 @@ if wants load || wants fanout; then
     # server, everything else) and the server's CPU time per request.
     "$bench_bin" load --server "$server" --server-pid "$server_pid" --customers "$customers" \
       --duration-secs "${BENCH_DURATION_SECS:-10}" --connections "${BENCH_CONNECTIONS:-50,200}" --ticket-views \
-      --out "$out" || failed $?
+      --slices "${BENCH_SLICES:-5}" --out "$out" || failed $?
     if [ -n "$perf_pid" ]; then
       kill -INT "$perf_pid" 2>/dev/null || true
       wait "$perf_pid" 2>/dev/null || true

@@ -124,9 +124,66 @@ impl Snapshot {
     }
 }
 
+impl Shares {
+    /// The shares over several windows together, from each window's shares and length in
+    /// seconds; `None` when any window has none.
+    pub fn combined(windows: &[(Option<Shares>, f64)]) -> Option<Shares> {
+        let wall: f64 = windows.iter().map(|(_, secs)| secs).sum();
+        if windows.is_empty() || wall <= 0.0 {
+            return None;
+        }
+        let parts: Vec<(Shares, f64)> = windows
+            .iter()
+            .map(|(s, secs)| s.map(|s| (s, *secs)))
+            .collect::<Option<_>>()?;
+        let mean = |f: &dyn Fn(&Shares) -> Option<f64>| {
+            parts
+                .iter()
+                .map(|(s, secs)| f(s).map(|v| v * secs))
+                .sum::<Option<f64>>()
+                .map(|v| v / wall)
+        };
+        Some(Shares {
+            generator: mean(&|s| Some(s.generator))?,
+            server: mean(&|s| s.server),
+            other: mean(&|s| s.other),
+            server_secs: parts.iter().map(|(s, _)| s.server_secs).sum(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shares_of_windows_together_weigh_each_by_its_length() {
+        let a = Shares {
+            generator: 0.2,
+            server: Some(0.6),
+            other: Some(0.0),
+            server_secs: Some(2.4),
+        };
+        let b = Shares {
+            generator: 0.5,
+            server: Some(0.3),
+            other: Some(0.1),
+            server_secs: Some(0.6),
+        };
+        let both = Shares::combined(&[(Some(a), 2.0), (Some(b), 1.0)]).unwrap();
+        assert!((both.generator - 0.3).abs() < 1e-9, "{both:?}");
+        assert!((both.server.unwrap() - 0.5).abs() < 1e-9, "{both:?}");
+        assert!((both.server_secs.unwrap() - 3.0).abs() < 1e-9, "{both:?}");
+        let unknown = Shares {
+            server: None,
+            server_secs: None,
+            ..a
+        };
+        let partial = Shares::combined(&[(Some(a), 1.0), (Some(unknown), 1.0)]).unwrap();
+        assert_eq!((partial.server, partial.server_secs), (None, None));
+        assert_eq!(Shares::combined(&[(Some(a), 1.0), (None, 1.0)]), None);
+        assert_eq!(Shares::combined(&[]), None);
+    }
 
     #[test]
     fn a_busy_loop_shows_in_this_process_share() {

@@ -13,6 +13,12 @@
 //! Both sides share the machine's cores, so each measurement also says who used them in its
 //! window (`cpu`): this load generator, the server (with `--server-pid`), everything else, and
 //! the server's CPU time per request.
+//!
+//! With `--slices N` (5 by default) each concurrency is measured in N rounds, each workload
+//! taking its slice of the measured and warm-up seconds in turn (lookup, ticket view, bare
+//! handler, lookup, …): whatever drifts on the machine over the minute a concurrency takes weighs
+//! on the lookup and its baseline alike, where one long window each had set them apart by up to a
+//! fifth in runs minutes apart. Each workload's figures are over all its slices together.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -57,6 +63,10 @@ pub struct Args {
     /// Unmeasured seconds before each measurement.
     #[arg(long, default_value_t = 2)]
     warmup_secs: u64,
+    /// Rounds per concurrency: each workload's measured and warm-up seconds are split into this
+    /// many slices, taken in turn with the other workloads' (1: one window each).
+    #[arg(long, default_value_t = 5)]
+    slices: u32,
     /// Concurrent connections, one measurement each (comma-separated).
     #[arg(long, value_delimiter = ',', default_values_t = [50, 200])]
     connections: Vec<usize>,
@@ -189,6 +199,42 @@ async fn client(
     tally
 }
 
+/// One window of one workload: what it measured.
+struct Slice {
+    samples: Samples,
+    errors: u64,
+    /// The measured seconds.
+    window: f64,
+    cpu: Option<Shares>,
+}
+
+impl Measured {
+    /// The figures of one workload over all its slices together.
+    fn of(slices: Vec<Slice>) -> Self {
+        let mut samples = Samples::with_capacity(1 << 16);
+        let (mut errors, mut window, mut cpu) = (0, 0.0, Vec::new());
+        for slice in slices {
+            samples.merge(slice.samples);
+            errors += slice.errors;
+            window += slice.window;
+            cpu.push((slice.cpu, slice.window));
+        }
+        let requests = samples.len() as u64;
+        Measured {
+            throughput: if window > 0.0 {
+                requests as f64 / window
+            } else {
+                0.0
+            },
+            p50_ms: samples.percentile_ms(50.0),
+            p99_ms: samples.percentile_ms(99.0),
+            errors,
+            cpu: Shares::combined(&cpu),
+            requests,
+        }
+    }
+}
+
 /// Runs `workload` on `connections` connections: warm-up, then `duration` measured; the CPU
 /// shares of the measured window include the server's when `server_pid` is known.
 async fn measure(
@@ -200,6 +246,26 @@ async fn measure(
     server_pid: &[u32],
 ) -> Measured {
     let workload = Arc::new(workload);
+    let slice = measure_slice(
+        targets,
+        &workload,
+        connections,
+        warmup,
+        duration,
+        server_pid,
+    );
+    Measured::of(vec![slice.await])
+}
+
+/// One slice of `workload`: `connections` new connections, warm-up, then `duration` measured.
+async fn measure_slice(
+    targets: &[Arc<Target>],
+    workload: &Arc<Workload>,
+    connections: usize,
+    warmup: Duration,
+    duration: Duration,
+    server_pid: &[u32],
+) -> Slice {
     let start = Instant::now();
     let measure_from = start + warmup;
     let end = measure_from + duration;
@@ -225,15 +291,51 @@ async fn measure(
     // The last requests finish a little after `end`: count the window as it really was.
     let window = measure_from.elapsed().as_secs_f64();
     let cpu = cpu_from.shares_until(&Snapshot::take(server_pid));
-    let requests = samples.len() as u64;
-    Measured {
-        throughput: requests as f64 / window,
-        p50_ms: samples.percentile_ms(50.0),
-        p99_ms: samples.percentile_ms(99.0),
+    Slice {
+        samples,
         errors,
+        window,
         cpu,
-        requests,
     }
+}
+
+/// The lookup, the ticket view (when `tickets` are given) and the bare handler at one
+/// concurrency, in `slices` rounds of a slice each.
+async fn measure_in_turn(
+    args: &Args,
+    targets: &[Arc<Target>],
+    bearer: &HeaderValue,
+    tickets: Option<&Vec<u64>>,
+    connections: usize,
+) -> (Measured, Option<Measured>, Measured) {
+    let slices = args.slices.max(1);
+    let warmup = Duration::from_secs(args.warmup_secs) / slices;
+    let duration = Duration::from_secs(args.duration_secs.max(1)) / slices;
+    let lookup = Arc::new(Workload::Lookup {
+        customers: args.customers,
+        bearer: bearer.clone(),
+    });
+    let ticket = tickets.map(|ids| {
+        Arc::new(Workload::Ticket {
+            ids: ids.clone(),
+            bearer: bearer.clone(),
+        })
+    });
+    let bare = Arc::new(Workload::Bare);
+    let (mut lookups, mut tickets, mut bares) = (Vec::new(), Vec::new(), Vec::new());
+    let pid = &args.server_pid;
+    for _ in 0..slices {
+        lookups.push(measure_slice(targets, &lookup, connections, warmup, duration, pid).await);
+        if let Some(ticket) = &ticket {
+            tickets.push(measure_slice(targets, ticket, connections, warmup, duration, pid).await);
+        }
+        bares.push(measure_slice(targets, &bare, connections, warmup, duration, pid).await);
+    }
+    (
+        Measured::of(lookups),
+        ticket.map(|_| Measured::of(tickets)),
+        Measured::of(bares),
+    )
 }
 
 /// The JSON rows of one concurrency: the lookup's measures against the bare handler's.
@@ -472,8 +574,6 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
     } else {
         None
     };
-    let warmup = Duration::from_secs(args.warmup_secs);
-    let duration = Duration::from_secs(args.duration_secs.max(1));
     let mut table = vec![
         [
             "connections",
@@ -491,42 +591,8 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
     let mut json = Vec::new();
     let mut clean = true;
     for &connections in &args.connections {
-        let lookup = measure_lookups(
-            &targets,
-            &bearer,
-            args.customers,
-            connections,
-            warmup,
-            duration,
-            &args.server_pid,
-        )
-        .await;
-        let ticket = match &tickets {
-            Some(ids) => Some(
-                measure(
-                    &targets,
-                    Workload::Ticket {
-                        ids: ids.clone(),
-                        bearer: bearer.clone(),
-                    },
-                    connections,
-                    warmup,
-                    duration,
-                    &args.server_pid,
-                )
-                .await,
-            ),
-            None => None,
-        };
-        let bare = measure(
-            &targets,
-            Workload::Bare,
-            connections,
-            warmup,
-            duration,
-            &args.server_pid,
-        )
-        .await;
+        let (lookup, ticket, bare) =
+            measure_in_turn(&args, &targets, &bearer, tickets.as_ref(), connections).await;
         if let Some(ticket) = &ticket {
             table.push(vec![
                 connections.to_string(),
@@ -576,9 +642,10 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
     }
 
     println!(
-        "server load: {} s measured per case after {} s warm-up; customer ids 1..={}; baseline {BARE}; {}",
-        duration.as_secs(),
-        warmup.as_secs(),
+        "server load: {} s measured per case after {} s warm-up, in {} alternating slices; customer ids 1..={}; baseline {BARE}; {}",
+        args.duration_secs.max(1),
+        args.warmup_secs,
+        args.slices.max(1),
         args.customers,
         match targets.len() {
             1 => "one server".to_owned(),

@@ -24,7 +24,7 @@
 //! from 1 s to 30 s. While fetching fails, keys past their interval stay in use for at most
 //! [`STALE_GRACE`].
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -124,8 +124,8 @@ const BACKOFF_MAX: Duration = Duration::from_secs(30);
 /// How long one fetch (discovery, then the key set) may take in all before it counts as failed.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How many verified signatures are remembered before the set starts over.
-const VERIFIED_CAPACITY: usize = 10_000;
+/// How many accepted tokens a key set remembers before it starts over.
+const ACCEPTED_CAPACITY: usize = 10_000;
 
 /// One fetched key set.
 struct KeySet {
@@ -133,11 +133,29 @@ struct KeySet {
     /// When the set is stale and must be fetched again before it verifies anything more (unless
     /// the provider cannot be reached: [`STALE_GRACE`]).
     refresh_at: Instant,
-    /// SHA-256 digests of signed parts and signatures these keys verified: an agent sends the
-    /// same token for minutes, and checking an RSA signature again each time was most of a
-    /// lookup's cost. Only the signature is remembered; every claim is checked on every request.
-    /// A new key set starts with none, so a key the provider withdrew stops counting at once.
-    verified: std::sync::Mutex<HashSet<[u8; 32]>>,
+    /// The tokens these keys verified, by the SHA-256 of the whole token, with what their
+    /// claims gave: an agent sends the same token for minutes, and checking an RSA signature
+    /// again each time was most of a lookup's cost (decoding and checking its claims again, a
+    /// tenth of what was left). Everything but the times depends only on the token and the
+    /// configuration, so only the times (exp, nbf, iat against the clock) are checked again on
+    /// every request. A new key set starts with none, so a key the provider withdrew stops
+    /// counting at once.
+    accepted: std::sync::Mutex<HashMap<[u8; 32], Accepted>>,
+}
+
+/// A token some keys verified: its claims, and the times to check again on each use.
+#[derive(Clone)]
+struct Accepted {
+    claims: Claims,
+    times: Times,
+}
+
+/// A token's times (seconds since the epoch).
+#[derive(Clone, Copy)]
+struct Times {
+    exp: i64,
+    nbf: Option<i64>,
+    iat: Option<i64>,
 }
 
 /// What the fetching of keys has come to, shared by requests and the fetch task.
@@ -221,6 +239,14 @@ fn backoff(failures: u32) -> Duration {
 impl Keys {
     fn lock(&self) -> std::sync::MutexGuard<'_, FetchState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// What the token with `digest` gave when the key set in use, if it is not stale, verified
+    /// it. Never fetches or waits.
+    fn accepted(&self, digest: &[u8; 32]) -> Option<Accepted> {
+        let keys = found(&self.lock(), &Need::Fresh, Instant::now())?;
+        let accepted = keys.accepted.lock().unwrap_or_else(PoisonError::into_inner);
+        accepted.get(digest).cloned()
     }
 
     /// The keys to check a signature with, fetching them when `need` asks for it, waiting for a
@@ -309,7 +335,7 @@ impl Keys {
                     state.keys = Some(Arc::new(KeySet {
                         set,
                         refresh_at: now + every,
-                        verified: std::sync::Mutex::default(),
+                        accepted: std::sync::Mutex::default(),
                     }));
                     state.failures = 0;
                     state.retry_at = None;
@@ -414,14 +440,9 @@ fn unavailable(state: &FetchState) -> TokenError {
     })
 }
 
-/// The digest a verified signature is remembered by: the signed parts (header and claims, so
-/// also the algorithm and key id) and the signature.
-fn signature_digest(message: &[u8], signature: &[u8]) -> [u8; 32] {
-    let mut hash = Sha256::new();
-    hash.update((message.len() as u64).to_be_bytes());
-    hash.update(message);
-    hash.update(signature);
-    hash.finalize().into()
+/// The digest an accepted token is remembered by: the SHA-256 of the whole token.
+fn token_digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 /// Checks `signature` with `keys`: the key named `kid`, or every key without one. `None` when no
@@ -433,11 +454,6 @@ fn verify_with(
     message: &[u8],
     signature: &[u8],
 ) -> Option<Result<(), TokenError>> {
-    let digest = signature_digest(message, signature);
-    let remembered = || keys.verified.lock().unwrap_or_else(PoisonError::into_inner);
-    if remembered().contains(&digest) {
-        return Some(Ok(()));
-    }
     let candidates: Vec<&CoreJsonWebKey> = keys
         .set
         .keys()
@@ -453,12 +469,17 @@ fn verify_with(
     {
         return Some(Err(TokenError::Signature));
     }
-    let mut verified = remembered();
-    if verified.len() >= VERIFIED_CAPACITY {
-        verified.clear();
-    }
-    verified.insert(digest);
     Some(Ok(()))
+}
+
+impl KeySet {
+    fn remember(&self, digest: [u8; 32], accepted: Accepted) {
+        let mut remembered = self.accepted.lock().unwrap_or_else(PoisonError::into_inner);
+        if remembered.len() >= ACCEPTED_CAPACITY {
+            remembered.clear();
+        }
+        remembered.insert(digest, accepted);
+    }
 }
 
 /// Validates access tokens against the provider's keys.
@@ -537,6 +558,11 @@ impl Verifier {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::Malformed("too large"));
         }
+        let digest = token_digest(token);
+        if let Some(accepted) = self.keys.accepted(&digest) {
+            self.check_times(accepted.times)?;
+            return Ok(accepted.claims);
+        }
         let mut parts = token.split('.');
         let (Some(h), Some(c), Some(s), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -566,10 +592,18 @@ impl Verifier {
         let claims: serde_json::Map<String, serde_json::Value> =
             serde_json::from_slice(&decode(c, "claims are not base64url")?)
                 .map_err(|_| TokenError::Malformed("claims are not a JSON object"))?;
-        let claims = self.check_claims(&claims, token)?;
+        let (claims, times) = self.check_claims(&claims, token)?;
         let message = &token.as_bytes()[..h.len() + 1 + c.len()];
-        self.check_signature(&header, &alg, message, &signature)
+        let keys = self
+            .check_signature(&header, &alg, message, &signature)
             .await?;
+        keys.remember(
+            digest,
+            Accepted {
+                claims: claims.clone(),
+                times,
+            },
+        );
         Ok(claims)
     }
 
@@ -579,7 +613,7 @@ impl Verifier {
         alg: &CoreJwsSigningAlgorithm,
         message: &[u8],
         signature: &[u8],
-    ) -> Result<(), TokenError> {
+    ) -> Result<Arc<KeySet>, TokenError> {
         let kid = header
             .kid
             .as_deref()
@@ -591,7 +625,7 @@ impl Verifier {
             .get(Need::Fresh, self.refetch_every, deadline)
             .await?;
         if let Some(checked) = verify_with(&keys, kid.as_ref(), alg, message, signature) {
-            return checked;
+            return checked.map(|()| keys);
         }
         // An unknown key id: the provider may have rotated its keys.
         let newer = self
@@ -600,13 +634,31 @@ impl Verifier {
             .await?;
         verify_with(&newer, kid.as_ref(), alg, message, signature)
             .unwrap_or(Err(TokenError::UnknownKey))
+            .map(|()| newer)
     }
 
+    /// Whether the token is valid now, as its times say, with the allowed clock skew.
+    fn check_times(&self, times: Times) -> Result<(), TokenError> {
+        let now = now();
+        let refuse = |what: &str| Err(TokenError::Claim(what.to_owned()));
+        if now > times.exp + self.skew {
+            return refuse("expired");
+        }
+        if times.nbf.is_some_and(|nbf| now + self.skew < nbf) {
+            return refuse("not valid yet (nbf)");
+        }
+        if times.iat.is_some_and(|iat| now + self.skew < iat) {
+            return refuse("issued in the future (iat)");
+        }
+        Ok(())
+    }
+
+    /// Checks every claim; what they give, and the times to check again on each use.
     fn check_claims(
         &self,
         claims: &serde_json::Map<String, serde_json::Value>,
         token: &str,
-    ) -> Result<Claims, TokenError> {
+    ) -> Result<(Claims, Times), TokenError> {
         let refuse = |what: &str| Err(TokenError::Claim(what.to_owned()));
         let iss = claims.get("iss").and_then(|v| v.as_str()).unwrap_or("");
         if iss.trim_end_matches('/') != self.issuer {
@@ -623,24 +675,16 @@ impl Verifier {
         if !audience_ok {
             return refuse("aud names none of the configured audiences");
         }
-        let now = now();
         let time = |name: &str| claims.get(name).and_then(|v| v.as_i64());
         let Some(exp) = time("exp") else {
             return refuse("no exp");
         };
-        if now > exp + self.skew {
-            return refuse("expired");
-        }
-        if let Some(nbf) = time("nbf")
-            && now + self.skew < nbf
-        {
-            return refuse("not valid yet (nbf)");
-        }
-        if let Some(iat) = time("iat")
-            && now + self.skew < iat
-        {
-            return refuse("issued in the future (iat)");
-        }
+        let times = Times {
+            exp,
+            nbf: time("nbf"),
+            iat: time("iat"),
+        };
+        self.check_times(times)?;
         // RFC 9068 §4: the client the token was issued to must be one meant to call this API.
         for name in ["client_id", "azp"] {
             match claims.get(name) {
@@ -667,7 +711,7 @@ impl Verifier {
                 hex::encode(sha2::Sha256::digest(token.as_bytes()))
             }
         };
-        Ok(Claims {
+        let claims = Claims {
             subject,
             groups: desk_core::claims::roles_from(claims, &self.roles_claim),
             expires_at: exp,
@@ -678,7 +722,8 @@ impl Verifier {
                 .and_then(|v| v.as_str())
                 .filter(|v| !v.is_empty() && v.len() <= 255)
                 .map(str::to_lowercase),
-        })
+        };
+        Ok((claims, times))
     }
 }
 

@@ -4,6 +4,7 @@
 //! also spends the agent's read budget; [`Agent::reveal`] holds the customers a read shows to it.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
@@ -26,8 +27,9 @@ pub struct Agent {
     pub subject: String,
     /// The product roles the agent's groups map to.
     pub roles: BTreeSet<Role>,
-    /// The agent's effective policy (empty when no group maps to a role).
-    pub policy: Policy,
+    /// The agent's effective policy (empty when no group maps to a role), shared by every agent
+    /// holding the same roles.
+    pub policy: Arc<Policy>,
     /// When the agent's access token expires (seconds since the epoch).
     pub expires_at: i64,
     /// When the token was issued, when it says.

@@ -25,6 +25,7 @@ pub mod openapi;
 mod paging;
 mod replicas;
 pub mod request_log;
+mod role_table;
 mod scim;
 mod server;
 mod streams;

@@ -11,11 +11,12 @@ use desk_core::{Policy, ReadBudget, Role, RoleDefinition};
 use tokio::sync::{Mutex, RwLock, broadcast};
 
 use super::ApiError;
+use super::role_table::RoleTable;
 use crate::audit::AuditEvent;
 use crate::audit::checkpoint::CheckpointLine;
 use crate::audit::key::AuditKey;
 use crate::config::Config;
-use crate::store::{OfflineWindow, Store, StoreError, StoredLayout, StoredRole};
+use crate::store::{OfflineWindow, Store, StoreError, StoredLayout};
 use crate::token::Verifier;
 
 /// The role definitions shipped with the server.
@@ -96,7 +97,7 @@ pub struct Server {
     pub(super) config: Config,
     pub(crate) store: Arc<dyn Store>,
     pub(super) verifier: Verifier,
-    pub(super) roles: RwLock<BTreeMap<Role, StoredRole>>,
+    pub(super) roles: RoleTable,
     /// Token ids seen, with their expiry: the first request of a token is a sign-in.
     pub(super) seen_tokens: Mutex<HashMap<String, i64>>,
     pub(super) policy_key: PolicyKey,
@@ -215,7 +216,7 @@ impl Server {
             config,
             store: store.clone(),
             verifier,
-            roles: RwLock::new(roles),
+            roles: RoleTable::new(roles),
             seen_tokens: Mutex::new(HashMap::new()),
             policy_key: key.key,
             public_keys_file: key.public_file,
@@ -381,7 +382,7 @@ impl Server {
             iat: now,
             exp: now + self.config.policy_ttl_secs as i64,
             version,
-            policy,
+            policy: Policy::clone(&policy),
             layout,
             audit_checkpoint,
         };
@@ -424,14 +425,8 @@ impl Server {
             .collect()
     }
 
-    pub(super) async fn policy_for(&self, roles: &BTreeSet<Role>) -> Policy {
-        let definitions = self.roles.read().await;
-        Policy::of(
-            roles
-                .iter()
-                .filter_map(|r| definitions.get(r))
-                .map(|s| &s.definition),
-        )
+    pub(super) async fn policy_for(&self, roles: &BTreeSet<Role>) -> Arc<Policy> {
+        self.roles.policy(roles).await
     }
 
     /// The read budget this replica holds an agent holding `roles` to: its part (one of the

@@ -35,9 +35,13 @@ use super::sqlite::{AUDIT_BATCH, AUDIT_HEAD, AUDIT_INSERT};
 use crate::audit::key::AuditKey;
 use crate::audit::{AuditEntry, AuditEvent};
 
-/// Reader threads, each with its connection. Two cores run the benchmarks here: three readers
-/// let a read wait on the disk while others run, without more threads than work.
-pub const READERS: usize = 3;
+/// Reader threads, each with its connection. Two, as cores run the benchmarks here: with reads
+/// run together ([`read_loop`]), two did the customer lookup for 59 µs of the server's CPU
+/// against 66 µs with three (median of four alternating rounds each).
+pub const READERS: usize = 2;
+
+/// Most jobs one reader runs in one read transaction ([`read_loop`]).
+const READ_BATCH: usize = 32;
 
 /// How long a connection waits for SQLite's write lock (the pool's busy timeout).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -105,12 +109,13 @@ impl Owned {
                 .map_err(|e| StoreError::Corrupt(format!("cannot start a store thread: {e}")))
         };
         let (reads, jobs) = crossbeam_channel::unbounded::<Job>();
-        for n in 0..readers.max(1) {
+        let readers = readers.max(1);
+        for n in 0..readers {
             let connection = open(path, true)?;
             let jobs = jobs.clone();
             spawn(
                 format!("desk-sqlite-read-{n}"),
-                Box::new(move || read_loop(&connection, &jobs)),
+                Box::new(move || read_loop(&connection, &jobs, readers)),
             )?;
         }
         let (audit, queue) = crossbeam_channel::unbounded();
@@ -161,11 +166,34 @@ impl Owned {
     }
 }
 
-/// Runs jobs until the store is dropped. A job that panics loses its answer (its caller sees
-/// the threads as stopped), not the thread.
-fn read_loop(connection: &Connection, jobs: &Receiver<Job>) {
-    while let Ok(job) = jobs.recv() {
-        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(connection)));
+/// Runs jobs until the store is dropped: the first waited for, then its share (one of `readers`)
+/// of whatever else is waiting, up to [`READ_BATCH`], together in one read transaction; the
+/// other readers take the rest. A job that panics loses its answer (its caller sees the threads
+/// as stopped), not the thread.
+///
+/// Why together: in WAL mode a connection empties its page cache whenever a read transaction
+/// begins after another connection has committed, which the audit writer does many times a
+/// second, so a read of its own fetched every page again; a batch fetches them once. Each job
+/// still sees everything committed before it was queued: the transaction, and with it the
+/// snapshot, begins only after the whole batch was taken from the queue.
+fn read_loop(connection: &Connection, jobs: &Receiver<Job>, readers: usize) {
+    let mut batch = Vec::with_capacity(READ_BATCH);
+    while let Ok(first) = jobs.recv() {
+        batch.push(first);
+        let share = jobs.len().div_ceil(readers).min(READ_BATCH - 1);
+        batch.extend(jobs.try_iter().take(share));
+        let together = batch.len() > 1 && connection.execute_batch("BEGIN").is_ok();
+        for job in batch.drain(..) {
+            let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(connection)));
+        }
+        if together && connection.execute_batch("COMMIT").is_err() {
+            let _ = connection.execute_batch("ROLLBACK");
+        }
+        // Never keep a snapshot past its batch: a later job would not see later commits.
+        debug_assert!(
+            connection.is_autocommit(),
+            "a read transaction outlived its batch"
+        );
     }
 }
 
@@ -465,6 +493,46 @@ mod tests {
         assert_eq!(actors, ["agent1", "agent2", "agent3"]);
         let verification = verified(&store).await;
         assert_eq!((verification.entries, verification.broken), (3, None));
+    }
+
+    /// Reads queued together run in one read transaction; each still sees every commit made
+    /// before it was queued, and no snapshot outlives its batch.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_run_together_see_everything_committed_before_they_were_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        let count = |c: &rusqlite::Connection| -> Result<(i64, bool), StoreError> {
+            let n = c.query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0))?;
+            Ok((n, !c.is_autocommit()))
+        };
+        // Readers that keep the queue full, so that reads are taken several at a time.
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flood: Vec<_> = (0..16)
+            .map(|_| {
+                let (store, stop) = (store.clone(), stop.clone());
+                tokio::spawn(async move {
+                    let mut together = 0;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        together += usize::from(store.owned.read(count).await.unwrap().1);
+                    }
+                    together
+                })
+            })
+            .collect();
+        for written in 1..=300 {
+            store.append_audit(view("agent1", written)).await.unwrap();
+            let (seen, _) = store.owned.read(count).await.unwrap();
+            assert_eq!(seen, written, "a read queued after commit {written}");
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut together = 0;
+        for reader in flood {
+            together += reader.await.unwrap();
+        }
+        assert!(
+            together > 0,
+            "no reads ran together: the test proved nothing"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

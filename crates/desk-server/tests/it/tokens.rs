@@ -244,6 +244,42 @@ fn tokens_issued_to_another_client_are_refused_and_tokens_naming_none_are_not() 
     });
 }
 
+/// The server remembers what a token it verified gave (its signature is not checked again on
+/// every request), but not that it was valid: the same token is refused once its time is up.
+#[test]
+fn a_token_accepted_before_is_refused_once_it_expires() {
+    let h = crate::harness::Harness::start_with(|c| c.clock_skew_secs = 0);
+    let idp = &h.idp;
+    let exp = now() + 2;
+    let token = idp.sign(
+        json!({"typ": "at+jwt"}),
+        json!({
+            "iss": idp.issuer(),
+            "sub": "agent1",
+            "aud": idp.api_audience(),
+            "iat": now(),
+            "exp": exp,
+            "client_id": desk_testkit::CLIENT_ID,
+            "groups": ["support-tier1"],
+        }),
+    );
+    h.block_on(async {
+        for _ in 0..3 {
+            let r = h.get_with_token(&token, "/v1/me/policy").await;
+            assert_eq!(r.status(), 200, "valid until {exp}");
+        }
+        while now() <= exp {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        let r = h.get_with_token(&token, "/v1/me/policy").await;
+        assert_eq!(r.status(), 401, "expired at {exp}, now {}", now());
+        assert_eq!(
+            r.headers()["www-authenticate"],
+            r#"Bearer realm="desk-server", error="invalid_token""#
+        );
+    });
+}
+
 #[test]
 fn the_allowed_clients_are_the_configured_ones() {
     let h = crate::harness::Harness::start_with(|c| {
