@@ -1,5 +1,5 @@
 // The signed-in shell: the bar (who is signed in, sign-out), the navigation and the page, the
-// offline banner, and the workspace summary beside them on wide windows. It holds the verified
+// offline banner, and above them the workspace summary, one line until the agent opens it. It holds the verified
 // policy: loaded once, then replaced by every policy the server pushes, which re-renders the open
 // page only when what it shows (pages, fields, actions) changed.
 import type { AgentDto, Api, PolicyDto, SignOutDto } from './api';
@@ -75,7 +75,7 @@ export function renderSignedIn(
       ),
       note,
       regions.banner,
-      el('div', { className: 'columns' }, el('div', { className: 'main' }, regions.nav, regions.page), regions.workspace),
+      el('div', { className: 'columns' }, regions.workspace, el('div', { className: 'main' }, regions.nav, regions.page)),
     ),
   );
   const stop = showPolicy(regions, api);

@@ -48,6 +48,25 @@ describe('workspace', () => {
     expect(root.querySelector('[data-testid="no-pages"]')).not.toBeNull();
   });
 
+  it('keeps the role in view and the pages behind a disclosure, left as the agent set it', () => {
+    renderWorkspace(root, policy(7, ['customer.summary']));
+    const details = () => root.querySelector<HTMLDetailsElement>('details[data-testid="workspace-details"]')!;
+    expect(details().open).toBe(false);
+    expect(details().querySelector('summary [data-testid="policy-version"]')?.textContent).toMatch(/^Role: agent_l1 · /);
+    details().open = true;
+    renderWorkspace(root, policy(8, ['customer.summary', 'customer.cards']));
+    expect(details().open).toBe(true);
+    expect(widgets()).toContain('customer.cards');
+    details().open = false;
+    renderWorkspace(root, policy(9, ['customer.summary']));
+    expect(details().open).toBe(false);
+  });
+
+  it('opens the disclosure at once when the role grants no page', () => {
+    renderWorkspace(root, { version: 1, roles: [], expiresAt: 0, pages: [], fields: {}, actions: [], searchBy: [] });
+    expect(root.querySelector<HTMLDetailsElement>('details')?.open).toBe(true);
+  });
+
   it('shows names as text, never as markup', () => {
     // A name the window does not know (the types allow none; a hostile app might send one).
     renderWorkspace(root, policy(1, ['<img src=x onerror=alert(1)>' as Widget]));

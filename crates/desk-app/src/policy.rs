@@ -304,6 +304,44 @@ impl App {
             .await
     }
 
+    /// Every role's published layout (a role with none is absent: its agents get the default
+    /// layout). Needs the `layout.publish` action.
+    pub async fn layouts(&self) -> Result<Vec<StoredLayout>, AppError> {
+        let server = self.server_api().await?;
+        let session = self.session().await?;
+        self.with_token(&session, |token| {
+            server.get_json("/v1/admin/layouts", token)
+        })
+        .await
+    }
+
+    /// `role`'s layouts as published, newest first (at most 100). Needs the `layout.publish`
+    /// action.
+    pub async fn layout_history(&self, role: Role) -> Result<Vec<StoredLayout>, AppError> {
+        let server = self.server_api().await?;
+        let session = self.session().await?;
+        let path = format!("/v1/admin/layouts/{role}/history");
+        self.with_token(&session, |token| server.get_json(&path, token))
+            .await
+    }
+
+    /// Publishes again the layout `role` had at `version`: a new version, checked against the
+    /// role's definition as it is now and pushed like any other. Needs the `layout.publish`
+    /// action.
+    pub async fn restore_layout(&self, role: Role, version: i64) -> Result<StoredLayout, AppError> {
+        let earlier = self
+            .layout_history(role)
+            .await?
+            .into_iter()
+            .find(|published| published.version == version)
+            .ok_or_else(|| {
+                AppError::InvalidInput(format!(
+                    "{role} has no published layout of version {version} among its last 100"
+                ))
+            })?;
+        self.publish_layout(role, &earlier.layout).await
+    }
+
     /// One connection of [`App::watch_policy`]: `Ok` when the server ended the stream.
     async fn watch_once(
         &self,

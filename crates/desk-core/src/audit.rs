@@ -42,6 +42,7 @@ closed_names! {
         RoleReject = "role.reject", "A proposed role change rejected or withdrawn.";
         RoleChanges = "role.changes", "The proposed role changes read.";
         LayoutList = "layout.list", "The published layouts read.";
+        LayoutHistory = "layout.history", "A role's earlier layouts read.";
         LayoutPublish = "layout.publish", "A role's layout published (its detail: the pages that changed).";
         OfflineCustomerSearch = "offline.customer.search", "A search of the local cache, recorded when the client next reached the server.";
         OfflineCustomerView = "offline.customer.view", "A customer read from the local cache.";

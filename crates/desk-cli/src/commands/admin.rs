@@ -1,11 +1,11 @@
-//! `desk admin layout push ROLE FILE | admin wipe SUBJECT | admin audit [filters]`: what an
-//! administrator's role allows.
+//! `desk admin layout show|history|push|restore | admin wipe SUBJECT | admin audit [filters]`:
+//! what an administrator's role allows.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use desk_app::{App, AppError, AuditQuery, Role};
+use desk_app::{App, AppError, AuditQuery, Role, StoredLayout};
 
 use super::print_json;
 use crate::terminal::line;
@@ -57,6 +57,25 @@ pub enum LayoutCommand {
         /// The layout file.
         file: PathBuf,
     },
+    /// Print ROLE's published layout (`--json`: as a file `push` takes is its `layout`).
+    Show {
+        /// The role: agent_l1, agent_l2, supervisor or admin.
+        role: Role,
+    },
+    /// List ROLE's published layouts, newest first (at most 100): version, who, when, and the
+    /// widgets of each page.
+    History {
+        /// The role: agent_l1, agent_l2, supervisor or admin.
+        role: Role,
+    },
+    /// Publish again the layout ROLE had at VERSION (as a new version, checked against the role's
+    /// definition as it is now); the server pushes it like any other.
+    Restore {
+        /// The role: agent_l1, agent_l2, supervisor or admin.
+        role: Role,
+        /// The version to publish again (see `history`).
+        version: i64,
+    },
 }
 
 pub async fn run(command: &AdminCommand, app: &App, json: bool) -> anyhow::Result<ExitCode> {
@@ -80,9 +99,17 @@ pub async fn run(command: &AdminCommand, app: &App, json: bool) -> anyhow::Resul
             };
             audit(app, json, &query).await
         }
-        AdminCommand::Layout {
-            command: LayoutCommand::Push { role, file },
-        } => push_layout(app, json, *role, file).await,
+        AdminCommand::Layout { command } => match command {
+            LayoutCommand::Push { role, file } => {
+                let layout = read_layout(file)?;
+                published(json, &app.publish_layout(*role, &layout).await?)
+            }
+            LayoutCommand::Restore { role, version } => {
+                published(json, &app.restore_layout(*role, *version).await?)
+            }
+            LayoutCommand::Show { role } => show_layout(app, json, *role).await,
+            LayoutCommand::History { role } => layout_history(app, json, *role).await,
+        },
     }
 }
 
@@ -133,11 +160,10 @@ async fn audit(app: &App, json: bool, query: &AuditQuery) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-async fn push_layout(app: &App, json: bool, role: Role, file: &Path) -> anyhow::Result<ExitCode> {
-    let layout = read_layout(file)?;
-    let published = app.publish_layout(role, &layout).await?;
+/// What `push` and `restore` print: the layout as now published.
+fn published(json: bool, published: &StoredLayout) -> anyhow::Result<ExitCode> {
     if json {
-        print_json(&published)?;
+        print_json(published)?;
     } else {
         println!(
             "Published the layout of {}: version {} (by {} at {})",
@@ -148,6 +174,71 @@ async fn push_layout(app: &App, json: bool, role: Role, file: &Path) -> anyhow::
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn show_layout(app: &App, json: bool, role: Role) -> anyhow::Result<ExitCode> {
+    let layouts = app.layouts().await?;
+    let Some(current) = layouts.iter().find(|l| l.role == role) else {
+        if json {
+            println!("null");
+        } else {
+            println!(
+                "No layout published for {}: its agents get the default layout (the widgets its \
+                 definition grants, page by page)",
+                line(&role.to_string())
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    if json {
+        print_json(&current.layout)?;
+    } else {
+        println!(
+            "{}: version {} (by {} at {})",
+            line(&role.to_string()),
+            current.version,
+            line(&current.updated_by),
+            line(&current.updated_at)
+        );
+        print_pages(current);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn layout_history(app: &App, json: bool, role: Role) -> anyhow::Result<ExitCode> {
+    let history = app.layout_history(role).await?;
+    if json {
+        print_json(&history)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if history.is_empty() {
+        println!(
+            "No layout published for {}: its agents get the default layout",
+            line(&role.to_string())
+        );
+    }
+    for published in &history {
+        println!(
+            "version {}  by {} at {}",
+            published.version,
+            line(&published.updated_by),
+            line(&published.updated_at)
+        );
+        print_pages(published);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Each page of a layout with its widgets in order, a line a page.
+fn print_pages(published: &StoredLayout) {
+    for (page, widgets) in &published.layout.pages {
+        let widgets: Vec<String> = widgets.iter().map(ToString::to_string).collect();
+        println!(
+            "  {}: {}",
+            line(&page.to_string()),
+            line(&widgets.join(", "))
+        );
+    }
 }
 
 fn read_layout(file: &Path) -> Result<desk_app::Layout, AppError> {

@@ -284,6 +284,82 @@ fn an_agent_sees_their_verified_policy_and_a_wrong_pinned_key_is_refused() {
     sign_out(dir, &idp);
 }
 
+/// `desk admin layout show|history|restore`: the layout in force as a file `push` takes, every
+/// one published newest first, and an earlier one published again as a new version.
+#[test]
+fn an_administrator_lists_a_role_s_layouts_and_publishes_an_earlier_one_again() {
+    let (idp, agent) = start();
+    let gateway = Gateway::start(&idp);
+    let agent = agent.path();
+    let admin = admin_client(&idp);
+    let admin = admin.path();
+    signed_in(agent, idp.issuer(), "agent1");
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let stdout = |out: &Output| {
+        assert!(out.status.success(), "{}", text(out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+
+    let said = stdout(&run(admin, &env, &["admin", "layout", "show", "agent_l1"]));
+    assert!(
+        said.starts_with("No layout published for agent_l1"),
+        "{said}"
+    );
+    let first = json!({"pages": {"search": ["search.box", "search.results"]}});
+    let second = json!({"pages": {"search": ["search.results", "search.box"]}});
+    for layout in [&first, &second] {
+        stdout(&push(admin, &env, "agent_l1", layout));
+    }
+
+    let said = stdout(&run(
+        admin,
+        &env,
+        &["admin", "layout", "history", "agent_l1"],
+    ));
+    assert!(said.starts_with("version 2  by admin at "), "{said}");
+    assert!(
+        said.contains("  search: search.results, search.box\nversion 1  by admin at "),
+        "{said}"
+    );
+    let restored = crate::gateway::json(&run(
+        admin,
+        &env,
+        &["--json", "admin", "layout", "restore", "agent_l1", "1"],
+    ));
+    assert_eq!(restored["version"], 3, "{restored}");
+    assert_eq!(restored["layout"], first);
+    let shown = crate::gateway::json(&run(
+        admin,
+        &env,
+        &["--json", "admin", "layout", "show", "agent_l1"],
+    ));
+    assert_eq!(shown, first, "what `push` takes");
+
+    // A version the role never had is said, and nothing is published.
+    let out = run(
+        admin,
+        &env,
+        &["admin", "layout", "restore", "agent_l1", "9"],
+    );
+    let line = failure(&out);
+    assert!(line.starts_with("desk: invalid_input:"), "{line}");
+    assert!(line.contains("version 9"), "{line}");
+    let history = crate::gateway::json(&run(
+        admin,
+        &env,
+        &["--json", "admin", "layout", "history", "agent_l1"],
+    ));
+    assert_eq!(history.as_array().unwrap().len(), 3, "{history}");
+
+    // An agent may not read them.
+    let line = failure(&run(
+        agent,
+        &env,
+        &["admin", "layout", "history", "agent_l1"],
+    ));
+    assert!(line.starts_with("desk: forbidden:"), "{line}");
+}
+
 #[test]
 fn a_published_layout_reaches_a_connected_agent_at_once() {
     let (idp, agent) = start();

@@ -552,28 +552,44 @@ pub(super) async fn role_history(
     path: Result<axum::extract::Path<String>, PathRejection>,
 ) -> Result<Json<Vec<StoredRole>>, ApiError> {
     let role = role_in_path(path)?;
-    let resource = format!("role:{role}");
-    agent
-        .require_action(
-            &server,
-            Action::RoleEdit,
-            AuditAction::RoleHistory,
-            &resource,
-        )
-        .await?;
-    let history = server.store.role_history(role, 100).await?;
-    server
-        .audit(
-            AuditEvent::new(
-                &agent.subject,
-                AuditAction::RoleHistory,
-                &resource,
-                Outcome::Ok,
-            )
-            .with_detail(serde_json::json!({ "versions": history.len() })),
-        )
-        .await?;
-    Ok(Json(history))
+    let read = server.store.role_history(role, HISTORY_VERSIONS);
+    let versions = Versions {
+        resource: format!("role:{role}"),
+        needs: Action::RoleEdit,
+        audited_as: AuditAction::RoleHistory,
+    };
+    versions.read(&server, &agent, read).await
+}
+
+/// How many earlier versions a history answers with at most.
+const HISTORY_VERSIONS: u32 = 100;
+
+/// A history read: what it is of, the action it needs and how it is audited.
+struct Versions {
+    resource: String,
+    needs: Action,
+    audited_as: AuditAction,
+}
+
+impl Versions {
+    /// Refuses (and audits) unless the agent's role holds the action; else answers what `read`
+    /// finds (a future, so nothing is read before the check), its reading audited with how many
+    /// versions it holds.
+    async fn read<T>(
+        self,
+        server: &State,
+        agent: &Agent,
+        read: impl std::future::Future<Output = Result<Vec<T>, crate::store::StoreError>>,
+    ) -> Result<Json<Vec<T>>, ApiError> {
+        agent
+            .require_action(server, self.needs, self.audited_as, &self.resource)
+            .await?;
+        let history = read.await?;
+        let event = AuditEvent::new(&agent.subject, self.audited_as, &self.resource, Outcome::Ok)
+            .with_detail(serde_json::json!({ "versions": history.len() }));
+        server.audit(event).await?;
+        Ok(Json(history))
+    }
 }
 
 /// Every published layout
@@ -614,6 +630,42 @@ pub(super) async fn layouts(
         ))
         .await?;
     Ok(Json(layouts))
+}
+
+/// A role's earlier layouts
+///
+/// Needs the `layout.publish` action. Every layout published for the role, newest first (at most
+/// 100), as stored: its widgets page by page, its version, when, and who published it; empty for
+/// a role whose agents have only ever had the default layout. To restore one, publish it again
+/// (`PUT /v1/admin/layouts/{role}`): it is checked against the role's definition as it is now.
+/// Audited as `layout.history`.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/layouts/{role}/history",
+    tag = "admin",
+    operation_id = "listLayoutHistory",
+    params(
+        ("role" = String, Path),
+    ),
+    responses(
+        (status = 200, description = "The role's layouts, newest first.", body = Vec<StoredLayout>),
+        (status = 400, description = "`unknown_role` (the path names no role)."),
+        (status = 403, description = "The role lacks the `layout.publish` action."),
+    )
+)]
+pub(super) async fn layout_history(
+    StateOf(server): StateOf<State>,
+    agent: Agent,
+    path: Result<axum::extract::Path<String>, PathRejection>,
+) -> Result<Json<Vec<StoredLayout>>, ApiError> {
+    let role = role_in_path(path)?;
+    let read = server.store.layout_history(role, HISTORY_VERSIONS);
+    let versions = Versions {
+        resource: format!("layout:{role}"),
+        needs: Action::LayoutPublish,
+        audited_as: AuditAction::LayoutHistory,
+    };
+    versions.read(&server, &agent, read).await
 }
 
 /// Publish a role's layout

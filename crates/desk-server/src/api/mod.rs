@@ -73,6 +73,7 @@ pub fn routes(max_body: usize) -> OpenApiRouter<State> {
         .routes(routes!(admin::reject_role_change))
         .routes(routes!(admin::layouts))
         .routes(routes!(admin::put_layout))
+        .routes(routes!(admin::layout_history))
         .routes(routes!(wipes::order))
         .routes(routes!(wipes::of_agent))
         .routes(routes!(events::events));

@@ -310,6 +310,7 @@ pub fn ocsf_activity(action: AuditAction) -> OcsfActivity {
         | A::AuditRead
         | A::RoleList
         | A::RoleHistory
+        | A::LayoutHistory
         | A::RoleChanges
         | A::LayoutList
         | A::OfflineCustomerSearch

@@ -785,6 +785,10 @@ pub trait Store: Send + Sync + 'static {
         audit: AuditEvent,
     ) -> Result<(StoredRole, AuditEntry), StoreError>;
 
+    /// A role's layouts as published, newest first, at most `limit`.
+    async fn layout_history(&self, role: Role, limit: u32)
+    -> Result<Vec<StoredLayout>, StoreError>;
+
     /// Every published layout.
     async fn layouts(&self) -> Result<Vec<StoredLayout>, StoreError>;
 

@@ -671,6 +671,14 @@ impl Store for PostgresStore {
         postgres_roles::put_role_definition(self, definition, by, audit).await
     }
 
+    async fn layout_history(
+        &self,
+        role: Role,
+        limit: u32,
+    ) -> Result<Vec<StoredLayout>, StoreError> {
+        postgres_roles::layout_history(self, role, limit).await
+    }
+
     async fn layouts(&self) -> Result<Vec<StoredLayout>, StoreError> {
         postgres_roles::layouts(self).await
     }

@@ -272,6 +272,22 @@ pub(super) async fn put_role_definition(
     Ok((stored, entry))
 }
 
+pub(super) async fn layout_history(
+    store: &PostgresStore,
+    role: Role,
+    limit: u32,
+) -> Result<Vec<StoredLayout>, StoreError> {
+    let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
+        "SELECT role, layout, version, updated_at, updated_by FROM layout_history
+         WHERE role = $1 ORDER BY version DESC LIMIT $2",
+    )
+    .bind(role.as_str())
+    .bind(i64::from(limit))
+    .fetch_all(&store.pool)
+    .await?;
+    stored_layouts(rows)
+}
+
 pub(super) async fn layouts(store: &PostgresStore) -> Result<Vec<StoredLayout>, StoreError> {
     let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
         "SELECT role, layout, version, updated_at, updated_by FROM layouts ORDER BY role",

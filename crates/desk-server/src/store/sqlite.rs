@@ -833,6 +833,22 @@ impl Store for SqliteStore {
         Ok((stored, entry))
     }
 
+    async fn layout_history(
+        &self,
+        role: Role,
+        limit: u32,
+    ) -> Result<Vec<StoredLayout>, StoreError> {
+        let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
+            "SELECT role, layout, version, updated_at, updated_by FROM layout_history
+             WHERE role = ? ORDER BY version DESC LIMIT ?",
+        )
+        .bind(role.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        stored_layouts(rows)
+    }
+
     async fn layouts(&self) -> Result<Vec<StoredLayout>, StoreError> {
         let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
             "SELECT role, layout, version, updated_at, updated_by FROM layouts ORDER BY role",
