@@ -263,6 +263,28 @@ pub struct WipeOrdered {
     pub ordered_at: String,
 }
 
+/// A role definition as stored, with its version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StoredRole {
+    /// The definition.
+    pub definition: desk_core::RoleDefinition,
+    /// Grows by one with every change; 1 for the shipped definition.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub version: i64,
+    /// When it last changed: RFC 3339, UTC, milliseconds.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(format = DateTime, examples("2026-11-29T10:00:00.123Z"))
+    )]
+    pub updated_at: String,
+    /// The subject of the administrator who last changed it, or `defaults` for the definition
+    /// the server started with.
+    #[cfg_attr(feature = "openapi", schema(examples("defaults")))]
+    pub updated_by: String,
+}
+
 /// A role's layout as published, with its version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

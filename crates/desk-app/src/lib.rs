@@ -17,6 +17,7 @@ mod offline;
 pub mod policy;
 mod queue;
 pub mod records;
+mod roles;
 mod server;
 mod sse;
 mod versions;
@@ -24,7 +25,7 @@ mod versions;
 pub use audit::AuditQuery;
 pub use config::Config;
 /// The wire bodies front ends receive as they are.
-pub use desk_api::{AuditRecord, StoredLayout, WipeOrdered};
+pub use desk_api::{AuditRecord, RoleChange, StoredLayout, StoredRole, WipeOrdered};
 pub use desk_auth::Identity;
 pub use desk_cache::Offline;
 /// The policy and layout types front ends render.
@@ -35,6 +36,7 @@ pub use error::{AppError, ErrorCode};
 pub use offline::{CacheReport, CacheState};
 pub use policy::{EffectivePolicy, parse_layout};
 pub use records::{Page as RecordPage, Source, Sourced, TransactionQuery};
+pub use roles::RoleSet;
 pub use versions::FILE_NAME as POLICY_VERSIONS_FILE;
 
 use std::sync::Arc;

@@ -1,5 +1,5 @@
-//! `desk admin layout show|history|push|restore | admin wipe SUBJECT | admin audit [filters]`:
-//! what an administrator's role allows.
+//! `desk admin layout show|history|push|restore | admin role show|set|changes|approve|reject |
+//! admin wipe SUBJECT | admin audit [filters]`: what an administrator's role allows.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,6 +8,7 @@ use clap::Subcommand;
 use desk_app::{App, AppError, AuditQuery, Role, StoredLayout};
 
 use super::print_json;
+use super::roles;
 use crate::terminal::line;
 
 #[derive(Subcommand)]
@@ -16,6 +17,12 @@ pub enum AdminCommand {
     Layout {
         #[command(subcommand)]
         command: LayoutCommand,
+    },
+    /// Role definitions: what each role sees and may do, and the changes waiting for a second
+    /// administrator.
+    Role {
+        #[command(subcommand)]
+        command: RoleCommand,
     },
     /// Order every device of an agent (by subject) to shred its local cache; devices that are
     /// offline do it at their next connection, before showing anything.
@@ -78,6 +85,34 @@ pub enum LayoutCommand {
     },
 }
 
+#[derive(Subcommand)]
+pub enum RoleCommand {
+    /// Print ROLE's definition: version, fields and how each is redacted, actions, search keys
+    /// (`--json`: the definition, as a file `set` takes).
+    Show {
+        /// The role: agent_l1, agent_l2, supervisor or admin.
+        role: Role,
+    },
+    /// Set a role's definition from a JSON file (the role it names). A change that shows more
+    /// personal or restricted data waits for a second administrator (see `changes`).
+    Set {
+        /// The definition file.
+        file: PathBuf,
+    },
+    /// List the role changes waiting for a second administrator, newest first.
+    Changes,
+    /// Approve another administrator's waiting change ID: it is in force at once.
+    Approve {
+        /// The change's id (see `changes`).
+        id: i64,
+    },
+    /// Reject a waiting change ID (its proposer withdraws it so).
+    Reject {
+        /// The change's id (see `changes`).
+        id: i64,
+    },
+}
+
 pub async fn run(command: &AdminCommand, app: &App, json: bool) -> anyhow::Result<ExitCode> {
     match command {
         AdminCommand::Wipe { subject } => wipe(app, json, subject).await,
@@ -110,6 +145,7 @@ pub async fn run(command: &AdminCommand, app: &App, json: bool) -> anyhow::Resul
             LayoutCommand::Show { role } => show_layout(app, json, *role).await,
             LayoutCommand::History { role } => layout_history(app, json, *role).await,
         },
+        AdminCommand::Role { command } => roles::run(command, app, json).await,
     }
 }
 

@@ -1,6 +1,6 @@
 //! The commands of `desk`, one module per group: `session` (login, whoami, logout, status,
 //! config, doctor), `policy`, `records` (search, customer, transactions, tickets, ticket),
-//! `cache` and `admin`.
+//! `cache`, `admin` and its `roles`.
 //!
 //! Each group's `run` hands each command to its own function, which calls one `desk-app`
 //! function and prints the answer as text or, with `--json`, as JSON; whatever came from
@@ -11,6 +11,7 @@ pub mod admin;
 pub mod cache;
 pub mod policy;
 pub mod records;
+mod roles;
 pub mod session;
 
 use crate::terminal;

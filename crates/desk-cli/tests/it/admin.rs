@@ -1,5 +1,6 @@
 //! `desk admin audit`: an administrator lists the trail from the command line, filtered; an
-//! agent without `audit.read` learns nothing.
+//! agent without `audit.read` learns nothing. `desk admin role`: a definition shown and set, a
+//! widening change waiting for a second administrator and approved by them.
 
 use crate::gateway::{Gateway, client_env, failure, json, run};
 use crate::login::{signed_in, start, text};
@@ -103,4 +104,90 @@ fn an_administrator_lists_the_trail_by_actor_action_and_time_and_an_agent_is_ref
     // agent2 may not read the trail, filters or not.
     let refused = failure(&run(d, &env, &["admin", "audit", "--actor", "admin"]));
     assert!(refused.contains("forbidden"), "{refused}");
+}
+
+/// One administrator shows and sets a definition; a change showing more personal data waits, and
+/// only a second administrator's approval puts it in force.
+#[test]
+fn a_widening_role_change_waits_for_a_second_administrator_from_the_command_line() {
+    let (idp, first) = start();
+    let gateway = Gateway::start(&idp);
+    let second = tempfile::tempdir().unwrap();
+    let agent = tempfile::tempdir().unwrap();
+    signed_in(first.path(), idp.issuer(), "admin");
+    signed_in(second.path(), idp.issuer(), "admin2");
+    signed_in(agent.path(), idp.issuer(), "agent1");
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let (a, b) = (first.path(), second.path());
+
+    let said =
+        String::from_utf8_lossy(&run(a, &env, &["admin", "role", "show", "agent_l1"]).stdout)
+            .into_owned();
+    assert!(
+        said.starts_with("agent_l1: version 1 (by defaults at "),
+        "{said}"
+    );
+    assert!(said.contains("customer.email (mask_email)"), "{said}");
+    let mut definition = json(&run(
+        a,
+        &env,
+        &["--json", "admin", "role", "show", "agent_l1"],
+    ));
+    assert_eq!(definition["role"], "agent_l1");
+
+    // Showing e-mail addresses whole widens a pii field: proposed, not applied.
+    definition["fields"]["customer.email"] = "full".into();
+    let file = a.join("agent_l1.json");
+    std::fs::write(&file, definition.to_string()).unwrap();
+    let out = run(a, &env, &["admin", "role", "set", file.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(said.contains("waits for a second administrator"), "{said}");
+    assert!(said.contains("customer.email"), "{said}");
+    let changes = json(&run(b, &env, &["--json", "admin", "role", "changes"]));
+    let id = changes[0]["id"].as_i64().unwrap();
+    assert_eq!(changes[0]["proposed_by"], "admin", "{changes}");
+
+    // The proposer cannot approve it; an agent cannot even list it; the second administrator can.
+    let line = failure(&run(
+        a,
+        &env,
+        &["admin", "role", "approve", &id.to_string()],
+    ));
+    assert!(line.starts_with("desk: forbidden:"), "{line}");
+    assert!(line.contains("own_change"), "{line}");
+    let line = failure(&run(agent.path(), &env, &["admin", "role", "changes"]));
+    assert!(line.starts_with("desk: forbidden:"), "{line}");
+    let approved = json(&run(
+        b,
+        &env,
+        &["--json", "admin", "role", "approve", &id.to_string()],
+    ));
+    assert_eq!(approved["version"], 2, "{approved}");
+    assert_eq!(approved["definition"]["fields"]["customer.email"], "full");
+    let said =
+        String::from_utf8_lossy(&run(b, &env, &["admin", "role", "changes"]).stdout).into_owned();
+    assert_eq!(said.trim(), "No role change waits for approval");
+
+    // A definition the server would refuse (a widget without its page) is refused before it is
+    // sent, and nothing changes.
+    std::fs::write(
+        &file,
+        r#"{"role": "agent_l1", "widgets": ["customer.cards"]}"#,
+    )
+    .unwrap();
+    let line = failure(&run(
+        a,
+        &env,
+        &["admin", "role", "set", file.to_str().unwrap()],
+    ));
+    assert!(line.starts_with("desk: invalid_input:"), "{line}");
+    assert!(line.contains("customer.cards"), "{line}");
+    let said =
+        String::from_utf8_lossy(&run(a, &env, &["admin", "role", "show", "agent_l1"]).stdout)
+            .into_owned();
+    assert!(
+        said.starts_with("agent_l1: version 2 (by admin2 at "),
+        "{said}"
+    );
 }

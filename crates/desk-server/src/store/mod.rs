@@ -26,7 +26,7 @@ mod sqlite_scim;
 pub(crate) use search::{normalize_iban, phone_tail};
 
 use async_trait::async_trait;
-pub use desk_api::{OfflineUploadResult, StoredLayout};
+pub use desk_api::{OfflineUploadResult, StoredLayout, StoredRole};
 use desk_core::{Role, RoleDefinition};
 
 use crate::audit::{AuditEntry, AuditEvent};
@@ -323,24 +323,6 @@ pub struct NewRoleChange {
     pub widened: Vec<desk_core::Field>,
     /// The proposing administrator's subject.
     pub by: String,
-}
-
-/// A role definition as stored, with its version.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct StoredRole {
-    /// The definition.
-    pub definition: RoleDefinition,
-    /// Grows by one with every change; 1 for the shipped definition.
-    #[schema(minimum = 1)]
-    pub version: i64,
-    /// When it last changed: RFC 3339, UTC, milliseconds.
-    #[schema(format = DateTime, examples("2026-11-29T10:00:00.123Z"))]
-    pub updated_at: String,
-    /// The subject of the administrator who last changed it, or `defaults` for the definition
-    /// the server started with.
-    #[schema(examples("defaults"))]
-    pub updated_by: String,
 }
 
 /// A view a client made offline from its cache, to be recorded once.
