@@ -321,8 +321,10 @@ with_keyring_session() {
   local home status=0 starts
   home=$(mktemp -d)
   mkdir -p "$home/dbus-1/services"
+  # The test keyring's password (nothing else opens it), read by each daemon started.
+  printf '%s' support-desk-test-keyring >"$home/keyring-password"
   printf '%s\n' '[D-BUS Service]' 'Name=org.freedesktop.secrets' \
-    "Exec=/bin/sh -c 'printf %s support-desk-test-keyring | exec gnome-keyring-daemon --components=secrets --foreground --unlock >>$home/gnome-keyring.log 2>&1'" \
+    "Exec=/bin/sh -c 'exec gnome-keyring-daemon --components=secrets --foreground --unlock <$home/keyring-password >>$home/gnome-keyring.log 2>&1'" \
     >"$home/dbus-1/services/org.freedesktop.secrets.service"
   XDG_DATA_HOME=$home dbus-run-session -- "$@" || status=$?
   # The daemon prints its control folder once per start.

@@ -22,6 +22,7 @@ use desk_api::{MyPolicy, StoredLayout};
 use desk_auth::{Identity, SecretString, Session};
 use desk_core::signed::{self, Expect, Layout, PolicyClaims, PolicyError, PublicKey};
 use desk_core::{Policy, Role};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::server::{ServerApi, is_unauthorized, unreachable};
@@ -297,31 +298,21 @@ impl App {
         role: Role,
         layout: &Layout,
     ) -> Result<StoredLayout, AppError> {
-        let server = self.server_api().await?;
-        let session = self.session().await?;
         let path = format!("/v1/admin/layouts/{role}");
-        self.with_token(&session, |token| server.put_json(&path, token, layout))
+        self.send_as_agent(reqwest::Method::PUT, &path, layout)
             .await
     }
 
     /// Every role's published layout (a role with none is absent: its agents get the default
     /// layout). Needs the `layout.publish` action.
     pub async fn layouts(&self) -> Result<Vec<StoredLayout>, AppError> {
-        let server = self.server_api().await?;
-        let session = self.session().await?;
-        self.with_token(&session, |token| {
-            server.get_json("/v1/admin/layouts", token)
-        })
-        .await
+        self.get_as_agent("/v1/admin/layouts").await
     }
 
     /// `role`'s layouts as published, newest first (at most 100). Needs the `layout.publish`
     /// action.
     pub async fn layout_history(&self, role: Role) -> Result<Vec<StoredLayout>, AppError> {
-        let server = self.server_api().await?;
-        let session = self.session().await?;
-        let path = format!("/v1/admin/layouts/{role}/history");
-        self.with_token(&session, |token| server.get_json(&path, token))
+        self.get_as_agent(&format!("/v1/admin/layouts/{role}/history"))
             .await
     }
 
@@ -460,6 +451,32 @@ impl App {
             policy: policy.clone(),
         });
         Ok((policy, changed))
+    }
+
+    /// `GET path` as the signed-in agent ([`App::with_token`]), answered as JSON.
+    pub(crate) async fn get_as_agent<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<T, AppError> {
+        let server = self.server_api().await?;
+        let session = self.session().await?;
+        self.with_token(&session, |token| server.get_json(path, token))
+            .await
+    }
+
+    /// `method path` with the JSON `body` as the signed-in agent, answered as JSON.
+    pub(crate) async fn send_as_agent<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, AppError> {
+        let server = self.server_api().await?;
+        let session = self.session().await?;
+        self.with_token(&session, |token| {
+            server.send_json(method.clone(), path, token, body)
+        })
+        .await
     }
 
     /// Calls the server with a current access token; after a 401, refreshes once and retries.

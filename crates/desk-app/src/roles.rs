@@ -4,6 +4,7 @@
 
 use desk_api::{RoleChange, StoredRole};
 use desk_core::RoleDefinition;
+use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use crate::{App, AppError};
@@ -22,53 +23,33 @@ pub enum RoleSet {
 impl App {
     /// Every role definition the server holds, with its version.
     pub async fn roles(&self) -> Result<Vec<StoredRole>, AppError> {
-        let server = self.server_api().await?;
-        let session = self.session().await?;
-        self.with_token(&session, |token| server.get_json("/v1/admin/roles", token))
-            .await
+        self.get_as_agent("/v1/admin/roles").await
     }
 
     /// Sets `definition` for its role: applied at once, or proposed for a second
     /// administrator when it widens what the role sees of personal or restricted data.
     pub async fn set_role(&self, definition: &RoleDefinition) -> Result<RoleSet, AppError> {
-        let server = self.server_api().await?;
-        let session = self.session().await?;
         let path = format!("/v1/admin/roles/{}", definition.role);
-        self.with_token(&session, |token| server.put_json(&path, token, definition))
-            .await
+        self.send_as_agent(Method::PUT, &path, definition).await
     }
 
     /// The role changes waiting for a second administrator, newest first.
     pub async fn role_changes(&self) -> Result<Vec<RoleChange>, AppError> {
-        let server = self.server_api().await?;
-        let session = self.session().await?;
-        self.with_token(&session, |token| {
-            server.get_json("/v1/admin/role-changes", token)
-        })
-        .await
+        self.get_as_agent("/v1/admin/role-changes").await
     }
 
     /// Approves the waiting change `id` (another administrator's): the definition it puts in
     /// force.
     pub async fn approve_role_change(&self, id: i64) -> Result<StoredRole, AppError> {
-        self.decide_role_change(id, "approve").await
+        let path = format!("/v1/admin/role-changes/{id}/approve");
+        self.send_as_agent(Method::POST, &path, &serde_json::json!({}))
+            .await
     }
 
     /// Rejects (or, its proposer, withdraws) the waiting change `id`.
     pub async fn reject_role_change(&self, id: i64) -> Result<RoleChange, AppError> {
-        self.decide_role_change(id, "reject").await
-    }
-
-    async fn decide_role_change<T: serde::de::DeserializeOwned>(
-        &self,
-        id: i64,
-        decision: &str,
-    ) -> Result<T, AppError> {
-        let server = self.server_api().await?;
-        let session = self.session().await?;
-        let path = format!("/v1/admin/role-changes/{id}/{decision}");
-        let empty = serde_json::json!({});
-        self.with_token(&session, |token| server.post_json(&path, token, &empty))
+        let path = format!("/v1/admin/role-changes/{id}/reject");
+        self.send_as_agent(Method::POST, &path, &serde_json::json!({}))
             .await
     }
 }

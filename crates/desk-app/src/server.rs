@@ -98,17 +98,6 @@ impl ServerApi {
         }
     }
 
-    /// `PUT path` with a JSON body, answered as JSON.
-    pub(crate) async fn put_json<B: Serialize, T: DeserializeOwned>(
-        &self,
-        path: &str,
-        token: SecretString,
-        body: &B,
-    ) -> Result<T, AppError> {
-        self.send_json(reqwest::Method::PUT, path, token, body)
-            .await
-    }
-
     /// `POST path` with a JSON body, answered as JSON.
     pub(crate) async fn post_json<B: Serialize, T: DeserializeOwned>(
         &self,
@@ -120,7 +109,8 @@ impl ServerApi {
             .await
     }
 
-    async fn send_json<B: Serialize, T: DeserializeOwned>(
+    /// `method path` with a JSON body, answered as JSON.
+    pub(crate) async fn send_json<B: Serialize, T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
         path: &str,

@@ -592,7 +592,7 @@ impl Verifier {
         let claims: serde_json::Map<String, serde_json::Value> =
             serde_json::from_slice(&decode(c, "claims are not base64url")?)
                 .map_err(|_| TokenError::Malformed("claims are not a JSON object"))?;
-        let (claims, times) = self.check_claims(&claims, token)?;
+        let (claims, times) = self.check_claims(&claims, &digest)?;
         let message = &token.as_bytes()[..h.len() + 1 + c.len()];
         let keys = self
             .check_signature(&header, &alg, message, &signature)
@@ -653,11 +653,12 @@ impl Verifier {
         Ok(())
     }
 
-    /// Checks every claim; what they give, and the times to check again on each use.
+    /// Checks every claim of the token whose digest ([`token_digest`]) is `digest`; what they
+    /// give, and the times to check again on each use.
     fn check_claims(
         &self,
         claims: &serde_json::Map<String, serde_json::Value>,
-        token: &str,
+        digest: &[u8; 32],
     ) -> Result<(Claims, Times), TokenError> {
         let refuse = |what: &str| Err(TokenError::Claim(what.to_owned()));
         let iss = claims.get("iss").and_then(|v| v.as_str()).unwrap_or("");
@@ -706,10 +707,7 @@ impl Verifier {
         };
         let token_id = match claims.get("jti").and_then(|v| v.as_str()) {
             Some(jti) if !jti.is_empty() && jti.len() <= 255 => jti.to_owned(),
-            _ => {
-                use sha2::Digest;
-                hex::encode(sha2::Sha256::digest(token.as_bytes()))
-            }
+            _ => hex::encode(digest),
         };
         let claims = Claims {
             subject,

@@ -172,11 +172,15 @@ fn without(policy: &Value, page: &str, widget: &str) -> Value {
     layout
 }
 
-/// A second client folder for the administrator, signed in.
-fn admin_client(idp: &TestIdp) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    signed_in(dir.path(), idp.issuer(), "admin");
-    dir
+/// The test provider, a gateway, and two client folders signed in to it: agent1's and the
+/// administrator's.
+fn agent_and_admin() -> (TestIdp, Gateway, tempfile::TempDir, tempfile::TempDir) {
+    let (idp, agent) = start();
+    let gateway = Gateway::start(&idp);
+    let admin = tempfile::tempdir().unwrap();
+    signed_in(admin.path(), idp.issuer(), "admin");
+    signed_in(agent.path(), idp.issuer(), "agent1");
+    (idp, gateway, agent, admin)
 }
 
 fn sign_out(dir: &Path, idp: &TestIdp) {
@@ -288,12 +292,8 @@ fn an_agent_sees_their_verified_policy_and_a_wrong_pinned_key_is_refused() {
 /// one published newest first, and an earlier one published again as a new version.
 #[test]
 fn an_administrator_lists_a_role_s_layouts_and_publishes_an_earlier_one_again() {
-    let (idp, agent) = start();
-    let gateway = Gateway::start(&idp);
-    let agent = agent.path();
-    let admin = admin_client(&idp);
-    let admin = admin.path();
-    signed_in(agent, idp.issuer(), "agent1");
+    let (idp, gateway, agent, admin) = agent_and_admin();
+    let (agent, admin) = (agent.path(), admin.path());
     let env = client_env(&idp, &gateway, &gateway.keys_file());
     let stdout = |out: &Output| {
         assert!(out.status.success(), "{}", text(out));
@@ -362,12 +362,8 @@ fn an_administrator_lists_a_role_s_layouts_and_publishes_an_earlier_one_again() 
 
 #[test]
 fn a_published_layout_reaches_a_connected_agent_at_once() {
-    let (idp, agent) = start();
-    let gateway = Gateway::start(&idp);
-    let agent = agent.path();
-    let admin = admin_client(&idp);
-    let admin = admin.path();
-    signed_in(agent, idp.issuer(), "agent1");
+    let (idp, gateway, agent, admin) = agent_and_admin();
+    let (agent, admin) = (agent.path(), admin.path());
     let env = client_env(&idp, &gateway, &gateway.keys_file());
 
     let mut watcher = Watcher::start(agent, &env);
@@ -434,12 +430,8 @@ fn a_published_layout_reaches_a_connected_agent_at_once() {
 
 #[test]
 fn a_watching_agent_reconnects_after_the_server_restarts() {
-    let (idp, agent) = start();
-    let mut gateway = Gateway::start(&idp);
-    let agent = agent.path();
-    let admin = admin_client(&idp);
-    let admin = admin.path();
-    signed_in(agent, idp.issuer(), "agent1");
+    let (idp, mut gateway, agent, admin) = agent_and_admin();
+    let (agent, admin) = (agent.path(), admin.path());
     let env = client_env(&idp, &gateway, &gateway.keys_file());
 
     let mut watcher = Watcher::start(agent, &env);

@@ -264,7 +264,7 @@ impl FromRequestParts<State> for Agent {
             }
         })?;
         let roles = server.roles_of(&claims).await?;
-        let policy = server.policy_for(&roles).await;
+        let policy = server.roles.policy(&roles).await;
         if server.first_use(&claims.token_id, claims.expires_at).await {
             if let Some(key) = &claims.user_key
                 && let Err(e) = server.store.link_scim_subject(key, &claims.subject).await

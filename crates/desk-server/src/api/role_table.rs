@@ -16,14 +16,11 @@ use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::store::StoredRole;
 
-/// Role sets whose policies are kept at most; past it, the kept ones are let go. An organisation
-/// maps its groups to a handful of role sets, not hundreds.
-const KEPT: usize = 256;
-
 /// The definitions by role.
 pub(super) type Definitions = BTreeMap<Role, StoredRole>;
 
-/// The role definitions in force, with the policies derived from them.
+/// The role definitions in force, with the policies derived from them: at most one per subset of
+/// `Role::ALL`, so the kept ones need no bound of their own.
 pub(super) struct RoleTable {
     definitions: RwLock<Definitions>,
     policies: Mutex<HashMap<BTreeSet<Role>, Arc<Policy>>>,
@@ -63,12 +60,8 @@ impl RoleTable {
                 .filter_map(|r| definitions.get(r))
                 .map(|s| &s.definition),
         ));
-        let mut policies = kept(&self.policies);
-        if policies.len() >= KEPT {
-            policies.clear();
-        }
-        policies.insert(roles.clone(), policy.clone());
-        drop(policies);
+        kept(&self.policies).insert(roles.clone(), policy.clone());
+        // Kept before the read lock goes: a change waits for it, then lets this one go too.
         drop(definitions);
         policy
     }
@@ -163,15 +156,20 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn role_sets_get_their_own_policies_and_the_kept_ones_stay_bounded() {
+    async fn every_role_set_gets_the_union_of_its_definitions() {
         let table = table();
-        let agent = table.policy(&[Role::AgentL1].into()).await;
-        let both = table
-            .policy(&[Role::AgentL1, Role::Supervisor].into())
-            .await;
-        assert_ne!(*agent, *both);
-        let none = table.policy(&BTreeSet::new()).await;
-        assert_eq!(*none, Policy::default());
-        assert!(kept(&table.policies).len() <= KEPT);
+        let sets = 1usize << Role::ALL.len();
+        for bits in 0..sets {
+            let roles: BTreeSet<Role> = (Role::ALL.iter().enumerate())
+                .filter(|(n, _)| bits & (1 << n) != 0)
+                .map(|(_, r)| *r)
+                .collect();
+            let definitions = table.read().await;
+            let union = Policy::of(roles.iter().map(|r| &definitions[r].definition));
+            drop(definitions);
+            assert_eq!(*table.policy(&roles).await, union, "{roles:?}");
+        }
+        assert_eq!(kept(&table.policies).len(), sets, "one kept per role set");
+        assert_eq!(*table.policy(&BTreeSet::new()).await, Policy::default());
     }
 }

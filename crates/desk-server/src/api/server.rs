@@ -358,7 +358,7 @@ impl Server {
         // Read the version first: a change landing meanwhile makes this policy newer than the
         // version it carries, never older, and its own event follows.
         let version = self.policy_version();
-        let policy = self.policy_for(roles).await;
+        let policy = self.roles.policy(roles).await;
         let layouts = self.layouts.read().await;
         let definitions = self.roles.read().await;
         let per_role: Vec<Layout> = roles
@@ -423,10 +423,6 @@ impl Server {
             .flatten()
             .copied()
             .collect()
-    }
-
-    pub(super) async fn policy_for(&self, roles: &BTreeSet<Role>) -> Arc<Policy> {
-        self.roles.policy(roles).await
     }
 
     /// The read budget this replica holds an agent holding `roles` to: its part (one of the
