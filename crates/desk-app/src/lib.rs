@@ -25,7 +25,7 @@ mod versions;
 pub use audit::AuditQuery;
 pub use config::Config;
 /// The wire bodies front ends receive as they are.
-pub use desk_api::{AuditRecord, RoleChange, StoredLayout, StoredRole, WipeOrdered};
+pub use desk_api::{AuditRecord, LayoutPreview, RoleChange, StoredLayout, StoredRole, WipeOrdered};
 pub use desk_auth::Identity;
 pub use desk_cache::Offline;
 /// The policy and layout types front ends render.

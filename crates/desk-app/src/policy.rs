@@ -18,7 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use desk_api::{MyPolicy, StoredLayout};
+use desk_api::{LayoutPreview, MyPolicy, StoredLayout};
 use desk_auth::{Identity, SecretString, Session};
 use desk_core::signed::{self, Expect, Layout, PolicyClaims, PolicyError, PublicKey};
 use desk_core::{Policy, Role};
@@ -313,6 +313,14 @@ impl App {
     /// action.
     pub async fn layout_history(&self, role: Role) -> Result<Vec<StoredLayout>, AppError> {
         self.get_as_agent(&format!("/v1/admin/layouts/{role}/history"))
+            .await
+    }
+
+    /// What the layout editor shows of `role`: what its definition grants, its layout now, and
+    /// the server's demo customer as the role sees them (redacted by the server). Needs the
+    /// `layout.publish` action.
+    pub async fn layout_preview(&self, role: Role) -> Result<LayoutPreview, AppError> {
+        self.get_as_agent(&format!("/v1/admin/layouts/{role}/preview"))
             .await
     }
 

@@ -43,6 +43,7 @@ closed_names! {
         RoleChanges = "role.changes", "The proposed role changes read.";
         LayoutList = "layout.list", "The published layouts read.";
         LayoutHistory = "layout.history", "A role's earlier layouts read.";
+        LayoutPreview = "layout.preview", "The layout editor's preview of a role read: the demo customer as the role sees it (generated, so no stored record is read).";
         LayoutPublish = "layout.publish", "A role's layout published (its detail: the pages that changed).";
         OfflineCustomerSearch = "offline.customer.search", "A search of the local cache, recorded when the client next reached the server.";
         OfflineCustomerView = "offline.customer.view", "A customer read from the local cache.";

@@ -156,6 +156,7 @@ impl Widget {
 /// fields are never cached, whatever these say.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CacheRules {
     /// Record kinds that may be cached, each with its time to live in seconds (1 to 604800). A
@@ -187,6 +188,7 @@ pub const MAX_CACHE_SECS: u64 = 7 * 24 * 3600;
 /// `too_many_customers` (customers read within the hour can still be read again).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReadBudget {
     /// Audited reads a minute, on average: 1 to 10000000.
@@ -298,6 +300,7 @@ impl ReadBudget {
 /// Administrators change these; the server validates every change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoleDefinition {
     /// The role this defines.
@@ -505,6 +508,7 @@ fn placeholder(field: Field) -> &'static str {
 /// empty policy (every member empty), which permits nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Policy {
     /// The roles this policy combines; empty for an agent with no mapped role.

@@ -30,6 +30,7 @@ pub const MAX_BYTES: usize = 256 * 1024;
 /// policy grants. Unknown members, pages or widgets are refused (`invalid_body`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Layout {
     /// Page → its widgets, in display order. A page not listed shows nothing.

@@ -1,4 +1,4 @@
-//! `desk admin layout show|history|push|restore | admin role show|set|changes|approve|reject |
+//! `desk admin layout show|history|preview|push|restore | admin role show|set|changes|approve|reject |
 //! admin wipe SUBJECT | admin audit [filters]`: what an administrator's role allows.
 
 use std::path::{Path, PathBuf};
@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use desk_app::{App, AppError, AuditQuery, Role, StoredLayout};
+use desk_core::record::{Fields, Value};
 
 use super::print_json;
 use super::roles;
@@ -72,6 +73,12 @@ pub enum LayoutCommand {
     /// List ROLE's published layouts, newest first (at most 100): version, who, when, and the
     /// widgets of each page.
     History {
+        /// The role: agent_l1, agent_l2, supervisor or admin.
+        role: Role,
+    },
+    /// Show what ROLE's definition grants and the server's demo customer as ROLE sees them
+    /// (redacted by the server for that role): what a layout for it can show.
+    Preview {
         /// The role: agent_l1, agent_l2, supervisor or admin.
         role: Role,
     },
@@ -144,6 +151,7 @@ pub async fn run(command: &AdminCommand, app: &App, json: bool) -> anyhow::Resul
             }
             LayoutCommand::Show { role } => show_layout(app, json, *role).await,
             LayoutCommand::History { role } => layout_history(app, json, *role).await,
+            LayoutCommand::Preview { role } => preview(app, json, *role).await,
         },
         AdminCommand::Role { command } => roles::run(command, app, json).await,
     }
@@ -262,6 +270,46 @@ async fn layout_history(app: &App, json: bool, role: Role) -> anyhow::Result<Exi
         );
         print_pages(published);
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn preview(app: &App, json: bool, role: Role) -> anyhow::Result<ExitCode> {
+    let preview = app.layout_preview(role).await?;
+    if json {
+        print_json(&preview)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let role = preview.role.to_string();
+    let role = line(&role);
+    match preview.version {
+        0 => println!("{role}: the default layout (none published)"),
+        v => println!("{role}: layout version {v}"),
+    }
+    let widgets: Vec<String> = preview
+        .policy
+        .widgets
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
+    println!(
+        "Widgets its definition grants: {}",
+        line(&widgets.join(", "))
+    );
+    println!("The demo customer as {role} sees them:");
+    preview.customer.visit(|field, value| {
+        let shown = match value {
+            Value::Text(Some(text)) => text.to_owned(),
+            Value::Number(Some(n)) => n.to_string(),
+            Value::Text(None) | Value::Number(None) => return,
+        };
+        println!("  {}: {}", line(&field.to_string()), line(&shown));
+    });
+    let accounts = preview.customer.accounts.as_ref().map_or(0, Vec::len);
+    println!(
+        "  {accounts} accounts, {} recent transactions, {} tickets",
+        preview.transactions.len(),
+        preview.tickets.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -288,7 +288,7 @@ fn an_agent_sees_their_verified_policy_and_a_wrong_pinned_key_is_refused() {
     sign_out(dir, &idp);
 }
 
-/// `desk admin layout show|history|restore`: the layout in force as a file `push` takes, every
+/// `desk admin layout show|history|restore|preview`: the layout in force as a file `push` takes, every
 /// one published newest first, and an earlier one published again as a new version.
 #[test]
 fn an_administrator_lists_a_role_s_layouts_and_publishes_an_earlier_one_again() {
@@ -351,11 +351,35 @@ fn an_administrator_lists_a_role_s_layouts_and_publishes_an_earlier_one_again() 
     ));
     assert_eq!(history.as_array().unwrap().len(), 3, "{history}");
 
+    // The preview: the role's grants, its layout now, and the server's demo customer as the
+    // role sees them.
+    let said = stdout(&run(
+        admin,
+        &env,
+        &["admin", "layout", "preview", "agent_l1"],
+    ));
+    assert!(said.starts_with("agent_l1: layout version 3\n"), "{said}");
+    assert!(said.contains("\n  customer.email: "), "{said}");
+    assert!(!said.contains("customer.date_of_birth"), "{said}");
+    let preview = crate::gateway::json(&run(
+        admin,
+        &env,
+        &["--json", "admin", "layout", "preview", "agent_l1"],
+    ));
+    assert_eq!(preview["layout"], first, "{preview}");
+    assert!(preview["customer"]["email"].as_str().unwrap().contains('•'));
+
     // An agent may not read them.
     let line = failure(&run(
         agent,
         &env,
         &["admin", "layout", "history", "agent_l1"],
+    ));
+    assert!(line.starts_with("desk: forbidden:"), "{line}");
+    let line = failure(&run(
+        agent,
+        &env,
+        &["admin", "layout", "preview", "agent_l1"],
     ));
     assert!(line.starts_with("desk: forbidden:"), "{line}");
 }

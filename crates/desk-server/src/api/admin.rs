@@ -500,7 +500,7 @@ pub(super) async fn reject_role_change(
 }
 
 /// The role a path names; any other name (or none) is `unknown_role`.
-fn role_in_path(
+pub(super) fn role_in_path(
     path: Result<axum::extract::Path<String>, PathRejection>,
 ) -> Result<Role, ApiError> {
     path.map(|p| p.0)

@@ -279,26 +279,7 @@ pub(super) async fn customer(
     agent
         .reveal(&server, AuditAction::CustomerView, &resource, &[id])
         .await?;
-    let mut view = views::customer(policy, &record.customer);
-    if let Some(accounts) = &record.accounts {
-        let cards = &record.cards;
-        view.accounts = Some(
-            accounts
-                .iter()
-                .map(|a| {
-                    let mut account = views::account(policy, a);
-                    account.cards = cards.as_ref().map(|cards| {
-                        cards
-                            .iter()
-                            .filter(|c| c.account_id == a.id)
-                            .map(|c| views::card(policy, c))
-                            .collect()
-                    });
-                    account
-                })
-                .collect(),
-        );
-    }
+    let view = views::customer_record(policy, &record);
     server
         .audit(AuditEvent::new(
             &agent.subject,

@@ -23,6 +23,7 @@ mod meta;
 mod offline;
 pub mod openapi;
 mod paging;
+mod preview;
 mod replicas;
 pub mod request_log;
 mod role_table;
@@ -74,6 +75,7 @@ pub fn routes(max_body: usize) -> OpenApiRouter<State> {
         .routes(routes!(admin::layouts))
         .routes(routes!(admin::put_layout))
         .routes(routes!(admin::layout_history))
+        .routes(routes!(preview::layout_preview))
         .routes(routes!(wipes::order))
         .routes(routes!(wipes::of_agent))
         .routes(routes!(events::events));

@@ -575,7 +575,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(ids.len(), 26 + 17);
+        assert_eq!(ids.len(), 26 + 18);
     }
 
     #[test]

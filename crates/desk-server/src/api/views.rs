@@ -13,7 +13,9 @@ use desk_core::Field as F;
 use desk_core::record::{Account, Card, Customer, Fields, Message, Record, Ticket, Transaction};
 use desk_core::{Known, Policy};
 
-use crate::store::{AccountRow, CardRow, CustomerRow, MessageRow, TicketRow, TransactionRow};
+use crate::store::{
+    AccountRow, CardRow, CustomerRecord, CustomerRow, MessageRow, TicketRow, TransactionRow,
+};
 
 /// The fields of a customer that a search result shows: who they are and how to reach them.
 pub const CUSTOMER_SUMMARY: [F; 5] = [
@@ -83,6 +85,29 @@ pub fn card(p: &Policy, r: &CardRow) -> Card {
         ..Card::default()
     };
     view(p, keys, r, &Known::default(), all)
+}
+
+/// A customer with the accounts and cards `record` holds (its reach, chosen from what the role
+/// may read), each as `p` shows it.
+pub fn customer_record(p: &Policy, record: &CustomerRecord) -> Customer {
+    let mut view = customer(p, &record.customer);
+    view.accounts = record.accounts.as_ref().map(|accounts| {
+        accounts
+            .iter()
+            .map(|a| {
+                let mut shown = account(p, a);
+                shown.cards = record.cards.as_ref().map(|cards| {
+                    cards
+                        .iter()
+                        .filter(|c| c.account_id == a.id)
+                        .map(|c| card(p, c))
+                        .collect()
+                });
+                shown
+            })
+            .collect()
+    });
+    view
 }
 
 /// What free text about this customer must not repeat.

@@ -313,6 +313,7 @@ pub fn ocsf_activity(action: AuditAction) -> OcsfActivity {
         | A::LayoutHistory
         | A::RoleChanges
         | A::LayoutList
+        | A::LayoutPreview
         | A::OfflineCustomerSearch
         | A::OfflineCustomerView
         | A::OfflineTransactionsView

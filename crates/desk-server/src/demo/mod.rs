@@ -207,6 +207,21 @@ pub fn batches(options: &DemoOptions) -> impl Iterator<Item = Batch> + Send + 's
     })
 }
 
+/// The demo set's first customer (id 1, of the default seed) with everything they own, as every
+/// demo database holds them: what the layout editor previews, generated once and kept.
+pub fn first_customer() -> &'static Batch {
+    static FIRST: std::sync::OnceLock<Batch> = std::sync::OnceLock::new();
+    FIRST.get_or_init(|| {
+        let options = DemoOptions {
+            customers: 1,
+            ..DemoOptions::default()
+        };
+        batches(&options)
+            .next()
+            .expect("one customer makes one batch")
+    })
+}
+
 /// Carries the one thing that crosses customers: e-mail addresses already given out.
 struct Generator {
     seed: u64,

@@ -404,3 +404,98 @@ fn a_widening_change_rejected_changes_nothing_and_narrowing_needs_no_approval() 
     });
     assert_eq!(h.verify().broken, None);
 }
+
+/// The layout editor's preview: what a role's definition grants, its layout now, and the demo
+/// customer as that role alone sees them, for administrators only, each read audited.
+#[test]
+fn a_layout_preview_shows_the_demo_customer_as_the_role_sees_them() {
+    let h = Harness::start();
+    h.block_on(async {
+        let (_, l1) = h
+            .get_ok("admin", "/v1/admin/layouts/agent_l1/preview")
+            .await;
+        assert_eq!(l1["role"], "agent_l1");
+        assert_eq!(l1["version"], 0, "the default layout: {l1}");
+        assert_eq!(l1["customer"]["id"], 1);
+        let email = l1["customer"]["email"].as_str().unwrap();
+        assert!(
+            email.contains('•'),
+            "agent_l1 sees the e-mail masked: {email}"
+        );
+        // agent_l1 is not shown a date of birth or an address, and account numbers only by
+        // their last four digits.
+        for hidden in ["date_of_birth", "address"] {
+            assert!(l1["customer"].get(hidden).is_none(), "{hidden}: {l1}");
+        }
+        for account in l1["customer"]["accounts"].as_array().unwrap() {
+            let number = account["number"].as_str().unwrap();
+            assert!(number.starts_with("•••• "), "{number}");
+        }
+        assert_eq!(l1["transactions"].as_array().unwrap().len(), 10);
+        let granted = l1["policy"]["widgets"].as_array().unwrap();
+        for widgets in l1["layout"]["pages"].as_object().unwrap().values() {
+            for w in widgets.as_array().unwrap() {
+                assert!(granted.contains(w), "{w} is laid out but not granted");
+            }
+        }
+
+        // A role that sees more shows more of the same customer; the answer is the role's, not
+        // the administrator's.
+        let (_, supervisor) = h
+            .get_ok("admin", "/v1/admin/layouts/supervisor/preview")
+            .await;
+        assert_eq!(supervisor["customer"]["id"], 1);
+        assert_eq!(
+            supervisor["policy"]["roles"],
+            serde_json::json!(["supervisor"])
+        );
+        assert_ne!(supervisor["policy"], l1["policy"]);
+
+        // Published, the layout and its version are what the preview says.
+        let layout = serde_json::json!({"pages": {"search": ["search.results", "search.box"]}});
+        let r = h
+            .http
+            .put(format!("{}/v1/admin/layouts/agent_l1", h.base))
+            .bearer_auth(h.token("admin"))
+            .json(&layout)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let (_, l1) = h
+            .get_ok("admin", "/v1/admin/layouts/agent_l1/preview")
+            .await;
+        assert_eq!(
+            (l1["version"].clone(), l1["layout"].clone()),
+            (1.into(), layout)
+        );
+
+        let r = h.get("agent1", "/v1/admin/layouts/agent_l1/preview").await;
+        assert_eq!(r.status(), 403);
+        let r = h.get("admin", "/v1/admin/layouts/root/preview").await;
+        assert_eq!(error_code(r).await.1, "unknown_role");
+        let (_, audit) = h.get_ok("admin", "/v1/audit?action=layout.preview").await;
+        let outcomes: Vec<(&str, &str)> = audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["resource"].as_str().unwrap(),
+                    e["outcome"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("layout:agent_l1", "denied"),
+                ("layout:agent_l1", "ok"),
+                ("layout:supervisor", "ok"),
+                ("layout:agent_l1", "ok"),
+            ],
+            "{audit}"
+        );
+    });
+    assert_eq!(h.verify().broken, None);
+}
