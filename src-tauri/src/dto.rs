@@ -250,4 +250,15 @@ mod tests {
         Ticket::export_all(&cfg).expect("Ticket.ts");
         Message::export_all(&cfg).expect("Message.ts");
     }
+
+    /// Writes the administrator's bodies, as the server sends them (desk-api's types, with the
+    /// desk-core types they hold: `Policy`, `Layout`, `RoleDefinition`, …).
+    #[test]
+    fn export_bindings_admin() {
+        let cfg = Config::from_env();
+        desk_app::LayoutPreview::export_all(&cfg).expect("LayoutPreview.ts");
+        desk_app::StoredLayout::export_all(&cfg).expect("StoredLayout.ts");
+        desk_app::StoredRole::export_all(&cfg).expect("StoredRole.ts");
+        desk_app::RoleChange::export_all(&cfg).expect("RoleChange.ts");
+    }
 }

@@ -5,7 +5,9 @@
 //! desk-core's redacted types, as desk-app returns them: the server's view for the agent's role,
 //! or the cache's guarded copy of one. No command returns a token, a key or an unredacted record.
 
+mod admin;
 pub mod dto;
+include!("../commands.rs");
 
 use desk_app::App;
 use desk_core::record::{Customer, Message, Ticket, Transaction};
@@ -20,6 +22,13 @@ struct Shell {
     app: Result<App, ErrorDto>,
     /// Ends the running policy watch (at sign-out, or when a new watch starts).
     stop_watch: Notify,
+}
+
+impl Shell {
+    /// The application, or why it could not start.
+    fn app(&self) -> Result<&App, ErrorDto> {
+        self.app.as_ref().map_err(Clone::clone)
+    }
 }
 
 #[tauri::command]
@@ -202,7 +211,15 @@ pub fn run() {
             list_tickets,
             open_ticket,
             reply_to_ticket,
-            server_reachable
+            server_reachable,
+            admin::layout_preview,
+            admin::publish_layout,
+            admin::layout_history,
+            admin::restore_layout,
+            admin::list_roles,
+            admin::role_changes,
+            admin::approve_role_change,
+            admin::reject_role_change,
         ])
         .build(tauri::generate_context!())
         .expect("the Support Desk window could not start");
@@ -237,5 +254,44 @@ fn start_log(tauri_app: &tauri::App) -> Option<desk_app::logging::LogGuard> {
             eprintln!("support-desk: {e}");
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::COMMANDS;
+
+    /// The names between `generate_handler![` and its `]` in this file, without their module.
+    fn handled() -> Vec<String> {
+        let source = include_str!("lib.rs");
+        let start = source
+            .find("generate_handler![")
+            .expect("the invoke handler")
+            + 18;
+        let end = start + source[start..].find(']').expect("its end");
+        source[start..end]
+            .split(',')
+            .map(|name| name.trim().rsplit("::").next().unwrap_or("").to_owned())
+            .filter(|name| !name.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn the_invoke_handler_and_the_capability_grant_exactly_the_named_commands() {
+        assert_eq!(handled(), COMMANDS, "the invoke handler");
+        let capability: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/main.json")).unwrap();
+        let granted: Vec<String> = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                p.as_str()
+                    .unwrap()
+                    .trim_start_matches("allow-")
+                    .replace('-', "_")
+            })
+            .collect();
+        assert_eq!(granted, COMMANDS, "capabilities/main.json");
     }
 }

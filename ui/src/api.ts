@@ -9,11 +9,17 @@ import type { Card } from './generated/Card';
 import type { Customer } from './generated/Customer';
 import type { ErrorCode } from './generated/ErrorCode';
 import type { ErrorDto } from './generated/ErrorDto';
+import type { Layout } from './generated/Layout';
+import type { LayoutPreview } from './generated/LayoutPreview';
 import type { Message } from './generated/Message';
 import type { PageOf } from './generated/PageOf';
 import type { PolicyDto } from './generated/PolicyDto';
 import type { SignOutDto } from './generated/SignOutDto';
+import type { Role } from './generated/Role';
+import type { RoleChange } from './generated/RoleChange';
 import type { SourcedDto } from './generated/SourcedDto';
+import type { StoredLayout } from './generated/StoredLayout';
+import type { StoredRole } from './generated/StoredRole';
 import type { Ticket } from './generated/Ticket';
 import type { Transaction } from './generated/Transaction';
 
@@ -28,11 +34,17 @@ export type {
   Customer,
   ErrorCode,
   ErrorDto,
+  Layout,
+  LayoutPreview,
   Message,
   PageOf,
   PolicyDto,
+  Role,
+  RoleChange,
   SignOutDto,
   SourcedDto,
+  StoredLayout,
+  StoredRole,
   Ticket,
   Transaction,
 };
@@ -145,6 +157,25 @@ export const api = {
     call<Message>('reply_to_ticket', { id, body, internal }),
   /** Whether the server answers; asked while the window shows cached data. Reads no record. */
   serverReachable: () => call<boolean>('server_reachable'),
+  /**
+   * What the layout editor shows of `role`: what its definition grants, its layout now, and the
+   * server's demo customer as the role sees them (redacted by the server, not here).
+   */
+  layoutPreview: (role: Role) => call<LayoutPreview>('layout_preview', { role }),
+  /** Publishes `layout` for `role`; the server checks it and pushes it to the role's agents. */
+  publishLayout: (role: Role, layout: Layout) => call<StoredLayout>('publish_layout', { role, layout }),
+  /** `role`'s published layouts, newest first (at most 100). */
+  layoutHistory: (role: Role) => call<StoredLayout[]>('layout_history', { role }),
+  /** Publishes again the layout `role` had at `version`, as a new version. */
+  restoreLayout: (role: Role, version: number) => call<StoredLayout>('restore_layout', { role, version }),
+  /** Every role definition in force, with its version. */
+  listRoles: () => call<StoredRole[]>('list_roles'),
+  /** The role changes waiting for a second administrator, newest first. */
+  roleChanges: () => call<RoleChange[]>('role_changes'),
+  /** Approves another administrator's waiting change: the definition it puts in force. */
+  approveRoleChange: (id: number) => call<StoredRole>('approve_role_change', { id }),
+  /** Rejects (or, its proposer, withdraws) a waiting change. */
+  rejectRoleChange: (id: number) => call<RoleChange>('reject_role_change', { id }),
 };
 
 /** What the screens need from the app: the commands, or test doubles of them. */

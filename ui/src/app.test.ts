@@ -237,6 +237,42 @@ describe('moving around', () => {
     expect(key({ key: 'ArrowLeft', altKey: true })).toBe(true); // nothing listens after sign-out
   });
 
+  it('offers the administration page only when the layout shows it, and opens it', async () => {
+    const admin: PolicyDto = {
+      ...policy(4, ['customer.summary']),
+      roles: ['admin'],
+      pages: [
+        { page: 'search', widgets: ['search.box', 'search.results'] },
+        { page: 'admin', widgets: ['admin.roles'] },
+      ],
+      actions: ['role.edit'],
+    };
+    let push: (p: PolicyDto) => void = () => {};
+    const api = fakeApi({
+      currentAgent: vi.fn(async () => agent),
+      currentPolicy: vi.fn(async () => admin),
+      watchPolicy: vi.fn((on: (p: PolicyDto) => void) => {
+        push = on;
+        return new Promise<void>(() => {});
+      }),
+      listRoles: vi.fn(async () => []),
+      roleChanges: vi.fn(async () => []),
+    });
+    await start(root, api);
+    await flush();
+    q('nav-admin')!.click();
+    await flush();
+    expect(root.querySelector('[data-widget="admin.roles"]')).not.toBeNull();
+    expect(q('nav-admin')).toBeNull();
+    // A pushed policy without the page takes the way there away, and the page says so.
+    push({ ...admin, version: 5, pages: admin.pages.slice(0, 1), actions: [] });
+    await flush();
+    expect(q('nav-admin')).toBeNull();
+    expect(root.querySelector('[data-widget="admin.roles"]')).toBeNull();
+    q('nav-search')!.click();
+    expect(q('nav-admin')).toBeNull();
+  });
+
   it('shows the offline banner for cached data and refreshes quietly once the server is back', async () => {
     vi.useFakeTimers();
     try {

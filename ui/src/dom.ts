@@ -34,3 +34,10 @@ export function button(props: Props): HTMLButtonElement {
   b.type = 'button';
   return b;
 }
+
+/** An `<option>` of a select: `text` shown, `value` sent. */
+export function option(text: string, value: string): HTMLOptionElement {
+  const o = el('option', { text });
+  o.value = value;
+  return o;
+}

@@ -31,6 +31,11 @@ export const policy = (version: number, customer: Widget[]): PolicyDto => ({
   searchBy: ['name', 'email', 'phone', 'account'],
 });
 
+/** What the server answers a role without the action. */
+function forbidden(): never {
+  throw new CommandError('forbidden', 'the server refused: your role may not do this');
+}
+
 export function fakeApi(overrides: Partial<Api> = {}): Api {
   return {
     appStatus: vi.fn(async () => status),
@@ -50,6 +55,14 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
       throw new CommandError('server_unreachable', 'offline');
     }),
     serverReachable: vi.fn(async () => false),
+    layoutPreview: vi.fn(async () => forbidden()),
+    publishLayout: vi.fn(async () => forbidden()),
+    layoutHistory: vi.fn(async () => forbidden()),
+    restoreLayout: vi.fn(async () => forbidden()),
+    listRoles: vi.fn(async () => forbidden()),
+    roleChanges: vi.fn(async () => forbidden()),
+    approveRoleChange: vi.fn(async () => forbidden()),
+    rejectRoleChange: vi.fn(async () => forbidden()),
     ...overrides,
   };
 }

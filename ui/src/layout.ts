@@ -4,6 +4,7 @@
 // Rust is a type error here until it is named.
 import type { Page } from './generated/Page';
 import type { PolicyDto } from './generated/PolicyDto';
+import type { Role } from './generated/Role';
 import type { Widget } from './generated/Widget';
 
 /**
@@ -21,6 +22,14 @@ export const PAGE_LABELS: Record<Page, string> = {
   ticket: 'Ticket',
   audit: 'Audit trail',
   admin: 'Administration',
+};
+
+/** Names of the product's roles as administrators read them, in desk-core's order. */
+export const ROLE_LABELS: Record<Role, string> = {
+  agent_l1: 'Agent, first line',
+  agent_l2: 'Agent, second line',
+  supervisor: 'Supervisor',
+  admin: 'Administrator',
 };
 
 /** Names of widgets as agents read them. */

@@ -1,12 +1,17 @@
 // Moving between pages: the open view, a history of the last 50 (Back, Alt+Left), the search
-// (Ctrl+K), and the navigation bar that offers them and names the page open.
+// (Ctrl+K), the pages that need no record (administration) when the layout shows them, and the
+// navigation bar that offers them and names the page open.
 import { button, el } from './dom';
 import type { Page } from './generated/Page';
 import { PAGE_LABELS } from './layout';
 
-/** What the page area shows: the search, or one record's page. */
+/** The pages opened from the navigation bar, besides the search: they show no one record. */
+export type Place = Extract<Page, 'admin'>;
+
+/** What the page area shows: the search, a place, or one record's page. */
 export type View =
   | { page: Extract<Page, 'search'> }
+  | { page: Place }
   | { page: Extract<Page, 'customer' | 'ticket' | 'transactions' | 'tickets'>; id: number };
 
 export type Navigation = {
@@ -24,10 +29,16 @@ export type Navigation = {
 const HISTORY = 50;
 
 /**
- * Navigation drawn into `nav`, starting on the search; `render` draws a view into the page, and
- * `focusSearch` puts the cursor in the search field when the search is open.
+ * Navigation drawn into `nav`, starting on the search; `render` draws a view into the page,
+ * `focusSearch` puts the cursor in the search field when the search is open, and `places` says
+ * which places the agent's layout shows now.
  */
-export function navigation(nav: HTMLElement, render: (view: View) => void, focusSearch: () => void): Navigation {
+export function navigation(
+  nav: HTMLElement,
+  render: (view: View) => void,
+  focusSearch: () => void,
+  places: () => Place[],
+): Navigation {
   let view: View = { page: 'search' };
   const history: View[] = [];
   const show = () => {
@@ -39,7 +50,19 @@ export function navigation(nav: HTMLElement, render: (view: View) => void, focus
     previous.addEventListener('click', back);
     const where = el('span', { className: 'muted', text: PAGE_LABELS[view.page] });
     where.setAttribute('aria-current', 'page');
-    nav.replaceChildren(...(history.length ? [previous] : []), ...(view.page === 'search' ? [] : [toSearch]), where);
+    const toPlaces = places()
+      .filter((place) => place !== view.page)
+      .map((place) => {
+        const b = button({ text: PAGE_LABELS[place], testId: `nav-${place}`, className: 'secondary' });
+        b.addEventListener('click', () => go({ page: place }));
+        return b;
+      });
+    nav.replaceChildren(
+      ...(history.length ? [previous] : []),
+      ...(view.page === 'search' ? [] : [toSearch]),
+      ...toPlaces,
+      where,
+    );
     render(view);
   };
   const go = (next: View) => {

@@ -6,8 +6,10 @@ import type { AgentDto, Api, PolicyDto, SignOutDto } from './api';
 import { CommandError, explain } from './api';
 import { button, el } from './dom';
 import { showText } from './format';
-import { navigation, type Navigation, type View } from './navigation';
+import { widgetsOf } from './layout';
+import { navigation, type Navigation, type Place, type View } from './navigation';
 import { signedOutNotice, watchOffline } from './offline';
+import { ADMIN_WIDGETS, renderAdmin } from './pages/admin';
 import type { PageContext } from './pages/context';
 import { renderCustomer } from './pages/customer';
 import { forgetDrafts } from './pages/reply';
@@ -133,6 +135,7 @@ function showPolicy(regions: Regions, api: Api): () => void {
       if (policy) renderView(regions.page, view, pageContext(policy));
     },
     () => searchInput(regions.page)?.focus(),
+    () => (policy ? placesOf(policy) : []),
   );
   const pageContext = (p: PolicyDto): PageContext => ({
     api,
@@ -163,6 +166,11 @@ function showPolicy(regions: Regions, api: Api): () => void {
   };
 }
 
+/** The places the policy's layout shows: a page with at least one widget the window renders. */
+function placesOf(policy: PolicyDto): Place[] {
+  return widgetsOf(policy, 'admin').some((w) => w in ADMIN_WIDGETS) ? ['admin'] : [];
+}
+
 /** The search page's field, when the search is open. */
 function searchInput(page: HTMLElement): HTMLInputElement | null {
   return page.querySelector<HTMLInputElement>('[data-testid="search-input"]');
@@ -171,6 +179,7 @@ function searchInput(page: HTMLElement): HTMLInputElement | null {
 /** Draws `view` into `page`. */
 function renderView(page: HTMLElement, view: View, ctx: PageContext): void {
   if (view.page === 'search') renderSearch(page, ctx);
+  else if (view.page === 'admin') void renderAdmin(page, ctx);
   else if (view.page === 'customer') void renderCustomer(page, view.id, ctx);
   else if (view.page === 'transactions') void renderTransactions(page, view.id, ctx);
   else if (view.page === 'tickets') void renderTickets(page, view.id, ctx);

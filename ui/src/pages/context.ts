@@ -21,6 +21,8 @@ export type PageContext = {
   openTickets: (customerId: number) => void;
   /** Reports where the data on screen came from, for the offline banner. */
   sourced: (answer: SourcedDto<unknown>) => void;
+  /** Drawn inside another page (the layout editor's preview): it leaves the focus where it is. */
+  embedded?: true;
 };
 
 /** The section a widget is drawn in: `data-widget`, titled with its label. */

@@ -130,7 +130,7 @@ export async function renderCustomer(root: HTMLElement, id: number, ctx: PageCon
   const parts = widgets.map((w) => ({ render: CUSTOMER_WIDGETS[w], section: widgetFrame(w) }));
   root.replaceChildren(heading, el('div', { className: 'widgets' }, ...parts.map((p) => p.section)));
   // Keyboard and screen-reader users start at the top of the page they opened.
-  if (!root.contains(document.activeElement)) heading.focus({ preventScroll: true });
+  if (!ctx.embedded && !root.contains(document.activeElement)) heading.focus({ preventScroll: true });
   await Promise.all(
     parts.map(async ({ render, section }) => {
       try {

@@ -1,0 +1,25 @@
+// The window's commands, named once: build.rs puts them under the capability system, and a test
+// in lib.rs holds `capabilities/main.json` and the invoke handler to this list.
+pub const COMMANDS: &[&str] = &[
+    "app_status",
+    "current_agent",
+    "sign_in",
+    "sign_out",
+    "current_policy",
+    "watch_policy",
+    "search_customers",
+    "open_customer",
+    "list_transactions",
+    "list_tickets",
+    "open_ticket",
+    "reply_to_ticket",
+    "server_reachable",
+    "layout_preview",
+    "publish_layout",
+    "layout_history",
+    "restore_layout",
+    "list_roles",
+    "role_changes",
+    "approve_role_change",
+    "reject_role_change",
+];

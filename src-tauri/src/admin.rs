@@ -1,0 +1,91 @@
+//! The administrator's commands: role layouts (preview, publish, history, restore) and role
+//! definitions (read, and the changes waiting for a second administrator decided). Each calls
+//! one `desk-app` function; the server decides who may (`layout.publish`), whatever the window
+//! shows. The preview's customer is the server's demo customer, redacted by the server for the
+//! role previewed.
+
+use desk_app::{Layout, LayoutPreview, Role, RoleChange, StoredLayout, StoredRole};
+
+use crate::Shell;
+use crate::dto::ErrorDto;
+
+/// What the layout editor shows of `role`: its grants, its layout now, and the demo customer as
+/// the role sees them.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn layout_preview(
+    shell: tauri::State<'_, Shell>,
+    role: Role,
+) -> Result<LayoutPreview, ErrorDto> {
+    Ok(shell.app()?.layout_preview(role).await?)
+}
+
+/// Publishes `layout` for `role`; its connected agents are pushed their new policy.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn publish_layout(
+    shell: tauri::State<'_, Shell>,
+    role: Role,
+    layout: Layout,
+) -> Result<StoredLayout, ErrorDto> {
+    Ok(shell.app()?.publish_layout(role, &layout).await?)
+}
+
+/// `role`'s published layouts, newest first.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn layout_history(
+    shell: tauri::State<'_, Shell>,
+    role: Role,
+) -> Result<Vec<StoredLayout>, ErrorDto> {
+    Ok(shell.app()?.layout_history(role).await?)
+}
+
+/// Publishes again the layout `role` had at `version`.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn restore_layout(
+    shell: tauri::State<'_, Shell>,
+    role: Role,
+    version: i64,
+) -> Result<StoredLayout, ErrorDto> {
+    Ok(shell.app()?.restore_layout(role, version).await?)
+}
+
+/// Every role definition in force, with its version.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn list_roles(
+    shell: tauri::State<'_, Shell>,
+) -> Result<Vec<StoredRole>, ErrorDto> {
+    Ok(shell.app()?.roles().await?)
+}
+
+/// The role changes waiting for a second administrator, newest first.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn role_changes(
+    shell: tauri::State<'_, Shell>,
+) -> Result<Vec<RoleChange>, ErrorDto> {
+    Ok(shell.app()?.role_changes().await?)
+}
+
+/// Approves another administrator's waiting change `id`: the definition it puts in force.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn approve_role_change(
+    shell: tauri::State<'_, Shell>,
+    id: i64,
+) -> Result<StoredRole, ErrorDto> {
+    Ok(shell.app()?.approve_role_change(id).await?)
+}
+
+/// Rejects (or, its proposer, withdraws) the waiting change `id`.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn reject_role_change(
+    shell: tauri::State<'_, Shell>,
+    id: i64,
+) -> Result<RoleChange, ErrorDto> {
+    Ok(shell.app()?.reject_role_change(id).await?)
+}

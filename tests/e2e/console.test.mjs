@@ -1,0 +1,210 @@
+// The administrator's console in the real window, beside a second window signed in as an
+// agent_l1 agent: a layout edited and published in the editor reaches the agent's open window;
+// the editor offers only what the role's definition grants, and the server refuses a forged
+// call that adds more; a change one administrator proposed is approved by another in the window.
+//   DESK_APP_BINARY=/path/to/support-desk node --test tests/e2e/console.test.mjs
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { start as startIdp } from '../idp/server.mjs';
+import { saveScreenshot, selectFromSearch } from './screens.mjs';
+import { appEnv, desk, startServer, tearDown } from './services.mjs';
+import { openSession, startDriver } from './webdriver.mjs';
+
+let idp;
+let server;
+let home;
+/** The administrator's window (admin2), and the agent's (agent1): each its own driver and app. */
+let admin;
+let agent;
+/** The environment of `desk` signed in as the other administrator (admin). */
+let adminEnv;
+
+/** Polls `check` until it holds, up to `timeoutMs`; resolves to the milliseconds it took. */
+async function until(check, what, timeoutMs = 10_000) {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await check()) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms`);
+}
+
+/** The text of the first element matching `css`, read afresh (the page may re-render meanwhile). */
+async function textOf(session, css, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await session.text(await session.find(css, { timeoutMs }));
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Waits until the text of `css` matches `pattern`, and resolves to it. */
+async function textMatching(session, css, pattern, timeoutMs = 15_000) {
+  let text = '';
+  try {
+    await until(async () => pattern.test((text = await textOf(session, css))), `${css} to say ${pattern}`, timeoutMs);
+  } catch {
+    assert.match(text, pattern);
+  }
+  return text;
+}
+
+/** Calls the app's command `name` from the page, as a forged call would: { ok, value | error }. */
+function invoke(session, name, args) {
+  return session.executeAsync(
+    `const done = arguments[2];
+     window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
+       .then((value) => done({ ok: true, value }), (error) => done({ ok: false, error }));`,
+    [name, args],
+  );
+}
+
+/** Starts a window for `user`, with a data folder and keychain of its own, and signs in. */
+async function signedInWindow(user) {
+  const driver = await startDriver({ env: appEnv({ home, name: `console-${user}`, idp, server, user }) });
+  const session = await openSession(driver.base, process.env.DESK_APP_BINARY);
+  await session.click(await session.find('[data-testid="sign-in-button"]', { timeoutMs: 30_000 }));
+  await session.find('[data-testid="agent-name"]', { timeoutMs: 30_000 });
+  return { driver, session };
+}
+
+/** The widgets the editor lists on `page`, in order. */
+async function drafted(session, page) {
+  const items = await session.findAll(`fieldset[data-page="${page}"] [data-draft-widget]`);
+  return Promise.all(items.map((item) => session.attribute(item, 'data-draft-widget')));
+}
+
+before(async () => {
+  assert.ok(process.env.DESK_APP_BINARY, 'set DESK_APP_BINARY to the built support-desk binary');
+  idp = await startIdp();
+  server = await startServer({ issuer: idp.issuer });
+  home = mkdtempSync(path.join(tmpdir(), 'support-desk-e2e-console-'));
+  adminEnv = appEnv({ home, name: 'admin-cli', idp, server, user: 'admin' });
+  await desk(['login'], adminEnv);
+});
+
+after(async () => {
+  await desk(['logout'], adminEnv).catch(() => {});
+  for (const w of [agent, admin]) {
+    await w?.session.close().catch(() => {});
+    await w?.driver.stop();
+  }
+  await tearDown({ server, idp, home });
+});
+
+describe("the administrator's console", () => {
+  it('opens the layout editor on agent_l1 with the preview of the demo customer', async () => {
+    admin = await signedInWindow('admin2');
+    const { session } = admin;
+    await session.click(await session.find('[data-testid="nav-admin"]', { timeoutMs: 15_000 }));
+    await session.find('fieldset[data-page="customer"] [data-draft-widget="customer.cards"]', { timeoutMs: 15_000 });
+    await textMatching(session, '[data-testid="layout-status"]', /agent_l1 has the default layout/);
+    // The preview is the server's: agent_l1 sees the e-mail masked.
+    const email = await textOf(session, '[data-testid="layout-preview"] [data-widget="customer.contact"] .redacted');
+    assert.match(email, /•/);
+    await saveScreenshot(session, 'admin-layouts');
+  });
+
+  it('offers only what the definition grants, and the server refuses a forged layout', async () => {
+    const { session } = admin;
+    const preview = await invoke(session, 'layout_preview', { role: 'agent_l1' });
+    assert.equal(preview.ok, true, JSON.stringify(preview.error));
+    const granted = new Set(preview.value.policy.widgets);
+    assert.equal(granted.has('ticket.internal_notes'), false, 'agent_l1 is not granted internal notes');
+    const shown = [];
+    for (const option of await session.findAll('[data-testid^="add-to-"] option')) {
+      shown.push(await session.attribute(option, 'value'));
+    }
+    for (const item of await session.findAll('[data-draft-widget]')) {
+      shown.push(await session.attribute(item, 'data-draft-widget'));
+    }
+    assert.ok(shown.length > 0);
+    for (const widget of shown) assert.ok(granted.has(widget), `${widget} is offered but not granted`);
+
+    const forged = await invoke(session, 'publish_layout', {
+      role: 'agent_l1',
+      layout: { pages: { ticket: ['ticket.messages', 'ticket.internal_notes'] } },
+    });
+    assert.equal(forged.ok, false, 'the server must refuse an ungranted widget');
+    assert.match(forged.error.message, /invalid_layout/);
+    const history = await invoke(session, 'layout_history', { role: 'agent_l1' });
+    assert.deepEqual(history.value, [], 'nothing was published');
+  });
+
+  it("publishes an edit that the agent's open window follows at once", async () => {
+    agent = await signedInWindow('agent1');
+    const { input } = await selectFromSearch(agent.session, 1);
+    await agent.session.type(input, '\uE007');
+    await agent.session.find('[data-widget="customer.cards"]', { timeoutMs: 15_000 });
+
+    const { session } = admin;
+    await session.click(await session.find('[data-testid="remove-customer.cards"]'));
+    await session.click(await session.find('[data-testid="up-customer.contact"]'));
+    assert.deepEqual((await drafted(session, 'customer')).slice(0, 2), ['customer.contact', 'customer.summary']);
+    assert.match(await textOf(session, '[data-testid="layout-change-list"]'), /Customer: removes Payment cards; new order: Contact details, Summary/);
+    await session.click(await session.find('[data-testid="layout-publish"]'));
+    await session.click(await session.find('[data-testid="layout-publish-confirm"]'));
+    await textMatching(session, '[data-testid="layout-status"]', /Published version 1 of agent_l1's layout/);
+
+    const took = await until(
+      async () => (await agent.session.findAll('[data-widget="customer.cards"]')).length === 0,
+      "the agent's window drops the payment cards",
+      5_000,
+    );
+    console.log(`the agent's window followed ${took} ms after the publication was shown`);
+    const first = await agent.session.find('.widgets [data-widget]');
+    assert.equal(await agent.session.attribute(first, 'data-widget'), 'customer.contact');
+    // The agent's window is the one on top: it shows the layout it was pushed.
+    await saveScreenshot(agent.session, 'agent-after-publish');
+  });
+
+  it('restores the layout published before', async () => {
+    const { session } = admin;
+    // Version 1 is in force; publish another, then restore 1.
+    await session.click(await session.find('[data-testid="remove-customer.contact"]'));
+    await session.click(await session.find('[data-testid="layout-publish"]'));
+    await session.click(await session.find('[data-testid="layout-publish-confirm"]'));
+    await textMatching(session, '[data-testid="layout-status"]', /Published version 2/);
+    await until(async () => (await agent.session.findAll('[data-widget="customer.contact"]')).length === 0, 'contact gone');
+    await session.click(await session.find('[data-testid="restore-1"]'));
+    await session.click(await session.find('[data-testid="layout-restore-confirm"]'));
+    await textMatching(session, '[data-testid="layout-status"]', /Version 1 published again as version 3/);
+    await until(async () => (await agent.session.findAll('[data-widget="customer.contact"]')).length === 1, 'contact back');
+    // The agent's window closes, so the administrator's is in view for its screenshots.
+    await agent.session.close().catch(() => {});
+    await agent.driver.stop();
+    agent = undefined;
+  });
+
+  it("approves another administrator's widening change", async () => {
+    const current = JSON.parse(await desk(['--json', 'admin', 'role', 'show', 'agent_l1'], adminEnv));
+    const widened = { ...current, fields: { ...current.fields, 'customer.date_of_birth': 'year_only' } };
+    const file = path.join(home, 'agent_l1-widened.json');
+    writeFileSync(file, JSON.stringify(widened));
+    const proposed = await desk(['admin', 'role', 'set', file], adminEnv);
+    assert.match(proposed, /wait/i, proposed);
+
+    const { session } = admin;
+    await session.click(await session.find('[data-testid="nav-search"]'));
+    await session.click(await session.find('[data-testid="nav-admin"]'));
+    const change = await session.find('[data-change]', { timeoutMs: 15_000 });
+    const id = await session.attribute(change, 'data-change');
+    assert.match(await session.text(change), /customer\.date_of_birth/);
+    await session.executeAsync(
+      `document.querySelector('[data-widget="admin.roles"]').scrollIntoView(); arguments[0]();`,
+    );
+    await saveScreenshot(session, 'admin-roles');
+    await session.click(await session.find(`[data-testid="approve-${id}"]`));
+    await textMatching(session, '[data-testid="roles-status"]', new RegExp(`Change ${id} approved: agent_l1 is at version 2`));
+    const now = JSON.parse(await desk(['--json', 'admin', 'role', 'show', 'agent_l1'], adminEnv));
+    assert.equal(now.fields['customer.date_of_birth'], 'year_only');
+  });
+});
