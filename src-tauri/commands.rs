@@ -22,4 +22,7 @@ pub const COMMANDS: &[&str] = &[
     "role_changes",
     "approve_role_change",
     "reject_role_change",
+    "role_catalogue",
+    "check_role",
+    "set_role",
 ];

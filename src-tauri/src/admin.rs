@@ -1,13 +1,17 @@
 //! The administrator's commands: role layouts (preview, publish, history, restore) and role
-//! definitions (read, and the changes waiting for a second administrator decided). Each calls
-//! one `desk-app` function; the server decides who may (`layout.publish`), whatever the window
-//! shows. The preview's customer is the server's demo customer, redacted by the server for the
-//! role previewed.
+//! definitions (read, checked, set, and the changes waiting for a second administrator decided).
+//! Each calls one `desk-app` function; the server decides who may (`layout.publish`, `role.edit`),
+//! whatever the window shows. The preview's customer is the server's demo customer, redacted by
+//! the server for the role previewed. `role_catalogue` and `check_role` read nothing: desk-core's
+//! vocabulary, and the server's own checks run before anything is sent.
 
-use desk_app::{Layout, LayoutPreview, Role, RoleChange, StoredLayout, StoredRole};
+use desk_app::{
+    Layout, LayoutPreview, Role, RoleChange, RoleCheck, RoleSet, StoredLayout, StoredRole,
+};
+use desk_core::RoleDefinition;
 
 use crate::Shell;
-use crate::dto::ErrorDto;
+use crate::dto::{CatalogueDto, ErrorDto};
 
 /// What the layout editor shows of `role`: its grants, its layout now, and the demo customer as
 /// the role sees them.
@@ -88,4 +92,29 @@ pub(crate) async fn reject_role_change(
     id: i64,
 ) -> Result<RoleChange, ErrorDto> {
     Ok(shell.app()?.reject_role_change(id).await?)
+}
+
+/// What a role definition is made of: the values the definition editor offers.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub(crate) fn role_catalogue() -> CatalogueDto {
+    CatalogueDto::of_core()
+}
+
+/// What `edited` comes to against `current`, checked as the server checks it (nothing is sent).
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub(crate) fn check_role(current: RoleDefinition, edited: RoleDefinition) -> RoleCheck {
+    desk_app::check_role(&current, &edited)
+}
+
+/// Sets `definition` for its role: in force at once, or waiting for a second administrator
+/// when it shows more personal or restricted data.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn set_role(
+    shell: tauri::State<'_, Shell>,
+    definition: RoleDefinition,
+) -> Result<RoleSet, ErrorDto> {
+    Ok(shell.app()?.set_role(&definition).await?)
 }

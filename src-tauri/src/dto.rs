@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use desk_app::{ErrorCode, Page, Role, Source, Widget};
-use desk_core::{Action, Field, Redaction, SearchKey};
+use desk_core::{Action, Field, FieldClass, RecordKind, Redaction, SearchKey};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -187,6 +187,71 @@ impl From<&desk_app::EffectivePolicy> for PolicyDto {
     }
 }
 
+/// What a role definition is made of, for the definition editor: every field with its class and
+/// the redactions that fit it (`Field::allows`; `hidden` always does), and every page, widget,
+/// action, search key and record kind, in desk-core's order. The editor offers these and no
+/// other value.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CatalogueDto {
+    /// Each field of the catalogue.
+    pub fields: Vec<FieldRuleDto>,
+    /// Every page.
+    pub pages: Vec<Page>,
+    /// Every widget, each named after its page.
+    pub widgets: Vec<Widget>,
+    /// Every action.
+    pub actions: Vec<Action>,
+    /// Every search key.
+    pub search_keys: Vec<SearchKey>,
+    /// Every record kind a cache rule may name.
+    pub record_kinds: Vec<RecordKind>,
+}
+
+/// One field of the catalogue, as the definition editor offers it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct FieldRuleDto {
+    /// The field.
+    pub field: Field,
+    /// How sensitive it is.
+    pub class: FieldClass,
+    /// The redactions a definition may give it, `hidden` first.
+    pub redactions: Vec<Redaction>,
+}
+
+impl CatalogueDto {
+    /// desk-core's catalogue.
+    pub fn of_core() -> Self {
+        let fields = Field::ALL
+            .iter()
+            .map(|&field| {
+                let mut redactions = vec![Redaction::Hidden];
+                redactions.extend(
+                    Redaction::ALL
+                        .iter()
+                        .copied()
+                        .filter(|&r| r != Redaction::Hidden && field.allows(r)),
+                );
+                FieldRuleDto {
+                    field,
+                    class: field.class(),
+                    redactions,
+                }
+            })
+            .collect();
+        Self {
+            fields,
+            pages: Page::ALL.to_vec(),
+            widgets: Widget::ALL.to_vec(),
+            actions: Action::ALL.to_vec(),
+            search_keys: SearchKey::ALL.to_vec(),
+            record_kinds: RecordKind::ALL.to_vec(),
+        }
+    }
+}
+
 /// Where a record shown in the window came from, and as of when.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -260,5 +325,7 @@ mod tests {
         desk_app::StoredLayout::export_all(&cfg).expect("StoredLayout.ts");
         desk_app::StoredRole::export_all(&cfg).expect("StoredRole.ts");
         desk_app::RoleChange::export_all(&cfg).expect("RoleChange.ts");
+        desk_app::RoleCheck::export_all(&cfg).expect("RoleCheck.ts");
+        desk_app::RoleSet::export_all(&cfg).expect("RoleSet.ts");
     }
 }

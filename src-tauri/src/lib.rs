@@ -220,6 +220,9 @@ pub fn run() {
             admin::role_changes,
             admin::approve_role_change,
             admin::reject_role_change,
+            admin::role_catalogue,
+            admin::check_role,
+            admin::set_role,
         ])
         .build(tauri::generate_context!())
         .expect("the Support Desk window could not start");

@@ -207,4 +207,26 @@ describe("the administrator's console", () => {
     const now = JSON.parse(await desk(['--json', 'admin', 'role', 'show', 'agent_l1'], adminEnv));
     assert.equal(now.fields['customer.date_of_birth'], 'year_only');
   });
+
+  it('edits a definition, checked as the server checks it before anything is sent', async () => {
+    const { session } = admin;
+    await session.click(await session.find('details[data-role="agent_l1"] summary'));
+    await session.click(await session.find('[data-testid="edit-agent_l1"]'));
+    await session.find('[data-testid="redaction-customer.phone"]');
+    // Hidden, the phone number cannot stay a search key: the editor says so and saves nothing.
+    await session.executeAsync(
+      `const s = document.querySelector('[data-testid="redaction-customer.phone"]');
+       s.value = 'hidden'; s.dispatchEvent(new Event('change')); arguments[0]();`,
+    );
+    await textMatching(session, '[data-testid="role-verdict"]', /The server would refuse this: .*phone/);
+    assert.equal(await session.enabled(await session.find('[data-testid="role-save"]')), false);
+    await session.click(await session.find('details[data-role="agent_l1"] [data-choice="phone"]'));
+    await textMatching(session, '[data-testid="role-verdict"]', /applies at once/);
+    await saveScreenshot(session, 'admin-role-editor');
+    await session.click(await session.find('[data-testid="role-save"]'));
+    await textMatching(session, '[data-testid="roles-status"]', /agent_l1 is at version 3/);
+    const now = JSON.parse(await desk(['--json', 'admin', 'role', 'show', 'agent_l1'], adminEnv));
+    assert.equal(now.fields['customer.phone'], undefined);
+    assert.equal(now.search_by.includes('phone'), false);
+  });
 });

@@ -5,6 +5,7 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import type { Account } from './generated/Account';
 import type { AgentDto } from './generated/AgentDto';
 import type { AppStatusDto } from './generated/AppStatusDto';
+import type { CatalogueDto } from './generated/CatalogueDto';
 import type { Card } from './generated/Card';
 import type { Customer } from './generated/Customer';
 import type { ErrorCode } from './generated/ErrorCode';
@@ -17,6 +18,9 @@ import type { PolicyDto } from './generated/PolicyDto';
 import type { SignOutDto } from './generated/SignOutDto';
 import type { Role } from './generated/Role';
 import type { RoleChange } from './generated/RoleChange';
+import type { RoleCheck } from './generated/RoleCheck';
+import type { RoleDefinition } from './generated/RoleDefinition';
+import type { RoleSet } from './generated/RoleSet';
 import type { SourcedDto } from './generated/SourcedDto';
 import type { StoredLayout } from './generated/StoredLayout';
 import type { StoredRole } from './generated/StoredRole';
@@ -41,6 +45,7 @@ export type {
   PolicyDto,
   Role,
   RoleChange,
+  RoleDefinition,
   SignOutDto,
   SourcedDto,
   StoredLayout,
@@ -176,6 +181,12 @@ export const api = {
   approveRoleChange: (id: number) => call<StoredRole>('approve_role_change', { id }),
   /** Rejects (or, its proposer, withdraws) a waiting change. */
   rejectRoleChange: (id: number) => call<RoleChange>('reject_role_change', { id }),
+  /** desk-core's catalogue: the values a role definition may hold, as the editor offers them. */
+  roleCatalogue: () => call<CatalogueDto>('role_catalogue'),
+  /** What `edited` comes to against `current`, checked as the server checks it; sends nothing. */
+  checkRole: (current: RoleDefinition, edited: RoleDefinition) => call<RoleCheck>('check_role', { current, edited }),
+  /** Sets a definition: in force at once, or waiting for a second administrator's approval. */
+  setRole: (definition: RoleDefinition) => call<RoleSet>('set_role', { definition }),
 };
 
 /** What the screens need from the app: the commands, or test doubles of them. */

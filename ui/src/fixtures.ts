@@ -63,6 +63,9 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
     roleChanges: vi.fn(async () => forbidden()),
     approveRoleChange: vi.fn(async () => forbidden()),
     rejectRoleChange: vi.fn(async () => forbidden()),
+    roleCatalogue: vi.fn(async () => forbidden()),
+    checkRole: vi.fn(async () => forbidden()),
+    setRole: vi.fn(async () => forbidden()),
     ...overrides,
   };
 }

@@ -36,7 +36,7 @@ pub use error::{AppError, ErrorCode};
 pub use offline::{CacheReport, CacheState};
 pub use policy::{EffectivePolicy, parse_layout};
 pub use records::{Page as RecordPage, Source, Sourced, TransactionQuery};
-pub use roles::RoleSet;
+pub use roles::{RoleCheck, RoleSet, check_role};
 pub use versions::FILE_NAME as POLICY_VERSIONS_FILE;
 
 use std::sync::Arc;

@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { CommandError, type RoleChange, type StoredRole } from '../api';
 import { byTestId, fakeApi, flush } from '../fixtures';
 import type { PageContext } from '../pages/context';
-import { changeLines, renderRoles } from './roles';
+import { changeLines } from './changes';
+import { renderRoles } from './roles';
 import { preview } from './fixtures';
 
 let root: HTMLElement;

@@ -2,14 +2,17 @@
 // each with what it changes and the personal or restricted fields it shows more of, approved or
 // rejected here (the server refuses an administrator's approval of their own change); and each
 // role's definition in force: which fields it sees and how each is redacted, its pages and
-// widgets, actions, search keys, cache rules and read budget.
+// widgets, actions, search keys, cache rules and read budget, each editable (`definition.ts`).
 import type { Api, Role } from '../api';
 import { button, el } from '../dom';
 import { formatTime } from '../format';
+import type { CatalogueDto } from '../generated/CatalogueDto';
 import type { RoleChange } from '../generated/RoleChange';
 import type { StoredRole } from '../generated/StoredRole';
 import { ROLE_LABELS } from '../layout';
 import { busy, note, type PageContext, problem } from '../pages/context';
+import { changeLines } from './changes';
+import { renderDefinitionEditor } from './definition';
 
 /** Renders the waiting changes and the definitions into `section`. */
 export async function renderRoles(section: HTMLElement, ctx: PageContext): Promise<void> {
@@ -22,35 +25,25 @@ export async function renderRoles(section: HTMLElement, ctx: PageContext): Promi
     try {
       const [changes, roles] = await busy(section, Promise.all([ctx.api.roleChanges(), ctx.api.listRoles()]));
       drawChanges(waiting, changes, ctx.api, status, reload);
-      drawDefinitions(definitions, roles);
+      drawDefinitions(definitions, roles, (stored, into) => void edit(stored, into));
       status.replaceChildren(said ?? '');
     } catch (err) {
       status.replaceChildren(problem(err));
     }
   };
-  await reload();
-}
-
-/** `changes` (a `RoleChange`'s member by member) as lines a person reads. */
-export function changeLines(changes: Record<string, unknown>, prefix = ''): string[] {
-  const lines: string[] = [];
-  const shown = (v: unknown) => (v === null || v === undefined ? 'none' : String(v));
-  for (const [name, change] of Object.entries(changes)) {
-    const key = `${prefix}${name}`;
-    if (typeof change !== 'object' || change === null) continue;
-    const c = change as Record<string, unknown>;
-    if (Array.isArray(c.added) || Array.isArray(c.removed)) {
-      const parts: string[] = [];
-      if (Array.isArray(c.added) && c.added.length) parts.push(`adds ${c.added.join(', ')}`);
-      if (Array.isArray(c.removed) && c.removed.length) parts.push(`removes ${c.removed.join(', ')}`);
-      lines.push(`${key}: ${parts.join('; ')}`);
-    } else if ('before' in c || 'after' in c) {
-      lines.push(`${key}: ${shown(c.before)} → ${shown(c.after)}`);
-    } else {
-      lines.push(...changeLines(c, `${key} `));
+  /** Opens the editor for `stored` in `into`, with desk-core's catalogue (asked once). */
+  let catalogue: CatalogueDto | undefined;
+  const edit = async (stored: StoredRole, into: HTMLElement) => {
+    try {
+      catalogue ??= await ctx.api.roleCatalogue();
+    } catch (err) {
+      status.replaceChildren(problem(err));
+      return;
     }
-  }
-  return lines;
+    renderDefinitionEditor(into, stored, catalogue, ctx.api, (said) => void reload(said));
+    into.querySelector<HTMLElement>('input, select')?.focus();
+  };
+  await reload();
 }
 
 /** The waiting changes, each with its approval and rejection. */
@@ -114,8 +107,12 @@ function drawChanges(
   );
 }
 
-/** Each role's definition in force, one open at a time. */
-function drawDefinitions(root: HTMLElement, roles: StoredRole[]): void {
+/** Each role's definition in force, each with a way to edit it. */
+function drawDefinitions(
+  root: HTMLElement,
+  roles: StoredRole[],
+  edit: (stored: StoredRole, into: HTMLElement) => void,
+): void {
   if (roles.length === 0) {
     root.replaceChildren(note('The server holds no role definition.'));
     return;
@@ -152,7 +149,11 @@ function drawDefinitions(root: HTMLElement, roles: StoredRole[]): void {
           ] as const
         ).map(([term, value]) => el('div', {}, el('dt', { text: term }), el('dd', { text: value }))),
       );
-      const details = el('details', { className: 'role-definition' }, summary, facts, fields);
+      const editing = button({ text: 'Edit', className: 'secondary small', testId: `edit-${d.role}` });
+      editing.setAttribute('aria-label', `Edit the definition of ${d.role}`);
+      const body = el('div', {}, facts, fields, editing);
+      editing.addEventListener('click', () => edit(stored, body));
+      const details = el('details', { className: 'role-definition' }, summary, body);
       details.dataset.role = d.role;
       return details;
     }),
