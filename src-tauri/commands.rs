@@ -25,4 +25,5 @@ pub const COMMANDS: &[&str] = &[
     "role_catalogue",
     "check_role",
     "set_role",
+    "audit_trail",
 ];

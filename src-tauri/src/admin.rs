@@ -1,17 +1,19 @@
 //! The administrator's commands: role layouts (preview, publish, history, restore) and role
-//! definitions (read, checked, set, and the changes waiting for a second administrator decided).
+//! definitions (read, checked, set, and the changes waiting for a second administrator decided),
+//! and the audit trail.
 //! Each calls one `desk-app` function; the server decides who may (`layout.publish`, `role.edit`),
 //! whatever the window shows. The preview's customer is the server's demo customer, redacted by
 //! the server for the role previewed. `role_catalogue` and `check_role` read nothing: desk-core's
 //! vocabulary, and the server's own checks run before anything is sent.
 
 use desk_app::{
-    Layout, LayoutPreview, Role, RoleChange, RoleCheck, RoleSet, StoredLayout, StoredRole,
+    AuditQuery, AuditRecord, Layout, LayoutPreview, Role, RoleChange, RoleCheck, RoleSet,
+    StoredLayout, StoredRole,
 };
 use desk_core::RoleDefinition;
 
 use crate::Shell;
-use crate::dto::{CatalogueDto, ErrorDto};
+use crate::dto::{CatalogueDto, ErrorDto, PageOf};
 
 /// What the layout editor shows of `role`: its grants, its layout now, and the demo customer as
 /// the role sees them.
@@ -118,3 +120,39 @@ pub(crate) async fn set_role(
 ) -> Result<RoleSet, ErrorDto> {
     Ok(shell.app()?.set_role(&definition).await?)
 }
+
+/// A page of the audit trail, newest first, filtered as the server filters it (each part given
+/// combines); the next page by `cursor`. The server stores searched values masked, and so they
+/// are shown.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn audit_trail(
+    shell: tauri::State<'_, Shell>,
+    actor: Option<String>,
+    action: Option<String>,
+    outcome: Option<String>,
+    resource: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    cursor: Option<String>,
+) -> Result<PageOf<AuditRecord>, ErrorDto> {
+    let query = AuditQuery {
+        actor,
+        action,
+        since,
+        until,
+        outcome,
+        resource,
+        limit: Some(AUDIT_PAGE),
+        cursor,
+    };
+    let page = shell.app()?.audit(&query).await?;
+    Ok(PageOf {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// Entries a page of the audit table holds.
+const AUDIT_PAGE: u32 = 200;

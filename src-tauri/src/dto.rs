@@ -13,7 +13,8 @@
 use std::collections::BTreeMap;
 
 use desk_app::{ErrorCode, Page, Role, Source, Widget};
-use desk_core::{Action, Field, FieldClass, RecordKind, Redaction, SearchKey};
+use desk_core::audit::Outcome;
+use desk_core::{Action, AuditAction, Field, FieldClass, RecordKind, Redaction, SearchKey};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -187,10 +188,11 @@ impl From<&desk_app::EffectivePolicy> for PolicyDto {
     }
 }
 
-/// What a role definition is made of, for the definition editor: every field with its class and
-/// the redactions that fit it (`Field::allows`; `hidden` always does), and every page, widget,
-/// action, search key and record kind, in desk-core's order. The editor offers these and no
-/// other value.
+/// desk-core's vocabulary as the administrator's screens offer it: for the definition editor,
+/// every field with its class and the redactions that fit it (`Field::allows`; `hidden` always
+/// does), and every page, widget, action, search key and record kind; for the audit table's
+/// filters, every audit action and outcome; each in desk-core's order. The screens offer these
+/// and no other value.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -207,6 +209,10 @@ pub struct CatalogueDto {
     pub search_keys: Vec<SearchKey>,
     /// Every record kind a cache rule may name.
     pub record_kinds: Vec<RecordKind>,
+    /// Every action an audit entry records (the audit table's filter).
+    pub audit_actions: Vec<AuditAction>,
+    /// Every way an audited attempt ends (the audit table's filter).
+    pub outcomes: Vec<Outcome>,
 }
 
 /// One field of the catalogue, as the definition editor offers it.
@@ -248,6 +254,8 @@ impl CatalogueDto {
             actions: Action::ALL.to_vec(),
             search_keys: SearchKey::ALL.to_vec(),
             record_kinds: RecordKind::ALL.to_vec(),
+            audit_actions: AuditAction::ALL.to_vec(),
+            outcomes: Outcome::ALL.to_vec(),
         }
     }
 }
@@ -327,5 +335,6 @@ mod tests {
         desk_app::RoleChange::export_all(&cfg).expect("RoleChange.ts");
         desk_app::RoleCheck::export_all(&cfg).expect("RoleCheck.ts");
         desk_app::RoleSet::export_all(&cfg).expect("RoleSet.ts");
+        desk_app::AuditRecord::export_all(&cfg).expect("AuditRecord.ts");
     }
 }

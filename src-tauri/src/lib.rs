@@ -223,6 +223,7 @@ pub fn run() {
             admin::role_catalogue,
             admin::check_role,
             admin::set_role,
+            admin::audit_trail,
         ])
         .build(tauri::generate_context!())
         .expect("the Support Desk window could not start");

@@ -1,7 +1,8 @@
 // The administrator's console in the real window, beside a second window signed in as an
 // agent_l1 agent: a layout edited and published in the editor reaches the agent's open window;
 // the editor offers only what the role's definition grants, and the server refuses a forged
-// call that adds more; a change one administrator proposed is approved by another in the window.
+// call that adds more; a change one administrator proposed is approved by another in the window;
+// a definition is edited and checked before it is sent; the audit trail is filtered and read.
 //   DESK_APP_BINARY=/path/to/support-desk node --test tests/e2e/console.test.mjs
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -228,5 +229,27 @@ describe("the administrator's console", () => {
     const now = JSON.parse(await desk(['--json', 'admin', 'role', 'show', 'agent_l1'], adminEnv));
     assert.equal(now.fields['customer.phone'], undefined);
     assert.equal(now.search_by.includes('phone'), false);
+  });
+
+  it('filters the audit trail and opens an entry', async () => {
+    const { session } = admin;
+    await session.click(await session.find('[data-testid="nav-audit"]'));
+    await textMatching(session, '[data-testid="audit-summary"]', /^\d+ entries/);
+    await session.executeAsync(
+      `const set = (id, v) => { const e = document.querySelector('[data-testid="' + id + '"]'); e.value = v; };
+       set('audit-action', 'layout.publish');
+       set('audit-actor', 'admin2');
+       document.querySelector('[data-testid="audit-filters"]').requestSubmit();
+       arguments[0]();`,
+    );
+    // Three publications: the edit, the next one, and the restore.
+    await textMatching(session, '[data-testid="audit-summary"]', /^3 entries$/);
+    await session.find('[data-testid="audit-table"]');
+    await session.click(await session.find('#audit-row-0'));
+    const shown = await textOf(session, '[data-testid="audit-entry"]');
+    assert.match(shown, /layout\.publish/);
+    assert.match(shown, /layout:agent_l1/);
+    assert.match(shown, /"changes"/);
+    await saveScreenshot(session, 'admin-audit');
   });
 });

@@ -5,6 +5,7 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import type { Account } from './generated/Account';
 import type { AgentDto } from './generated/AgentDto';
 import type { AppStatusDto } from './generated/AppStatusDto';
+import type { AuditRecord } from './generated/AuditRecord';
 import type { CatalogueDto } from './generated/CatalogueDto';
 import type { Card } from './generated/Card';
 import type { Customer } from './generated/Customer';
@@ -34,6 +35,7 @@ export type {
   Account,
   AgentDto,
   AppStatusDto,
+  AuditRecord,
   Card,
   Customer,
   ErrorCode,
@@ -61,6 +63,16 @@ export type TransactionQuery = {
   status?: string;
   limit?: number;
   cursor?: string;
+};
+
+/** Which audit entries to list; the parts given combine. */
+export type AuditFilters = {
+  actor?: string;
+  action?: string;
+  outcome?: string;
+  resource?: string;
+  since?: string;
+  until?: string;
 };
 
 /** A command's failure as the window shows it: desk-app's error code and its sentence. */
@@ -187,6 +199,17 @@ export const api = {
   checkRole: (current: RoleDefinition, edited: RoleDefinition) => call<RoleCheck>('check_role', { current, edited }),
   /** Sets a definition: in force at once, or waiting for a second administrator's approval. */
   setRole: (definition: RoleDefinition) => call<RoleSet>('set_role', { definition }),
+  /** A page of the audit trail, newest first, filtered as the server filters it. */
+  auditTrail: (filters: AuditFilters, cursor?: string) =>
+    call<PageOf<AuditRecord>>('audit_trail', {
+      actor: filters.actor ?? null,
+      action: filters.action ?? null,
+      outcome: filters.outcome ?? null,
+      resource: filters.resource ?? null,
+      since: filters.since ?? null,
+      until: filters.until ?? null,
+      cursor: cursor ?? null,
+    }),
 };
 
 /** What the screens need from the app: the commands, or test doubles of them. */

@@ -66,6 +66,7 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
     roleCatalogue: vi.fn(async () => forbidden()),
     checkRole: vi.fn(async () => forbidden()),
     setRole: vi.fn(async () => forbidden()),
+    auditTrail: vi.fn(async () => forbidden()),
     ...overrides,
   };
 }

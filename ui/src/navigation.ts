@@ -1,17 +1,18 @@
 // Moving between pages: the open view, a history of the last 50 (Back, Alt+Left), the search
-// (Ctrl+K), the pages that need no record (administration) when the layout shows them, and the
+// (Ctrl+K), the pages that need no record (audit trail, administration) when the layout shows them, and the
 // navigation bar that offers them and names the page open.
 import { button, el } from './dom';
 import type { Page } from './generated/Page';
 import { PAGE_LABELS } from './layout';
 
 /** The pages opened from the navigation bar, besides the search: they show no one record. */
-export type Place = Extract<Page, 'admin'>;
+export type Place = Extract<Page, 'audit' | 'admin'>;
 
 /** What the page area shows: the search, a place, or one record's page. */
 export type View =
   | { page: Extract<Page, 'search'> }
-  | { page: Place }
+  | { page: Extract<Place, 'audit'> }
+  | { page: Extract<Place, 'admin'> }
   | { page: Extract<Page, 'customer' | 'ticket' | 'transactions' | 'tickets'>; id: number };
 
 export type Navigation = {

@@ -10,6 +10,7 @@ import { widgetsOf } from './layout';
 import { navigation, type Navigation, type Place, type View } from './navigation';
 import { signedOutNotice, watchOffline } from './offline';
 import { ADMIN_WIDGETS, renderAdmin } from './pages/admin';
+import { AUDIT_WIDGETS, renderAudit } from './pages/audit';
 import type { PageContext } from './pages/context';
 import { renderCustomer } from './pages/customer';
 import { forgetDrafts } from './pages/reply';
@@ -168,7 +169,10 @@ function showPolicy(regions: Regions, api: Api): () => void {
 
 /** The places the policy's layout shows: a page with at least one widget the window renders. */
 function placesOf(policy: PolicyDto): Place[] {
-  return widgetsOf(policy, 'admin').some((w) => w in ADMIN_WIDGETS) ? ['admin'] : [];
+  const places: Place[] = [];
+  if (widgetsOf(policy, 'audit').some((w) => w in AUDIT_WIDGETS)) places.push('audit');
+  if (widgetsOf(policy, 'admin').some((w) => w in ADMIN_WIDGETS)) places.push('admin');
+  return places;
 }
 
 /** The search page's field, when the search is open. */
@@ -180,6 +184,7 @@ function searchInput(page: HTMLElement): HTMLInputElement | null {
 function renderView(page: HTMLElement, view: View, ctx: PageContext): void {
   if (view.page === 'search') renderSearch(page, ctx);
   else if (view.page === 'admin') void renderAdmin(page, ctx);
+  else if (view.page === 'audit') void renderAudit(page, ctx);
   else if (view.page === 'customer') void renderCustomer(page, view.id, ctx);
   else if (view.page === 'transactions') void renderTransactions(page, view.id, ctx);
   else if (view.page === 'tickets') void renderTickets(page, view.id, ctx);

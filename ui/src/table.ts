@@ -2,7 +2,8 @@
 // margin), so 10,000 rows scroll as smoothly as ten. A scrolling viewport holds a spacer as tall
 // as every loaded row and absolutely placed elements for the rows shown; scrolling redraws on the
 // next animation frame. Arrows, Page Up/Down, Home and End move the active row
-// (`aria-activedescendant`); nearing the end, by scrolling or from the keyboard, asks for more.
+// (`aria-activedescendant`), and Enter (or a click) opens it when the table has `open`; nearing
+// the end, by scrolling or from the keyboard, asks for more.
 // Cell text goes in through `showText`, like all text in the window.
 import { el } from './dom';
 import { showText } from './format';
@@ -30,6 +31,8 @@ export type TableOptions<T> = {
   columns: readonly Column<T>[];
   /** Called when the agent nears the last loaded row; may be called again before more come. */
   nearEnd: () => void;
+  /** Called with a row opened by Enter on it or a click: the table then says rows open. */
+  open?: (row: T) => void;
 };
 
 export type WindowedTable<T> = {
@@ -81,7 +84,23 @@ export function windowedTable<T>(options: TableOptions<T>): WindowedTable<T> {
       if (viewport.scrollTop + viewport.clientHeight > (rows.length - NEAR_END) * ROW_HEIGHT) options.nearEnd();
     });
   });
+  const open = options.open;
+  if (open) {
+    viewport.addEventListener('click', (e) => {
+      const row = (e.target as HTMLElement).closest<HTMLElement>('[aria-rowindex]');
+      const index = row ? Number(row.getAttribute('aria-rowindex')) - 1 : -1;
+      if (index < 0 || index >= rows.length) return;
+      active = index;
+      draw();
+      open(rows[index]!);
+    });
+  }
   viewport.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && open && active >= 0) {
+      e.preventDefault();
+      open(rows[active]!);
+      return;
+    }
     const next = movedTo(e.key, active, rows.length, Math.floor(viewport.clientHeight / ROW_HEIGHT) - 1);
     if (next === undefined) return;
     e.preventDefault();

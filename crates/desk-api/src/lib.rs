@@ -380,6 +380,7 @@ pub struct RoleChange {
 /// `the_clients_audit_entry_reads_every_member_the_server_writes` holds the two together. `action`
 /// and `outcome` are text, so an entry written by a newer server still reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditRecord {
     /// Position in the chain, from 1.
     pub seq: i64,

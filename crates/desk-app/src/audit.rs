@@ -17,6 +17,10 @@ pub struct AuditQuery {
     pub since: Option<String>,
     /// Recorded before this date or time.
     pub until: Option<String>,
+    /// Only the entries that ended so (`ok`, `denied`, `not_found`).
+    pub outcome: Option<String>,
+    /// Only the entries about this resource, exactly (`customer:42`).
+    pub resource: Option<String>,
     /// Page size (the server's default when absent).
     pub limit: Option<u32>,
     /// Where to continue: the previous page's `next_cursor`.
@@ -35,6 +39,8 @@ impl App {
                 ("action", query.action.clone()),
                 ("since", query.since.clone()),
                 ("until", query.until.clone()),
+                ("outcome", query.outcome.clone()),
+                ("resource", query.resource.clone()),
                 ("limit", query.limit.map(|l| l.to_string())),
                 ("cursor", query.cursor.clone()),
             ],

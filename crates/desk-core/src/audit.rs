@@ -1,6 +1,7 @@
-//! The audit vocabulary: every action an audit entry can record, named once. The server's
-//! handlers, the offline upload's allow-list and the client's queued views all use
-//! [`AuditAction`], so a misspelt action does not compile.
+//! The audit vocabulary: every action an audit entry can record ([`AuditAction`]) and how an
+//! attempt ended ([`Outcome`]), named once. The server's handlers, the offline upload's
+//! allow-list, the client's queued views and the window's audit filters all use them, so a
+//! misspelt action does not compile.
 
 closed_names! {
     /// What an audit entry records.
@@ -50,6 +51,17 @@ closed_names! {
         OfflineTransactionsView = "offline.transactions.view", "Transactions read from the local cache.";
         OfflineTicketsView = "offline.tickets.view", "Tickets read from the local cache.";
         OfflineTicketView = "offline.ticket.view", "A ticket read from the local cache.";
+    }
+}
+
+closed_names! {
+    /// How an audited attempt ended.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    Outcome, "audit outcome" {
+        Ok = "ok", "It happened.";
+        Denied = "denied", "The agent's policy does not allow it.";
+        NotFound = "not_found", "The record does not exist.";
     }
 }
 

@@ -24,6 +24,8 @@ const catalogue: CatalogueDto = {
   actions: ['ticket.reply'],
   searchKeys: ['name', 'email'],
   recordKinds: ['customer'],
+  auditActions: [],
+  outcomes: [],
 };
 const stored = (): StoredRole => ({
   definition: {

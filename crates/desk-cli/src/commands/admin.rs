@@ -46,6 +46,12 @@ pub enum AdminCommand {
         /// Recorded before this date or time.
         #[arg(long)]
         until: Option<String>,
+        /// Only the entries that ended so: ok, denied or not_found.
+        #[arg(long)]
+        outcome: Option<String>,
+        /// Only the entries about this resource, exactly (`customer:42`, `role:agent_l1`).
+        #[arg(long)]
+        resource: Option<String>,
         /// How many entries, 1 to 1000 (the server's default is 100).
         #[arg(long)]
         limit: Option<u32>,
@@ -128,6 +134,8 @@ pub async fn run(command: &AdminCommand, app: &App, json: bool) -> anyhow::Resul
             action,
             since,
             until,
+            outcome,
+            resource,
             limit,
             cursor,
         } => {
@@ -136,6 +144,8 @@ pub async fn run(command: &AdminCommand, app: &App, json: bool) -> anyhow::Resul
                 action: action.clone(),
                 since: since.clone(),
                 until: until.clone(),
+                outcome: outcome.clone(),
+                resource: resource.clone(),
                 limit: *limit,
                 cursor: cursor.clone(),
             };

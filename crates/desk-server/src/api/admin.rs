@@ -76,23 +76,46 @@ pub(super) struct AuditParams {
     /// is `invalid_parameters`.
     #[param(value_type = Option<String>, format = DateTime, example = "2026-11-30T00:00:00Z")]
     until: Option<String>,
+    /// Only the entries that ended so: `ok`, `denied` or `not_found`; another value is
+    /// `invalid_parameters`.
+    #[param(value_type = Option<Outcome>, example = "denied")]
+    outcome: Option<String>,
+    /// Only the entries about this resource, exactly (`customer:42`, `role:agent_l1`,
+    /// `layout:agent_l1`, …). Empty, longer than 255 characters or holding control characters is
+    /// `invalid_parameters`.
+    #[param(max_length = 255, example = "customer:42")]
+    resource: Option<String>,
+}
+
+/// `value`, the query parameter `name`, when it is 1 to 255 characters without a control
+/// character; else `invalid_parameters` saying so.
+fn bounded_text(name: &str, what: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
+    match value {
+        Some(v) if v.is_empty() || v.chars().count() > 255 || v.chars().any(char::is_control) => {
+            Err(ApiError::bad(
+                ApiCode::InvalidParameters,
+                format!(
+                    "`{name}` must be {what} of 1 to 255 characters, without control characters."
+                ),
+            ))
+        }
+        v => Ok(v.map(str::to_owned)),
+    }
 }
 
 impl AuditParams {
     /// The filter the parameters ask for, checked.
     fn filter(&self) -> Result<AuditFilter, ApiError> {
-        let actor = match self.actor.as_deref() {
-            Some(actor)
-                if actor.is_empty()
-                    || actor.chars().count() > 255
-                    || actor.chars().any(char::is_control) =>
-            {
-                return Err(ApiError::bad(
+        let actor = bounded_text("actor", "a subject", self.actor.as_deref())?;
+        let resource = bounded_text("resource", "a resource", self.resource.as_deref())?;
+        let outcome = match self.outcome.as_deref() {
+            None => None,
+            Some(name) => Some(name.parse::<Outcome>().map_err(|_| {
+                ApiError::bad(
                     ApiCode::InvalidParameters,
-                    "`actor` must be a subject of 1 to 255 characters, without control characters.",
-                ));
-            }
-            actor => actor.map(str::to_owned),
+                    "`outcome` must be `ok`, `denied` or `not_found`.",
+                )
+            })?),
         };
         let action = match self.action.as_deref() {
             Some(action) => Some(action.parse::<AuditAction>().map_err(|_| {
@@ -126,6 +149,8 @@ impl AuditParams {
             action,
             since,
             until,
+            outcome,
+            resource,
         })
     }
 }

@@ -35,28 +35,8 @@ use key::AuditKey;
 /// The hash the first entry chains to.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// How an audited attempt ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// It happened.
-    Ok,
-    /// The agent's policy does not allow it.
-    Denied,
-    /// The record does not exist.
-    NotFound,
-}
-
-impl Outcome {
-    /// The outcome's stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ok => "ok",
-            Self::Denied => "denied",
-            Self::NotFound => "not_found",
-        }
-    }
-}
+/// How an audited attempt ended: desk-core's closed set, so the window's filter is typed by it.
+pub use desk_core::audit::Outcome;
 
 /// Something to record: who did what to which resource, and how it ended.
 #[derive(Debug, Clone, PartialEq)]

@@ -375,9 +375,35 @@ pub struct AuditFilter {
     pub since: Option<String>,
     /// Recorded before this time (as stored).
     pub until: Option<String>,
+    /// Only the entries that ended so.
+    pub outcome: Option<crate::audit::Outcome>,
+    /// Only the entries about this resource (`customer:42`, `role:agent_l1`, …), exactly.
+    pub resource: Option<String>,
 }
 
 impl AuditFilter {
+    /// Appends the filter's conditions to `query`, a `SELECT … FROM audit WHERE …` of either
+    /// engine: each part given as ` AND column op value`, every value bound.
+    pub fn push_conditions<'a, DB>(&'a self, query: &mut sqlx::QueryBuilder<'a, DB>)
+    where
+        DB: sqlx::Database,
+        &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    {
+        let text = [
+            (" AND actor = ", self.actor.as_deref()),
+            (" AND action = ", self.action.map(|a| a.as_str())),
+            (" AND outcome = ", self.outcome.map(|o| o.as_str())),
+            (" AND resource = ", self.resource.as_deref()),
+            (" AND time >= ", self.since.as_deref()),
+            (" AND time < ", self.until.as_deref()),
+        ];
+        for (condition, value) in text {
+            if let Some(value) = value {
+                query.push(condition).push_bind(value);
+            }
+        }
+    }
+
     /// The filter as an audit detail: the parts given (`null` for none).
     pub fn detail(&self) -> serde_json::Value {
         let mut detail = serde_json::Map::new();
@@ -392,6 +418,12 @@ impl AuditFilter {
         }
         if let Some(until) = &self.until {
             detail.insert("until".into(), until.as_str().into());
+        }
+        if let Some(outcome) = self.outcome {
+            detail.insert("outcome".into(), outcome.as_str().into());
+        }
+        if let Some(resource) = &self.resource {
+            detail.insert("resource".into(), resource.as_str().into());
         }
         if detail.is_empty() {
             serde_json::Value::Null

@@ -170,18 +170,7 @@ pub(super) async fn audit_page(
     // Our own SQL text; every value is bound.
     let mut query = QueryBuilder::<Postgres>::new("SELECT * FROM audit WHERE seq < ");
     query.push_bind(before.unwrap_or(i64::MAX));
-    if let Some(actor) = &filter.actor {
-        query.push(" AND actor = ").push_bind(actor.as_str());
-    }
-    if let Some(action) = filter.action {
-        query.push(" AND action = ").push_bind(action.as_str());
-    }
-    if let Some(since) = &filter.since {
-        query.push(" AND time >= ").push_bind(since.as_str());
-    }
-    if let Some(until) = &filter.until {
-        query.push(" AND time < ").push_bind(until.as_str());
-    }
+    filter.push_conditions(&mut query);
     query
         .push(" ORDER BY seq DESC LIMIT ")
         .push_bind(i64::from(limit));

@@ -741,6 +741,33 @@ fn the_trail_is_filtered_by_actor_action_and_time_and_bad_filters_are_clear_400s
             .collect();
         assert_eq!(resources, ["customer:3", "customer:1"], "{page}");
 
+        // By resource, exactly, and by outcome.
+        let r = h.get("agent1", "/v1/customers/999999").await;
+        assert_eq!(r.status(), 404);
+        let (_, page) = h.get_ok("admin", "/v1/audit?resource=customer:3").await;
+        let actors: Vec<&str> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["actor"].as_str().unwrap())
+            .collect();
+        assert_eq!(actors, ["agent2"], "{page}");
+        let (_, page) = h.get_ok("admin", "/v1/audit?outcome=not_found").await;
+        let missing: Vec<(&str, &str)> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["resource"].as_str().unwrap(),
+                    e["outcome"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(missing, [("customer:999999", "not_found")], "{page}");
+        let (_, none) = h.get_ok("admin", "/v1/audit?resource=customer:").await;
+        assert_eq!(none["items"], serde_json::json!([]), "exact, not a prefix");
+
         // A time range: `since` is kept, `until` is not; a day before any entry holds nothing.
         let (_, all) = h.get_ok("admin", "/v1/audit?action=customer.view").await;
         let two = all["items"]
@@ -790,6 +817,9 @@ fn the_trail_is_filtered_by_actor_action_and_time_and_bad_filters_are_clear_400s
             ("action=customer.veiw", "invalid_parameters", "`action`"),
             ("actor=", "invalid_parameters", "`actor`"),
             ("actor=a%07b", "invalid_parameters", "`actor`"),
+            ("outcome=failed", "invalid_parameters", "`outcome`"),
+            ("resource=", "invalid_parameters", "`resource`"),
+            ("resource=a%0Ab", "invalid_parameters", "`resource`"),
             ("since=yesterday", "invalid_date", "`since`"),
             ("until=2026-13-01", "invalid_date", "`until`"),
             (
@@ -816,6 +846,8 @@ fn the_trail_is_filtered_by_actor_action_and_time_and_bad_filters_are_clear_400s
             "actor=nobody",
             "action=customer.veiw",
             "since=yesterday",
+            "outcome=denied",
+            "resource=customer:1",
         ] {
             let r = h.get("agent2", &format!("/v1/audit?{query}")).await;
             assert_eq!(

@@ -362,6 +362,16 @@ async fn exercise(store: &dyn Store) -> Transcript {
             until: Some("2100-01-01T00:00:00.000Z".into()),
             actor: Some("agent1".into()),
             action: Some(AuditAction::CustomerView),
+            ..Default::default()
+        },
+        AuditFilter {
+            resource: Some("customer:3".into()),
+            outcome: Some(desk_server::audit::Outcome::Ok),
+            ..Default::default()
+        },
+        AuditFilter {
+            outcome: Some(desk_server::audit::Outcome::Denied),
+            ..Default::default()
         },
     ];
     for (n, filter) in filters.iter().enumerate() {

@@ -1,0 +1,148 @@
+// The audit trail as a table (widget `audit.log`): filtered by agent, action, outcome, resource
+// and time as the server filters it, newest first, in the windowed table (the next page fetched
+// by cursor near the end), and an entry's details when it is opened (Enter or a click). What the
+// server stored is what is shown: a searched value stays masked.
+import type { Api, AuditFilters, AuditRecord } from '../api';
+import { el, option } from '../dom';
+import { formatTime } from '../format';
+import type { CatalogueDto } from '../generated/CatalogueDto';
+import { busy, note, type PageContext, problem } from '../pages/context';
+import { type Column, windowedTable } from '../table';
+
+const COLUMNS: Column<AuditRecord>[] = [
+  { title: 'When', cell: (e) => formatTime(e.time) },
+  { title: 'Agent', cell: (e) => e.actor },
+  { title: 'Action', cell: (e) => e.action },
+  { title: 'Resource', cell: (e) => e.resource },
+  { title: 'Outcome', cell: (e) => e.outcome },
+];
+
+/** The filter form over desk-core's actions and outcomes; `read` says what it asks for. */
+function filterForm(catalogue: CatalogueDto) {
+  const form = el('form', { className: 'filters', testId: 'audit-filters' });
+  const field = <T extends HTMLElement>(text: string, control: T, testId: string): T => {
+    control.setAttribute('aria-label', text);
+    control.dataset.testid = testId;
+    form.append(el('label', {}, el('span', { text, className: 'muted' }), control));
+    return control;
+  };
+  const choose = (any: string, values: readonly string[]) => {
+    const select = el('select');
+    select.append(option(any, ''), ...values.map((v) => option(v, v)));
+    return select;
+  };
+  const actor = field('Agent', el('input'), 'audit-actor');
+  const action = field('Action', choose('Any action', catalogue.auditActions), 'audit-action');
+  const outcome = field('Outcome', choose('Any outcome', catalogue.outcomes), 'audit-outcome');
+  const resource = field('Resource', el('input'), 'audit-resource');
+  resource.placeholder = 'customer:42';
+  const since = field('From', el('input'), 'audit-since');
+  since.type = 'date';
+  const until = field('Before', el('input'), 'audit-until');
+  until.type = 'date';
+  const apply = el('button', { text: 'Apply', testId: 'audit-apply' });
+  apply.type = 'submit';
+  form.append(apply);
+  const given = (v: string) => v.trim() || undefined;
+  const read = (): AuditFilters => ({
+    actor: given(actor.value),
+    action: given(action.value),
+    outcome: given(outcome.value),
+    resource: given(resource.value),
+    since: given(since.value),
+    until: given(until.value),
+  });
+  return { form, read };
+}
+
+/** An entry's every member, its detail as the server stored it (JSON text, pretty when it is JSON). */
+export function entryDetails(entry: AuditRecord): HTMLElement {
+  let detail = entry.detail;
+  try {
+    detail = JSON.stringify(JSON.parse(entry.detail), null, 2);
+  } catch {
+    // Kept as stored.
+  }
+  const rows: [string, string][] = [
+    ['Position', String(entry.seq)],
+    ['When', `${formatTime(entry.time)} (${entry.time})`],
+    ['Agent', entry.actor],
+    ['Action', entry.action],
+    ['Resource', entry.resource],
+    ['Outcome', entry.outcome],
+    ['Link', entry.hash],
+    ['Previous link', entry.prev_hash],
+  ];
+  return el(
+    'div',
+    { testId: 'audit-entry' },
+    el('h4', { text: `Entry ${entry.seq}` }),
+    el('dl', {}, ...rows.map(([term, value]) => el('div', {}, el('dt', { text: term }), el('dd', { text: value })))),
+    el('pre', { className: 'audit-detail', text: detail }),
+  );
+}
+
+/** Renders the audit table into `section`. */
+export async function renderAuditLog(section: HTMLElement, ctx: PageContext): Promise<void> {
+  let catalogue: CatalogueDto;
+  try {
+    catalogue = await busy(section, ctx.api.roleCatalogue());
+  } catch (err) {
+    section.append(problem(err));
+    return;
+  }
+  const { form, read } = filterForm(catalogue);
+  const summary = el('p', { className: 'muted', testId: 'audit-summary' });
+  summary.setAttribute('role', 'status');
+  const details = el('div', { className: 'audit-details' }, note('Open an entry (Enter or a click) to see all of it.'));
+  const table = windowedTable<AuditRecord>({
+    label: 'Audit trail',
+    testId: 'audit-table',
+    rowIdPrefix: 'audit-row',
+    columns: COLUMNS,
+    nearEnd: () => void pages.next(),
+    open: (entry) => details.replaceChildren(entryDetails(entry)),
+  });
+  section.append(form, summary, el('div', { className: 'audit-columns' }, table.element, details));
+  const pages = auditPages(ctx.api, table, summary);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    table.element.scrollTop = 0;
+    void pages.first(read());
+  });
+  await pages.first(read());
+}
+
+/** The table's pages: the first for a filter, then the next by cursor, a stale answer dropped. */
+function auditPages(api: Api, table: ReturnType<typeof windowedTable<AuditRecord>>, summary: HTMLElement) {
+  let filters: AuditFilters = {};
+  let cursor: string | null = null;
+  let loading = false;
+  let generation = 0;
+  const load = async (fresh: boolean) => {
+    if (loading || (!fresh && cursor === null)) return;
+    loading = true;
+    const mine = fresh ? ++generation : generation;
+    summary.textContent = fresh ? 'Loading the trail…' : 'Loading more…';
+    try {
+      const page = await busy(table.element, api.auditTrail(filters, fresh ? undefined : (cursor ?? undefined)));
+      if (mine !== generation) return;
+      if (fresh) table.replace(page.items);
+      else table.append(page.items);
+      cursor = page.nextCursor;
+      summary.textContent = `${table.length} entries${cursor ? ' (scroll for more)' : ''}`;
+    } catch (err) {
+      summary.replaceChildren(problem(err));
+    } finally {
+      loading = false;
+    }
+  };
+  return {
+    first: (next: AuditFilters) => {
+      filters = next;
+      loading = false;
+      return load(true);
+    },
+    next: () => load(false),
+  };
+}
