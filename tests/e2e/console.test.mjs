@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { start as startIdp } from '../idp/server.mjs';
-import { saveScreenshot, selectFromSearch } from './screens.mjs';
+import { readText, saveScreenshot, selectFromSearch } from './screens.mjs';
 import { appEnv, desk, startServer, tearDown } from './services.mjs';
 import { openSession, startDriver } from './webdriver.mjs';
 
@@ -34,24 +34,11 @@ async function until(check, what, timeoutMs = 10_000) {
   throw new Error(`${what}: not within ${timeoutMs} ms`);
 }
 
-/** The text of the first element matching `css`, read afresh (the page may re-render meanwhile). */
-async function textOf(session, css, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await session.text(await session.find(css, { timeoutMs }));
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
 /** Waits until the text of `css` matches `pattern`, and resolves to it. */
 async function textMatching(session, css, pattern, timeoutMs = 15_000) {
   let text = '';
   try {
-    await until(async () => pattern.test((text = await textOf(session, css))), `${css} to say ${pattern}`, timeoutMs);
+    await until(async () => pattern.test((text = await readText(session, css))), `${css} to say ${pattern}`, timeoutMs);
   } catch {
     assert.match(text, pattern);
   }
@@ -109,7 +96,7 @@ describe("the administrator's console", () => {
     await session.find('fieldset[data-page="customer"] [data-draft-widget="customer.cards"]', { timeoutMs: 15_000 });
     await textMatching(session, '[data-testid="layout-status"]', /agent_l1 has the default layout/);
     // The preview is the server's: agent_l1 sees the e-mail masked.
-    const email = await textOf(session, '[data-testid="layout-preview"] [data-widget="customer.contact"] .redacted');
+    const email = await readText(session, '[data-testid="layout-preview"] [data-widget="customer.contact"] .redacted');
     assert.match(email, /•/);
     await saveScreenshot(session, 'admin-layouts');
   });
@@ -150,7 +137,7 @@ describe("the administrator's console", () => {
     await session.click(await session.find('[data-testid="remove-customer.cards"]'));
     await session.click(await session.find('[data-testid="up-customer.contact"]'));
     assert.deepEqual((await drafted(session, 'customer')).slice(0, 2), ['customer.contact', 'customer.summary']);
-    assert.match(await textOf(session, '[data-testid="layout-change-list"]'), /Customer: removes Payment cards; new order: Contact details, Summary/);
+    assert.match(await readText(session, '[data-testid="layout-change-list"]'), /Customer: removes Payment cards; new order: Contact details, Summary/);
     await session.click(await session.find('[data-testid="layout-publish"]'));
     await session.click(await session.find('[data-testid="layout-publish-confirm"]'));
     await textMatching(session, '[data-testid="layout-status"]', /Published version 1 of agent_l1's layout/);
@@ -246,7 +233,7 @@ describe("the administrator's console", () => {
     await textMatching(session, '[data-testid="audit-summary"]', /^3 entries$/);
     await session.find('[data-testid="audit-table"]');
     await session.click(await session.find('#audit-row-0'));
-    const shown = await textOf(session, '[data-testid="audit-entry"]');
+    const shown = await readText(session, '[data-testid="audit-entry"]');
     assert.match(shown, /layout\.publish/);
     assert.match(shown, /layout:agent_l1/);
     assert.match(shown, /"changes"/);

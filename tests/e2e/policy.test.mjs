@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { start as startIdp } from '../idp/server.mjs';
-import { saveScreenshot, selectFromSearch } from './screens.mjs';
+import { readText, saveScreenshot, selectFromSearch } from './screens.mjs';
 import { appEnv, desk, startServer, tearDown } from './services.mjs';
 import { openSession, startDriver } from './webdriver.mjs';
 
@@ -53,18 +53,8 @@ async function waitFor(css, present, timeoutMs = 5_000) {
   throw new Error(`${css} still ${present ? 'absent' : 'present'} after ${timeoutMs} ms`);
 }
 
-/** The text of the first element matching `css`, read afresh (the page may re-render meanwhile). */
-async function textOf(css, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await session.text(await session.find(css, { timeoutMs }));
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
+/** The text of the first element matching `css` in the window, read afresh. */
+const textOf = (css, timeoutMs) => readText(session, css, timeoutMs);
 
 /** Opens customer `id` the way an agent would: by surname in the search field, arrows, Enter. */
 async function openFromSearch(id) {

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 import { start as startIdp } from '../idp/server.mjs';
-import { saveScreenshot, selectFromSearch } from './screens.mjs';
+import { readText, saveScreenshot, selectFromSearch } from './screens.mjs';
 import { appEnv, startServer, tearDown } from './services.mjs';
 import { openSession, startDriver } from './webdriver.mjs';
 
@@ -220,18 +220,8 @@ function widgetsInPage() {
   );
 }
 
-/** The text of the first element matching `css`, read afresh (the page may re-render meanwhile). */
-async function textOf(css, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await session.text(await session.find(css, { timeoutMs }));
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(100);
-    }
-  }
-}
+/** The text of the first element matching `css` in the window, read afresh. */
+const textOf = (css, timeoutMs) => readText(session, css, timeoutMs);
 
 before(async () => {
   assert.ok(application, 'set DESK_APP_BINARY to the built support-desk binary');

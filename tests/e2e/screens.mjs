@@ -57,3 +57,16 @@ export async function selectFromSearch(session, id) {
   }
   throw new Error(`customer ${id} is not among the results for ${surname}`);
 }
+
+/** The text of the first element matching `css`, read afresh (the page may re-render meanwhile). */
+export async function readText(session, css, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await session.text(await session.find(css, { timeoutMs }));
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

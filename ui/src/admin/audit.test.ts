@@ -3,8 +3,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditRecord } from '../api';
 import { byTestId, fakeApi, flush } from '../fixtures';
 import type { CatalogueDto } from '../generated/CatalogueDto';
-import type { PageContext } from '../pages/context';
 import { renderAuditLog } from './audit';
+import { adminContext } from './fixtures';
 
 let root: HTMLElement;
 beforeEach(() => {
@@ -35,15 +35,6 @@ const entry = (seq: number, over: Partial<AuditRecord> = {}): AuditRecord => ({
   hash: 'b'.repeat(64),
   ...over,
 });
-const context = (api = fakeApi()): PageContext => ({
-  api,
-  policy: { version: 1, roles: ['admin'], expiresAt: 0, pages: [], fields: {}, actions: ['audit.read'], searchBy: [] },
-  openCustomer: () => {},
-  openTicket: () => {},
-  openTransactions: () => {},
-  openTickets: () => {},
-  sourced: () => {},
-});
 
 describe('the audit table', () => {
   it('lists the trail, filters it as the server does, and opens an entry with its masked detail', async () => {
@@ -54,7 +45,7 @@ describe('the audit table', () => {
         nextCursor: null,
       })),
     });
-    await renderAuditLog(root, context(api));
+    await renderAuditLog(root, adminContext(api, ['audit.read']));
     expect(api.auditTrail).toHaveBeenCalledWith({}, undefined);
     expect(q('audit-summary')?.textContent).toBe('2 entries');
     const actions = [...(q('audit-action') as HTMLSelectElement).options].map((o) => o.value);
@@ -82,7 +73,7 @@ describe('the audit table', () => {
 
   it('says why the server refused the trail', async () => {
     const api = fakeApi({ roleCatalogue: vi.fn(async () => catalogue) });
-    await renderAuditLog(root, context(api));
+    await renderAuditLog(root, adminContext(api, ['audit.read']));
     expect(q('audit-summary')?.textContent).toBe('Your role may not see this. Ask an administrator if you need it.');
   });
 });

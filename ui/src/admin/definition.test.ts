@@ -1,10 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-import type { RoleDefinition, StoredRole } from '../api';
+import type { RoleDefinition } from '../api';
 import { byTestId, fakeApi, flush } from '../fixtures';
 import type { CatalogueDto } from '../generated/CatalogueDto';
 import type { RoleCheck } from '../generated/RoleCheck';
 import { renderDefinitionEditor } from './definition';
+import { storedRole } from './fixtures';
 
 let root: HTMLElement;
 beforeEach(() => {
@@ -27,22 +28,6 @@ const catalogue: CatalogueDto = {
   auditActions: [],
   outcomes: [],
 };
-const stored = (): StoredRole => ({
-  definition: {
-    role: 'agent_l1',
-    description: 'First line',
-    pages: ['search'],
-    widgets: ['search.box'],
-    fields: { 'customer.name': 'full', 'customer.email': 'mask_email' },
-    actions: [],
-    search_by: ['name'],
-    cache: { ttl_secs: { customer: 28800 }, offline_grace_secs: 14400 },
-    read_budget: { reads_per_minute: 120, burst: 120, bulk_customers_per_hour: 1500, block_bulk: false },
-  },
-  version: 4,
-  updated_at: '2026-12-01T10:00:00.000Z',
-  updated_by: 'admin2',
-});
 const verdictOf = (edited: RoleDefinition): RoleCheck => {
   const email = edited.fields['customer.email'];
   return {
@@ -59,7 +44,7 @@ const select = (id: string, value: string) => {
 
 describe('the role definition editor', () => {
   it('offers each field only the redactions that fit it', () => {
-    renderDefinitionEditor(root, stored(), catalogue, fakeApi(), () => {});
+    renderDefinitionEditor(root, storedRole(), catalogue, fakeApi(), () => {});
     const offered = [...(q('redaction-card.number') as HTMLSelectElement).options].map((o) => o.value);
     expect(offered).toEqual(['hidden', 'last4']);
     expect((q('redaction-customer.email') as HTMLSelectElement).value).toBe('mask_email');
@@ -80,14 +65,14 @@ describe('the role definition editor', () => {
         status: 'pending',
       })),
     });
-    renderDefinitionEditor(root, stored(), catalogue, api, done);
+    renderDefinitionEditor(root, storedRole(), catalogue, api, done);
     await flush();
     expect(q('role-verdict')?.textContent).toBe('No changes.');
     expect((q('role-save') as HTMLButtonElement).disabled).toBe(true);
 
     select('redaction-customer.email', 'full');
     await flush();
-    expect(api.checkRole).toHaveBeenLastCalledWith(stored().definition, expect.objectContaining({ fields: { 'customer.name': 'full', 'customer.email': 'full' } }));
+    expect(api.checkRole).toHaveBeenLastCalledWith(storedRole().definition, expect.objectContaining({ fields: { 'customer.name': 'full', 'customer.email': 'full' } }));
     expect(q('role-verdict')?.textContent).toContain("it waits for a second administrator's approval");
     expect(q('role-change-lines')?.textContent).toBe('fields customer.email: mask_email → full');
     expect(q('role-save')?.textContent).toBe('Propose for approval');
@@ -105,7 +90,7 @@ describe('the role definition editor', () => {
           : verdictOf(edited),
       ),
     });
-    renderDefinitionEditor(root, stored(), catalogue, api, () => {});
+    renderDefinitionEditor(root, storedRole(), catalogue, api, () => {});
     await flush();
     const email = root.querySelector<HTMLInputElement>('[data-choice="email"]')!;
     email.checked = true;
@@ -127,7 +112,7 @@ describe('the role definition editor', () => {
     burst.dispatchEvent(new Event('input'));
     await flush();
     expect(api.checkRole).toHaveBeenLastCalledWith(
-      stored().definition,
+      storedRole().definition,
       expect.objectContaining({ search_by: ['email', 'name'], read_budget: expect.objectContaining({ burst: 200 }) }),
     );
   });

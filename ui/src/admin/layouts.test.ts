@@ -1,9 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { type PolicyDto } from '../api';
 import { byTestId, fakeApi, flush } from '../fixtures';
-import type { PageContext } from '../pages/context';
-import { history, preview } from './fixtures';
+import { adminContext, history, preview } from './fixtures';
 import { renderLayouts } from './layouts';
 
 let root: HTMLElement;
@@ -13,25 +11,6 @@ beforeEach(() => {
 });
 
 const q = (id: string) => byTestId(root, id);
-const adminPolicy: PolicyDto = {
-  version: 1,
-  roles: ['admin'],
-  expiresAt: 1_900_000_000,
-  pages: [{ page: 'admin', widgets: ['admin.layouts'] }],
-  fields: {},
-  actions: ['layout.publish'],
-  searchBy: [],
-};
-const nowhere = () => {};
-const context = (api = fakeApi()): PageContext => ({
-  api,
-  policy: adminPolicy,
-  openCustomer: nowhere,
-  openTicket: nowhere,
-  openTransactions: nowhere,
-  openTickets: nowhere,
-  sourced: nowhere,
-});
 const editorApi = () =>
   fakeApi({
     layoutPreview: vi.fn(async () => preview()),
@@ -46,7 +25,7 @@ const click = (id: string) => (q(id) as HTMLButtonElement).click();
 describe('the layout editor', () => {
   it('shows each granted page with its widgets and offers only granted widgets', async () => {
     const api = editorApi();
-    await renderLayouts(root, context(api));
+    await renderLayouts(root, adminContext(api, ['layout.publish']));
     await flush();
     expect(api.layoutPreview).toHaveBeenCalledWith('agent_l1');
     expect(order('customer')).toEqual(['customer.summary', 'customer.contact']);
@@ -59,7 +38,7 @@ describe('the layout editor', () => {
 
   it('previews the customer page as the role sees it, from the preview alone', async () => {
     const api = editorApi();
-    await renderLayouts(root, context(api));
+    await renderLayouts(root, adminContext(api, ['layout.publish']));
     await flush();
     const shown = q('layout-preview')!;
     expect(shown.textContent).toContain('Vikram Lindqvist');
@@ -75,7 +54,7 @@ describe('the layout editor', () => {
 
   it('edits by buttons and keys, follows the draft in the preview, and publishes it', async () => {
     const api = editorApi();
-    await renderLayouts(root, context(api));
+    await renderLayouts(root, adminContext(api, ['layout.publish']));
     await flush();
     click('add-button-customer');
     await flush();
@@ -113,7 +92,7 @@ describe('the layout editor', () => {
       const { CommandError } = await import('../api');
       throw new CommandError('server_refused', 'the server refused: invalid_layout: `customer.cards` is not granted');
     });
-    await renderLayouts(root, context(api));
+    await renderLayouts(root, adminContext(api, ['layout.publish']));
     await flush();
     click('remove-customer.contact');
     await flush();
@@ -132,7 +111,7 @@ describe('the layout editor', () => {
 
   it('lists the published layouts and restores an earlier one after asking', async () => {
     const api = editorApi();
-    await renderLayouts(root, context(api));
+    await renderLayouts(root, adminContext(api, ['layout.publish']));
     await flush();
     const items = [...q('layout-history')!.querySelectorAll('li')].map((li) => li.dataset.version);
     expect(items).toEqual(['2', '1']);
@@ -145,7 +124,7 @@ describe('the layout editor', () => {
   });
 
   it('says when the server refuses the administrator', async () => {
-    await renderLayouts(root, context(fakeApi()));
+    await renderLayouts(root, adminContext(fakeApi(), ['layout.publish']));
     await flush();
     expect(q('layout-status')?.textContent).toBe('Your role may not see this. Ask an administrator if you need it.');
     expect(q('layout-editor')?.children.length).toBe(0);

@@ -1,11 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { CommandError, type RoleChange, type StoredRole } from '../api';
+import { CommandError, type RoleChange } from '../api';
 import { byTestId, fakeApi, flush } from '../fixtures';
-import type { PageContext } from '../pages/context';
 import { changeLines } from './changes';
 import { renderRoles } from './roles';
-import { preview } from './fixtures';
+import { adminContext, storedRole } from './fixtures';
 
 let root: HTMLElement;
 beforeEach(() => {
@@ -14,40 +13,15 @@ beforeEach(() => {
 });
 const q = (id: string) => byTestId(root, id);
 
-const definition = (): StoredRole => ({
-  definition: {
-    role: 'agent_l1',
-    description: 'First-line agents',
-    pages: ['search', 'customer'],
-    widgets: preview().policy.widgets,
-    fields: { 'customer.name': 'full', 'customer.email': 'mask_email' },
-    actions: [],
-    search_by: ['name'],
-    cache: { ttl_secs: { customer: 28800 }, offline_grace_secs: 14400 },
-    read_budget: { reads_per_minute: 120, burst: 120, bulk_customers_per_hour: 1500, block_bulk: false },
-  },
-  version: 4,
-  updated_at: '2026-12-01T10:00:00.000Z',
-  updated_by: 'admin2',
-});
 const waiting = (): RoleChange => ({
   id: 7,
   role: 'agent_l1',
-  definition: definition().definition,
+  definition: storedRole().definition,
   changes: { fields: { 'customer.date_of_birth': { before: 'hidden', after: 'year_only' } }, pages: { added: ['tickets'], removed: [] } },
   widened: ['customer.date_of_birth'],
   proposed_by: 'admin',
   proposed_at: '2026-12-02T09:00:00.000Z',
   status: 'pending',
-});
-const context = (api = fakeApi()): PageContext => ({
-  api,
-  policy: { version: 1, roles: ['admin'], expiresAt: 0, pages: [], fields: {}, actions: ['role.edit'], searchBy: [] },
-  openCustomer: () => {},
-  openTicket: () => {},
-  openTransactions: () => {},
-  openTickets: () => {},
-  sourced: () => {},
 });
 
 describe('the role definitions', () => {
@@ -64,11 +38,11 @@ describe('the role definitions', () => {
 
   it('shows the waiting change and each definition, and approves the change', async () => {
     const api = fakeApi({
-      listRoles: vi.fn(async () => [definition()]),
+      listRoles: vi.fn(async () => [storedRole()]),
       roleChanges: vi.fn(async () => [waiting()]),
-      approveRoleChange: vi.fn(async () => ({ ...definition(), version: 5 })),
+      approveRoleChange: vi.fn(async () => ({ ...storedRole(), version: 5 })),
     });
-    await renderRoles(root, context(api));
+    await renderRoles(root, adminContext(api, ['role.edit']));
     const change = root.querySelector<HTMLElement>('[data-change="7"]')!;
     expect(change.textContent).toContain('Shows more personal or restricted data: customer.date_of_birth');
     expect(change.textContent).toContain('fields customer.date_of_birth: hidden → year_only');
@@ -87,13 +61,13 @@ describe('the role definitions', () => {
 
   it('says why an approval was refused and keeps the change', async () => {
     const api = fakeApi({
-      listRoles: vi.fn(async () => [definition()]),
+      listRoles: vi.fn(async () => [storedRole()]),
       roleChanges: vi.fn(async () => [waiting()]),
       approveRoleChange: vi.fn(async () => {
         throw new CommandError('server_refused', 'the server refused: own_change: another administrator must approve it');
       }),
     });
-    await renderRoles(root, context(api));
+    await renderRoles(root, adminContext(api, ['role.edit']));
     (q('approve-7') as HTMLButtonElement).click();
     await flush();
     expect(q('roles-status')?.textContent).toContain('own_change');

@@ -534,6 +534,15 @@ pub(super) fn role_in_path(
         .map_err(|e: desk_core::UnknownName| ApiError::bad(ApiCode::UnknownRole, e.to_string()))
 }
 
+/// What `role`'s definition alone grants, or `unknown_role` for a role without one.
+pub(super) async fn granted_to(server: &State, role: Role) -> Result<Policy, ApiError> {
+    let roles = server.roles.read().await;
+    let definition = roles.get(&role).ok_or_else(|| {
+        ApiError::bad(ApiCode::UnknownRole, format!("`{role}` has no definition."))
+    })?;
+    Ok(Policy::of([&definition.definition]))
+}
+
 /// The definition `role` has now: the stored one, or none at all (every member empty) for a role
 /// never defined.
 fn before_of(roles: &std::collections::BTreeMap<Role, StoredRole>, role: Role) -> RoleDefinition {
@@ -742,13 +751,7 @@ pub(super) async fn put_layout(
         )
         .await?;
     let ApiJson(layout) = body?;
-    let granted = {
-        let roles = server.roles.read().await;
-        let definition = roles.get(&role).ok_or_else(|| {
-            ApiError::bad(ApiCode::UnknownRole, format!("`{role}` has no definition."))
-        })?;
-        Policy::of([&definition.definition])
-    };
+    let granted = granted_to(&server, role).await?;
     layout
         .check_granted(&granted)
         .map_err(|e| ApiError::bad(ApiCode::InvalidLayout, format!("{e} for `{role}`.")))?;

@@ -7,12 +7,12 @@
 use axum::Json;
 use axum::extract::State as StateOf;
 use axum::extract::rejection::PathRejection;
-use desk_api::{ApiCode, LayoutPreview};
+use desk_api::LayoutPreview;
 use desk_core::record::Customer;
 use desk_core::signed::Layout;
 use desk_core::{Action, AuditAction, Policy, RecordKind};
 
-use super::admin::role_in_path;
+use super::admin::{granted_to, role_in_path};
 use super::{Agent, ApiError, State, views};
 use crate::audit::{AuditEvent, Outcome};
 use crate::demo;
@@ -59,13 +59,7 @@ pub(super) async fn layout_preview(
             &resource,
         )
         .await?;
-    let policy = {
-        let roles = server.roles.read().await;
-        let definition = roles.get(&role).ok_or_else(|| {
-            ApiError::bad(ApiCode::UnknownRole, format!("`{role}` has no definition."))
-        })?;
-        Policy::of([&definition.definition])
-    };
+    let policy = granted_to(&server, role).await?;
     let (layout, version) = match server.layouts.read().await.get(&role) {
         Some(stored) => (stored.layout.clone(), stored.version),
         None => (Layout::default_for(&policy), 0),
