@@ -26,4 +26,5 @@ pub const COMMANDS: &[&str] = &[
     "check_role",
     "set_role",
     "audit_trail",
+    "export_audit",
 ];

@@ -7,8 +7,8 @@
 //! vocabulary, and the server's own checks run before anything is sent.
 
 use desk_app::{
-    AuditQuery, AuditRecord, Layout, LayoutPreview, Role, RoleChange, RoleCheck, RoleSet,
-    StoredLayout, StoredRole,
+    AuditQuery, AuditRecord, ExportFormat, Exported, Layout, LayoutPreview, Role, RoleChange,
+    RoleCheck, RoleSet, StoredLayout, StoredRole,
 };
 use desk_core::RoleDefinition;
 
@@ -152,6 +152,49 @@ pub(crate) async fn audit_trail(
         items: page.items,
         next_cursor: page.next_cursor,
     })
+}
+
+/// Exports every entry the filters match, as `format` (`jsonl` or `csv`), into a new file in the
+/// user's download folder; answers the file and how many entries it holds.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn export_audit(
+    app: tauri::AppHandle,
+    shell: tauri::State<'_, Shell>,
+    actor: Option<String>,
+    action: Option<String>,
+    outcome: Option<String>,
+    resource: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    format: String,
+) -> Result<Exported, ErrorDto> {
+    use tauri::Manager;
+    let format = match format.as_str() {
+        "jsonl" => ExportFormat::JsonLines,
+        "csv" => ExportFormat::Csv,
+        other => {
+            let e = desk_app::AppError::InvalidInput(format!("no export format `{other}`"));
+            return Err(e.into());
+        }
+    };
+    let dir = app.path().download_dir().map_err(|e| {
+        ErrorDto::from(desk_app::AppError::InvalidInput(format!(
+            "this machine has no download folder to export to: {e}"
+        )))
+    })?;
+    let query = AuditQuery {
+        actor,
+        action,
+        since,
+        until,
+        outcome,
+        resource,
+        limit: Some(1000),
+        cursor: None,
+    };
+    Ok(shell.app()?.export_audit_to(&dir, &query, format).await?)
 }
 
 /// Entries a page of the audit table holds.

@@ -336,5 +336,6 @@ mod tests {
         desk_app::RoleCheck::export_all(&cfg).expect("RoleCheck.ts");
         desk_app::RoleSet::export_all(&cfg).expect("RoleSet.ts");
         desk_app::AuditRecord::export_all(&cfg).expect("AuditRecord.ts");
+        desk_app::Exported::export_all(&cfg).expect("Exported.ts");
     }
 }

@@ -224,6 +224,7 @@ pub fn run() {
             admin::check_role,
             admin::set_role,
             admin::audit_trail,
+            admin::export_audit,
         ])
         .build(tauri::generate_context!())
         .expect("the Support Desk window could not start");

@@ -5,7 +5,7 @@
 // a definition is edited and checked before it is sent; the audit trail is filtered and read.
 //   DESK_APP_BINARY=/path/to/support-desk node --test tests/e2e/console.test.mjs
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -55,9 +55,23 @@ function invoke(session, name, args) {
   );
 }
 
+/**
+ * The window's download folder: the test's own, named in a user-dirs.dirs of its own (where the
+ * desktop's folders are read from), so an export never lands in the person's Downloads.
+ */
+function downloads() {
+  const config = path.join(home, 'xdg-config');
+  const folder = path.join(home, 'downloads');
+  mkdirSync(config, { recursive: true });
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(path.join(config, 'user-dirs.dirs'), `XDG_DOWNLOAD_DIR="${folder}"\n`);
+  return { env: { XDG_CONFIG_HOME: config }, folder };
+}
+
 /** Starts a window for `user`, with a data folder and keychain of its own, and signs in. */
 async function signedInWindow(user) {
-  const driver = await startDriver({ env: appEnv({ home, name: `console-${user}`, idp, server, user }) });
+  const env = { ...appEnv({ home, name: `console-${user}`, idp, server, user }), ...downloads().env };
+  const driver = await startDriver({ env });
   const session = await openSession(driver.base, process.env.DESK_APP_BINARY);
   await session.click(await session.find('[data-testid="sign-in-button"]', { timeoutMs: 30_000 }));
   await session.find('[data-testid="agent-name"]', { timeoutMs: 30_000 });
@@ -238,5 +252,16 @@ describe("the administrator's console", () => {
     assert.match(shown, /layout:agent_l1/);
     assert.match(shown, /"changes"/);
     await saveScreenshot(session, 'admin-audit');
+
+    // Exported as CSV into the download folder: the header and the three entries filtered.
+    await session.click(await session.find('[data-testid="audit-export-csv"]'));
+    const said = await textMatching(session, '[data-testid="audit-export-status"]', /^3 entries written to /);
+    const file = said.replace(/^3 entries written to /, '');
+    assert.equal(path.dirname(file), downloads().folder);
+    assert.deepEqual(readdirSync(downloads().folder), [path.basename(file)]);
+    const rows = readFileSync(file, 'utf8').trim().split('\n');
+    assert.equal(rows[0], '"seq","time","actor","action","resource","outcome","detail","prev_hash","hash"');
+    assert.equal(rows.length, 4, rows.join('\n'));
+    assert.ok(rows.slice(1).every((r) => r.includes('"admin2","layout.publish","layout:agent_l1","ok"')), rows.join('\n'));
   });
 });

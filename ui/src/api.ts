@@ -11,6 +11,7 @@ import type { Card } from './generated/Card';
 import type { Customer } from './generated/Customer';
 import type { ErrorCode } from './generated/ErrorCode';
 import type { ErrorDto } from './generated/ErrorDto';
+import type { Exported } from './generated/Exported';
 import type { Layout } from './generated/Layout';
 import type { LayoutPreview } from './generated/LayoutPreview';
 import type { Message } from './generated/Message';
@@ -209,6 +210,17 @@ export const api = {
       since: filters.since ?? null,
       until: filters.until ?? null,
       cursor: cursor ?? null,
+    }),
+  /** Every entry the filters match, written as `format` to a new file in the download folder. */
+  exportAudit: (filters: AuditFilters, format: 'jsonl' | 'csv') =>
+    call<Exported>('export_audit', {
+      actor: filters.actor ?? null,
+      action: filters.action ?? null,
+      outcome: filters.outcome ?? null,
+      resource: filters.resource ?? null,
+      since: filters.since ?? null,
+      until: filters.until ?? null,
+      format,
     }),
 };
 

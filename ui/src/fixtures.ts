@@ -67,6 +67,7 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
     checkRole: vi.fn(async () => forbidden()),
     setRole: vi.fn(async () => forbidden()),
     auditTrail: vi.fn(async () => forbidden()),
+    exportAudit: vi.fn(async () => forbidden()),
     ...overrides,
   };
 }

@@ -1,7 +1,8 @@
 //! The audit trail, read by an administrator (a role with `audit.read`): online only, never
-//! cached.
+//! cached; a filtered trail exported whole as JSON lines or CSV ([`App::export_audit`]).
 
 use desk_api::{AuditRecord, Page};
+use serde::Serialize;
 
 use crate::records::with_query;
 use crate::{App, AppError};
@@ -53,5 +54,212 @@ impl App {
             async move { api.get_json(&path, token).await }
         })
         .await
+    }
+}
+
+/// How an exported trail is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// One entry a line, as the server answers it.
+    JsonLines,
+    /// A header, then one entry a line, every cell quoted (see [`csv_cell`]).
+    Csv,
+}
+
+/// The columns of a CSV export, in order: every member of an entry.
+const CSV_COLUMNS: [&str; 9] = [
+    "seq",
+    "time",
+    "actor",
+    "action",
+    "resource",
+    "outcome",
+    "detail",
+    "prev_hash",
+    "hash",
+];
+
+/// `value` as one CSV cell: quoted, its quotes doubled, and a value a spreadsheet would take for a
+/// formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) led by `'`, so opening
+/// the file runs nothing an agent's text put there.
+pub fn csv_cell(value: &str) -> String {
+    let guarded = match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        _ => value.to_owned(),
+    };
+    format!("\"{}\"", guarded.replace('"', "\"\""))
+}
+
+/// One entry as a CSV line (without its line end).
+fn csv_line(entry: &AuditRecord) -> String {
+    let seq = entry.seq.to_string();
+    let cells = [
+        seq.as_str(),
+        &entry.time,
+        &entry.actor,
+        &entry.action,
+        &entry.resource,
+        &entry.outcome,
+        &entry.detail,
+        &entry.prev_hash,
+        &entry.hash,
+    ];
+    cells.map(csv_cell).join(",")
+}
+
+impl App {
+    /// Writes every entry `query` matches (newest first, page by page from its cursor, its
+    /// `limit` the size of each page) to `out` as `format`, calling `progress` with the count
+    /// after each page; answers how many were written. Nothing is kept on this machine but what
+    /// `out` keeps.
+    pub async fn export_audit(
+        &self,
+        query: &AuditQuery,
+        format: ExportFormat,
+        out: &mut impl std::io::Write,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64, AppError> {
+        let write = |out: &mut dyn std::io::Write, text: &str| {
+            writeln!(out, "{text}").map_err(|e| {
+                AppError::InvalidInput(format!("the export could not be written: {e}"))
+            })
+        };
+        if format == ExportFormat::Csv {
+            write(out, &CSV_COLUMNS.map(csv_cell).join(","))?;
+        }
+        let mut query = query.clone();
+        let mut written = 0;
+        loop {
+            let page = self.audit(&query).await?;
+            for entry in &page.items {
+                let line = match format {
+                    ExportFormat::JsonLines => serde_json::to_string(entry)
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
+                    ExportFormat::Csv => csv_line(entry),
+                };
+                write(out, &line)?;
+                written += 1;
+            }
+            progress(written);
+            match page.next_cursor {
+                Some(cursor) if !page.items.is_empty() => query.cursor = Some(cursor),
+                _ => break,
+            }
+        }
+        out.flush()
+            .map_err(|e| AppError::InvalidInput(format!("the export could not be written: {e}")))?;
+        Ok(written)
+    }
+}
+
+/// A trail exported to a file: where, and how many entries it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Exported {
+    /// The file written.
+    pub path: String,
+    /// How many entries it holds.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub entries: u64,
+}
+
+impl ExportFormat {
+    /// The file name ending of an export in this format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::JsonLines => "jsonl",
+            Self::Csv => "csv",
+        }
+    }
+}
+
+impl App {
+    /// Exports what `query` matches into a new file in `dir`, named
+    /// `support-desk-audit-<UTC time>.<jsonl|csv>` (never over an existing file); a file left
+    /// half-written by a failure is removed.
+    pub async fn export_audit_to(
+        &self,
+        dir: &std::path::Path,
+        query: &AuditQuery,
+        format: ExportFormat,
+    ) -> Result<Exported, AppError> {
+        let name = format!(
+            "support-desk-audit-{}.{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+            format.extension()
+        );
+        let path = dir.join(name);
+        let cannot = |e: std::io::Error| {
+            AppError::InvalidInput(format!("cannot write {}: {e}", path.display()))
+        };
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(cannot)?;
+        let mut out = std::io::BufWriter::new(file);
+        match self.export_audit(query, format, &mut out, |_| {}).await {
+            Ok(entries) => Ok(Exported {
+                path: path.display().to_string(),
+                entries,
+            }),
+            Err(e) => {
+                drop(out);
+                // Nothing half-written is left behind; the error says what went wrong.
+                let _ = std::fs::remove_file(&path);
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_csv_cell_is_quoted_and_never_a_formula() {
+        assert_eq!(csv_cell("agent1"), "\"agent1\"");
+        assert_eq!(
+            csv_cell("say \"hi\", then\nleave"),
+            "\"say \"\"hi\"\", then\nleave\""
+        );
+        for formula in ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            let cell = csv_cell(formula);
+            assert!(cell.starts_with("\"'"), "{formula:?} -> {cell}");
+        }
+        assert_eq!(csv_cell(""), "\"\"");
+    }
+
+    #[test]
+    fn a_csv_line_holds_every_member_in_the_header_s_order() {
+        let entry = AuditRecord {
+            seq: 7,
+            time: "2026-12-07T10:00:00.000Z".into(),
+            actor: "agent1".into(),
+            action: "customer.search".into(),
+            resource: "customers".into(),
+            outcome: "ok".into(),
+            detail: r#"{"masked":"j•••@example.com"}"#.into(),
+            prev_hash: "a".into(),
+            hash: "b".into(),
+        };
+        assert_eq!(
+            csv_line(&entry),
+            r#""7","2026-12-07T10:00:00.000Z","agent1","customer.search","customers","ok","{""masked"":""j•••@example.com""}","a","b""#
+        );
+        // The header names every member the server writes, in the same order.
+        let json = serde_json::to_value(&entry).unwrap();
+        let members: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut sorted = CSV_COLUMNS.to_vec();
+        sorted.sort_unstable();
+        let mut members_sorted = members.clone();
+        members_sorted.sort_unstable();
+        assert_eq!(members_sorted, sorted);
     }
 }

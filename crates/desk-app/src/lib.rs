@@ -22,7 +22,7 @@ mod server;
 mod sse;
 mod versions;
 
-pub use audit::AuditQuery;
+pub use audit::{AuditQuery, ExportFormat, Exported};
 pub use config::Config;
 /// The wire bodies front ends receive as they are.
 pub use desk_api::{AuditRecord, LayoutPreview, RoleChange, StoredLayout, StoredRole, WipeOrdered};

@@ -71,6 +71,23 @@ describe('the audit table', () => {
     expect(shown.querySelector('pre')?.textContent).toBe('{\n  "by": "email",\n  "masked": "j•••@example.com"\n}');
   });
 
+  it('exports what the filters match and says where it went', async () => {
+    const api = fakeApi({
+      roleCatalogue: vi.fn(async () => catalogue),
+      auditTrail: vi.fn(async () => ({ items: [entry(9)], nextCursor: null })),
+      exportAudit: vi.fn(async () => ({ path: '/home/a/Downloads/support-desk-audit-20261207T100000Z.csv', entries: 42 })),
+    });
+    await renderAuditLog(root, adminContext(api, ['audit.read']));
+    (q('audit-outcome') as HTMLSelectElement).value = 'denied';
+    q('audit-export-csv')!.click();
+    await flush();
+    expect(api.exportAudit).toHaveBeenCalledWith(expect.objectContaining({ outcome: 'denied' }), 'csv');
+    expect(q('audit-export-status')?.textContent).toBe(
+      '42 entries written to /home/a/Downloads/support-desk-audit-20261207T100000Z.csv',
+    );
+    expect((q('audit-export-jsonl') as HTMLButtonElement).disabled).toBe(false);
+  });
+
   it('says why the server refused the trail', async () => {
     const api = fakeApi({ roleCatalogue: vi.fn(async () => catalogue) });
     await renderAuditLog(root, adminContext(api, ['audit.read']));

@@ -1,9 +1,10 @@
 // The audit trail as a table (widget `audit.log`): filtered by agent, action, outcome, resource
 // and time as the server filters it, newest first, in the windowed table (the next page fetched
-// by cursor near the end), and an entry's details when it is opened (Enter or a click). What the
-// server stored is what is shown: a searched value stays masked.
+// by cursor near the end), an entry's details when it is opened (Enter or a click), and the
+// entries the filters match exported to a file (JSON lines or CSV). What the server stored is
+// what is shown: a searched value stays masked.
 import type { Api, AuditFilters, AuditRecord } from '../api';
-import { el, option } from '../dom';
+import { button, el, option } from '../dom';
 import { formatTime } from '../format';
 import type { CatalogueDto } from '../generated/CatalogueDto';
 import { busy, note, type PageContext, problem } from '../pages/context';
@@ -103,7 +104,7 @@ export async function renderAuditLog(section: HTMLElement, ctx: PageContext): Pr
     nearEnd: () => void pages.next(),
     open: (entry) => details.replaceChildren(entryDetails(entry)),
   });
-  section.append(form, summary, el('div', { className: 'audit-columns' }, table.element, details));
+  section.append(form, exporting(ctx.api, read), summary, el('div', { className: 'audit-columns' }, table.element, details));
   const pages = auditPages(ctx.api, table, summary);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -111,6 +112,31 @@ export async function renderAuditLog(section: HTMLElement, ctx: PageContext): Pr
     void pages.first(read());
   });
   await pages.first(read());
+}
+
+/** The export buttons: every entry the filters (as they are in the form) match, to a file. */
+function exporting(api: Api, read: () => AuditFilters): HTMLElement {
+  const said = el('span', { className: 'muted', testId: 'audit-export-status' });
+  said.setAttribute('role', 'status');
+  const bar = el('div', { className: 'toolbar' });
+  const start = (format: 'jsonl' | 'csv', text: string) => {
+    const b = button({ text, className: 'secondary', testId: `audit-export-${format}` });
+    b.addEventListener('click', async () => {
+      for (const other of bar.querySelectorAll('button')) other.disabled = true;
+      said.textContent = 'Exporting the matching entries…';
+      try {
+        const done = await busy(bar, api.exportAudit(read(), format));
+        said.textContent = `${done.entries} entries written to ${done.path}`;
+      } catch (err) {
+        said.replaceChildren(problem(err));
+      } finally {
+        for (const other of bar.querySelectorAll('button')) other.disabled = false;
+      }
+    });
+    return b;
+  };
+  bar.append(start('jsonl', 'Export as JSON lines'), start('csv', 'Export as CSV'), said);
+  return bar;
 }
 
 /** The table's pages: the first for a filter, then the next by cursor, a stale answer dropped. */

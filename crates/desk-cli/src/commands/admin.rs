@@ -1,11 +1,12 @@
 //! `desk admin layout show|history|preview|push|restore | admin role show|set|changes|approve|reject |
-//! admin wipe SUBJECT | admin audit [filters]`: what an administrator's role allows.
+//! admin wipe SUBJECT | admin audit [filters] [--export jsonl|csv]`: what an administrator's role
+//! allows.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use desk_app::{App, AppError, AuditQuery, Role, StoredLayout};
+use desk_app::{App, AppError, AuditQuery, ExportFormat, Role, StoredLayout};
 use desk_core::record::{Fields, Value};
 
 use super::print_json;
@@ -58,6 +59,11 @@ pub enum AdminCommand {
         /// Continue after a previous page: the cursor it printed.
         #[arg(long)]
         cursor: Option<String>,
+        /// Write every matching entry (all pages) to standard output as `jsonl` (one entry a
+        /// line) or `csv` (a header, every cell quoted, none read as a formula); how many on
+        /// standard error.
+        #[arg(long, value_name = "FORMAT", value_parser = ["jsonl", "csv"])]
+        export: Option<String>,
     },
 }
 
@@ -138,6 +144,7 @@ pub async fn run(command: &AdminCommand, app: &App, json: bool) -> anyhow::Resul
             resource,
             limit,
             cursor,
+            export,
         } => {
             let query = AuditQuery {
                 actor: actor.clone(),
@@ -149,7 +156,10 @@ pub async fn run(command: &AdminCommand, app: &App, json: bool) -> anyhow::Resul
                 limit: *limit,
                 cursor: cursor.clone(),
             };
-            audit(app, json, &query).await
+            match export.as_deref() {
+                Some(format) => export_audit(app, &query, format).await,
+                None => audit(app, json, &query).await,
+            }
         }
         AdminCommand::Layout { command } => match command {
             LayoutCommand::Push { role, file } => {
@@ -211,6 +221,22 @@ async fn audit(app: &App, json: bool, query: &AuditQuery) -> anyhow::Result<Exit
     if let Some(cursor) = &page.next_cursor {
         eprintln!("More entries: add --cursor {}", line(cursor));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn export_audit(app: &App, query: &AuditQuery, format: &str) -> anyhow::Result<ExitCode> {
+    let format = match format {
+        "csv" => ExportFormat::Csv,
+        _ => ExportFormat::JsonLines,
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = app
+        .export_audit(query, format, &mut out, |n| {
+            eprint!("\r{n} entries exported");
+        })
+        .await?;
+    eprintln!("\r{written} entries exported");
     Ok(ExitCode::SUCCESS)
 }
 

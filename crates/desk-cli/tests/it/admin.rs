@@ -1,5 +1,5 @@
-//! `desk admin audit`: an administrator lists the trail from the command line, filtered; an
-//! agent without `audit.read` learns nothing. `desk admin role`: a definition shown and set, a
+//! `desk admin audit`: an administrator lists the trail from the command line, filtered, and
+//! exports it whole; an agent without `audit.read` learns nothing. `desk admin role`: a definition shown and set, a
 //! widening change waiting for a second administrator and approved by them.
 
 use crate::gateway::{Gateway, client_env, failure, json, run};
@@ -101,8 +101,50 @@ fn an_administrator_lists_the_trail_by_actor_action_and_time_and_an_agent_is_ref
     let bad = failure(&run(a, &env, &["admin", "audit", "--since", "yesterday"]));
     assert!(bad.contains("`since` must be a date"), "{bad}");
 
-    // agent2 may not read the trail, filters or not.
+    // Exported: every page of the filter (one entry a page here), as JSON lines or as CSV.
+    let filter = ["--actor", "agent2", "--outcome", "ok", "--limit", "1"];
+    let export = |format: &str| {
+        let mut args = vec!["admin", "audit", "--export", format];
+        args.extend(filter);
+        let out = run(a, &env, &args);
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let lines = export("jsonl");
+    let entries: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        entries.len() >= 3,
+        "sign-in and two views, past one page: {lines}"
+    );
+    assert!(entries.iter().all(|e| e["actor"] == "agent2"));
+    let seqs: Vec<i64> = entries.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] > w[1]),
+        "newest first, none twice: {seqs:?}"
+    );
+    let csv = export("csv");
+    let mut rows = csv.lines();
+    assert_eq!(
+        rows.next(),
+        Some(r#""seq","time","actor","action","resource","outcome","detail","prev_hash","hash""#)
+    );
+    assert_eq!(rows.count(), entries.len(), "{csv}");
+    assert!(csv.contains(r#","customer:2","ok","#), "{csv}");
+    let bad = run(a, &env, &["admin", "audit", "--export", "xml"]);
+    assert_eq!(bad.status.code(), Some(2), "a usage error");
+    assert!(
+        text(&bad).contains("possible values: jsonl, csv"),
+        "{}",
+        text(&bad)
+    );
+
+    // agent2 may not read the trail, filters or not, nor export it.
     let refused = failure(&run(d, &env, &["admin", "audit", "--actor", "admin"]));
+    assert!(refused.contains("forbidden"), "{refused}");
+    let refused = failure(&run(d, &env, &["admin", "audit", "--export", "jsonl"]));
     assert!(refused.contains("forbidden"), "{refused}");
 }
 
