@@ -7,13 +7,13 @@
 //! vocabulary, and the server's own checks run before anything is sent.
 
 use desk_app::{
-    AuditQuery, AuditRecord, ExportFormat, Exported, Layout, LayoutPreview, Role, RoleChange,
-    RoleCheck, RoleSet, StoredLayout, StoredRole,
+    AuditRecord, ExportFormat, Exported, Layout, LayoutPreview, Role, RoleChange, RoleCheck,
+    RoleSet, StoredLayout, StoredRole,
 };
 use desk_core::RoleDefinition;
 
 use crate::Shell;
-use crate::dto::{CatalogueDto, ErrorDto, PageOf};
+use crate::dto::{AuditFiltersDto, CatalogueDto, ErrorDto, PageOf};
 
 /// What the layout editor shows of `role`: its grants, its layout now, and the demo customer as
 /// the role sees them.
@@ -121,81 +121,47 @@ pub(crate) async fn set_role(
     Ok(shell.app()?.set_role(&definition).await?)
 }
 
-/// A page of the audit trail, newest first, filtered as the server filters it (each part given
-/// combines); the next page by `cursor`. The server stores searched values masked, and so they
-/// are shown.
+/// A page of the audit trail, newest first, filtered as the server filters it; the next page by
+/// `cursor`. The server stores searched values masked, and so they are shown.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn audit_trail(
     shell: tauri::State<'_, Shell>,
-    actor: Option<String>,
-    action: Option<String>,
-    outcome: Option<String>,
-    resource: Option<String>,
-    since: Option<String>,
-    until: Option<String>,
+    filters: AuditFiltersDto,
     cursor: Option<String>,
 ) -> Result<PageOf<AuditRecord>, ErrorDto> {
-    let query = AuditQuery {
-        actor,
-        action,
-        since,
-        until,
-        outcome,
-        resource,
-        limit: Some(AUDIT_PAGE),
-        cursor,
-    };
-    let page = shell.app()?.audit(&query).await?;
+    let page = shell
+        .app()?
+        .audit(&filters.query(AUDIT_PAGE, cursor))
+        .await?;
     Ok(PageOf {
         items: page.items,
         next_cursor: page.next_cursor,
     })
 }
 
-/// Exports every entry the filters match, as `format` (`jsonl` or `csv`), into a new file in the
-/// user's download folder; answers the file and how many entries it holds.
+/// Exports every entry the filters match, as `format`, into a new file in the user's download
+/// folder; answers the file and how many entries it holds.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn export_audit(
     app: tauri::AppHandle,
     shell: tauri::State<'_, Shell>,
-    actor: Option<String>,
-    action: Option<String>,
-    outcome: Option<String>,
-    resource: Option<String>,
-    since: Option<String>,
-    until: Option<String>,
-    format: String,
+    filters: AuditFiltersDto,
+    format: ExportFormat,
 ) -> Result<Exported, ErrorDto> {
     use tauri::Manager;
-    let format = match format.as_str() {
-        "jsonl" => ExportFormat::JsonLines,
-        "csv" => ExportFormat::Csv,
-        other => {
-            let e = desk_app::AppError::InvalidInput(format!("no export format `{other}`"));
-            return Err(e.into());
-        }
-    };
     let dir = app.path().download_dir().map_err(|e| {
         ErrorDto::from(desk_app::AppError::InvalidInput(format!(
             "this machine has no download folder to export to: {e}"
         )))
     })?;
-    let query = AuditQuery {
-        actor,
-        action,
-        since,
-        until,
-        outcome,
-        resource,
-        limit: Some(1000),
-        cursor: None,
-    };
+    let query = filters.query(EXPORT_PAGE, None);
     Ok(shell.app()?.export_audit_to(&dir, &query, format).await?)
 }
+
+/// Entries an export asks for at once: the most the server answers in a page.
+const EXPORT_PAGE: u32 = 1000;
 
 /// Entries a page of the audit table holds.
 const AUDIT_PAGE: u32 = 200;

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use desk_app::{ErrorCode, Page, Role, Source, Widget};
 use desk_core::audit::Outcome;
 use desk_core::{Action, AuditAction, Field, FieldClass, RecordKind, Redaction, SearchKey};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// The status the sign-in screen opens with.
@@ -260,6 +260,48 @@ impl CatalogueDto {
     }
 }
 
+/// Which audit entries the audit table lists or exports; the parts given combine, as the
+/// server combines them.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct AuditFiltersDto {
+    /// Only this agent's (a subject).
+    #[ts(optional)]
+    pub actor: Option<String>,
+    /// Only this action's.
+    #[ts(optional)]
+    pub action: Option<AuditAction>,
+    /// Only the entries that ended so.
+    #[ts(optional)]
+    pub outcome: Option<Outcome>,
+    /// Only the entries about this resource, exactly.
+    #[ts(optional)]
+    pub resource: Option<String>,
+    /// Recorded at or after this date or RFC 3339 time.
+    #[ts(optional)]
+    pub since: Option<String>,
+    /// Recorded before this date or time.
+    #[ts(optional)]
+    pub until: Option<String>,
+}
+
+impl AuditFiltersDto {
+    /// desk-app's query for these filters: pages of `limit`, from `cursor`.
+    pub fn query(self, limit: u32, cursor: Option<String>) -> desk_app::AuditQuery {
+        desk_app::AuditQuery {
+            actor: self.actor,
+            action: self.action.map(|a| a.as_str().to_owned()),
+            since: self.since,
+            until: self.until,
+            outcome: self.outcome.map(|o| o.as_str().to_owned()),
+            resource: self.resource,
+            limit: Some(limit),
+            cursor,
+        }
+    }
+}
+
 /// Where a record shown in the window came from, and as of when.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -337,5 +379,6 @@ mod tests {
         desk_app::RoleSet::export_all(&cfg).expect("RoleSet.ts");
         desk_app::AuditRecord::export_all(&cfg).expect("AuditRecord.ts");
         desk_app::Exported::export_all(&cfg).expect("Exported.ts");
+        desk_app::ExportFormat::export_all(&cfg).expect("ExportFormat.ts");
     }
 }

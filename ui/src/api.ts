@@ -5,12 +5,14 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import type { Account } from './generated/Account';
 import type { AgentDto } from './generated/AgentDto';
 import type { AppStatusDto } from './generated/AppStatusDto';
+import type { AuditFiltersDto } from './generated/AuditFiltersDto';
 import type { AuditRecord } from './generated/AuditRecord';
 import type { CatalogueDto } from './generated/CatalogueDto';
 import type { Card } from './generated/Card';
 import type { Customer } from './generated/Customer';
 import type { ErrorCode } from './generated/ErrorCode';
 import type { ErrorDto } from './generated/ErrorDto';
+import type { ExportFormat } from './generated/ExportFormat';
 import type { Exported } from './generated/Exported';
 import type { Layout } from './generated/Layout';
 import type { LayoutPreview } from './generated/LayoutPreview';
@@ -66,15 +68,8 @@ export type TransactionQuery = {
   cursor?: string;
 };
 
-/** Which audit entries to list; the parts given combine. */
-export type AuditFilters = {
-  actor?: string;
-  action?: string;
-  outcome?: string;
-  resource?: string;
-  since?: string;
-  until?: string;
-};
+/** Which audit entries to list or export; the parts given combine (generated from the Rust DTO). */
+export type AuditFilters = AuditFiltersDto;
 
 /** A command's failure as the window shows it: desk-app's error code and its sentence. */
 export class CommandError extends Error {
@@ -202,26 +197,9 @@ export const api = {
   setRole: (definition: RoleDefinition) => call<RoleSet>('set_role', { definition }),
   /** A page of the audit trail, newest first, filtered as the server filters it. */
   auditTrail: (filters: AuditFilters, cursor?: string) =>
-    call<PageOf<AuditRecord>>('audit_trail', {
-      actor: filters.actor ?? null,
-      action: filters.action ?? null,
-      outcome: filters.outcome ?? null,
-      resource: filters.resource ?? null,
-      since: filters.since ?? null,
-      until: filters.until ?? null,
-      cursor: cursor ?? null,
-    }),
+    call<PageOf<AuditRecord>>('audit_trail', { filters, cursor: cursor ?? null }),
   /** Every entry the filters match, written as `format` to a new file in the download folder. */
-  exportAudit: (filters: AuditFilters, format: 'jsonl' | 'csv') =>
-    call<Exported>('export_audit', {
-      actor: filters.actor ?? null,
-      action: filters.action ?? null,
-      outcome: filters.outcome ?? null,
-      resource: filters.resource ?? null,
-      since: filters.since ?? null,
-      until: filters.until ?? null,
-      format,
-    }),
+  exportAudit: (filters: AuditFilters, format: ExportFormat) => call<Exported>('export_audit', { filters, format }),
 };
 
 /** What the screens need from the app: the commands, or test doubles of them. */

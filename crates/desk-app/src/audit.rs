@@ -57,12 +57,16 @@ impl App {
     }
 }
 
-/// How an exported trail is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How an exported trail is written; named by its file ending (`jsonl`, `csv`) in the window's
+/// commands and on `desk`'s command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ExportFormat {
     /// One entry a line, as the server answers it.
+    #[serde(rename = "jsonl")]
     JsonLines,
     /// A header, then one entry a line, every cell quoted (see [`csv_cell`]).
+    #[serde(rename = "csv")]
     Csv,
 }
 
@@ -164,12 +168,20 @@ pub struct Exported {
 }
 
 impl ExportFormat {
-    /// The file name ending of an export in this format.
+    /// Every format.
+    pub const ALL: [ExportFormat; 2] = [Self::JsonLines, Self::Csv];
+
+    /// The file name ending of an export in this format, which is also its name.
     pub fn extension(self) -> &'static str {
         match self {
             Self::JsonLines => "jsonl",
             Self::Csv => "csv",
         }
+    }
+
+    /// The format named `name` (its file ending).
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.extension() == name)
     }
 }
 
@@ -216,6 +228,19 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_format_is_named_by_its_file_ending_in_commands_and_on_the_command_line() {
+        for format in ExportFormat::ALL {
+            let json = serde_json::Value::String(format.extension().into());
+            assert_eq!(
+                serde_json::from_value::<ExportFormat>(json).unwrap(),
+                format
+            );
+            assert_eq!(ExportFormat::named(format.extension()), Some(format));
+        }
+        assert_eq!(ExportFormat::named("xml"), None);
+    }
 
     #[test]
     fn a_csv_cell_is_quoted_and_never_a_formula() {

@@ -6,7 +6,10 @@
 import type { Api, AuditFilters, AuditRecord } from '../api';
 import { button, el, option } from '../dom';
 import { formatTime } from '../format';
+import type { AuditAction } from '../generated/AuditAction';
 import type { CatalogueDto } from '../generated/CatalogueDto';
+import type { ExportFormat } from '../generated/ExportFormat';
+import type { Outcome } from '../generated/Outcome';
 import { busy, note, type PageContext, problem } from '../pages/context';
 import { type Column, windowedTable } from '../table';
 
@@ -44,11 +47,13 @@ function filterForm(catalogue: CatalogueDto) {
   const apply = el('button', { text: 'Apply', testId: 'audit-apply' });
   apply.type = 'submit';
   form.append(apply);
-  const given = (v: string) => v.trim() || undefined;
+  // Only what was given, so an empty field is no filter. The action and outcome come from
+  // desk-core's lists (the catalogue), so they are its names.
+  const given = <T extends string>(v: string) => (v.trim() || undefined) as T | undefined;
   const read = (): AuditFilters => ({
     actor: given(actor.value),
-    action: given(action.value),
-    outcome: given(outcome.value),
+    action: given<AuditAction>(action.value),
+    outcome: given<Outcome>(outcome.value),
     resource: given(resource.value),
     since: given(since.value),
     until: given(until.value),
@@ -119,7 +124,7 @@ function exporting(api: Api, read: () => AuditFilters): HTMLElement {
   const said = el('span', { className: 'muted', testId: 'audit-export-status' });
   said.setAttribute('role', 'status');
   const bar = el('div', { className: 'toolbar' });
-  const start = (format: 'jsonl' | 'csv', text: string) => {
+  const start = (format: ExportFormat, text: string) => {
     const b = button({ text, className: 'secondary', testId: `audit-export-${format}` });
     b.addEventListener('click', async () => {
       for (const other of bar.querySelectorAll('button')) other.disabled = true;

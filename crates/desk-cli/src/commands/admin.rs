@@ -225,10 +225,8 @@ async fn audit(app: &App, json: bool, query: &AuditQuery) -> anyhow::Result<Exit
 }
 
 async fn export_audit(app: &App, query: &AuditQuery, format: &str) -> anyhow::Result<ExitCode> {
-    let format = match format {
-        "csv" => ExportFormat::Csv,
-        _ => ExportFormat::JsonLines,
-    };
+    let format = ExportFormat::named(format)
+        .ok_or_else(|| AppError::InvalidInput(format!("no export format `{format}`")))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = app
