@@ -27,4 +27,5 @@ pub const COMMANDS: &[&str] = &[
     "set_role",
     "audit_trail",
     "export_audit",
+    "verify_audit",
 ];

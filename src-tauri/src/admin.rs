@@ -7,8 +7,8 @@
 //! vocabulary, and the server's own checks run before anything is sent.
 
 use desk_app::{
-    AuditRecord, ExportFormat, Exported, Layout, LayoutPreview, Role, RoleChange, RoleCheck,
-    RoleSet, StoredLayout, StoredRole,
+    AuditCheck, AuditRecord, ExportFormat, Exported, Layout, LayoutPreview, Role, RoleChange,
+    RoleCheck, RoleSet, StoredLayout, StoredRole,
 };
 use desk_core::RoleDefinition;
 
@@ -158,6 +158,14 @@ pub(crate) async fn export_audit(
     })?;
     let query = filters.query(EXPORT_PAGE, None);
     Ok(shell.app()?.export_audit_to(&dir, &query, format).await?)
+}
+
+/// Has the server check its audit chain, with its newest checkpoint and the one this device
+/// witnessed; answers the verdict.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn verify_audit(shell: tauri::State<'_, Shell>) -> Result<AuditCheck, ErrorDto> {
+    Ok(shell.app()?.verify_audit().await?)
 }
 
 /// Entries an export asks for at once: the most the server answers in a page.

@@ -380,5 +380,6 @@ mod tests {
         desk_app::AuditRecord::export_all(&cfg).expect("AuditRecord.ts");
         desk_app::Exported::export_all(&cfg).expect("Exported.ts");
         desk_app::ExportFormat::export_all(&cfg).expect("ExportFormat.ts");
+        desk_app::AuditCheck::export_all(&cfg).expect("AuditCheck.ts");
     }
 }

@@ -225,6 +225,7 @@ pub fn run() {
             admin::set_role,
             admin::audit_trail,
             admin::export_audit,
+            admin::verify_audit,
         ])
         .build(tauri::generate_context!())
         .expect("the Support Desk window could not start");

@@ -2,7 +2,8 @@
 // agent_l1 agent: a layout edited and published in the editor reaches the agent's open window;
 // the editor offers only what the role's definition grants, and the server refuses a forged
 // call that adds more; a change one administrator proposed is approved by another in the window;
-// a definition is edited and checked before it is sent; the audit trail is filtered and read.
+// a definition is edited and checked before it is sent; the audit trail is filtered, read and
+// exported, and its chain verified, an insider's edit in the database shown where it is.
 //   DESK_APP_BINARY=/path/to/support-desk node --test tests/e2e/console.test.mjs
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { start as startIdp } from '../idp/server.mjs';
 import { readText, saveScreenshot, selectFromSearch } from './screens.mjs';
-import { appEnv, desk, startServer, tearDown } from './services.mjs';
+import { appEnv, desk, serverSql, startServer, tearDown } from './services.mjs';
 import { openSession, startDriver } from './webdriver.mjs';
 
 let idp;
@@ -263,5 +264,22 @@ describe("the administrator's console", () => {
     assert.equal(rows[0], '"seq","time","actor","action","resource","outcome","detail","prev_hash","hash"');
     assert.equal(rows.length, 4, rows.join('\n'));
     assert.ok(rows.slice(1).every((r) => r.includes('"admin2","layout.publish","layout:agent_l1","ok"')), rows.join('\n'));
+  });
+
+  it("verifies the audit chain with this window's checkpoint, and shows where an insider edited it", async () => {
+    const { session } = admin;
+    await session.click(await session.find('[data-testid="audit-verify"]'));
+    const holds = await textMatching(session, '[data-testid="audit-verdict"]', /^The chain holds: \d+ entries checked from its first entry/);
+    // The window witnessed a checkpoint in the policy it signed in with, and the server holds it.
+    assert.match(holds, /This device's checkpoint \(entry \d+, signed [^)]+\): held/);
+    await saveScreenshot(session, 'admin-audit-verify');
+
+    // An insider hides who published agent_l1's layout first.
+    const [first] = serverSql(server, "SELECT seq, actor FROM audit WHERE action = 'layout.publish' ORDER BY seq LIMIT 1");
+    serverSql(server, `UPDATE audit SET actor = 'nobody' WHERE seq = ${first.seq}`, { write: true });
+    await session.click(await session.find('[data-testid="audit-verify"]'));
+    const broken = await textMatching(session, '[data-testid="audit-verdict"]', /^The chain is broken at entry /);
+    assert.match(broken, new RegExp(`^The chain is broken at entry ${first.seq}: its contents do not match its link`));
+    serverSql(server, `UPDATE audit SET actor = '${first.actor}' WHERE seq = ${first.seq}`, { write: true });
   });
 });

@@ -4,7 +4,6 @@
 //   DESK_APP_BINARY=/path/to/support-desk node --test tests/e2e/roles.test.mjs
 // Screenshots go to $DESK_SCREENSHOT_DIR (default test-output/screenshots); their paths are printed.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 import { start as startIdp } from '../idp/server.mjs';
 import { readText, saveScreenshot, selectFromSearch } from './screens.mjs';
-import { appEnv, startServer, tearDown } from './services.mjs';
+import { appEnv, serverSql, startServer, tearDown } from './services.mjs';
 import { openSession, startDriver } from './webdriver.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -76,12 +75,7 @@ async function launch(user) {
 }
 
 /** Rows of `sql` on desk-server's database, read beside the running server. */
-function query(sql) {
-  // The store's file name: FILE_NAME in crates/desk-server/src/store/sqlite.rs.
-  const database = path.join(server.dataDir, 'desk-server.sqlite3');
-  const out = execFileSync('sqlite3', ['-readonly', '-json', database, sql], { encoding: 'utf8' });
-  return out.trim() ? JSON.parse(out) : [];
-}
+const query = (sql) => serverSql(server, sql);
 
 const digitsOf = (s) => s.replace(/\D/g, '');
 const compactOf = (s) => s.replace(/\s+/g, '').toUpperCase();

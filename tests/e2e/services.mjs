@@ -1,7 +1,7 @@
 // The real services behind the window under test: desk-server with demo data, and the `desk`
 // command line for what an administrator does meanwhile. Binaries come from the folder of
 // DESK_APP_BINARY (one cargo target folder builds all three).
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -69,6 +69,17 @@ export async function startServer({ issuer, customers = 50 }) {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs `sql` on the database of `server` (from `startServer`) beside the running server, as an
+ * insider with the database would; resolves to its rows. Read-only unless `write` is given.
+ */
+export function serverSql(server, sql, { write = false } = {}) {
+  // The store's file name: FILE_NAME in crates/desk-server/src/store/sqlite.rs.
+  const database = path.join(server.dataDir, 'desk-server.sqlite3');
+  const out = execFileSync('sqlite3', [...(write ? [] : ['-readonly']), '-json', database, sql], { encoding: 'utf8' });
+  return out.trim() ? JSON.parse(out) : [];
 }
 
 /**

@@ -5,9 +5,11 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import type { Account } from './generated/Account';
 import type { AgentDto } from './generated/AgentDto';
 import type { AppStatusDto } from './generated/AppStatusDto';
+import type { AuditCheck } from './generated/AuditCheck';
 import type { AuditFiltersDto } from './generated/AuditFiltersDto';
 import type { AuditRecord } from './generated/AuditRecord';
 import type { CatalogueDto } from './generated/CatalogueDto';
+import type { CheckpointCheck } from './generated/CheckpointCheck';
 import type { Card } from './generated/Card';
 import type { Customer } from './generated/Customer';
 import type { ErrorCode } from './generated/ErrorCode';
@@ -38,8 +40,10 @@ export type {
   Account,
   AgentDto,
   AppStatusDto,
+  AuditCheck,
   AuditRecord,
   Card,
+  CheckpointCheck,
   Customer,
   ErrorCode,
   ErrorDto,
@@ -200,6 +204,8 @@ export const api = {
     call<PageOf<AuditRecord>>('audit_trail', { filters, cursor: cursor ?? null }),
   /** Every entry the filters match, written as `format` to a new file in the download folder. */
   exportAudit: (filters: AuditFilters, format: ExportFormat) => call<Exported>('export_audit', { filters, format }),
+  /** The server's check of its audit chain, with its newest checkpoint and this device's. */
+  verifyAudit: () => call<AuditCheck>('verify_audit'),
 };
 
 /** What the screens need from the app: the commands, or test doubles of them. */

@@ -68,6 +68,7 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
     setRole: vi.fn(async () => forbidden()),
     auditTrail: vi.fn(async () => forbidden()),
     exportAudit: vi.fn(async () => forbidden()),
+    verifyAudit: vi.fn(async () => forbidden()),
     ...overrides,
   };
 }

@@ -402,6 +402,73 @@ pub struct AuditRecord {
     pub hash: String,
 }
 
+/// The answer of `GET /v1/audit/verify`: the audit chain the server's database holds, checked
+/// under the audit key from its first entry (or after its newest archive, which a keyed
+/// `audit.archive` entry must record) to its head, and signed checkpoints checked against it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChainCheck {
+    /// Whether the chain holds and every checkpoint checked is held by it.
+    pub holds: bool,
+    /// The entry the check began after: 0 from the chain's first entry, else the last archived.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    pub after: i64,
+    /// The newest archive's file name, when the oldest entries were archived.
+    pub archive: Option<String>,
+    /// Entries checked, up to where the chain breaks.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    pub entries: i64,
+    /// The position of the last good entry.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    pub head_seq: i64,
+    /// The last good entry's link.
+    pub head_hash: String,
+    /// Where the chain breaks and why; `null` when it holds.
+    pub broken: Option<ChainBreak>,
+    /// The newest signed checkpoint the server kept in its database, checked against the chain;
+    /// `null` when it kept none.
+    pub server_checkpoint: Option<CheckpointCheck>,
+    /// The checkpoint the caller gave (one its client witnessed in a signed policy and keeps
+    /// outside the server), checked against the chain; `null` when none was given.
+    pub given_checkpoint: Option<CheckpointCheck>,
+    /// When the check ended: RFC 3339, UTC, milliseconds.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub checked_at: String,
+}
+
+/// Where a chain breaks: the first entry altered, missing or out of place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChainBreak {
+    /// The position where the chain breaks.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub seq: i64,
+    /// What is wrong there.
+    pub reason: String,
+}
+
+/// A signed checkpoint of the audit chain's head, and whether the chain still holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckpointCheck {
+    /// The position it signs.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    pub seq: i64,
+    /// The link it signs at that position.
+    pub hash: String,
+    /// When it was signed: RFC 3339, UTC, milliseconds.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub time: String,
+    /// Whether its signature verifies with the server's policy key and the chain still holds
+    /// that link at that position.
+    pub held: bool,
+    /// How it fails, when it does; `null` when it is held.
+    pub problem: Option<String>,
+}
+
 /// One view of an offline upload that the server refused, and why: an item of
 /// `error.refused_views` in an `invalid_view` answer. It names the view, never repeats what it
 /// held: its position and its key, nothing else.

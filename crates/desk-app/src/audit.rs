@@ -1,7 +1,8 @@
 //! The audit trail, read by an administrator (a role with `audit.read`): online only, never
-//! cached; a filtered trail exported whole as JSON lines or CSV ([`App::export_audit`]).
+//! cached; a filtered trail exported whole as JSON lines or CSV ([`App::export_audit`]); the
+//! chain checked by the server with the checkpoint this device witnessed ([`App::verify_audit`]).
 
-use desk_api::{AuditRecord, Page};
+use desk_api::{AuditRecord, ChainCheck, Page};
 use serde::Serialize;
 
 use crate::records::with_query;
@@ -54,6 +55,38 @@ impl App {
             async move { api.get_json(&path, token).await }
         })
         .await
+    }
+}
+
+/// What a check of the audit chain found: the server's verdict, and what this device saw wrong
+/// with the trail on its own, if it ever did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AuditCheck {
+    /// The server's check of its chain, with its newest kept checkpoint and the one this device
+    /// holds for the signed-in agent.
+    pub chain: ChainCheck,
+    /// What this device found when a later policy carried a checkpoint behind or unlike the one
+    /// it held (the trail went back, or an entry changed); `null` when it never did.
+    pub witnessed_problem: Option<String>,
+}
+
+impl App {
+    /// Has the server check its audit chain under the audit key (`GET /v1/audit/verify`), with
+    /// the newest checkpoint this device witnessed for the signed-in agent: a checkpoint kept
+    /// here, out of reach of whoever holds the server's database. Refused without `audit.read`
+    /// (`Forbidden`).
+    pub async fn verify_audit(&self) -> Result<AuditCheck, AppError> {
+        let session = self.session().await?;
+        let identity = session.identity();
+        let witnessed = crate::versions::Versions::new(&self.config.data_dir)
+            .witnessed(&identity.issuer, &identity.subject)?;
+        let path = with_query("/v1/audit/verify", &[("checkpoint", witnessed.checkpoint)])?;
+        let chain = self.get_as_agent(&path).await?;
+        Ok(AuditCheck {
+            chain,
+            witnessed_problem: witnessed.behind,
+        })
     }
 }
 

@@ -22,10 +22,13 @@ mod server;
 mod sse;
 mod versions;
 
-pub use audit::{AuditQuery, ExportFormat, Exported};
+pub use audit::{AuditCheck, AuditQuery, ExportFormat, Exported};
 pub use config::Config;
 /// The wire bodies front ends receive as they are.
-pub use desk_api::{AuditRecord, LayoutPreview, RoleChange, StoredLayout, StoredRole, WipeOrdered};
+pub use desk_api::{
+    AuditRecord, ChainCheck, CheckpointCheck, LayoutPreview, RoleChange, StoredLayout, StoredRole,
+    WipeOrdered,
+};
 pub use desk_auth::Identity;
 pub use desk_cache::Offline;
 /// The policy and layout types front ends render.

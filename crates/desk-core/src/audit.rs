@@ -31,6 +31,7 @@ closed_names! {
         AccessRefused = "access.refused", "A request refused because provisioning withdrew the agent's access (a deactivated or deleted SCIM user, or a token issued before that): the first refusal of each token (its detail: the userName, why).";
         EventsEnd = "events.end", "The server ended an agent's open event streams (its detail: why, how many).";
         AuditRead = "audit.read", "A page of the audit trail read.";
+        AuditVerify = "audit.verify", "The audit chain in the database checked under the audit key, with the server's newest checkpoint and the one the caller's client holds (its detail: the entries checked, whether the chain and each checkpoint held).";
         AuditUpload = "audit.upload", "A batch of offline views uploaded (the summary entry).";
         AuditArchive = "audit.archive", "The trail's oldest entries archived to a file and deleted, as `audit_retention_days` says (its detail: the last entry archived, its link, how many, the file).";
         ReadLimit = "read.limit", "Reads refused for the agent's read budget: the first refusal in a minute, with the number refused since the previous such entry (its detail: which limit, the read, `Retry-After`, the budget, `refused_since`).";

@@ -1,8 +1,8 @@
 // The audit trail as a table (widget `audit.log`): filtered by agent, action, outcome, resource
 // and time as the server filters it, newest first, in the windowed table (the next page fetched
 // by cursor near the end), an entry's details when it is opened (Enter or a click), and the
-// entries the filters match exported to a file (JSON lines or CSV). What the server stored is
-// what is shown: a searched value stays masked.
+// entries the filters match exported to a file (JSON lines or CSV), and the chain checked by the
+// server (`verify.ts`). What the server stored is what is shown: a searched value stays masked.
 import type { Api, AuditFilters, AuditRecord } from '../api';
 import { button, el, option } from '../dom';
 import { formatTime } from '../format';
@@ -12,6 +12,7 @@ import type { ExportFormat } from '../generated/ExportFormat';
 import type { Outcome } from '../generated/Outcome';
 import { busy, note, type PageContext, problem } from '../pages/context';
 import { type Column, windowedTable } from '../table';
+import { chainCheck } from './verify';
 
 const COLUMNS: Column<AuditRecord>[] = [
   { title: 'When', cell: (e) => formatTime(e.time) },
@@ -109,7 +110,7 @@ export async function renderAuditLog(section: HTMLElement, ctx: PageContext): Pr
     nearEnd: () => void pages.next(),
     open: (entry) => details.replaceChildren(entryDetails(entry)),
   });
-  section.append(form, exporting(ctx.api, read), summary, el('div', { className: 'audit-columns' }, table.element, details));
+  section.append(form, exporting(ctx.api, read), chainCheck(ctx.api), summary, el('div', { className: 'audit-columns' }, table.element, details));
   const pages = auditPages(ctx.api, table, summary);
   form.addEventListener('submit', (e) => {
     e.preventDefault();

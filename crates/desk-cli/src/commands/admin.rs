@@ -1,12 +1,12 @@
 //! `desk admin layout show|history|preview|push|restore | admin role show|set|changes|approve|reject |
-//! admin wipe SUBJECT | admin audit [filters] [--export jsonl|csv]`: what an administrator's role
+//! admin wipe SUBJECT | admin audit [filters] [--export jsonl|csv] | admin audit verify`: what an administrator's role
 //! allows.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use desk_app::{App, AppError, AuditQuery, ExportFormat, Role, StoredLayout};
+use desk_app::{App, AppError, Role, StoredLayout};
 use desk_core::record::{Fields, Value};
 
 use super::print_json;
@@ -32,39 +32,9 @@ pub enum AdminCommand {
         /// The agent's subject at the identity provider.
         subject: String,
     },
-    /// List the audit trail, newest first (needs a role with `audit.read`); the filters
-    /// combine. Prints one entry a line; `--json` prints the page as the server answers it.
-    Audit {
-        /// Only this agent's entries (their subject), or `desk-server`'s.
-        #[arg(long)]
-        actor: Option<String>,
-        /// Only this action's (`customer.view`, `sign_in`, `role.update`, …).
-        #[arg(long)]
-        action: Option<String>,
-        /// Recorded at or after this date (2026-11-29) or RFC 3339 time.
-        #[arg(long)]
-        since: Option<String>,
-        /// Recorded before this date or time.
-        #[arg(long)]
-        until: Option<String>,
-        /// Only the entries that ended so: ok, denied or not_found.
-        #[arg(long)]
-        outcome: Option<String>,
-        /// Only the entries about this resource, exactly (`customer:42`, `role:agent_l1`).
-        #[arg(long)]
-        resource: Option<String>,
-        /// How many entries, 1 to 1000 (the server's default is 100).
-        #[arg(long)]
-        limit: Option<u32>,
-        /// Continue after a previous page: the cursor it printed.
-        #[arg(long)]
-        cursor: Option<String>,
-        /// Write every matching entry (all pages) to standard output as `jsonl` (one entry a
-        /// line) or `csv` (a header, every cell quoted, none read as a formula); how many on
-        /// standard error.
-        #[arg(long, value_name = "FORMAT", value_parser = ["jsonl", "csv"])]
-        export: Option<String>,
-    },
+    /// The audit trail: list it (the filters combine), export it, or have the server check its
+    /// chain (`audit verify`).
+    Audit(super::audit::AuditArgs),
 }
 
 #[derive(Subcommand)]
@@ -135,32 +105,7 @@ pub enum RoleCommand {
 pub async fn run(command: &AdminCommand, app: &App, json: bool) -> anyhow::Result<ExitCode> {
     match command {
         AdminCommand::Wipe { subject } => wipe(app, json, subject).await,
-        AdminCommand::Audit {
-            actor,
-            action,
-            since,
-            until,
-            outcome,
-            resource,
-            limit,
-            cursor,
-            export,
-        } => {
-            let query = AuditQuery {
-                actor: actor.clone(),
-                action: action.clone(),
-                since: since.clone(),
-                until: until.clone(),
-                outcome: outcome.clone(),
-                resource: resource.clone(),
-                limit: *limit,
-                cursor: cursor.clone(),
-            };
-            match export.as_deref() {
-                Some(format) => export_audit(app, &query, format).await,
-                None => audit(app, json, &query).await,
-            }
-        }
+        AdminCommand::Audit(args) => super::audit::run(args, app, json).await,
         AdminCommand::Layout { command } => match command {
             LayoutCommand::Push { role, file } => {
                 let layout = read_layout(file)?;
@@ -190,51 +135,6 @@ async fn wipe(app: &App, json: bool, subject: &str) -> anyhow::Result<ExitCode> 
             line(&order.ordered_at)
         );
     }
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn audit(app: &App, json: bool, query: &AuditQuery) -> anyhow::Result<ExitCode> {
-    let page = app.audit(query).await?;
-    if json {
-        print_json(&page)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    if page.items.is_empty() {
-        println!("No audit entry matches");
-    }
-    for entry in &page.items {
-        let detail = if entry.detail == "null" {
-            String::new()
-        } else {
-            format!("  {}", line(&entry.detail))
-        };
-        println!(
-            "{}  {}  {}  {}  {}  {}{detail}",
-            entry.seq,
-            line(&entry.time),
-            line(&entry.actor),
-            line(&entry.action),
-            line(&entry.resource),
-            line(&entry.outcome),
-        );
-    }
-    if let Some(cursor) = &page.next_cursor {
-        eprintln!("More entries: add --cursor {}", line(cursor));
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn export_audit(app: &App, query: &AuditQuery, format: &str) -> anyhow::Result<ExitCode> {
-    let format = ExportFormat::named(format)
-        .ok_or_else(|| AppError::InvalidInput(format!("no export format `{format}`")))?;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = app
-        .export_audit(query, format, &mut out, |n| {
-            eprint!("\r{n} entries exported");
-        })
-        .await?;
-    eprintln!("\r{written} entries exported");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,5 +1,6 @@
 //! `desk admin audit`: an administrator lists the trail from the command line, filtered, and
-//! exports it whole; an agent without `audit.read` learns nothing. `desk admin role`: a definition shown and set, a
+//! exports it whole, and has the server check its chain; an agent without `audit.read` learns
+//! nothing. `desk admin role`: a definition shown and set, a
 //! widening change waiting for a second administrator and approved by them.
 
 use crate::gateway::{Gateway, client_env, failure, json, run};
@@ -145,6 +146,49 @@ fn an_administrator_lists_the_trail_by_actor_action_and_time_and_an_agent_is_ref
     let refused = failure(&run(d, &env, &["admin", "audit", "--actor", "admin"]));
     assert!(refused.contains("forbidden"), "{refused}");
     let refused = failure(&run(d, &env, &["admin", "audit", "--export", "jsonl"]));
+    assert!(refused.contains("forbidden"), "{refused}");
+}
+
+/// `desk admin audit verify`: the server checks its chain with the checkpoint this device
+/// witnessed in its policy; an entry an insider edits in the database breaks it, and the command
+/// says where and exits 1.
+#[test]
+fn an_administrator_checks_the_chain_with_this_devices_checkpoint_and_sees_an_insider_edit() {
+    let (idp, dir) = start();
+    let gateway = Gateway::start(&idp);
+    signed_in(dir.path(), idp.issuer(), "agent2");
+    let admin = tempfile::tempdir().unwrap();
+    signed_in(admin.path(), idp.issuer(), "admin");
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let (d, a) = (dir.path(), admin.path());
+    json(&run(d, &env, &["--json", "customer", "1"]));
+    // The policy carries a checkpoint of the trail, which this device keeps.
+    json(&run(a, &env, &["policy", "--json"]));
+    let check = json(&run(a, &env, &["--json", "admin", "audit", "verify"]));
+    assert_eq!(check["chain"]["holds"], true, "{check}");
+    assert_eq!(check["chain"]["given_checkpoint"]["held"], true, "{check}");
+    assert_eq!(check["witnessed_problem"], serde_json::Value::Null);
+    let out = run(a, &env, &["admin", "audit", "verify"]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("The audit chain holds"), "{said}");
+    assert!(said.contains("This device's checkpoint (entry"), "{said}");
+
+    // An insider hides which customer agent2 opened.
+    gateway.write(
+        "UPDATE audit SET resource = 'customer:7' WHERE resource = 'customer:1'",
+        &[],
+    );
+    let out = run(a, &env, &["admin", "audit", "verify"]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("The audit chain is BROKEN at entry"),
+        "{said}"
+    );
+
+    // agent2 may not have the chain checked.
+    let refused = failure(&run(d, &env, &["admin", "audit", "verify"]));
     assert!(refused.contains("forbidden"), "{refused}");
 }
 

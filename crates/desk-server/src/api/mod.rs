@@ -14,6 +14,7 @@
 mod admin;
 mod agent;
 mod budget;
+mod chain;
 mod customers;
 pub mod error;
 mod events;
@@ -66,6 +67,7 @@ pub fn routes(max_body: usize) -> OpenApiRouter<State> {
         .routes(routes!(tickets::ticket))
         .routes(routes!(tickets::reply))
         .routes(routes!(admin::audit))
+        .routes(routes!(chain::verify))
         .routes(routes!(admin::roles))
         .routes(routes!(admin::put_role))
         .routes(routes!(admin::role_history))

@@ -575,7 +575,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(ids.len(), 26 + 18);
+        assert_eq!(ids.len(), 27 + 18);
     }
 
     #[test]

@@ -126,6 +126,9 @@ pub struct Server {
     /// Held by each SCIM write from its read to its write, so that two changes of one resource
     /// never lose one another's (with the database's lock, across replicas: `scim_writing`).
     pub(super) scim_writes: Mutex<()>,
+    /// Held by each check of the whole audit chain (`GET /v1/audit/verify`): one at a time, so
+    /// that administrators asking together do not read the trail many times over at once.
+    pub(super) chain_checks: Mutex<()>,
     /// What agent requests read of provisioning, until the next SCIM write.
     pub(super) provisioning: super::scim::access::Known,
     /// This process's name among the replicas serving the database (`api::replicas`): random,
@@ -232,6 +235,7 @@ impl Server {
             windows_stored: Mutex::new(HashMap::new()),
             scim_rate,
             scim_writes: Mutex::new(()),
+            chain_checks: Mutex::new(()),
             provisioning: Default::default(),
             replica_id,
             replicas_serving: std::sync::atomic::AtomicU32::new(1),

@@ -308,6 +308,7 @@ pub fn ocsf_activity(action: AuditAction) -> OcsfActivity {
         | A::PolicyView
         | A::WipesCheck
         | A::AuditRead
+        | A::AuditVerify
         | A::RoleList
         | A::RoleHistory
         | A::LayoutHistory

@@ -15,7 +15,7 @@ use super::checkpoint::{self, CheckpointLine};
 use super::key::AuditKey;
 use super::retention::read_archive;
 use super::{Verification, Verifier};
-use crate::store::{Store, StoreError};
+use crate::store::{Retained, Store, StoreError};
 
 /// What a check of the trail found.
 #[derive(Debug)]
@@ -106,17 +106,8 @@ pub async fn verify(
     }
     check_store(store, &mut verifier, through + 1).await?;
     for c in &checkpoints {
-        let why = if c.seq > through || c.seq == 0 {
-            checkpoint::held(store, c).await?.err()
-        } else if archives.is_empty() {
-            let r = retained.as_ref().expect("archived entries have an archive");
-            (c.seq != r.through_seq || c.hash != r.hash).then(|| {
-                format!(
-                    "entry {} (checkpointed at {}) was archived, with the entries up to {}, in \
-                     {}: check it with `--archive` naming the archive files",
-                    c.seq, c.time, r.through_seq, r.archive
-                )
-            })
+        let why = if c.seq > through || c.seq == 0 || archives.is_empty() {
+            in_database(store, retained.as_ref(), c).await?
         } else {
             match verifier.link_at(c.seq) {
                 Some(link) if link == c.hash => None,
@@ -140,6 +131,67 @@ pub async fn verify(
         archive: retained.map(|r| r.archive),
         checkpoints: checkpoints.len(),
         not_held,
+    })
+}
+
+/// How the database's chain, which begins after `retained`, fails to hold `c` (`None`: it holds
+/// it). A checkpoint of an archived entry cannot be checked against the database, and says which
+/// archive to check it with.
+async fn in_database(
+    store: &dyn Store,
+    retained: Option<&Retained>,
+    c: &Checkpoint,
+) -> Result<Option<String>, StoreError> {
+    let Some(r) = retained.filter(|r| c.seq > 0 && c.seq <= r.through_seq) else {
+        return Ok(checkpoint::held(store, c).await?.err());
+    };
+    Ok((c.seq != r.through_seq || c.hash != r.hash).then(|| {
+        format!(
+            "entry {} (checkpointed at {}) was archived, with the entries up to {}, in {}: \
+             check it with `--archive` naming the archive files",
+            c.seq, c.time, r.through_seq, r.archive
+        )
+    }))
+}
+
+/// What a check of the database's chain alone found.
+#[derive(Debug)]
+pub struct DatabaseCheck {
+    /// The chain's verdict, from its first entry or after its newest archive.
+    pub verification: Verification,
+    /// The newest archive, when entries were archived.
+    pub retained: Option<Retained>,
+    /// For each checkpoint given, in order, how the chain fails to hold it (`None`: it holds it).
+    pub checkpoints: Vec<Option<String>>,
+}
+
+/// Checks the chain the database holds under `key`, a page at a time (from its first entry, or
+/// after its newest archive, which a keyed `audit.archive` entry must record), and each of
+/// `checkpoints` (signatures already checked) against it.
+pub async fn check_database(
+    store: &dyn Store,
+    key: &AuditKey,
+    checkpoints: &[Checkpoint],
+) -> Result<DatabaseCheck, StoreError> {
+    let retained = store.audit_retained().await?;
+    let mut verifier = match &retained {
+        Some(r) => {
+            let mut verifier = Verifier::after(key, r.through_seq, &r.hash);
+            verifier.archived_through(r.through_seq, &r.hash);
+            verifier
+        }
+        None => Verifier::new(key),
+    };
+    let from = verifier.head().0 + 1;
+    check_store(store, &mut verifier, from).await?;
+    let mut held = Vec::with_capacity(checkpoints.len());
+    for c in checkpoints {
+        held.push(in_database(store, retained.as_ref(), c).await?);
+    }
+    Ok(DatabaseCheck {
+        verification: verifier.finish(),
+        retained,
+        checkpoints: held,
     })
 }
 

@@ -736,6 +736,11 @@ pub trait Store: Send + Sync + 'static {
         checkpoint: &crate::audit::checkpoint::CheckpointLine,
     ) -> Result<(), StoreError>;
 
+    /// The checkpoint the server kept last (the one made most recently), if any.
+    async fn newest_checkpoint(
+        &self,
+    ) -> Result<Option<crate::audit::checkpoint::CheckpointLine>, StoreError>;
+
     /// The kept checkpoints of the entries `from_seq` to `to_seq`, by position and then in the
     /// order they were made.
     async fn audit_checkpoints(

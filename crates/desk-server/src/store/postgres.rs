@@ -607,6 +607,10 @@ impl Store for PostgresStore {
         postgres_audit::record_checkpoint(self, checkpoint).await
     }
 
+    async fn newest_checkpoint(&self) -> Result<Option<CheckpointLine>, StoreError> {
+        postgres_audit::newest_checkpoint(self).await
+    }
+
     async fn audit_checkpoints(
         &self,
         from_seq: i64,

@@ -293,6 +293,22 @@ pub(super) async fn record_checkpoint(
     Ok(())
 }
 
+pub(super) async fn newest_checkpoint(
+    store: &PostgresStore,
+) -> Result<Option<CheckpointLine>, StoreError> {
+    let row: Option<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT seq, hash, time, signed FROM audit_checkpoints ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(&store.pool)
+    .await?;
+    Ok(row.map(|(seq, hash, time, signed)| CheckpointLine {
+        seq,
+        hash,
+        time,
+        signed,
+    }))
+}
+
 pub(super) async fn audit_checkpoints(
     store: &PostgresStore,
     from_seq: i64,

@@ -608,6 +608,24 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn newest_checkpoint(
+        &self,
+    ) -> Result<Option<crate::audit::checkpoint::CheckpointLine>, StoreError> {
+        let row: Option<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT seq, hash, time, signed FROM audit_checkpoints ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(
+            |(seq, hash, time, signed)| crate::audit::checkpoint::CheckpointLine {
+                seq,
+                hash,
+                time,
+                signed,
+            },
+        ))
+    }
+
     async fn audit_checkpoints(
         &self,
         from_seq: i64,

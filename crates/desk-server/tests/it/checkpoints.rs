@@ -27,13 +27,17 @@ pub(crate) fn reads(h: &Harness, customers: std::ops::RangeInclusive<i64>) {
 }
 
 /// The chain as the database holds it.
-fn entries(h: &Harness) -> Vec<AuditEntry> {
+pub(crate) fn entries(h: &Harness) -> Vec<AuditEntry> {
     h.rows("SELECT * FROM audit ORDER BY seq")
 }
 
 /// Writes `chain` over the table, as an insider would: every row replaced, each linked to the
 /// one before it with `link`.
-fn rewrite(h: &Harness, mut chain: Vec<AuditEntry>, link: impl Fn(&AuditEntry) -> String) {
+pub(crate) fn rewrite(
+    h: &Harness,
+    mut chain: Vec<AuditEntry>,
+    link: impl Fn(&AuditEntry) -> String,
+) {
     let mut prev = desk_server::audit::GENESIS.to_owned();
     for (i, entry) in chain.iter_mut().enumerate() {
         entry.seq = i as i64 + 1;
@@ -227,4 +231,157 @@ fn the_server_signs_a_checkpoint_when_it_starts_and_when_it_stops() {
     let checkpoint = desk_server::audit::checkpoint::CheckpointLine::verify(json, &keys)
         .unwrap_or_else(|e| panic!("{e}: {json}"));
     assert_eq!(checkpoint.seq, 2, "{log}");
+}
+
+/// `GET /v1/audit/verify` as `user`, with `checkpoint` when given: status and body.
+fn verify_route(h: &Harness, user: &str, checkpoint: Option<&str>) -> (u16, serde_json::Value) {
+    let path = match checkpoint {
+        Some(jws) => format!("/v1/audit/verify?checkpoint={jws}"),
+        None => "/v1/audit/verify".to_owned(),
+    };
+    h.block_on(async {
+        let r = h.get(user, &path).await;
+        (r.status().as_u16(), r.json().await.unwrap_or_default())
+    })
+}
+
+/// A checkpoint of the head now, signed with the server's policy key and kept in the database as
+/// the server keeps its own.
+fn keep_checkpoint(h: &Harness) -> desk_server::audit::checkpoint::CheckpointLine {
+    let key = desk_server::policy_key::load(&h.dir.path().join("policy-key.jwk")).unwrap();
+    h.block_on(async {
+        let line = desk_server::audit::checkpoint::current(&*h.store, &key)
+            .await
+            .unwrap();
+        h.store.record_checkpoint(&line).await.unwrap();
+        line
+    })
+}
+
+/// The checkpoint the policy `user` gets carries: what the client keeps as a witness.
+fn witnessed(h: &Harness, user: &str) -> String {
+    h.block_on(h.policy(user)).audit_checkpoint.unwrap()
+}
+
+#[test]
+fn the_chain_checked_over_the_api_holds_with_both_checkpoints_and_is_audited() {
+    let h = Harness::start();
+    reads(&h, 1..=4);
+    let kept = keep_checkpoint(&h);
+    let witness = witnessed(&h, "admin");
+    let (status, body) = verify_route(&h, "admin", Some(&witness));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["holds"], true, "{body}");
+    assert_eq!(body["broken"], serde_json::Value::Null, "{body}");
+    assert_eq!(body["after"], 0);
+    let entries = body["entries"].as_i64().unwrap();
+    assert_eq!(body["head_seq"].as_i64().unwrap(), entries);
+    assert!(entries >= 5, "{body}");
+    assert_eq!(body["server_checkpoint"]["seq"], kept.seq);
+    assert_eq!(body["server_checkpoint"]["held"], true, "{body}");
+    assert_eq!(body["given_checkpoint"]["held"], true, "{body}");
+    // Without a checkpoint of its own, the server's is still checked.
+    let (_, body) = verify_route(&h, "admin", None);
+    assert_eq!(body["given_checkpoint"], serde_json::Value::Null);
+    assert_eq!(body["holds"], true, "{body}");
+    // Each check is audited with its verdict; a role without `audit.read` is refused, audited.
+    let detail: Vec<(String, String)> =
+        h.rows("SELECT outcome, detail FROM audit WHERE action = 'audit.verify' ORDER BY seq");
+    assert_eq!(detail.len(), 2, "{detail:?}");
+    assert!(detail[0].1.contains("\"holds\":true"), "{detail:?}");
+    let (status, body) = verify_route(&h, "agent2", Some(&witness));
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM audit WHERE action = 'audit.verify' AND outcome = 'denied'"),
+        1
+    );
+}
+
+#[test]
+fn an_insider_edit_shows_in_the_check_over_the_api_and_relinking_with_the_key_does_not_hide_it() {
+    let h = Harness::start();
+    reads(&h, 1..=5);
+    keep_checkpoint(&h);
+    let witness = witnessed(&h, "admin");
+    let original = entries(&h);
+    // Edited in place: the chain breaks at that entry.
+    let at = original
+        .iter()
+        .position(|e| e.resource == "customer:3")
+        .unwrap();
+    let seq = original[at].seq;
+    h.sql(&format!(
+        "UPDATE audit SET resource = 'customer:4' WHERE seq = {seq}"
+    ));
+    let (status, body) = verify_route(&h, "admin", Some(&witness));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["holds"], false, "{body}");
+    assert_eq!(body["broken"]["seq"], seq, "{body}");
+    assert!(
+        body["broken"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("altered"),
+        "{body}"
+    );
+    // Relinked with the audit key itself: the chain verifies, but neither checkpoint made
+    // before is held, so the check still fails.
+    let mut edited = original.clone();
+    edited[at].resource = "customer:4".into();
+    let key = h.audit_key();
+    rewrite(&h, edited, |e| e.link(&key));
+    let (_, body) = verify_route(&h, "admin", Some(&witness));
+    assert_eq!(body["broken"], serde_json::Value::Null, "{body}");
+    assert_eq!(body["holds"], false, "{body}");
+    for which in ["server_checkpoint", "given_checkpoint"] {
+        assert_eq!(body[which]["held"], false, "{which}: {body}");
+        assert!(
+            body[which]["problem"]
+                .as_str()
+                .unwrap()
+                .contains("rewritten"),
+            "{which}: {body}"
+        );
+    }
+}
+
+#[test]
+fn the_check_over_the_api_refuses_a_foreign_checkpoint_and_flags_a_forged_kept_one() {
+    let h = Harness::start();
+    reads(&h, 1..=2);
+    let other = desk_core::signed::PolicyKey::from_seed("insider", &[9; 32]);
+    let (seq, hash) = h.block_on(h.store.audit_head()).unwrap().unwrap();
+    let foreign = desk_server::audit::checkpoint::CheckpointLine::sign(
+        &other,
+        seq,
+        &hash,
+        "2026-12-07T10:00:00.000Z".into(),
+    );
+    let long = "a".repeat(3000);
+    for bad in [foreign.signed.as_str(), "not-a-jws", long.as_str()] {
+        let (status, body) = verify_route(&h, "admin", Some(bad));
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["error"]["code"], "invalid_parameters", "{body}");
+    }
+    let (status, _) = h.block_on(async {
+        crate::harness::error_code(h.get("admin", "/v1/audit/verify?limit=5").await).await
+    });
+    assert_eq!(status, 400);
+    // Nothing was checked or audited as checked for any of them.
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM audit WHERE action = 'audit.verify'"),
+        0
+    );
+    // An insider writes a checkpoint of their own into the server's table: it is not taken.
+    h.block_on(h.store.record_checkpoint(&foreign)).unwrap();
+    let (_, body) = verify_route(&h, "admin", None);
+    assert_eq!(body["holds"], false, "{body}");
+    assert_eq!(body["server_checkpoint"]["held"], false, "{body}");
+    assert!(
+        body["server_checkpoint"]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("signature"),
+        "{body}"
+    );
 }
