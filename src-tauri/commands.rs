@@ -28,4 +28,7 @@ pub const COMMANDS: &[&str] = &[
     "audit_trail",
     "export_audit",
     "verify_audit",
+    "list_agents",
+    "agent_wipes",
+    "wipe_agent",
 ];

@@ -1,14 +1,14 @@
 //! The administrator's commands: role layouts (preview, publish, history, restore) and role
 //! definitions (read, checked, set, and the changes waiting for a second administrator decided),
-//! and the audit trail.
+//! the audit trail, and the agents the server knows with their devices and wipes.
 //! Each calls one `desk-app` function; the server decides who may (`layout.publish`, `role.edit`),
 //! whatever the window shows. The preview's customer is the server's demo customer, redacted by
 //! the server for the role previewed. `role_catalogue` and `check_role` read nothing: desk-core's
 //! vocabulary, and the server's own checks run before anything is sent.
 
 use desk_app::{
-    AuditCheck, AuditRecord, ExportFormat, Exported, Layout, LayoutPreview, Role, RoleChange,
-    RoleCheck, RoleSet, StoredLayout, StoredRole,
+    AgentSummary, AgentWipes, AuditCheck, AuditRecord, ExportFormat, Exported, Layout,
+    LayoutPreview, Role, RoleChange, RoleCheck, RoleSet, StoredLayout, StoredRole, WipeOrdered,
 };
 use desk_core::RoleDefinition;
 
@@ -167,6 +167,43 @@ pub(crate) async fn export_audit(
 pub(crate) async fn verify_audit(shell: tauri::State<'_, Shell>) -> Result<AuditCheck, ErrorDto> {
     Ok(shell.app()?.verify_audit().await?)
 }
+
+/// A page of the agents the server knows, from `cursor`.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn list_agents(
+    shell: tauri::State<'_, Shell>,
+    cursor: Option<String>,
+) -> Result<PageOf<AgentSummary>, ErrorDto> {
+    let page = shell.app()?.agents(Some(AGENTS_PAGE), cursor).await?;
+    Ok(PageOf {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// The wipes ordered for `subject` and where each of its devices stands with them.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn agent_wipes(
+    shell: tauri::State<'_, Shell>,
+    subject: String,
+) -> Result<AgentWipes, ErrorDto> {
+    Ok(shell.app()?.agent_wipes(&subject).await?)
+}
+
+/// Orders every device of `subject` to shred its cache; the window asks for confirmation first.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn wipe_agent(
+    shell: tauri::State<'_, Shell>,
+    subject: String,
+) -> Result<WipeOrdered, ErrorDto> {
+    Ok(shell.app()?.wipe(&subject).await?)
+}
+
+/// Agents a page of the agents table holds.
+const AGENTS_PAGE: u32 = 200;
 
 /// Entries an export asks for at once: the most the server answers in a page.
 const EXPORT_PAGE: u32 = 1000;

@@ -381,5 +381,8 @@ mod tests {
         desk_app::Exported::export_all(&cfg).expect("Exported.ts");
         desk_app::ExportFormat::export_all(&cfg).expect("ExportFormat.ts");
         desk_app::AuditCheck::export_all(&cfg).expect("AuditCheck.ts");
+        desk_app::AgentSummary::export_all(&cfg).expect("AgentSummary.ts");
+        desk_app::AgentWipes::export_all(&cfg).expect("AgentWipes.ts");
+        desk_app::WipeOrdered::export_all(&cfg).expect("WipeOrdered.ts");
     }
 }

@@ -226,6 +226,9 @@ pub fn run() {
             admin::audit_trail,
             admin::export_audit,
             admin::verify_audit,
+            admin::list_agents,
+            admin::agent_wipes,
+            admin::wipe_agent,
         ])
         .build(tauri::generate_context!())
         .expect("the Support Desk window could not start");

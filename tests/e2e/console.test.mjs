@@ -3,7 +3,8 @@
 // the editor offers only what the role's definition grants, and the server refuses a forged
 // call that adds more; a change one administrator proposed is approved by another in the window;
 // a definition is edited and checked before it is sent; the audit trail is filtered, read and
-// exported, and its chain verified, an insider's edit in the database shown where it is.
+// exported, and its chain verified, an insider's edit in the database shown where it is; the
+// agents are listed, and a wipe ordered after a confirmation signs the agent's open window out.
 //   DESK_APP_BINARY=/path/to/support-desk node --test tests/e2e/console.test.mjs
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -281,5 +282,62 @@ describe("the administrator's console", () => {
     const broken = await textMatching(session, '[data-testid="audit-verdict"]', /^The chain is broken at entry /);
     assert.match(broken, new RegExp(`^The chain is broken at entry ${first.seq}: its contents do not match its link`));
     serverSql(server, `UPDATE audit SET actor = '${first.actor}' WHERE seq = ${first.seq}`, { write: true });
+  });
+
+  it("lists the agents, and a wipe ordered after a confirmation reaches the agent's open window", async () => {
+    // agent1 opens a window again (on the same device: its data folder is the one from before).
+    agent = await signedInWindow('agent1');
+    const { session } = admin;
+    await session.click(await session.find('[data-testid="nav-admin"]'));
+    await textMatching(session, '[data-testid="agents-summary"]', /^\d+ agents$/);
+    const rowOf = (subject) =>
+      session.executeAsync(
+        `const row = [...document.querySelectorAll('[id^="agent-row-"]')].find((r) => r.textContent.startsWith(arguments[0]));
+         row?.scrollIntoView();
+         arguments[1](row ? row.id : null);`,
+        [subject],
+      );
+    const row = await rowOf('agent1');
+    assert.ok(row, 'agent1, signed in, is listed');
+    await session.click(await session.find(`#${row}`));
+    await textMatching(session, '[data-testid="agent-devices"]', /first seen .+, no wipe carried out$/);
+
+    // Asked first; cancelled, nothing is ordered.
+    await session.click(await session.find('[data-testid="agent-wipe"]'));
+    await session.click(await session.find('[data-testid="agent-wipe-confirm-cancel"]'));
+    assert.equal((await session.findAll('[data-testid="agent-wipe-confirm"]')).length, 0);
+    assert.equal(serverSql(server, "SELECT COUNT(*) AS n FROM wipes WHERE subject = 'agent1'")[0].n, 0);
+    await session.click(await session.find('[data-testid="agent-wipe"]'));
+    await session.click(await session.find('[data-testid="agent-wipe-confirm"]'));
+    const said = await textMatching(session, '[data-testid="agent-wipe-status"]', /^Wipe \d+ ordered for agent1 at /);
+    const wipeId = Number(said.match(/^Wipe (\d+)/)[1]);
+
+    // The agent's open window shreds its cache and signs out at once.
+    await agent.session.find('[data-testid="sign-in-button"]', { timeoutMs: 15_000 });
+    await agent.session.close().catch(() => {});
+    await agent.driver.stop();
+    agent = undefined;
+
+    // Its device reported the wipe carried out: the agent, opened again, says so.
+    await until(
+      async () => {
+        await session.click(await session.find(`#${await rowOf('agent1')}`));
+        const devices = await readText(session, '[data-testid="agent-devices"]').catch(() => '');
+        return devices.includes(`carried out wipe ${wipeId}`);
+      },
+      'the wipe carried out on the device',
+      15_000,
+    );
+    assert.match(await readText(session, '[data-testid="agent-wipes"]'), new RegExp(`^Wipe ${wipeId}, ordered .+: carried out on 1 of 1 devices`));
+    // The list, asked again, says so too.
+    await session.click(await session.find('[data-testid="agents-refresh"]'));
+    const rowText = () =>
+      session.executeAsync(
+        `const row = [...document.querySelectorAll('[id^="agent-row-"]')].find((r) => r.textContent.startsWith('agent1'));
+         arguments[0](row ? row.textContent : '');`,
+      );
+    await until(async () => (await rowText()).endsWith(`1 device, wipe ${wipeId} carried out`), 'the list says the wipe was carried out');
+    await session.executeAsync(`document.querySelector('[data-widget="admin.agents"]').scrollIntoView(); arguments[0]();`);
+    await saveScreenshot(session, 'admin-agents');
   });
 });

@@ -3,6 +3,8 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
 
 import type { Account } from './generated/Account';
+import type { AgentSummary } from './generated/AgentSummary';
+import type { AgentWipes } from './generated/AgentWipes';
 import type { AgentDto } from './generated/AgentDto';
 import type { AppStatusDto } from './generated/AppStatusDto';
 import type { AuditCheck } from './generated/AuditCheck';
@@ -32,6 +34,7 @@ import type { StoredLayout } from './generated/StoredLayout';
 import type { StoredRole } from './generated/StoredRole';
 import type { Ticket } from './generated/Ticket';
 import type { Transaction } from './generated/Transaction';
+import type { WipeOrdered } from './generated/WipeOrdered';
 
 // The records are desk-core's own types, as the server redacted them for the agent's role (or as
 // the cache kept them): members named as in the JSON (`date_of_birth`), a field the role may not
@@ -39,6 +42,8 @@ import type { Transaction } from './generated/Transaction';
 export type {
   Account,
   AgentDto,
+  AgentSummary,
+  AgentWipes,
   AppStatusDto,
   AuditCheck,
   AuditRecord,
@@ -61,6 +66,7 @@ export type {
   StoredRole,
   Ticket,
   Transaction,
+  WipeOrdered,
 };
 
 /** Which transactions to list. */
@@ -206,6 +212,12 @@ export const api = {
   exportAudit: (filters: AuditFilters, format: ExportFormat) => call<Exported>('export_audit', { filters, format }),
   /** The server's check of its audit chain, with its newest checkpoint and this device's. */
   verifyAudit: () => call<AuditCheck>('verify_audit'),
+  /** A page of the agents the server knows: those that signed in, then those only provisioned. */
+  listAgents: (cursor?: string) => call<PageOf<AgentSummary>>('list_agents', { cursor: cursor ?? null }),
+  /** The wipes ordered for `subject` and where each of its devices stands with them. */
+  agentWipes: (subject: string) => call<AgentWipes>('agent_wipes', { subject }),
+  /** Orders every device of `subject` to shred its cache (the window asks first). */
+  wipeAgent: (subject: string) => call<WipeOrdered>('wipe_agent', { subject }),
 };
 
 /** What the screens need from the app: the commands, or test doubles of them. */

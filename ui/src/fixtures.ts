@@ -69,6 +69,9 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
     auditTrail: vi.fn(async () => forbidden()),
     exportAudit: vi.fn(async () => forbidden()),
     verifyAudit: vi.fn(async () => forbidden()),
+    listAgents: vi.fn(async () => forbidden()),
+    agentWipes: vi.fn(async () => forbidden()),
+    wipeAgent: vi.fn(async () => forbidden()),
     ...overrides,
   };
 }

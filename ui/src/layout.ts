@@ -50,6 +50,7 @@ export const WIDGET_LABELS: Record<Widget, string> = {
   'audit.log': 'Audit trail',
   'admin.layouts': 'Role layouts',
   'admin.roles': 'Role definitions',
+  'admin.agents': 'Agents and devices',
 };
 
 /** Whether `widget` is one of `page`'s (by its name, as `WidgetOf` says). */

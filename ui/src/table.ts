@@ -26,6 +26,8 @@ export type TableOptions<T> = {
   /** The grid's accessible name. */
   label: string;
   testId?: string;
+  /** A class of the viewport besides `table-viewport`, for a table whose columns differ. */
+  className?: string;
   /** Each row's id is this with its index: `transaction-row-12`. */
   rowIdPrefix: string;
   columns: readonly Column<T>[];
@@ -48,7 +50,7 @@ export type WindowedTable<T> = {
 
 /** A windowed table with `options.columns`, empty until rows are given. */
 export function windowedTable<T>(options: TableOptions<T>): WindowedTable<T> {
-  const viewport = el('div', { className: 'table-viewport', testId: options.testId });
+  const viewport = el('div', { className: ['table-viewport', options.className].filter(Boolean).join(' '), testId: options.testId });
   viewport.setAttribute('role', 'grid');
   viewport.setAttribute('aria-label', options.label);
   viewport.tabIndex = 0;

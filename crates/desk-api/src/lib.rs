@@ -173,6 +173,7 @@ pub struct OfflineUploadResult {
 /// file, and then remembers `wipe_id` as the last wipe it acted on (sent back as
 /// `Desk-Last-Wipe` and `after`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Wipe {
     /// The order's id. Ids grow with every order (for any agent) and are never reused, so
@@ -223,6 +224,7 @@ pub fn is_device_id(id: &str) -> bool {
 /// The answer of `POST /v1/me/wipes/{wipe_id}/acknowledge`, and one device of
 /// [`AgentWipes`]: the last wipe a device reported it carried out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceAcknowledgement {
     /// The device, as its `Desk-Device` header named it.
@@ -238,6 +240,7 @@ pub struct DeviceAcknowledgement {
 /// The body of `GET /v1/admin/wipes/{subject}`: the wipes ordered for an agent, and what each of
 /// its devices acknowledged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentWipes {
     /// The agent.
@@ -247,10 +250,68 @@ pub struct AgentWipes {
     pub wipes: Vec<Wipe>,
     /// Each device that acknowledged a wipe, by device id. A device that has not is absent.
     pub devices: Vec<DeviceAcknowledgement>,
+    /// Every device the server saw the agent use, the first seen first, with the last wipe it
+    /// carried out and whether a wipe is still pending on it. Absent from older servers.
+    #[serde(default)]
+    pub seen: Vec<AgentDevice>,
+}
+
+/// A device the server saw an agent use (it named itself in `Desk-Device`), and where it stands
+/// with the agent's wipes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgentDevice {
+    /// The device's id.
+    pub device: String,
+    /// When the server first saw it: RFC 3339, UTC, milliseconds. Wipes ordered before then were
+    /// not meant for it.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub first_seen: String,
+    /// The last wipe it reported carrying out; `null` when it never did.
+    pub acknowledged: Option<i64>,
+    /// When it said so.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub acknowledged_at: Option<String>,
+    /// Whether a wipe meant for it is still to be carried out: one ordered after it was first
+    /// seen and after the last it acknowledged.
+    pub pending: bool,
+}
+
+/// An agent the server knows, as `GET /v1/admin/agents` lists it: one that signed in, or a
+/// user the organisation's provisioning (SCIM) made who never did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgentSummary {
+    /// The subject it signed in as; `null` for a provisioned user that never signed in.
+    pub subject: Option<String>,
+    /// The SCIM `userName` it is provisioned as; `null` when provisioning does not know it.
+    pub user_name: Option<String>,
+    /// Whether it may work: `false` once provisioning deactivated or deleted its user
+    /// (deprovisioned: its tokens are refused and its devices were ordered to wipe).
+    pub active: bool,
+    /// The roles its groups mapped to at its last sign-in (none before it signed in).
+    pub roles: Vec<desk_core::Role>,
+    /// Its first sign-in the server saw: RFC 3339, UTC, milliseconds.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub first_sign_in: Option<String>,
+    /// Its last sign-in (a new access token's first use): when it was last seen.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub last_sign_in: Option<String>,
+    /// The devices the server saw it use.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    pub devices: i64,
+    /// How many of them have a wipe still to carry out.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    pub pending_devices: i64,
+    /// Its last wipe ordered; `null` when none was.
+    pub last_wipe: Option<i64>,
 }
 
 /// The answer of `POST /v1/admin/wipe/{subject}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WipeOrdered {
     /// The order's id.

@@ -6,6 +6,7 @@
 //! unredacted record; every error has a stable [`ErrorCode`] and a message meant for a person.
 #![deny(missing_docs)]
 
+mod agents;
 mod audit;
 pub mod config;
 pub mod doctor;
@@ -26,8 +27,8 @@ pub use audit::{AuditCheck, AuditQuery, ExportFormat, Exported};
 pub use config::Config;
 /// The wire bodies front ends receive as they are.
 pub use desk_api::{
-    AuditRecord, ChainCheck, CheckpointCheck, LayoutPreview, RoleChange, StoredLayout, StoredRole,
-    WipeOrdered,
+    AgentDevice, AgentSummary, AgentWipes, AuditRecord, ChainCheck, CheckpointCheck, LayoutPreview,
+    RoleChange, StoredLayout, StoredRole, WipeOrdered,
 };
 pub use desk_auth::Identity;
 pub use desk_cache::Offline;

@@ -21,7 +21,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use desk_api::{DeviceAcknowledgement, MyWipes, WipeOrdered};
+use desk_api::{DeviceAcknowledgement, MyWipes};
 use desk_auth::{Keychain, KeychainError, SecretString};
 use desk_cache::{Cache, CacheError, CacheKey, Cached, Offline, QueuedView, Records};
 use desk_core::signed::PolicyClaims;
@@ -576,30 +576,6 @@ impl App {
             .and_then(|()| std::fs::write(&file, format!("{id}\n")))
             .map_err(|e| AppError::Internal(format!("{}: {e}", file.display())))?;
         Ok(id)
-    }
-
-    /// Orders every device of `subject` to shred its cache (an administrator's action).
-    pub async fn wipe(&self, subject: &str) -> Result<WipeOrdered, AppError> {
-        let session = self.session().await?;
-        let api = self.server_api().await?;
-        let path = format!(
-            "/v1/admin/wipe/{}",
-            subject
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect::<String>()
-        );
-        self.with_token(&session, |token| {
-            let api = api.clone();
-            let path = path.clone();
-            async move { api.post_json(&path, token, &serde_json::json!({})).await }
-        })
-        .await
     }
 
     /// What the signed-in agent's cache holds, how many offline views wait to be uploaded and

@@ -18,6 +18,7 @@ closed_names! {
         EventsConnect = "events.connect", "The policy and wipe event stream opened.";
         PolicyView = "policy.view", "The agent's signed policy fetched.";
         WipesCheck = "wipes.check", "The agent's pending wipe orders read.";
+        AgentList = "agent.list", "A page of the agents the server knows read by an administrator (its detail: how many).";
         WipeAcknowledge = "wipe.acknowledge", "A device reported it carried out the agent's wipes up to one (its detail: the device and the wipe id).";
         DeviceWipe = "device.wipe", "An administrator ordered an agent's devices to shred their cache.";
         ScimTokenCreate = "scim.token.create", "A provisioning (SCIM) client's bearer token made by `desk-server scim token create` (its detail: the token's name; the token itself is stored only as a hash).";

@@ -106,6 +106,7 @@ closed_names! {
         AuditLog = "audit.log", "The audit trail.";
         AdminLayouts = "admin.layouts", "Publishing role layouts.";
         AdminRoles = "admin.roles", "Editing role definitions.";
+        AdminAgents = "admin.agents", "The agents the server knows and their devices; wipes ordered and acknowledged.";
     }
 }
 
@@ -124,7 +125,7 @@ impl Widget {
             Self::TicketsList => Page::Tickets,
             Self::TicketMessages | Self::TicketInternalNotes | Self::TicketReply => Page::Ticket,
             Self::AuditLog => Page::Audit,
-            Self::AdminLayouts | Self::AdminRoles => Page::Admin,
+            Self::AdminLayouts | Self::AdminRoles | Self::AdminAgents => Page::Admin,
         }
     }
 
@@ -148,6 +149,7 @@ impl Widget {
             Self::AuditLog => &[Action(crate::policy::Action::AuditRead)],
             Self::AdminLayouts => &[Action(crate::policy::Action::LayoutPublish)],
             Self::AdminRoles => &[Action(crate::policy::Action::RoleEdit)],
+            Self::AdminAgents => &[Action(crate::policy::Action::DeviceWipe)],
         }
     }
 }

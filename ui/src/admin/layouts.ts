@@ -12,6 +12,7 @@ import type { Widget } from '../generated/Widget';
 import { PAGE_LABELS, ROLE_LABELS, WIDGET_LABELS } from '../layout';
 import { type PageContext, busy, note, problem } from '../pages/context';
 import { renderCustomer } from '../pages/customer';
+import { confirmation } from './confirm';
 import { add, changes, grantedPages, move, moveTo, offered, remove, sameLayout, widgetsOn } from './draft';
 import { previewContext } from './preview';
 
@@ -260,24 +261,6 @@ function drawChanges(root: HTMLElement, editing: Editing, discard: () => void, p
     confirmBox.querySelector<HTMLElement>('button')?.focus();
   });
   root.replaceChildren(heading, el('ul', { testId: 'layout-change-list' }, ...items), el('div', { className: 'toolbar' }, publishing, discarding));
-}
-
-/** A question with a button that does it and one that does not. */
-function confirmation(question: string, yes: string, testId: string, act: () => Promise<void>, cancel: () => void): HTMLElement {
-  const box = el('div', { className: 'confirm' });
-  box.setAttribute('role', 'alertdialog');
-  const text = el('p', { text: question, id: `${testId}-question` });
-  box.setAttribute('aria-labelledby', text.id);
-  const doIt = button({ text: yes, testId });
-  const dont = button({ text: 'Cancel', className: 'secondary', testId: `${testId}-cancel` });
-  doIt.addEventListener('click', () => {
-    doIt.disabled = true;
-    dont.disabled = true;
-    void act();
-  });
-  dont.addEventListener('click', cancel);
-  box.append(text, el('div', { className: 'toolbar' }, doIt, dont));
-  return box;
 }
 
 /** The customer page as the role sees it with the draft: the page's own renderer, fed the preview. */

@@ -4,4 +4,4 @@
  * A widget: one block of a page, rendered only when the policy grants it. A role
  * definition may grant a widget only together with its page and what it needs.
  */
-export type Widget = "search.box" | "search.results" | "customer.summary" | "customer.contact" | "customer.accounts" | "customer.cards" | "customer.recent_transactions" | "customer.open_tickets" | "transactions.table" | "tickets.list" | "ticket.messages" | "ticket.internal_notes" | "ticket.reply" | "audit.log" | "admin.layouts" | "admin.roles";
+export type Widget = "search.box" | "search.results" | "customer.summary" | "customer.contact" | "customer.accounts" | "customer.cards" | "customer.recent_transactions" | "customer.open_tickets" | "transactions.table" | "tickets.list" | "ticket.messages" | "ticket.internal_notes" | "ticket.reply" | "audit.log" | "admin.layouts" | "admin.roles" | "admin.agents";

@@ -1,6 +1,7 @@
 // The administration page: each `admin` widget the layout grants, in layout order, through
 // `ADMIN_WIDGETS`, one renderer for every administration widget of desk-core (a widget added or
 // renamed there is a type error here). What each may do, the server decides on every call.
+import { renderAgents } from '../admin/agents';
 import { renderLayouts } from '../admin/layouts';
 import { renderRoles } from '../admin/roles';
 import { el } from '../dom';
@@ -13,6 +14,7 @@ type AdminWidget = (section: HTMLElement, ctx: PageContext) => Promise<void>;
 export const ADMIN_WIDGETS: Record<WidgetOf<'admin'>, AdminWidget> = {
   'admin.layouts': renderLayouts,
   'admin.roles': renderRoles,
+  'admin.agents': renderAgents,
 };
 
 /** Renders the administration page: each granted widget in layout order. */

@@ -1,5 +1,6 @@
 //! `desk admin layout show|history|preview|push|restore | admin role show|set|changes|approve|reject |
-//! admin wipe SUBJECT | admin audit [filters] [--export jsonl|csv] | admin audit verify`: what an administrator's role
+//! admin agents [SUBJECT] | admin wipe SUBJECT |
+//! admin audit [filters] [--export jsonl|csv] | admin audit verify`: what an administrator's role
 //! allows.
 
 use std::path::{Path, PathBuf};
@@ -25,6 +26,19 @@ pub enum AdminCommand {
     Role {
         #[command(subcommand)]
         command: RoleCommand,
+    },
+    /// The agents the server knows (those that signed in, then those only provisioned), with
+    /// their roles, last sign-in, devices and pending wipes; with SUBJECT, that agent's wipes and
+    /// each of its devices.
+    Agents {
+        /// One agent's subject: its wipes and devices.
+        subject: Option<String>,
+        /// How many agents, 1 to 500 (the server's default is 100).
+        #[arg(long)]
+        limit: Option<u32>,
+        /// Continue after a previous page: the cursor it printed.
+        #[arg(long)]
+        cursor: Option<String>,
     },
     /// Order every device of an agent (by subject) to shred its local cache; devices that are
     /// offline do it at their next connection, before showing anything.
@@ -105,6 +119,11 @@ pub enum RoleCommand {
 pub async fn run(command: &AdminCommand, app: &App, json: bool) -> anyhow::Result<ExitCode> {
     match command {
         AdminCommand::Wipe { subject } => wipe(app, json, subject).await,
+        AdminCommand::Agents {
+            subject,
+            limit,
+            cursor,
+        } => super::agents::run(app, json, subject.as_deref(), *limit, cursor.clone()).await,
         AdminCommand::Audit(args) => super::audit::run(args, app, json).await,
         AdminCommand::Layout { command } => match command {
             LayoutCommand::Push { role, file } => {

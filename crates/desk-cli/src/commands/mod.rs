@@ -8,6 +8,7 @@
 //! to print and turn into the exit code.
 
 pub mod admin;
+pub mod agents;
 pub mod audit;
 pub mod cache;
 pub mod policy;

@@ -192,6 +192,49 @@ fn an_administrator_checks_the_chain_with_this_devices_checkpoint_and_sees_an_in
     assert!(refused.contains("forbidden"), "{refused}");
 }
 
+/// `desk admin agents`: the agents the server knows, one line each; with a subject, its devices
+/// and wipes: a wipe ordered is pending on the agent's device until its next command carries it
+/// out.
+#[test]
+fn an_administrator_lists_agents_and_sees_a_wipe_pending_then_carried_out() {
+    let (idp, dir) = start();
+    let gateway = Gateway::start(&idp);
+    signed_in(dir.path(), idp.issuer(), "agent2");
+    let admin = tempfile::tempdir().unwrap();
+    signed_in(admin.path(), idp.issuer(), "admin");
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let (d, a) = (dir.path(), admin.path());
+    json(&run(d, &env, &["--json", "customer", "1"]));
+
+    let out = run(a, &env, &["admin", "agents"]);
+    let listed = text(&out);
+    assert!(out.status.success(), "{listed}");
+    let line = listed
+        .lines()
+        .find(|l| l.starts_with("agent2 "))
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert!(line.contains("active  roles: agent_l2"), "{line}");
+    assert!(line.contains("last signed in 20"), "{line}");
+    assert!(line.contains("1 devices"), "{line}");
+
+    let refused = failure(&run(d, &env, &["admin", "agents"]));
+    assert!(refused.contains("forbidden"), "{refused}");
+
+    let ordered = json(&run(a, &env, &["--json", "admin", "wipe", "agent2"]));
+    let wipe_id = ordered["wipe_id"].as_i64().unwrap();
+    let wipes = json(&run(a, &env, &["--json", "admin", "agents", "agent2"]));
+    assert_eq!(wipes["seen"][0]["pending"], true, "{wipes}");
+    let said = text(&run(a, &env, &["admin", "agents", "agent2"]));
+    assert!(said.contains(&format!("wipe {wipe_id} ordered")), "{said}");
+    assert!(said.contains("a wipe is PENDING"), "{said}");
+
+    // agent2's next command carries the wipe out (and signs agent2 out) before anything else.
+    let _ = run(d, &env, &["--json", "customer", "1"]);
+    let wipes = json(&run(a, &env, &["--json", "admin", "agents", "agent2"]));
+    assert_eq!(wipes["seen"][0]["pending"], false, "{wipes}");
+    assert_eq!(wipes["seen"][0]["acknowledged"], wipe_id, "{wipes}");
+}
+
 /// One administrator shows and sets a definition; a change showing more personal data waits, and
 /// only a second administrator's approval puts it in force.
 #[test]

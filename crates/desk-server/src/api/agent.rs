@@ -246,6 +246,30 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     }
 }
 
+/// Records a token's first use: the SCIM user it links to, the agent's sign-in (for the
+/// administrator's list of agents) and its `sign_in` entry.
+async fn signed_in(
+    server: &Server,
+    claims: &crate::token::Claims,
+    roles: &BTreeSet<Role>,
+) -> Result<(), ApiError> {
+    if let Some(key) = &claims.user_key {
+        server.store.link_scim_subject(key, &claims.subject).await?;
+    }
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let listed = serde_json::to_string(roles).map_err(|e| ApiError::Internal(e.to_string()))?;
+    server
+        .store
+        .record_sign_in(&claims.subject, &listed, &now)
+        .await?;
+    let event = AuditEvent::new(&claims.subject, AuditAction::SignIn, "session", Outcome::Ok)
+        .with_detail(serde_json::json!({
+            "roles": roles,
+            "groups": claims.groups,
+        }));
+    server.audit(event).await
+}
+
 impl FromRequestParts<State> for Agent {
     type Rejection = ApiError;
 
@@ -265,23 +289,11 @@ impl FromRequestParts<State> for Agent {
         })?;
         let roles = server.roles_of(&claims).await?;
         let policy = server.roles.policy(&roles).await;
-        if server.first_use(&claims.token_id, claims.expires_at).await {
-            if let Some(key) = &claims.user_key
-                && let Err(e) = server.store.link_scim_subject(key, &claims.subject).await
-            {
-                server.forget_use(&claims.token_id).await;
-                return Err(e.into());
-            }
-            let event =
-                AuditEvent::new(&claims.subject, AuditAction::SignIn, "session", Outcome::Ok)
-                    .with_detail(serde_json::json!({
-                        "roles": roles,
-                        "groups": claims.groups,
-                    }));
-            if let Err(e) = server.audit(event).await {
-                server.forget_use(&claims.token_id).await;
-                return Err(e);
-            }
+        if server.first_use(&claims.token_id, claims.expires_at).await
+            && let Err(e) = signed_in(server, &claims, &roles).await
+        {
+            server.forget_use(&claims.token_id).await;
+            return Err(e);
         }
         Ok(Agent {
             subject: claims.subject,

@@ -13,6 +13,7 @@
 
 mod admin;
 mod agent;
+mod agents;
 mod budget;
 mod chain;
 mod customers;
@@ -46,7 +47,7 @@ use utoipa_axum::routes;
 pub use agent::Agent;
 pub use customers::{SearchBy, parse_query};
 pub use error::ApiError;
-use paging::{decode_cursor, encode_cursor, limit, page_of};
+use paging::{decode_cursor, decode_key_cursor, encode_cursor, encode_key_cursor, limit, page_of};
 pub use server::{
     CHECKPOINT_REUSE, Change, DEFAULT_ROLES, Server, StartError, State, parse_role_definitions,
 };
@@ -80,6 +81,7 @@ pub fn routes(max_body: usize) -> OpenApiRouter<State> {
         .routes(routes!(preview::layout_preview))
         .routes(routes!(wipes::order))
         .routes(routes!(wipes::of_agent))
+        .routes(routes!(agents::list))
         .routes(routes!(events::events));
     // A full upload (500 views) is larger than an ordinary body.
     let upload = OpenApiRouter::new().routes(routes!(offline::upload));

@@ -575,7 +575,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(ids.len(), 27 + 18);
+        assert_eq!(ids.len(), 28 + 18);
     }
 
     #[test]

@@ -36,6 +36,37 @@ pub(super) fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, ApiErro
         .ok_or_else(bad)
 }
 
+/// Encodes the text key a page ends with (a subject, a user name) as an opaque cursor.
+pub(super) fn encode_key_cursor(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("v1k:{key}"))
+}
+
+/// Decodes a cursor made by [`encode_key_cursor`]: a key of at most `max_chars` characters.
+pub(super) fn decode_key_cursor(
+    cursor: Option<&str>,
+    max_chars: usize,
+) -> Result<Option<String>, ApiError> {
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::bad(
+            ApiCode::InvalidCursor,
+            "The cursor is not one this server made.",
+        )
+    };
+    // Four bytes of base64 per three of text, each character at most four bytes.
+    if cursor.len() > (max_chars * 4 + 4).div_ceil(3) * 4 {
+        return Err(bad());
+    }
+    let text = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let text = String::from_utf8(text).map_err(|_| bad())?;
+    text.strip_prefix("v1k:")
+        .filter(|key| key.chars().count() <= max_chars)
+        .map(|key| Some(key.to_owned()))
+        .ok_or_else(bad)
+}
+
 /// A page of `limit` from `rows` fetched with `limit + 1`: the extra row says there is more.
 pub(super) fn page_of<R, T>(
     mut rows: Vec<R>,
@@ -84,6 +115,26 @@ mod tests {
             "djE6MDQy",
         ] {
             assert!(decode_cursor(Some(forged)).is_err(), "{forged}");
+        }
+    }
+
+    #[test]
+    fn key_cursors_round_trip_and_forgeries_are_refused() {
+        let key = "a:agent 1/é";
+        assert_eq!(
+            decode_key_cursor(Some(&encode_key_cursor(key)), 20).unwrap(),
+            Some(key.to_owned())
+        );
+        assert_eq!(decode_key_cursor(None, 20).unwrap(), None);
+        let long = encode_key_cursor(&"x".repeat(21));
+        for forged in [
+            "a:agent1",
+            &encode_cursor(42),
+            &long,
+            "%%%",
+            &"A".repeat(200),
+        ] {
+            assert!(decode_key_cursor(Some(forged), 20).is_err(), "{forged}");
         }
     }
 }

@@ -16,7 +16,9 @@ use axum::Json;
 use axum::extract::State as StateOf;
 use axum::extract::rejection::PathRejection;
 use axum::http::{HeaderMap, StatusCode};
-use desk_api::{AgentWipes, ApiCode, DeviceAcknowledgement, MyWipes, Wipe, WipeOrdered};
+use desk_api::{
+    AgentDevice, AgentWipes, ApiCode, DeviceAcknowledgement, MyWipes, Wipe, WipeOrdered,
+};
 use desk_core::Action;
 use desk_core::AuditAction;
 use serde::Deserialize;
@@ -303,7 +305,8 @@ pub(super) async fn acknowledge(
 /// Needs the `device.wipe` action. The last 100 wipes ordered for the subject, oldest first,
 /// and, per device that acknowledged one, the last wipe it reported carrying out and when: a
 /// wipe ordered after a device's acknowledgement is still pending on that device. A device that
-/// never acknowledged a wipe is not listed. Audited as `wipes.check` (resource
+/// never acknowledged a wipe is not in `devices`; `seen` lists every device the server saw the
+/// agent use, each with whether a wipe is pending on it. Audited as `wipes.check` (resource
 /// `subject:{subject}`); a refusal is audited too (outcome `denied`).
 #[utoipa::path(
     get,
@@ -316,7 +319,7 @@ pub(super) async fn acknowledge(
     responses(
         (status = 200, description = "The agent's wipes and devices.", body = AgentWipes,
             examples(
-                ("one device" = (value = json!({"subject": "agent1", "wipes": [{"wipe_id": 17, "ordered_at": "2026-11-29T10:00:00.123Z"}], "devices": [{"device": "Zx3kP0aQ1b2c3d4e5f6g7h", "acknowledged": 17, "acknowledged_at": "2026-11-29T10:05:00.456Z"}]}))),
+                ("one device" = (value = json!({"subject": "agent1", "wipes": [{"wipe_id": 17, "ordered_at": "2026-11-29T10:00:00.123Z"}], "devices": [{"device": "Zx3kP0aQ1b2c3d4e5f6g7h", "acknowledged": 17, "acknowledged_at": "2026-11-29T10:05:00.456Z"}], "seen": [{"device": "Zx3kP0aQ1b2c3d4e5f6g7h", "first_seen": "2026-11-28T09:00:00.000Z", "acknowledged": 17, "acknowledged_at": "2026-11-29T10:05:00.456Z", "pending": false}]}))),
             )),
         (status = 400, description = "`invalid_subject`."),
         (status = 403, description = "The role lacks the `device.wipe` action."),
@@ -369,10 +372,25 @@ pub(super) async fn of_agent(
             .with_detail(serde_json::json!({ "wipes": wipes.len() })),
         )
         .await?;
+    let last_wipe = wipes.last().map_or(0, |w| w.wipe_id);
+    let seen = server
+        .store
+        .devices_of(&subject)
+        .await?
+        .into_iter()
+        .map(|d| AgentDevice {
+            pending: last_wipe > d.wipes_before.max(d.acknowledged.unwrap_or(0)),
+            device: d.device,
+            first_seen: d.first_seen,
+            acknowledged: d.acknowledged,
+            acknowledged_at: d.acknowledged_at,
+        })
+        .collect();
     Ok(Json(AgentWipes {
         subject,
         wipes,
         devices,
+        seen,
     }))
 }
 

@@ -307,6 +307,7 @@ pub fn ocsf_activity(action: AuditAction) -> OcsfActivity {
         | A::EventsConnect
         | A::PolicyView
         | A::WipesCheck
+        | A::AgentList
         | A::AuditRead
         | A::AuditVerify
         | A::RoleList

@@ -10,6 +10,7 @@
 //! The store owns the audit chain: every append goes through it, and writes that an audit entry
 //! records happen in the same transaction as that entry.
 
+mod agents;
 pub mod postgres;
 mod postgres_audit;
 mod postgres_import;
@@ -23,6 +24,7 @@ mod sqlite_import;
 mod sqlite_owned;
 mod sqlite_scim;
 
+pub use agents::{StoredAgent, StoredDevice};
 pub(crate) use search::{normalize_iban, phone_tail};
 
 use async_trait::async_trait;
@@ -927,6 +929,30 @@ pub trait Store: Send + Sync + 'static {
     /// Makes `change` with its withdrawal, wipes, policy version and audit entry, in one
     /// transaction.
     async fn scim_write(&self, change: ScimChange) -> Result<ScimWritten, StoreError>;
+
+    /// Records that `subject` signed in at `at` holding `roles` (a JSON list of role names): the
+    /// administrator's list of agents reads it.
+    async fn record_sign_in(&self, subject: &str, roles: &str, at: &str) -> Result<(), StoreError>;
+
+    /// Agents that signed in, by subject after `after`, at most `limit`, each with the SCIM
+    /// user it is provisioned as and its devices.
+    async fn agents_signed_in(
+        &self,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<StoredAgent>, StoreError>;
+
+    /// SCIM users provisioned that never signed in, by lowercased user name after `after`, at
+    /// most `limit`.
+    async fn agents_provisioned(
+        &self,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<StoredAgent>, StoreError>;
+
+    /// The devices the server saw `subject` use, the first seen first, with what each
+    /// acknowledged.
+    async fn devices_of(&self, subject: &str) -> Result<Vec<StoredDevice>, StoreError>;
 
     /// What each device of `subject` acknowledged, by device id.
     async fn device_acknowledgements(

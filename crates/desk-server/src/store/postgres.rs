@@ -1041,6 +1041,47 @@ impl Store for PostgresStore {
         postgres_scim::write(self, change).await
     }
 
+    async fn record_sign_in(&self, subject: &str, roles: &str, at: &str) -> Result<(), StoreError> {
+        sqlx::query(super::agents::RECORD_SIGN_IN)
+            .bind(subject)
+            .bind(at)
+            .bind(roles)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn agents_signed_in(
+        &self,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<super::StoredAgent>, StoreError> {
+        Ok(sqlx::query_as(&super::agents::signed_in_after())
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn agents_provisioned(
+        &self,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<super::StoredAgent>, StoreError> {
+        Ok(sqlx::query_as(super::agents::PROVISIONED_AFTER)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn devices_of(&self, subject: &str) -> Result<Vec<super::StoredDevice>, StoreError> {
+        Ok(sqlx::query_as(super::agents::DEVICES_OF)
+            .bind(subject)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     async fn device_acknowledgements(
         &self,
         subject: &str,

@@ -53,7 +53,7 @@ async fn send(
 }
 
 /// Status and body of a SCIM call, checking every body is `application/scim+json`.
-async fn scim(
+pub(crate) async fn scim(
     h: &Harness,
     method: Method,
     path: &str,
@@ -81,7 +81,7 @@ async fn scim(
     )
 }
 
-fn entra_user(user_name: &str) -> Value {
+pub(crate) fn entra_user(user_name: &str) -> Value {
     json!({
         "schemas": [USER, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
         "externalId": format!("ext-{user_name}"),
@@ -96,7 +96,7 @@ fn entra_user(user_name: &str) -> Value {
     })
 }
 
-fn deactivate() -> Value {
+pub(crate) fn deactivate() -> Value {
     json!({"schemas": [PATCH], "Operations": [{"op": "Replace", "path": "active", "value": "False"}]})
 }
 

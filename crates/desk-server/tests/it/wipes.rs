@@ -368,3 +368,162 @@ fn malformed_wipe_input_is_refused() {
     });
     assert_eq!(h.count("SELECT COUNT(*) FROM wipes"), 1);
 }
+
+/// The agents list as `user` sees it: status and body.
+async fn agents(h: &Harness, user: &str, query: &str) -> (u16, Value) {
+    let r = h.get(user, &format!("/v1/admin/agents{query}")).await;
+    (r.status().as_u16(), r.json().await.unwrap_or_default())
+}
+
+/// The list's entry for `subject`.
+fn entry<'a>(page: &'a Value, subject: &str) -> &'a Value {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["subject"] == subject)
+        .unwrap_or_else(|| panic!("{subject} in {page}"))
+}
+
+#[test]
+fn the_agents_list_shows_sign_ins_provisioning_devices_and_pending_wipes() {
+    use crate::scim::{deactivate, entra_user, scim, scim_token};
+    use reqwest::Method;
+    let h = Harness::start();
+    h.block_on(async {
+        let t = scim_token(&h, "okta").await;
+        // agent1 is provisioned and signs in from one device; agent2 signs in unprovisioned;
+        // robin is provisioned and never signs in.
+        scim(&h, Method::POST, "/Users", &t, Some(entra_user("agent1"))).await;
+        scim(&h, Method::POST, "/Users", &t, Some(entra_user("robin"))).await;
+        mine_from(&h, "agent1", "laptop-0123456789ab", "/v1/me/wipes").await;
+        h.get_ok("agent2", "/v1/me/policy").await;
+
+        let (status, page) = agents(&h, "admin", "").await;
+        assert_eq!(status, 200, "{page}");
+        let one = entry(&page, "agent1");
+        assert_eq!(one["user_name"], "agent1");
+        assert_eq!(one["active"], true);
+        assert_eq!(one["roles"], json!(["agent_l1"]), "{one}");
+        assert_eq!(one["devices"], 1);
+        assert_eq!(one["pending_devices"], 0);
+        assert!(one["last_sign_in"].as_str().unwrap() >= one["first_sign_in"].as_str().unwrap());
+        let two = entry(&page, "agent2");
+        assert_eq!(two["user_name"], Value::Null, "not provisioned: {two}");
+        assert_eq!(two["active"], true);
+        // Every agent that signed in comes first, by subject; then robin, never signed in.
+        let items = page["items"].as_array().unwrap();
+        let last = items.last().unwrap();
+        assert_eq!(last["subject"], Value::Null, "{page}");
+        assert_eq!(last["user_name"], "robin");
+        assert_eq!(last["roles"], json!([]));
+        let subjects: Vec<&str> = items.iter().filter_map(|a| a["subject"].as_str()).collect();
+        let mut sorted = subjects.clone();
+        sorted.sort();
+        assert_eq!(subjects, sorted);
+
+        // A wipe is pending on agent1's device until it acknowledges it.
+        let ordered = wipe(&h, "agent1").await;
+        let id = ordered["wipe_id"].as_i64().unwrap();
+        let (_, page) = agents(&h, "admin", "").await;
+        assert_eq!(entry(&page, "agent1")["pending_devices"], 1);
+        assert_eq!(entry(&page, "agent1")["last_wipe"], id);
+        let (_, wipes) = {
+            let r = h.get("admin", "/v1/admin/wipes/agent1").await;
+            (r.status(), r.json::<Value>().await.unwrap())
+        };
+        assert_eq!(wipes["seen"][0]["device"], "laptop-0123456789ab");
+        assert_eq!(wipes["seen"][0]["pending"], true, "{wipes}");
+        assert_eq!(
+            acknowledge(&h, "agent1", "laptop-0123456789ab", id).await.0,
+            200
+        );
+        let (_, page) = agents(&h, "admin", "").await;
+        assert_eq!(entry(&page, "agent1")["pending_devices"], 0);
+        let r = h.get("admin", "/v1/admin/wipes/agent1").await;
+        let wipes: Value = r.json().await.unwrap();
+        assert_eq!(wipes["seen"][0]["pending"], false, "{wipes}");
+        assert_eq!(wipes["seen"][0]["acknowledged"], id);
+
+        // Deprovisioned: agent1's user deactivated.
+        let (_, users) = scim(
+            &h,
+            Method::GET,
+            "/Users?filter=userName%20eq%20%22agent1%22",
+            &t,
+            None,
+        )
+        .await;
+        let user = users["Resources"][0]["id"].as_str().unwrap().to_owned();
+        scim(
+            &h,
+            Method::PATCH,
+            &format!("/Users/{user}"),
+            &t,
+            Some(deactivate()),
+        )
+        .await;
+        let (_, page) = agents(&h, "admin", "").await;
+        assert_eq!(entry(&page, "agent1")["active"], false, "{page}");
+        // Deleted: still deprovisioned, under the name it had.
+        scim(&h, Method::DELETE, &format!("/Users/{user}"), &t, None).await;
+        let (_, page) = agents(&h, "admin", "").await;
+        assert_eq!(entry(&page, "agent1")["active"], false, "{page}");
+        assert_eq!(entry(&page, "agent1")["user_name"], "agent1", "{page}");
+
+        // Paged: one at a time, every agent once, in the same order.
+        let mut cursor = String::new();
+        let mut paged = Vec::new();
+        loop {
+            let (status, page) = agents(&h, "admin", &format!("?limit=1{cursor}")).await;
+            assert_eq!(status, 200, "{page}");
+            paged.extend(page["items"].as_array().unwrap().iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={next}"),
+                None => break,
+            }
+        }
+        let (_, whole) = agents(&h, "admin", "").await;
+        let names = |items: &[Value]| -> Vec<String> {
+            items
+                .iter()
+                .map(|a| format!("{}/{}", a["subject"], a["user_name"]))
+                .collect()
+        };
+        assert_eq!(names(&paged), names(whole["items"].as_array().unwrap()));
+    });
+}
+
+#[test]
+fn only_wipers_list_agents_and_bad_paging_is_refused() {
+    let h = Harness::start();
+    h.block_on(async {
+        let (status, _) = agents(&h, "agent2", "").await;
+        assert_eq!(status, 403);
+        let (status, _) = agents(&h, "supervisor", "").await;
+        assert_eq!(
+            status, 403,
+            "a supervisor reads the trail but orders no wipes"
+        );
+        for (query, code) in [
+            ("?limit=0", "invalid_limit"),
+            ("?limit=501", "invalid_limit"),
+            ("?cursor=djE6NDI", "invalid_cursor"),
+            ("?cursor=x:agent1", "invalid_cursor"),
+            ("?sort=subject", "invalid_parameters"),
+        ] {
+            let (status, body) = agents(&h, "admin", query).await;
+            assert_eq!(
+                (status, body["error"]["code"].as_str()),
+                (400, Some(code)),
+                "{query}: {body}"
+            );
+        }
+        let denied = h
+            .count_async(
+                "SELECT COUNT(*) FROM audit WHERE action = 'agent.list' AND outcome = 'denied'",
+            )
+            .await;
+        assert_eq!(denied, 2);
+    });
+}
