@@ -71,8 +71,8 @@ function downloads() {
 }
 
 /** Starts a window for `user`, with a data folder and keychain of its own, and signs in. */
-async function signedInWindow(user) {
-  const env = { ...appEnv({ home, name: `console-${user}`, idp, server, user }), ...downloads().env };
+async function signedInWindow(user, extraEnv = {}) {
+  const env = { ...appEnv({ home, name: `console-${user}`, idp, server, user }), ...downloads().env, ...extraEnv };
   const driver = await startDriver({ env });
   const session = await openSession(driver.base, process.env.DESK_APP_BINARY);
   await session.click(await session.find('[data-testid="sign-in-button"]', { timeoutMs: 30_000 }));
@@ -339,5 +339,23 @@ describe("the administrator's console", () => {
     await until(async () => (await rowText()).endsWith(`1 device, wipe ${wipeId} carried out`), 'the list says the wipe was carried out');
     await session.executeAsync(`document.querySelector('[data-widget="admin.agents"]').scrollIntoView(); arguments[0]();`);
     await saveScreenshot(session, 'admin-agents');
+  });
+
+  it('follows a dark desktop: the console in the dark colours', async () => {
+    // GTK's dark Adwaita, as a desktop set to dark gives it; the page's colours follow it.
+    const dark = await signedInWindow('admin', { GTK_THEME: 'Adwaita:dark' });
+    try {
+      const { session } = dark;
+      await session.click(await session.find('[data-testid="nav-admin"]', { timeoutMs: 15_000 }));
+      await textMatching(session, '[data-testid="agents-summary"]', /^\d+ agents$/);
+      const seen = await session.executeAsync(
+        `arguments[0]({ dark: matchMedia('(prefers-color-scheme: dark)').matches, bg: getComputedStyle(document.body).backgroundColor });`,
+      );
+      assert.deepEqual(seen, { dark: true, bg: 'rgb(20, 23, 28)' }, 'the dark --bg of styles.css');
+      await saveScreenshot(session, 'admin-dark');
+    } finally {
+      await dark.session.close().catch(() => {});
+      await dark.driver.stop();
+    }
   });
 });

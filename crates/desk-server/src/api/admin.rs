@@ -12,7 +12,7 @@ use desk_core::{Action, Policy, Role, RoleDefinition, changes};
 use serde::Deserialize;
 
 use super::error::{ApiJson, ApiQuery, Id};
-use super::{Agent, ApiError, State, decode_cursor, encode_cursor, limit};
+use super::{Agent, ApiError, State, decode_cursor, limit, page_of};
 use crate::audit::{AuditEntry, AuditEvent, Outcome};
 use crate::store::{AuditFilter, NewRoleChange, StoredRole};
 
@@ -211,22 +211,15 @@ pub(super) async fn audit(
     let limit = limit(params.limit, 100, 1000)?;
     let before = decode_cursor(params.cursor.as_deref())?;
     let filter = params.filter()?;
-    let mut entries = server.store.audit_page(before, &filter, limit + 1).await?;
-    let more = entries.len() > limit as usize;
-    entries.truncate(limit as usize);
-    let next_cursor = more
-        .then(|| entries.last().map(|e| encode_cursor(e.seq)))
-        .flatten();
+    let entries = server.store.audit_page(before, &filter, limit + 1).await?;
+    let page = page_of(entries, limit, |e| e.seq, Clone::clone);
     server
         .audit(
             AuditEvent::new(&agent.subject, AuditAction::AuditRead, "audit", Outcome::Ok)
                 .with_detail(filter.detail()),
         )
         .await?;
-    Ok(Json(Page {
-        items: entries,
-        next_cursor,
-    }))
+    Ok(Json(page))
 }
 
 /// Every role's definition

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::error::ApiQuery;
 use super::wipes::MAX_SUBJECT_CHARS;
-use super::{Agent, ApiError, State, decode_key_cursor, encode_key_cursor, limit};
+use super::{Agent, ApiError, State, decode_key_cursor, encode_key_cursor, limit, page_by};
 use crate::audit::{AuditEvent, Outcome};
 use crate::store::StoredAgent;
 
@@ -95,7 +95,7 @@ pub(super) async fn list(
         )
         .await?;
     let limit = limit(params.limit, 100, 500)?;
-    let mut rows = match After::of_cursor(params.cursor.as_deref())? {
+    let rows = match After::of_cursor(params.cursor.as_deref())? {
         After::SignedIn(after) => {
             let mut rows = server.store.agents_signed_in(&after, limit + 1).await?;
             if rows.len() <= limit as usize {
@@ -106,10 +106,7 @@ pub(super) async fn list(
         }
         After::Provisioned(after) => server.store.agents_provisioned(&after, limit + 1).await?,
     };
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next_cursor = more.then(|| rows.last().map(After::cursor_after)).flatten();
-    let items: Vec<AgentSummary> = rows.into_iter().map(summary).collect();
+    let page = page_by(rows, limit, After::cursor_after, summary);
     server
         .audit(
             AuditEvent::new(
@@ -118,15 +115,15 @@ pub(super) async fn list(
                 "agents",
                 Outcome::Ok,
             )
-            .with_detail(serde_json::json!({ "agents": items.len() })),
+            .with_detail(serde_json::json!({ "agents": page.items.len() })),
         )
         .await?;
-    Ok(Json(Page { items, next_cursor }))
+    Ok(Json(page))
 }
 
 /// A row as the list shows it. Roles are read leniently: a name this server does not know (one
 /// written by a newer version) is left out rather than failing the list.
-fn summary(row: StoredAgent) -> AgentSummary {
+fn summary(row: &StoredAgent) -> AgentSummary {
     let roles = row
         .roles
         .as_deref()
@@ -136,12 +133,12 @@ fn summary(row: StoredAgent) -> AgentSummary {
         .filter_map(|name| name.parse::<Role>().ok())
         .collect();
     AgentSummary {
-        subject: row.subject,
-        user_name: row.user_name,
+        subject: row.subject.clone(),
+        user_name: row.user_name.clone(),
         active: row.scim_active.unwrap_or(true),
         roles,
-        first_sign_in: row.first_sign_in,
-        last_sign_in: row.last_sign_in,
+        first_sign_in: row.first_sign_in.clone(),
+        last_sign_in: row.last_sign_in.clone(),
         devices: row.devices,
         pending_devices: row.pending_devices,
         last_wipe: row.last_wipe,

@@ -22,9 +22,10 @@ use serde_json::Value;
 use super::admin::{AuditParams, audit_time};
 use super::customers::{SearchParams, TransactionParams, parse_time};
 use super::error::{ApiJson, ApiQuery};
+use super::paging::{decode_key_cursor, encode_cursor, encode_key_cursor};
 use super::tickets::ListParams;
 use super::wipes::MineParams;
-use super::{ApiError, SearchBy, decode_cursor, encode_cursor, parse_query};
+use super::{ApiError, SearchBy, decode_cursor, parse_query};
 use crate::store::SearchQuery;
 
 /// `cases` cases, unless `PROPTEST_CASES` asks for another number (the long run).
@@ -246,6 +247,21 @@ proptest! {
     #[test]
     fn every_cursor_round_trips(id in any::<i64>()) {
         prop_assert_eq!(decode_cursor(Some(&encode_cursor(id))).ok(), Some(Some(id)));
+    }
+
+    /// A key cursor (the agents list's) reads back as its key; anything else is refused as
+    /// `invalid_cursor`, and what is taken is exactly what the server makes for its key.
+    #[test]
+    fn a_key_cursor_is_only_what_the_server_made(key in hostile_text(40), junk in hostile_text(80)) {
+        prop_assert_eq!(
+            decode_key_cursor(Some(&encode_key_cursor(&key)), 40).ok(),
+            Some(Some(key.clone()))
+        );
+        match decode_key_cursor(Some(&junk), 40) {
+            Ok(Some(key)) => prop_assert_eq!(encode_key_cursor(&key), junk),
+            Ok(None) => prop_assert!(false, "a cursor given is never none"),
+            Err(e) => prop_assert_eq!(refusal(&e), (400, "invalid_cursor")),
+        }
     }
 
     /// Anything else is refused as `invalid_cursor`: a text reads as an id only when it is the

@@ -47,7 +47,7 @@ use utoipa_axum::routes;
 pub use agent::Agent;
 pub use customers::{SearchBy, parse_query};
 pub use error::ApiError;
-use paging::{decode_cursor, decode_key_cursor, encode_cursor, encode_key_cursor, limit, page_of};
+use paging::{decode_cursor, decode_key_cursor, encode_key_cursor, limit, page_by, page_of};
 pub use server::{
     CHECKPOINT_REUSE, Change, DEFAULT_ROLES, Server, StartError, State, parse_role_definitions,
 };

@@ -69,17 +69,25 @@ pub(super) fn decode_key_cursor(
 
 /// A page of `limit` from `rows` fetched with `limit + 1`: the extra row says there is more.
 pub(super) fn page_of<R, T>(
-    mut rows: Vec<R>,
+    rows: Vec<R>,
     limit: u32,
     id: impl Fn(&R) -> i64,
+    view: impl Fn(&R) -> T,
+) -> Page<T> {
+    page_by(rows, limit, |r| encode_cursor(id(r)), view)
+}
+
+/// [`page_of`] with the cursor of the page's last row made by `cursor`.
+pub(super) fn page_by<R, T>(
+    mut rows: Vec<R>,
+    limit: u32,
+    cursor: impl Fn(&R) -> String,
     view: impl Fn(&R) -> T,
 ) -> Page<T> {
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     Page {
-        next_cursor: more
-            .then(|| rows.last().map(|r| encode_cursor(id(r))))
-            .flatten(),
+        next_cursor: more.then(|| rows.last().map(&cursor)).flatten(),
         items: rows.iter().map(view).collect(),
     }
 }

@@ -2,7 +2,13 @@
 //! `agents`, kept at each sign-in) with the SCIM user each is provisioned as and the devices the
 //! server saw, and the SCIM users provisioned that never signed in. The statements are written
 //! once for both engines: numbered parameters and plain SQL read the same in SQLite and
-//! PostgreSQL, and each engine runs them on its own pool.
+//! PostgreSQL, and each engine runs them on its own pool through the functions here, generic over
+//! the engine (each with the same bounds: what sqlx needs to bind text and integers and read
+//! these rows).
+
+use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+
+use super::StoreError;
 
 /// An agent as the administrator's list shows it: one that signed in (with its subject), or a
 /// SCIM user provisioned that never did (without one).
@@ -111,3 +117,82 @@ pub(super) const DEVICES_OF: &str =
        LEFT JOIN device_wipes dw ON dw.subject = d.subject AND dw.device = d.device
       WHERE d.subject = $1
       ORDER BY d.first_seen, d.device";
+
+/// [`RECORD_SIGN_IN`] on `db`.
+pub(super) async fn record_sign_in<'e, D, E>(
+    db: E,
+    subject: &str,
+    roles: &str,
+    at: &str,
+) -> Result<(), StoreError>
+where
+    D: Database,
+    E: Executor<'e, Database = D>,
+    for<'q> <D as Database>::Arguments<'q>: IntoArguments<'q, D>,
+    for<'r> StoredAgent: FromRow<'r, D::Row>,
+    for<'r> StoredDevice: FromRow<'r, D::Row>,
+    String: for<'q> Encode<'q, D> + Type<D>,
+    i64: for<'q> Encode<'q, D> + Type<D>,
+{
+    sqlx::query::<D>(RECORD_SIGN_IN)
+        .bind(subject.to_owned())
+        .bind(at.to_owned())
+        .bind(roles.to_owned())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Which agents a page lists: those that signed in, or the SCIM users who never did.
+pub(super) enum Listed {
+    SignedIn,
+    Provisioned,
+}
+
+/// A page of the `listed` agents after the key `after` (a subject, or a lowercased user name),
+/// at most `limit`, on `db`.
+pub(super) async fn page<'e, D, E>(
+    db: E,
+    listed: Listed,
+    after: &str,
+    limit: u32,
+) -> Result<Vec<StoredAgent>, StoreError>
+where
+    D: Database,
+    E: Executor<'e, Database = D>,
+    for<'q> <D as Database>::Arguments<'q>: IntoArguments<'q, D>,
+    for<'r> StoredAgent: FromRow<'r, D::Row>,
+    for<'r> StoredDevice: FromRow<'r, D::Row>,
+    String: for<'q> Encode<'q, D> + Type<D>,
+    i64: for<'q> Encode<'q, D> + Type<D>,
+{
+    let sql = match listed {
+        Listed::SignedIn => signed_in_after(),
+        Listed::Provisioned => PROVISIONED_AFTER.to_owned(),
+    };
+    Ok(sqlx::query_as::<D, StoredAgent>(&sql)
+        .bind(after.to_owned())
+        .bind(i64::from(limit))
+        .fetch_all(db)
+        .await?)
+}
+
+/// The devices of `subject`, the first seen first.
+pub(super) async fn devices_of<'e, D, E>(
+    db: E,
+    subject: &str,
+) -> Result<Vec<StoredDevice>, StoreError>
+where
+    D: Database,
+    E: Executor<'e, Database = D>,
+    for<'q> <D as Database>::Arguments<'q>: IntoArguments<'q, D>,
+    for<'r> StoredAgent: FromRow<'r, D::Row>,
+    for<'r> StoredDevice: FromRow<'r, D::Row>,
+    String: for<'q> Encode<'q, D> + Type<D>,
+    i64: for<'q> Encode<'q, D> + Type<D>,
+{
+    Ok(sqlx::query_as::<D, StoredDevice>(DEVICES_OF)
+        .bind(subject.to_owned())
+        .fetch_all(db)
+        .await?)
+}

@@ -1042,13 +1042,7 @@ impl Store for PostgresStore {
     }
 
     async fn record_sign_in(&self, subject: &str, roles: &str, at: &str) -> Result<(), StoreError> {
-        sqlx::query(super::agents::RECORD_SIGN_IN)
-            .bind(subject)
-            .bind(at)
-            .bind(roles)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        super::agents::record_sign_in(&self.pool, subject, roles, at).await
     }
 
     async fn agents_signed_in(
@@ -1056,11 +1050,7 @@ impl Store for PostgresStore {
         after: &str,
         limit: u32,
     ) -> Result<Vec<super::StoredAgent>, StoreError> {
-        Ok(sqlx::query_as(&super::agents::signed_in_after())
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?)
+        super::agents::page(&self.pool, super::agents::Listed::SignedIn, after, limit).await
     }
 
     async fn agents_provisioned(
@@ -1068,18 +1058,11 @@ impl Store for PostgresStore {
         after: &str,
         limit: u32,
     ) -> Result<Vec<super::StoredAgent>, StoreError> {
-        Ok(sqlx::query_as(super::agents::PROVISIONED_AFTER)
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?)
+        super::agents::page(&self.pool, super::agents::Listed::Provisioned, after, limit).await
     }
 
     async fn devices_of(&self, subject: &str) -> Result<Vec<super::StoredDevice>, StoreError> {
-        Ok(sqlx::query_as(super::agents::DEVICES_OF)
-            .bind(subject)
-            .fetch_all(&self.pool)
-            .await?)
+        super::agents::devices_of(&self.pool, subject).await
     }
 
     async fn device_acknowledgements(

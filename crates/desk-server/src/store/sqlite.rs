@@ -1223,13 +1223,7 @@ impl Store for SqliteStore {
     }
 
     async fn record_sign_in(&self, subject: &str, roles: &str, at: &str) -> Result<(), StoreError> {
-        sqlx::query(super::agents::RECORD_SIGN_IN)
-            .bind(subject)
-            .bind(at)
-            .bind(roles)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        super::agents::record_sign_in(&self.pool, subject, roles, at).await
     }
 
     async fn agents_signed_in(
@@ -1237,11 +1231,7 @@ impl Store for SqliteStore {
         after: &str,
         limit: u32,
     ) -> Result<Vec<super::StoredAgent>, StoreError> {
-        Ok(sqlx::query_as(&super::agents::signed_in_after())
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?)
+        super::agents::page(&self.pool, super::agents::Listed::SignedIn, after, limit).await
     }
 
     async fn agents_provisioned(
@@ -1249,18 +1239,11 @@ impl Store for SqliteStore {
         after: &str,
         limit: u32,
     ) -> Result<Vec<super::StoredAgent>, StoreError> {
-        Ok(sqlx::query_as(super::agents::PROVISIONED_AFTER)
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?)
+        super::agents::page(&self.pool, super::agents::Listed::Provisioned, after, limit).await
     }
 
     async fn devices_of(&self, subject: &str) -> Result<Vec<super::StoredDevice>, StoreError> {
-        Ok(sqlx::query_as(super::agents::DEVICES_OF)
-            .bind(subject)
-            .fetch_all(&self.pool)
-            .await?)
+        super::agents::devices_of(&self.pool, subject).await
     }
 
     async fn device_acknowledgements(
