@@ -5,7 +5,7 @@
 DESK_DEBIAN_PACKAGES=(
   build-essential pkg-config libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
-  webkit2gtk-driver xvfb xauth scrot dbus dbus-x11 gnome-keyring libsecret-tools sqlite3
+  webkit2gtk-driver xvfb xauth scrot xdotool dbus dbus-x11 gnome-keyring libsecret-tools sqlite3
   # The server's tests run against a throwaway PostgreSQL cluster too (start_postgres).
   postgresql
 )

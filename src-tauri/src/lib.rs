@@ -7,6 +7,7 @@
 
 mod admin;
 pub mod dto;
+mod instance;
 include!("../commands.rs");
 
 use desk_app::App;
@@ -197,7 +198,21 @@ async fn server_reachable(shell: tauri::State<'_, Shell>) -> Result<bool, ErrorD
 /// only when the window is closed. The log's guard is held until then, so its last lines reach
 /// the file.
 pub fn run() {
-    let tauri_app = tauri::Builder::default()
+    // The configuration first: its data folder names the instance.
+    let app = App::load();
+    let context = tauri::generate_context!();
+    let data_dir = app.as_ref().ok().map(|a| a.config().data_dir.clone());
+    let mut builder = tauri::Builder::default();
+    if let Some(dir) = &data_dir {
+        // First among the plugins, so a second launch ends before anything else starts.
+        builder = builder.plugin(instance::single(&context.config().identifier, dir));
+    }
+    let tauri_app = builder
+        .plugin(instance::window_state())
+        .setup(|app| {
+            instance::keep_when_settled(app);
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             app_status,
             current_agent,
@@ -230,10 +245,10 @@ pub fn run() {
             admin::agent_wipes,
             admin::wipe_agent,
         ])
-        .build(tauri::generate_context!())
+        .build(context)
         .expect("the Support Desk window could not start");
     let log = start_log(&tauri_app);
-    let app = App::load().map_err(|e| {
+    let app = app.map_err(|e| {
         tracing::error!(error = %e, "the configuration could not be loaded");
         ErrorDto::from(&e)
     });

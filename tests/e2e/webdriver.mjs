@@ -96,6 +96,17 @@ async function startDriverOn(env, port, nativePort) {
                 // already gone
               }
             }
+            // Gone before the next launch: the app holds its single-instance name until it ends,
+            // and a launch with the same data folder meanwhile would give way to it.
+            const alive = (pid) => {
+              try {
+                const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+                return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+              } catch {
+                return false;
+              }
+            };
+            for (let i = 0; i < 50 && started.some(alive); i += 1) await sleep(100);
           },
         };
       }

@@ -552,6 +552,17 @@ impl Verifier {
         })
     }
 
+    /// Whether tokens can be checked now: the provider's keys are held and fresh, or fetched
+    /// within `within` (or, while the provider cannot be reached, still within their grace).
+    /// Asks the provider only when the keys are due, as a token's check would, so a health check
+    /// polling this does not poll the provider.
+    pub async fn ready(&self, within: Duration) -> Result<(), TokenError> {
+        self.keys
+            .get(Need::Fresh, self.refetch_every, Instant::now() + within)
+            .await
+            .map(|_| ())
+    }
+
     /// Validates `token` and returns its claims. Everything that needs no key is checked before
     /// the signature, so a token refused on its face never waits for the provider.
     pub async fn verify(&self, token: &str) -> Result<Claims, TokenError> {

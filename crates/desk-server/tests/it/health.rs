@@ -111,3 +111,22 @@ fn the_served_document_is_the_generated_one_and_names_every_method_the_router_an
         }
     });
 }
+
+#[test]
+fn ready_says_no_while_the_provider_cannot_be_reached_and_health_still_answers() {
+    // A provider on a port nothing listens on: its keys can never be fetched.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let h = crate::harness::Harness::start_with(|c| {
+        c.issuer = Some(format!("http://127.0.0.1:{port}"));
+    });
+    h.block_on(async {
+        let response = reqwest::get(format!("{}/v1/ready", h.base)).await.unwrap();
+        assert_eq!(response.status(), 503);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "provider_unavailable", "{body}");
+        let response = reqwest::get(format!("{}/v1/health", h.base)).await.unwrap();
+        assert_eq!(response.status(), 200, "alive, if not ready");
+    });
+}
