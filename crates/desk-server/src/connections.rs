@@ -47,8 +47,9 @@ pub struct Limits {
     pub max_per_address: usize,
 }
 
-/// Serves `app` on `listener` within `limits` until `shutdown` completes, then lets the open
-/// connections finish (each at most [`CLOSE_GRACE`] after it is told to close).
+/// Serves `app` on `listener` within `limits` until `shutdown` completes, then closes the
+/// listener and lets the open connections finish (each at most [`CLOSE_GRACE`] after it is told
+/// to close).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -93,6 +94,9 @@ pub async fn serve(
             slot,
         ));
     }
+    // Closed at once, so that new connections are refused (a load balancer sends them to another
+    // replica) rather than left waiting in the backlog while the open ones finish.
+    drop(listener);
     let _ = stop.send(true);
     open.all_closed().await;
     Ok(())

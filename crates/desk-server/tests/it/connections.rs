@@ -227,3 +227,68 @@ fn one_agent_holds_a_few_event_streams_and_the_server_a_bounded_number() {
         assert_eq!(denied, 1);
     });
 }
+
+/// Told to stop (SIGTERM, as systemd and container runtimes stop it), the server takes no new
+/// connection, and a request already begun is still answered before the process ends.
+#[test]
+fn a_request_in_flight_when_the_server_is_told_to_stop_is_answered() {
+    let idp = desk_testkit::TestIdp::start();
+    let data = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(async {
+        let db = crate::harness::Database::for_processes(data.path()).await;
+        desk_server::demo::generate(&*db.store(), &crate::harness::DEMO, |_| {})
+            .await
+            .unwrap();
+        db
+    });
+    let ticket = runtime.block_on(db.count("SELECT MIN(id) FROM tickets"));
+    let (mut child, addr) = serve(&idp, data.path(), &db.env(&[]));
+    let token = idp.tokens("agent1").access_token;
+    runtime.block_on(async {
+        let body = br#"{"body":"Thank you, it is sorted.","internal":false}"#;
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "POST /v1/tickets/{ticket}/messages HTTP/1.1\r\nHost: desk\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(&body[..10]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        terminate(&child);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // No new connection is served meanwhile.
+        let refused = match TcpStream::connect(addr).await {
+            Err(_) => true,
+            Ok(mut late) => {
+                let _ = late
+                    .write_all(b"GET /v1/health HTTP/1.1\r\nHost: desk\r\n\r\n")
+                    .await;
+                closed(&mut late, Duration::from_secs(2)).await
+            }
+        };
+        assert!(refused, "a connection made after the signal is not served");
+        // The rest of the body: the request begun before the signal is answered.
+        stream.write_all(&body[10..]).await.unwrap();
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+            .await
+            .expect("answered")
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    });
+    let ended = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(
+            ended.elapsed() < Duration::from_secs(15),
+            "the server ended"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
