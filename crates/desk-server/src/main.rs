@@ -57,6 +57,19 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Ask the server running with this configuration whether it is up: exit status 0 when
+    /// `/v1/health` answers 200 (with `--ready`, `/v1/ready`: its database and provider too), 1
+    /// otherwise, saying why on standard error. For a container's health check, which has no
+    /// HTTP client of its own.
+    Health {
+        /// Ask `/v1/ready` instead of `/v1/health`.
+        #[arg(long)]
+        ready: bool,
+        /// The server's address (`http://HOST:PORT`); by default the configured `listen`, on
+        /// the loopback address when it listens on every address.
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// SCIM provisioning (Entra ID, Okta): its clients' tokens.
     Scim {
         #[command(subcommand)]
@@ -260,6 +273,17 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(%addr, "desk-server listening");
             desk_server::serve(listener, server, shutdown).await?;
         }
+        Command::Health { ready, url } => {
+            let base = url.unwrap_or_else(|| local_url(&config.listen));
+            let path = if ready { "/v1/ready" } else { "/v1/health" };
+            match probe(&format!("{}{path}", base.trim_end_matches('/'))).await {
+                Ok(()) => println!("ok"),
+                Err(why) => {
+                    eprintln!("error: {why}");
+                    std::process::exit(1);
+                }
+            }
+        }
         Command::DemoData { customers, seed } => {
             let key = desk_server::audit_key(&config)?;
             let store = open_store(&config, key).await;
@@ -365,6 +389,40 @@ async fn scim_token(config: &Config, command: TokenCommand) -> anyhow::Result<()
         }
     }
     Ok(())
+}
+
+/// The URL of a server listening on `listen`, asked from the same machine.
+fn local_url(listen: &str) -> String {
+    let local = match listen.rsplit_once(':') {
+        Some(("0.0.0.0", port)) => format!("127.0.0.1:{port}"),
+        Some(("[::]", port)) => format!("[::1]:{port}"),
+        _ => listen.to_owned(),
+    };
+    format!("http://{local}")
+}
+
+/// Whether `url` answers 200 within a few seconds; why not otherwise.
+async fn probe(url: &str) -> Result<(), String> {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    match response.status() {
+        reqwest::StatusCode::OK => Ok(()),
+        status => {
+            let body = response.text().await.unwrap_or_default();
+            Err(format!(
+                "{url} answered {status}: {}",
+                body.chars().take(300).collect::<String>()
+            ))
+        }
+    }
 }
 
 /// Opens the database `config` names (creating its schema when it is empty), with the audit key

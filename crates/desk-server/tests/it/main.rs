@@ -22,6 +22,7 @@ mod bad_input;
 mod budget;
 mod checkpoints;
 mod connections;
+mod deploy;
 mod engines;
 mod export;
 mod fuzz;
