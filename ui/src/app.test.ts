@@ -195,6 +195,31 @@ describe('a remote wipe, or access withdrawn by the organisation', () => {
   );
 });
 
+describe('a version the server no longer answers', () => {
+  it.each(['watchPolicy', 'currentPolicy'] as const)(
+    'shows the update screen, and nothing else, whichever command meets it (%s)',
+    async (command) => {
+      const refused = 'this version of Support Desk (0.1.0) is no longer answered by your organisation\'s server: update it to 2.0.0 or later';
+      const api = fakeApi({
+        currentAgent: vi.fn(async () => agent),
+        [command]: vi.fn(async () => {
+          throw new CommandError('update_required', refused);
+        }),
+      });
+      await start(root, api);
+      await flush();
+      await flush();
+      expect(q('signed-in')).toBeNull();
+      expect(q('sign-in-screen')).toBeNull();
+      const screen = q('update-required');
+      expect(screen?.querySelector('h1')?.textContent).toBe('Update required');
+      expect(screen?.textContent).toContain('update it to 2.0.0 or later');
+      expect(document.activeElement).toBe(screen?.querySelector('h1'));
+      expect(api.signOut).not.toHaveBeenCalled();
+    },
+  );
+});
+
 describe('moving around', () => {
   const pagesPolicy: PolicyDto = {
     ...policy(3, ['customer.summary']),

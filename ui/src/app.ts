@@ -23,7 +23,37 @@ function showSignIn(root: HTMLElement, status: AppStatusDto, api: Api, notice?: 
 
 function showSignedIn(root: HTMLElement, status: AppStatusDto, agent: AgentDto, api: Api): void {
   stopScreen();
-  stopScreen = renderSignedIn(root, agent, api, (notice) => showSignIn(root, status, api, notice));
+  stopScreen = renderSignedIn(
+    root,
+    agent,
+    api,
+    (notice) => showSignIn(root, status, api, notice),
+    (text) => renderUpdateRequired(root, text),
+  );
+}
+
+/**
+ * The screen of a version the server no longer answers: nothing else can be done in it until
+ * the app is updated (the server refuses every request from it anyway).
+ */
+export function renderUpdateRequired(root: HTMLElement, text: string): void {
+  stopScreen();
+  stopScreen = () => {};
+  const heading = el('h1', { text: 'Update required' });
+  heading.tabIndex = -1;
+  root.replaceChildren(
+    el(
+      'section',
+      { className: 'card', testId: 'update-required' },
+      heading,
+      el('p', { className: 'warning', text }),
+      el('p', {
+        className: 'muted',
+        text: 'Install the new version your organisation provides (its software centre, or the installer it sends), then open Support Desk again.',
+      }),
+    ),
+  );
+  heading.focus();
 }
 
 /** Renders an error the app could not get past, as a sentence. */

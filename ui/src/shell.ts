@@ -34,6 +34,7 @@ export function renderSignedIn(
   agent: AgentDto,
   shellApi: Api,
   leave: (notice?: string) => void,
+  blocked: (text: string) => void = () => {},
 ): () => void {
   let left = false;
   const leaveOnce = (notice?: string) => {
@@ -41,7 +42,13 @@ export function renderSignedIn(
     left = true;
     leave(notice);
   };
-  const api = leavingOnWipe(shellApi, (err) => leaveOnce(explain(err)));
+  const api = leavingOnWipe(shellApi, (err) => {
+    if (err.code === 'update_required') {
+      if (left) return;
+      left = true;
+      blocked(explain(err));
+    } else leaveOnce(explain(err));
+  });
   const note = el('p', { className: 'muted', testId: 'signed-in-note' });
   note.setAttribute('role', 'status');
   const signOut = button({ text: 'Sign out', testId: 'sign-out-button', className: 'secondary' });
@@ -89,11 +96,15 @@ export function renderSignedIn(
 }
 
 /**
- * `api`, with every command that fails with `wiped` or `access_withdrawn` also calling `wiped`:
- * the app ends the session when it carries out a wipe or finds the agent's access withdrawn by
- * the organisation, so whichever command meets it (a page's read, the policy watch) takes the
- * window back to the sign-in screen.
+ * `api`, with every command that fails with `wiped`, `access_withdrawn` or `update_required` also
+ * calling `wiped`: the app ends the session when it carries out a wipe or finds the agent's
+ * access withdrawn by the organisation, so whichever command meets it (a page's read, the policy
+ * watch) takes the window back to the sign-in screen; a server that no longer answers this
+ * version takes it to the update screen, where nothing else can be done.
  */
+/** The codes after which the signed-in view cannot go on. */
+const LEAVING: readonly string[] = ['wiped', 'access_withdrawn', 'update_required'];
+
 function leavingOnWipe(api: Api, wiped: (err: CommandError) => void): Api {
   const guarded: Record<string, unknown> = {};
   for (const [name, command] of Object.entries(api)) {
@@ -101,7 +112,7 @@ function leavingOnWipe(api: Api, wiped: (err: CommandError) => void): Api {
       try {
         return await (command as (...a: unknown[]) => Promise<unknown>)(...args);
       } catch (err) {
-        if (err instanceof CommandError && (err.code === 'wiped' || err.code === 'access_withdrawn')) wiped(err);
+        if (err instanceof CommandError && LEAVING.includes(err.code)) wiped(err);
         throw err;
       }
     };

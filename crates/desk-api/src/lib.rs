@@ -592,6 +592,7 @@ desk_core::closed_names! {
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     ApiCode, "error code" {
         Unauthorized = "unauthorized", "401: no bearer token, or one that failed a check.";
+        UpdateRequired = "update_required", "426: the server requires a newer client than the one asking (its `min_client_version`; `min_version` says which): nothing else is answered until the client is updated.";
         AccessWithdrawn = "access_withdrawn", "401: the organisation's provisioning withdrew the agent's access (deactivated or deleted): the token stays refused, the client shreds its cache and ends the session; access comes back, once given back, only with a new sign-in.";
         Forbidden = "forbidden", "403: the role may not do or see this.";
         SearchKeyNotGranted = "search_key_not_granted", "403: the role may not search customers by this key.";
@@ -677,6 +678,51 @@ pub struct ErrorDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(required = false, minimum = 1))]
     pub wipe_id: Option<i64>,
+    /// With `update_required` only: the oldest client version the server answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, required = false, examples("1.4.0"))
+    )]
+    pub min_version: Option<String>,
+}
+
+/// The request header in which a client says its version (`MAJOR.MINOR.PATCH`): the server
+/// refuses, with `update_required`, a client older than its `min_client_version`, or one that
+/// does not say, while a minimum is set.
+pub const CLIENT_VERSION_HEADER: &str = "desk-client-version";
+
+/// A client's version, `MAJOR.MINOR.PATCH` in whole numbers, ordered as numbers are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ClientVersion(pub u64, pub u64, pub u64);
+
+impl std::str::FromStr for ClientVersion {
+    type Err = String;
+
+    /// Reads `1.4.0` (a pre-release or build suffix after `-` or `+` is ignored: `1.4.0-rc.1`
+    /// is 1.4.0); anything else is refused.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let core = text.split(['-', '+']).next().unwrap_or("");
+        let parts: Vec<&str> = core.split('.').collect();
+        let number = |p: &str| {
+            (!p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| p.parse::<u64>().ok())
+                .flatten()
+        };
+        match parts.as_slice() {
+            [a, b, c] => match (number(a), number(b), number(c)) {
+                (Some(a), Some(b), Some(c)) => Ok(Self(a, b, c)),
+                _ => Err(format!("`{text}` is not a version (MAJOR.MINOR.PATCH)")),
+            },
+            _ => Err(format!("`{text}` is not a version (MAJOR.MINOR.PATCH)")),
+        }
+    }
+}
+
+impl std::fmt::Display for ClientVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.0, self.1, self.2)
+    }
 }
 
 /// The body of `GET /v1/health`.
@@ -688,6 +734,34 @@ pub struct Health {
     /// The server's version.
     #[cfg_attr(feature = "openapi", schema(examples("0.1.0")))]
     pub version: String,
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::ClientVersion;
+
+    #[test]
+    fn versions_read_and_order_as_numbers() {
+        let v = |t: &str| t.parse::<ClientVersion>();
+        assert_eq!(v("1.4.0"), Ok(ClientVersion(1, 4, 0)));
+        assert_eq!(v("1.4.0-rc.1"), Ok(ClientVersion(1, 4, 0)));
+        assert!(v("1.10.0").unwrap() > v("1.9.9").unwrap());
+        for bad in [
+            "",
+            "1",
+            "1.4",
+            "1.4.0.1",
+            "v1.4.0",
+            "1.x.0",
+            "1..0",
+            " 1.4.0",
+            "1.4.+0",
+            "9999999999.0.0",
+        ] {
+            assert!(v(bad).is_err(), "{bad}");
+        }
+        assert_eq!(ClientVersion(1, 4, 0).to_string(), "1.4.0");
+    }
 }
 
 #[cfg(test)]
@@ -715,6 +789,7 @@ mod tests {
                 request_id: None,
                 refused_views: vec![],
                 wipe_id: None,
+                min_version: None,
             },
         };
         let text = serde_json::to_string(&body).unwrap();
@@ -745,6 +820,7 @@ mod tests {
                     })
                     .collect(),
                 wipe_id: None,
+                min_version: None,
             },
         };
         let size = serde_json::to_vec(&body).unwrap().len();

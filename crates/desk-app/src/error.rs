@@ -21,6 +21,7 @@ desk_core::closed_names! {
         NotSignedIn = "not_signed_in", "Nobody is signed in.";
         Wiped = "wiped", "An administrator wiped this device: its cache is shredded and its session ended; sign in again.";
         AccessWithdrawn = "access_withdrawn", "The organisation withdrew the agent's access (provisioning): the cache is shredded and the session ended; sign in again once access is given back.";
+        UpdateRequired = "update_required", "The server no longer answers this version of the app: update it (the server names the oldest version it answers).";
         PolicyRefused = "policy_refused", "A policy from the server failed verification; the previous one stays in force.";
         PolicyState = "policy_state", "The record of accepted policy versions cannot be read or written; no policy is accepted until it is repaired or removed.";
         ServerUnreachable = "server_unreachable", "The desk-server could not be reached or answered something unusable.";
@@ -81,6 +82,18 @@ pub enum AppError {
         /// The last wipe ordered for the agent when the server refused, which this device has
         /// carried out by shredding and signing out.
         wipe_id: Option<i64>,
+    },
+    /// The server no longer answers this version (426 `update_required`): nothing works with
+    /// it until the app is updated.
+    #[error(
+        "this version of Support Desk ({current}) is no longer answered by your organisation's \
+         server: update it to {min_version} or later"
+    )]
+    UpdateRequired {
+        /// This app's version.
+        current: String,
+        /// The oldest version the server answers.
+        min_version: String,
     },
     /// The server could not be reached or answered something unusable.
     #[error("the server at {url} {cause}; check DESK_SERVER_URL and that desk-server is running")]
@@ -165,6 +178,7 @@ impl AppError {
             Self::NotCached => ErrorCode::NotCached,
             Self::Wiped => ErrorCode::Wiped,
             Self::AccessWithdrawn { .. } => ErrorCode::AccessWithdrawn,
+            Self::UpdateRequired { .. } => ErrorCode::UpdateRequired,
             Self::OfflineLocked { .. } => ErrorCode::OfflineLocked,
             Self::Internal(_) => ErrorCode::Internal,
         }

@@ -52,6 +52,11 @@ impl ServerApi {
     ) -> Result<Self, AppError> {
         let base = check_url(server_url)?;
         let mut headers = reqwest::header::HeaderMap::new();
+        // Every request says which version asks, so a server can retire old ones.
+        headers.insert(
+            desk_api::CLIENT_VERSION_HEADER,
+            reqwest::header::HeaderValue::from_static(env!("CARGO_PKG_VERSION")),
+        );
         if let Some(device) = device {
             let value = reqwest::header::HeaderValue::from_str(device)
                 .map_err(|_| AppError::Internal("the device id is not a header value".into()))?;
@@ -231,13 +236,14 @@ async fn check_status(url: &str, response: Response) -> Result<Response, AppErro
         .await
         .ok();
     let detail = body.and_then(|b| serde_json::from_slice::<desk_api::ErrorBody>(&b).ok());
-    let (code, message, body_id, refused_views, wipe_id) = match detail {
+    let (code, message, body_id, refused_views, wipe_id, min_version) = match detail {
         Some(desk_api::ErrorBody { error }) => (
             clean(&error.code, 64),
             clean(&error.message, MAX_MESSAGE),
             error.request_id,
             error.refused_views,
             error.wipe_id,
+            error.min_version.map(|v| clean(&v, 32)),
         ),
         None => (
             "unknown".to_owned(),
@@ -245,8 +251,16 @@ async fn check_status(url: &str, response: Response) -> Result<Response, AppErro
             None,
             Vec::new(),
             None,
+            None,
         ),
     };
+    if status == StatusCode::UPGRADE_REQUIRED && code == desk_api::ApiCode::UpdateRequired.as_str()
+    {
+        return Err(AppError::UpdateRequired {
+            current: env!("CARGO_PKG_VERSION").to_owned(),
+            min_version: min_version.unwrap_or_else(|| "a newer one".to_owned()),
+        });
+    }
     if status == StatusCode::UNAUTHORIZED && code == desk_api::ApiCode::AccessWithdrawn.as_str() {
         return Err(AppError::AccessWithdrawn { wipe_id });
     }

@@ -101,6 +101,11 @@ pub struct Config {
     /// for a second administrator's approval (`DESK_SERVER_ROLE_CHANGE_APPROVAL`; on unless set
     /// to `false`, for an installation with one administrator).
     pub role_change_approval: bool,
+    /// The oldest client version the server answers (`DESK_SERVER_MIN_CLIENT_VERSION`,
+    /// `MAJOR.MINOR.PATCH`): an older client, or one that does not say its version in
+    /// `Desk-Client-Version`, is refused every agent request with 426 `update_required`, so a
+    /// vulnerable client can be retired. Off when not set.
+    pub min_client_version: Option<String>,
     /// Where `serve` delivers every audit entry as it is committed (`DESK_SERVER_AUDIT_SINK`):
     /// `file:PATH`, `stdout` or `syslog` (`syslog:SOCKET` for another socket than `/dev/log`);
     /// off when not set. Delivery is at least once, in chain order, resuming after a restart
@@ -167,7 +172,7 @@ pub enum RolesFrom {
 }
 
 /// The environment variables read, without their `DESK_SERVER_` prefix.
-const ENV_KEYS: [&str; 35] = [
+const ENV_KEYS: [&str; 36] = [
     "listen",
     "data_dir",
     "database_url",
@@ -190,6 +195,7 @@ const ENV_KEYS: [&str; 35] = [
     "offline_upload_views_per_minute",
     "offline_upload_burst",
     "role_change_approval",
+    "min_client_version",
     "audit_sink",
     "audit_retention_days",
     "audit_archive_dir",
@@ -246,6 +252,7 @@ impl Default for Config {
             offline_upload_views_per_minute: 600,
             offline_upload_burst: 1000,
             role_change_approval: true,
+            min_client_version: None,
             audit_sink: None,
             audit_retention_days: None,
             audit_archive_dir: None,
@@ -284,8 +291,20 @@ impl Config {
         Ok(config)
     }
 
+    /// The oldest client version answered, read: `None` when no minimum is set.
+    pub fn min_client_version(&self) -> Result<Option<desk_api::ClientVersion>, ConfigError> {
+        self.min_client_version
+            .as_deref()
+            .map(|v| {
+                v.parse()
+                    .map_err(|e| ConfigError(format!("min_client_version: {e}")))
+            })
+            .transpose()
+    }
+
     /// Refuses settings that would weaken token checks, and settings that cannot work.
     pub fn check(&self) -> Result<(), ConfigError> {
+        self.min_client_version()?;
         if let Some(url) = &self.database_url {
             url.check()?;
         }
@@ -582,6 +601,17 @@ fn is_loopback(url: &reqwest::Url) -> bool {
 #[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_minimum_client_version_must_be_one() {
+        for (value, ok) in [("1.4.0", true), ("1.4", false), ("latest", false)] {
+            let config = Config {
+                min_client_version: Some(value.into()),
+                ..Config::default()
+            };
+            assert_eq!(config.check().is_ok(), ok, "{value}");
+        }
+    }
 
     #[test]
     fn environment_overrides_file_overrides_defaults() {

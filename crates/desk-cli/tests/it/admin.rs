@@ -320,3 +320,30 @@ fn a_widening_role_change_waits_for_a_second_administrator_from_the_command_line
         "{said}"
     );
 }
+
+/// A server that requires a newer client: every command says to update, naming the version, and
+/// nothing is shown; a client at the minimum is answered.
+#[test]
+fn a_client_older_than_the_servers_minimum_is_told_to_update() {
+    let (idp, dir) = start();
+    let gateway = Gateway::start_requiring(&idp, Some("99.0.0"));
+    signed_in(dir.path(), idp.issuer(), "agent2");
+    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    for args in [&["customer", "1"][..], &["policy"], &["admin", "agents"]] {
+        let out = run(dir.path(), &env, args);
+        let said = failure(&out);
+        assert!(said.contains("update_required"), "{args:?}: {said}");
+        assert!(
+            said.contains("update it to 99.0.0 or later"),
+            "{args:?}: {said}"
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("customer"),
+            "nothing shown"
+        );
+    }
+    let current = Gateway::start_requiring(&idp, Some(env!("CARGO_PKG_VERSION")));
+    let env = client_env(&idp, &current, &current.keys_file());
+    let customer = json(&run(dir.path(), &env, &["--json", "customer", "1"]));
+    assert_eq!(customer["id"], 1, "{customer}");
+}

@@ -22,17 +22,25 @@ pub struct Gateway {
     data: tempfile::TempDir,
     addr: SocketAddr,
     runtime: Option<tokio::runtime::Runtime>,
+    /// The oldest client version the server answers, when it requires one.
+    min_client_version: Option<String>,
 }
 
 impl Gateway {
     /// A fresh database with demo data, served on a free loopback port.
     pub fn start(idp: &TestIdp) -> Self {
+        Self::start_requiring(idp, None)
+    }
+
+    /// [`Gateway::start`], the server answering only clients of `min_client_version` or later.
+    pub fn start_requiring(idp: &TestIdp, min_client_version: Option<&str>) -> Self {
         let mut gateway = Self {
             issuer: idp.issuer().to_owned(),
             audience: idp.api_audience().to_owned(),
             data: tempfile::tempdir().unwrap(),
             addr: "127.0.0.1:0".parse().unwrap(),
             runtime: None,
+            min_client_version: min_client_version.map(str::to_owned),
         };
         gateway.serve(true);
         gateway
@@ -43,6 +51,7 @@ impl Gateway {
             issuer: Some(self.issuer.clone()),
             audiences: vec![self.audience.clone()],
             data_dir: self.data.path().to_owned(),
+            min_client_version: self.min_client_version.clone(),
             ..desk_server::config::Config::default()
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()

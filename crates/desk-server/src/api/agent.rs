@@ -230,6 +230,24 @@ impl Agent {
     }
 }
 
+/// Refuses a client older than the server's `min_client_version`, or one that does not say
+/// its version, while a minimum is set: before the token is looked at, so a retired client
+/// learns nothing else.
+fn check_client_version(server: &Server, parts: &Parts) -> Result<(), ApiError> {
+    let Some(min_version) = server.min_client_version else {
+        return Ok(());
+    };
+    let said = parts
+        .headers
+        .get(desk_api::CLIENT_VERSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<desk_api::ClientVersion>().ok());
+    match said {
+        Some(version) if version >= min_version => Ok(()),
+        _ => Err(ApiError::UpdateRequired { min_version }),
+    }
+}
+
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     let value = parts
         .headers
@@ -277,6 +295,7 @@ impl FromRequestParts<State> for Agent {
         parts: &mut Parts,
         server: &State,
     ) -> Result<Self, Self::Rejection> {
+        check_client_version(server, parts)?;
         let token = bearer(parts)?;
         let claims = server.verifier.verify(token).await.map_err(|e| {
             if e.is_unavailable() {

@@ -78,6 +78,11 @@ pub enum ApiError {
     OwnChange,
     /// The role change was approved or rejected already.
     ChangeDecided,
+    /// The client is older than the server's `min_client_version` (or did not say its version).
+    UpdateRequired {
+        /// The oldest version answered.
+        min_version: desk_api::ClientVersion,
+    },
     /// The body is larger than the limit.
     TooLarge,
     /// The body is not JSON.
@@ -119,6 +124,7 @@ impl ApiError {
             Self::NotFound(_) => (StatusCode::NOT_FOUND, ApiCode::NotFound),
             Self::OwnChange => (StatusCode::FORBIDDEN, ApiCode::OwnChange),
             Self::ChangeDecided => (StatusCode::CONFLICT, ApiCode::ChangeDecided),
+            Self::UpdateRequired { .. } => (StatusCode::UPGRADE_REQUIRED, ApiCode::UpdateRequired),
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, *code),
             Self::RefusedViews { .. } => (StatusCode::BAD_REQUEST, ApiCode::InvalidView),
             Self::TooManyUploads { .. } => (StatusCode::TOO_MANY_REQUESTS, ApiCode::TooManyUploads),
@@ -167,6 +173,10 @@ impl ApiError {
                                 administrator than the one who proposed it."
                 .into(),
             Self::ChangeDecided => "This role change was approved or rejected already.".into(),
+            Self::UpdateRequired { min_version } => format!(
+                "This version of Support Desk is no longer answered: update it to {min_version} or \
+                 later."
+            ),
             Self::BadRequest { message, .. } | Self::RefusedViews { message, .. } => {
                 message.clone()
             }
@@ -209,6 +219,7 @@ pub(crate) struct ErrorDetail {
     message: String,
     refused_views: Vec<desk_api::RefusedView>,
     wipe_id: Option<i64>,
+    min_version: Option<String>,
 }
 
 impl ErrorDetail {
@@ -222,6 +233,7 @@ impl ErrorDetail {
                 request_id: request_id.map(str::to_owned),
                 refused_views: self.refused_views.clone(),
                 wipe_id: self.wipe_id,
+                min_version: self.min_version.clone(),
             },
         })
         .expect("an error body serializes")
@@ -243,11 +255,16 @@ impl IntoResponse for ApiError {
             Self::AccessWithdrawn { wipe_id } => *wipe_id,
             _ => None,
         };
+        let min_version = match &self {
+            Self::UpdateRequired { min_version } => Some(min_version.to_string()),
+            _ => None,
+        };
         let detail = ErrorDetail {
             code,
             message,
             refused_views,
             wipe_id,
+            min_version,
         };
         let body = detail.body(None);
         let mut response =

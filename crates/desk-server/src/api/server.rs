@@ -129,6 +129,8 @@ pub struct Server {
     /// Held by each check of the whole audit chain (`GET /v1/audit/verify`): one at a time, so
     /// that administrators asking together do not read the trail many times over at once.
     pub(super) chain_checks: Mutex<()>,
+    /// The oldest client version answered (`min_client_version`), read once at start.
+    pub(super) min_client_version: Option<desk_api::ClientVersion>,
     /// What agent requests read of provisioning, until the next SCIM write.
     pub(super) provisioning: super::scim::access::Known,
     /// This process's name among the replicas serving the database (`api::replicas`): random,
@@ -215,6 +217,7 @@ impl Server {
             config.max_event_streams,
         );
         let replica_id = hex::encode(rand::random::<[u8; 16]>());
+        let min_client_version = config.min_client_version()?;
         let server = Arc::new(Self {
             config,
             store: store.clone(),
@@ -236,6 +239,7 @@ impl Server {
             scim_rate,
             scim_writes: Mutex::new(()),
             chain_checks: Mutex::new(()),
+            min_client_version,
             provisioning: Default::default(),
             replica_id,
             replicas_serving: std::sync::atomic::AtomicU32::new(1),

@@ -296,3 +296,52 @@ fn the_allowed_clients_are_the_configured_ones() {
         assert_eq!(r.status(), 401, "the app's client, no longer listed");
     });
 }
+
+/// `GET path` with `token` and, when given, `Desk-Client-Version: version`.
+async fn as_version(
+    h: &crate::harness::Harness,
+    token: &str,
+    path: &str,
+    version: Option<&str>,
+) -> reqwest::Response {
+    let mut request = h.http.get(format!("{}{path}", h.base)).bearer_auth(token);
+    if let Some(version) = version {
+        request = request.header(desk_api::CLIENT_VERSION_HEADER, version);
+    }
+    request.send().await.unwrap()
+}
+
+#[test]
+fn a_client_below_the_minimum_version_is_told_to_update_and_answered_nothing_else() {
+    let h = crate::harness::Harness::start_with(|c| c.min_client_version = Some("2.0.0".into()));
+    let token = h.token("agent1");
+    h.block_on(async {
+        for version in [None, Some("1.9.9"), Some("not-a-version"), Some("2")] {
+            let r = as_version(&h, &token, "/v1/me/policy", version).await;
+            assert_eq!(r.status(), 426, "{version:?}");
+            let body: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "update_required", "{body}");
+            assert_eq!(body["error"]["min_version"], "2.0.0", "{body}");
+        }
+        // Before the token is looked at: a bad token from an old client hears the same.
+        let r = as_version(&h, "not-a-token", "/v1/customers/1", Some("1.0.0")).await;
+        assert_eq!(r.status(), 426);
+        for version in ["2.0.0", "2.0.1-rc.1", "10.0.0"] {
+            let r = as_version(&h, &token, "/v1/me/policy", Some(version)).await;
+            assert_eq!(r.status(), 200, "{version}");
+        }
+        // The public routes answer whoever asks.
+        let r = h
+            .http
+            .get(format!("{}/v1/health", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    });
+    // Nothing of the refused requests reached the trail: no sign-in, no read.
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM audit WHERE actor = 'agent1' AND action = 'policy.view'"),
+        3
+    );
+}
