@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Draws Support Desk's icon (a speech bubble with a lock bar on a blue rounded square) and writes
-the PNG and ICO files Tauri reads. Standard library only; the output is deterministic.
+the PNG, ICO (Windows) and ICNS (macOS) files Tauri reads. Standard library only; the output is
+deterministic.
 
     python3 icons/make_icons.py
 """
@@ -78,12 +79,21 @@ def ico(pngs):
     return header + entries + blobs
 
 
+def icns(pngs):
+    """An ICNS file whose entries are PNG images, by the types macOS reads them as."""
+    kinds = {128: b"ic07", 256: b"ic08", 512: b"ic09", 1024: b"ic10"}
+    body = b"".join(kinds[size] + struct.pack(">I", 8 + len(data)) + data for size, data in pngs)
+    return b"icns" + struct.pack(">I", 8 + len(body)) + body
+
+
 def main():
     made = {}
     for name, size in [("32x32.png", 32), ("128x128.png", 128), ("128x128@2x.png", 256), ("icon.png", 512)]:
         made[size] = png(size)
         (HERE / name).write_bytes(made[size])
     (HERE / "icon.ico").write_bytes(ico([(32, made[32]), (256, made[256])]))
+    made[1024] = png(1024)
+    (HERE / "icon.icns").write_bytes(icns([(s, made[s]) for s in (128, 256, 512, 1024)]))
 
 
 if __name__ == "__main__":

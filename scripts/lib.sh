@@ -118,6 +118,18 @@ ensure_tauri_driver() {
   fi
 }
 
+# The Tauri CLI, which bundles the app into installers (`cargo tauri build`), at the version the
+# project's release configuration (src-tauri/tauri.release.conf.json) was written for.
+DESK_TAURI_CLI_VERSION=2.12.4
+
+ensure_tauri_cli() {
+  export PATH="$HOME/.cargo/bin:$PATH"
+  if ! cargo tauri --version 2>/dev/null | grep -qx "tauri-cli $DESK_TAURI_CLI_VERSION"; then
+    say "installing tauri-cli $DESK_TAURI_CLI_VERSION (a few minutes, once)"
+    cargo install tauri-cli --version "$DESK_TAURI_CLI_VERSION" --locked --quiet
+  fi
+}
+
 # cargo-deny, at the version deny.toml is written for (its rust-version is the project's).
 DESK_CARGO_DENY_VERSION=0.20.2
 
