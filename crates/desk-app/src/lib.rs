@@ -18,6 +18,7 @@ mod offline;
 pub mod policy;
 mod queue;
 pub mod records;
+mod retired;
 mod roles;
 mod server;
 mod sse;

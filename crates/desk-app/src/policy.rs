@@ -511,6 +511,16 @@ impl App {
             Err(AppError::AccessWithdrawn { wipe_id }) => {
                 Err(self.access_withdrawn(session, wipe_id).await)
             }
+            Err(AppError::UpdateRequired {
+                current,
+                min_version,
+            }) => {
+                crate::retired::record(&self.config.data_dir, &min_version);
+                Err(AppError::UpdateRequired {
+                    current,
+                    min_version,
+                })
+            }
             other => other,
         }
     }

@@ -145,6 +145,8 @@ impl App {
     {
         match self.read::<T>(path).await {
             Ok((subject, value)) => {
+                // The server answers this version: whatever it said before no longer holds.
+                crate::retired::forget(&self.config.data_dir);
                 if let Some(records) = keep(&value) {
                     self.remember(&subject, records).await;
                 }
@@ -157,6 +159,9 @@ impl App {
                 })
             }
             Err(e) if is_offline(&e) => {
+                // Offline, the server's last word on this version stands: a retired version
+                // reads nothing from the cache either.
+                crate::retired::check(&self.config.data_dir)?;
                 tracing::info!(error = %e, "offline: reading the local cache");
                 self.offline_read(action, resource, offline).await
             }

@@ -322,11 +322,12 @@ fn a_widening_role_change_waits_for_a_second_administrator_from_the_command_line
 }
 
 /// A server that requires a newer client: every command says to update, naming the version, and
-/// nothing is shown; a client at the minimum is answered.
+/// nothing is shown, offline too (the device keeps the server's word); a server that answers the
+/// client lifts it.
 #[test]
 fn a_client_older_than_the_servers_minimum_is_told_to_update() {
     let (idp, dir) = start();
-    let gateway = Gateway::start_requiring(&idp, Some("99.0.0"));
+    let mut gateway = Gateway::start_requiring(&idp, Some("99.0.0"));
     signed_in(dir.path(), idp.issuer(), "agent2");
     let env = client_env(&idp, &gateway, &gateway.keys_file());
     for args in [&["customer", "1"][..], &["policy"], &["admin", "agents"]] {
@@ -342,6 +343,11 @@ fn a_client_older_than_the_servers_minimum_is_told_to_update() {
             "nothing shown"
         );
     }
+    // Offline, the server's last word stands: nothing from the cache either.
+    gateway.stop();
+    let said = failure(&run(dir.path(), &env, &["customer", "1"]));
+    assert!(said.contains("update_required"), "offline: {said}");
+
     let current = Gateway::start_requiring(&idp, Some(env!("CARGO_PKG_VERSION")));
     let env = client_env(&idp, &current, &current.keys_file());
     let customer = json(&run(dir.path(), &env, &["--json", "customer", "1"]));
