@@ -11,6 +11,7 @@ import { ROLE_LABELS } from '../layout';
 import { busy, note, type PageContext, problem } from '../pages/context';
 import { type Column, windowedTable } from '../table';
 import { confirmation } from './confirm';
+import { cursorPages } from './cursor';
 
 /** Who an agent is, as the table and its details name it. */
 export function agentName(a: AgentSummary): string {
@@ -121,37 +122,11 @@ export async function renderAgents(section: HTMLElement, ctx: PageContext): Prom
     rowIdPrefix: 'agent-row',
     columns: COLUMNS,
     nearEnd: () => void pages.next(),
-    open: (agent) => details(side, ctx.api, agent, () => void pages.first()),
+    open: (agent) => details(side, ctx.api, agent, () => void pages.first(null)),
   });
   const refresh = button({ text: 'Refresh', className: 'secondary', testId: 'agents-refresh' });
-  refresh.addEventListener('click', () => void pages.first());
+  refresh.addEventListener('click', () => void pages.first(null));
   section.append(el('div', { className: 'toolbar' }, refresh, summary), el('div', { className: 'audit-columns' }, table.element, side));
-  const pages = agentPages(ctx.api, table, summary);
-  await pages.first();
-}
-
-/** The table's pages: the first, then the next by cursor, a stale answer dropped. */
-function agentPages(api: Api, table: ReturnType<typeof windowedTable<AgentSummary>>, summary: HTMLElement) {
-  let cursor: string | null = null;
-  let loading = false;
-  let generation = 0;
-  const load = async (fresh: boolean) => {
-    if ((loading && !fresh) || (!fresh && cursor === null)) return;
-    loading = true;
-    const mine = fresh ? ++generation : generation;
-    summary.textContent = fresh ? 'Loading the agents…' : 'Loading more…';
-    try {
-      const page = await busy(table.element, api.listAgents(fresh ? undefined : (cursor ?? undefined)));
-      if (mine !== generation) return;
-      if (fresh) table.replace(page.items);
-      else table.append(page.items);
-      cursor = page.nextCursor;
-      summary.textContent = `${table.length} agents${cursor ? ' (scroll for more)' : ''}`;
-    } catch (err) {
-      summary.replaceChildren(problem(err));
-    } finally {
-      loading = false;
-    }
-  };
-  return { first: () => load(true), next: () => load(false) };
+  const pages = cursorPages(table, summary, (_: null, cursor) => ctx.api.listAgents(cursor), { loading: 'Loading the agents…', rows: 'agents' }, null);
+  await pages.first(null);
 }

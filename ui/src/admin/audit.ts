@@ -12,6 +12,7 @@ import type { ExportFormat } from '../generated/ExportFormat';
 import type { Outcome } from '../generated/Outcome';
 import { busy, note, type PageContext, problem } from '../pages/context';
 import { type Column, windowedTable } from '../table';
+import { cursorPages } from './cursor';
 import { chainCheck } from './verify';
 
 const COLUMNS: Column<AuditRecord>[] = [
@@ -111,7 +112,7 @@ export async function renderAuditLog(section: HTMLElement, ctx: PageContext): Pr
     open: (entry) => details.replaceChildren(entryDetails(entry)),
   });
   section.append(form, exporting(ctx.api, read), chainCheck(ctx.api), summary, el('div', { className: 'audit-columns' }, table.element, details));
-  const pages = auditPages(ctx.api, table, summary);
+  const pages = cursorPages(table, summary, (filters: AuditFilters, cursor) => ctx.api.auditTrail(filters, cursor), { loading: 'Loading the trail…', rows: 'entries' }, {});
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     table.element.scrollTop = 0;
@@ -143,38 +144,4 @@ function exporting(api: Api, read: () => AuditFilters): HTMLElement {
   };
   bar.append(start('jsonl', 'Export as JSON lines'), start('csv', 'Export as CSV'), said);
   return bar;
-}
-
-/** The table's pages: the first for a filter, then the next by cursor, a stale answer dropped. */
-function auditPages(api: Api, table: ReturnType<typeof windowedTable<AuditRecord>>, summary: HTMLElement) {
-  let filters: AuditFilters = {};
-  let cursor: string | null = null;
-  let loading = false;
-  let generation = 0;
-  const load = async (fresh: boolean) => {
-    if (loading || (!fresh && cursor === null)) return;
-    loading = true;
-    const mine = fresh ? ++generation : generation;
-    summary.textContent = fresh ? 'Loading the trail…' : 'Loading more…';
-    try {
-      const page = await busy(table.element, api.auditTrail(filters, fresh ? undefined : (cursor ?? undefined)));
-      if (mine !== generation) return;
-      if (fresh) table.replace(page.items);
-      else table.append(page.items);
-      cursor = page.nextCursor;
-      summary.textContent = `${table.length} entries${cursor ? ' (scroll for more)' : ''}`;
-    } catch (err) {
-      summary.replaceChildren(problem(err));
-    } finally {
-      loading = false;
-    }
-  };
-  return {
-    first: (next: AuditFilters) => {
-      filters = next;
-      loading = false;
-      return load(true);
-    },
-    next: () => load(false),
-  };
 }

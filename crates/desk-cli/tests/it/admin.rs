@@ -6,14 +6,41 @@
 use crate::gateway::{Gateway, client_env, failure, json, run};
 use crate::login::{signed_in, start, text};
 
-#[test]
-fn an_administrator_lists_the_trail_by_actor_action_and_time_and_an_agent_is_refused() {
-    let (idp, dir) = start();
+/// A gateway with agent2 signed in in one data folder and the administrator in another.
+struct Signed {
+    _idp: desk_testkit::TestIdp,
+    gateway: Gateway,
+    agent: tempfile::TempDir,
+    admin: tempfile::TempDir,
+    env: Vec<(&'static str, String)>,
+}
+
+fn agent2_and_admin() -> Signed {
+    let (idp, agent) = start();
     let gateway = Gateway::start(&idp);
-    signed_in(dir.path(), idp.issuer(), "agent2");
+    signed_in(agent.path(), idp.issuer(), "agent2");
     let admin = tempfile::tempdir().unwrap();
     signed_in(admin.path(), idp.issuer(), "admin");
     let env = client_env(&idp, &gateway, &gateway.keys_file());
+    Signed {
+        _idp: idp,
+        gateway,
+        agent,
+        admin,
+        env,
+    }
+}
+
+#[test]
+fn an_administrator_lists_the_trail_by_actor_action_and_time_and_an_agent_is_refused() {
+    let Signed {
+        gateway: _gateway,
+        agent: dir,
+        admin,
+        env,
+        // Bound, not `..`: the provider must live as long as the test.
+        _idp,
+    } = agent2_and_admin();
     let (d, a) = (dir.path(), admin.path());
     json(&run(d, &env, &["--json", "customer", "1"]));
     json(&run(d, &env, &["--json", "customer", "2"]));
@@ -154,12 +181,14 @@ fn an_administrator_lists_the_trail_by_actor_action_and_time_and_an_agent_is_ref
 /// says where and exits 1.
 #[test]
 fn an_administrator_checks_the_chain_with_this_devices_checkpoint_and_sees_an_insider_edit() {
-    let (idp, dir) = start();
-    let gateway = Gateway::start(&idp);
-    signed_in(dir.path(), idp.issuer(), "agent2");
-    let admin = tempfile::tempdir().unwrap();
-    signed_in(admin.path(), idp.issuer(), "admin");
-    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let Signed {
+        gateway,
+        agent: dir,
+        admin,
+        env,
+        // Bound, not `..`: the provider must live as long as the test.
+        _idp,
+    } = agent2_and_admin();
     let (d, a) = (dir.path(), admin.path());
     json(&run(d, &env, &["--json", "customer", "1"]));
     // The policy carries a checkpoint of the trail, which this device keeps.
@@ -197,12 +226,14 @@ fn an_administrator_checks_the_chain_with_this_devices_checkpoint_and_sees_an_in
 /// out.
 #[test]
 fn an_administrator_lists_agents_and_sees_a_wipe_pending_then_carried_out() {
-    let (idp, dir) = start();
-    let gateway = Gateway::start(&idp);
-    signed_in(dir.path(), idp.issuer(), "agent2");
-    let admin = tempfile::tempdir().unwrap();
-    signed_in(admin.path(), idp.issuer(), "admin");
-    let env = client_env(&idp, &gateway, &gateway.keys_file());
+    let Signed {
+        gateway: _gateway,
+        agent: dir,
+        admin,
+        env,
+        // Bound, not `..`: the provider must live as long as the test.
+        _idp,
+    } = agent2_and_admin();
     let (d, a) = (dir.path(), admin.path());
     json(&run(d, &env, &["--json", "customer", "1"]));
 

@@ -36,18 +36,12 @@ impl After {
     fn of_cursor(cursor: Option<&str>) -> Result<Self, ApiError> {
         // A key is `a:` or `p:` and a subject or user name.
         let key = decode_key_cursor(cursor, MAX_SUBJECT_CHARS + 2)?;
-        let bad = || {
-            ApiError::bad(
-                desk_api::ApiCode::InvalidCursor,
-                "The cursor is not one this server made.",
-            )
-        };
         Ok(match key {
             None => Self::SignedIn(String::new()),
             Some(key) => match key.split_at_checked(2) {
                 Some(("a:", subject)) => Self::SignedIn(subject.to_owned()),
                 Some(("p:", user)) => Self::Provisioned(user.to_owned()),
-                _ => return Err(bad()),
+                _ => return Err(super::paging::not_ours()),
             },
         })
     }

@@ -6,9 +6,26 @@ use desk_api::{ApiCode, Page};
 
 use super::ApiError;
 
+/// The refusal of a cursor this server did not make.
+pub(super) fn not_ours() -> ApiError {
+    ApiError::bad(
+        ApiCode::InvalidCursor,
+        "The cursor is not one this server made.",
+    )
+}
+
 /// Encodes the id a page ends with as an opaque cursor.
 pub(super) fn encode_cursor(id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("v1:{id}"))
+}
+
+/// The text of a cursor of at most `max_len` characters, base64url-decoded.
+fn decoded(cursor: &str, max_len: usize) -> Result<String, ApiError> {
+    if cursor.len() > max_len {
+        return Err(not_ours());
+    }
+    let text = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| not_ours())?;
+    String::from_utf8(text).map_err(|_| not_ours())
 }
 
 /// Decodes a cursor made by [`encode_cursor`].
@@ -16,24 +33,14 @@ pub(super) fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, ApiErro
     let Some(cursor) = cursor else {
         return Ok(None);
     };
-    let bad = || {
-        ApiError::bad(
-            ApiCode::InvalidCursor,
-            "The cursor is not one this server made.",
-        )
-    };
-    if cursor.len() > 64 {
-        return Err(bad());
-    }
-    let text = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    let text = String::from_utf8(text).map_err(|_| bad())?;
     // Only the very text `encode_cursor` writes: `i64::from_str` also reads `v1:+42` and
     // `v1:042`, which this server never made.
-    text.strip_prefix("v1:")
+    decoded(cursor, 64)?
+        .strip_prefix("v1:")
         .and_then(|id| id.parse::<i64>().ok())
         .filter(|&id| encode_cursor(id) == cursor)
         .map(Some)
-        .ok_or_else(bad)
+        .ok_or_else(not_ours)
 }
 
 /// Encodes the text key a page ends with (a subject, a user name) as an opaque cursor.
@@ -49,22 +56,12 @@ pub(super) fn decode_key_cursor(
     let Some(cursor) = cursor else {
         return Ok(None);
     };
-    let bad = || {
-        ApiError::bad(
-            ApiCode::InvalidCursor,
-            "The cursor is not one this server made.",
-        )
-    };
     // Four bytes of base64 per three of text, each character at most four bytes.
-    if cursor.len() > (max_chars * 4 + 4).div_ceil(3) * 4 {
-        return Err(bad());
-    }
-    let text = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    let text = String::from_utf8(text).map_err(|_| bad())?;
-    text.strip_prefix("v1k:")
+    decoded(cursor, (max_chars * 4 + 4).div_ceil(3) * 4)?
+        .strip_prefix("v1k:")
         .filter(|key| key.chars().count() <= max_chars)
         .map(|key| Some(key.to_owned()))
-        .ok_or_else(bad)
+        .ok_or_else(not_ours)
 }
 
 /// A page of `limit` from `rows` fetched with `limit + 1`: the extra row says there is more.

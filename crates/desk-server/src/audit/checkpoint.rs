@@ -51,12 +51,17 @@ impl CheckpointLine {
     pub fn verify(line: &str, keys: &[PublicKey]) -> Result<Checkpoint, String> {
         let parsed: Self =
             serde_json::from_str(line).map_err(|e| format!("not a checkpoint line: {e}"))?;
-        let checkpoint = verify_checkpoint(&parsed.signed, keys).map_err(|e| e.to_string())?;
+        parsed.check(keys)
+    }
+
+    /// Checks the signature against `keys`: what it signs, when the clear fields say the same.
+    pub fn check(&self, keys: &[PublicKey]) -> Result<Checkpoint, String> {
+        let checkpoint = verify_checkpoint(&self.signed, keys).map_err(|e| e.to_string())?;
         if (
             checkpoint.seq,
             checkpoint.hash.as_str(),
             checkpoint.time.as_str(),
-        ) != (parsed.seq, parsed.hash.as_str(), parsed.time.as_str())
+        ) != (self.seq, self.hash.as_str(), self.time.as_str())
         {
             return Err("its fields differ from what is signed".into());
         }

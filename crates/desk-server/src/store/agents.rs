@@ -57,48 +57,44 @@ pub struct StoredDevice {
 /// Records a sign-in: `$1` subject, `$2` time, `$3` roles (a JSON list). The first time keeps
 /// the time as the first sign-in; a later one moves the last sign-in on (never back) and the
 /// roles.
-pub(super) const RECORD_SIGN_IN: &str =
-    "INSERT INTO agents (subject, first_sign_in, last_sign_in, roles)
+const RECORD_SIGN_IN: &str = "INSERT INTO agents (subject, first_sign_in, last_sign_in, roles)
      VALUES ($1, $2, $2, $3)
      ON CONFLICT (subject) DO UPDATE SET
          last_sign_in = CASE WHEN excluded.last_sign_in > agents.last_sign_in
                              THEN excluded.last_sign_in ELSE agents.last_sign_in END,
          roles = excluded.roles";
 
-/// The wipe of the agent `a` after which a device is still to act: the newest ordered.
-const LAST_WIPE: &str = "(SELECT MAX(w.id) FROM wipes w WHERE w.subject = a.subject)";
-
-/// Agents that signed in, by subject after `$1`, at most `$2`.
-pub(super) fn signed_in_after() -> String {
-    format!(
-        "SELECT a.subject AS subject, l.user_name_key AS user_name_key,
-                COALESCE(u.user_name, w.user_name_key) AS user_name,
-                CASE WHEN u.user_name_key IS NOT NULL THEN u.active
-                     WHEN w.user_name_key IS NOT NULL THEN FALSE END AS scim_active,
-                a.roles AS roles, a.first_sign_in AS first_sign_in,
-                a.last_sign_in AS last_sign_in,
-                (SELECT COUNT(*) FROM devices d WHERE d.subject = a.subject) AS devices,
-                (SELECT COUNT(*) FROM devices d
-                   LEFT JOIN device_wipes dw ON dw.subject = d.subject AND dw.device = d.device
-                  WHERE d.subject = a.subject
-                    AND COALESCE({LAST_WIPE}, 0) > CASE
-                        WHEN COALESCE(dw.acknowledged, 0) > d.wipes_before
-                        THEN COALESCE(dw.acknowledged, 0) ELSE d.wipes_before END
-                ) AS pending_devices,
-                {LAST_WIPE} AS last_wipe
-           FROM agents a
-           LEFT JOIN scim_subjects l ON l.subject = a.subject AND l.user_name_key =
-                (SELECT MIN(s.user_name_key) FROM scim_subjects s WHERE s.subject = a.subject)
-           LEFT JOIN scim_users u ON u.user_name_key = l.user_name_key
-           LEFT JOIN scim_withdrawn w ON w.user_name_key = l.user_name_key
-          WHERE a.subject > $1
-          ORDER BY a.subject
-          LIMIT $2"
-    )
-}
+/// Agents that signed in, by subject after `$1`, at most `$2`: the page taken first (each with
+/// its last wipe), then its SCIM user and devices, a device pending when that wipe is after both
+/// the last it acknowledged and the last ordered before it was first seen.
+const SIGNED_IN_AFTER: &str = "SELECT a.subject AS subject, l.user_name_key AS user_name_key,
+            COALESCE(u.user_name, w.user_name_key) AS user_name,
+            CASE WHEN u.user_name_key IS NOT NULL THEN u.active
+                 WHEN w.user_name_key IS NOT NULL THEN FALSE END AS scim_active,
+            a.roles AS roles, a.first_sign_in AS first_sign_in, a.last_sign_in AS last_sign_in,
+            (SELECT COUNT(*) FROM devices d WHERE d.subject = a.subject) AS devices,
+            (SELECT COUNT(*) FROM devices d
+               LEFT JOIN device_wipes dw ON dw.subject = d.subject AND dw.device = d.device
+              WHERE d.subject = a.subject
+                AND COALESCE(a.last_wipe, 0) > CASE
+                    WHEN COALESCE(dw.acknowledged, 0) > d.wipes_before
+                    THEN COALESCE(dw.acknowledged, 0) ELSE d.wipes_before END
+            ) AS pending_devices,
+            a.last_wipe AS last_wipe
+       FROM (SELECT g.subject, g.roles, g.first_sign_in, g.last_sign_in,
+                    (SELECT MAX(x.id) FROM wipes x WHERE x.subject = g.subject) AS last_wipe
+               FROM agents g
+              WHERE g.subject > $1
+              ORDER BY g.subject
+              LIMIT $2) a
+       LEFT JOIN scim_subjects l ON l.subject = a.subject AND l.user_name_key =
+            (SELECT MIN(s.user_name_key) FROM scim_subjects s WHERE s.subject = a.subject)
+       LEFT JOIN scim_users u ON u.user_name_key = l.user_name_key
+       LEFT JOIN scim_withdrawn w ON w.user_name_key = l.user_name_key
+      ORDER BY a.subject";
 
 /// SCIM users that never signed in, by lowercased user name after `$1`, at most `$2`.
-pub(super) const PROVISIONED_AFTER: &str = "SELECT CAST(NULL AS TEXT) AS subject, u.user_name_key AS user_name_key, u.user_name AS user_name,
+const PROVISIONED_AFTER: &str = "SELECT CAST(NULL AS TEXT) AS subject, u.user_name_key AS user_name_key, u.user_name AS user_name,
             u.active AS scim_active, CAST(NULL AS TEXT) AS roles,
             CAST(NULL AS TEXT) AS first_sign_in, CAST(NULL AS TEXT) AS last_sign_in,
             CAST(0 AS BIGINT) AS devices, CAST(0 AS BIGINT) AS pending_devices,
@@ -110,7 +106,7 @@ pub(super) const PROVISIONED_AFTER: &str = "SELECT CAST(NULL AS TEXT) AS subject
       LIMIT $2";
 
 /// The devices of the agent `$1`, the first seen first.
-pub(super) const DEVICES_OF: &str =
+const DEVICES_OF: &str =
     "SELECT d.device AS device, d.first_seen AS first_seen, d.wipes_before AS wipes_before,
             dw.acknowledged AS acknowledged, dw.acknowledged_at AS acknowledged_at
        FROM devices d
@@ -167,10 +163,10 @@ where
     i64: for<'q> Encode<'q, D> + Type<D>,
 {
     let sql = match listed {
-        Listed::SignedIn => signed_in_after(),
-        Listed::Provisioned => PROVISIONED_AFTER.to_owned(),
+        Listed::SignedIn => SIGNED_IN_AFTER,
+        Listed::Provisioned => PROVISIONED_AFTER,
     };
-    Ok(sqlx::query_as::<D, StoredAgent>(&sql)
+    Ok(sqlx::query_as::<D, StoredAgent>(sql)
         .bind(after.to_owned())
         .bind(i64::from(limit))
         .fetch_all(db)

@@ -5,6 +5,7 @@
 use desk_server::audit::AuditEntry;
 use desk_server::audit::key::AuditKey;
 
+use crate::export::keep_checkpoint;
 use crate::harness::Harness;
 
 /// `desk-server audit ARGS` on the harness's data: exit code, stdout, stderr.
@@ -242,19 +243,6 @@ fn verify_route(h: &Harness, user: &str, checkpoint: Option<&str>) -> (u16, serd
     h.block_on(async {
         let r = h.get(user, &path).await;
         (r.status().as_u16(), r.json().await.unwrap_or_default())
-    })
-}
-
-/// A checkpoint of the head now, signed with the server's policy key and kept in the database as
-/// the server keeps its own.
-fn keep_checkpoint(h: &Harness) -> desk_server::audit::checkpoint::CheckpointLine {
-    let key = desk_server::policy_key::load(&h.dir.path().join("policy-key.jwk")).unwrap();
-    h.block_on(async {
-        let line = desk_server::audit::checkpoint::current(&*h.store, &key)
-            .await
-            .unwrap();
-        h.store.record_checkpoint(&line).await.unwrap();
-        line
     })
 }
 

@@ -17,7 +17,7 @@ fn public_keys(h: &Harness) -> Vec<desk_core::signed::PublicKey> {
 }
 
 /// Keeps a checkpoint of the head, as `serve` does every minute.
-fn keep_checkpoint(h: &Harness) -> CheckpointLine {
+pub(crate) fn keep_checkpoint(h: &Harness) -> CheckpointLine {
     // The key the server made in its data folder (`policy_key_path`'s default).
     let key = desk_server::policy_key::load(&h.dir.path().join("policy-key.jwk")).unwrap();
     h.block_on(async {
