@@ -10,9 +10,11 @@ use super::{Hit, Keep, Part, compile};
 
 /// E-mail addresses: a local part of letters, digits and `._%+-`, and a domain with at least one
 /// dot. Letters include accented and non-Latin ones, so `josé.garcía@…` is found whole. The
-/// view has already turned a full-width `＠` into `@` and removed zero-width characters.
+/// view has already turned a full-width `＠` into `@` and removed zero-width characters. A chain
+/// of them (`a@b.c@d.e`) is one match: masked as two, the first's domain would be left as the
+/// local part of a second, unmasked address.
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"[\p{L}\p{M}\p{N}._%+\-]+@[\p{L}\p{M}\p{N}\-]+(?:\.[\p{L}\p{M}\p{N}\-]+)+")
+    compile(r"[\p{L}\p{M}\p{N}._%+\-]+(?:@[\p{L}\p{M}\p{N}\-]+(?:\.[\p{L}\p{M}\p{N}\-]+)+)+")
 });
 
 pub(crate) fn find_emails(part: Part<'_>, keep: Keep, out: &mut Vec<Hit>) {

@@ -34,6 +34,21 @@ impl Lcg {
     }
 }
 
+/// Addresses chained by `@` are one: masked as two, the first's domain would be the local part
+/// of a second address left in the clear (found by `scrubbed_text_has_nothing_left_to_scrub`).
+#[test]
+fn a_chain_of_addresses_is_masked_whole_and_stays_masked() {
+    for text in ["0@a.a@a.a0", "jane@example.com@evil.example.org"] {
+        let once = scrub(text, Keep::NOTHING);
+        assert_eq!(scrub(&once, Keep::NOTHING), once, "{text}");
+        assert!(!contains_sensitive(&once), "{text} → {once}");
+    }
+    assert_eq!(
+        scrub("jane@example.com@evil.example.org", Keep::NOTHING),
+        "j•••@evil.example.org"
+    );
+}
+
 #[test]
 fn keeping_nothing_is_the_default() {
     assert_eq!(Keep::default(), Keep::NOTHING);
