@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { start as startIdp } from '../idp/server.mjs';
 import { appEnv, startServer, tearDown } from './services.mjs';
-import { openSession, startDriver } from './webdriver.mjs';
+import { descendants, openSession, startDriver } from './webdriver.mjs';
 
 const application = process.env.DESK_APP_BINARY;
 let idp;
@@ -44,9 +44,17 @@ function logOf(env) {
   return existsSync(dir) ? readdirSync(dir).map((f) => readFileSync(path.join(dir, f), 'utf8')).join('') : '';
 }
 
-/** The X window of the app's main window (the only one titled so on the display). */
+/**
+ * The X window of the main window of the app the current driver started: found by the app's
+ * process, since another test's window with the same title may not be gone yet.
+ */
 function xWindow() {
-  return execFileSync('xdotool', ['search', '--name', '^Support Desk$'], { encoding: 'utf8' }).trim().split('\n')[0];
+  for (const pid of descendants(driver.pid)) {
+    const found = spawnSync('xdotool', ['search', '--pid', String(pid), '--name', '^Support Desk$'], { encoding: 'utf8' });
+    const win = found.stdout.trim().split('\n')[0];
+    if (found.status === 0 && win) return win;
+  }
+  assert.fail('no X window of the launched app');
 }
 
 before(async () => {
@@ -81,6 +89,7 @@ describe('one instance, and the window where it was left', () => {
     const exited = new Promise((resolve) => other.once('exit', resolve));
     const early = await Promise.race([exited.then(() => true), sleep(4000).then(() => false)]);
     other.kill('SIGKILL');
+    await exited;
     assert.equal(early, false, 'an app with another data folder keeps running');
   });
 
