@@ -8,6 +8,10 @@ DESK_DEBIAN_PACKAGES=(
   webkit2gtk-driver xvfb xauth scrot xdotool dbus dbus-x11 gnome-keyring libsecret-tools sqlite3
   # The server's tests run against a throwaway PostgreSQL cluster too (start_postgres).
   postgresql
+  # The installed app's own needs (its .deb depends on xdg-utils), and the updater's way to
+  # install a package with administrator rights when there is no pkexec (tests/e2e/update.test.mjs
+  # installs the app with dpkg and updates it).
+  xdg-utils sudo
 )
 DESK_MIN_NODE=20.19
 DESK_MIN_RUST=1.89
@@ -121,6 +125,12 @@ ensure_tauri_driver() {
 # The Tauri CLI, which bundles the app into installers (`cargo tauri build`), at the version the
 # project's release configuration (src-tauri/tauri.release.conf.json) was written for.
 DESK_TAURI_CLI_VERSION=2.12.4
+
+# The workspace's version (Cargo.toml [workspace.package]): the app's, unless a release is built
+# as another (scripts/release --version).
+workspace_version() {
+  sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml
+}
 
 ensure_tauri_cli() {
   export PATH="$HOME/.cargo/bin:$PATH"

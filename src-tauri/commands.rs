@@ -31,4 +31,7 @@ pub const COMMANDS: &[&str] = &[
     "list_agents",
     "agent_wipes",
     "wipe_agent",
+    "check_update",
+    "install_update",
+    "restart_app",
 ];

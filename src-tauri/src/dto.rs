@@ -105,6 +105,64 @@ impl From<desk_app::Identity> for AgentDto {
     }
 }
 
+/// What the window knows of updates: whether it looks for them, and what the feed offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "state", rename_all = "camelCase")]
+#[ts(export)]
+pub enum UpdateStateDto {
+    /// This window does not look for updates; `why` says so in the agent's words (the
+    /// organisation delivers them another way).
+    Off {
+        /// The installed version.
+        current: String,
+        /// Why not, as a sentence.
+        why: String,
+    },
+    /// The feed offers nothing newer than the installed version.
+    Current {
+        /// The installed version.
+        current: String,
+    },
+    /// A newer version is offered: installed on the agent's word (or at once when the server
+    /// requires it), once its signature is checked.
+    Offered {
+        /// The installed version.
+        current: String,
+        /// The version offered.
+        version: String,
+        /// What the release says of itself, as the feed gave it (text, not markup).
+        notes: Option<String>,
+        /// When it was published (RFC 3339), as the feed said.
+        date: Option<String>,
+    },
+    /// This window installed `version`: it runs once the app restarts.
+    Installed {
+        /// The version running.
+        current: String,
+        /// The version installed.
+        version: String,
+    },
+}
+
+/// How far an installation has come, sent while it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "stage", rename_all = "camelCase")]
+#[ts(export)]
+pub enum UpdateProgressDto {
+    /// Downloading: `received` bytes of `total` (when the feed's server said).
+    Downloading {
+        /// Bytes received so far.
+        #[ts(type = "number")]
+        received: u64,
+        /// The package's size, when known.
+        #[ts(type = "number | null")]
+        total: Option<u64>,
+    },
+    /// Downloaded and its signature checked: the system's installer runs (it may ask for an
+    /// administrator's password).
+    Installing,
+}
+
 /// An error as the window sees it: a stable code to branch on, a sentence to show.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]

@@ -8,6 +8,7 @@
 mod admin;
 pub mod dto;
 mod instance;
+mod update;
 include!("../commands.rs");
 
 use desk_app::App;
@@ -198,14 +199,20 @@ async fn server_reachable(shell: tauri::State<'_, Shell>) -> Result<bool, ErrorD
 /// only when the window is closed. The log's guard is held until then, so its last lines reach
 /// the file.
 pub fn run() {
-    // The configuration first: its data folder names the instance.
-    let app = App::load();
     let context = tauri::generate_context!();
+    // The configuration first: its data folder names the instance. The app is the package's
+    // version, the one the updater compares, to the server too.
+    let version = context.package_info().version.to_string();
+    let app = App::load().map(|app| app.with_version(version));
     let data_dir = app.as_ref().ok().map(|a| a.config().data_dir.clone());
     let mut builder = tauri::Builder::default();
     if let Some(dir) = &data_dir {
         // First among the plugins, so a second launch ends before anything else starts.
         builder = builder.plugin(instance::single(&context.config().identifier, dir));
+    }
+    let keyed = update::keyed(&context);
+    if keyed {
+        builder = builder.plugin(update::plugin());
     }
     let tauri_app = builder
         .plugin(instance::window_state())
@@ -244,10 +251,13 @@ pub fn run() {
             admin::list_agents,
             admin::agent_wipes,
             admin::wipe_agent,
+            update::check_update,
+            update::install_update,
+            update::restart_app,
         ])
         .build(context)
         .expect("the Support Desk window could not start");
-    let log = start_log(&tauri_app);
+    let mut log = start_log(&tauri_app);
     let app = app.map_err(|e| {
         tracing::error!(error = %e, "the configuration could not be loaded");
         ErrorDto::from(&e)
@@ -256,9 +266,15 @@ pub fn run() {
         app,
         stop_watch: Notify::new(),
     });
-    let code = tauri_app.run_return(|_, _| {});
-    tracing::info!(code, "the window closed");
-    drop(log);
+    tauri_app.manage(update::Updates::new(keyed));
+    // The log's last lines written at the end, which a restart into an update reaches without
+    // returning here.
+    let code = tauri_app.run_return(move |_, event| {
+        if let tauri::RunEvent::Exit = event {
+            tracing::info!("the app is ending");
+            drop(log.take());
+        }
+    });
     std::process::exit(code);
 }
 
@@ -270,7 +286,10 @@ fn start_log(tauri_app: &tauri::App) -> Option<desk_app::logging::LogGuard> {
     let dir = desk_app::logging::dir_from_env().or_else(|| tauri_app.path().app_log_dir().ok())?;
     match desk_app::logging::to_files(&dir, "info") {
         Ok(guard) => {
-            tracing::info!(version = env!("CARGO_PKG_VERSION"), "Support Desk started");
+            tracing::info!(
+                version = %tauri_app.package_info().version,
+                "Support Desk started"
+            );
             Some(guard)
         }
         Err(e) => {

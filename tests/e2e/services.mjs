@@ -43,7 +43,8 @@ async function terminate(child) {
  * Starts desk-server for `issuer` with `customers` demo customers in a folder of its own.
  * Resolves to { url, policyKeysFile, dataDir, halt(), restart(), stop() }: `dataDir` holds its
  * SQLite database; `halt` stops the process and keeps its data, `restart` starts it again on
- * the same address; `stop` stops it for good and removes the folder.
+ * the same address, with the `DESK_SERVER_` settings in `settings` added (such as
+ * `DESK_SERVER_MIN_CLIENT_VERSION`); `stop` stops it for good and removes the folder.
  */
 export async function startServer({ issuer, customers = 50 }) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'desk-server-e2e-'));
@@ -60,8 +61,9 @@ export async function startServer({ issuer, customers = 50 }) {
     policyKeysFile: started.policy_keys_file,
     dataDir,
     halt: () => terminate(child),
-    restart: async () => {
+    restart: async (settings = {}) => {
       await terminate(child);
+      Object.assign(env, settings);
       ({ child } = await serve(env, address));
     },
     stop: async () => {

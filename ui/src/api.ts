@@ -34,6 +34,8 @@ import type { StoredLayout } from './generated/StoredLayout';
 import type { StoredRole } from './generated/StoredRole';
 import type { Ticket } from './generated/Ticket';
 import type { Transaction } from './generated/Transaction';
+import type { UpdateProgressDto } from './generated/UpdateProgressDto';
+import type { UpdateStateDto } from './generated/UpdateStateDto';
 import type { WipeOrdered } from './generated/WipeOrdered';
 
 // The records are desk-core's own types, as the server redacted them for the agent's role (or as
@@ -66,6 +68,8 @@ export type {
   StoredRole,
   Ticket,
   Transaction,
+  UpdateProgressDto,
+  UpdateStateDto,
   WipeOrdered,
 };
 
@@ -218,6 +222,19 @@ export const api = {
   agentWipes: (subject: string) => call<AgentWipes>('agent_wipes', { subject }),
   /** Orders every device of `subject` to shred its cache (the window asks first). */
   wipeAgent: (subject: string) => call<WipeOrdered>('wipe_agent', { subject }),
+  /** Asks the update feed the settings name whether a newer version is offered. */
+  checkUpdate: () => call<UpdateStateDto>('check_update'),
+  /**
+   * Downloads the offered `version`, has its signature checked and installs it, calling
+   * `onProgress` as it goes; resolves with the version installed.
+   */
+  installUpdate: (version: string, onProgress: (progress: UpdateProgressDto) => void) => {
+    const channel = new Channel<UpdateProgressDto>();
+    channel.onmessage = onProgress;
+    return call<string>('install_update', { version, onProgress: channel });
+  },
+  /** Ends the app and starts the version just installed. */
+  restartApp: () => call<void>('restart_app'),
 };
 
 /** What the screens need from the app: the commands, or test doubles of them. */

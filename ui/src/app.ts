@@ -2,18 +2,23 @@
 // when the keychain holds a session; a sign-in opens the shell, a sign-out or a remote wipe the
 // sign-in screen again (saying when views made offline wait for the next sign-in, or were
 // refused by the server, or that the device was wiped), and an error the app cannot get past a
-// screen that says so.
+// screen that says so. Above them all, the update panel: a newer version offered, installed on
+// the agent's word.
 import type { AgentDto, Api, AppStatusDto } from './api';
 import { explain } from './api';
 import { el } from './dom';
 import { renderSignedIn } from './shell';
 import { renderSignIn } from './signin';
+import { checkDaily, renderRequiredUpdate, renderUpdatePanel, type Updates, updates } from './update';
 
 /**
  * Ends what the screen on show keeps running (the shell's shortcuts and reconnection probe).
  * The window has one screen at a time, so this is the document's, not a screen's.
  */
 let stopScreen = () => {};
+
+/** The window's updater (one per document, as the app has one installation). */
+let updater: Updates | null = null;
 
 function showSignIn(root: HTMLElement, status: AppStatusDto, api: Api, notice?: string): void {
   stopScreen();
@@ -38,21 +43,14 @@ function showSignedIn(root: HTMLElement, status: AppStatusDto, agent: AgentDto, 
  */
 export function renderUpdateRequired(root: HTMLElement, text: string): void {
   stopScreen();
-  stopScreen = () => {};
   const heading = el('h1', { text: 'Update required' });
   heading.tabIndex = -1;
+  const part = el('div', { testId: 'update-required-update' });
+  part.setAttribute('aria-live', 'polite');
   root.replaceChildren(
-    el(
-      'section',
-      { className: 'card', testId: 'update-required' },
-      heading,
-      el('p', { className: 'warning', text }),
-      el('p', {
-        className: 'muted',
-        text: 'Install the new version your organisation provides (its software centre, or the installer it sends), then open Support Desk again.',
-      }),
-    ),
+    el('section', { className: 'card', testId: 'update-required' }, heading, el('p', { className: 'warning', text }), part),
   );
+  stopScreen = updater ? renderRequiredUpdate(part, updater) : () => {};
   heading.focus();
 }
 
@@ -70,8 +68,13 @@ export function renderFatal(root: HTMLElement, text: string): void {
   );
 }
 
-/** Opens on the sign-in screen, or on the signed-in view when the keychain holds a session. */
-export async function start(root: HTMLElement, api: Api): Promise<void> {
+/**
+ * Opens on the sign-in screen, or on the signed-in view when the keychain holds a session, and
+ * asks for a newer version now and daily, offering it in `panel`.
+ */
+export async function start(root: HTMLElement, api: Api, panel?: HTMLElement): Promise<void> {
+  updater = updates(api);
+  if (panel) renderUpdatePanel(panel, updater);
   let status: AppStatusDto;
   try {
     status = await api.appStatus();
@@ -79,6 +82,7 @@ export async function start(root: HTMLElement, api: Api): Promise<void> {
     renderFatal(root, explain(err));
     return;
   }
+  checkDaily(updater);
   showSignIn(root, status, api);
   if (!status.issuer) return;
   try {

@@ -72,6 +72,11 @@ export function fakeApi(overrides: Partial<Api> = {}): Api {
     listAgents: vi.fn(async () => forbidden()),
     agentWipes: vi.fn(async () => forbidden()),
     wipeAgent: vi.fn(async () => forbidden()),
+    checkUpdate: vi.fn(async () => ({ state: 'current' as const, current: '0.1.0' })),
+    installUpdate: vi.fn(async () => {
+      throw new CommandError('update_unavailable', 'nothing offered');
+    }),
+    restartApp: vi.fn(async () => {}),
     ...overrides,
   };
 }

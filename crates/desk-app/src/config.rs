@@ -43,10 +43,16 @@ pub struct Config {
     pub login_timeout_secs: u64,
     /// Clock skew in seconds allowed on token times (`DESK_CLOCK_SKEW_SECS`).
     pub clock_skew_secs: u64,
+    /// Where the window asks for a newer version (`DESK_UPDATE_FEED`): the URL of the update
+    /// feed the organisation publishes, https (or http on loopback, for tests), which may name
+    /// `{{target}}`, `{{arch}}`, `{{bundle_type}}` and `{{current_version}}`. Only updates
+    /// signed with the key the installed build was made with are installed. None: the window
+    /// does not look for updates (the organisation delivers them another way).
+    pub update_feed: Option<String>,
 }
 
 /// The environment variables read, without their `DESK_` prefix.
-const ENV_KEYS: [&str; 10] = [
+const ENV_KEYS: [&str; 11] = [
     "issuer",
     "client_id",
     "scopes",
@@ -57,6 +63,7 @@ const ENV_KEYS: [&str; 10] = [
     "policy_keys_file",
     "login_timeout_secs",
     "clock_skew_secs",
+    "update_feed",
 ];
 
 impl Default for Config {
@@ -74,6 +81,7 @@ impl Default for Config {
             policy_keys_file: None,
             login_timeout_secs: 300,
             clock_skew_secs: 60,
+            update_feed: None,
         }
     }
 }

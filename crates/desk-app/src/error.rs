@@ -22,6 +22,9 @@ desk_core::closed_names! {
         Wiped = "wiped", "An administrator wiped this device: its cache is shredded and its session ended; sign in again.";
         AccessWithdrawn = "access_withdrawn", "The organisation withdrew the agent's access (provisioning): the cache is shredded and the session ended; sign in again once access is given back.";
         UpdateRequired = "update_required", "The server no longer answers this version of the app: update it (the server names the oldest version it answers).";
+        UpdateUnavailable = "update_unavailable", "The update feed could not be read, or offers nothing this app can install.";
+        UpdateRefused = "update_refused", "An offered update failed its signature check (altered, or signed with a key this build does not trust): nothing was installed.";
+        UpdateFailed = "update_failed", "A checked update could not be installed (the system refused, or nobody confirmed as an administrator).";
         PolicyRefused = "policy_refused", "A policy from the server failed verification; the previous one stays in force.";
         PolicyState = "policy_state", "The record of accepted policy versions cannot be read or written; no policy is accepted until it is repaired or removed.";
         ServerUnreachable = "server_unreachable", "The desk-server could not be reached or answered something unusable.";
@@ -94,6 +97,30 @@ pub enum AppError {
         current: String,
         /// The oldest version the server answers.
         min_version: String,
+    },
+    /// The update feed could not be read, or what it offers cannot be installed here.
+    #[error("the update feed at {feed} {cause}")]
+    UpdateUnavailable {
+        /// The feed's URL.
+        feed: String,
+        /// What went wrong, as a phrase following "the update feed at URL".
+        cause: String,
+    },
+    /// An offered update failed its check before anything was installed.
+    #[error("the update to {version} was refused: {reason}; nothing was installed")]
+    UpdateRefused {
+        /// The version offered.
+        version: String,
+        /// Which check failed.
+        reason: String,
+    },
+    /// A checked update could not be installed.
+    #[error("the update to {version} could not be installed: {cause}")]
+    UpdateFailed {
+        /// The version offered.
+        version: String,
+        /// What the system said.
+        cause: String,
     },
     /// The server could not be reached or answered something unusable.
     #[error("the server at {url} {cause}; check DESK_SERVER_URL and that desk-server is running")]
@@ -170,6 +197,9 @@ impl AppError {
             Self::PolicyRefused { .. } => ErrorCode::PolicyRefused,
             Self::PolicyState { .. } => ErrorCode::PolicyState,
             Self::ServerUnreachable { .. } => ErrorCode::ServerUnreachable,
+            Self::UpdateUnavailable { .. } => ErrorCode::UpdateUnavailable,
+            Self::UpdateRefused { .. } => ErrorCode::UpdateRefused,
+            Self::UpdateFailed { .. } => ErrorCode::UpdateFailed,
             Self::ServerRefused { status: 403, .. } => ErrorCode::Forbidden,
             Self::ServerRefused { status: 404, .. } => ErrorCode::NotFound,
             Self::ServerRefused { .. } => ErrorCode::ServerRefused,

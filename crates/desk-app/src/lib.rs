@@ -22,6 +22,7 @@ mod retired;
 mod roles;
 mod server;
 mod sse;
+mod update;
 mod versions;
 
 pub use audit::{AuditCheck, AuditQuery, ExportFormat, Exported};
@@ -55,6 +56,8 @@ use tokio::sync::{Mutex, OnceCell};
 /// the policy in force.
 pub struct App {
     config: Config,
+    /// The version this app says it is, to the server and to the agent.
+    version: String,
     provider: OnceCell<Arc<Provider>>,
     server: OnceCell<Arc<server::ServerApi>>,
     cache: Mutex<Option<offline::OpenCache>>,
@@ -98,8 +101,8 @@ pub struct SignOut {
 /// What a front end shows before anything else: who would sign in where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Status {
-    /// This build's version.
-    pub version: &'static str,
+    /// The app's version.
+    pub version: String,
     /// The configured identity provider, if any.
     pub issuer: Option<String>,
     /// Whether an agent is signed in.
@@ -113,10 +116,11 @@ pub struct Status {
 }
 
 impl App {
-    /// An application over `config`.
+    /// An application over `config`, of this crate's version (see [`App::with_version`]).
     pub fn new(config: Config) -> Self {
         Self {
             config,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
             provider: OnceCell::new(),
             server: OnceCell::new(),
             cache: Mutex::new(None),
@@ -134,9 +138,22 @@ impl App {
         Ok(Self::new(Config::load()?))
     }
 
+    /// The same application, saying it is `version`: a front end built with a version of its own
+    /// (the window's is its package's, which the updater compares) is that version to the server
+    /// and in [`Status`], and is retired or not by it.
+    pub fn with_version(mut self, version: impl Into<String>) -> Self {
+        self.version = version.into();
+        self
+    }
+
     /// The configuration in force.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The version this app says it is.
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     /// The status a front end opens with: who is signed in in this process, if anyone, how
@@ -152,7 +169,7 @@ impl App {
         .inspect_err(|e| tracing::warn!(error = %e, "the offline views could not be counted"))
         .ok();
         Status {
-            version: env!("CARGO_PKG_VERSION"),
+            version: self.version.clone(),
             issuer: self.config.issuer.clone(),
             signed_in: self.session.lock().await.is_some(),
             pending_views: counts.map(|c| c.pending),

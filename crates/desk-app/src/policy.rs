@@ -529,7 +529,12 @@ impl App {
         self.server
             .get_or_try_init(|| async {
                 let device = self.device_id()?;
-                ServerApi::of_device(self.config.server_url.as_deref(), Some(&device)).map(Arc::new)
+                ServerApi::of_device(
+                    self.config.server_url.as_deref(),
+                    Some(&device),
+                    &self.version,
+                )
+                .map(Arc::new)
             })
             .await
             .cloned()

@@ -161,7 +161,7 @@ impl App {
             Err(e) if is_offline(&e) => {
                 // Offline, the server's last word on this version stands: a retired version
                 // reads nothing from the cache either.
-                crate::retired::check(&self.config.data_dir)?;
+                crate::retired::check(&self.config.data_dir, &self.version)?;
                 tracing::info!(error = %e, "offline: reading the local cache");
                 self.offline_read(action, resource, offline).await
             }

@@ -18,11 +18,6 @@ fn path(data_dir: &Path) -> PathBuf {
     data_dir.join(FILE_NAME)
 }
 
-/// This app's version.
-fn current() -> &'static str {
-    env!("CARGO_PKG_VERSION")
-}
-
 /// Keeps the server's minimum, `min_version`, on the device.
 pub(crate) fn record(data_dir: &Path, min_version: &str) {
     if min_version.parse::<ClientVersion>().is_err() {
@@ -46,16 +41,16 @@ pub(crate) fn forget(data_dir: &Path) {
     }
 }
 
-/// `Err(UpdateRequired)` while this version is below the minimum a server named; a minimum this
-/// version meets is forgotten. A file that does not hold a version is left alone and read as no
-/// minimum (only a server's answer writes it).
-pub(crate) fn check(data_dir: &Path) -> Result<(), AppError> {
+/// `Err(UpdateRequired)` while the app's `version` is below the minimum a server named; a
+/// minimum it meets is forgotten (the app was updated). A file that does not hold a version is
+/// left alone and read as no minimum (only a server's answer writes it).
+pub(crate) fn check(data_dir: &Path, version: &str) -> Result<(), AppError> {
     let Ok(text) = std::fs::read_to_string(path(data_dir)) else {
         return Ok(());
     };
     let (Ok(min), Ok(now)) = (
         text.trim().parse::<ClientVersion>(),
-        current().parse::<ClientVersion>(),
+        version.parse::<ClientVersion>(),
     ) else {
         return Ok(());
     };
@@ -64,7 +59,7 @@ pub(crate) fn check(data_dir: &Path) -> Result<(), AppError> {
         return Ok(());
     }
     Err(AppError::UpdateRequired {
-        current: current().to_owned(),
+        current: version.to_owned(),
         min_version: min.to_string(),
     })
 }
@@ -76,6 +71,7 @@ mod tests {
     #[test]
     fn a_minimum_above_this_version_holds_until_the_app_reaches_it() {
         let dir = tempfile::tempdir().unwrap();
+        let check = |dir: &Path| check(dir, "0.1.0");
         assert!(check(dir.path()).is_ok(), "nothing recorded");
         record(dir.path(), "999.0.0");
         let refused = check(dir.path()).unwrap_err();
@@ -93,5 +89,20 @@ mod tests {
         record(dir.path(), "999.0.0");
         forget(dir.path());
         assert!(check(dir.path()).is_ok());
+    }
+
+    #[test]
+    fn an_update_to_the_minimum_lifts_it() {
+        let dir = tempfile::tempdir().unwrap();
+        record(dir.path(), "0.1.1");
+        assert!(
+            check(dir.path(), "0.1.0").is_err(),
+            "the version it retired"
+        );
+        assert!(
+            check(dir.path(), "0.1.1").is_ok(),
+            "the version it asked for"
+        );
+        assert!(!path(dir.path()).exists(), "forgotten once met");
     }
 }

@@ -34,6 +34,8 @@ const MAX_MESSAGE: usize = 300;
 /// The server, as this client reaches it.
 pub(crate) struct ServerApi {
     base: Url,
+    /// The app's version, sent with every request and named when the server retires it.
+    version: String,
     api: reqwest::Client,
     stream: reqwest::Client,
 }
@@ -42,21 +44,22 @@ impl ServerApi {
     /// Checks the configured URL and builds the clients.
     #[cfg(test)]
     pub(crate) fn new(server_url: Option<&str>) -> Result<Self, AppError> {
-        Self::of_device(server_url, None)
+        Self::of_device(server_url, None, env!("CARGO_PKG_VERSION"))
     }
 
-    /// Checks the configured URL and builds the clients, naming `device` in `Desk-Device` on every request.
+    /// Checks the configured URL and builds the clients, naming `device` in `Desk-Device` and
+    /// the app's `version` in `Desk-Client-Version` on every request.
     pub(crate) fn of_device(
         server_url: Option<&str>,
         device: Option<&str>,
+        version: &str,
     ) -> Result<Self, AppError> {
         let base = check_url(server_url)?;
         let mut headers = reqwest::header::HeaderMap::new();
         // Every request says which version asks, so a server can retire old ones.
-        headers.insert(
-            desk_api::CLIENT_VERSION_HEADER,
-            reqwest::header::HeaderValue::from_static(env!("CARGO_PKG_VERSION")),
-        );
+        let named = reqwest::header::HeaderValue::from_str(version)
+            .map_err(|_| AppError::Internal("the app's version is not a header value".into()))?;
+        headers.insert(desk_api::CLIENT_VERSION_HEADER, named);
         if let Some(device) = device {
             let value = reqwest::header::HeaderValue::from_str(device)
                 .map_err(|_| AppError::Internal("the device id is not a header value".into()))?;
@@ -72,6 +75,7 @@ impl ServerApi {
         };
         Ok(Self {
             base,
+            version: version.to_owned(),
             api: build(reqwest::Client::builder().timeout(TIMEOUT))?,
             stream: build(reqwest::Client::builder())?,
         })
@@ -153,7 +157,7 @@ impl ServerApi {
             .await
             .map_err(|_| unreachable(&url, "did not answer in time"))?
             .map_err(|e| unreachable(&url, &format!("could not be reached: {}", transport(e))))?;
-        let response = check_status(&url, response).await?;
+        let response = check_status(&url, response, &self.version).await?;
         let is_stream = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
@@ -174,27 +178,37 @@ impl ServerApi {
             .send()
             .await
             .map_err(|e| unreachable(url, &format!("could not be reached: {}", transport(e))))?;
-        let response = check_status(url, response).await?;
+        let response = check_status(url, response, &self.version).await?;
         let body = read_limited(url, response, MAX_BODY).await?;
         serde_json::from_slice(&body)
             .map_err(|e| unreachable(url, &format!("answered something unusable: {e}")))
     }
 }
 
-/// Accepts https, or http for loopback hosts only; no credentials, query or fragment.
+/// The configured server URL, checked by [`secure_url`].
 fn check_url(server_url: Option<&str>) -> Result<Url, AppError> {
     let text = server_url.ok_or_else(|| {
         AppError::Config(
             "no server: set DESK_SERVER_URL or `server_url` in the configuration file".into(),
         )
     })?;
-    let bad = |why: &str| AppError::Config(format!("server_url `{text}` {why}"));
+    secure_url("server_url", text, false)
+}
+
+/// The URL `text` of the setting `setting`: https, or http for loopback hosts only; no
+/// credentials or fragment, and no query unless `query` allows one.
+pub(crate) fn secure_url(setting: &str, text: &str, query: bool) -> Result<Url, AppError> {
+    let bad = |why: &str| AppError::Config(format!("{setting} `{text}` {why}"));
     let url = Url::parse(text).map_err(|e| bad(&format!("is not a URL: {e}")))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(bad("must not carry credentials"));
     }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("must not have a query or fragment"));
+    if (url.query().is_some() && !query) || url.fragment().is_some() {
+        return Err(bad(if query {
+            "must not have a fragment"
+        } else {
+            "must not have a query or fragment"
+        }));
     }
     let Some(host) = url.host_str() else {
         return Err(bad("has no host"));
@@ -215,7 +229,7 @@ fn check_url(server_url: Option<&str>) -> Result<Url, AppError> {
 }
 
 /// Passes a success through; turns anything else into the server's error.
-async fn check_status(url: &str, response: Response) -> Result<Response, AppError> {
+async fn check_status(url: &str, response: Response, version: &str) -> Result<Response, AppError> {
     let status = response.status();
     if status.is_success() {
         return Ok(response);
@@ -257,7 +271,7 @@ async fn check_status(url: &str, response: Response) -> Result<Response, AppErro
     if status == StatusCode::UPGRADE_REQUIRED && code == desk_api::ApiCode::UpdateRequired.as_str()
     {
         return Err(AppError::UpdateRequired {
-            current: env!("CARGO_PKG_VERSION").to_owned(),
+            current: version.to_owned(),
             min_version: min_version.unwrap_or_else(|| "a newer one".to_owned()),
         });
     }

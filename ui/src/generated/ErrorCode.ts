@@ -3,4 +3,4 @@
 /**
  * A stable, machine-readable error kind. Front ends branch on this, never on message text.
  */
-export type ErrorCode = "config" | "keychain_unavailable" | "keychain_locked" | "provider_unreachable" | "provider_unsupported" | "sign_in_failed" | "sign_in_timeout" | "token_rejected" | "session_ended" | "not_signed_in" | "wiped" | "access_withdrawn" | "update_required" | "policy_refused" | "policy_state" | "server_unreachable" | "forbidden" | "not_found" | "server_refused" | "invalid_input" | "cache" | "not_cached" | "offline_locked" | "internal";
+export type ErrorCode = "config" | "keychain_unavailable" | "keychain_locked" | "provider_unreachable" | "provider_unsupported" | "sign_in_failed" | "sign_in_timeout" | "token_rejected" | "session_ended" | "not_signed_in" | "wiped" | "access_withdrawn" | "update_required" | "update_unavailable" | "update_refused" | "update_failed" | "policy_refused" | "policy_state" | "server_unreachable" | "forbidden" | "not_found" | "server_refused" | "invalid_input" | "cache" | "not_cached" | "offline_locked" | "internal";
