@@ -147,13 +147,22 @@ pub(crate) async fn install_update(
     if updates.busy.swap(true, Ordering::SeqCst) {
         return Err(AppError::InvalidInput("an update is being installed already".into()).into());
     }
-    let installed = download_and_install(update, &on_progress).await;
-    updates.busy.store(false, Ordering::SeqCst);
-    let version = installed?;
+    // Released however this ends, a dropped command too.
+    let _busy = Release(&updates.busy);
+    let version = download_and_install(update, &on_progress).await?;
     tracing::info!(version, "update installed");
     *updates.offered.lock().expect("offered") = None;
     *updates.installed.lock().expect("installed") = Some(version.clone());
     Ok(version)
+}
+
+/// Clears the flag it holds when dropped.
+struct Release<'a>(&'a AtomicBool);
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
 }
 
 /// The download, its check and the installation, reported to `on_progress`.

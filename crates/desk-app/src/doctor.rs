@@ -7,7 +7,8 @@ use crate::Config;
 /// The outcome of one check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
-    /// What was checked: `keychain`, `encrypted_storage`, `provider` or `audit_witness`.
+    /// What was checked: `keychain`, `encrypted_storage`, `provider`, `audit_witness` or
+    /// `update_feed`.
     pub name: &'static str,
     /// Whether it answered as needed.
     pub ok: bool,
@@ -33,7 +34,41 @@ pub(crate) async fn run(config: &Config) -> Doctor {
     let (keychain, storage, provider) =
         tokio::join!(keychain(config), encrypted_storage(), provider(config));
     Doctor {
-        checks: vec![keychain, storage, provider, audit_witness(config)],
+        checks: vec![
+            keychain,
+            storage,
+            provider,
+            audit_witness(config),
+            update_feed(config),
+        ],
+    }
+}
+
+/// Whether the update feed setting is one the window will ask (https, or http on loopback).
+/// Not set is fine: the organisation then delivers updates another way.
+fn update_feed(config: &Config) -> Check {
+    let (ok, detail) = match config.update_feed.as_deref() {
+        None => (
+            true,
+            "not set: the window does not look for updates (update_feed, DESK_UPDATE_FEED)".into(),
+        ),
+        Some(text) => match crate::server::secure_url("update_feed", text, true) {
+            Ok(mut url) => {
+                url.set_query(None);
+                (
+                    true,
+                    format!(
+                        "{url}: the window asks it at start and daily, and installs only packages                          signed with its build's key"
+                    ),
+                )
+            }
+            Err(e) => (false, e.to_string()),
+        },
+    };
+    Check {
+        name: "update_feed",
+        ok,
+        detail,
     }
 }
 
@@ -126,5 +161,27 @@ async fn provider(config: &Config) -> Check {
         name: "provider",
         ok,
         detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_update_feed_check_names_what_is_wrong_and_hides_a_token() {
+        let with = |feed: Option<&str>| {
+            update_feed(&Config {
+                update_feed: feed.map(str::to_owned),
+                ..Config::default()
+            })
+        };
+        assert!(with(None).ok);
+        let fine = with(Some("https://updates.example.com/latest.json?token=s3cret"));
+        assert!(fine.ok, "{}", fine.detail);
+        assert!(!fine.detail.contains("s3cret"), "{}", fine.detail);
+        let plain = with(Some("http://updates.example.com/latest.json"));
+        assert!(!plain.ok);
+        assert!(plain.detail.contains("use https"), "{}", plain.detail);
     }
 }

@@ -32,7 +32,13 @@ fn every_real_part_answers_with_the_test_provider() {
     let names: Vec<_> = checks.iter().map(|c| c.0.as_str()).collect();
     assert_eq!(
         names,
-        ["keychain", "encrypted_storage", "provider", "audit_witness"]
+        [
+            "keychain",
+            "encrypted_storage",
+            "provider",
+            "audit_witness",
+            "update_feed"
+        ]
     );
     assert!(checks[0].1, "{checks:?}");
     assert!(
