@@ -106,8 +106,10 @@ pub(crate) async fn check_update(
         .and_then(|builder| builder.timeout(CHECK_TIMEOUT).build())
         .map_err(|e| unavailable(check_failure(&e)))?;
     let found = updater.check().await.map_err(|e| {
-        tracing::warn!(error = %e, "the update feed could not be read");
-        unavailable(check_failure(&e))
+        // The phrase, not the error: a transport error names the URL, query and all.
+        let cause = check_failure(&e);
+        tracing::warn!(cause, "the update feed could not be read");
+        unavailable(cause)
     })?;
     let mut offered = updates.offered.lock().expect("offered");
     *offered = found.clone();
@@ -262,7 +264,6 @@ fn check_failure(e: &Error) -> String {
 
 /// What went wrong downloading, checking or installing `update`.
 fn install_failure(update: &Update, e: &Error) -> ErrorDto {
-    tracing::warn!(version = update.version, error = %e, "the update was not installed");
     let version = update.version.clone();
     let refused = |reason: &str| AppError::UpdateRefused {
         version: version.clone(),
@@ -305,6 +306,8 @@ fn install_failure(update: &Update, e: &Error) -> ErrorDto {
             cause: other.to_string(),
         },
     };
+    // The sentence, not the error: a transport error names the package's URL, query and all.
+    tracing::warn!(version = update.version, error = %error, "the update was not installed");
     error.into()
 }
 
