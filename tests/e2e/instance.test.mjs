@@ -107,12 +107,22 @@ describe('one instance, and the window where it was left', () => {
       moved = await session.windowRect();
     }
     assert.deepEqual([moved.width, moved.height], [900, 640]);
-    // Written once the window stays still, so it survives the app being killed, as here.
+    // Written once the window stays still, so it survives the app being killed, as here. (The
+    // window's first placement may have been written already: wait for the new size.)
     const file = path.join(env.XDG_CONFIG_HOME, 'com.supportdesk.client', '.window-state.json');
-    for (let i = 0; i < 50 && !existsSync(file); i += 1) await sleep(100);
-    await sleep(200);
-    assert.ok(existsSync(file), `where the window is, written: ${logOf(env)}`);
-    const kept = JSON.parse(readFileSync(file, 'utf8'));
+    const read = () => {
+      try {
+        return JSON.parse(readFileSync(file, 'utf8'));
+      } catch {
+        return null;
+      }
+    };
+    let kept = read();
+    for (let i = 0; i < 50 && kept?.main?.width !== 900; i += 1) {
+      await sleep(100);
+      kept = read();
+    }
+    assert.ok(kept, `where the window is, written: ${logOf(env)}`);
     assert.deepEqual(Object.keys(kept), ['main'], 'only the main window');
     assert.deepEqual([kept.main.width, kept.main.height], [900, 640]);
     assert.deepEqual(readdirSync(path.dirname(file)), ['.window-state.json'], 'nothing else in the folder');

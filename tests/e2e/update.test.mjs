@@ -21,7 +21,7 @@ import { start as startIdp } from '../idp/server.mjs';
 import { asRoot, feedOf, installedVersion, packageOf, releases } from './releases.mjs';
 import { saveScreenshot } from './screens.mjs';
 import { appEnv, startServer, tearDown } from './services.mjs';
-import { descendants, openSession, startDriver } from './webdriver.mjs';
+import { descendants, openSession, running, startDriver } from './webdriver.mjs';
 
 const PACKAGE = 'support-desk';
 const INSTALLED = '/usr/bin/support-desk';
@@ -205,9 +205,11 @@ describe('updates, signed', () => {
     }
     assert.ok(window, 'with its window');
     process.kill(fresh[0], 'SIGKILL');
+    for (let i = 0; i < 50 && running(fresh[0]); i += 1) await sleep(100);
 
-    // Started again, it is the new version, and the feed offers it nothing newer.
-    await launch('offered');
+    // Started again, it is the new version, and the feed offers it nothing newer. (Another data
+    // folder: the killed one's single-instance name may be held until the bus sees it gone.)
+    await launch('after-update');
     assert.match(await session.text(await session.find('.version')), new RegExp(`Version ${newer.replaceAll('.', '\\.')}$`));
     await sleep(2000);
     assert.equal((await session.findAll('[data-testid="update-offered"]')).length, 0);

@@ -16,6 +16,16 @@ export async function freePort() {
   });
 }
 
+/** Whether process `pid` runs (exists and is not a zombie waiting to be reaped). */
+export function running(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** Every process below `pid` (Linux /proc), deepest last. */
 export function descendants(pid) {
   const parentOf = new Map();
@@ -98,15 +108,7 @@ async function startDriverOn(env, port, nativePort) {
             }
             // Gone before the next launch: the app holds its single-instance name until it ends,
             // and a launch with the same data folder meanwhile would give way to it.
-            const alive = (pid) => {
-              try {
-                const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-                return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-              } catch {
-                return false;
-              }
-            };
-            for (let i = 0; i < 50 && started.some(alive); i += 1) await sleep(100);
+            for (let i = 0; i < 50 && started.some(running); i += 1) await sleep(100);
           },
         };
       }
