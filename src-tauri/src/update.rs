@@ -93,7 +93,7 @@ pub(crate) async fn check_update(
     if tauri::utils::platform::bundle_type().is_none() {
         return Ok(off(NOT_PACKAGED));
     }
-    let shown = shown(&feed);
+    let shown = desk_app::shown_url(&feed);
     let unavailable = |cause: String| {
         ErrorDto::from(AppError::UpdateUnavailable {
             feed: shown.clone(),
@@ -188,7 +188,8 @@ async fn download_and_install(
         .map_err(|e| install_failure(&update, &e))?;
     let _ = on_progress.send(UpdateProgressDto::Installing);
     // The system's installer (pkexec, or sudo, with dpkg or rpm) is waited for: not on the
-    // async threads.
+    // async threads. The plugin's `install` checks the signature again (its only entry that
+    // installs given bytes does): a hash of bytes in memory, next to the installer's run.
     let installing = update.clone();
     tauri::async_runtime::spawn_blocking(move || installing.install(&bytes))
         .await
@@ -212,13 +213,6 @@ pub(crate) fn restart_app(
     tracing::info!(version, "restarting into the installed update");
     handle.request_restart();
     Ok(())
-}
-
-/// What a person is shown of a feed's URL: without its query, which may carry a token.
-fn shown(url: &url::Url) -> String {
-    let mut shown = url.clone();
-    shown.set_query(None);
-    shown.to_string()
 }
 
 /// Progress as sent: at each further percent (each 256 KiB when the size is not known).
@@ -287,7 +281,7 @@ fn install_failure(update: &Update, e: &Error) -> ErrorDto {
             refused("it is not a package of the kind this copy was installed from")
         }
         Error::Reqwest(_) | Error::Network(_) => AppError::UpdateUnavailable {
-            feed: shown(&update.download_url),
+            feed: desk_app::shown_url(&update.download_url),
             cause: match e {
                 Error::Network(status) => format!("did not send the package: {status}"),
                 _ => "did not send the package (unreachable, or cut off)".into(),
@@ -332,13 +326,5 @@ mod tests {
         let mut unknown = Progress::default();
         assert_eq!(unknown.add(100 * 1024, None), None);
         assert!(unknown.add(200 * 1024, None).is_some(), "past 256 KiB");
-    }
-
-    #[test]
-    fn a_feed_is_shown_without_its_query() {
-        let url = "https://updates.example.com/desk/latest.json?token=s3cret"
-            .parse()
-            .unwrap();
-        assert_eq!(shown(&url), "https://updates.example.com/desk/latest.json");
     }
 }

@@ -11,38 +11,38 @@ import { button, el } from './dom';
 export const CHECK_EVERY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Where updating stands: what the app said of the feed (its `state` as `kind`), or, while the
- * window asks or installs, that.
+ * Where updating stands: what the app said of the feed (its `UpdateStateDto`), or, while the
+ * window asks or installs, that, under the same `state` discriminant.
  */
 export type UpdateView =
-  | { kind: 'unknown' }
-  | { kind: 'unavailable'; message: string }
-  | Kinded<UpdateStateDto>
-  | { kind: 'installing'; current: string; version: string; progress: UpdateProgressDto | null }
-  | { kind: 'failed'; current: string; version: string; message: string };
-
-/** The app's states with their `state` named `kind`, as the window's own are. */
-type Kinded<T> = T extends { state: infer K } ? Omit<T, 'state'> & { kind: K } : never;
-
-function kinded(dto: UpdateStateDto): Kinded<UpdateStateDto> {
-  const { state, ...rest } = dto;
-  return { kind: state, ...rest } as Kinded<UpdateStateDto>;
-}
+  | { state: 'unknown' }
+  | { state: 'unavailable'; message: string }
+  | UpdateStateDto
+  | { state: 'installing'; current: string; version: string; progress: UpdateProgressDto | null }
+  | { state: 'failed'; current: string; version: string; message: string };
 
 /** The one updater of the window, shared by the update panel and the update-required screen. */
 export type Updates = ReturnType<typeof updates>;
 
 export function updates(api: Api) {
-  let view: UpdateView = { kind: 'unknown' };
+  let view: UpdateView = { state: 'unknown' };
   const listeners = new Set<(view: UpdateView) => void>();
   const set = (next: UpdateView) => {
     view = next;
     for (const listener of listeners) listener(view);
   };
-  const busy = () => view.kind === 'installing' || view.kind === 'installed';
+  const busy = () => view.state === 'installing' || view.state === 'installed';
   let required = false;
+  // The agent put the offer off: hidden until the next check.
+  let postponed = false;
   return {
-    view: () => view,
+    /** Whether the agent put the offer off until the next check. */
+    postponed: () => postponed,
+    /** Puts the offer off until the next check. */
+    postpone(): void {
+      postponed = true;
+      set(view);
+    },
     /** Whether the server refuses this version: the update-required screen shows the update. */
     required: () => required,
     /** The server refuses this version: the installation is the update-required screen's now. */
@@ -61,34 +61,35 @@ export function updates(api: Api) {
       if (busy()) return;
       try {
         const state = await api.checkUpdate();
-        if (!busy()) set(kinded(state));
+        if (busy()) return;
+        postponed = false;
+        set(state);
       } catch (err) {
-        if (!busy()) set({ kind: 'unavailable', message: explain(err) });
+        if (!busy()) set({ state: 'unavailable', message: explain(err) });
       }
     },
     /** Installs the version offered (or the one that failed, again). */
     async install(): Promise<void> {
-      if (view.kind !== 'offered' && view.kind !== 'failed') return;
+      if (view.state !== 'offered' && view.state !== 'failed') return;
       const { current, version } = view;
-      set({ kind: 'installing', current, version, progress: null });
+      set({ state: 'installing', current, version, progress: null });
       try {
         const installed = await api.installUpdate(version, (progress) =>
-          set({ kind: 'installing', current, version, progress }),
+          set({ state: 'installing', current, version, progress }),
         );
-        set({ kind: 'installed', current, version: installed });
+        set({ state: 'installed', current, version: installed });
       } catch (err) {
-        set({ kind: 'failed', current, version, message: explain(err) });
+        set({ state: 'failed', current, version, message: explain(err) });
       }
     },
     restart: () => api.restartApp(),
   };
 }
 
-/** Starts asking the feed now and every day; returns what stops it. */
-export function checkDaily(updater: Updates): () => void {
+/** Starts asking the feed now and every day, for as long as the window is open. */
+export function checkDaily(updater: Updates): void {
   void updater.check();
-  const timer = setInterval(() => void updater.check(), CHECK_EVERY_MS);
-  return () => clearInterval(timer);
+  setInterval(() => void updater.check(), CHECK_EVERY_MS);
 }
 
 /** The progress of an installation, as a sentence. */
@@ -108,19 +109,19 @@ export function progressText(version: string, progress: UpdateProgressDto | null
  * for the other states, which each place shows its own way.
  */
 function installationOf(view: UpdateView, updater: Updates): HTMLElement[] | null {
-  if (view.kind === 'installing') {
+  if (view.state === 'installing') {
     const line = el('p', { testId: 'update-progress', text: progressText(view.version, view.progress) });
     line.setAttribute('role', 'status');
     return [line];
   }
-  if (view.kind === 'failed') {
+  if (view.state === 'failed') {
     const line = el('p', { className: 'warning', testId: 'update-problem', text: view.message });
     line.setAttribute('role', 'alert');
     const again = button({ text: 'Try again', testId: 'update-retry', className: 'secondary' });
     again.addEventListener('click', () => void updater.install());
     return [line, again];
   }
-  if (view.kind === 'installed') {
+  if (view.state === 'installed') {
     const restart = button({ text: 'Restart now', testId: 'update-restart' });
     restart.addEventListener('click', () => {
       restart.disabled = true;
@@ -140,11 +141,8 @@ function installationOf(view: UpdateView, updater: Updates): HTMLElement[] | nul
  * The update panel in `panel`: shown while a newer version is offered, installing, installed or
  * failed, and hidden otherwise (or once the agent puts an offer off, until the next check), and
  * while the update-required screen shows the installation itself.
- * Returns what stops it.
  */
-export function renderUpdatePanel(panel: HTMLElement, updater: Updates): () => void {
-  // The offer the agent put off: shown again when the next check brings it back.
-  let later: UpdateView | null = null;
+export function renderUpdatePanel(panel: HTMLElement, updater: Updates): void {
   const render = (view: UpdateView) => {
     const content = updater.required() ? [] : contentOf(view);
     panel.hidden = content.length === 0;
@@ -153,14 +151,11 @@ export function renderUpdatePanel(panel: HTMLElement, updater: Updates): () => v
   const contentOf = (view: UpdateView): HTMLElement[] => {
     const installation = installationOf(view, updater);
     if (installation) return installation;
-    if (view.kind !== 'offered' || later === view) return [];
+    if (view.state !== 'offered' || updater.postponed()) return [];
     const install = button({ text: `Install ${view.version}`, testId: 'update-install' });
     install.addEventListener('click', () => void updater.install());
     const postpone = button({ text: 'Later', testId: 'update-later', className: 'secondary' });
-    postpone.addEventListener('click', () => {
-      later = view;
-      render(view);
-    });
+    postpone.addEventListener('click', () => updater.postpone());
     return [
       el('p', {
         testId: 'update-offered',
@@ -170,7 +165,7 @@ export function renderUpdatePanel(panel: HTMLElement, updater: Updates): () => v
       el('div', { className: 'actions' }, install, postpone),
     ];
   };
-  return updater.subscribe(render);
+  updater.subscribe(render);
 }
 
 /**
@@ -180,19 +175,19 @@ export function renderUpdatePanel(panel: HTMLElement, updater: Updates): () => v
 export function renderRequiredUpdate(part: HTMLElement, updater: Updates): () => void {
   let asked = false;
   updater.require();
-  const stop = updater.subscribe((view) => {
+  return updater.subscribe((view) => {
     const installation = installationOf(view, updater);
     if (installation) {
       part.replaceChildren(...installation);
       return;
     }
-    if (view.kind === 'offered') {
+    if (view.state === 'offered') {
       // The server refuses this version: nothing to ask the agent.
       part.replaceChildren();
       void updater.install();
       return;
     }
-    if (view.kind === 'unknown' || !asked) {
+    if (view.state === 'unknown' || !asked) {
       part.replaceChildren(el('p', { className: 'muted', text: 'Looking for the new version…' }));
       if (!asked) {
         asked = true;
@@ -201,9 +196,9 @@ export function renderRequiredUpdate(part: HTMLElement, updater: Updates): () =>
       return;
     }
     const said =
-      view.kind === 'unavailable'
+      view.state === 'unavailable'
         ? view.message
-        : view.kind === 'off'
+        : view.state === 'off'
           ? view.why
           : 'Your organisation’s update feed offers no newer version yet.';
     part.replaceChildren(
@@ -214,5 +209,4 @@ export function renderRequiredUpdate(part: HTMLElement, updater: Updates): () =>
       }),
     );
   });
-  return stop;
 }

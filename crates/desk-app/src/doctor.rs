@@ -47,23 +47,20 @@ pub(crate) async fn run(config: &Config) -> Doctor {
 /// Whether the update feed setting is one the window will ask (https, or http on loopback).
 /// Not set is fine: the organisation then delivers updates another way.
 fn update_feed(config: &Config) -> Check {
-    let (ok, detail) = match config.update_feed.as_deref() {
-        None => (
+    let (ok, detail) = match crate::update::feed(config) {
+        Ok(None) => (
             true,
             "not set: the window does not look for updates (update_feed, DESK_UPDATE_FEED)".into(),
         ),
-        Some(text) => match crate::server::secure_url("update_feed", text, true) {
-            Ok(mut url) => {
-                url.set_query(None);
-                (
-                    true,
-                    format!(
-                        "{url}: the window asks it at start and daily, and installs only packages                          signed with its build's key"
-                    ),
-                )
-            }
-            Err(e) => (false, e.to_string()),
-        },
+        Ok(Some(url)) => (
+            true,
+            format!(
+                "{}: the window asks it at start and daily, and installs only packages signed \
+                 with its build's key",
+                crate::update::shown_url(&url)
+            ),
+        ),
+        Err(e) => (false, e.to_string()),
     };
     Check {
         name: "update_feed",

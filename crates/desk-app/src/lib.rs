@@ -43,6 +43,7 @@ pub use offline::{CacheReport, CacheState};
 pub use policy::{EffectivePolicy, parse_layout};
 pub use records::{Page as RecordPage, Source, Sourced, TransactionQuery};
 pub use roles::{RoleCheck, RoleSet, check_role};
+pub use update::shown_url;
 pub use versions::FILE_NAME as POLICY_VERSIONS_FILE;
 
 use std::sync::Arc;

@@ -1,26 +1,44 @@
-//! The update feed setting: where a front end that installs updates asks for a newer version.
-//! The rest of updating — reading the feed, checking the signature against the key the build
-//! carries, installing — is the window's updater plugin; this is the part the settings decide.
+//! The update feed setting: where a front end that installs updates asks for a newer version,
+//! and how such a URL is shown to a person. The rest of updating — reading the feed, checking the
+//! signature against the key the build carries, installing — is the window's updater plugin;
+//! this is the part the settings decide.
 
 use reqwest::Url;
 
-use crate::{App, AppError};
+use crate::{App, AppError, Config};
+
+/// `config`'s update feed (`update_feed`), checked as the server's URL is: https, or http on a
+/// loopback address; a query is allowed (it may carry a token). `None` when none is set.
+pub(crate) fn feed(config: &Config) -> Result<Option<Url>, AppError> {
+    config
+        .update_feed
+        .as_deref()
+        .map(|text| crate::server::secure_url("update_feed", text, true))
+        .transpose()
+}
+
+/// What a person (or the log) is shown of a feed's or a package's URL: without credentials, query
+/// or fragment, any of which may carry a token.
+pub fn shown_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
+}
 
 impl App {
-    /// The update feed's URL (`update_feed`), checked as the server's is: https, or http on a
-    /// loopback address. `None` when none is set: the window then looks for no update.
+    /// The update feed's URL ([`feed`]); `None` when none is set: the window then looks for no
+    /// update.
     pub fn update_feed(&self) -> Result<Option<Url>, AppError> {
-        self.config
-            .update_feed
-            .as_deref()
-            .map(|text| crate::server::secure_url("update_feed", text, true))
-            .transpose()
+        feed(&self.config)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::{App, Config};
+    use super::*;
 
     fn with_feed(feed: &str) -> App {
         App::new(Config {
@@ -53,5 +71,13 @@ mod tests {
             assert_eq!(err.code(), crate::ErrorCode::Config, "{refused}");
             assert!(err.to_string().contains("update_feed"), "{err}");
         }
+    }
+
+    #[test]
+    fn a_url_is_shown_without_what_may_carry_a_token() {
+        let url: Url = "https://user:s3cret@cdn.example.com/desk/package.deb?sig=s3cret#s3cret"
+            .parse()
+            .unwrap();
+        assert_eq!(shown_url(&url), "https://cdn.example.com/desk/package.deb");
     }
 }

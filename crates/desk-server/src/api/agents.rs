@@ -12,7 +12,7 @@ use super::error::ApiQuery;
 use super::wipes::MAX_SUBJECT_CHARS;
 use super::{Agent, ApiError, State, decode_key_cursor, encode_key_cursor, limit, page_by};
 use crate::audit::{AuditEvent, Outcome};
-use crate::store::StoredAgent;
+use crate::store::{Listed, StoredAgent};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -89,16 +89,23 @@ pub(super) async fn list(
         )
         .await?;
     let limit = limit(params.limit, 100, 500)?;
+    let store = &server.store;
     let rows = match After::of_cursor(params.cursor.as_deref())? {
         After::SignedIn(after) => {
-            let mut rows = server.store.agents_signed_in(&after, limit + 1).await?;
+            let mut rows = store
+                .agents_page(Listed::SignedIn, &after, limit + 1)
+                .await?;
             if rows.len() <= limit as usize {
                 let left = limit + 1 - rows.len() as u32;
-                rows.extend(server.store.agents_provisioned("", left).await?);
+                rows.extend(store.agents_page(Listed::Provisioned, "", left).await?);
             }
             rows
         }
-        After::Provisioned(after) => server.store.agents_provisioned(&after, limit + 1).await?,
+        After::Provisioned(after) => {
+            store
+                .agents_page(Listed::Provisioned, &after, limit + 1)
+                .await?
+        }
     };
     let page = page_by(rows, limit, After::cursor_after, summary);
     server

@@ -140,8 +140,11 @@ where
 }
 
 /// Which agents a page lists: those that signed in, or the SCIM users who never did.
-pub(super) enum Listed {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listed {
+    /// Agents that signed in, by subject.
     SignedIn,
+    /// SCIM users that never signed in, by lowercased user name.
     Provisioned,
 }
 

@@ -24,7 +24,7 @@ mod sqlite_import;
 mod sqlite_owned;
 mod sqlite_scim;
 
-pub use agents::{StoredAgent, StoredDevice};
+pub use agents::{Listed, StoredAgent, StoredDevice};
 pub(crate) use search::{normalize_iban, phone_tail};
 
 use async_trait::async_trait;
@@ -934,18 +934,12 @@ pub trait Store: Send + Sync + 'static {
     /// administrator's list of agents reads it.
     async fn record_sign_in(&self, subject: &str, roles: &str, at: &str) -> Result<(), StoreError>;
 
-    /// Agents that signed in, by subject after `after`, at most `limit`, each with the SCIM
-    /// user it is provisioned as and its devices.
-    async fn agents_signed_in(
+    /// A page of the `listed` agents after the key `after`, at most `limit`: those that signed
+    /// in, by subject, each with the SCIM user it is provisioned as and its devices; or the SCIM
+    /// users provisioned that never signed in, by lowercased user name.
+    async fn agents_page(
         &self,
-        after: &str,
-        limit: u32,
-    ) -> Result<Vec<StoredAgent>, StoreError>;
-
-    /// SCIM users provisioned that never signed in, by lowercased user name after `after`, at
-    /// most `limit`.
-    async fn agents_provisioned(
-        &self,
+        listed: Listed,
         after: &str,
         limit: u32,
     ) -> Result<Vec<StoredAgent>, StoreError>;

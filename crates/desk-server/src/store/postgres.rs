@@ -1045,20 +1045,13 @@ impl Store for PostgresStore {
         super::agents::record_sign_in(&self.pool, subject, roles, at).await
     }
 
-    async fn agents_signed_in(
+    async fn agents_page(
         &self,
+        listed: super::Listed,
         after: &str,
         limit: u32,
     ) -> Result<Vec<super::StoredAgent>, StoreError> {
-        super::agents::page(&self.pool, super::agents::Listed::SignedIn, after, limit).await
-    }
-
-    async fn agents_provisioned(
-        &self,
-        after: &str,
-        limit: u32,
-    ) -> Result<Vec<super::StoredAgent>, StoreError> {
-        super::agents::page(&self.pool, super::agents::Listed::Provisioned, after, limit).await
+        super::agents::page(&self.pool, listed, after, limit).await
     }
 
     async fn devices_of(&self, subject: &str) -> Result<Vec<super::StoredDevice>, StoreError> {
